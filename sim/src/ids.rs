@@ -1,0 +1,77 @@
+//! Typed identifiers: brokers, topics, partitions, offsets, epochs and clients each get their
+//! own type, so that one can never be passed where another belongs.
+
+use std::fmt;
+
+/// A broker, numbered from 1 as in a scenario file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BrokerId(pub u32);
+
+impl fmt::Display for BrokerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "b{}", self.0)
+    }
+}
+
+/// A topic's index in the scenario's (and later the cluster's) topic list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TopicId(pub u32);
+
+/// One partition of one topic; partitions are numbered from 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TopicPartition {
+    pub topic: TopicId,
+    pub partition: u32,
+}
+
+impl TopicPartition {
+    pub fn new(topic: TopicId, partition: u32) -> TopicPartition {
+        TopicPartition { topic, partition }
+    }
+}
+
+/// A position in a partition's log. Offsets are never negative in a log; Kafka's -1 ("none")
+/// is an `Option<Offset>` here.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Offset(pub u64);
+
+impl fmt::Display for Offset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// The number of leader changes a partition has seen; new partitions start at 0.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LeaderEpoch(pub u32);
+
+impl fmt::Display for LeaderEpoch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A producer's index in the scenario's `[[producers]]` list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ProducerIdx(pub u32);
+
+/// A consumer's index in the scenario's `[[consumers]]` list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ConsumerIdx(pub u32);
+
+/// One produced record: which producer sent it and its send number `n` (from 0, in send
+/// order), the same `n` that names its default value `"<producer>-<n>"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RecordId {
+    pub producer: ProducerIdx,
+    pub n: u32,
+}
+
+/// Every participant that sends or receives messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NodeId {
+    Controller,
+    Broker(BrokerId),
+    Producer(ProducerIdx),
+    Consumer(ConsumerIdx),
+}

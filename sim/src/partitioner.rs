@@ -1,0 +1,1 @@
+//! STUB: Kafka's murmur2 partitioner.

@@ -1,0 +1,194 @@
+//! A scenario: the cluster to build, the clients, the timeline of steps and the expectations,
+//! as parsed and checked from a TOML file (see `scenario/parse.rs` and the README).
+//!
+//! Everything here is resolved: names are indices, durations are `SimTime`, configs are typed.
+//! Positions (`Pos`) are kept so that a failed expectation can point at its line.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::config::{BrokerConfig, ConsumerConfig, ProducerConfig, TopicConfig};
+use crate::ids::{BrokerId, ConsumerIdx, ProducerIdx, TopicId, TopicPartition};
+use crate::time::SimTime;
+
+mod parse;
+
+pub use parse::{ScenarioError, parse};
+
+/// A place in a scenario file, for messages: 1-based line and column.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pos {
+    pub line: u32,
+    pub column: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The file name given to `parse`, used in every message (`scenarios/x.toml`).
+    pub file: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// Ids from facts.md (`F17`) that this scenario demonstrates.
+    pub facts: Vec<String>,
+    pub seed: Option<u64>,
+    pub duration: SimTime,
+    pub brokers: u32,
+    /// The broker-level settings, `[cluster] config`, defaults filled in.
+    pub broker_config: BrokerConfig,
+    pub network: NetworkSpec,
+    pub topics: Vec<TopicSpec>,
+    pub producers: Vec<ProducerSpec>,
+    pub consumers: Vec<ConsumerSpec>,
+    /// In time order (stable for equal times: file order).
+    pub steps: Vec<Step>,
+    pub expectations: Vec<Expectation>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NetworkSpec {
+    /// One-way latency of every message, drawn uniformly from `[latency_min, latency_max]`.
+    pub latency_min: SimTime,
+    pub latency_max: SimTime,
+}
+
+#[derive(Clone, Debug)]
+pub struct TopicSpec {
+    pub name: String,
+    pub partitions: u32,
+    pub replication_factor: u32,
+    /// An explicit assignment, one replica list per partition; `None` lets the cluster place
+    /// replicas as Kafka does.
+    pub replicas: Option<Vec<Vec<BrokerId>>>,
+    /// Topic-level settings over the broker defaults, already resolved.
+    pub config: TopicConfig,
+}
+
+#[derive(Clone, Debug)]
+pub struct ProducerSpec {
+    pub name: String,
+    pub config: ProducerConfig,
+}
+
+#[derive(Clone, Debug)]
+pub struct ConsumerSpec {
+    pub name: String,
+    pub group: Option<String>,
+    pub subscription: Subscription,
+    pub config: ConsumerConfig,
+    /// When the consumer starts.
+    pub start: SimTime,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Subscription {
+    /// `subscribe = ["orders"]`: the group hands out the partitions.
+    Topics(Vec<TopicId>),
+    /// `assign = ["orders-0"]`: partitions picked by hand.
+    Partitions(Vec<TopicPartition>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub at: SimTime,
+    pub action: Action,
+    pub pos: Pos,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    Produce(ProduceSpec),
+    Crash(BrokerId),
+    Restart(BrokerId),
+    PowerLoss(BrokerId),
+    Isolate(BrokerId),
+    /// Groups of brokers; links between brokers of different groups are cut. Brokers named in
+    /// no group keep all their links.
+    Partition(Vec<Vec<BrokerId>>),
+    Heal,
+    Slow {
+        broker: BrokerId,
+        latency: SimTime,
+    },
+    AddPartitions {
+        topic: TopicId,
+        count: u32,
+    },
+    Start(Client),
+    Stop(Client),
+    Say(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Client {
+    Producer(ProducerIdx),
+    Consumer(ConsumerIdx),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProduceSpec {
+    pub producer: ProducerIdx,
+    pub topic: TopicId,
+    pub count: u32,
+    /// Keys cycled over the records (`key = "k"` is a one-element list); empty means null keys.
+    pub keys: Vec<Arc<str>>,
+    /// A value for every record of the step; `None` gives the default `"<producer>-<n>"`.
+    pub value: Option<Arc<str>>,
+    /// An explicit partition, which bypasses the partitioner.
+    pub partition: Option<u32>,
+    /// Records per second; `None` sends all of them at once.
+    pub rate_per_sec: Option<u64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Expectation {
+    /// When to check; `None` means at the end of the run.
+    pub at: Option<SimTime>,
+    pub subject: Subject,
+    pub pos: Pos,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Subject {
+    Ledger {
+        acked_lost: Option<u64>,
+        duplicated: Option<u64>,
+        reordered: Option<u64>,
+    },
+    Partition {
+        partition: TopicPartition,
+        /// `leader = 2`; `leader = -1` or `leader = "none"` expects no leader.
+        leader: Option<Option<BrokerId>>,
+        offline: Option<bool>,
+        /// Compared as a set.
+        isr: Option<Vec<BrokerId>>,
+        high_watermark: Option<u64>,
+        leader_epoch: Option<u32>,
+        leo: BTreeMap<BrokerId, u64>,
+        /// Record values on a broker's replica, in offset order.
+        log: BTreeMap<BrokerId, Vec<String>>,
+    },
+    Producer {
+        producer: ProducerIdx,
+        acked: Option<u64>,
+        failed: Option<u64>,
+        /// Kafka error names that must have occurred (`NOT_ENOUGH_REPLICAS`).
+        errors: Vec<String>,
+    },
+    Consumer {
+        consumer: ConsumerIdx,
+        received: Option<u64>,
+        values: Option<Vec<String>>,
+        assignment: Option<Vec<TopicPartition>>,
+    },
+}
+
+impl Scenario {
+    pub fn topic_name(&self, topic: TopicId) -> &str {
+        &self.topics[topic.0 as usize].name
+    }
+
+    /// `orders-0`, as `kafka-topics --describe` and the scenario format name partitions.
+    pub fn partition_name(&self, tp: TopicPartition) -> String {
+        format!("{}-{}", self.topic_name(tp.topic), tp.partition)
+    }
+}
