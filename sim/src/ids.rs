@@ -3,8 +3,10 @@
 
 use std::fmt;
 
+use serde::Serialize;
+
 /// A broker, numbered from 1 as in a scenario file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct BrokerId(pub u32);
 
 impl fmt::Display for BrokerId {
@@ -14,11 +16,11 @@ impl fmt::Display for BrokerId {
 }
 
 /// A topic's index in the scenario's (and later the cluster's) topic list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct TopicId(pub u32);
 
 /// One partition of one topic; partitions are numbered from 0.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct TopicPartition {
     pub topic: TopicId,
     pub partition: u32,
@@ -32,7 +34,7 @@ impl TopicPartition {
 
 /// A position in a partition's log. Offsets are never negative in a log; Kafka's -1 ("none")
 /// is an `Option<Offset>` here.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Offset(pub u64);
 
 impl fmt::Display for Offset {
@@ -42,7 +44,7 @@ impl fmt::Display for Offset {
 }
 
 /// The number of leader changes a partition has seen; new partitions start at 0.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct LeaderEpoch(pub u32);
 
 impl fmt::Display for LeaderEpoch {
@@ -52,23 +54,23 @@ impl fmt::Display for LeaderEpoch {
 }
 
 /// A producer's index in the scenario's `[[producers]]` list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct ProducerIdx(pub u32);
 
 /// A consumer's index in the scenario's `[[consumers]]` list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct ConsumerIdx(pub u32);
 
 /// One produced record: which producer sent it and its send number `n` (from 0, in send
 /// order), the same `n` that names its default value `"<producer>-<n>"`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct RecordId {
     pub producer: ProducerIdx,
     pub n: u32,
 }
 
 /// Every participant that sends or receives messages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum NodeId {
     Controller,
     Broker(BrokerId),

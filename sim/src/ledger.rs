@@ -1,5 +1,16 @@
-//! STUB: the ledger; fields are the contract.
-use crate::ids::{RecordId, TopicPartition};
+//! The ledger: the fate of every record a producer sent, computed from the run (the
+//! producers' callbacks, the final logs, the losses the engine noticed), never asserted.
+//!
+//! A record is acknowledged when its callback succeeded, lost when it was acknowledged and
+//! no longer appears in its partition's log, duplicated when the log holds it twice (a retry
+//! after a lost response), reordered when it sits after a record its producer sent later.
+
+use std::collections::BTreeMap;
+
+use crate::ids::{ProducerIdx, RecordId, TopicPartition};
+use crate::log::ReplicaLog;
+use crate::producer::Outcome;
+use crate::world::World;
 
 #[derive(Clone, Debug)]
 pub struct Ledger {
@@ -37,7 +48,8 @@ pub struct RecordFate {
     pub id: RecordId,
     pub value: String,
     pub key: Option<String>,
-    pub partition: TopicPartition,
+    /// `None` for a record that failed before it was given a partition (no metadata).
+    pub partition: Option<TopicPartition>,
     pub fate: Fate,
     /// The offset the producer was told (acks=1/all), if acknowledged.
     pub offset: Option<u64>,
@@ -46,6 +58,108 @@ pub struct RecordFate {
     pub committed: bool,
     pub duplicated: bool,
     pub reordered: bool,
-    /// The trace line of the event that decided the fate (the ack, the failure, the loss).
+    /// The trace line of the event that lost it.
     pub decided_by: Option<String>,
+}
+
+/// The log that holds a partition's data at the end: its leader's, or, while it is offline,
+/// the log of the ISR member that will lead when it returns.
+pub fn authoritative_log(world: &World, tp: TopicPartition) -> Option<&ReplicaLog> {
+    let image = world.controller().image();
+    let state = image.partition(tp)?;
+    let broker = state.leader.or_else(|| state.replicas.iter().find(|b| state.isr.contains(b)).copied())?;
+    world.brokers()[broker.0 as usize - 1].replicas.get(&tp).map(|r| &r.log)
+}
+
+pub fn compute(world: &World) -> Ledger {
+    let producers = world.producers();
+    // How many times each record appears in the final logs, and whether it sits after a
+    // record its producer sent later to the same partition.
+    let mut copies: Vec<Vec<u8>> = producers.iter().map(|p| vec![0; p.records.len()]).collect();
+    let mut reordered: Vec<Vec<bool>> = producers.iter().map(|p| vec![false; p.records.len()]).collect();
+    let image = world.controller().image();
+    for (tp, _) in image.partitions() {
+        let Some(log) = authoritative_log(world, tp) else { continue };
+        let mut highest: BTreeMap<ProducerIdx, u32> = BTreeMap::new();
+        for (_, r) in log.records() {
+            let (p, n) = (r.producer.0 as usize, r.n as usize);
+            let Some(count) = copies.get_mut(p).and_then(|c| c.get_mut(n)) else { continue };
+            *count = count.saturating_add(1);
+            if *count > 1 {
+                continue;
+            }
+            let top = highest.entry(r.producer).or_insert(r.n);
+            if r.n < *top {
+                reordered[p][n] = true;
+            }
+            *top = (*top).max(r.n);
+        }
+    }
+    let mut summary = LedgerSummary::default();
+    let mut records = Vec::new();
+    for (p, producer) in producers.iter().enumerate() {
+        for (n, sent) in producer.records.iter().enumerate() {
+            let id = RecordId { producer: ProducerIdx(p as u32), n: n as u32 };
+            let (key, value) = producer.key_and_value(n as u32);
+            let present = copies[p][n] > 0;
+            let (fate, offset, error) = match sent.outcome {
+                Outcome::Pending => (Fate::Pending, None, None),
+                Outcome::Failed(e) => (Fate::Failed, None, Some(e.name().to_string())),
+                Outcome::Acked(offset) => {
+                    (if present { Fate::Acked } else { Fate::Lost }, offset.map(|o| o.0), None)
+                }
+            };
+            summary.sent += 1;
+            match fate {
+                Fate::Pending => summary.pending += 1,
+                Fate::Failed => summary.failed += 1,
+                Fate::Acked => summary.acked += 1,
+                Fate::Lost => {
+                    summary.acked += 1;
+                    summary.acked_lost += 1;
+                }
+            }
+            let duplicated = copies[p][n] > 1;
+            summary.committed += u64::from(sent.committed);
+            summary.duplicated += u64::from(duplicated);
+            summary.reordered += u64::from(reordered[p][n]);
+            let decided_by = (fate == Fate::Lost).then(|| match world.tracker.lost_by.get(&id) {
+                Some(&index) => world.trace().line(index).trim().to_string(),
+                None => "absent from the partition's final log".to_string(),
+            });
+            records.push(RecordFate {
+                id,
+                value,
+                key: key.map(|k| k.to_string()),
+                partition: sent.partition,
+                fate,
+                offset,
+                error,
+                committed: sent.committed,
+                duplicated,
+                reordered: reordered[p][n],
+                decided_by,
+            });
+        }
+    }
+    Ledger { records, summary }
+}
+
+/// Record values for a trace line: the first few, then how many more.
+pub fn values_summary(world: &World, records: impl Iterator<Item = RecordId>) -> String {
+    const SHOWN: usize = 6;
+    let mut shown = Vec::new();
+    let mut more = 0;
+    for r in records {
+        if shown.len() < SHOWN {
+            shown.push(world.producers()[r.producer.0 as usize].key_and_value(r.n).1);
+        } else {
+            more += 1;
+        }
+    }
+    let mut text = shown.join(", ");
+    if more > 0 {
+        text.push_str(&format!(", … +{more}"));
+    }
+    text
 }

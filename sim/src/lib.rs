@@ -3,17 +3,30 @@
 //! Scenario text goes in, values come out: no terminal, no files, no wall clock, no threads.
 //!
 //! - `scenario` parses and checks a TOML scenario; `config` holds Kafka's settings.
-//! - `world` is the discrete-event engine: simulated time, the event queue, the network.
-//! - `broker`, `controller`, `producer`, `consumer` are the nodes, plain state machines.
+//! - `world` is the discrete-event engine: simulated time, the event queue; `network`
+//!   delivers messages with seeded latency and faults.
+//! - `controller`, `broker`, `producer`, `consumer` are the nodes, plain state machines that
+//!   exchange `message`s; `metadata` is what the controller publishes; `log` is one replica's
+//!   log.
 //! - `trace` records what happened, `ledger` the fate of every record, `check` the
-//!   expectations.
+//!   expectations, `report` the cluster as `kafka-topics --describe` shows it.
 //! - `ids`, `time`, `rng`, `partitioner` are the small pieces they share.
 
+pub mod broker;
 pub mod check;
 pub mod config;
+pub mod consumer;
+pub mod controller;
 pub mod ids;
 pub mod ledger;
+pub mod log;
+pub mod message;
+pub mod metadata;
+pub mod network;
 pub mod partitioner;
+pub mod producer;
+pub mod report;
+pub mod rng;
 pub mod scenario;
 pub mod time;
 pub mod trace;

@@ -7,7 +7,7 @@ use std::fmt;
 use std::ops::{Add, Sub};
 
 /// A point in simulated time, or a span of it, in microseconds since the run began.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct SimTime(pub u64);
 
 impl SimTime {
@@ -62,12 +62,10 @@ impl fmt::Display for SimTime {
     }
 }
 
-/// A short human form for durations in messages: `250ms`, `30s`, `2m`, `1.5s`.
+/// A short human form for durations in messages: `250ms`, `30s`, `120s`, `1500us`.
 pub fn format_duration(t: SimTime) -> String {
     let us = t.0;
-    if us % 60_000_000 == 0 && us >= 60_000_000 {
-        format!("{}m", us / 60_000_000)
-    } else if us % 1_000_000 == 0 {
+    if us % 1_000_000 == 0 {
         format!("{}s", us / 1_000_000)
     } else if us % 1_000 == 0 {
         format!("{}ms", us / 1_000)
@@ -155,7 +153,7 @@ mod tests {
     fn displays_as_milliseconds() {
         assert_eq!(SimTime(12_345).to_string(), "12.345ms");
         assert_eq!(SimTime::from_secs(60).to_string(), "60000.000ms");
-        assert_eq!(format_duration(SimTime::from_secs(120)), "2m");
+        assert_eq!(format_duration(SimTime::from_secs(120)), "120s");
         assert_eq!(format_duration(SimTime::from_millis(1500)), "1500ms");
     }
 }

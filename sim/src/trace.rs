@@ -1,24 +1,358 @@
-//! STUB: the trace; signatures are the contract.
-#[derive(Clone, Default)]
-pub struct Trace {}
+//! The trace: every state change of a run, one event per line, with the reason where the
+//! event teaches something (`12.345ms b1 orders-0 hw 4→5 (min leo over isr [1, 2])`).
+//!
+//! The text form is canonical: its hash identifies a run and the snapshots pin it. Events are
+//! stored as data and rendered on demand, so recording one costs little.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, TopicPartition};
+use crate::time::{SimTime, format_duration};
+
+/// Names for rendering: topics, producers and consumers by index.
+#[derive(Clone, Debug, Default)]
+pub struct Names {
+    pub scenario: String,
+    pub seed: u64,
+    pub topics: Vec<String>,
+    pub producers: Vec<String>,
+    pub consumers: Vec<String>,
+}
+
+impl Names {
+    pub fn partition(&self, tp: TopicPartition) -> String {
+        let topic = self.topics.get(tp.topic.0 as usize).map_or("?", String::as_str);
+        format!("{topic}-{}", tp.partition)
+    }
+
+    pub fn node(&self, node: NodeId) -> String {
+        match node {
+            NodeId::Controller => "ctl".to_string(),
+            NodeId::Broker(b) => b.to_string(),
+            NodeId::Producer(p) => self.producers[p.0 as usize].clone(),
+            NodeId::Consumer(c) => self.consumers[c.0 as usize].clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TraceEntry {
+    pub time: SimTime,
+    #[serde(skip)]
+    pub node: NodeId,
+    pub event: TraceEvent,
+}
+
+/// What happened. Variants that teach carry a `why`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TraceEvent {
+    Say { text: String },
+    Crash,
+    PowerLoss { lost: Vec<(TopicPartition, Offset, Offset)> },
+    Restart,
+    Isolate { broker: BrokerId },
+    NetworkPartition { groups: Vec<Vec<BrokerId>> },
+    Heal,
+    Slow { broker: BrokerId, latency: SimTime },
+    ClientStarted,
+    ClientStopped,
+    /// A leader appended a producer's batch.
+    Append { partition: TopicPartition, base: Offset, count: u32, epoch: LeaderEpoch, leo: Offset },
+    /// A follower appended what it fetched from the leader.
+    Replicate { partition: TopicPartition, leader: BrokerId, base: Offset, count: u32, leo: Offset },
+    HighWatermark { partition: TopicPartition, from: Offset, to: Offset, why: String },
+    ProduceRejected { partition: TopicPartition, error: String, why: String },
+    IsrProposed { partition: TopicPartition, from: Vec<BrokerId>, to: Vec<BrokerId>, why: String },
+    IsrChanged { partition: TopicPartition, from: Vec<BrokerId>, to: Vec<BrokerId> },
+    Election { partition: TopicPartition, leader: Option<BrokerId>, epoch: LeaderEpoch, isr: Vec<BrokerId>, why: String },
+    BecameLeader { partition: TopicPartition, epoch: LeaderEpoch, high_watermark: Offset, leo: Offset },
+    BecameFollower { partition: TopicPartition, leader: Option<BrokerId>, epoch: LeaderEpoch },
+    Truncate { partition: TopicPartition, from: Offset, to: Offset, why: String },
+    Fenced { broker: BrokerId, why: String },
+    Unfenced { broker: BrokerId },
+    Loaded { partition: TopicPartition, leo: Offset, high_watermark: Offset },
+    Flush { partition: TopicPartition, to: Offset },
+    Metadata { leaders: String },
+    ProduceSent { partition: TopicPartition, to: BrokerId, count: u32, first: u32, attempt: u32 },
+    ProduceAcked { partition: TopicPartition, base: Offset, count: u32, first: u32 },
+    ProduceFailed { partition: TopicPartition, count: u32, first: u32, error: String, retry: bool },
+    RecordsLost { partition: TopicPartition, count: u32, values: String, why: String },
+    Consumed { partition: TopicPartition, from: Offset, to: Offset, values: String },
+    OffsetReset { partition: TopicPartition, to: Offset, why: String },
+    Assigned { partitions: Vec<TopicPartition> },
+    ConsumerError { partition: TopicPartition, error: String },
+}
+
+impl TraceEvent {
+    /// One word for the kind of event, for filters and JSON.
+    pub fn kind(&self) -> &'static str {
+        use TraceEvent::*;
+        match self {
+            Say { .. } => "say",
+            Crash | PowerLoss { .. } | Restart | Isolate { .. } | NetworkPartition { .. } | Heal | Slow { .. } => "fault",
+            ClientStarted | ClientStopped => "client",
+            Append { .. } | Replicate { .. } | Flush { .. } | Loaded { .. } => "log",
+            HighWatermark { .. } => "hw",
+            IsrProposed { .. } | IsrChanged { .. } => "isr",
+            Election { .. } | BecameLeader { .. } | BecameFollower { .. } => "election",
+            Truncate { .. } => "truncate",
+            Fenced { .. } | Unfenced { .. } => "fence",
+            Metadata { .. } => "metadata",
+            ProduceSent { .. } | ProduceAcked { .. } => "produce",
+            ProduceRejected { .. } | ProduceFailed { .. } | ConsumerError { .. } => "error",
+            RecordsLost { .. } => "loss",
+            Consumed { .. } | OffsetReset { .. } | Assigned { .. } => "consume",
+        }
+    }
+
+    fn render(&self, names: &Names, out: &mut String) {
+        use TraceEvent::*;
+        let p = |tp: &TopicPartition| names.partition(*tp);
+        let _ = match self {
+            Say { text } => write!(out, "say: {text}"),
+            Crash => write!(out, "process crashed (appended data stays on disk)"),
+            PowerLoss { lost } => {
+                let _ = write!(out, "power lost");
+                if lost.is_empty() {
+                    write!(out, " (everything was flushed, nothing lost)")
+                } else {
+                    let parts: Vec<String> = lost
+                        .iter()
+                        .map(|(tp, from, to)| format!("{} {}..{}", p(tp), to, from))
+                        .collect();
+                    write!(out, ": unflushed offsets gone: {}", parts.join(", "))
+                }
+            }
+            Restart => write!(out, "process restarted"),
+            Isolate { broker } => write!(out, "network: {broker} isolated from everyone"),
+            NetworkPartition { groups } => {
+                let groups: Vec<String> = groups.iter().map(|g| brokers(g)).collect();
+                write!(out, "network: partitioned into {}", groups.join(" | "))
+            }
+            Heal => write!(out, "network: healed, every link restored"),
+            Slow { broker, latency } => {
+                write!(out, "network: {broker} slowed by {}", format_duration(*latency))
+            }
+            ClientStarted => write!(out, "started"),
+            ClientStopped => write!(out, "stopped"),
+            Append { partition, base, count, epoch, leo } => write!(
+                out,
+                "{} append {} (epoch {epoch}), leo {}",
+                p(partition),
+                range(*base, *count),
+                leo
+            ),
+            Replicate { partition, leader, base, count, leo } => write!(
+                out,
+                "{} replicate {} from {leader}, leo {}",
+                p(partition),
+                range(*base, *count),
+                leo
+            ),
+            HighWatermark { partition, from, to, why } => {
+                write!(out, "{} hw {from}→{to} ({why})", p(partition))
+            }
+            ProduceRejected { partition, error, why } => {
+                write!(out, "{} produce rejected: {error} ({why})", p(partition))
+            }
+            IsrProposed { partition, from, to, why } => write!(
+                out,
+                "{} proposes isr {}→{} ({why})",
+                p(partition),
+                brokers(from),
+                brokers(to)
+            ),
+            IsrChanged { partition, from, to } => {
+                write!(out, "{} isr {}→{}", p(partition), brokers(from), brokers(to))
+            }
+            Election { partition, leader, epoch, isr, why } => match leader {
+                Some(leader) => write!(
+                    out,
+                    "{} leader {leader} epoch {epoch} isr {} ({why})",
+                    p(partition),
+                    brokers(isr)
+                ),
+                None => write!(
+                    out,
+                    "{} offline, no leader, epoch {epoch} isr {} ({why})",
+                    p(partition),
+                    brokers(isr)
+                ),
+            },
+            BecameLeader { partition, epoch, high_watermark, leo } => write!(
+                out,
+                "{} becomes leader, epoch {epoch}, hw {high_watermark} leo {leo}",
+                p(partition)
+            ),
+            BecameFollower { partition, leader, epoch } => match leader {
+                Some(leader) => {
+                    write!(out, "{} follows {leader}, epoch {epoch}", p(partition))
+                }
+                None => write!(out, "{} has no leader, epoch {epoch}", p(partition)),
+            },
+            Truncate { partition, from, to, why } => {
+                write!(out, "{} truncate leo {from}→{to} ({why})", p(partition))
+            }
+            Fenced { broker, why } => write!(out, "fences {broker} ({why})"),
+            Unfenced { broker } => write!(out, "unfences {broker} (caught up with metadata)"),
+            Loaded { partition, leo, high_watermark } => write!(
+                out,
+                "{} loaded log, leo {leo}, hw {high_watermark} (from checkpoint)",
+                p(partition)
+            ),
+            Flush { partition, to } => write!(out, "{} flushed to disk up to {to}", p(partition)),
+            Metadata { leaders } => write!(out, "metadata: {leaders}"),
+            ProduceSent { partition, to, count, first, attempt } => {
+                let _ = write!(out, "{} send {} to {to}", p(partition), records(*count, *first));
+                if *attempt > 1 {
+                    write!(out, " (attempt {attempt})")
+                } else {
+                    Ok(())
+                }
+            }
+            ProduceAcked { partition, base, count, first } => write!(
+                out,
+                "{} acked {} at {}",
+                p(partition),
+                records(*count, *first),
+                range(*base, *count)
+            ),
+            ProduceFailed { partition, count, first, error, retry } => write!(
+                out,
+                "{} {} {error}, {}",
+                p(partition),
+                records(*count, *first),
+                if *retry { "will retry" } else { "failed" }
+            ),
+            RecordsLost { partition, count, values, why } => write!(
+                out,
+                "{} LOST {count} acknowledged record{} [{values}] ({why})",
+                p(partition),
+                if *count == 1 { "" } else { "s" }
+            ),
+            Consumed { partition, from, to, values } => {
+                write!(out, "{} received offsets {from}..{} [{values}]", p(partition), to.0 - 1)
+            }
+            OffsetReset { partition, to, why } => {
+                write!(out, "{} position reset to {to} ({why})", p(partition))
+            }
+            Assigned { partitions } => {
+                let parts: Vec<String> = partitions.iter().map(p).collect();
+                write!(out, "assigned [{}]", parts.join(", "))
+            }
+            ConsumerError { partition, error } => write!(out, "{} fetch error {error}", p(partition)),
+        };
+    }
+}
+
+/// `[1, 2, 3]`, the way Kafka's tools print replica lists.
+pub fn brokers(list: &[BrokerId]) -> String {
+    let ids: Vec<String> = list.iter().map(|b| b.0.to_string()).collect();
+    format!("[{}]", ids.join(","))
+}
+
+fn range(base: Offset, count: u32) -> String {
+    match count {
+        0 => "nothing".to_string(),
+        1 => format!("offset {base}"),
+        _ => format!("offsets {}..{}", base, base.0 + count as u64 - 1),
+    }
+}
+
+fn records(count: u32, first: u32) -> String {
+    match count {
+        1 => format!("record #{first}"),
+        _ => format!("{count} records #{first}.."),
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Trace {
+    names: Arc<Names>,
+    entries: Vec<TraceEntry>,
+}
 
 impl Trace {
+    pub fn new(names: Names) -> Trace {
+        Trace { names: Arc::new(names), entries: Vec::new() }
+    }
+
+    pub fn push(&mut self, time: SimTime, node: NodeId, event: TraceEvent) {
+        self.entries.push(TraceEntry { time, node, event });
+    }
+
+    pub fn entries(&self) -> &[TraceEntry] {
+        &self.entries
+    }
+
+    pub fn names(&self) -> &Names {
+        &self.names
+    }
+
     pub fn len(&self) -> usize {
-        todo!()
+        self.entries.len()
     }
+
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.entries.is_empty()
     }
-    /// The canonical text form: a header line, then one event per line.
+
+    /// The header line: which scenario, which seed.
+    pub fn header(&self) -> String {
+        format!("# ksim trace: {} (seed {})", self.names.scenario, self.names.seed)
+    }
+
+    /// One entry as its text line (without the newline).
+    pub fn line(&self, index: usize) -> String {
+        let mut out = String::new();
+        self.write_line(&self.entries[index], &mut out);
+        out
+    }
+
+    fn write_line(&self, entry: &TraceEntry, out: &mut String) {
+        let _ = write!(out, "{:>13} {:<6} ", entry.time.to_string(), self.names.node(entry.node));
+        entry.event.render(&self.names, out);
+    }
+
+    /// The canonical text form: the header, then one event per line.
     pub fn to_text(&self) -> String {
-        todo!()
+        let mut out = self.header();
+        out.push('\n');
+        for entry in &self.entries {
+            self.write_line(entry, &mut out);
+            out.push('\n');
+        }
+        out
     }
-    /// The same events as JSON Lines.
+
+    /// The same events as JSON Lines: time in microseconds, node, kind, the rendered text and
+    /// the event's fields.
     pub fn to_jsonl(&self) -> String {
-        todo!()
+        let mut out = String::new();
+        for entry in &self.entries {
+            let mut text = String::new();
+            entry.event.render(&self.names, &mut text);
+            let line = serde_json::json!({
+                "time_us": entry.time.as_micros(),
+                "node": self.names.node(entry.node),
+                "kind": entry.event.kind(),
+                "text": text,
+                "event": entry.event,
+            });
+            out.push_str(&line.to_string());
+            out.push('\n');
+        }
+        out
     }
-    /// A short hex hash of the text form, which identifies a run.
+
+    /// The first 16 hex digits of the SHA-256 of the text form: a run's fingerprint.
     pub fn hash(&self) -> String {
-        todo!()
+        let digest = Sha256::digest(self.to_text().as_bytes());
+        digest[..8].iter().map(|b| format!("{b:02x}")).collect()
     }
 }

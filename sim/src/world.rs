@@ -1,60 +1,693 @@
-//! STUB: the engine is being written; the signatures below are the contract.
+//! The engine: a single-threaded discrete-event loop over simulated time.
+//!
+//! `World` holds the clock, a queue of pending events ordered by (time, sequence number), the
+//! network, every node and the seeded random streams. `step()` pops one event, hands it to its
+//! node, and applies the effects the node asked for: messages, timers, trace entries, ledger
+//! notes. Nodes never see the queue. `World` is `Clone`: a clone is a keyframe, and a what-if
+//! run is a clone with a fault added.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Arc;
 
-use crate::check::CheckResult;
-use crate::ledger::Ledger;
-use crate::scenario::Scenario;
+use crate::broker::Broker;
+use crate::check::{self, CheckResult};
+use crate::consumer::Consumer;
+use crate::controller::Controller;
+use crate::ids::{BrokerId, ConsumerIdx, NodeId, Offset, ProducerIdx, RecordId, TopicPartition};
+use crate::ledger::{self, Ledger};
+use crate::message::Message;
+use crate::network::Network;
+use crate::producer::Producer;
+use crate::rng::{SimRng, Stream};
+use crate::scenario::{Action, Client, Scenario, Subscription};
 use crate::time::SimTime;
-use crate::trace::Trace;
+use crate::trace::{Names, Trace, TraceEvent};
+
+/// Something a node asked for while handling an event.
+#[derive(Clone, Debug)]
+pub enum Effect {
+    Send(NodeId, Message),
+    Timer(SimTime, Timer),
+    Trace(TraceEvent),
+    Note(Note),
+}
+
+/// Facts the ledger needs, reported by the node that saw them.
+#[derive(Clone, Debug)]
+pub enum Note {
+    /// A broker became leader: acknowledged records its log lacks are lost.
+    LeaderChanged { broker: BrokerId, partition: TopicPartition },
+    /// A leader's high watermark advanced: the records in between are committed.
+    HighWatermark { broker: BrokerId, partition: TopicPartition, from: Offset, to: Offset },
+    /// A replica removed records from its log (truncation or a power loss).
+    Truncated { broker: BrokerId, partition: TopicPartition, removed: Vec<(Offset, RecordId)>, why: String },
+    /// A producer learned that records were written at these offsets (`None` for acks=0).
+    Acked { partition: TopicPartition, base: Option<Offset>, records: Arc<[RecordId]> },
+    /// A consumer received records.
+    Consumed { consumer: ConsumerIdx, partition: TopicPartition, records: Vec<(Offset, RecordId)> },
+}
+
+/// Timers, each addressed to one node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timer {
+    // Brokers.
+    Heartbeat,
+    IsrCheck,
+    HighWatermarkCheckpoint,
+    ParkedFetchExpiry(u64),
+    DelayedProduceExpiry(u64),
+    FetcherTimeout { leader: BrokerId, correlation: u64 },
+    FetcherBackoff { leader: BrokerId },
+    // The controller.
+    SessionCheck,
+    LeaderRebalance,
+    // Clients.
+    Wake(SimTime),
+    RequestTimeout(u64),
+    MetadataTimeout(u64),
+}
+
+/// What a node's handler works with: the clock and somewhere to put its effects.
+pub struct Ctx<'a> {
+    pub now: SimTime,
+    pub me: NodeId,
+    effects: &'a mut Vec<Effect>,
+}
+
+impl Ctx<'_> {
+    pub fn send(&mut self, to: NodeId, message: Message) {
+        self.effects.push(Effect::Send(to, message));
+    }
+
+    pub fn timer_at(&mut self, at: SimTime, timer: Timer) {
+        self.effects.push(Effect::Timer(at.max(self.now), timer));
+    }
+
+    pub fn timer_after(&mut self, after: SimTime, timer: Timer) {
+        self.effects.push(Effect::Timer(self.now + after, timer));
+    }
+
+    pub fn trace(&mut self, event: TraceEvent) {
+        self.effects.push(Effect::Trace(event));
+    }
+
+    pub fn note(&mut self, note: Note) {
+        self.effects.push(Effect::Note(note));
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Event {
+    Deliver { from: NodeId, to: NodeId, sent: SimTime, message: Message },
+    Timer { node: NodeId, incarnation: u32, timer: Timer },
+    Step(usize),
+    StartConsumer(ConsumerIdx),
+    Check(usize),
+    End,
+}
+
+#[derive(Clone, Debug)]
+struct Scheduled {
+    time: SimTime,
+    seq: u64,
+    event: Event,
+}
+
+impl PartialEq for Scheduled {
+    fn eq(&self, other: &Self) -> bool {
+        (self.time, self.seq) == (other.time, other.seq)
+    }
+}
+impl Eq for Scheduled {}
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Scheduled {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.time, self.seq).cmp(&(other.time, other.seq))
+    }
+}
+
+/// What the ledger tracks as the run goes: acknowledged offsets, and the event that lost a
+/// record, named by its trace index.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Tracker {
+    pub acked: BTreeMap<TopicPartition, Vec<(Offset, RecordId)>>,
+    pub lost_by: BTreeMap<RecordId, usize>,
+}
 
 #[derive(Clone)]
 pub struct World {
     scenario: Arc<Scenario>,
+    seed: u64,
+    now: SimTime,
+    queue: BinaryHeap<Reverse<Scheduled>>,
+    next_seq: u64,
+    events_processed: u64,
+    finished: bool,
+    network: Network,
+    /// Per node (network index): is its process up, and which incarnation.
+    up: Vec<bool>,
+    incarnation: Vec<u32>,
+    started_at: Vec<SimTime>,
+    pub(crate) controller: Controller,
+    pub(crate) brokers: Vec<Broker>,
+    pub(crate) producers: Vec<Producer>,
+    pub(crate) consumers: Vec<Consumer>,
+    rng_network: SimRng,
     trace: Trace,
+    pub(crate) tracker: Tracker,
+    check_results: Vec<Option<CheckResult>>,
+    effects: Vec<Effect>,
 }
 
 impl World {
     /// Builds the cluster and clients of a scenario, with every step scheduled.
     pub fn new(scenario: Arc<Scenario>, seed: u64) -> World {
-        let _ = seed;
-        World {
-            scenario,
-            trace: Trace::default(),
+        let names = Names {
+            scenario: scenario.name.clone(),
+            seed,
+            topics: scenario.topics.iter().map(|t| t.name.clone()).collect(),
+            producers: scenario.producers.iter().map(|p| p.name.clone()).collect(),
+            consumers: scenario.consumers.iter().map(|c| c.name.clone()).collect(),
+        };
+        let mut placement = SimRng::new(seed, Stream::Placement);
+        let controller = Controller::new(&scenario, &mut placement);
+        let image = controller.image();
+        let broker_config = Arc::new(scenario.broker_config.clone());
+        let topic_configs: Arc<Vec<_>> = Arc::new(scenario.topics.iter().map(|t| t.config.clone()).collect());
+        let brokers = (1..=scenario.brokers)
+            .map(|id| Broker::new(BrokerId(id), broker_config.clone(), topic_configs.clone(), image.clone()))
+            .collect();
+        let producers = scenario
+            .producers
+            .iter()
+            .enumerate()
+            .map(|(i, spec)| Producer::new(ProducerIdx(i as u32), spec, scenario.clone(), seed))
+            .collect();
+        let consumers = scenario
+            .consumers
+            .iter()
+            .enumerate()
+            .map(|(i, spec)| Consumer::new(ConsumerIdx(i as u32), spec, scenario.brokers, seed))
+            .collect();
+        let network = Network::new(
+            scenario.network.latency_min,
+            scenario.network.latency_max,
+            scenario.brokers,
+            scenario.producers.len() as u32,
+            scenario.consumers.len() as u32,
+        );
+        let nodes = network.node_count();
+        let mut world = World {
+            seed,
+            now: SimTime::ZERO,
+            queue: BinaryHeap::new(),
+            next_seq: 0,
+            events_processed: 0,
+            finished: false,
+            network,
+            up: vec![true; nodes],
+            incarnation: vec![0; nodes],
+            started_at: vec![SimTime::ZERO; nodes],
+            controller,
+            brokers,
+            producers,
+            consumers,
+            rng_network: SimRng::new(seed, Stream::Network),
+            trace: Trace::new(names),
+            tracker: Tracker::default(),
+            check_results: vec![None; scenario.expectations.len()],
+            effects: Vec::new(),
+            scenario: scenario.clone(),
+        };
+        for (i, step) in scenario.steps.iter().enumerate() {
+            world.schedule(step.at, Event::Step(i));
         }
+        for (i, spec) in scenario.consumers.iter().enumerate() {
+            world.schedule(spec.start, Event::StartConsumer(ConsumerIdx(i as u32)));
+        }
+        for (i, expectation) in scenario.expectations.iter().enumerate() {
+            if let Some(at) = expectation.at {
+                world.schedule(at, Event::Check(i));
+            }
+        }
+        world.schedule(scenario.duration, Event::End);
+        world.handle(NodeId::Controller, |c, ctx| c.controller.start(ctx));
+        for b in 1..=scenario.brokers {
+            world.handle(NodeId::Broker(BrokerId(b)), |w, ctx| w.brokers[b as usize - 1].start(ctx));
+        }
+        for p in 0..world.producers.len() {
+            world.handle(NodeId::Producer(ProducerIdx(p as u32)), |w, ctx| w.producers[p].start(ctx));
+        }
+        world
     }
+
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
     }
+
     pub fn seed(&self) -> u64 {
-        todo!()
+        self.seed
     }
+
     pub fn now(&self) -> SimTime {
-        todo!()
+        self.now
     }
-    /// Applies one event; false once the run is over (the duration reached).
-    pub fn step(&mut self) -> bool {
-        todo!()
+
+    pub fn is_finished(&self) -> bool {
+        self.finished
     }
-    pub fn run_to_end(&mut self) {
-        while self.step() {}
-    }
+
     /// Engine events applied so far.
     pub fn events_processed(&self) -> u64 {
-        todo!()
+        self.events_processed
     }
+
     pub fn trace(&self) -> &Trace {
         &self.trace
     }
+
+    pub fn brokers(&self) -> &[Broker] {
+        &self.brokers
+    }
+
+    pub fn controller(&self) -> &Controller {
+        &self.controller
+    }
+
+    pub fn producers(&self) -> &[Producer] {
+        &self.producers
+    }
+
+    pub fn consumers(&self) -> &[Consumer] {
+        &self.consumers
+    }
+
     /// The fate of every record so far.
     pub fn ledger(&self) -> Ledger {
-        todo!()
+        ledger::compute(self)
     }
+
     /// The cluster as `kafka-topics --describe` shows it, with HW and LEO per replica.
     pub fn describe(&self) -> String {
-        todo!()
+        crate::report::describe(self)
     }
+
     /// The expectations checked so far (all of them once the run is over), in file order.
     pub fn check_results(&self) -> Vec<CheckResult> {
-        todo!()
+        self.check_results.iter().flatten().cloned().collect()
+    }
+
+    pub(crate) fn trace_index_of_last(&self) -> usize {
+        self.trace.len().saturating_sub(1)
+    }
+
+    /// Runs until the scenario's duration.
+    pub fn run_to_end(&mut self) {
+        while self.step() {}
+    }
+
+    /// Runs every event up to and including time `until`.
+    pub fn run_until(&mut self, until: SimTime) {
+        while let Some(Reverse(next)) = self.queue.peek() {
+            if next.time > until || !self.step() {
+                break;
+            }
+        }
+    }
+
+    /// Applies one event; false once the run is over (the duration reached).
+    pub fn step(&mut self) -> bool {
+        if self.finished {
+            return false;
+        }
+        let Some(Reverse(Scheduled { time, event, .. })) = self.queue.pop() else {
+            self.finish();
+            return false;
+        };
+        self.now = time;
+        self.events_processed += 1;
+        match event {
+            Event::Deliver { from, to, sent, message } => self.deliver(from, to, sent, message),
+            Event::Timer { node, incarnation, timer } => {
+                let i = self.network.index(node);
+                if self.up[i] && self.incarnation[i] == incarnation {
+                    self.handle(node, |w, ctx| match node {
+                        NodeId::Controller => w.controller.on_timer(ctx, timer),
+                        NodeId::Broker(b) => w.brokers[b.0 as usize - 1].on_timer(ctx, timer),
+                        NodeId::Producer(p) => w.producers[p.0 as usize].on_timer(ctx, timer),
+                        NodeId::Consumer(c) => w.consumers[c.0 as usize].on_timer(ctx, timer),
+                    });
+                }
+            }
+            Event::Step(i) => self.apply_step(i),
+            Event::StartConsumer(c) => self.start_client(Client::Consumer(c)),
+            Event::Check(i) => self.check(i),
+            Event::End => {
+                self.finish();
+                return false;
+            }
+        }
+        true
+    }
+
+    fn finish(&mut self) {
+        if self.finished {
+            return;
+        }
+        self.finished = true;
+        for i in 0..self.scenario.expectations.len() {
+            if self.scenario.expectations[i].at.is_none() {
+                self.check(i);
+            }
+        }
+    }
+
+    fn check(&mut self, i: usize) {
+        let result = check::evaluate(self, &self.scenario.expectations[i]);
+        self.check_results[i] = Some(result);
+    }
+
+    fn schedule(&mut self, time: SimTime, event: Event) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.queue.push(Reverse(Scheduled { time, seq, event }));
+    }
+
+    /// Runs a handler for `node` with a fresh context, then applies what it asked for.
+    fn handle(&mut self, node: NodeId, f: impl FnOnce(&mut World, &mut Ctx)) {
+        let mut effects = std::mem::take(&mut self.effects);
+        f(self, &mut Ctx { now: self.now, me: node, effects: &mut effects });
+        for effect in effects.drain(..) {
+            match effect {
+                Effect::Send(to, message) => self.send(node, to, message),
+                Effect::Timer(at, timer) => {
+                    let incarnation = self.incarnation[self.network.index(node)];
+                    self.schedule(at, Event::Timer { node, incarnation, timer });
+                }
+                Effect::Trace(event) => self.trace.push(self.now, node, event),
+                Effect::Note(note) => self.apply_note(node, note),
+            }
+        }
+        self.effects = effects;
+    }
+
+    fn send(&mut self, from: NodeId, to: NodeId, message: Message) {
+        let to_index = self.network.index(to);
+        let client = matches!(from, NodeId::Producer(_) | NodeId::Consumer(_));
+        if !self.up[to_index] && client {
+            // Connection refused: the client learns at once that the broker is gone.
+            let at = self.network.arrival(self.now, to, from, &mut self.rng_network);
+            self.schedule(at, Event::Deliver { from: to, to: from, sent: self.now, message: Message::Disconnected });
+            return;
+        }
+        if self.network.is_cut(from, to) {
+            return;
+        }
+        let at = self.network.arrival(self.now, from, to, &mut self.rng_network);
+        self.schedule(at, Event::Deliver { from, to, sent: self.now, message });
+    }
+
+    fn deliver(&mut self, from: NodeId, to: NodeId, sent: SimTime, message: Message) {
+        let i = self.network.index(to);
+        // A message is lost if the link broke while it travelled, or if the process it was
+        // sent to has died (or died and restarted) since.
+        if !self.up[i] || self.started_at[i] > sent || self.network.is_cut(from, to) {
+            return;
+        }
+        self.handle(to, |w, ctx| match to {
+            NodeId::Controller => w.controller.on_message(ctx, from, message),
+            NodeId::Broker(b) => w.brokers[b.0 as usize - 1].on_message(ctx, from, message),
+            NodeId::Producer(p) => w.producers[p.0 as usize].on_message(ctx, from, message),
+            NodeId::Consumer(c) => w.consumers[c.0 as usize].on_message(ctx, from, message),
+        });
+    }
+
+    fn apply_step(&mut self, i: usize) {
+        let scenario = self.scenario.clone();
+        let action = &scenario.steps[i].action;
+        match action {
+            Action::Produce(spec) => {
+                let p = spec.producer;
+                self.handle(NodeId::Producer(p), |w, ctx| w.producers[p.0 as usize].produce(ctx, i, spec));
+            }
+            Action::Crash(b) | Action::PowerLoss(b) => {
+                let power = matches!(action, Action::PowerLoss(_));
+                self.crash_broker(*b, power);
+            }
+            Action::Restart(b) => {
+                let node = NodeId::Broker(*b);
+                let index = self.network.index(node);
+                if !self.up[index] {
+                    self.up[index] = true;
+                    self.incarnation[index] += 1;
+                    self.started_at[index] = self.now;
+                    self.trace.push(self.now, node, TraceEvent::Restart);
+                    self.handle(node, |w, ctx| w.brokers[b.0 as usize - 1].restart(ctx));
+                }
+            }
+            Action::Isolate(b) => {
+                self.network.isolate(*b);
+                self.trace.push(self.now, NodeId::Broker(*b), TraceEvent::Isolate { broker: *b });
+            }
+            Action::Partition(groups) => {
+                self.network.partition(groups);
+                self.trace
+                    .push(self.now, NodeId::Controller, TraceEvent::NetworkPartition { groups: groups.clone() });
+            }
+            Action::Heal => {
+                self.network.heal();
+                self.trace.push(self.now, NodeId::Controller, TraceEvent::Heal);
+            }
+            Action::Slow { broker, latency } => {
+                self.network.slow(*broker, *latency);
+                self.trace
+                    .push(self.now, NodeId::Broker(*broker), TraceEvent::Slow { broker: *broker, latency: *latency });
+            }
+            Action::AddPartitions { topic, count } => {
+                let (topic, count) = (*topic, *count);
+                self.handle(NodeId::Controller, |w, ctx| w.controller.add_partitions(ctx, topic, count));
+                self.rebalance_groups();
+            }
+            Action::Start(client) => self.start_client(*client),
+            Action::Stop(client) => self.stop_client(*client),
+            Action::Say(text) => {
+                self.trace.push(self.now, NodeId::Controller, TraceEvent::Say { text: text.clone() });
+            }
+        }
+    }
+
+    fn crash_broker(&mut self, broker: BrokerId, power_loss: bool) {
+        let node = NodeId::Broker(broker);
+        let index = self.network.index(node);
+        let b = broker.0 as usize - 1;
+        if self.up[index] {
+            self.up[index] = false;
+            self.brokers[b].crash();
+            if !power_loss {
+                self.trace.push(self.now, node, TraceEvent::Crash);
+            }
+            // Clients with a connection to the broker see it close.
+            let clients: Vec<NodeId> = (0..self.producers.len())
+                .map(|p| NodeId::Producer(ProducerIdx(p as u32)))
+                .chain((0..self.consumers.len()).map(|c| NodeId::Consumer(ConsumerIdx(c as u32))))
+                .collect();
+            for client in clients {
+                if !self.network.is_cut(node, client) {
+                    let at = self.network.arrival(self.now, node, client, &mut self.rng_network);
+                    self.schedule(at, Event::Deliver { from: node, to: client, sent: self.now, message: Message::Disconnected });
+                }
+            }
+        }
+        if power_loss {
+            let lost = self.brokers[b].lose_power();
+            let summary = lost.iter().map(|(tp, from, to, _)| (*tp, *from, *to)).collect();
+            self.trace.push(self.now, node, TraceEvent::PowerLoss { lost: summary });
+            for (partition, _, _, removed) in lost {
+                let why = format!("{broker} lost power before flushing them");
+                self.apply_note(node, Note::Truncated { broker, partition, removed, why });
+            }
+        }
+    }
+
+    fn start_client(&mut self, client: Client) {
+        match client {
+            Client::Producer(p) => {
+                let node = NodeId::Producer(p);
+                if !self.producers[p.0 as usize].running {
+                    self.trace.push(self.now, node, TraceEvent::ClientStarted);
+                    self.handle(node, |w, ctx| w.producers[p.0 as usize].start(ctx));
+                }
+            }
+            Client::Consumer(c) => {
+                let node = NodeId::Consumer(c);
+                if !self.consumers[c.0 as usize].running {
+                    self.trace.push(self.now, node, TraceEvent::ClientStarted);
+                    self.handle(node, |w, ctx| w.consumers[c.0 as usize].start(ctx));
+                    self.rebalance_groups();
+                }
+            }
+        }
+    }
+
+    fn stop_client(&mut self, client: Client) {
+        let node = match client {
+            Client::Producer(p) => NodeId::Producer(p),
+            Client::Consumer(c) => NodeId::Consumer(c),
+        };
+        let index = self.network.index(node);
+        self.trace.push(self.now, node, TraceEvent::ClientStopped);
+        match client {
+            Client::Producer(p) => self.handle(node, |w, ctx| w.producers[p.0 as usize].stop(ctx)),
+            Client::Consumer(c) => {
+                self.consumers[c.0 as usize].stop();
+                self.incarnation[index] += 1;
+                self.rebalance_groups();
+            }
+        }
+    }
+
+    /// Hands out the partitions of subscribed topics to the running members of each group,
+    /// range-style, in member-name order. The group protocol itself (joins, heartbeats,
+    /// generations) is not modelled yet: the assignment changes at once.
+    fn rebalance_groups(&mut self) {
+        let image = self.controller.image();
+        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, spec) in self.scenario.consumers.iter().enumerate() {
+            if let Subscription::Topics(_) = spec.subscription {
+                let group = spec.group.clone().unwrap_or_default();
+                if self.consumers[i].running {
+                    groups.entry(group).or_default().push(i);
+                }
+            }
+        }
+        for members in groups.values() {
+            let mut members = members.clone();
+            members.sort_by(|a, b| self.scenario.consumers[*a].name.cmp(&self.scenario.consumers[*b].name));
+            let mut assignment: Vec<Vec<TopicPartition>> = vec![Vec::new(); members.len()];
+            let mut topics: Vec<_> = members
+                .iter()
+                .flat_map(|&m| match &self.scenario.consumers[m].subscription {
+                    Subscription::Topics(t) => t.clone(),
+                    Subscription::Partitions(_) => Vec::new(),
+                })
+                .collect();
+            topics.sort();
+            topics.dedup();
+            for topic in topics {
+                let subscribers: Vec<usize> = (0..members.len())
+                    .filter(|&k| match &self.scenario.consumers[members[k]].subscription {
+                        Subscription::Topics(t) => t.contains(&topic),
+                        Subscription::Partitions(_) => false,
+                    })
+                    .collect();
+                let partitions = image.partition_count(topic);
+                let (q, r) = (partitions / subscribers.len() as u32, partitions % subscribers.len() as u32);
+                let mut next = 0;
+                for (rank, &k) in subscribers.iter().enumerate() {
+                    let take = q + u32::from((rank as u32) < r);
+                    for p in next..next + take {
+                        assignment[k].push(TopicPartition::new(topic, p));
+                    }
+                    next += take;
+                }
+            }
+            for (k, &m) in members.iter().enumerate() {
+                let parts = assignment[k].clone();
+                let node = NodeId::Consumer(ConsumerIdx(m as u32));
+                self.handle(node, |w, ctx| w.consumers[m].assign(ctx, parts));
+            }
+        }
+    }
+
+    fn apply_note(&mut self, node: NodeId, note: Note) {
+        match note {
+            Note::Acked { partition, base: Some(base), records } => {
+                let list = self.tracker.acked.entry(partition).or_default();
+                list.extend(records.iter().enumerate().map(|(i, &r)| (Offset(base.0 + i as u64), r)));
+            }
+            Note::Acked { base: None, .. } => {}
+            Note::HighWatermark { broker, partition, from, to } => {
+                let log = &self.brokers[broker.0 as usize - 1].replicas[&partition].log;
+                for batch in log.batches() {
+                    if batch.end_offset() <= from || batch.base_offset >= to {
+                        continue;
+                    }
+                    for (i, r) in batch.records.iter().enumerate() {
+                        let offset = batch.base_offset.0 + i as u64;
+                        if offset >= from.0 && offset < to.0 {
+                            self.producers[r.producer.0 as usize].mark_committed(r.n);
+                        }
+                    }
+                }
+            }
+            Note::LeaderChanged { broker, partition } => {
+                let log = &self.brokers[broker.0 as usize - 1].replicas[&partition].log;
+                let from = log.high_watermark;
+                let lost: Vec<RecordId> = self
+                    .tracker
+                    .acked
+                    .get(&partition)
+                    .map(|list| {
+                        list.iter()
+                            .filter(|(offset, r)| *offset >= from && log.record_at(*offset) != Some(*r))
+                            .map(|(_, r)| *r)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let leo = log.log_end_offset();
+                let why = format!("{broker} became leader without them; its log ends at offset {leo}");
+                self.record_losses(node, partition, lost, why);
+            }
+            Note::Truncated { partition, removed, why, .. } => {
+                let leader = self.controller.image().partition(partition).and_then(|s| s.leader);
+                let lost: Vec<RecordId> = removed
+                    .iter()
+                    .filter(|(offset, r)| {
+                        let acked = self.tracker.acked.get(&partition).is_some_and(|l| l.contains(&(*offset, *r)));
+                        let kept = leader.is_some_and(|l| {
+                            self.brokers[l.0 as usize - 1]
+                                .replicas
+                                .get(&partition)
+                                .is_some_and(|rep| rep.log.record_at(*offset) == Some(*r))
+                        });
+                        acked && !kept
+                    })
+                    .map(|(_, r)| *r)
+                    .collect();
+                self.record_losses(node, partition, lost, why);
+            }
+            Note::Consumed { consumer, partition, records } => {
+                if let (Some(&(first, _)), Some(&(last, _))) = (records.first(), records.last()) {
+                    let values = ledger::values_summary(self, records.iter().map(|(_, r)| *r));
+                    self.trace.push(
+                        self.now,
+                        NodeId::Consumer(consumer),
+                        TraceEvent::Consumed { partition, from: first, to: Offset(last.0 + 1), values },
+                    );
+                }
+            }
+        }
+    }
+
+    fn record_losses(&mut self, node: NodeId, partition: TopicPartition, lost: Vec<RecordId>, why: String) {
+        let fresh: Vec<RecordId> = lost.into_iter().filter(|r| !self.tracker.lost_by.contains_key(r)).collect();
+        if fresh.is_empty() {
+            return;
+        }
+        let values = ledger::values_summary(self, fresh.iter().copied());
+        self.trace.push(
+            self.now,
+            node,
+            TraceEvent::RecordsLost { partition, count: fresh.len() as u32, values, why },
+        );
+        let index = self.trace_index_of_last();
+        for r in fresh {
+            self.tracker.lost_by.insert(r, index);
+        }
     }
 }

@@ -1,0 +1,1065 @@
+//! A broker: the replicas it holds, as leader or follower, and how it serves produce and fetch
+//! requests, replicates, tracks the ISR and the high watermark, and survives crashes.
+//!
+//! The rules follow Kafka's `Partition.scala` and `AbstractFetcherThread` (reference sections
+//! 1-5 and 12): the leader learns a follower's log end offset from its fetch offset, the high
+//! watermark is the lowest log end offset over the ISR, followers learn it one fetch later,
+//! and a follower whose log diverged truncates by leader epoch.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+use crate::config::{Acks, BrokerConfig, TopicConfig};
+use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, ProducerIdx, RecordId, TopicPartition};
+use crate::log::{ReplicaLog, StoredBatch};
+use crate::message::{
+    FetchPartition, FetchPartitionResponse, FetchRequest, FetchResponse, KafkaError, Message, ProduceBatch,
+    ProduceRequest, ProduceResponse,
+};
+use crate::metadata::{MetadataImage, PartitionState};
+use crate::time::SimTime;
+use crate::trace::{TraceEvent, brokers};
+use crate::world::{Ctx, Note, Timer};
+
+/// How long a follower waits for a fetch response before it tries again
+/// (`replica.socket.timeout.ms`).
+const REPLICA_SOCKET_TIMEOUT: SimTime = SimTime::from_millis(30_000);
+
+/// How many batches per producer the broker remembers to spot duplicates (R6.5).
+const PRODUCER_BATCH_WINDOW: usize = 5;
+
+#[derive(Clone, Debug)]
+pub struct Broker {
+    pub id: BrokerId,
+    pub alive: bool,
+    incarnation: u32,
+    config: Arc<BrokerConfig>,
+    topic_configs: Arc<Vec<TopicConfig>>,
+    metadata: Option<Arc<MetadataImage>>,
+    pub replicas: BTreeMap<TopicPartition, Replica>,
+    fetchers: BTreeMap<BrokerId, Fetcher>,
+    parked: Vec<ParkedFetch>,
+    delayed: Vec<DelayedProduce>,
+    next_id: u64,
+}
+
+/// This broker's copy of one partition.
+#[derive(Clone, Debug)]
+pub struct Replica {
+    pub log: ReplicaLog,
+    pub leader: Option<BrokerId>,
+    pub leader_epoch: LeaderEpoch,
+    pub partition_epoch: u32,
+    pub replicas: Vec<BrokerId>,
+    /// The committed ISR, as the controller last confirmed it.
+    pub isr: Vec<BrokerId>,
+    /// Present while this broker leads the partition.
+    pub leading: Option<LeaderState>,
+    /// After a fetch error the follower waits for new metadata before fetching again.
+    fetch_paused: bool,
+    producers: BTreeMap<ProducerIdx, ProducerEntry>,
+}
+
+/// What a leader knows of its followers and of its ISR proposal in flight.
+#[derive(Clone, Debug)]
+pub struct LeaderState {
+    pub followers: BTreeMap<BrokerId, FollowerState>,
+    pub pending_isr: Option<PendingIsr>,
+    /// Where this leader's epoch began in its log (KAFKA-7128's rule for rejoining the ISR).
+    epoch_start: Offset,
+}
+
+#[derive(Clone, Debug)]
+pub struct FollowerState {
+    /// Learned from the follower's fetch offset; unknown right after an election (R1.5).
+    pub leo: Option<Offset>,
+    pub last_caught_up: SimTime,
+    last_fetch_time: SimTime,
+    last_fetch_leader_leo: Offset,
+}
+
+#[derive(Clone, Debug)]
+pub struct PendingIsr {
+    pub isr: Vec<BrokerId>,
+    /// Additions count at once (the maximal ISR, KIP-497); removals only once committed.
+    pub expand: bool,
+    sent_at: SimTime,
+}
+
+#[derive(Clone, Debug, Default)]
+struct ProducerEntry {
+    last_sequence: u32,
+    /// (first sequence, base offset, record count) of the last few batches.
+    recent: VecDeque<(u32, Offset, u32)>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Fetcher {
+    in_flight: Option<u64>,
+    backing_off: bool,
+}
+
+#[derive(Clone, Debug)]
+struct ParkedFetch {
+    id: u64,
+    from: NodeId,
+    request: FetchRequest,
+}
+
+#[derive(Clone, Debug)]
+struct DelayedProduce {
+    id: u64,
+    from: NodeId,
+    correlation: u64,
+    done: Vec<(TopicPartition, Result<Offset, KafkaError>)>,
+    waiting: Vec<(TopicPartition, Offset, Offset)>,
+}
+
+impl Replica {
+    fn new(state: &PartitionState) -> Replica {
+        Replica {
+            log: ReplicaLog::default(),
+            leader: None,
+            leader_epoch: state.leader_epoch,
+            partition_epoch: state.partition_epoch,
+            replicas: state.replicas.clone(),
+            isr: state.isr.clone(),
+            leading: None,
+            fetch_paused: false,
+            producers: BTreeMap::new(),
+        }
+    }
+
+    /// The ISR the high watermark rule uses: the committed ISR plus a pending addition.
+    pub fn maximal_isr(&self) -> Vec<BrokerId> {
+        match self.leading.as_ref().and_then(|l| l.pending_isr.as_ref()) {
+            Some(pending) if pending.expand => pending.isr.clone(),
+            _ => self.isr.clone(),
+        }
+    }
+
+    fn rebuild_producer_state(&mut self) {
+        self.producers.clear();
+        for batch in self.log.batches() {
+            if let Some((producer, first)) = batch.producer {
+                remember_batch(&mut self.producers, producer, first, batch.base_offset, batch.records.len() as u32);
+            }
+        }
+    }
+}
+
+fn remember_batch(
+    producers: &mut BTreeMap<ProducerIdx, ProducerEntry>,
+    producer: ProducerIdx,
+    first: u32,
+    base: Offset,
+    count: u32,
+) {
+    let entry = producers.entry(producer).or_default();
+    entry.last_sequence = first.wrapping_add(count - 1);
+    entry.recent.push_back((first, base, count));
+    if entry.recent.len() > PRODUCER_BATCH_WINDOW {
+        entry.recent.pop_front();
+    }
+}
+
+impl Broker {
+    /// A broker of the cluster as it stands at time zero: topics exist, leaders are elected.
+    pub fn new(
+        id: BrokerId,
+        config: Arc<BrokerConfig>,
+        topic_configs: Arc<Vec<TopicConfig>>,
+        image: Arc<MetadataImage>,
+    ) -> Broker {
+        let mut broker = Broker {
+            id,
+            alive: true,
+            incarnation: 0,
+            config,
+            topic_configs,
+            metadata: None,
+            replicas: BTreeMap::new(),
+            fetchers: BTreeMap::new(),
+            parked: Vec::new(),
+            delayed: Vec::new(),
+            next_id: 0,
+        };
+        for (tp, state) in image.partitions() {
+            if !state.replicas.contains(&id) {
+                continue;
+            }
+            let mut replica = Replica::new(state);
+            replica.leader = state.leader;
+            if state.leader == Some(id) {
+                replica.log.assign_epoch(state.leader_epoch, Offset(0));
+                replica.leading = Some(LeaderState {
+                    followers: state
+                        .replicas
+                        .iter()
+                        .filter(|&&b| b != id)
+                        .map(|&b| (b, new_follower(Some(Offset(0)), SimTime::ZERO)))
+                        .collect(),
+                    pending_isr: None,
+                    epoch_start: Offset(0),
+                });
+            }
+            broker.replicas.insert(tp, replica);
+        }
+        broker.metadata = Some(image);
+        broker
+    }
+
+    pub fn incarnation(&self) -> u32 {
+        self.incarnation
+    }
+
+    pub fn metadata(&self) -> Option<&MetadataImage> {
+        self.metadata.as_deref()
+    }
+
+    fn topic_config(&self, tp: TopicPartition) -> &TopicConfig {
+        &self.topic_configs[tp.topic.0 as usize]
+    }
+
+    fn lag_max(&self) -> SimTime {
+        SimTime::from_millis(self.config.replica_lag_time_max_ms)
+    }
+
+    fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Starts the periodic work and the fetchers.
+    pub fn start(&mut self, ctx: &mut Ctx) {
+        let stagger = SimTime::from_millis(10 * self.id.0 as u64);
+        ctx.timer_after(stagger, Timer::Heartbeat);
+        ctx.timer_after(SimTime(self.lag_max().0 / 2), Timer::IsrCheck);
+        ctx.timer_after(
+            SimTime::from_millis(self.config.replica_high_watermark_checkpoint_interval_ms),
+            Timer::HighWatermarkCheckpoint,
+        );
+        self.fetch_from_all(ctx);
+    }
+
+    /// The process dies: everything in memory is gone, the logs stay on disk.
+    pub fn crash(&mut self) {
+        self.alive = false;
+        self.metadata = None;
+        self.fetchers.clear();
+        self.parked.clear();
+        self.delayed.clear();
+        for replica in self.replicas.values_mut() {
+            replica.leading = None;
+            replica.leader = None;
+        }
+    }
+
+    /// The machine loses power (after `crash`): unflushed records are gone. Returns, per
+    /// partition that lost any, the old and new log end offsets and the records removed.
+    pub fn lose_power(&mut self) -> Vec<(TopicPartition, Offset, Offset, Vec<(Offset, RecordId)>)> {
+        let mut lost = Vec::new();
+        for (tp, replica) in self.replicas.iter_mut() {
+            let before = replica.log.log_end_offset();
+            let removed = replica.log.lose_unflushed();
+            if !removed.is_empty() {
+                replica.rebuild_producer_state();
+                lost.push((*tp, before, replica.log.log_end_offset(), removed));
+            }
+        }
+        lost
+    }
+
+    /// The process starts again: it loads its logs, resumes high watermarks from the
+    /// checkpoint, and registers with the controller, fenced until caught up (R12.2).
+    pub fn restart(&mut self, ctx: &mut Ctx) {
+        self.alive = true;
+        self.incarnation += 1;
+        for (tp, replica) in self.replicas.iter_mut() {
+            replica.log.reload();
+            replica.fetch_paused = false;
+            ctx.trace(TraceEvent::Loaded {
+                partition: *tp,
+                leo: replica.log.log_end_offset(),
+                high_watermark: replica.log.high_watermark,
+            });
+        }
+        ctx.send(NodeId::Controller, Message::Heartbeat { incarnation: self.incarnation, metadata_offset: 0 });
+        self.start(ctx);
+    }
+
+    pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
+        match timer {
+            Timer::Heartbeat => {
+                let metadata_offset = self.metadata.as_ref().map_or(0, |m| m.offset);
+                ctx.send(NodeId::Controller, Message::Heartbeat { incarnation: self.incarnation, metadata_offset });
+                ctx.timer_after(SimTime::from_millis(self.config.broker_heartbeat_interval_ms), Timer::Heartbeat);
+            }
+            Timer::IsrCheck => {
+                ctx.timer_after(SimTime(self.lag_max().0 / 2), Timer::IsrCheck);
+                let led: Vec<TopicPartition> =
+                    self.replicas.iter().filter(|(_, r)| r.leading.is_some()).map(|(tp, _)| *tp).collect();
+                for tp in led {
+                    self.maybe_shrink_isr(ctx, tp);
+                }
+            }
+            Timer::HighWatermarkCheckpoint => {
+                ctx.timer_after(
+                    SimTime::from_millis(self.config.replica_high_watermark_checkpoint_interval_ms),
+                    Timer::HighWatermarkCheckpoint,
+                );
+                for replica in self.replicas.values_mut() {
+                    replica.log.checkpoint_high_watermark();
+                }
+            }
+            Timer::ParkedFetchExpiry(id) => {
+                if let Some(i) = self.parked.iter().position(|p| p.id == id) {
+                    let parked = self.parked.remove(i);
+                    self.answer_fetch(ctx, parked.from, &parked.request);
+                }
+            }
+            Timer::DelayedProduceExpiry(id) => {
+                if let Some(i) = self.delayed.iter().position(|d| d.id == id) {
+                    let mut delayed = self.delayed.remove(i);
+                    for (tp, _, _) in delayed.waiting.drain(..) {
+                        delayed.done.push((tp, Err(KafkaError::RequestTimedOut)));
+                    }
+                    self.respond_produce(ctx, delayed);
+                }
+            }
+            Timer::FetcherTimeout { leader, correlation } => {
+                let fetcher = self.fetchers.entry(leader).or_default();
+                if fetcher.in_flight == Some(correlation) {
+                    fetcher.in_flight = None;
+                    self.maybe_fetch(ctx, leader);
+                }
+            }
+            Timer::FetcherBackoff { leader } => {
+                self.fetchers.entry(leader).or_default().backing_off = false;
+                self.maybe_fetch(ctx, leader);
+            }
+            _ => {}
+        }
+    }
+
+    pub fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, message: Message) {
+        match message {
+            Message::HeartbeatResponse { image: Some(image) } | Message::MetadataUpdate(image) => {
+                self.apply_metadata(ctx, image)
+            }
+            Message::AlterPartitionResponse { partition, result } => {
+                self.on_alter_partition_response(ctx, partition, result)
+            }
+            Message::Fetch(request) => self.on_fetch(ctx, from, request),
+            Message::FetchResponse(response) => {
+                if let NodeId::Broker(leader) = from {
+                    self.on_fetch_response(ctx, leader, response);
+                }
+            }
+            Message::MetadataRequest => ctx.send(from, Message::MetadataResponse(self.metadata.clone())),
+            Message::Produce(request) => self.on_produce(ctx, from, request),
+            Message::ListOffsets { correlation, partition, earliest } => {
+                let result = match self.replicas.get(&partition) {
+                    Some(r) if r.leading.is_some() => {
+                        Ok(if earliest { r.log.log_start_offset() } else { r.log.high_watermark })
+                    }
+                    _ => Err(KafkaError::NotLeaderOrFollower),
+                };
+                ctx.send(from, Message::ListOffsetsResponse { correlation, partition, result });
+            }
+            _ => {}
+        }
+    }
+
+    // Metadata: becoming leader or follower.
+
+    fn apply_metadata(&mut self, ctx: &mut Ctx, image: Arc<MetadataImage>) {
+        if self.metadata.as_ref().is_some_and(|m| m.offset >= image.offset) {
+            return;
+        }
+        self.metadata = Some(image.clone());
+        for (tp, state) in image.partitions() {
+            if !state.replicas.contains(&self.id) {
+                continue;
+            }
+            let replica = self.replicas.entry(tp).or_insert_with(|| Replica::new(state));
+            replica.fetch_paused = false;
+            let same_epoch = replica.leader_epoch == state.leader_epoch && replica.leader == state.leader;
+            if state.leader == Some(self.id) {
+                if replica.leading.is_none() || !same_epoch {
+                    self.make_leader(ctx, tp, state);
+                } else if state.partition_epoch > replica.partition_epoch {
+                    replica.isr = state.isr.clone();
+                    replica.partition_epoch = state.partition_epoch;
+                    self.after_isr_change(ctx, tp);
+                }
+            } else if replica.leading.is_some() || !same_epoch {
+                self.make_follower(ctx, tp, state);
+            } else {
+                replica.isr = state.isr.clone();
+                replica.partition_epoch = state.partition_epoch;
+            }
+        }
+        self.fetch_from_all(ctx);
+    }
+
+    /// Becoming leader (R1.5): record the new epoch's start in the epoch cache, keep the
+    /// current high watermark, and forget what the followers hold: the high watermark waits
+    /// until every ISR member has fetched from the new leader.
+    fn make_leader(&mut self, ctx: &mut Ctx, tp: TopicPartition, state: &PartitionState) {
+        let now = ctx.now;
+        let me = self.id;
+        let replica = self.replicas.get_mut(&tp).expect("created by apply_metadata");
+        let leo = replica.log.log_end_offset();
+        replica.leader = Some(me);
+        replica.leader_epoch = state.leader_epoch;
+        replica.partition_epoch = state.partition_epoch;
+        replica.replicas = state.replicas.clone();
+        replica.isr = state.isr.clone();
+        replica.log.assign_epoch(state.leader_epoch, leo);
+        replica.leading = Some(LeaderState {
+            followers: state
+                .replicas
+                .iter()
+                .filter(|&&b| b != me)
+                .map(|&b| (b, new_follower(None, if state.isr.contains(&b) { now } else { SimTime::ZERO })))
+                .collect(),
+            pending_isr: None,
+            epoch_start: leo,
+        });
+        ctx.trace(TraceEvent::BecameLeader {
+            partition: tp,
+            epoch: state.leader_epoch,
+            high_watermark: replica.log.high_watermark,
+            leo,
+        });
+        ctx.note(Note::LeaderChanged { broker: me, partition: tp });
+        self.maybe_increment_high_watermark(ctx, tp);
+    }
+
+    /// Becoming a follower: stop serving writes; the fetcher takes over, and the first fetch
+    /// finds out by leader epoch whether the log must be truncated.
+    fn make_follower(&mut self, ctx: &mut Ctx, tp: TopicPartition, state: &PartitionState) {
+        let replica = self.replicas.get_mut(&tp).expect("created by apply_metadata");
+        replica.leading = None;
+        replica.leader = state.leader;
+        replica.leader_epoch = state.leader_epoch;
+        replica.partition_epoch = state.partition_epoch;
+        replica.replicas = state.replicas.clone();
+        replica.isr = state.isr.clone();
+        ctx.trace(TraceEvent::BecameFollower { partition: tp, leader: state.leader, epoch: state.leader_epoch });
+        self.complete_delayed_produces(ctx, Some(tp));
+        self.complete_parked_fetches(ctx, tp);
+    }
+
+    // The leader side: high watermark and ISR.
+
+    fn effective_min_isr(&self, tp: TopicPartition) -> usize {
+        let replicas = self.replicas.get(&tp).map_or(1, |r| r.replicas.len());
+        (self.topic_config(tp).min_insync_replicas as usize).min(replicas)
+    }
+
+    fn is_fenced(&self, broker: BrokerId) -> bool {
+        self.metadata.as_ref().is_none_or(|m| m.is_fenced(broker))
+    }
+
+    /// Kafka's `maybeIncrementLeaderHW` (R1.2, R1.3): the high watermark rises to the lowest
+    /// log end offset among the leader, the maximal ISR, and followers that are caught up and
+    /// eligible to join; it never goes back, and it stays put while the ISR is smaller than
+    /// `min.insync.replicas` (Kafka 3.7+).
+    fn maybe_increment_high_watermark(&mut self, ctx: &mut Ctx, tp: TopicPartition) -> bool {
+        let min_isr = self.effective_min_isr(tp);
+        let lag_max = self.lag_max();
+        let fenced: Vec<BrokerId> = self.replicas[&tp].replicas.iter().filter(|b| self.is_fenced(**b)).copied().collect();
+        let me = self.id;
+        let replica = self.replicas.get_mut(&tp).expect("caller checked");
+        let Some(leading) = &replica.leading else { return false };
+        if replica.isr.len() < min_isr {
+            return false;
+        }
+        let leo = replica.log.log_end_offset();
+        let maximal = replica.maximal_isr();
+        let mut new_hw = leo;
+        let mut counted = vec![me];
+        for (&b, follower) in &leading.followers {
+            let caught_up = follower.leo == Some(leo) || ctx.now - follower.last_caught_up <= lag_max;
+            if maximal.contains(&b) || (caught_up && !fenced.contains(&b)) {
+                counted.push(b);
+                new_hw = new_hw.min(follower.leo.unwrap_or(Offset(0)));
+            }
+        }
+        let old = replica.log.high_watermark;
+        if new_hw <= old {
+            return false;
+        }
+        replica.log.high_watermark = new_hw;
+        counted.sort();
+        let why = if counted.len() == 1 {
+            format!("isr {} is the leader alone, leo {leo}", brokers(&maximal))
+        } else {
+            format!("lowest leo among {}", brokers(&counted))
+        };
+        ctx.trace(TraceEvent::HighWatermark { partition: tp, from: old, to: new_hw, why });
+        ctx.note(Note::HighWatermark { broker: me, partition: tp, from: old, to: new_hw });
+        self.complete_delayed_produces(ctx, Some(tp));
+        self.complete_parked_fetches(ctx, tp);
+        true
+    }
+
+    /// R2.3: a follower in the ISR that is neither at the leader's log end nor caught up
+    /// within `replica.lag.time.max.ms` is proposed for removal.
+    fn maybe_shrink_isr(&mut self, ctx: &mut Ctx, tp: TopicPartition) {
+        let lag_max = self.lag_max();
+        let me = self.id;
+        let replica = &self.replicas[&tp];
+        let Some(leading) = &replica.leading else { return };
+        if let Some(pending) = &leading.pending_isr {
+            // No answer from the controller (it may be out of reach): forget the proposal so
+            // that a new one can be made.
+            if ctx.now - pending.sent_at <= REPLICA_SOCKET_TIMEOUT {
+                return;
+            }
+        }
+        let leo = replica.log.log_end_offset();
+        let out: Vec<BrokerId> = replica
+            .isr
+            .iter()
+            .filter(|&&b| b != me)
+            .filter(|b| {
+                leading.followers.get(b).is_some_and(|f| f.leo != Some(leo) && ctx.now - f.last_caught_up > lag_max)
+            })
+            .copied()
+            .collect();
+        if out.is_empty() {
+            return;
+        }
+        let new_isr: Vec<BrokerId> = replica.isr.iter().filter(|b| !out.contains(b)).copied().collect();
+        let laggards: Vec<String> = out
+            .iter()
+            .map(|b| {
+                let since = leading.followers[b].last_caught_up;
+                format!("{b} last caught up {}ms ago", (ctx.now - since).as_millis())
+            })
+            .collect();
+        let why = format!("{}; replica.lag.time.max.ms={}", laggards.join(", "), lag_max.as_millis());
+        self.propose_isr(ctx, tp, new_isr, false, why);
+    }
+
+    /// R2.4: a follower outside the ISR rejoins once it holds everything up to the high
+    /// watermark and reached this leader's epoch, if the controller has it unfenced.
+    fn maybe_expand_isr(&mut self, ctx: &mut Ctx, tp: TopicPartition, follower: BrokerId) {
+        if self.is_fenced(follower) {
+            return;
+        }
+        let replica = &self.replicas[&tp];
+        let Some(leading) = &replica.leading else { return };
+        if leading.pending_isr.is_some() || replica.maximal_isr().contains(&follower) {
+            return;
+        }
+        let Some(leo) = leading.followers.get(&follower).and_then(|f| f.leo) else { return };
+        let hw = replica.log.high_watermark;
+        if leo < hw || leo < leading.epoch_start {
+            return;
+        }
+        let mut new_isr = replica.isr.clone();
+        new_isr.push(follower);
+        let why = format!("{follower} caught up: leo {leo} ≥ hw {hw}");
+        self.propose_isr(ctx, tp, new_isr, true, why);
+    }
+
+    fn propose_isr(&mut self, ctx: &mut Ctx, tp: TopicPartition, isr: Vec<BrokerId>, expand: bool, why: String) {
+        let replica = self.replicas.get_mut(&tp).expect("caller checked");
+        let leading = replica.leading.as_mut().expect("caller checked");
+        leading.pending_isr = Some(PendingIsr { isr: isr.clone(), expand, sent_at: ctx.now });
+        ctx.trace(TraceEvent::IsrProposed { partition: tp, from: replica.isr.clone(), to: isr.clone(), why });
+        ctx.send(
+            NodeId::Controller,
+            Message::AlterPartition {
+                partition: tp,
+                leader_epoch: replica.leader_epoch,
+                partition_epoch: replica.partition_epoch,
+                isr,
+            },
+        );
+    }
+
+    fn on_alter_partition_response(
+        &mut self,
+        ctx: &mut Ctx,
+        tp: TopicPartition,
+        result: Result<PartitionState, KafkaError>,
+    ) {
+        let Some(replica) = self.replicas.get_mut(&tp) else { return };
+        let Some(leading) = replica.leading.as_mut() else { return };
+        leading.pending_isr = None;
+        if let Ok(state) = result
+            && state.leader_epoch == replica.leader_epoch
+            && state.partition_epoch > replica.partition_epoch
+        {
+            replica.isr = state.isr;
+            replica.partition_epoch = state.partition_epoch;
+        }
+        self.after_isr_change(ctx, tp);
+    }
+
+    /// A smaller ISR can raise the high watermark at once; either way, waiting acks=all
+    /// requests look again.
+    fn after_isr_change(&mut self, ctx: &mut Ctx, tp: TopicPartition) {
+        if !self.maybe_increment_high_watermark(ctx, tp) {
+            self.complete_delayed_produces(ctx, Some(tp));
+        }
+    }
+
+    // Produce.
+
+    fn on_produce(&mut self, ctx: &mut Ctx, from: NodeId, request: ProduceRequest) {
+        let mut done = Vec::new();
+        let mut waiting = Vec::new();
+        for batch in &request.batches {
+            match self.append_as_leader(ctx, batch, request.acks) {
+                Err(error) => done.push((batch.partition, Err(error))),
+                Ok((base, end)) if request.acks == Acks::All => waiting.push((batch.partition, base, end)),
+                Ok((base, _)) => done.push((batch.partition, Ok(base))),
+            }
+        }
+        if request.acks == Acks::Zero {
+            return;
+        }
+        let id = self.next_id();
+        let delayed = DelayedProduce { id, from, correlation: request.correlation, done, waiting };
+        if delayed.waiting.is_empty() {
+            self.respond_produce(ctx, delayed);
+        } else {
+            self.delayed.push(delayed);
+            ctx.timer_after(request.timeout, Timer::DelayedProduceExpiry(id));
+            self.complete_delayed_produces(ctx, None);
+        }
+    }
+
+    /// Kafka's `appendRecordsToLeader` (R3.3): acks=all is refused before the append when the
+    /// ISR is smaller than `min.insync.replicas`; an idempotent producer's duplicate returns
+    /// the original offsets and a gap in its sequence is refused. Returns the base offset and
+    /// the offset one past the batch.
+    fn append_as_leader(
+        &mut self,
+        ctx: &mut Ctx,
+        batch: &ProduceBatch,
+        acks: Acks,
+    ) -> Result<(Offset, Offset), KafkaError> {
+        let tp = batch.partition;
+        let min_isr = self.effective_min_isr(tp);
+        let max_bytes = self.topic_config(tp).max_message_bytes;
+        let flush_messages = self.topic_config(tp).flush_messages;
+        let Some(replica) = self.replicas.get_mut(&tp).filter(|r| r.leading.is_some()) else {
+            let why = format!("{} does not lead it", self.id);
+            ctx.trace(TraceEvent::ProduceRejected { partition: tp, error: "NOT_LEADER_OR_FOLLOWER".into(), why });
+            return Err(KafkaError::NotLeaderOrFollower);
+        };
+        if acks == Acks::All && replica.isr.len() < min_isr {
+            let why = format!(
+                "isr {} has {} member{}, min.insync.replicas={min_isr}; nothing appended",
+                brokers(&replica.isr),
+                replica.isr.len(),
+                if replica.isr.len() == 1 { "" } else { "s" }
+            );
+            ctx.trace(TraceEvent::ProduceRejected { partition: tp, error: "NOT_ENOUGH_REPLICAS".into(), why });
+            return Err(KafkaError::NotEnoughReplicas);
+        }
+        if batch.bytes as u64 > max_bytes {
+            let why = format!("{} bytes > max.message.bytes={max_bytes}", batch.bytes);
+            ctx.trace(TraceEvent::ProduceRejected { partition: tp, error: "MESSAGE_TOO_LARGE".into(), why });
+            return Err(KafkaError::MessageTooLarge);
+        }
+        let count = batch.records.len() as u32;
+        if let Some((producer, first)) = batch.producer
+            && let Some(entry) = replica.producers.get(&producer)
+        {
+            if let Some(&(_, base, n)) = entry.recent.iter().find(|(f, _, _)| *f == first) {
+                let why = format!("sequence {first} was already written at offset {base}; idempotence keeps one copy");
+                ctx.trace(TraceEvent::ProduceRejected { partition: tp, error: "DUPLICATE_SEQUENCE_NUMBER".into(), why });
+                return Ok((base, Offset(base.0 + n as u64)));
+            }
+            if first != entry.last_sequence.wrapping_add(1) {
+                let why = format!("expected sequence {}, got {first}", entry.last_sequence.wrapping_add(1));
+                ctx.trace(TraceEvent::ProduceRejected {
+                    partition: tp,
+                    error: "OUT_OF_ORDER_SEQUENCE_NUMBER".into(),
+                    why,
+                });
+                return Err(KafkaError::OutOfOrderSequenceNumber);
+            }
+        }
+        let base = replica.log.log_end_offset();
+        let stored = StoredBatch {
+            base_offset: base,
+            leader_epoch: replica.leader_epoch,
+            records: batch.records.clone(),
+            bytes: batch.bytes,
+            producer: batch.producer,
+            append_time: ctx.now,
+        };
+        replica.log.append(Arc::new(stored));
+        if let Some((producer, first)) = batch.producer {
+            remember_batch(&mut replica.producers, producer, first, base, count);
+        }
+        let leo = replica.log.log_end_offset();
+        ctx.trace(TraceEvent::Append { partition: tp, base, count, epoch: replica.leader_epoch, leo });
+        maybe_flush(ctx, tp, &mut replica.log, flush_messages);
+        self.complete_parked_fetches(ctx, tp);
+        self.maybe_increment_high_watermark(ctx, tp);
+        Ok((base, leo))
+    }
+
+    /// Kafka's `checkEnoughReplicasReachOffset`: an acks=all write completes once the high
+    /// watermark passes it, as a success if the ISR still has `min.insync.replicas` members,
+    /// else NOT_ENOUGH_REPLICAS_AFTER_APPEND (the records stay in the log).
+    fn complete_delayed_produces(&mut self, ctx: &mut Ctx, only: Option<TopicPartition>) {
+        let mut finished = Vec::new();
+        for i in 0..self.delayed.len() {
+            let mut still_waiting = Vec::new();
+            let waiting = std::mem::take(&mut self.delayed[i].waiting);
+            for (tp, base, end) in waiting {
+                if only.is_some_and(|o| o != tp) {
+                    still_waiting.push((tp, base, end));
+                    continue;
+                }
+                let min_isr = self.effective_min_isr(tp);
+                let outcome = match self.replicas.get(&tp) {
+                    Some(r) if r.leading.is_some() => {
+                        if r.log.high_watermark >= end {
+                            let isr = r.maximal_isr();
+                            if isr.len() >= min_isr {
+                                Some(Ok(base))
+                            } else {
+                                let why = format!(
+                                    "offsets {base}..{} were appended and replicated, but isr {} is below min.insync.replicas={min_isr}",
+                                    end.0 - 1,
+                                    brokers(&isr)
+                                );
+                                ctx.trace(TraceEvent::ProduceRejected {
+                                    partition: tp,
+                                    error: "NOT_ENOUGH_REPLICAS_AFTER_APPEND".into(),
+                                    why,
+                                });
+                                Some(Err(KafkaError::NotEnoughReplicasAfterAppend))
+                            }
+                        } else {
+                            None
+                        }
+                    }
+                    _ => Some(Err(KafkaError::NotLeaderOrFollower)),
+                };
+                match outcome {
+                    Some(result) => self.delayed[i].done.push((tp, result)),
+                    None => still_waiting.push((tp, base, end)),
+                }
+            }
+            self.delayed[i].waiting = still_waiting;
+            if self.delayed[i].waiting.is_empty() {
+                finished.push(i);
+            }
+        }
+        for i in finished.into_iter().rev() {
+            let delayed = self.delayed.remove(i);
+            self.respond_produce(ctx, delayed);
+        }
+    }
+
+    fn respond_produce(&mut self, ctx: &mut Ctx, delayed: DelayedProduce) {
+        ctx.send(
+            delayed.from,
+            Message::ProduceResponse(ProduceResponse { correlation: delayed.correlation, partitions: delayed.done }),
+        );
+    }
+
+    // Fetch, leader side.
+
+    fn on_fetch(&mut self, ctx: &mut Ctx, from: NodeId, request: FetchRequest) {
+        if let Some(follower) = request.replica {
+            for fetch in &request.partitions {
+                self.record_follower_fetch(ctx, follower, fetch);
+            }
+        }
+        let response = self.read_fetch(&request);
+        let ready = response.partitions.iter().any(|p| {
+            p.error.is_some() || p.diverging_epoch.is_some() || !p.batches.is_empty()
+        });
+        if ready || request.max_wait == SimTime::ZERO {
+            ctx.send(from, Message::FetchResponse(response));
+        } else {
+            // Long poll: hold the request until data arrives or `max_wait` passes.
+            let id = self.next_id();
+            ctx.timer_after(request.max_wait, Timer::ParkedFetchExpiry(id));
+            self.parked.push(ParkedFetch { id, from, request });
+        }
+    }
+
+    /// The leader learns from a follower's fetch offset how far its log goes (R1.1, R2.2),
+    /// then checks the ISR and the high watermark.
+    fn record_follower_fetch(&mut self, ctx: &mut Ctx, follower: BrokerId, fetch: &FetchPartition) {
+        let tp = fetch.partition;
+        let Some(replica) = self.replicas.get_mut(&tp) else { return };
+        if fetch.current_leader_epoch != replica.leader_epoch || diverging(&replica.log, fetch).is_some() {
+            return;
+        }
+        let leo = replica.log.log_end_offset();
+        let Some(state) = replica.leading.as_mut().and_then(|l| l.followers.get_mut(&follower)) else {
+            return;
+        };
+        if fetch.fetch_offset > leo {
+            return;
+        }
+        if fetch.fetch_offset >= leo {
+            state.last_caught_up = state.last_caught_up.max(ctx.now);
+        } else if fetch.fetch_offset >= state.last_fetch_leader_leo {
+            state.last_caught_up = state.last_caught_up.max(state.last_fetch_time);
+        }
+        state.last_fetch_leader_leo = leo;
+        state.last_fetch_time = ctx.now;
+        state.leo = Some(fetch.fetch_offset);
+        self.maybe_expand_isr(ctx, tp, follower);
+        self.maybe_increment_high_watermark(ctx, tp);
+    }
+
+    /// What a fetch gets right now: a follower reads up to the log end, a consumer only below
+    /// the high watermark (R1.6).
+    fn read_fetch(&self, request: &FetchRequest) -> FetchResponse {
+        let partitions = request
+            .partitions
+            .iter()
+            .map(|fetch| {
+                let tp = fetch.partition;
+                let mut response = FetchPartitionResponse {
+                    partition: tp,
+                    error: None,
+                    high_watermark: Offset(0),
+                    log_end_offset: Offset(0),
+                    batches: Vec::new(),
+                    diverging_epoch: None,
+                };
+                let Some(replica) = self.replicas.get(&tp).filter(|r| r.leading.is_some()) else {
+                    response.error = Some(KafkaError::NotLeaderOrFollower);
+                    return response;
+                };
+                let log = &replica.log;
+                response.high_watermark = log.high_watermark;
+                response.log_end_offset = log.log_end_offset();
+                if fetch.current_leader_epoch < replica.leader_epoch {
+                    response.error = Some(KafkaError::FencedLeaderEpoch);
+                } else if fetch.current_leader_epoch > replica.leader_epoch {
+                    response.error = Some(KafkaError::UnknownLeaderEpoch);
+                } else if request.replica.is_some()
+                    && let Some(diverging) = diverging(log, fetch)
+                {
+                    response.diverging_epoch = Some(diverging);
+                } else if fetch.fetch_offset > log.log_end_offset() || fetch.fetch_offset < log.log_start_offset() {
+                    response.error = Some(KafkaError::OffsetOutOfRange);
+                } else {
+                    let limit = if request.replica.is_some() { log.log_end_offset() } else { log.high_watermark };
+                    response.batches = log.read(fetch.fetch_offset, request.max_bytes, limit);
+                }
+                response
+            })
+            .collect();
+        FetchResponse { correlation: request.correlation, partitions }
+    }
+
+    fn answer_fetch(&mut self, ctx: &mut Ctx, to: NodeId, request: &FetchRequest) {
+        let response = self.read_fetch(request);
+        ctx.send(to, Message::FetchResponse(response));
+    }
+
+    /// Completes held fetches that asked for `tp` and can now get something.
+    fn complete_parked_fetches(&mut self, ctx: &mut Ctx, tp: TopicPartition) {
+        let mut i = 0;
+        while i < self.parked.len() {
+            let parked = &self.parked[i];
+            let ready = parked.request.partitions.iter().any(|fetch| {
+                fetch.partition == tp
+                    && match self.replicas.get(&tp).filter(|r| r.leading.is_some()) {
+                        None => true,
+                        Some(r) if parked.request.replica.is_some() => r.log.log_end_offset() > fetch.fetch_offset,
+                        Some(r) => r.log.high_watermark > fetch.fetch_offset,
+                    }
+            });
+            if ready {
+                let parked = self.parked.remove(i);
+                self.answer_fetch(ctx, parked.from, &parked.request);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    // Fetch, follower side.
+
+    fn fetch_from_all(&mut self, ctx: &mut Ctx) {
+        let leaders: Vec<BrokerId> = self
+            .replicas
+            .values()
+            .filter(|r| r.leading.is_none())
+            .filter_map(|r| r.leader)
+            .filter(|&l| l != self.id)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for leader in leaders {
+            self.maybe_fetch(ctx, leader);
+        }
+    }
+
+    /// One fetch request at a time per leader, for every partition followed from it.
+    fn maybe_fetch(&mut self, ctx: &mut Ctx, leader: BrokerId) {
+        if !self.alive {
+            return;
+        }
+        let fetcher = self.fetchers.entry(leader).or_default();
+        if fetcher.in_flight.is_some() || fetcher.backing_off {
+            return;
+        }
+        let partitions: Vec<FetchPartition> = self
+            .replicas
+            .iter()
+            .filter(|(_, r)| r.leading.is_none() && r.leader == Some(leader) && !r.fetch_paused)
+            .map(|(tp, r)| FetchPartition {
+                partition: *tp,
+                fetch_offset: r.log.log_end_offset(),
+                last_fetched_epoch: r.log.latest_epoch(),
+                current_leader_epoch: r.leader_epoch,
+            })
+            .collect();
+        if partitions.is_empty() {
+            return;
+        }
+        let correlation = self.next_id();
+        self.fetchers.get_mut(&leader).expect("inserted above").in_flight = Some(correlation);
+        ctx.timer_after(REPLICA_SOCKET_TIMEOUT, Timer::FetcherTimeout { leader, correlation });
+        ctx.send(
+            NodeId::Broker(leader),
+            Message::Fetch(FetchRequest {
+                correlation,
+                replica: Some(self.id),
+                partitions,
+                max_wait: SimTime::from_millis(self.config.replica_fetch_wait_max_ms),
+                max_bytes: self.config.replica_fetch_max_bytes,
+            }),
+        );
+    }
+
+    fn on_fetch_response(&mut self, ctx: &mut Ctx, leader: BrokerId, response: FetchResponse) {
+        let fetcher = self.fetchers.entry(leader).or_default();
+        if fetcher.in_flight != Some(response.correlation) {
+            return;
+        }
+        fetcher.in_flight = None;
+        let mut progress = response.partitions.is_empty();
+        for part in response.partitions {
+            let tp = part.partition;
+            let flush_messages = self.topic_config(tp).flush_messages;
+            let Some(replica) = self.replicas.get_mut(&tp) else { continue };
+            if replica.leading.is_some() || replica.leader != Some(leader) {
+                continue;
+            }
+            if let Some(error) = part.error {
+                match error {
+                    KafkaError::OffsetOutOfRange if replica.log.log_end_offset() > part.log_end_offset => {
+                        let why = format!("ahead of leader {leader}'s log end {}", part.log_end_offset);
+                        self.truncate(ctx, tp, part.log_end_offset, why);
+                        progress = true;
+                    }
+                    KafkaError::UnknownLeaderEpoch => {}
+                    _ => replica.fetch_paused = true,
+                }
+                continue;
+            }
+            progress = true;
+            if let Some((epoch, end)) = part.diverging_epoch {
+                // R5.3 (KIP-279): truncate to where our logs agree, by leader epoch.
+                let leo = replica.log.log_end_offset();
+                let target = match replica.log.end_offset_for_epoch(epoch) {
+                    Some((ours, our_end)) if ours == epoch => end.min(our_end),
+                    Some((_, our_end)) => our_end,
+                    None => end,
+                }
+                .min(leo);
+                let why = format!(
+                    "diverged from leader {leader}: its epoch {epoch} ends at offset {end}, our log ends at {leo}"
+                );
+                self.truncate(ctx, tp, target, why);
+                continue;
+            }
+            let mut first = None;
+            let mut count = 0;
+            for batch in &part.batches {
+                let leo = replica.log.log_end_offset();
+                if batch.end_offset() <= leo {
+                    continue;
+                }
+                if batch.base_offset != leo {
+                    break;
+                }
+                first.get_or_insert(batch.base_offset);
+                count += batch.records.len() as u32;
+                if let Some((producer, seq)) = batch.producer {
+                    remember_batch(&mut replica.producers, producer, seq, batch.base_offset, batch.records.len() as u32);
+                }
+                replica.log.append(batch.clone());
+            }
+            let leo = replica.log.log_end_offset();
+            if let Some(base) = first {
+                ctx.trace(TraceEvent::Replicate { partition: tp, leader, base, count, leo });
+                maybe_flush(ctx, tp, &mut replica.log, flush_messages);
+            }
+            let hw = part.high_watermark.min(leo);
+            let old = replica.log.high_watermark;
+            if hw != old {
+                replica.log.high_watermark = hw;
+                let why = format!("from leader {leader}'s fetch response");
+                ctx.trace(TraceEvent::HighWatermark { partition: tp, from: old, to: hw, why });
+            }
+        }
+        if progress {
+            self.maybe_fetch(ctx, leader);
+        } else {
+            self.fetchers.entry(leader).or_default().backing_off = true;
+            ctx.timer_after(
+                SimTime::from_millis(self.config.replica_fetch_backoff_ms),
+                Timer::FetcherBackoff { leader },
+            );
+        }
+    }
+
+    fn truncate(&mut self, ctx: &mut Ctx, tp: TopicPartition, to: Offset, why: String) {
+        let replica = self.replicas.get_mut(&tp).expect("caller checked");
+        let from = replica.log.log_end_offset();
+        if to >= from {
+            return;
+        }
+        let removed = replica.log.truncate_to(to);
+        replica.rebuild_producer_state();
+        ctx.trace(TraceEvent::Truncate { partition: tp, from, to, why: why.clone() });
+        ctx.note(Note::Truncated { broker: self.id, partition: tp, removed, why });
+    }
+}
+
+fn new_follower(leo: Option<Offset>, last_caught_up: SimTime) -> FollowerState {
+    FollowerState { leo, last_caught_up, last_fetch_time: SimTime::ZERO, last_fetch_leader_leo: Offset(0) }
+}
+
+/// The leader's check of a follower's fetch (KIP-320/KIP-595): if the epoch the follower
+/// last fetched ends earlier in the leader's log than the follower's fetch offset, or is not
+/// an epoch the leader had, the logs diverge and the answer is the leader's (epoch, end).
+fn diverging(log: &ReplicaLog, fetch: &FetchPartition) -> Option<(LeaderEpoch, Offset)> {
+    let last = fetch.last_fetched_epoch?;
+    let (epoch, end) = log.end_offset_for_epoch(last)?;
+    (epoch < last || end < fetch.fetch_offset).then_some((epoch, end))
+}
+
+/// `log.flush.interval.messages` / `flush.messages`: fsync once this many records are
+/// unflushed. By default (Long.MAX) Kafka never forces a flush and leaves it to the OS.
+fn maybe_flush(ctx: &mut Ctx, tp: TopicPartition, log: &mut ReplicaLog, flush_messages: u64) {
+    if log.unflushed_records() >= flush_messages {
+        log.flush();
+        ctx.trace(TraceEvent::Flush { partition: tp, to: log.log_end_offset() });
+    }
+}

@@ -1,0 +1,299 @@
+//! A consumer: its assigned partitions, its position in each, and the fetch loop that reads
+//! from each partition's leader, only below the high watermark.
+//!
+//! Groups are simple for now: `assign` picks partitions by hand; `subscribe` gets a share of
+//! the topic's partitions from the world (range-style, at once). Committed offsets and the
+//! group protocol come with the group coordinator.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use crate::config::{ConsumerConfig, OffsetReset};
+use crate::ids::{BrokerId, ConsumerIdx, LeaderEpoch, NodeId, Offset, RecordId, TopicPartition};
+use crate::message::{FetchPartition, FetchRequest, FetchResponse, KafkaError, Message};
+use crate::metadata::MetadataImage;
+use crate::scenario::{ConsumerSpec, Subscription};
+use crate::time::SimTime;
+use crate::trace::TraceEvent;
+use crate::world::{Ctx, Note, Timer};
+
+#[derive(Clone, Debug)]
+pub struct Consumer {
+    pub idx: ConsumerIdx,
+    pub name: String,
+    pub config: ConsumerConfig,
+    pub running: bool,
+    fixed: Option<Vec<TopicPartition>>,
+    pub assignment: Vec<TopicPartition>,
+    /// The next offset to read, per partition; absent until reset by `auto.offset.reset`.
+    pub positions: BTreeMap<TopicPartition, Offset>,
+    /// Partitions that cannot be read (auto.offset.reset=none without a position).
+    failed: BTreeSet<TopicPartition>,
+    brokers: u32,
+    metadata: Option<Arc<MetadataImage>>,
+    metadata_request: Option<(BrokerId, u64)>,
+    next_bootstrap: u32,
+    fetches: BTreeMap<u64, BrokerId>,
+    list_offsets: BTreeMap<TopicPartition, u64>,
+    next_correlation: u64,
+    backoff_until: SimTime,
+    /// Every record received, in order.
+    pub received: Vec<(TopicPartition, Offset, RecordId)>,
+    pub errors: BTreeSet<KafkaError>,
+}
+
+impl Consumer {
+    pub fn new(idx: ConsumerIdx, spec: &ConsumerSpec, brokers: u32, _seed: u64) -> Consumer {
+        let fixed = match &spec.subscription {
+            Subscription::Partitions(parts) => Some(parts.clone()),
+            Subscription::Topics(_) => None,
+        };
+        Consumer {
+            idx,
+            name: spec.name.clone(),
+            config: spec.config.clone(),
+            running: false,
+            fixed,
+            assignment: Vec::new(),
+            positions: BTreeMap::new(),
+            failed: BTreeSet::new(),
+            brokers,
+            metadata: None,
+            metadata_request: None,
+            next_bootstrap: idx.0,
+            fetches: BTreeMap::new(),
+            list_offsets: BTreeMap::new(),
+            next_correlation: 0,
+            backoff_until: SimTime::ZERO,
+            received: Vec::new(),
+            errors: BTreeSet::new(),
+        }
+    }
+
+    pub fn start(&mut self, ctx: &mut Ctx) {
+        self.running = true;
+        if let Some(parts) = self.fixed.clone() {
+            self.assign(ctx, parts);
+        }
+        self.poll(ctx);
+    }
+
+    /// The process stops: positions were never committed, so they are gone.
+    pub fn stop(&mut self) {
+        self.running = false;
+        self.positions.clear();
+        self.failed.clear();
+        self.fetches.clear();
+        self.list_offsets.clear();
+        self.metadata_request = None;
+        self.assignment.clear();
+    }
+
+    pub fn assign(&mut self, ctx: &mut Ctx, partitions: Vec<TopicPartition>) {
+        if partitions == self.assignment {
+            return;
+        }
+        self.positions.retain(|tp, _| partitions.contains(tp));
+        self.assignment = partitions.clone();
+        ctx.trace(TraceEvent::Assigned { partitions });
+        self.poll(ctx);
+    }
+
+    pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
+        match timer {
+            Timer::RequestTimeout(correlation) => {
+                self.fetches.remove(&correlation);
+                self.list_offsets.retain(|_, c| *c != correlation);
+            }
+            Timer::MetadataTimeout(id) => {
+                if self.metadata_request.is_some_and(|(_, i)| i == id) {
+                    self.metadata_request = None;
+                    self.next_bootstrap += 1;
+                }
+            }
+            _ => {}
+        }
+        self.poll(ctx);
+    }
+
+    pub fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, message: Message) {
+        let NodeId::Broker(broker) = from else { return };
+        match message {
+            Message::MetadataResponse(image) => {
+                if self.metadata_request.is_some_and(|(b, _)| b == broker) {
+                    self.metadata_request = None;
+                    match image {
+                        Some(image) if self.metadata.as_ref().is_none_or(|m| m.offset <= image.offset) => {
+                            self.metadata = Some(image)
+                        }
+                        Some(_) => {}
+                        None => self.next_bootstrap += 1,
+                    }
+                }
+            }
+            Message::ListOffsetsResponse { correlation, partition, result } => {
+                if self.list_offsets.get(&partition) == Some(&correlation) {
+                    self.list_offsets.remove(&partition);
+                    match result {
+                        Ok(offset) if self.assignment.contains(&partition) => {
+                            let why = match self.config.auto_offset_reset {
+                                OffsetReset::Earliest => "no committed offset; auto.offset.reset=earliest",
+                                _ => "no committed offset; auto.offset.reset=latest",
+                            };
+                            ctx.trace(TraceEvent::OffsetReset { partition, to: offset, why: why.into() });
+                            self.positions.insert(partition, offset);
+                        }
+                        Ok(_) => {}
+                        Err(error) => self.on_error(ctx, partition, error),
+                    }
+                }
+            }
+            Message::FetchResponse(response) => self.on_fetch_response(ctx, response),
+            Message::Disconnected => {
+                self.fetches.retain(|_, b| *b != broker);
+                if self.metadata_request.is_some_and(|(b, _)| b == broker) {
+                    self.metadata_request = None;
+                    self.next_bootstrap += 1;
+                }
+                self.metadata = None;
+                self.backoff_until = ctx.now + SimTime::from_millis(self.config.retry_backoff_ms);
+                ctx.timer_at(self.backoff_until, Timer::Wake(self.backoff_until));
+            }
+            _ => {}
+        }
+        self.poll(ctx);
+    }
+
+    fn on_error(&mut self, ctx: &mut Ctx, partition: TopicPartition, error: KafkaError) {
+        self.errors.insert(error);
+        ctx.trace(TraceEvent::ConsumerError { partition, error: error.name().into() });
+        if error.refreshes_metadata() {
+            self.metadata = None;
+        }
+        self.backoff_until = ctx.now + SimTime::from_millis(self.config.retry_backoff_ms);
+        ctx.timer_at(self.backoff_until, Timer::Wake(self.backoff_until));
+    }
+
+    fn on_fetch_response(&mut self, ctx: &mut Ctx, response: FetchResponse) {
+        if self.fetches.remove(&response.correlation).is_none() {
+            return;
+        }
+        for part in response.partitions {
+            let tp = part.partition;
+            let Some(&position) = self.positions.get(&tp) else { continue };
+            if let Some(error) = part.error {
+                if error == KafkaError::OffsetOutOfRange {
+                    // The position is gone (truncated away): reset as auto.offset.reset says.
+                    self.positions.remove(&tp);
+                }
+                self.on_error(ctx, tp, error);
+                continue;
+            }
+            let mut got = Vec::new();
+            for batch in &part.batches {
+                for (i, &record) in batch.records.iter().enumerate() {
+                    let offset = Offset(batch.base_offset.0 + i as u64);
+                    if offset >= position && offset < part.high_watermark {
+                        got.push((offset, record));
+                    }
+                }
+            }
+            if let Some(&(last, _)) = got.last() {
+                self.positions.insert(tp, Offset(last.0 + 1));
+                self.received.extend(got.iter().map(|&(o, r)| (tp, o, r)));
+                ctx.note(Note::Consumed { consumer: self.idx, partition: tp, records: got });
+            }
+        }
+    }
+
+    /// The poll loop: find leaders, reset missing positions, keep one fetch in flight per
+    /// leader for the partitions it leads.
+    fn poll(&mut self, ctx: &mut Ctx) {
+        if !self.running || ctx.now < self.backoff_until {
+            return;
+        }
+        let Some(metadata) = self.metadata.clone() else {
+            self.request_metadata(ctx);
+            return;
+        };
+        let timeout = SimTime::from_millis(self.config.request_timeout_ms);
+        let mut per_leader: BTreeMap<BrokerId, Vec<FetchPartition>> = BTreeMap::new();
+        for &tp in &self.assignment.clone() {
+            let Some(state) = metadata.partition(tp) else { continue };
+            let Some(leader) = state.leader else {
+                self.request_metadata(ctx);
+                continue;
+            };
+            if self.failed.contains(&tp) {
+                continue;
+            }
+            match self.positions.get(&tp) {
+                Some(&position) => per_leader.entry(leader).or_default().push(FetchPartition {
+                    partition: tp,
+                    fetch_offset: position,
+                    last_fetched_epoch: None,
+                    current_leader_epoch: state.leader_epoch,
+                }),
+                None if self.list_offsets.contains_key(&tp) => {}
+                None => {
+                    let earliest = match self.config.auto_offset_reset {
+                        OffsetReset::Earliest => true,
+                        OffsetReset::Latest => false,
+                        OffsetReset::None => {
+                            self.failed.insert(tp);
+                            self.errors.insert(KafkaError::NoOffsetForPartitionException);
+                            ctx.trace(TraceEvent::ConsumerError {
+                                partition: tp,
+                                error: "NoOffsetForPartitionException (auto.offset.reset=none)".into(),
+                            });
+                            continue;
+                        }
+                    };
+                    let correlation = self.next_id();
+                    self.list_offsets.insert(tp, correlation);
+                    ctx.send(NodeId::Broker(leader), Message::ListOffsets { correlation, partition: tp, earliest });
+                    ctx.timer_after(timeout, Timer::RequestTimeout(correlation));
+                }
+            }
+        }
+        for (leader, partitions) in per_leader {
+            if self.fetches.values().any(|b| *b == leader) {
+                continue;
+            }
+            let correlation = self.next_id();
+            self.fetches.insert(correlation, leader);
+            ctx.timer_after(timeout, Timer::RequestTimeout(correlation));
+            ctx.send(
+                NodeId::Broker(leader),
+                Message::Fetch(FetchRequest {
+                    correlation,
+                    replica: None,
+                    partitions,
+                    max_wait: SimTime::from_millis(self.config.fetch_max_wait_ms),
+                    max_bytes: self.config.fetch_max_bytes,
+                }),
+            );
+        }
+    }
+
+    fn request_metadata(&mut self, ctx: &mut Ctx) {
+        if self.metadata_request.is_some() {
+            return;
+        }
+        let broker = BrokerId(self.next_bootstrap % self.brokers + 1);
+        let id = self.next_id();
+        self.metadata_request = Some((broker, id));
+        ctx.send(NodeId::Broker(broker), Message::MetadataRequest);
+        ctx.timer_after(SimTime::from_millis(self.config.request_timeout_ms), Timer::MetadataTimeout(id));
+    }
+
+    fn next_id(&mut self) -> u64 {
+        self.next_correlation += 1;
+        self.next_correlation
+    }
+
+    /// The epoch a fetch would carry for a partition, from the metadata the consumer holds.
+    pub fn known_leader_epoch(&self, tp: TopicPartition) -> Option<LeaderEpoch> {
+        self.metadata.as_ref()?.partition(tp).map(|s| s.leader_epoch)
+    }
+}

@@ -1,0 +1,420 @@
+//! The KRaft controller: it owns the metadata (leaders, epochs, ISRs, fencing), watches broker
+//! heartbeats, elects leaders and commits the ISR changes leaders propose.
+//!
+//! It is one always-up node; the Raft quorum behind a real controller is out of scope. Every
+//! change produces a new `MetadataImage`, pushed to every broker.
+
+use std::sync::Arc;
+
+use crate::ids::{BrokerId, LeaderEpoch, NodeId, TopicId, TopicPartition};
+use crate::message::{KafkaError, Message};
+use crate::metadata::{MetadataImage, PartitionState, TopicImage};
+use crate::rng::{SimRng, Stream};
+use crate::scenario::Scenario;
+use crate::time::SimTime;
+use crate::trace::{TraceEvent, brokers};
+use crate::world::{Ctx, Timer};
+
+/// How often the controller looks for brokers whose session expired.
+const SESSION_CHECK_INTERVAL: SimTime = SimTime::from_millis(250);
+
+#[derive(Clone, Debug)]
+struct Registration {
+    incarnation: u32,
+    last_heartbeat: SimTime,
+    fenced: bool,
+    /// A fenced broker is unfenced once it reports having applied this metadata offset.
+    caught_up_at: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Controller {
+    image: Arc<MetadataImage>,
+    registrations: Vec<Registration>,
+    session_timeout: SimTime,
+    rebalance_interval: Option<SimTime>,
+    imbalance_percentage: u32,
+    /// `unclean.leader.election.enable`, per topic (the topic's value over the broker's).
+    unclean: Vec<bool>,
+    placement: SimRng,
+}
+
+impl Controller {
+    pub fn new(scenario: &Scenario, placement: &mut SimRng) -> Controller {
+        let broker_ids: Vec<BrokerId> = (1..=scenario.brokers).map(BrokerId).collect();
+        let topics = scenario
+            .topics
+            .iter()
+            .map(|topic| {
+                let assignment = topic.replicas.clone().unwrap_or_else(|| {
+                    assign_replicas(&broker_ids, topic.partitions, topic.replication_factor, 0, placement)
+                });
+                TopicImage {
+                    name: topic.name.clone(),
+                    partitions: assignment.into_iter().map(new_partition).collect(),
+                }
+            })
+            .collect();
+        let config = &scenario.broker_config;
+        Controller {
+            image: Arc::new(MetadataImage { offset: 1, topics, fenced: vec![false; scenario.brokers as usize] }),
+            registrations: vec![
+                Registration {
+                    incarnation: 0,
+                    last_heartbeat: SimTime::ZERO,
+                    fenced: false,
+                    caught_up_at: 0
+                };
+                scenario.brokers as usize
+            ],
+            session_timeout: SimTime::from_millis(config.broker_session_timeout_ms),
+            rebalance_interval: config
+                .auto_leader_rebalance_enable
+                .then(|| SimTime::from_secs(config.leader_imbalance_check_interval_seconds)),
+            imbalance_percentage: config.leader_imbalance_per_broker_percentage,
+            unclean: scenario.topics.iter().map(|t| t.config.unclean_leader_election_enable).collect(),
+            placement: SimRng::for_member(placement.between(0, u64::MAX >> 1), Stream::Placement, 1),
+        }
+    }
+
+    pub fn image(&self) -> Arc<MetadataImage> {
+        self.image.clone()
+    }
+
+    pub fn start(&mut self, ctx: &mut Ctx) {
+        for (tp, state) in self.image.partitions() {
+            ctx.trace(TraceEvent::Election {
+                partition: tp,
+                leader: state.leader,
+                epoch: state.leader_epoch,
+                isr: state.isr.clone(),
+                why: format!("topic created, replicas {}", brokers(&state.replicas)),
+            });
+        }
+        ctx.timer_after(SESSION_CHECK_INTERVAL, Timer::SessionCheck);
+        if let Some(interval) = self.rebalance_interval {
+            ctx.timer_after(interval, Timer::LeaderRebalance);
+        }
+    }
+
+    pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
+        match timer {
+            Timer::SessionCheck => {
+                ctx.timer_after(SESSION_CHECK_INTERVAL, Timer::SessionCheck);
+                for i in 0..self.registrations.len() {
+                    let reg = &self.registrations[i];
+                    if !reg.fenced && ctx.now - reg.last_heartbeat > self.session_timeout {
+                        let why = format!(
+                            "no heartbeat for {}ms, broker.session.timeout.ms={}",
+                            (ctx.now - reg.last_heartbeat).as_millis(),
+                            self.session_timeout.as_millis()
+                        );
+                        self.fence(ctx, BrokerId(i as u32 + 1), why);
+                    }
+                }
+            }
+            Timer::LeaderRebalance => {
+                if let Some(interval) = self.rebalance_interval {
+                    ctx.timer_after(interval, Timer::LeaderRebalance);
+                }
+                self.rebalance_leaders(ctx);
+            }
+            _ => {}
+        }
+    }
+
+    pub fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, message: Message) {
+        let NodeId::Broker(broker) = from else { return };
+        match message {
+            Message::Heartbeat { incarnation, metadata_offset } => {
+                self.on_heartbeat(ctx, broker, incarnation, metadata_offset)
+            }
+            Message::AlterPartition { partition, leader_epoch, partition_epoch, isr } => {
+                let result = self.alter_partition(ctx, broker, partition, leader_epoch, partition_epoch, isr);
+                ctx.send(from, Message::AlterPartitionResponse { partition, result });
+            }
+            _ => {}
+        }
+    }
+
+    fn on_heartbeat(&mut self, ctx: &mut Ctx, broker: BrokerId, incarnation: u32, metadata_offset: u64) {
+        let i = broker.0 as usize - 1;
+        if self.registrations[i].incarnation != incarnation {
+            // A new incarnation registers: the old one is gone, so its leaderships and ISR
+            // places go before the new one is let in.
+            if !self.registrations[i].fenced {
+                self.fence(ctx, broker, "it restarted and registered again".to_string());
+            }
+            let reg = &mut self.registrations[i];
+            reg.incarnation = incarnation;
+            reg.caught_up_at = self.image.offset;
+        }
+        let reg = &mut self.registrations[i];
+        reg.last_heartbeat = ctx.now;
+        if reg.fenced && metadata_offset >= reg.caught_up_at {
+            self.unfence(ctx, broker);
+        }
+        let image = (metadata_offset < self.image.offset).then(|| self.image.clone());
+        ctx.send(NodeId::Broker(broker), Message::HeartbeatResponse { image });
+    }
+
+    /// Takes a broker out of service: out of every ISR (unless it is the last member, which
+    /// stays so that it can lead cleanly when it returns) and out of every leadership.
+    fn fence(&mut self, ctx: &mut Ctx, broker: BrokerId, why: String) {
+        self.registrations[broker.0 as usize - 1].fenced = true;
+        ctx.trace(TraceEvent::Fenced { broker, why });
+        let image = Arc::make_mut(&mut self.image);
+        image.fenced[broker.0 as usize - 1] = true;
+        let tps: Vec<TopicPartition> = self
+            .image
+            .partitions()
+            .filter(|(_, s)| s.replicas.contains(&broker))
+            .map(|(tp, _)| tp)
+            .collect();
+        for tp in tps {
+            let mut state = self.image.partition(tp).expect("listed above").clone();
+            if state.isr.len() > 1 {
+                state.isr.retain(|&b| b != broker);
+            }
+            if state.leader == Some(broker) {
+                self.elect(ctx, tp, &mut state, format!("leader {broker} fenced"));
+            }
+            self.commit(tp, state);
+        }
+        self.publish(ctx);
+    }
+
+    fn unfence(&mut self, ctx: &mut Ctx, broker: BrokerId) {
+        self.registrations[broker.0 as usize - 1].fenced = false;
+        ctx.trace(TraceEvent::Unfenced { broker });
+        Arc::make_mut(&mut self.image).fenced[broker.0 as usize - 1] = false;
+        let offline: Vec<TopicPartition> = self
+            .image
+            .partitions()
+            .filter(|(_, s)| s.leader.is_none() && s.replicas.contains(&broker))
+            .map(|(tp, _)| tp)
+            .collect();
+        for tp in offline {
+            let mut state = self.image.partition(tp).expect("listed above").clone();
+            self.elect(ctx, tp, &mut state, format!("{broker} is back"));
+            self.commit(tp, state);
+        }
+        self.publish(ctx);
+    }
+
+    /// Chooses a leader for a partition whose leader is gone (R4.1, R4.3, R4.4): the first
+    /// replica in assignment order that is in the ISR and unfenced; failing that, with unclean
+    /// leader election enabled, the first unfenced replica at all, which becomes the whole ISR;
+    /// failing that, none: the partition is offline.
+    fn elect(&mut self, ctx: &mut Ctx, tp: TopicPartition, state: &mut PartitionState, cause: String) {
+        let fenced = |b: &BrokerId| self.image.is_fenced(*b);
+        let clean = state.replicas.iter().find(|b| state.isr.contains(b) && !fenced(b)).copied();
+        let unclean_enabled = self.unclean[tp.topic.0 as usize];
+        let (leader, why) = match clean {
+            Some(b) => (Some(b), format!("{cause}; {b} is the first live replica in the isr")),
+            None if unclean_enabled => match state.replicas.iter().find(|b| !fenced(b)).copied() {
+                Some(b) => {
+                    state.isr = vec![b];
+                    (
+                        Some(b),
+                        format!(
+                            "{cause}; UNCLEAN election: no isr member is alive, unclean.leader.election.enable=true picks {b}, records it lacks are lost"
+                        ),
+                    )
+                }
+                None => (None, format!("{cause}; no replica is alive")),
+            },
+            None => (
+                None,
+                format!(
+                    "{cause}; no live replica in isr {}, and unclean.leader.election.enable=false",
+                    brokers(&state.isr)
+                ),
+            ),
+        };
+        if leader != state.leader {
+            state.leader_epoch = LeaderEpoch(state.leader_epoch.0 + 1);
+        }
+        state.leader = leader;
+        ctx.trace(TraceEvent::Election {
+            partition: tp,
+            leader,
+            epoch: state.leader_epoch,
+            isr: state.isr.clone(),
+            why,
+        });
+    }
+
+    fn alter_partition(
+        &mut self,
+        ctx: &mut Ctx,
+        broker: BrokerId,
+        tp: TopicPartition,
+        leader_epoch: LeaderEpoch,
+        partition_epoch: u32,
+        isr: Vec<BrokerId>,
+    ) -> Result<PartitionState, KafkaError> {
+        let Some(state) = self.image.partition(tp) else {
+            return Err(KafkaError::UnknownTopicOrPartition);
+        };
+        if state.leader != Some(broker) || state.leader_epoch != leader_epoch {
+            return Err(KafkaError::FencedLeaderEpoch);
+        }
+        if state.partition_epoch != partition_epoch {
+            return Err(KafkaError::InvalidUpdateVersion);
+        }
+        if isr.iter().any(|b| *b != broker && !state.isr.contains(b) && self.image.is_fenced(*b)) {
+            return Err(KafkaError::IneligibleReplica);
+        }
+        let mut state = state.clone();
+        ctx.trace(TraceEvent::IsrChanged { partition: tp, from: state.isr.clone(), to: isr.clone() });
+        state.isr = isr;
+        self.commit(tp, state.clone());
+        self.publish(ctx);
+        Ok(self.image.partition(tp).expect("just committed").clone())
+    }
+
+    /// Preferred leader election (R4.6): when more than
+    /// `leader.imbalance.per.broker.percentage` of the partitions a broker should lead are led
+    /// by others, hand them back to it, if it is alive and in the ISR.
+    fn rebalance_leaders(&mut self, ctx: &mut Ctx) {
+        let mut changed = false;
+        for b in 1..=self.registrations.len() as u32 {
+            let broker = BrokerId(b);
+            if self.image.is_fenced(broker) {
+                continue;
+            }
+            let preferred: Vec<(TopicPartition, PartitionState)> = self
+                .image
+                .partitions()
+                .filter(|(_, s)| s.replicas.first() == Some(&broker))
+                .map(|(tp, s)| (tp, s.clone()))
+                .collect();
+            let misplaced = preferred.iter().filter(|(_, s)| s.leader != Some(broker)).count();
+            if preferred.is_empty() || misplaced * 100 <= preferred.len() * self.imbalance_percentage as usize {
+                continue;
+            }
+            for (tp, mut state) in preferred {
+                if state.leader != Some(broker) && state.isr.contains(&broker) {
+                    state.leader = Some(broker);
+                    state.leader_epoch = LeaderEpoch(state.leader_epoch.0 + 1);
+                    ctx.trace(TraceEvent::Election {
+                        partition: tp,
+                        leader: state.leader,
+                        epoch: state.leader_epoch,
+                        isr: state.isr.clone(),
+                        why: format!(
+                            "preferred leader election: {broker} is the first assigned replica (auto.leader.rebalance.enable)"
+                        ),
+                    });
+                    self.commit(tp, state);
+                    changed = true;
+                }
+            }
+        }
+        if changed {
+            self.publish(ctx);
+        }
+    }
+
+    /// Grows a topic to `count` partitions, placing the new ones as Kafka does.
+    pub fn add_partitions(&mut self, ctx: &mut Ctx, topic: TopicId, count: u32) {
+        let existing = self.image.partition_count(topic);
+        if count <= existing {
+            return;
+        }
+        let brokers_list: Vec<BrokerId> = (1..=self.registrations.len() as u32).map(BrokerId).collect();
+        let rf = self.image.topics[topic.0 as usize].partitions[0].replicas.len() as u32;
+        let assignment = assign_replicas(&brokers_list, count - existing, rf, existing, &mut self.placement);
+        for (i, replicas) in assignment.into_iter().enumerate() {
+            let mut state = new_partition(replicas);
+            state.isr.retain(|b| !self.image.is_fenced(*b));
+            state.leader = state.isr.first().copied();
+            let tp = TopicPartition::new(topic, existing + i as u32);
+            ctx.trace(TraceEvent::Election {
+                partition: tp,
+                leader: state.leader,
+                epoch: state.leader_epoch,
+                isr: state.isr.clone(),
+                why: format!("partition added, replicas {}", brokers(&state.replicas)),
+            });
+            Arc::make_mut(&mut self.image).topics[topic.0 as usize].partitions.push(state);
+        }
+        self.publish(ctx);
+    }
+
+    fn commit(&mut self, tp: TopicPartition, mut state: PartitionState) {
+        state.partition_epoch += 1;
+        let image = Arc::make_mut(&mut self.image);
+        image.topics[tp.topic.0 as usize].partitions[tp.partition as usize] = state;
+    }
+
+    /// Appends the change to the metadata log (one offset) and pushes the image to brokers.
+    fn publish(&mut self, ctx: &mut Ctx) {
+        Arc::make_mut(&mut self.image).offset += 1;
+        for b in 1..=self.registrations.len() as u32 {
+            ctx.send(NodeId::Broker(BrokerId(b)), Message::MetadataUpdate(self.image.clone()));
+        }
+    }
+}
+
+fn new_partition(replicas: Vec<BrokerId>) -> PartitionState {
+    PartitionState {
+        leader: replicas.first().copied(),
+        leader_epoch: LeaderEpoch(0),
+        partition_epoch: 0,
+        isr: replicas.clone(),
+        replicas,
+    }
+}
+
+/// Kafka's rack-unaware replica placement (`AdminUtils.assignReplicasToBrokers`): a random
+/// start broker for the first replicas, round robin over partitions, and a shift for the
+/// followers that grows every time the partitions wrap around the brokers.
+pub fn assign_replicas(
+    brokers: &[BrokerId],
+    partitions: u32,
+    replication_factor: u32,
+    start_partition: u32,
+    rng: &mut SimRng,
+) -> Vec<Vec<BrokerId>> {
+    let n = brokers.len() as u64;
+    let start_index = rng.below(n);
+    let mut shift = rng.below(n);
+    let mut out = Vec::new();
+    for p in start_partition as u64..(start_partition + partitions) as u64 {
+        if p > 0 && p % n == 0 {
+            shift += 1;
+        }
+        let first = (p + start_index) % n;
+        let mut replicas = vec![brokers[first as usize]];
+        for j in 0..replication_factor as u64 - 1 {
+            let step = 1 + (shift + j) % (n - 1);
+            replicas.push(brokers[((first + step) % n) as usize]);
+        }
+        out.push(replicas);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Placement spreads leaders round robin and never puts two replicas on one broker.
+    #[test]
+    fn placement_spreads_leaders_and_never_repeats_a_broker() {
+        let brokers: Vec<BrokerId> = (1..=3).map(BrokerId).collect();
+        let mut rng = SimRng::new(5, Stream::Placement);
+        let assignment = assign_replicas(&brokers, 6, 3, 0, &mut rng);
+        let mut leaders = [0; 3];
+        for replicas in &assignment {
+            let mut sorted = replicas.clone();
+            sorted.sort();
+            sorted.dedup();
+            assert_eq!(sorted.len(), 3);
+            leaders[replicas[0].0 as usize - 1] += 1;
+        }
+        assert_eq!(leaders, [2, 2, 2]);
+    }
+}

@@ -1,0 +1,224 @@
+//! The messages nodes send each other over the simulated network, and Kafka's error codes.
+//!
+//! They follow Kafka's protocol where it matters for the rules (Fetch carries the fetch offset,
+//! the last fetched epoch and the current leader epoch; Produce carries `acks` and a timeout)
+//! and leave out what does not (sizes, versions, sessions).
+
+use std::sync::Arc;
+
+use crate::config::Acks;
+use crate::ids::{BrokerId, LeaderEpoch, Offset, ProducerIdx, RecordId, TopicPartition};
+use crate::log::StoredBatch;
+use crate::metadata::{MetadataImage, PartitionState};
+use crate::time::SimTime;
+
+/// Kafka's error codes that the simulation produces, by their protocol names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum KafkaError {
+    OffsetOutOfRange,
+    CorruptMessage,
+    UnknownTopicOrPartition,
+    LeaderNotAvailable,
+    NotLeaderOrFollower,
+    RequestTimedOut,
+    MessageTooLarge,
+    NetworkException,
+    NotEnoughReplicas,
+    NotEnoughReplicasAfterAppend,
+    InvalidRequiredAcks,
+    OutOfOrderSequenceNumber,
+    DuplicateSequenceNumber,
+    FencedLeaderEpoch,
+    UnknownLeaderEpoch,
+    InvalidRecord,
+    InvalidUpdateVersion,
+    IneligibleReplica,
+    /// The client's own `org.apache.kafka.common.errors.TimeoutException`: a batch expired
+    /// in the producer after `delivery.timeout.ms`, or metadata never came within
+    /// `max.block.ms`.
+    TimeoutException,
+    /// A consumer with `auto.offset.reset=none` and no valid position.
+    NoOffsetForPartitionException,
+}
+
+impl KafkaError {
+    pub fn name(self) -> &'static str {
+        use KafkaError::*;
+        match self {
+            OffsetOutOfRange => "OFFSET_OUT_OF_RANGE",
+            CorruptMessage => "CORRUPT_MESSAGE",
+            UnknownTopicOrPartition => "UNKNOWN_TOPIC_OR_PARTITION",
+            LeaderNotAvailable => "LEADER_NOT_AVAILABLE",
+            NotLeaderOrFollower => "NOT_LEADER_OR_FOLLOWER",
+            RequestTimedOut => "REQUEST_TIMED_OUT",
+            MessageTooLarge => "MESSAGE_TOO_LARGE",
+            NetworkException => "NETWORK_EXCEPTION",
+            NotEnoughReplicas => "NOT_ENOUGH_REPLICAS",
+            NotEnoughReplicasAfterAppend => "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
+            InvalidRequiredAcks => "INVALID_REQUIRED_ACKS",
+            OutOfOrderSequenceNumber => "OUT_OF_ORDER_SEQUENCE_NUMBER",
+            DuplicateSequenceNumber => "DUPLICATE_SEQUENCE_NUMBER",
+            FencedLeaderEpoch => "FENCED_LEADER_EPOCH",
+            UnknownLeaderEpoch => "UNKNOWN_LEADER_EPOCH",
+            InvalidRecord => "INVALID_RECORD",
+            InvalidUpdateVersion => "INVALID_UPDATE_VERSION",
+            IneligibleReplica => "INELIGIBLE_REPLICA",
+            TimeoutException => "TimeoutException",
+            NoOffsetForPartitionException => "NoOffsetForPartitionException",
+        }
+    }
+
+    /// Whether the producer may retry it (R3.7: the exception extends RetriableException).
+    pub fn is_retriable(self) -> bool {
+        use KafkaError::*;
+        matches!(
+            self,
+            CorruptMessage
+                | UnknownTopicOrPartition
+                | LeaderNotAvailable
+                | NotLeaderOrFollower
+                | RequestTimedOut
+                | NetworkException
+                | NotEnoughReplicas
+                | NotEnoughReplicasAfterAppend
+                | FencedLeaderEpoch
+                | UnknownLeaderEpoch
+                | OutOfOrderSequenceNumber
+        )
+    }
+
+    /// Whether the client should refresh its metadata (the exception extends
+    /// InvalidMetadataException): the leader it knows may be stale.
+    pub fn refreshes_metadata(self) -> bool {
+        use KafkaError::*;
+        matches!(
+            self,
+            UnknownTopicOrPartition
+                | LeaderNotAvailable
+                | NotLeaderOrFollower
+                | NetworkException
+                | RequestTimedOut
+                | FencedLeaderEpoch
+                | UnknownLeaderEpoch
+        )
+    }
+}
+
+impl std::fmt::Display for KafkaError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Message {
+    // Broker and controller.
+    /// Every `broker.heartbeat.interval.ms`; the first after a start registers the broker.
+    Heartbeat {
+        incarnation: u32,
+        metadata_offset: u64,
+    },
+    HeartbeatResponse {
+        image: Option<Arc<MetadataImage>>,
+    },
+    /// Pushed to every broker after each change, as brokers tail the KRaft metadata log.
+    MetadataUpdate(Arc<MetadataImage>),
+    /// The leader's proposal to change the ISR (KIP-497).
+    AlterPartition {
+        partition: TopicPartition,
+        leader_epoch: LeaderEpoch,
+        partition_epoch: u32,
+        isr: Vec<BrokerId>,
+    },
+    AlterPartitionResponse {
+        partition: TopicPartition,
+        result: Result<PartitionState, KafkaError>,
+    },
+
+    // Replication and consumption.
+    Fetch(FetchRequest),
+    FetchResponse(FetchResponse),
+
+    // Clients.
+    MetadataRequest,
+    /// `None` from a broker that has no metadata yet (it just started).
+    MetadataResponse(Option<Arc<MetadataImage>>),
+    Produce(ProduceRequest),
+    ProduceResponse(ProduceResponse),
+    ListOffsets {
+        correlation: u64,
+        partition: TopicPartition,
+        earliest: bool,
+    },
+    ListOffsetsResponse {
+        correlation: u64,
+        partition: TopicPartition,
+        result: Result<Offset, KafkaError>,
+    },
+    /// The connection broke (the broker's process died or refused it): every request in
+    /// flight on it fails with NETWORK_EXCEPTION.
+    Disconnected,
+}
+
+#[derive(Clone, Debug)]
+pub struct FetchRequest {
+    pub correlation: u64,
+    /// `Some` for a follower, `None` for a consumer (which reads only below the HW).
+    pub replica: Option<BrokerId>,
+    pub partitions: Vec<FetchPartition>,
+    /// How long the leader may hold the request when there is nothing to return.
+    pub max_wait: SimTime,
+    pub max_bytes: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct FetchPartition {
+    pub partition: TopicPartition,
+    pub fetch_offset: Offset,
+    /// The epoch of the last batch the follower holds (KIP-595 style divergence check).
+    pub last_fetched_epoch: Option<LeaderEpoch>,
+    /// The leader epoch the fetcher believes current (KIP-320).
+    pub current_leader_epoch: LeaderEpoch,
+}
+
+#[derive(Clone, Debug)]
+pub struct FetchResponse {
+    pub correlation: u64,
+    pub partitions: Vec<FetchPartitionResponse>,
+}
+
+#[derive(Clone, Debug)]
+pub struct FetchPartitionResponse {
+    pub partition: TopicPartition,
+    pub error: Option<KafkaError>,
+    pub high_watermark: Offset,
+    pub log_end_offset: Offset,
+    pub batches: Vec<Arc<StoredBatch>>,
+    /// Set when the follower's log diverges: the leader's (epoch, end offset) for the epoch the
+    /// follower last fetched.
+    pub diverging_epoch: Option<(LeaderEpoch, Offset)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ProduceRequest {
+    pub correlation: u64,
+    pub acks: Acks,
+    /// How long the leader may wait for the ISR (the producer's `request.timeout.ms`).
+    pub timeout: SimTime,
+    pub batches: Vec<ProduceBatch>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ProduceBatch {
+    pub partition: TopicPartition,
+    pub records: Arc<[RecordId]>,
+    pub bytes: u32,
+    /// The idempotent producer and the sequence number of the batch's first record.
+    pub producer: Option<(ProducerIdx, u32)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ProduceResponse {
+    pub correlation: u64,
+    pub partitions: Vec<(TopicPartition, Result<Offset, KafkaError>)>,
+}

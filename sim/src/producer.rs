@@ -1,0 +1,758 @@
+//! A producer: `send()` calls from the scenario's produce steps, the record accumulator
+//! (per-partition batches, `batch.size`, `linger.ms`), the sender (one request per leader,
+//! `max.in.flight.requests.per.connection`), retries with backoff, timeouts, metadata refresh,
+//! and idempotence (producer id and sequence numbers).
+//!
+//! Each record's outcome is kept here, in send order: the ledger reads it.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
+
+use crate::config::{Acks, ProducerConfig};
+use crate::ids::{BrokerId, NodeId, Offset, ProducerIdx, RecordId, TopicId, TopicPartition};
+use crate::log::BATCH_HEADER_BYTES;
+use crate::message::{KafkaError, Message, ProduceBatch, ProduceRequest, ProduceResponse};
+use crate::metadata::MetadataImage;
+use crate::partitioner::{StickyPartitioner, partition_for_key};
+use crate::rng::{SimRng, Stream};
+use crate::scenario::{ProduceSpec, ProducerSpec, Scenario};
+use crate::time::SimTime;
+use crate::trace::TraceEvent;
+use crate::world::{Ctx, Note, Timer};
+
+/// How far ahead the producer looks for the record that will fill a batch.
+const LOOKAHEAD_RECORDS: usize = 10_000;
+
+/// What became of a record, as the producer's callback would report it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Pending,
+    /// Acknowledged at this offset; `None` for acks=0, where the callback gets offset -1.
+    Acked(Option<Offset>),
+    Failed(KafkaError),
+}
+
+/// One `send()` call.
+#[derive(Clone, Debug)]
+pub struct SentRecord {
+    /// The produce step that sent it, and its index within the step (for key and value).
+    pub step: u32,
+    pub index: u32,
+    pub partition: Option<TopicPartition>,
+    pub sent_at: SimTime,
+    pub outcome: Outcome,
+    /// Below a leader's high watermark at some point: replicated to the whole ISR.
+    pub committed: bool,
+}
+
+/// Records the scenario asked this producer to send, at a rate or all at once.
+#[derive(Clone, Debug)]
+struct Schedule {
+    step: u32,
+    spec: ProduceSpec,
+    start: SimTime,
+    next: u32,
+}
+
+impl Schedule {
+    fn due(&self, i: u32) -> SimTime {
+        match self.spec.rate_per_sec {
+            Some(rate) if rate > 0 => self.start + SimTime((i as u128 * 1_000_000 / rate as u128) as u64),
+            _ => self.start,
+        }
+    }
+
+    fn key(&self, i: u32) -> Option<&Arc<str>> {
+        (!self.spec.keys.is_empty()).then(|| &self.spec.keys[i as usize % self.spec.keys.len()])
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Batch {
+    partition: TopicPartition,
+    records: Vec<RecordId>,
+    sealed: Option<Arc<[RecordId]>>,
+    bytes: u32,
+    created: SimTime,
+    attempts: u32,
+    retry_at: SimTime,
+    sequence: Option<u32>,
+}
+
+impl Batch {
+    fn seal(&mut self) -> Arc<[RecordId]> {
+        self.sealed.get_or_insert_with(|| std::mem::take(&mut self.records).into()).clone()
+    }
+
+    fn len(&self) -> u32 {
+        self.sealed.as_ref().map_or(self.records.len(), |s| s.len()) as u32
+    }
+
+    fn first(&self) -> RecordId {
+        self.sealed.as_ref().map_or(self.records[0], |s| s[0])
+    }
+}
+
+#[derive(Clone, Debug)]
+struct InFlight {
+    broker: BrokerId,
+    batches: Vec<Batch>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Producer {
+    pub idx: ProducerIdx,
+    pub name: String,
+    pub config: ProducerConfig,
+    pub running: bool,
+    scenario: Arc<Scenario>,
+    brokers: u32,
+    rng: SimRng,
+    metadata: Option<Arc<MetadataImage>>,
+    metadata_wanted: bool,
+    metadata_request: Option<(BrokerId, u64)>,
+    metadata_fetched_at: SimTime,
+    next_bootstrap: u32,
+    schedules: Vec<Schedule>,
+    pub records: Vec<SentRecord>,
+    queues: BTreeMap<TopicPartition, VecDeque<Batch>>,
+    in_flight: BTreeMap<u64, InFlight>,
+    sticky: BTreeMap<TopicId, StickyPartitioner>,
+    sequences: BTreeMap<TopicPartition, u32>,
+    /// With `max.in.flight.requests.per.connection=1`, a partition with a batch in flight
+    /// sends nothing else (Kafka's guaranteeMessageOrder).
+    muted: BTreeSet<TopicPartition>,
+    next_correlation: u64,
+    wake_at: Option<SimTime>,
+    /// Every error the producer saw, retried or final.
+    pub errors: BTreeSet<KafkaError>,
+    closing: bool,
+}
+
+impl Producer {
+    pub fn new(idx: ProducerIdx, spec: &ProducerSpec, scenario: Arc<Scenario>, seed: u64) -> Producer {
+        Producer {
+            idx,
+            name: spec.name.clone(),
+            config: spec.config.clone(),
+            running: false,
+            brokers: scenario.brokers,
+            scenario,
+            rng: SimRng::for_member(seed, Stream::Clients, idx.0),
+            metadata: None,
+            metadata_wanted: true,
+            metadata_request: None,
+            metadata_fetched_at: SimTime::ZERO,
+            next_bootstrap: idx.0,
+            schedules: Vec::new(),
+            records: Vec::new(),
+            queues: BTreeMap::new(),
+            in_flight: BTreeMap::new(),
+            sticky: BTreeMap::new(),
+            sequences: BTreeMap::new(),
+            muted: BTreeSet::new(),
+            next_correlation: 0,
+            wake_at: None,
+            errors: BTreeSet::new(),
+            closing: false,
+        }
+    }
+
+    pub fn start(&mut self, ctx: &mut Ctx) {
+        self.running = true;
+        self.closing = false;
+        self.metadata_wanted = true;
+        self.run(ctx);
+    }
+
+    /// `close()`: no more sends; what is in the accumulator goes out at once and in-flight
+    /// requests complete.
+    pub fn stop(&mut self, ctx: &mut Ctx) {
+        self.schedules.clear();
+        self.closing = true;
+        self.run(ctx);
+    }
+
+    /// A produce step: schedule its `send()` calls.
+    pub fn produce(&mut self, ctx: &mut Ctx, step: usize, spec: &ProduceSpec) {
+        if !self.running || self.closing {
+            return;
+        }
+        self.schedules.push(Schedule { step: step as u32, spec: spec.clone(), start: ctx.now, next: 0 });
+        self.run(ctx);
+    }
+
+    pub fn mark_committed(&mut self, n: u32) {
+        if let Some(record) = self.records.get_mut(n as usize) {
+            record.committed = true;
+        }
+    }
+
+    /// The record's key and value as the scenario defines them.
+    pub fn key_and_value(&self, n: u32) -> (Option<Arc<str>>, String) {
+        let record = &self.records[n as usize];
+        let Some(crate::scenario::Action::Produce(spec)) = self.scenario.steps.get(record.step as usize).map(|s| &s.action)
+        else {
+            return (None, format!("{}-{n}", self.name));
+        };
+        let key = (!spec.keys.is_empty()).then(|| spec.keys[record.index as usize % spec.keys.len()].clone());
+        let value = spec.value.as_ref().map_or_else(|| format!("{}-{n}", self.name), |v| v.to_string());
+        (key, value)
+    }
+
+    pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
+        match timer {
+            Timer::Wake(at) => {
+                if self.wake_at == Some(at) {
+                    self.wake_at = None;
+                }
+            }
+            Timer::RequestTimeout(correlation) => {
+                if let Some(request) = self.in_flight.get(&correlation) {
+                    // The client gives up on the request and closes the connection: every
+                    // request in flight to that broker fails.
+                    let broker = request.broker;
+                    self.fail_connection(ctx, broker, KafkaError::RequestTimedOut);
+                }
+            }
+            Timer::MetadataTimeout(id) => {
+                if self.metadata_request.is_some_and(|(_, i)| i == id) {
+                    self.metadata_request = None;
+                    self.next_bootstrap += 1;
+                }
+            }
+            _ => {}
+        }
+        self.run(ctx);
+    }
+
+    pub fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, message: Message) {
+        let NodeId::Broker(broker) = from else { return };
+        match message {
+            Message::MetadataResponse(image) => {
+                if self.metadata_request.is_some_and(|(b, _)| b == broker) {
+                    self.metadata_request = None;
+                    match image {
+                        Some(image) => self.apply_metadata(ctx, image),
+                        None => self.next_bootstrap += 1,
+                    }
+                }
+            }
+            Message::ProduceResponse(response) => self.on_produce_response(ctx, response),
+            Message::Disconnected => {
+                if self.metadata_request.is_some_and(|(b, _)| b == broker) {
+                    self.metadata_request = None;
+                    self.next_bootstrap += 1;
+                }
+                self.fail_connection(ctx, broker, KafkaError::NetworkException);
+            }
+            _ => {}
+        }
+        self.run(ctx);
+    }
+
+    fn apply_metadata(&mut self, ctx: &mut Ctx, image: Arc<MetadataImage>) {
+        self.metadata_fetched_at = ctx.now;
+        if self.metadata.as_ref().is_some_and(|m| m.offset > image.offset) {
+            return;
+        }
+        let leaders = |m: &MetadataImage| -> Vec<Option<BrokerId>> { m.partitions().map(|(_, s)| s.leader).collect() };
+        let changed = self.metadata.as_ref().is_none_or(|m| leaders(m) != leaders(&image));
+        if changed {
+            let summary: Vec<String> = image
+                .partitions()
+                .map(|(tp, s)| {
+                    let leader = s.leader.map_or("none".to_string(), |b| b.to_string());
+                    format!("{}-{} leader {leader}", image.topics[tp.topic.0 as usize].name, tp.partition)
+                })
+                .collect();
+            ctx.trace(TraceEvent::Metadata { leaders: summary.join(", ") });
+        }
+        self.metadata = Some(image);
+        self.metadata_wanted = false;
+    }
+
+    /// Everything a producer does between events: take due records, expire old batches,
+    /// send what is ready, ask for metadata, and set the next wake-up.
+    fn run(&mut self, ctx: &mut Ctx) {
+        if !self.running {
+            return;
+        }
+        self.take_due_records(ctx);
+        self.expire_batches(ctx);
+        self.drain(ctx);
+        self.maybe_request_metadata(ctx);
+        if self.closing && self.queues.values().all(VecDeque::is_empty) && self.in_flight.is_empty() {
+            self.running = false;
+            return;
+        }
+        if let Some(at) = self.next_wake(ctx.now)
+            && self.wake_at.is_none_or(|w| at < w || w <= ctx.now)
+        {
+            self.wake_at = Some(at);
+            ctx.timer_at(at, Timer::Wake(at));
+        }
+    }
+
+    fn take_due_records(&mut self, ctx: &mut Ctx) {
+        let now = ctx.now;
+        let max_block = SimTime::from_millis(self.config.max_block_ms);
+        let mut schedules = std::mem::take(&mut self.schedules);
+        for schedule in &mut schedules {
+            while schedule.next < schedule.spec.count && schedule.due(schedule.next) <= now {
+                let i = schedule.next;
+                let due = schedule.due(i);
+                let n = self.records.len() as u32;
+                match self.metadata.clone() {
+                    Some(metadata) => {
+                        self.records.push(SentRecord {
+                            step: schedule.step,
+                            index: i,
+                            partition: None,
+                            sent_at: due,
+                            outcome: Outcome::Pending,
+                            committed: false,
+                        });
+                        self.append(ctx, schedule, i, RecordId { producer: self.idx, n }, &metadata);
+                    }
+                    None if now >= due + max_block => {
+                        // send() blocked for max.block.ms waiting for metadata, then threw.
+                        self.records.push(SentRecord {
+                            step: schedule.step,
+                            index: i,
+                            partition: None,
+                            sent_at: due,
+                            outcome: Outcome::Failed(KafkaError::TimeoutException),
+                            committed: false,
+                        });
+                        self.errors.insert(KafkaError::TimeoutException);
+                    }
+                    None => {
+                        self.metadata_wanted = true;
+                        break;
+                    }
+                }
+                schedule.next += 1;
+            }
+        }
+        schedules.retain(|s| s.next < s.spec.count);
+        schedules.append(&mut self.schedules);
+        self.schedules = schedules;
+    }
+
+    /// The partitioner (R7.1): an explicit partition, else the key's murmur2 hash over all
+    /// partitions, else the sticky partition.
+    fn append(&mut self, ctx: &mut Ctx, schedule: &Schedule, i: u32, record: RecordId, metadata: &MetadataImage) {
+        let topic = schedule.spec.topic;
+        let partitions = metadata.partition_count(topic);
+        let key = schedule.key(i).cloned();
+        let bytes = record_bytes(key.as_deref(), schedule.spec.value.as_deref(), &self.name, record.n);
+        let partition = match (schedule.spec.partition, &key) {
+            (Some(p), _) => p,
+            (None, Some(key)) if !self.config.partitioner_ignore_keys => partition_for_key(key.as_bytes(), partitions),
+            _ => {
+                let has_leader: Vec<bool> =
+                    (0..partitions).map(|p| metadata.partition(TopicPartition::new(topic, p)).is_some_and(|s| s.leader.is_some())).collect();
+                let queues = &self.queues;
+                let batch_size = self.config.batch_size;
+                let sticky = self.sticky.entry(topic).or_insert_with(|| StickyPartitioner::new(batch_size));
+                let full = |p: u32| {
+                    queues.get(&TopicPartition::new(topic, p)).and_then(|q| q.back()).is_none_or(|b| {
+                        b.sealed.is_some() || b.bytes as u64 + bytes as u64 > batch_size
+                    })
+                };
+                sticky.partition(self.rng.core(), &has_leader, full)
+            }
+        };
+        let tp = TopicPartition::new(topic, partition);
+        self.records[record.n as usize].partition = Some(tp);
+        let batch_size = self.config.batch_size.max(1);
+        let queue = self.queues.entry(tp).or_default();
+        let fits = queue
+            .back()
+            .is_some_and(|b| b.sealed.is_none() && b.attempts == 0 && (b.bytes as u64 + bytes as u64) <= batch_size);
+        if fits {
+            let batch = queue.back_mut().expect("checked");
+            batch.records.push(record);
+            batch.bytes += bytes;
+        } else {
+            queue.push_back(Batch {
+                partition: tp,
+                records: vec![record],
+                sealed: None,
+                bytes: BATCH_HEADER_BYTES + bytes,
+                created: ctx.now,
+                attempts: 0,
+                retry_at: SimTime::ZERO,
+                sequence: None,
+            });
+        }
+        if schedule.spec.partition.is_none() && (key.is_none() || self.config.partitioner_ignore_keys) {
+            let full = queue.back().is_some_and(|b| b.bytes as u64 >= batch_size);
+            let has_leader: Vec<bool> = (0..partitions)
+                .map(|p| metadata.partition(TopicPartition::new(topic, p)).is_some_and(|s| s.leader.is_some()))
+                .collect();
+            if let Some(sticky) = self.sticky.get_mut(&topic) {
+                sticky.on_append(self.rng.core(), partition, bytes as u64, full, &has_leader);
+            }
+        }
+    }
+
+    /// `delivery.timeout.ms` (R3.5): a batch not acknowledged that long after it was created
+    /// fails with a TimeoutException, in the queue or in flight.
+    fn expire_batches(&mut self, ctx: &mut Ctx) {
+        let timeout = SimTime::from_millis(self.config.delivery_timeout_ms);
+        let now = ctx.now;
+        let mut expired = Vec::new();
+        for queue in self.queues.values_mut() {
+            while queue.front().is_some_and(|b| now >= b.created + timeout) {
+                expired.push(queue.pop_front().expect("checked"));
+            }
+        }
+        for request in self.in_flight.values_mut() {
+            let (old, kept): (Vec<Batch>, Vec<Batch>) = request.batches.drain(..).partition(|b| now >= b.created + timeout);
+            request.batches = kept;
+            expired.extend(old);
+        }
+        for batch in expired {
+            self.muted.remove(&batch.partition);
+            self.finish_batch(ctx, batch, Err(KafkaError::TimeoutException));
+        }
+    }
+
+    fn is_sendable(&self, batch: &Batch, queue_len: usize, now: SimTime) -> bool {
+        if batch.attempts > 0 {
+            return now >= batch.retry_at;
+        }
+        queue_len > 1
+            || batch.bytes as u64 >= self.config.batch_size
+            || now >= batch.created + SimTime::from_millis(self.config.linger_ms)
+            || self.closing
+    }
+
+    fn in_flight_to(&self, broker: BrokerId) -> u32 {
+        self.in_flight.values().filter(|r| r.broker == broker).count() as u32
+    }
+
+    /// The sender (R6.3): for each leader with room for another request, one batch from each
+    /// partition it leads whose first batch is ready.
+    fn drain(&mut self, ctx: &mut Ctx) {
+        let Some(metadata) = self.metadata.clone() else { return };
+        if self.config.partitioner_adaptive_partitioning_enable {
+            for (&topic, sticky) in self.sticky.iter_mut() {
+                let sizes: Vec<Option<u32>> = (0..metadata.partition_count(topic))
+                    .map(|p| {
+                        let tp = TopicPartition::new(topic, p);
+                        metadata.partition(tp).and_then(|s| s.leader).map(|_| self.queues.get(&tp).map_or(0, |q| q.len() as u32))
+                    })
+                    .collect();
+                sticky.update_load_stats(Some(&sizes));
+            }
+        }
+        loop {
+            let mut per_leader: BTreeMap<BrokerId, Vec<TopicPartition>> = BTreeMap::new();
+            for (tp, queue) in &self.queues {
+                let Some(batch) = queue.front() else { continue };
+                if self.muted.contains(tp) || !self.is_sendable(batch, queue.len(), ctx.now) {
+                    continue;
+                }
+                match metadata.partition(*tp).and_then(|s| s.leader) {
+                    Some(leader) => per_leader.entry(leader).or_default().push(*tp),
+                    None => self.metadata_wanted = true,
+                }
+            }
+            let mut sent = false;
+            for (leader, partitions) in per_leader {
+                if self.config.acks != Acks::Zero
+                    && self.in_flight_to(leader) >= self.config.max_in_flight_requests_per_connection
+                {
+                    continue;
+                }
+                self.send_request(ctx, leader, partitions);
+                sent = true;
+            }
+            if !sent {
+                break;
+            }
+        }
+    }
+
+    fn send_request(&mut self, ctx: &mut Ctx, leader: BrokerId, partitions: Vec<TopicPartition>) {
+        let mut batches = Vec::new();
+        let mut size = 0u64;
+        for tp in partitions {
+            let queue = self.queues.get_mut(&tp).expect("listed by drain");
+            let bytes = queue.front().expect("listed by drain").bytes as u64;
+            if !batches.is_empty() && size + bytes > self.config.max_request_size {
+                break;
+            }
+            let mut batch = queue.pop_front().expect("listed by drain");
+            size += bytes;
+            if self.config.enable_idempotence && batch.sequence.is_none() {
+                let next = self.sequences.entry(tp).or_insert(0);
+                batch.sequence = Some(*next);
+                *next = next.wrapping_add(batch.len());
+            }
+            batch.attempts += 1;
+            if self.config.max_in_flight_requests_per_connection == 1 {
+                self.muted.insert(tp);
+            }
+            ctx.trace(TraceEvent::ProduceSent {
+                partition: tp,
+                to: leader,
+                count: batch.len(),
+                first: batch.first().n,
+                attempt: batch.attempts,
+            });
+            batches.push(batch);
+        }
+        self.next_correlation += 1;
+        let correlation = self.next_correlation;
+        let request = ProduceRequest {
+            correlation,
+            acks: self.config.acks,
+            timeout: SimTime::from_millis(self.config.request_timeout_ms),
+            batches: batches
+                .iter_mut()
+                .map(|b| ProduceBatch {
+                    partition: b.partition,
+                    records: b.seal(),
+                    bytes: b.bytes,
+                    producer: b.sequence.map(|s| (self.idx, s)),
+                })
+                .collect(),
+        };
+        ctx.send(NodeId::Broker(leader), Message::Produce(request));
+        if self.config.acks == Acks::Zero {
+            // No response will come: the callback fires at once with offset -1 (R3.1).
+            for batch in batches {
+                self.muted.remove(&batch.partition);
+                self.finish_batch(ctx, batch, Ok(None));
+            }
+        } else {
+            ctx.timer_after(SimTime::from_millis(self.config.request_timeout_ms), Timer::RequestTimeout(correlation));
+            self.in_flight.insert(correlation, InFlight { broker: leader, batches });
+        }
+    }
+
+    fn on_produce_response(&mut self, ctx: &mut Ctx, response: ProduceResponse) {
+        let Some(request) = self.in_flight.remove(&response.correlation) else { return };
+        for mut batch in request.batches {
+            let result = response
+                .partitions
+                .iter()
+                .find(|(tp, _)| *tp == batch.partition)
+                .map_or(Err(KafkaError::NetworkException), |(_, r)| *r);
+            self.muted.remove(&batch.partition);
+            match result {
+                Ok(base) => self.finish_batch(ctx, batch, Ok(Some(base))),
+                Err(error) => {
+                    batch.sealed.get_or_insert_with(|| batch.records.clone().into());
+                    self.retry_or_fail(ctx, batch, error);
+                }
+            }
+        }
+    }
+
+    /// Every request in flight to a broker fails: its connection broke or timed out.
+    fn fail_connection(&mut self, ctx: &mut Ctx, broker: BrokerId, error: KafkaError) {
+        let ids: Vec<u64> = self.in_flight.iter().filter(|(_, r)| r.broker == broker).map(|(id, _)| *id).collect();
+        for id in ids {
+            let request = self.in_flight.remove(&id).expect("listed above");
+            for batch in request.batches {
+                self.muted.remove(&batch.partition);
+                self.retry_or_fail(ctx, batch, error);
+            }
+        }
+    }
+
+    /// R3.6: retry while the error is retriable, `retries` allows it and the delivery timeout
+    /// has not passed; back off exponentially with jitter (KIP-580); refresh metadata when
+    /// the error says the leader may have moved.
+    fn retry_or_fail(&mut self, ctx: &mut Ctx, mut batch: Batch, error: KafkaError) {
+        self.errors.insert(error);
+        if error.refreshes_metadata() {
+            self.metadata_wanted = true;
+        }
+        let expired = ctx.now >= batch.created + SimTime::from_millis(self.config.delivery_timeout_ms);
+        let retry = error.is_retriable() && batch.attempts <= self.config.retries && !expired;
+        ctx.trace(TraceEvent::ProduceFailed {
+            partition: batch.partition,
+            count: batch.len(),
+            first: batch.first().n,
+            error: error.name().to_string(),
+            retry,
+        });
+        if !retry {
+            self.finish_batch(ctx, batch, Err(error));
+            return;
+        }
+        let base = self.config.retry_backoff_ms as f64 * 2f64.powi(batch.attempts.saturating_sub(1).min(30) as i32);
+        let capped = base.min(self.config.retry_backoff_max_ms.max(self.config.retry_backoff_ms) as f64);
+        let jitter = 0.8 + 0.4 * (self.rng.below(1_000_001) as f64 / 1_000_000.0);
+        batch.retry_at = ctx.now + SimTime((capped * jitter * 1_000.0) as u64);
+        let queue = self.queues.entry(batch.partition).or_default();
+        // Kafka puts a retried batch back at the front of its queue; an idempotent producer
+        // keeps the queue in sequence order so that the broker sees no gap.
+        let position = match batch.sequence {
+            Some(seq) if self.config.enable_idempotence => {
+                queue.iter().position(|b| b.sequence.is_none_or(|s| s > seq)).unwrap_or(queue.len())
+            }
+            _ => 0,
+        };
+        queue.insert(position, batch);
+    }
+
+    fn finish_batch(&mut self, ctx: &mut Ctx, mut batch: Batch, result: Result<Option<Offset>, KafkaError>) {
+        let records = batch.seal();
+        let first = records[0].n;
+        match result {
+            Ok(base) => {
+                for (i, r) in records.iter().enumerate() {
+                    self.records[r.n as usize].outcome = Outcome::Acked(base.map(|b| Offset(b.0 + i as u64)));
+                }
+                if let Some(base) = base {
+                    ctx.trace(TraceEvent::ProduceAcked { partition: batch.partition, base, count: records.len() as u32, first });
+                }
+                ctx.note(Note::Acked { partition: batch.partition, base, records });
+            }
+            Err(error) => {
+                self.errors.insert(error);
+                for r in records.iter() {
+                    self.records[r.n as usize].outcome = Outcome::Failed(error);
+                }
+                if error == KafkaError::TimeoutException {
+                    ctx.trace(TraceEvent::ProduceFailed {
+                        partition: batch.partition,
+                        count: records.len() as u32,
+                        first,
+                        error: format!("TimeoutException (delivery.timeout.ms={} passed)", self.config.delivery_timeout_ms),
+                        retry: false,
+                    });
+                }
+            }
+        }
+    }
+
+    fn maybe_request_metadata(&mut self, ctx: &mut Ctx) {
+        let stale = ctx.now >= self.metadata_fetched_at + SimTime::from_millis(self.config.metadata_max_age_ms);
+        if self.metadata_request.is_some() || !(self.metadata_wanted || stale || self.metadata.is_none()) {
+            return;
+        }
+        let broker = BrokerId(self.next_bootstrap % self.brokers + 1);
+        self.next_correlation += 1;
+        let id = self.next_correlation;
+        self.metadata_request = Some((broker, id));
+        ctx.send(NodeId::Broker(broker), Message::MetadataRequest);
+        ctx.timer_after(SimTime::from_millis(self.config.request_timeout_ms), Timer::MetadataTimeout(id));
+    }
+
+    /// The next moment something can happen without a message arriving: a batch's linger or
+    /// backoff ends, a record is due (or fills a batch), a batch expires, metadata ages.
+    fn next_wake(&self, now: SimTime) -> Option<SimTime> {
+        let linger = SimTime::from_millis(self.config.linger_ms);
+        let delivery = SimTime::from_millis(self.config.delivery_timeout_ms);
+        let mut wake: Option<SimTime> = None;
+        let mut consider = |t: SimTime| {
+            if t > now {
+                wake = Some(wake.map_or(t, |w| w.min(t)));
+            }
+        };
+        let mut linger_deadline: Option<SimTime> = None;
+        for (tp, queue) in &self.queues {
+            if let Some(batch) = queue.front() {
+                consider(batch.created + delivery);
+                if !self.muted.contains(tp) {
+                    let at = if batch.attempts > 0 { batch.retry_at } else { batch.created + linger };
+                    consider(at);
+                    if batch.attempts == 0 && queue.len() == 1 {
+                        linger_deadline = Some(linger_deadline.map_or(at, |d: SimTime| d.min(at)));
+                    }
+                }
+            }
+        }
+        for request in self.in_flight.values() {
+            for batch in &request.batches {
+                consider(batch.created + delivery);
+            }
+        }
+        if self.metadata.is_some() {
+            consider(self.metadata_fetched_at + SimTime::from_millis(self.config.metadata_max_age_ms));
+        }
+        if let Some(at) = self.next_record_wake(linger_deadline) {
+            consider(at);
+        }
+        wake
+    }
+
+    /// When the scheduled records next matter: when the first of them is due if no batch is
+    /// waiting; else when one of them would fill a batch before the linger deadline.
+    fn next_record_wake(&self, linger_deadline: Option<SimTime>) -> Option<SimTime> {
+        let next_due = self
+            .schedules
+            .iter()
+            .filter(|s| s.next < s.spec.count)
+            .map(|s| s.due(s.next))
+            .min()?;
+        let Some(metadata) = &self.metadata else {
+            // Nothing can be appended before metadata arrives; its response wakes the producer.
+            // Until then, the only deadline is `max.block.ms` for the blocked send().
+            return Some(next_due + SimTime::from_millis(self.config.max_block_ms));
+        };
+        let Some(deadline) = linger_deadline else { return Some(next_due) };
+        if next_due >= deadline {
+            return Some(deadline);
+        }
+        // Look ahead, in due order within each schedule, for the record that fills a batch.
+        let mut bytes: BTreeMap<TopicPartition, u64> = BTreeMap::new();
+        for (tp, queue) in &self.queues {
+            if let Some(back) = queue.back() {
+                bytes.insert(*tp, back.bytes as u64);
+            }
+        }
+        let mut earliest = deadline;
+        let mut seen = 0;
+        for schedule in &self.schedules {
+            for i in schedule.next..schedule.spec.count {
+                let due = schedule.due(i);
+                if due >= earliest || seen >= LOOKAHEAD_RECORDS {
+                    break;
+                }
+                seen += 1;
+                let key = schedule.key(i);
+                let topic = schedule.spec.topic;
+                let partition = match (schedule.spec.partition, key) {
+                    (Some(p), _) => Some(p),
+                    (None, Some(k)) if !self.config.partitioner_ignore_keys => {
+                        Some(partition_for_key(k.as_bytes(), metadata.partition_count(topic)))
+                    }
+                    _ => self.sticky.get(&topic).and_then(StickyPartitioner::current),
+                };
+                let Some(partition) = partition else {
+                    earliest = earliest.min(due);
+                    break;
+                };
+                let size = record_bytes(key.map(|k| &**k), schedule.spec.value.as_deref(), &self.name, self.records.len() as u32);
+                let entry = bytes.entry(TopicPartition::new(topic, partition)).or_insert(BATCH_HEADER_BYTES as u64);
+                *entry += size as u64;
+                if *entry >= self.config.batch_size {
+                    earliest = earliest.min(due);
+                    break;
+                }
+            }
+        }
+        Some(earliest)
+    }
+}
+
+/// A record's size in a v2 batch: a few bytes of framing (length, attributes, timestamp and
+/// offset deltas, header count) plus the key and value.
+fn record_bytes(key: Option<&str>, value: Option<&str>, producer: &str, n: u32) -> u32 {
+    let value_len = value.map_or_else(|| producer.len() + 1 + digits(n), str::len);
+    let key_len = key.map_or(0, str::len);
+    (7 + key_len + value_len) as u32
+}
+
+fn digits(n: u32) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
