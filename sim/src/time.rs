@@ -65,11 +65,11 @@ impl fmt::Display for SimTime {
 /// A short human form for durations in messages: `250ms`, `30s`, `2m`, `1.5s`.
 pub fn format_duration(t: SimTime) -> String {
     let us = t.0;
-    if us % 60_000_000 == 0 && us >= 60_000_000 {
+    if us.is_multiple_of(60_000_000) && us >= 60_000_000 {
         format!("{}m", us / 60_000_000)
-    } else if us % 1_000_000 == 0 {
+    } else if us.is_multiple_of(1_000_000) {
         format!("{}s", us / 1_000_000)
-    } else if us % 1_000 == 0 {
+    } else if us.is_multiple_of(1_000) {
         format!("{}ms", us / 1_000)
     } else {
         format!("{}us", us)
