@@ -65,9 +65,9 @@ impl fmt::Display for SimTime {
 /// A short human form for durations in messages: `250ms`, `30s`, `120s`, `1500us`.
 pub fn format_duration(t: SimTime) -> String {
     let us = t.0;
-    if us % 1_000_000 == 0 {
+    if us.is_multiple_of(1_000_000) {
         format!("{}s", us / 1_000_000)
-    } else if us % 1_000 == 0 {
+    } else if us.is_multiple_of(1_000) {
         format!("{}ms", us / 1_000)
     } else {
         format!("{}us", us)

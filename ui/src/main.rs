@@ -1,1 +1,119 @@
-fn main() {}
+//! `ksim`, the command line: clap's definitions of the commands, and the dispatch to
+//! `cmd/`, where each command lives in its own file.
+//!
+//! Exit codes, for every command: 0 all good, 1 an expectation failed, 2 bad input (a file
+//! that cannot be read or parsed, a wrong flag) or an output error.
+
+mod cmd;
+mod output;
+mod scenario_files;
+mod seed;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use cmd::check::CheckFormat;
+use cmd::trace::TraceFormat;
+
+/// A deterministic Apache Kafka cluster simulator: run scenarios, check what they expect,
+/// read their traces.
+#[derive(Debug, Parser)]
+#[command(name = "ksim", version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    /// A scenario to explore; for now the same as `ksim run <scenario>`.
+    scenario: Option<PathBuf>,
+
+    /// The seed of the run, over the scenario's own `seed`.
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a scenario once and print the outcome, the fate of the records and the trace hash.
+    Run {
+        scenario: PathBuf,
+        /// The seed of the run, over the scenario's own `seed`.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Run scenarios and verify every expectation; exit 1 on any failure, 2 on bad input.
+    Check {
+        /// Scenario files, or directories to search for `*.toml` files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The seed of every run, over the scenarios' own `seed`.
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+    },
+    /// Print the full trace of a scenario's run.
+    Trace {
+        scenario: PathBuf,
+        /// The seed of the run, over the scenario's own `seed`.
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(long, value_enum, default_value_t = TraceFormat::Text)]
+        format: TraceFormat,
+    },
+    /// Which partition each key goes to, as Kafka's producer computes it.
+    Partition {
+        /// Partition counts to compare, separated by commas: `--partitions 3,4,6`.
+        #[arg(
+            long,
+            required = true,
+            value_delimiter = ',',
+            value_parser = clap::value_parser!(u32).range(1..)
+        )]
+        partitions: Vec<u32>,
+        /// Keys, hashed as their UTF-8 bytes (as Kafka's StringSerializer sends them).
+        #[arg(required = true)]
+        keys: Vec<String>,
+    },
+    /// Explore a scenario in the terminal (not built yet).
+    Tui { scenario: PathBuf },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Some(Command::Run { scenario, seed }) => cmd::run::run(&scenario, seed),
+        Some(Command::Check {
+            paths,
+            seed,
+            format,
+        }) => cmd::check::check(&paths, seed, format),
+        Some(Command::Trace {
+            scenario,
+            seed,
+            format,
+        }) => cmd::trace::trace(&scenario, seed, format),
+        Some(Command::Partition { partitions, keys }) => {
+            cmd::partition::partition(&partitions, &keys)
+        }
+        Some(Command::Tui { scenario }) => cmd::tui::tui(&scenario),
+        // `ksim <file>`: the terminal explorer will open here once it exists; until then the
+        // file is run once, which is the most useful thing to do with it.
+        None => match cli.scenario {
+            Some(scenario) => cmd::run::run(&scenario, cli.seed),
+            None => {
+                let mut command = <Cli as clap::CommandFactory>::command();
+                eprint!("{}", command.render_help());
+                return ExitCode::from(2);
+            }
+        },
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}

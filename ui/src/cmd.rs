@@ -1,0 +1,8 @@
+//! The commands, one file each; every one returns the process's exit code, or an error for
+//! bad input (exit 2, with the message on standard error).
+
+pub mod check;
+pub mod partition;
+pub mod run;
+pub mod trace;
+pub mod tui;

@@ -1,0 +1,313 @@
+//! `ksim check <paths…>`: runs every scenario found and verifies its expectations, for people
+//! (`text`) or for tools (`json`, `junit`).
+//!
+//! The outcome of each file is gathered first (`ScenarioReport`), then written in the chosen
+//! format by `check/text.rs`, `check/json.rs` or `check/junit.rs`, so that the formats are
+//! plain functions of the results and can be tested without running anything.
+
+mod json;
+mod junit;
+mod text;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::ValueEnum;
+use ksim::World;
+use ksim::check::CheckResult;
+
+use crate::output;
+use crate::scenario_files::{self, Found};
+use crate::seed::Seed;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// One line per scenario, then each failure as `file:line:col: …`.
+    Text,
+    /// One JSON document with every scenario's results.
+    Json,
+    /// JUnit XML: one testsuite per file, one testcase per expectation.
+    Junit,
+}
+
+/// What became of one scenario file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioReport {
+    /// The file as named in messages (`scenarios/x.toml`).
+    pub file: String,
+    pub outcome: Outcome,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The file could not be read or parsed; `message` says why and where.
+    BadInput { message: String },
+    /// The scenario ran; `results` holds its expectations in file order.
+    Ran {
+        name: String,
+        seed: Seed,
+        results: Vec<CheckResult>,
+    },
+}
+
+impl ScenarioReport {
+    /// How many of its expectations failed; 0 for bad input.
+    pub fn failed_count(&self) -> usize {
+        match &self.outcome {
+            Outcome::BadInput { .. } => 0,
+            Outcome::Ran { results, .. } => results.iter().filter(|r| !r.passed()).count(),
+        }
+    }
+
+    pub fn status(&self) -> Status {
+        match &self.outcome {
+            Outcome::BadInput { .. } => Status::BadInput,
+            Outcome::Ran { .. } if self.failed_count() > 0 => Status::Failed,
+            Outcome::Ran { .. } => Status::Passed,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Passed,
+    Failed,
+    BadInput,
+}
+
+/// The counts behind the summary line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub scenarios: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub bad_input: usize,
+    pub expectations: usize,
+    pub expectations_failed: usize,
+}
+
+impl Summary {
+    pub fn of(reports: &[ScenarioReport]) -> Summary {
+        let mut summary = Summary {
+            scenarios: reports.len(),
+            ..Summary::default()
+        };
+        for report in reports {
+            match report.status() {
+                Status::Passed => summary.passed += 1,
+                Status::Failed => summary.failed += 1,
+                Status::BadInput => summary.bad_input += 1,
+            }
+            if let Outcome::Ran { results, .. } = &report.outcome {
+                summary.expectations += results.len();
+            }
+            summary.expectations_failed += report.failed_count();
+        }
+        summary
+    }
+
+    /// 2 if any input was bad (it wins: the failures may come from the same mistake), else 1
+    /// if any expectation failed, else 0.
+    pub fn exit_code(&self) -> u8 {
+        if self.bad_input > 0 {
+            2
+        } else if self.failed > 0 {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// `file:line:col: at <time> <subject>: <failure>`, one line per mismatch of a failed
+/// expectation, as editors and CI logs recognise a position.
+pub fn failure_lines(file: &str, result: &CheckResult) -> Vec<String> {
+    let at = ksim::time::format_duration(result.at);
+    result
+        .failures
+        .iter()
+        .map(|failure| {
+            format!(
+                "{file}:{}:{}: at {at} {}: {failure}",
+                result.pos.line, result.pos.column, result.subject
+            )
+        })
+        .collect()
+}
+
+/// `3 expectations`, `1 expectation`.
+pub fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("{count} {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+pub fn check(
+    paths: &[PathBuf],
+    seed_flag: Option<u64>,
+    format: CheckFormat,
+) -> anyhow::Result<ExitCode> {
+    let found = scenario_files::find(paths);
+    if found.is_empty() {
+        let names: Vec<String> = paths.iter().map(|p| scenario_files::label(p)).collect();
+        anyhow::bail!("no scenario files (*.toml) found in {}", names.join(", "));
+    }
+    let reports: Vec<ScenarioReport> = found
+        .into_iter()
+        .map(|entry| check_one(entry, seed_flag))
+        .collect();
+    let summary = Summary::of(&reports);
+    let rendered = match format {
+        CheckFormat::Text => text::render(&reports, &summary),
+        CheckFormat::Json => json::render(&reports, &summary),
+        CheckFormat::Junit => junit::render(&reports, &summary),
+    };
+    output::print(&rendered)?;
+    Ok(ExitCode::from(summary.exit_code()))
+}
+
+fn check_one(entry: Found, seed_flag: Option<u64>) -> ScenarioReport {
+    let path = match entry {
+        Found::Scenario(path) => path,
+        Found::Unreadable { path, message } => {
+            return ScenarioReport {
+                file: scenario_files::label(&path),
+                outcome: Outcome::BadInput { message },
+            };
+        }
+    };
+    let file = scenario_files::label(&path);
+    let scenario = match scenario_files::load(&path) {
+        Ok(scenario) => scenario,
+        Err(error) => {
+            return ScenarioReport {
+                file,
+                outcome: Outcome::BadInput {
+                    message: format!("{error:#}"),
+                },
+            };
+        }
+    };
+    let seed = Seed::choose(seed_flag, scenario.seed);
+    let name = scenario.name.clone();
+    let mut world = World::new(Arc::new(scenario), seed.value);
+    world.run_to_end();
+    ScenarioReport {
+        file,
+        outcome: Outcome::Ran {
+            name,
+            seed,
+            results: world.check_results(),
+        },
+    }
+}
+
+/// Hand-made results for the formatters' tests.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use ksim::check::CheckResult;
+    use ksim::scenario::Pos;
+    use ksim::time::SimTime;
+
+    use super::{Outcome, ScenarioReport};
+    use crate::seed::{Seed, SeedSource};
+
+    pub fn result(line: u32, subject: &str, failures: &[&str]) -> CheckResult {
+        CheckResult {
+            pos: Pos { line, column: 1 },
+            at: SimTime::from_secs(60),
+            subject: subject.to_string(),
+            failures: failures.iter().map(|f| f.to_string()).collect(),
+        }
+    }
+
+    /// One passing scenario, one failing, one that did not parse.
+    pub fn reports() -> Vec<ScenarioReport> {
+        vec![
+            ScenarioReport {
+                file: "scenarios/good.toml".to_string(),
+                outcome: Outcome::Ran {
+                    name: "all is well".to_string(),
+                    seed: Seed { value: 7, source: SeedSource::Scenario },
+                    results: vec![result(20, "the ledger", &[]), result(24, "partition orders-0", &[])],
+                },
+            },
+            ScenarioReport {
+                file: "scenarios/bad.toml".to_string(),
+                outcome: Outcome::Ran {
+                    name: "acks=1 & <friends>".to_string(),
+                    seed: Seed { value: 12345, source: SeedSource::Random },
+                    results: vec![
+                        result(30, "the ledger", &[]),
+                        result(
+                            41,
+                            "partition orders-0",
+                            &["expected leader 2, found 3", "expected isr [2, 3], found [3]"],
+                        ),
+                    ],
+                },
+            },
+            ScenarioReport {
+                file: "scenarios/broken.toml".to_string(),
+                outcome: Outcome::BadInput {
+                    message: "scenarios/broken.toml:3:1: unknown key \"brokerz\"; did you mean \"brokers\"?"
+                        .to_string(),
+                },
+            },
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{reports, result};
+    use super::*;
+
+    // Bad input wins over failed expectations, which win over success.
+    #[test]
+    fn exit_codes() {
+        let all = reports();
+        assert_eq!(Summary::of(&all).exit_code(), 2);
+        assert_eq!(Summary::of(&all[..2]).exit_code(), 1);
+        assert_eq!(Summary::of(&all[..1]).exit_code(), 0);
+        assert_eq!(Summary::of(&all[2..]).exit_code(), 2);
+        assert_eq!(Summary::of(&[]).exit_code(), 0);
+    }
+
+    // The summary counts scenarios by status and expectations by result.
+    #[test]
+    fn summary_counts() {
+        assert_eq!(
+            Summary::of(&reports()),
+            Summary {
+                scenarios: 3,
+                passed: 1,
+                failed: 1,
+                bad_input: 1,
+                expectations: 4,
+                expectations_failed: 1,
+            }
+        );
+    }
+
+    // A failed expectation gives one positioned line per mismatch.
+    #[test]
+    fn failure_lines_name_the_position() {
+        let failed = result(
+            41,
+            "partition orders-0",
+            &["expected leader 2, found 3", "expected hw 5, found 4"],
+        );
+        assert_eq!(
+            failure_lines("scenarios/x.toml", &failed),
+            [
+                "scenarios/x.toml:41:1: at 60s partition orders-0: expected leader 2, found 3",
+                "scenarios/x.toml:41:1: at 60s partition orders-0: expected hw 5, found 4",
+            ]
+        );
+        assert!(failure_lines("x.toml", &result(1, "the ledger", &[])).is_empty());
+    }
+}

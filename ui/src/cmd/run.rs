@@ -1,0 +1,277 @@
+//! `ksim run <scenario>`: runs a scenario once and prints what a reader wants to know after
+//! it: the final state of the cluster, what became of the records, which expectations held,
+//! and the trace hash that identifies the run.
+
+use std::fmt::Write;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use ksim::World;
+use ksim::check::CheckResult;
+use ksim::ledger::{Fate, LedgerSummary};
+use ksim::time::{SimTime, format_duration};
+
+use super::check::{failure_lines, plural};
+use crate::output;
+use crate::scenario_files;
+use crate::seed::Seed;
+
+/// Everything `ksim run` prints, taken from the finished world.
+#[derive(Clone, Debug)]
+pub struct RunReport {
+    pub file: String,
+    pub name: String,
+    pub seed: Seed,
+    pub ended_at: SimTime,
+    /// `World::describe()`: the cluster as `kafka-topics --describe` shows it.
+    pub final_state: String,
+    pub ledger: LedgerSummary,
+    pub lost: Vec<LostRecord>,
+    pub results: Vec<CheckResult>,
+    pub trace_events: usize,
+    pub trace_hash: String,
+    pub events_processed: u64,
+}
+
+/// An acknowledged record that is gone, and the trace line that says when it went.
+#[derive(Clone, Debug)]
+pub struct LostRecord {
+    pub value: String,
+    pub key: Option<String>,
+    /// `orders-0`.
+    pub partition: String,
+    pub offset: Option<u64>,
+    pub decided_by: Option<String>,
+}
+
+pub fn run(path: &Path, seed_flag: Option<u64>) -> anyhow::Result<ExitCode> {
+    let scenario = scenario_files::load(path)?;
+    let seed = Seed::choose(seed_flag, scenario.seed);
+    let mut world = World::new(Arc::new(scenario), seed.value);
+    world.run_to_end();
+    let report = report(&world, seed);
+    output::print(&render(&report))?;
+    let failed = report.results.iter().any(|result| !result.passed());
+    Ok(ExitCode::from(if failed { 1 } else { 0 }))
+}
+
+fn report(world: &World, seed: Seed) -> RunReport {
+    let scenario = world.scenario();
+    let ledger = world.ledger();
+    let lost = ledger
+        .records
+        .iter()
+        .filter(|record| record.fate == Fate::Lost)
+        .map(|record| LostRecord {
+            value: record.value.clone(),
+            key: record.key.clone(),
+            partition: record.partition.map_or_else(|| "no partition".to_string(), |tp| scenario.partition_name(tp)),
+            offset: record.offset,
+            decided_by: record.decided_by.clone(),
+        })
+        .collect();
+    RunReport {
+        file: scenario.file.clone(),
+        name: scenario.name.clone(),
+        seed,
+        ended_at: world.now(),
+        final_state: world.describe(),
+        ledger: ledger.summary,
+        lost,
+        results: world.check_results(),
+        trace_events: world.trace().len(),
+        trace_hash: world.trace().hash(),
+        events_processed: world.events_processed(),
+    }
+}
+
+pub fn render(report: &RunReport) -> String {
+    let mut out = String::new();
+    writeln!(out, "scenario  {}", report.name).unwrap();
+    writeln!(out, "file      {}", report.file).unwrap();
+    writeln!(out, "seed      {}", report.seed.describe()).unwrap();
+
+    writeln!(out, "\nfinal state at {}", format_duration(report.ended_at)).unwrap();
+    for line in report.final_state.trim_end().lines() {
+        writeln!(out, "  {line}").unwrap();
+    }
+
+    out.push_str("\nrecords\n");
+    out.push_str(&ledger_table(&report.ledger));
+
+    if report.lost.is_empty() {
+        out.push_str("\nlost records: none\n");
+    } else {
+        out.push_str("\nlost records (acknowledged, then gone)\n");
+        for record in &report.lost {
+            write!(out, "  {} in {}", record.value, record.partition).unwrap();
+            if let Some(offset) = record.offset {
+                write!(out, " at offset {offset}").unwrap();
+            }
+            if let Some(key) = &record.key {
+                write!(out, ", key {key:?}").unwrap();
+            }
+            out.push('\n');
+            if let Some(line) = &record.decided_by {
+                writeln!(out, "    decided by: {line}").unwrap();
+            }
+        }
+    }
+
+    let failed = report.results.iter().filter(|r| !r.passed()).count();
+    if report.results.is_empty() {
+        out.push_str("\nexpectations: none\n");
+    } else {
+        let passed = report.results.len() - failed;
+        writeln!(out, "\nexpectations: {passed} passed, {failed} failed").unwrap();
+        for result in &report.results {
+            for line in failure_lines(&report.file, result) {
+                writeln!(out, "{line}").unwrap();
+            }
+        }
+    }
+
+    writeln!(
+        out,
+        "\ntrace   {}, hash {}",
+        plural(report.trace_events, "event"),
+        report.trace_hash
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "engine  {} processed",
+        plural(report.events_processed as usize, "event")
+    )
+    .unwrap();
+    out
+}
+
+/// The ledger's counts as a two-line table, named as expectations name them.
+fn ledger_table(summary: &LedgerSummary) -> String {
+    let columns: [(&str, u64); 8] = [
+        ("sent", summary.sent),
+        ("acked", summary.acked),
+        ("failed", summary.failed),
+        ("pending", summary.pending),
+        ("committed", summary.committed),
+        ("acked_lost", summary.acked_lost),
+        ("duplicated", summary.duplicated),
+        ("reordered", summary.reordered),
+    ];
+    let mut header = String::new();
+    let mut values = String::new();
+    for (name, value) in columns {
+        let value = value.to_string();
+        let width = name.len().max(value.len());
+        write!(header, "  {name:>width$}").unwrap();
+        write!(values, "  {value:>width$}").unwrap();
+    }
+    format!("{header}\n{values}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cmd::check::fixtures::result;
+    use crate::seed::SeedSource;
+
+    fn sample() -> RunReport {
+        RunReport {
+            file: "scenarios/acks-1.toml".to_string(),
+            name: "acks=1 can lose an acknowledged record".to_string(),
+            seed: Seed {
+                value: 7,
+                source: SeedSource::Scenario,
+            },
+            ended_at: SimTime::from_secs(60),
+            final_state: "Topic: orders\tPartitionCount: 1\n  Partition: 0\tLeader: 2\n"
+                .to_string(),
+            ledger: LedgerSummary {
+                sent: 5,
+                acked: 5,
+                committed: 4,
+                acked_lost: 1,
+                ..LedgerSummary::default()
+            },
+            lost: vec![LostRecord {
+                value: "app-4".to_string(),
+                key: Some("k".to_string()),
+                partition: "orders-0".to_string(),
+                offset: Some(4),
+                decided_by: Some("1020.000ms b2 orders-0 truncate 5→4".to_string()),
+            }],
+            results: vec![
+                result(30, "the ledger", &[]),
+                result(41, "partition orders-0", &["expected leader 2, found 3"]),
+            ],
+            trace_events: 1234,
+            trace_hash: "1a2b3c4d".to_string(),
+            events_processed: 5678,
+        }
+    }
+
+    // The whole report: header, final state, ledger table, lost records, expectations, hash.
+    #[test]
+    fn renders_a_run() {
+        assert_eq!(
+            render(&sample()),
+            "\
+scenario  acks=1 can lose an acknowledged record
+file      scenarios/acks-1.toml
+seed      7 (from the scenario)
+
+final state at 60s
+  Topic: orders\tPartitionCount: 1
+    Partition: 0\tLeader: 2
+
+records
+  sent  acked  failed  pending  committed  acked_lost  duplicated  reordered
+     5      5       0        0          4           1           0          0
+
+lost records (acknowledged, then gone)
+  app-4 in orders-0 at offset 4, key \"k\"
+    decided by: 1020.000ms b2 orders-0 truncate 5→4
+
+expectations: 1 passed, 1 failed
+scenarios/acks-1.toml:41:1: at 60s partition orders-0: expected leader 2, found 3
+
+trace   1234 events, hash 1a2b3c4d
+engine  5678 events processed
+"
+        );
+    }
+
+    // A run without losses or expectations says so rather than printing empty sections.
+    #[test]
+    fn renders_empty_sections() {
+        let report = RunReport {
+            lost: Vec::new(),
+            results: Vec::new(),
+            ..sample()
+        };
+        let text = render(&report);
+        assert!(text.contains("\nlost records: none\n"), "{text}");
+        assert!(text.contains("\nexpectations: none\n"), "{text}");
+    }
+
+    // Wide numbers widen their column so that the table stays aligned.
+    #[test]
+    fn ledger_table_aligns_wide_values() {
+        let summary = LedgerSummary {
+            sent: 1_000_000,
+            ..LedgerSummary::default()
+        };
+        let table = ledger_table(&summary);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(
+            lines[0],
+            "     sent  acked  failed  pending  committed  acked_lost  duplicated  reordered"
+        );
+        assert_eq!(
+            lines[1],
+            "  1000000      0       0        0          0           0           0          0"
+        );
+    }
+}
