@@ -3,6 +3,7 @@
 
 use crate::ids::{BrokerId, TopicPartition};
 use crate::ledger::{self, authoritative_log};
+use crate::producer::Outcome;
 use crate::scenario::{Expectation, Pos, Subject};
 use crate::time::SimTime;
 use crate::trace::brokers;
@@ -42,7 +43,7 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
     let mut failures = Vec::new();
     let subject = match &expectation.subject {
         Subject::Ledger { acked_lost, duplicated, reordered } => {
-            let summary = ledger::compute(world).summary;
+            let summary = ledger::summarize(world);
             compare(&mut failures, "acked_lost", *acked_lost, summary.acked_lost);
             compare(&mut failures, "duplicated", *duplicated, summary.duplicated);
             compare(&mut failures, "reordered", *reordered, summary.reordered);
@@ -86,14 +87,12 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
         }
         Subject::Producer { producer, acked, failed, errors } => {
             let p = &world.producers()[producer.0 as usize];
-            let summary = ledger::compute(world);
-            let mine = summary.records.iter().filter(|r| r.id.producer == *producer);
             let (mut n_acked, mut n_failed) = (0u64, 0u64);
-            for r in mine {
-                match r.fate {
-                    ledger::Fate::Acked | ledger::Fate::Lost => n_acked += 1,
-                    ledger::Fate::Failed => n_failed += 1,
-                    ledger::Fate::Pending => {}
+            for record in &p.records {
+                match record.outcome {
+                    Outcome::Acked(_) => n_acked += 1,
+                    Outcome::Failed(_) => n_failed += 1,
+                    Outcome::Pending => {}
                 }
             }
             compare(&mut failures, "acked", *acked, n_acked);

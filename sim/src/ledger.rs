@@ -71,7 +71,13 @@ pub fn authoritative_log(world: &World, tp: TopicPartition) -> Option<&ReplicaLo
     world.brokers()[broker.0 as usize - 1].replicas.get(&tp).map(|r| &r.log)
 }
 
-pub fn compute(world: &World) -> Ledger {
+/// What the final logs say of each record, in compact per-producer arrays.
+struct FinalLogs {
+    copies: Vec<Vec<u8>>,
+    reordered: Vec<Vec<bool>>,
+}
+
+fn read_final_logs(world: &World) -> FinalLogs {
     let producers = world.producers();
     // How many times each record appears in the final logs, and whether it sits after a
     // record its producer sent later to the same partition.
@@ -95,34 +101,64 @@ pub fn compute(world: &World) -> Ledger {
             *top = (*top).max(r.n);
         }
     }
+    FinalLogs { copies, reordered }
+}
+
+fn fate_of(outcome: Outcome, present: bool) -> Fate {
+    match outcome {
+        Outcome::Pending => Fate::Pending,
+        Outcome::Failed(_) => Fate::Failed,
+        Outcome::Acked(_) if present => Fate::Acked,
+        Outcome::Acked(_) => Fate::Lost,
+    }
+}
+
+/// The counts only, without naming each record: what expectations need.
+pub fn summarize(world: &World) -> LedgerSummary {
+    let logs = read_final_logs(world);
+    let mut summary = LedgerSummary::default();
+    for (p, producer) in world.producers().iter().enumerate() {
+        for (n, sent) in producer.records.iter().enumerate() {
+            let fate = fate_of(sent.outcome, logs.copies[p][n] > 0);
+            count(&mut summary, fate, sent.committed, logs.copies[p][n] > 1, logs.reordered[p][n]);
+        }
+    }
+    summary
+}
+
+fn count(summary: &mut LedgerSummary, fate: Fate, committed: bool, duplicated: bool, reordered: bool) {
+    summary.sent += 1;
+    match fate {
+        Fate::Pending => summary.pending += 1,
+        Fate::Failed => summary.failed += 1,
+        Fate::Acked => summary.acked += 1,
+        Fate::Lost => {
+            summary.acked += 1;
+            summary.acked_lost += 1;
+        }
+    }
+    summary.committed += u64::from(committed);
+    summary.duplicated += u64::from(duplicated);
+    summary.reordered += u64::from(reordered);
+}
+
+/// Every record's fate, with its key and value, and the counts.
+pub fn compute(world: &World) -> Ledger {
+    let logs = read_final_logs(world);
     let mut summary = LedgerSummary::default();
     let mut records = Vec::new();
-    for (p, producer) in producers.iter().enumerate() {
+    for (p, producer) in world.producers().iter().enumerate() {
         for (n, sent) in producer.records.iter().enumerate() {
             let id = RecordId { producer: ProducerIdx(p as u32), n: n as u32 };
             let (key, value) = producer.key_and_value(n as u32);
-            let present = copies[p][n] > 0;
-            let (fate, offset, error) = match sent.outcome {
-                Outcome::Pending => (Fate::Pending, None, None),
-                Outcome::Failed(e) => (Fate::Failed, None, Some(e.name().to_string())),
-                Outcome::Acked(offset) => {
-                    (if present { Fate::Acked } else { Fate::Lost }, offset.map(|o| o.0), None)
-                }
+            let fate = fate_of(sent.outcome, logs.copies[p][n] > 0);
+            let (offset, error) = match sent.outcome {
+                Outcome::Acked(offset) => (offset.map(|o| o.0), None),
+                Outcome::Failed(e) => (None, Some(e.name().to_string())),
+                Outcome::Pending => (None, None),
             };
-            summary.sent += 1;
-            match fate {
-                Fate::Pending => summary.pending += 1,
-                Fate::Failed => summary.failed += 1,
-                Fate::Acked => summary.acked += 1,
-                Fate::Lost => {
-                    summary.acked += 1;
-                    summary.acked_lost += 1;
-                }
-            }
-            let duplicated = copies[p][n] > 1;
-            summary.committed += u64::from(sent.committed);
-            summary.duplicated += u64::from(duplicated);
-            summary.reordered += u64::from(reordered[p][n]);
+            let duplicated = logs.copies[p][n] > 1;
+            count(&mut summary, fate, sent.committed, duplicated, logs.reordered[p][n]);
             let decided_by = (fate == Fate::Lost).then(|| match world.tracker.lost_by.get(&id) {
                 Some(&index) => world.trace().line(index).trim().to_string(),
                 None => "absent from the partition's final log".to_string(),
@@ -137,7 +173,7 @@ pub fn compute(world: &World) -> Ledger {
                 error,
                 committed: sent.committed,
                 duplicated,
-                reordered: reordered[p][n],
+                reordered: logs.reordered[p][n],
                 decided_by,
             });
         }

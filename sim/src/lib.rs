@@ -18,6 +18,7 @@ pub mod config;
 pub mod consumer;
 pub mod controller;
 pub mod ids;
+pub mod invariants;
 pub mod ledger;
 pub mod log;
 pub mod message;

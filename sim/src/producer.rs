@@ -118,6 +118,8 @@ pub struct Producer {
     queues: BTreeMap<TopicPartition, VecDeque<Batch>>,
     in_flight: BTreeMap<u64, InFlight>,
     sticky: BTreeMap<TopicId, StickyPartitioner>,
+    /// Per topic, which partitions have a leader in the metadata (for the sticky partitioner).
+    has_leader: BTreeMap<TopicId, Vec<bool>>,
     sequences: BTreeMap<TopicPartition, u32>,
     /// With `max.in.flight.requests.per.connection=1`, a partition with a batch in flight
     /// sends nothing else (Kafka's guaranteeMessageOrder).
@@ -149,6 +151,7 @@ impl Producer {
             queues: BTreeMap::new(),
             in_flight: BTreeMap::new(),
             sticky: BTreeMap::new(),
+            has_leader: BTreeMap::new(),
             sequences: BTreeMap::new(),
             muted: BTreeSet::new(),
             next_correlation: 0,
@@ -268,6 +271,12 @@ impl Producer {
                 .collect();
             ctx.trace(TraceEvent::Metadata { leaders: summary.join(", ") });
         }
+        self.has_leader = image
+            .topics
+            .iter()
+            .enumerate()
+            .map(|(t, topic)| (TopicId(t as u32), topic.partitions.iter().map(|p| p.leader.is_some()).collect()))
+            .collect();
         self.metadata = Some(image);
         self.metadata_wanted = false;
     }
@@ -351,8 +360,7 @@ impl Producer {
             (Some(p), _) => p,
             (None, Some(key)) if !self.config.partitioner_ignore_keys => partition_for_key(key.as_bytes(), partitions),
             _ => {
-                let has_leader: Vec<bool> =
-                    (0..partitions).map(|p| metadata.partition(TopicPartition::new(topic, p)).is_some_and(|s| s.leader.is_some())).collect();
+                let has_leader = self.has_leader.get(&topic).map_or(&[][..], Vec::as_slice);
                 let queues = &self.queues;
                 let batch_size = self.config.batch_size;
                 let sticky = self.sticky.entry(topic).or_insert_with(|| StickyPartitioner::new(batch_size));
@@ -361,7 +369,7 @@ impl Producer {
                         b.sealed.is_some() || b.bytes as u64 + bytes as u64 > batch_size
                     })
                 };
-                sticky.partition(self.rng.core(), &has_leader, full)
+                sticky.partition(self.rng.core(), has_leader, full)
             }
         };
         let tp = TopicPartition::new(topic, partition);
@@ -389,11 +397,9 @@ impl Producer {
         }
         if schedule.spec.partition.is_none() && (key.is_none() || self.config.partitioner_ignore_keys) {
             let full = queue.back().is_some_and(|b| b.bytes as u64 >= batch_size);
-            let has_leader: Vec<bool> = (0..partitions)
-                .map(|p| metadata.partition(TopicPartition::new(topic, p)).is_some_and(|s| s.leader.is_some()))
-                .collect();
+            let has_leader = self.has_leader.get(&topic).map_or(&[][..], Vec::as_slice);
             if let Some(sticky) = self.sticky.get_mut(&topic) {
-                sticky.on_append(self.rng.core(), partition, bytes as u64, full, &has_leader);
+                sticky.on_append(self.rng.core(), partition, bytes as u64, full, has_leader);
             }
         }
     }
@@ -702,6 +708,17 @@ impl Producer {
         let Some(deadline) = linger_deadline else { return Some(next_due) };
         if next_due >= deadline {
             return Some(deadline);
+        }
+        // A quick bound first: no batch can fill before at least this many more records come.
+        if let [schedule] = self.schedules.as_slice() {
+            let fullest = self.queues.values().filter_map(|q| q.back()).map(|b| b.bytes as u64).max().unwrap_or(0);
+            let largest_key = schedule.spec.keys.iter().map(|k| k.len()).max().unwrap_or(0);
+            let largest = record_bytes(Some(&"k".repeat(largest_key)), schedule.spec.value.as_deref(), &self.name, u32::MAX) as u64;
+            let needed = self.config.batch_size.saturating_sub(fullest).div_ceil(largest.max(1)) as u32;
+            let last = schedule.next.saturating_add(needed.saturating_sub(1)).min(schedule.spec.count - 1);
+            if schedule.due(last) >= deadline {
+                return Some(deadline);
+            }
         }
         // Look ahead, in due order within each schedule, for the record that fills a batch.
         let mut bytes: BTreeMap<TopicPartition, u64> = BTreeMap::new();

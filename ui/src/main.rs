@@ -76,6 +76,16 @@ enum Command {
         #[arg(required = true)]
         keys: Vec<String>,
     },
+    /// Measure the engine's speed on a scenario (use a release build).
+    Bench {
+        scenario: PathBuf,
+        /// The seed of the runs, over the scenario's own `seed`.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// How many runs to take the median of.
+        #[arg(long, default_value_t = 5)]
+        runs: u32,
+    },
     /// Explore a scenario in the terminal (not built yet).
     Tui { scenario: PathBuf },
 }
@@ -97,6 +107,11 @@ fn main() -> ExitCode {
         Some(Command::Partition { partitions, keys }) => {
             cmd::partition::partition(&partitions, &keys)
         }
+        Some(Command::Bench {
+            scenario,
+            seed,
+            runs,
+        }) => cmd::bench::bench(&scenario, seed, runs),
         Some(Command::Tui { scenario }) => cmd::tui::tui(&scenario),
         // `ksim <file>`: the terminal explorer will open here once it exists; until then the
         // file is run once, which is the most useful thing to do with it.
