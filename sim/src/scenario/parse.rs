@@ -32,6 +32,8 @@ use raw::{
     RawSlow, RawStep, RawTopic,
 };
 
+/// A scenario file the parser refuses: where (1-based line and column) and why, shown as
+/// `scenarios/x.toml:14:9: broker 4 does not exist; the cluster has brokers 1, 2, 3`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{file}:{line}:{column}: {message}")]
 pub struct ScenarioError {
@@ -242,11 +244,11 @@ impl<'a> Source<'a> {
             v.to_string()
         } else if found == "sequence" {
             "an array".to_string()
-        } else if found == "map" && source_text.starts_with(['{', '[']) {
-            "a table".to_string()
-        } else if found == "map" {
+        } else if found == "map" && source_text.starts_with(|c: char| c.is_ascii_digit()) {
             // toml hands dates and times to serde as maps.
             format!("the date-time {source_text}")
+        } else if found == "map" {
+            "a table".to_string()
         } else {
             found.to_string()
         };
@@ -417,7 +419,10 @@ impl<'a> Checker<'a> {
                 if d == SimTime::ZERO {
                     return self.fail(
                         duration.span(),
-                        "`duration`: expected a run longer than zero, found \"0s\"",
+                        format!(
+                            "`duration`: expected a run longer than zero, found {}",
+                            describe(duration.get_ref())
+                        ),
                     );
                 }
                 d
@@ -903,7 +908,17 @@ impl<'a> Checker<'a> {
             }
             (Some(p), None) => self.int(p, "partitions", 1, max_partitions)? as u32,
             (None, Some(replicas)) => replicas.len() as u32,
-            (None, None) => broker.num_partitions.min(MAX_PARTITIONS),
+            (None, None) if broker.num_partitions > MAX_PARTITIONS => {
+                return self.fail(
+                    table.span(),
+                    format!(
+                        "the broker's num.partitions ({}) is above ksim's limit of {MAX_PARTITIONS} \
+                         partitions per topic; give this topic `partitions`",
+                        broker.num_partitions
+                    ),
+                );
+            }
+            (None, None) => broker.num_partitions,
         };
         let (replication_factor, span) = match (&raw.replication_factor, &replicas) {
             (Some(rf), _) => (
@@ -1056,6 +1071,12 @@ impl<'a> Checker<'a> {
             None => (Vec::new(), Vec::new()),
         };
         if let Some(group) = &raw.group {
+            if group.get_ref().trim().is_empty() {
+                return self.fail(
+                    group.span(),
+                    "`group`: expected a group name, found an empty string",
+                );
+            }
             if let Some(i) = settings.iter().position(|s| s.name == "group.id") {
                 return self.fail(
                     spans[i].0.clone(),
@@ -1252,12 +1273,11 @@ impl<'a> Checker<'a> {
         by_position.sort_by_key(|(_, span)| span.start);
         match by_position.as_slice() {
             [] => {
-                let keys: Vec<&str> = ACTIONS.to_vec();
                 return self.fail(
                     table.span(),
                     format!(
                         "a step needs one action ({}), found none",
-                        one_of_keys(&keys)
+                        one_of_keys(ACTIONS)
                     ),
                 );
             }
