@@ -13,7 +13,10 @@ use crate::time::SimTime;
 
 mod parse;
 
-pub use parse::{ScenarioError, parse};
+pub use parse::{
+    MAX_BROKERS, MAX_PARTITIONS, MAX_RECORDS_PER_STEP, PRODUCER_ERRORS, ScenarioError, parse,
+    parse_bytes,
+};
 
 /// A place in a scenario file, for messages: 1-based line and column.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

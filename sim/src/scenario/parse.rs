@@ -1,6 +1,39 @@
-//! STUB: scenario parsing.
-use super::Scenario;
+//! Reads a scenario file: TOML into the raw structs of `raw.rs`, then one validation pass into
+//! the resolved [`Scenario`] the engine runs.
+//!
+//! Every error names the file, line and column of the spot at fault: toml's span for syntax and
+//! type errors, a `toml::Spanned` value for everything checked afterwards. Messages are lower
+//! case without a final period and say what was expected and what was found; where Kafka itself
+//! would refuse the same thing, they quote Kafka's words.
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use std::sync::Arc;
+
+use toml::Spanned;
+
+use super::{
+    Action, Client, ConsumerSpec, Expectation, NetworkSpec, Pos, ProduceSpec, ProducerSpec,
+    Scenario, Step, Subject, Subscription, TopicSpec,
+};
+use crate::config::{
+    BrokerConfig, ConfigError, ConfigValue, ConsumerConfig, ProducerConfig, Setting, SettingPart,
+    TopicConfig, nearest,
+};
+use crate::ids::{BrokerId, ConsumerIdx, ProducerIdx, TopicId, TopicPartition};
+use crate::time::{SimTime, format_duration, parse_duration};
+
+mod raw;
+#[cfg(test)]
+mod tests;
+
+use raw::{
+    BrokerLists, RawAddPartitions, RawConfig, RawConsumer, RawExpect, RawProduce, RawScenario,
+    RawSlow, RawStep, RawTopic,
+};
+
+/// A scenario file the parser refuses: where (1-based line and column) and why, shown as
+/// `scenarios/x.toml:14:9: broker 4 does not exist; the cluster has brokers 1, 2, 3`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{file}:{line}:{column}: {message}")]
 pub struct ScenarioError {
@@ -10,7 +43,1867 @@ pub struct ScenarioError {
     pub message: String,
 }
 
-pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
-    let _ = (text, file);
-    todo!()
+/// The most brokers a cluster may have. Kafka sets no limit; the simulation keeps per-broker
+/// state in memory, and a lesson never needs more.
+pub const MAX_BROKERS: u32 = 1_000;
+
+/// The most partitions a topic may have, for the same reason.
+pub const MAX_PARTITIONS: u32 = 10_000;
+
+/// The most records one `produce` step may send.
+pub const MAX_RECORDS_PER_STEP: u32 = 1_000_000;
+
+/// The error names a producer expectation may list in `errors`: the ones the simulated
+/// brokers and clients produce, spelled as Kafka's `Errors` enum spells them, plus the client's
+/// own `TimeoutException` (a record that outlived `delivery.timeout.ms` or `max.block.ms`).
+pub const PRODUCER_ERRORS: &[&str] = &[
+    "NOT_ENOUGH_REPLICAS",
+    "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
+    "NOT_LEADER_OR_FOLLOWER",
+    "LEADER_NOT_AVAILABLE",
+    "UNKNOWN_TOPIC_OR_PARTITION",
+    "REQUEST_TIMED_OUT",
+    "NETWORK_EXCEPTION",
+    "OUT_OF_ORDER_SEQUENCE_NUMBER",
+    "DUPLICATE_SEQUENCE_NUMBER",
+    "MESSAGE_TOO_LARGE",
+    "INVALID_RECORD",
+    "FENCED_LEADER_EPOCH",
+    "UNKNOWN_LEADER_EPOCH",
+    "CORRUPT_MESSAGE",
+    "INVALID_REQUIRED_ACKS",
+    "TimeoutException",
+];
+
+/// The facts of `facts.md` are numbered F01 to this.
+const LAST_FACT: u32 = 54;
+
+/// Parses scenario bytes as read from a file: refuses anything that is not UTF-8 text, with
+/// the position of the first bad byte, then parses as [`parse`] does.
+pub fn parse_bytes(bytes: &[u8], file: &str) -> std::result::Result<Scenario, ScenarioError> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse(text, file),
+        Err(error) => {
+            let good = error.valid_up_to();
+            let before = std::str::from_utf8(&bytes[..good]).unwrap_or("");
+            let source = Source { text: before, file };
+            Err(source.error(
+                good..good,
+                format!(
+                    "expected UTF-8 text, found the byte 0x{:02x}; a scenario is a TOML text file",
+                    bytes[good]
+                ),
+            ))
+        }
+    }
+}
+
+/// Parses and checks a scenario. `file` is only used in messages (`scenarios/x.toml`).
+pub fn parse(text: &str, file: &str) -> std::result::Result<Scenario, ScenarioError> {
+    let source = Source { text, file };
+    if let Some(offset) = text.find('\0') {
+        return Err(source.error(
+            offset..offset + 1,
+            "expected TOML text, found a NUL byte; is this a binary file?",
+        ));
+    }
+    let raw: RawScenario = toml::from_str(text).map_err(|error| source.toml_error(error))?;
+    Checker::new(source).scenario(raw)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Positions and toml's errors.
+
+#[derive(Clone, Copy)]
+struct Source<'a> {
+    text: &'a str,
+    file: &'a str,
+}
+
+type Result<T> = std::result::Result<T, ScenarioError>;
+
+/// Where a setting's name and value are, in the order of the settings handed to `resolve`.
+type SettingSpans = (Range<usize>, Range<usize>);
+
+impl<'a> Source<'a> {
+    /// The 1-based line and column (in characters, as toml counts them) of a byte offset.
+    fn pos(&self, offset: usize) -> Pos {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &self.text[..offset];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let line = before.matches('\n').count() + 1;
+        let column = before[line_start..].chars().count() + 1;
+        Pos {
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+        }
+    }
+
+    fn error(&self, span: Range<usize>, message: impl Into<String>) -> ScenarioError {
+        let pos = self.pos(span.start);
+        ScenarioError {
+            file: self.file.to_string(),
+            line: pos.line,
+            column: pos.column,
+            message: message.into(),
+        }
+    }
+
+    /// The source text of a span, if the span is sane.
+    fn slice(&self, span: &Range<usize>) -> &'a str {
+        self.text.get(span.clone()).unwrap_or("")
+    }
+
+    /// Turns toml's error into ours: syntax errors keep toml's words; serde's type and
+    /// unknown-field errors are reworded with the key they are about.
+    fn toml_error(&self, error: toml::de::Error) -> ScenarioError {
+        let span = error.span().unwrap_or(0..0);
+        let message = error.message().to_string();
+        // The key path ("steps.produce.count") is only shown by Display when no input is set.
+        let mut bare = error;
+        bare.set_input(None);
+        let shown = bare.to_string();
+        let path: Vec<&str> = shown
+            .lines()
+            .find_map(|line| line.strip_prefix("in `")?.strip_suffix('`'))
+            .map(|path| path.split('.').collect())
+            .unwrap_or_default();
+        let message = self
+            .serde_message(&message, &path, &span)
+            .unwrap_or_else(|| self.syntax_message(&message, &span));
+        self.error(span, message)
+    }
+
+    fn syntax_message(&self, message: &str, span: &Range<usize>) -> String {
+        if message == "duplicate key" {
+            let key = self
+                .slice(span)
+                .trim_matches(|c: char| c == '[' || c == ']' || c == '"' || c == '\'');
+            return format!("`{key}` is defined twice; a key may appear only once in its table");
+        }
+        format!("invalid TOML: {message}")
+    }
+
+    /// Rewords serde's messages: `invalid type: string "3", expected i64` in `cluster.brokers`
+    /// becomes `` `brokers`: expected an integer, found the string "3" ``.
+    fn serde_message(&self, message: &str, path: &[&str], span: &Range<usize>) -> Option<String> {
+        if let Some(rest) = message.strip_prefix("unknown field `") {
+            let (field, rest) = rest.split_once('`')?;
+            let valid: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+            let list: Vec<String> = valid.iter().map(|v| format!("`{v}`")).collect();
+            let table = table_name(path);
+            return Some(match nearest(field, valid.iter().copied()) {
+                Some(guess) => format!(
+                    "unknown key `{field}` {table}, did you mean `{guess}`? valid keys: {}",
+                    list.join(", ")
+                ),
+                None => format!(
+                    "unknown key `{field}` {table}; valid keys: {}",
+                    list.join(", ")
+                ),
+            });
+        }
+        if let Some(rest) = message.strip_prefix("missing field `") {
+            let (field, _) = rest.split_once('`')?;
+            return Some(format!("missing `{field}` {}", table_name(path)));
+        }
+        let rest = message
+            .strip_prefix("invalid type: ")
+            .or_else(|| message.strip_prefix("invalid value: "))?;
+        let (found, expected) = rest.rsplit_once(", expected ")?;
+        let source_text = self.slice(span);
+        let top_table = match path {
+            [only] => top_level_table(only),
+            _ => None,
+        };
+        let expected = match top_table {
+            Some(header) if header.starts_with("[[") => format!("an array of tables, {header}"),
+            Some(header) => format!("a table, {header}"),
+            None => match expected {
+                "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "usize" => {
+                    "an integer".to_string()
+                }
+                "a boolean" => "true or false".to_string(),
+                "a sequence" => "an array".to_string(),
+                "a map" => "a table".to_string(),
+                other if other.starts_with("struct ") => "a table".to_string(),
+                other => other.to_string(),
+            },
+        };
+        let found = if source_text.starts_with("[[") {
+            format!("an array of tables, {source_text}")
+        } else if let Some(s) = found.strip_prefix("string ") {
+            format!("the string {s}")
+        } else if let Some(v) = strip_ticked(found, "integer ")
+            .or_else(|| strip_ticked(found, "floating point "))
+            .or_else(|| strip_ticked(found, "boolean "))
+        {
+            v.to_string()
+        } else if found == "sequence" {
+            "an array".to_string()
+        } else if found == "map" && source_text.starts_with(|c: char| c.is_ascii_digit()) {
+            // toml hands dates and times to serde as maps.
+            format!("the date-time {source_text}")
+        } else if found == "map" {
+            "a table".to_string()
+        } else {
+            found.to_string()
+        };
+        let key = path.last().map(|k| format!("`{k}`: ")).unwrap_or_default();
+        Some(format!("{key}expected {expected}, found {found}"))
+    }
+}
+
+/// `integer `5`` → `5`.
+fn strip_ticked<'s>(text: &'s str, prefix: &str) -> Option<&'s str> {
+    text.strip_prefix(prefix)?
+        .strip_prefix('`')?
+        .strip_suffix('`')
+}
+
+/// How a message names a top-level key that holds a table.
+fn top_level_table(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "cluster" => "[cluster]",
+        "network" => "[network]",
+        "topics" => "[[topics]]",
+        "producers" => "[[producers]]",
+        "consumers" => "[[consumers]]",
+        "steps" => "[[steps]]",
+        "expect" => "[[expect]]",
+        _ => return None,
+    })
+}
+
+/// "at the top level", "in [cluster]", "in `produce`".
+fn table_name(path: &[&str]) -> String {
+    match path {
+        [] => "at the top level".to_string(),
+        [only] => match top_level_table(only) {
+            Some(header) => format!("in {header}"),
+            None => format!("in `{only}`"),
+        },
+        [.., last] => format!("in `{last}`"),
+    }
+}
+
+/// How a message shows a TOML value: `5`, `"five"`, `an array`.
+fn describe(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(s) => format!("{s:?}"),
+        toml::Value::Integer(n) => n.to_string(),
+        toml::Value::Float(f) => f.to_string(),
+        toml::Value::Boolean(b) => b.to_string(),
+        toml::Value::Datetime(d) => format!("the date-time {d}"),
+        toml::Value::Array(_) => "an array".to_string(),
+        toml::Value::Table(_) => "a table".to_string(),
+    }
+}
+
+/// "`a`, `b` or `c`".
+fn one_of_keys(keys: &[&str]) -> String {
+    let quoted: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        Some((last, _)) => last.clone(),
+        None => String::new(),
+    }
+}
+
+/// `"a", "b"`.
+fn quoted_list<'s>(names: impl IntoIterator<Item = &'s str>) -> String {
+    let quoted: Vec<String> = names.into_iter().map(|n| format!("\"{n}\"")).collect();
+    quoted.join(", ")
+}
+
+// ---------------------------------------------------------------------------------------------
+// The validation pass.
+
+/// What the checks of later tables need to know about the earlier ones.
+struct Checker<'a> {
+    src: Source<'a>,
+    brokers: u32,
+    duration: SimTime,
+    /// Names and where each was declared, for references and duplicate checks.
+    topics: Vec<(String, Range<usize>)>,
+    partitions: Vec<u32>,
+    /// `add_partitions` steps that will grow a topic: (when, topic, the new total). Gathered
+    /// leniently before the steps are checked, so that `assign` and expectations may name
+    /// partitions that exist only later; the steps themselves are checked strictly in turn.
+    growth: Vec<(SimTime, TopicId, u32)>,
+    producers: Vec<(String, Range<usize>)>,
+    consumers: Vec<(String, Range<usize>)>,
+}
+
+impl<'a> Checker<'a> {
+    fn new(src: Source<'a>) -> Checker<'a> {
+        Checker {
+            src,
+            brokers: 0,
+            duration: SimTime::ZERO,
+            topics: Vec::new(),
+            partitions: Vec::new(),
+            growth: Vec::new(),
+            producers: Vec::new(),
+            consumers: Vec::new(),
+        }
+    }
+
+    fn fail<T>(&self, span: Range<usize>, message: impl Into<String>) -> Result<T> {
+        Err(self.src.error(span, message))
+    }
+
+    fn pos(&self, span: &Range<usize>) -> Pos {
+        self.src.pos(span.start)
+    }
+
+    fn scenario(mut self, raw: RawScenario) -> Result<Scenario> {
+        let RawScenario {
+            name,
+            description,
+            facts,
+            seed,
+            duration,
+            cluster,
+            network,
+            topics,
+            producers,
+            consumers,
+            steps,
+            expect,
+        } = raw;
+        let nothing = name.is_none()
+            && description.is_none()
+            && facts.is_none()
+            && seed.is_none()
+            && duration.is_none()
+            && cluster.is_none()
+            && network.is_none()
+            && topics.is_empty()
+            && producers.is_empty()
+            && consumers.is_empty()
+            && steps.is_empty()
+            && expect.is_empty();
+        if nothing {
+            return self.fail(
+                0..0,
+                "the file is empty; a scenario needs at least `name` and a [cluster] with `brokers`",
+            );
+        }
+        let Some(name) = name else {
+            return self.fail(
+                0..0,
+                "missing `name`: a scenario starts with one, such as name = \"acks=1 can lose a record\"",
+            );
+        };
+        let name_span = name.span();
+        let name = name.into_inner();
+        if name.trim().is_empty() {
+            return self.fail(name_span, "`name`: expected a name, found an empty string");
+        }
+        let description = description.map(Spanned::into_inner);
+        let facts = match facts {
+            Some(facts) => self.facts(facts.into_inner())?,
+            None => Vec::new(),
+        };
+        let seed = match seed {
+            Some(seed) => Some(self.int(&seed, "seed", 0, i64::MAX)? as u64),
+            None => None,
+        };
+        self.duration = match &duration {
+            Some(duration) => {
+                let d = self.duration_value(duration, "duration")?;
+                if d == SimTime::ZERO {
+                    return self.fail(
+                        duration.span(),
+                        format!(
+                            "`duration`: expected a run longer than zero, found {}",
+                            describe(duration.get_ref())
+                        ),
+                    );
+                }
+                d
+            }
+            None => SimTime::from_secs(60),
+        };
+
+        let Some(cluster) = cluster else {
+            return self.fail(
+                0..0,
+                "missing [cluster]: a scenario needs its brokers, such as [cluster] brokers = 3",
+            );
+        };
+        let cluster_span = cluster.span();
+        let cluster = cluster.into_inner();
+        let Some(brokers) = &cluster.brokers else {
+            return self.fail(
+                cluster_span,
+                "missing `brokers` in [cluster], such as brokers = 3",
+            );
+        };
+        self.brokers = self.int(brokers, "brokers", 1, i64::from(MAX_BROKERS))? as u32;
+        let broker_config = match &cluster.config {
+            Some(config) => {
+                let (settings, spans) = self.settings(config);
+                BrokerConfig::resolve(&settings)
+                    .map_err(|e| self.config_error(e, &spans, config.span()))?
+            }
+            None => BrokerConfig::default(),
+        };
+
+        let network = match network {
+            Some(network) => match &network.get_ref().latency {
+                Some(latency) => self.latency(latency)?,
+                None => default_network(),
+            },
+            None => default_network(),
+        };
+
+        let mut topic_specs = Vec::new();
+        for topic in &topics {
+            let spec = self.topic(topic, &broker_config)?;
+            self.topics.push((spec.name.clone(), topic.span()));
+            self.partitions.push(spec.partitions);
+            topic_specs.push(spec);
+        }
+
+        let mut producer_specs = Vec::new();
+        for producer in &producers {
+            let (name, name_span) =
+                self.client_name(producer.get_ref().name.as_ref(), producer, "producer")?;
+            let config = match &producer.get_ref().config {
+                Some(config) => {
+                    let (settings, spans) = self.settings(config);
+                    ProducerConfig::resolve(&settings)
+                        .map_err(|e| self.config_error(e, &spans, config.span()))?
+                }
+                None => ProducerConfig::default(),
+            };
+            self.producers.push((name.clone(), name_span));
+            producer_specs.push(ProducerSpec { name, config });
+        }
+        for consumer in &consumers {
+            let (name, name_span) =
+                self.client_name(consumer.get_ref().name.as_ref(), consumer, "consumer")?;
+            self.consumers.push((name, name_span));
+        }
+
+        self.growth = self.lenient_growth(&steps);
+        let mut consumer_specs = Vec::new();
+        for (index, consumer) in consumers.iter().enumerate() {
+            let name = self.consumers[index].0.clone();
+            consumer_specs.push(self.consumer(consumer, name)?);
+        }
+
+        let steps = self.steps(&steps)?;
+        let expectations = expect
+            .iter()
+            .map(|e| self.expectation(e))
+            .collect::<Result<Vec<_>>>()?;
+
+        Ok(Scenario {
+            file: self.src.file.to_string(),
+            name,
+            description,
+            facts,
+            seed,
+            duration: self.duration,
+            brokers: self.brokers,
+            broker_config,
+            network,
+            topics: topic_specs,
+            producers: producer_specs,
+            consumers: consumer_specs,
+            steps,
+            expectations,
+        })
+    }
+
+    /// `facts = ["F17"]`: ids of `facts.md`, F01 to F54.
+    fn facts(&self, facts: Vec<Spanned<String>>) -> Result<Vec<String>> {
+        let mut ids = Vec::new();
+        for fact in facts {
+            let id = fact.get_ref();
+            let number = id
+                .strip_prefix('F')
+                .filter(|n| n.len() == 2 && n.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|n| n.parse::<u32>().ok());
+            match number {
+                Some(n) if (1..=LAST_FACT).contains(&n) => ids.push(id.clone()),
+                _ => {
+                    return self.fail(
+                        fact.span(),
+                        format!(
+                            "fact {id:?} is not an id from facts.md; expected F01 to F{LAST_FACT}"
+                        ),
+                    );
+                }
+            }
+        }
+        Ok(ids)
+    }
+
+    /// An integer within `min..=max`, for a key whose name the message gives.
+    fn int(&self, value: &Spanned<i64>, key: &str, min: i64, max: i64) -> Result<i64> {
+        let n = *value.get_ref();
+        if n < min || n > max {
+            let expected = if max == i64::MAX {
+                format!("an integer of at least {min}")
+            } else {
+                format!("an integer from {min} to {max}")
+            };
+            return self.fail(
+                value.span(),
+                format!("`{key}`: expected {expected}, found {n}"),
+            );
+        }
+        Ok(n)
+    }
+
+    /// A non-negative count (`acked_lost = 1`).
+    fn count(&self, value: &Spanned<i64>, key: &str) -> Result<u64> {
+        Ok(self.int(value, key, 0, i64::MAX)? as u64)
+    }
+
+    /// A duration written with its unit (`"250ms"`); a bare number is refused because its unit
+    /// would be a guess.
+    fn duration_value(&self, value: &Spanned<toml::Value>, key: &str) -> Result<SimTime> {
+        match value.get_ref() {
+            toml::Value::String(text) if text.trim_start().starts_with('-') => self.fail(
+                value.span(),
+                format!("`{key}`: expected a duration of zero or more, found {text:?}"),
+            ),
+            toml::Value::String(text) => parse_duration(text)
+                .map_err(|message| self.src.error(value.span(), format!("`{key}`: {message}"))),
+            toml::Value::Integer(n) => self.fail(
+                value.span(),
+                format!(
+                    "`{key}`: expected a duration with a unit such as \"{n}ms\" or \"{n}s\", found {n}"
+                ),
+            ),
+            other => self.fail(
+                value.span(),
+                format!(
+                    "`{key}`: expected a duration such as \"250ms\" or \"30s\", found {}",
+                    describe(other)
+                ),
+            ),
+        }
+    }
+
+    /// A moment of the run: no later than its end.
+    fn moment(&self, value: &Spanned<toml::Value>, what: &str) -> Result<SimTime> {
+        let at = self.duration_value(value, "at")?;
+        if at > self.duration {
+            return self.fail(
+                value.span(),
+                format!(
+                    "{what} at {} comes after the run ends at {}",
+                    format_duration(at),
+                    format_duration(self.duration)
+                ),
+            );
+        }
+        Ok(at)
+    }
+
+    /// `[network] latency`: one duration, or `[min, max]` drawn uniformly.
+    fn latency(&self, value: &Spanned<toml::Value>) -> Result<NetworkSpec> {
+        let expected =
+            "`latency`: expected a duration such as \"1ms\" or a range such as [\"1ms\", \"5ms\"]";
+        match value.get_ref() {
+            toml::Value::Array(bounds) => {
+                let [min, max] = bounds.as_slice() else {
+                    return self.fail(
+                        value.span(),
+                        format!("{expected}, found an array of {} values", bounds.len()),
+                    );
+                };
+                let bound = |v: &toml::Value| {
+                    let spanned = Spanned::new(value.span(), v.clone());
+                    self.duration_value(&spanned, "latency")
+                };
+                let (latency_min, latency_max) = (bound(min)?, bound(max)?);
+                if latency_min > latency_max {
+                    return self.fail(
+                        value.span(),
+                        format!(
+                            "`latency`: expected [min, max] with min no larger than max, found [\"{}\", \"{}\"]",
+                            format_duration(latency_min),
+                            format_duration(latency_max)
+                        ),
+                    );
+                }
+                Ok(NetworkSpec {
+                    latency_min,
+                    latency_max,
+                })
+            }
+            toml::Value::String(_) | toml::Value::Integer(_) => {
+                let latency = self.duration_value(value, "latency")?;
+                Ok(NetworkSpec {
+                    latency_min: latency,
+                    latency_max: latency,
+                })
+            }
+            other => self.fail(
+                value.span(),
+                format!("{expected}, found {}", describe(other)),
+            ),
+        }
+    }
+
+    /// A `config` table as a list of settings in file order, with the spans of each name and
+    /// value so that a [`ConfigError`] can point at the right one.
+    fn settings(&self, config: &Spanned<RawConfig>) -> (Vec<Setting>, Vec<SettingSpans>) {
+        let mut entries: Vec<_> = config.get_ref().iter().collect();
+        entries.sort_by_key(|(name, _)| name.span().start);
+        let mut settings = Vec::new();
+        let mut spans = Vec::new();
+        for (name, value) in entries {
+            let value_of = match value.get_ref() {
+                toml::Value::String(s) => ConfigValue::Str(s.clone()),
+                toml::Value::Integer(n) => ConfigValue::Int(*n),
+                toml::Value::Float(f) => ConfigValue::Float(*f),
+                toml::Value::Boolean(b) => ConfigValue::Bool(*b),
+                toml::Value::Datetime(_) => ConfigValue::Other("a date-time"),
+                toml::Value::Array(_) => ConfigValue::Other("an array"),
+                toml::Value::Table(_) => ConfigValue::Other("a table"),
+            };
+            settings.push(Setting::new(name.get_ref().clone(), value_of));
+            spans.push((name.span(), value.span()));
+        }
+        (settings, spans)
+    }
+
+    fn config_error(
+        &self,
+        error: ConfigError,
+        spans: &[SettingSpans],
+        table: Range<usize>,
+    ) -> ScenarioError {
+        let span = match error.setting.and_then(|i| spans.get(i)) {
+            Some((name, _)) if error.part == SettingPart::Name => name.clone(),
+            Some((_, value)) => value.clone(),
+            None => table,
+        };
+        self.src.error(span, error.message)
+    }
+
+    fn broker(&self, value: &Spanned<i64>) -> Result<BrokerId> {
+        let n = *value.get_ref();
+        if n >= 1 && n <= i64::from(self.brokers) {
+            return Ok(BrokerId(n as u32));
+        }
+        self.fail(
+            value.span(),
+            format!("broker {n} does not exist; {}", self.broker_list()),
+        )
+    }
+
+    /// "the cluster has brokers 1, 2, 3".
+    fn broker_list(&self) -> String {
+        match self.brokers {
+            1 => "the cluster has one broker, 1".to_string(),
+            n @ 2..=8 => {
+                let ids: Vec<String> = (1..=n).map(|b| b.to_string()).collect();
+                format!("the cluster has brokers {}", ids.join(", "))
+            }
+            n => format!("the cluster has brokers 1 to {n}"),
+        }
+    }
+
+    /// Broker lists (`partition = [[1], [2, 3]]`), each broker existing and named once.
+    fn broker_lists(&self, lists: &BrokerLists, key: &str) -> Result<Vec<Vec<BrokerId>>> {
+        let mut seen = BTreeSet::new();
+        let mut groups = Vec::new();
+        for list in lists {
+            if list.get_ref().is_empty() {
+                return self.fail(
+                    list.span(),
+                    format!("`{key}`: expected a list of brokers, found an empty list"),
+                );
+            }
+            let mut group = Vec::new();
+            for broker in list.get_ref() {
+                let id = self.broker(broker)?;
+                if !seen.insert(id) {
+                    return self.fail(
+                        broker.span(),
+                        format!(
+                            "broker {} is named twice in `{key}`; a broker belongs to one group",
+                            id.0
+                        ),
+                    );
+                }
+                group.push(id);
+            }
+            groups.push(group);
+        }
+        Ok(groups)
+    }
+
+    fn topic_id(&self, name: &Spanned<String>) -> Result<TopicId> {
+        let wanted = name.get_ref();
+        if let Some(index) = self.topics.iter().position(|(n, _)| n == wanted) {
+            return Ok(TopicId(index as u32));
+        }
+        let names = self.topics.iter().map(|(n, _)| n.as_str());
+        let message = match nearest(wanted, names.clone()) {
+            Some(guess) => format!("topic {wanted:?} does not exist, did you mean \"{guess}\"?"),
+            None if self.topics.is_empty() => {
+                format!("topic {wanted:?} does not exist; the scenario declares no [[topics]]")
+            }
+            None => format!(
+                "topic {wanted:?} does not exist; the scenario has {} {}",
+                if self.topics.len() == 1 {
+                    "topic"
+                } else {
+                    "topics"
+                },
+                quoted_list(names)
+            ),
+        };
+        self.fail(name.span(), message)
+    }
+
+    /// How many partitions a topic has at `at`, after any `add_partitions` up to then.
+    fn partitions_at(&self, topic: TopicId, at: SimTime) -> u32 {
+        let initial = self.partitions[topic.0 as usize];
+        self.growth
+            .iter()
+            .filter(|(when, t, _)| *t == topic && *when <= at)
+            .map(|(_, _, count)| *count)
+            .fold(initial, u32::max)
+    }
+
+    /// Checks that partition `p` of `topic` exists at `at`.
+    fn partition_exists(
+        &self,
+        topic: TopicId,
+        p: i64,
+        at: SimTime,
+        span: Range<usize>,
+    ) -> Result<u32> {
+        let count = self.partitions_at(topic, at);
+        let name = &self.topics[topic.0 as usize].0;
+        if p >= 0 && p < i64::from(count) {
+            return Ok(p as u32);
+        }
+        let grows = self.growth.iter().any(|(_, t, _)| *t == topic);
+        let when = if grows {
+            format!(" at {}", format_duration(at))
+        } else {
+            String::new()
+        };
+        let has = match count {
+            1 => "has 1 partition, 0".to_string(),
+            n => format!("has {n} partitions, 0 to {}", n - 1),
+        };
+        self.fail(
+            span,
+            format!("partition {name}-{p} does not exist; topic {name:?} {has}{when}"),
+        )
+    }
+
+    /// `"orders-0"`: a topic, a dash, a partition number; the topic name may hold dashes.
+    fn topic_partition(&self, value: &Spanned<String>, at: SimTime) -> Result<TopicPartition> {
+        let text = value.get_ref();
+        let split = text.rsplit_once('-').filter(|(topic, p)| {
+            !topic.is_empty() && !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())
+        });
+        let Some((topic, p)) = split else {
+            return self.fail(
+                value.span(),
+                format!(
+                    "expected a partition such as \"orders-0\" (the topic, a dash, the partition number), found {text:?}"
+                ),
+            );
+        };
+        let topic = self.topic_id(&Spanned::new(value.span(), topic.to_string()))?;
+        let p = p.parse::<i64>().unwrap_or(i64::MAX);
+        let partition = self.partition_exists(topic, p, at, value.span())?;
+        Ok(TopicPartition::new(topic, partition))
+    }
+
+    /// A list of partitions, each named once.
+    fn topic_partitions(
+        &self,
+        list: &Spanned<Vec<Spanned<String>>>,
+        key: &str,
+        at: SimTime,
+    ) -> Result<Vec<TopicPartition>> {
+        let mut partitions = Vec::new();
+        for item in list.get_ref() {
+            let tp = self.topic_partition(item, at)?;
+            if partitions.contains(&tp) {
+                return self.fail(
+                    item.span(),
+                    format!("`{key}` names {} twice", item.get_ref()),
+                );
+            }
+            partitions.push(tp);
+        }
+        Ok(partitions)
+    }
+
+    /// Kafka's rule for topic names: 1 to 249 of ASCII letters, digits, `.`, `_` and `-`, and
+    /// not `.` or `..`.
+    fn topic_name(&self, name: &Spanned<String>) -> Result<String> {
+        let text = name.get_ref();
+        let legal = text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-');
+        if text.is_empty() || text == "." || text == ".." || text.len() > 249 || !legal {
+            return self.fail(
+                name.span(),
+                format!(
+                    "expected a topic name of 1 to 249 ASCII letters, digits, '.', '_' or '-' (not \".\" or \"..\"), found {text:?}"
+                ),
+            );
+        }
+        if let Some((_, first)) = self.topics.iter().find(|(n, _)| n == text) {
+            return self.fail(
+                name.span(),
+                format!(
+                    "topic {text:?} is declared twice; the first is at line {}",
+                    self.pos(first).line
+                ),
+            );
+        }
+        Ok(text.clone())
+    }
+
+    fn topic(&self, table: &Spanned<RawTopic>, broker: &BrokerConfig) -> Result<TopicSpec> {
+        let raw = table.get_ref();
+        let Some(name) = &raw.name else {
+            return self.fail(
+                table.span(),
+                "missing `name` in [[topics]], such as name = \"orders\"",
+            );
+        };
+        let name = self.topic_name(name)?;
+        let max_partitions = i64::from(MAX_PARTITIONS);
+        let replicas = match &raw.replicas {
+            Some(lists) => Some(self.replica_lists(lists)?),
+            None => None,
+        };
+        let partitions = match (&raw.partitions, &replicas) {
+            (Some(p), Some(replicas)) => {
+                let p = self.int(p, "partitions", 1, max_partitions)? as u32;
+                if replicas.len() != p as usize {
+                    let lists = raw.replicas.as_ref().map_or(table.span(), |r| r.span());
+                    return self.fail(
+                        lists,
+                        format!(
+                            "`replicas` has {} lists but `partitions` is {p}; give one replica list per partition",
+                            replicas.len()
+                        ),
+                    );
+                }
+                p
+            }
+            (Some(p), None) => self.int(p, "partitions", 1, max_partitions)? as u32,
+            (None, Some(replicas)) => replicas.len() as u32,
+            (None, None) if broker.num_partitions > MAX_PARTITIONS => {
+                return self.fail(
+                    table.span(),
+                    format!(
+                        "the broker's num.partitions ({}) is above ksim's limit of {MAX_PARTITIONS} \
+                         partitions per topic; give this topic `partitions`",
+                        broker.num_partitions
+                    ),
+                );
+            }
+            (None, None) => broker.num_partitions,
+        };
+        let (replication_factor, span) = match (&raw.replication_factor, &replicas) {
+            (Some(rf), _) => (
+                self.int(rf, "replication_factor", 1, i64::from(i16::MAX))? as u32,
+                rf.span(),
+            ),
+            (None, Some(replicas)) => (
+                replicas.first().map_or(1, Vec::len) as u32,
+                raw.replicas.as_ref().map_or(table.span(), |r| r.span()),
+            ),
+            (None, None) => (broker.default_replication_factor, table.span()),
+        };
+        if replication_factor > self.brokers {
+            let source = if raw.replication_factor.is_some() || replicas.is_some() {
+                ""
+            } else {
+                " (the broker's default.replication.factor)"
+            };
+            return self.fail(
+                span,
+                format!(
+                    "replication factor {replication_factor}{source} is larger than the cluster of {} broker{}; \
+                     Kafka refuses: \"The target replication factor of {replication_factor} cannot be reached \
+                     because only {} broker(s) are registered.\"",
+                    self.brokers,
+                    if self.brokers == 1 { "" } else { "s" },
+                    self.brokers
+                ),
+            );
+        }
+        if let (Some(replicas), Some(lists)) = (&replicas, &raw.replicas) {
+            for (p, (list, raw_list)) in replicas.iter().zip(lists.get_ref()).enumerate() {
+                if list.len() as u32 != replication_factor {
+                    return self.fail(
+                        raw_list.span(),
+                        format!(
+                            "partition {p} has {} replicas but the replication factor is {replication_factor}; \
+                             every partition of a topic has the same number of replicas",
+                            list.len()
+                        ),
+                    );
+                }
+            }
+        }
+        let config = match &raw.config {
+            Some(config) => {
+                let (settings, spans) = self.settings(config);
+                TopicConfig::resolve(broker, &settings)
+                    .map_err(|e| self.config_error(e, &spans, config.span()))?
+            }
+            None => TopicConfig::resolve(broker, &[]).expect("no settings, nothing to refuse"),
+        };
+        Ok(TopicSpec {
+            name,
+            partitions,
+            replication_factor,
+            replicas,
+            config,
+        })
+    }
+
+    /// `replicas = [[1, 2, 3], [2, 3, 1]]`: one non-empty list of existing, distinct brokers
+    /// per partition.
+    fn replica_lists(&self, lists: &Spanned<BrokerLists>) -> Result<Vec<Vec<BrokerId>>> {
+        if lists.get_ref().is_empty() {
+            return self.fail(
+                lists.span(),
+                "`replicas`: expected one list of brokers per partition, found an empty list",
+            );
+        }
+        if lists.get_ref().len() > MAX_PARTITIONS as usize {
+            return self.fail(
+                lists.span(),
+                format!("`replicas`: ksim simulates at most {MAX_PARTITIONS} partitions per topic"),
+            );
+        }
+        let mut result = Vec::new();
+        for (p, list) in lists.get_ref().iter().enumerate() {
+            if list.get_ref().is_empty() {
+                return self.fail(
+                    list.span(),
+                    format!(
+                        "`replicas`: expected the brokers of partition {p}, found an empty list"
+                    ),
+                );
+            }
+            let mut replicas = Vec::new();
+            for broker in list.get_ref() {
+                let id = self.broker(broker)?;
+                if replicas.contains(&id) {
+                    return self.fail(
+                        broker.span(),
+                        format!(
+                            "broker {} is listed twice for partition {p}; Kafka refuses: \"The manual \
+                             partition assignment includes the broker {} more than once.\"",
+                            id.0, id.0
+                        ),
+                    );
+                }
+                replicas.push(id);
+            }
+            result.push(replicas);
+        }
+        Ok(result)
+    }
+
+    /// A client's name: present, and unique among producers and consumers, since steps name
+    /// clients without saying which kind they are.
+    fn client_name<T>(
+        &self,
+        name: Option<&Spanned<String>>,
+        table: &Spanned<T>,
+        kind: &str,
+    ) -> Result<(String, Range<usize>)> {
+        let Some(name) = name else {
+            return self.fail(
+                table.span(),
+                format!("missing `name` in [[{kind}s]], such as name = \"app\""),
+            );
+        };
+        let text = name.get_ref();
+        if text.trim().is_empty() {
+            return self.fail(
+                name.span(),
+                "`name`: expected a name, found an empty string",
+            );
+        }
+        let earlier = self
+            .producers
+            .iter()
+            .map(|p| ("producer", p))
+            .chain(self.consumers.iter().map(|c| ("consumer", c)))
+            .find(|(_, (n, _))| n == text);
+        if let Some((other, (_, span))) = earlier {
+            return self.fail(
+                name.span(),
+                format!(
+                    "the name {text:?} is taken by the {other} at line {}; client names must be unique because steps refer to them by name",
+                    self.pos(span).line
+                ),
+            );
+        }
+        Ok((text.clone(), name.span()))
+    }
+
+    fn consumer(&self, table: &Spanned<RawConsumer>, name: String) -> Result<ConsumerSpec> {
+        let raw = table.get_ref();
+        let (mut settings, mut spans) = match &raw.config {
+            Some(config) => self.settings(config),
+            None => (Vec::new(), Vec::new()),
+        };
+        if let Some(group) = &raw.group {
+            if group.get_ref().trim().is_empty() {
+                return self.fail(
+                    group.span(),
+                    "`group`: expected a group name, found an empty string",
+                );
+            }
+            if let Some(i) = settings.iter().position(|s| s.name == "group.id") {
+                return self.fail(
+                    spans[i].0.clone(),
+                    "the group is given twice, as `group` and as config \"group.id\"; keep `group`",
+                );
+            }
+            // `group = "g1"` is the scenario's spelling of `group.id`; resolving it as one lets
+            // Kafka's rules about groups (auto-commit needs one) apply unchanged.
+            settings.push(Setting::new(
+                "group.id",
+                ConfigValue::Str(group.get_ref().clone()),
+            ));
+            spans.push((group.span(), group.span()));
+        }
+        let table_span = raw.config.as_ref().map_or(table.span(), |c| c.span());
+        let config = ConsumerConfig::resolve(&settings)
+            .map_err(|e| self.config_error(e, &spans, table_span))?;
+        let group = config.group_id.clone();
+
+        let subscription = match (&raw.subscribe, &raw.assign) {
+            (Some(_), Some(assign)) => {
+                return self.fail(
+                    assign.span(),
+                    "a consumer cannot both subscribe and assign; Kafka throws IllegalStateException: \
+                     \"Subscription to topics, partitions and pattern are mutually exclusive\"",
+                );
+            }
+            (Some(subscribe), None) => {
+                if subscribe.get_ref().is_empty() {
+                    return self.fail(
+                        subscribe.span(),
+                        "`subscribe`: expected at least one topic, found an empty list",
+                    );
+                }
+                if group.is_none() {
+                    return self.fail(
+                        subscribe.span(),
+                        "`subscribe` needs a consumer group, such as group = \"g1\"; Kafka throws \
+                         InvalidGroupIdException: \"To use the group management or offset commit APIs, \
+                         you must provide a valid group.id in the consumer configuration.\"",
+                    );
+                }
+                let mut topics = Vec::new();
+                for topic in subscribe.get_ref() {
+                    let id = self.topic_id(topic)?;
+                    if topics.contains(&id) {
+                        return self.fail(
+                            topic.span(),
+                            format!("`subscribe` names topic {:?} twice", topic.get_ref()),
+                        );
+                    }
+                    topics.push(id);
+                }
+                Subscription::Topics(topics)
+            }
+            (None, Some(assign)) => {
+                if assign.get_ref().is_empty() {
+                    return self.fail(
+                        assign.span(),
+                        "`assign`: expected at least one partition, found an empty list",
+                    );
+                }
+                Subscription::Partitions(self.topic_partitions(assign, "assign", self.duration)?)
+            }
+            (None, None) => {
+                return self.fail(
+                    table.span(),
+                    format!(
+                        "consumer {name:?} reads nothing: give `subscribe = [\"topic\"]` or `assign = [\"topic-0\"]`"
+                    ),
+                );
+            }
+        };
+        let start = match &raw.start {
+            Some(start) => {
+                let at = self.duration_value(start, "start")?;
+                if at > self.duration {
+                    return self.fail(
+                        start.span(),
+                        format!(
+                            "consumer {name:?} starts at {}, after the run ends at {}",
+                            format_duration(at),
+                            format_duration(self.duration)
+                        ),
+                    );
+                }
+                at
+            }
+            None => SimTime::ZERO,
+        };
+        Ok(ConsumerSpec {
+            name,
+            group,
+            subscription,
+            config,
+            start,
+        })
+    }
+
+    /// The partition counts `add_partitions` steps will set, read without complaint; the
+    /// strict checks come with the steps.
+    fn lenient_growth(&self, steps: &[Spanned<RawStep>]) -> Vec<(SimTime, TopicId, u32)> {
+        let mut growth = Vec::new();
+        for step in steps {
+            let step = step.get_ref();
+            let Some(add) = &step.add_partitions else {
+                continue;
+            };
+            let add = add.get_ref();
+            let at = step
+                .at
+                .as_ref()
+                .and_then(|at| self.duration_value(at, "at").ok());
+            let topic = add.topic.as_ref().and_then(|t| self.topic_id(t).ok());
+            let count = add
+                .count
+                .as_ref()
+                .map(|c| *c.get_ref())
+                .filter(|c| (1..=i64::from(MAX_PARTITIONS)).contains(c));
+            if let (Some(at), Some(topic), Some(count)) = (at, topic, count) {
+                growth.push((at, topic, count as u32));
+            }
+        }
+        growth
+    }
+
+    fn steps(&self, raw: &[Spanned<RawStep>]) -> Result<Vec<Step>> {
+        let mut steps = Vec::new();
+        for table in raw {
+            steps.push(self.step(table)?);
+        }
+        // Stable: steps at the same time keep their file order.
+        steps.sort_by_key(|(step, _)| step.at);
+        // Kafka only ever adds partitions: each add_partitions must raise the count.
+        let mut counts = self.partitions.clone();
+        for (step, count_span) in &steps {
+            if let Action::AddPartitions { topic, count } = &step.action {
+                let current = counts[topic.0 as usize];
+                let name = &self.topics[topic.0 as usize].0;
+                if *count <= current {
+                    let kafka = if *count == current {
+                        format!("Topic already has {current} partition(s).")
+                    } else {
+                        format!(
+                            "The topic {name} currently has {current} partition(s); {count} would not be an increase."
+                        )
+                    };
+                    return self.fail(
+                        count_span.clone(),
+                        format!(
+                            "`count`: topic {name:?} has {current} partitions at {}, so the new total must be larger; \
+                             Kafka refuses with InvalidPartitionsException: \"{kafka}\"",
+                            format_duration(step.at)
+                        ),
+                    );
+                }
+                counts[topic.0 as usize] = *count;
+            }
+        }
+        Ok(steps.into_iter().map(|(step, _)| step).collect())
+    }
+
+    /// One step; also returns the span of an `add_partitions` count for the ordering check.
+    fn step(&self, table: &Spanned<RawStep>) -> Result<(Step, Range<usize>)> {
+        let raw = table.get_ref();
+        let Some(at) = &raw.at else {
+            return self.fail(
+                table.span(),
+                "missing `at` in [[steps]]: when the step happens, such as at = \"10ms\"",
+            );
+        };
+        let at = self.moment(at, "the step")?;
+        let present: Vec<(&str, Range<usize>)> = [
+            ("produce", raw.produce.as_ref().map(Spanned::span)),
+            ("crash", raw.crash.as_ref().map(Spanned::span)),
+            ("restart", raw.restart.as_ref().map(Spanned::span)),
+            ("power_loss", raw.power_loss.as_ref().map(Spanned::span)),
+            ("isolate", raw.isolate.as_ref().map(Spanned::span)),
+            ("partition", raw.partition.as_ref().map(Spanned::span)),
+            ("heal", raw.heal.as_ref().map(Spanned::span)),
+            ("slow", raw.slow.as_ref().map(Spanned::span)),
+            (
+                "add_partitions",
+                raw.add_partitions.as_ref().map(Spanned::span),
+            ),
+            ("start", raw.start.as_ref().map(Spanned::span)),
+            ("stop", raw.stop.as_ref().map(Spanned::span)),
+            ("say", raw.say.as_ref().map(Spanned::span)),
+        ]
+        .into_iter()
+        .filter_map(|(key, span)| Some((key, span?)))
+        .collect();
+        let mut by_position = present.clone();
+        by_position.sort_by_key(|(_, span)| span.start);
+        match by_position.as_slice() {
+            [] => {
+                return self.fail(
+                    table.span(),
+                    format!(
+                        "a step needs one action ({}), found none",
+                        one_of_keys(ACTIONS)
+                    ),
+                );
+            }
+            [_] => {}
+            [(first, _), (second, second_span), ..] => {
+                return self.fail(
+                    second_span.clone(),
+                    format!(
+                        "a step takes one action, found `{first}` and `{second}`; give each its own [[steps]]"
+                    ),
+                );
+            }
+        }
+        let mut count_span = 0..0;
+        let action = if let Some(produce) = &raw.produce {
+            Action::Produce(self.produce(produce, at)?)
+        } else if let Some(b) = &raw.crash {
+            Action::Crash(self.broker(b)?)
+        } else if let Some(b) = &raw.restart {
+            Action::Restart(self.broker(b)?)
+        } else if let Some(b) = &raw.power_loss {
+            Action::PowerLoss(self.broker(b)?)
+        } else if let Some(b) = &raw.isolate {
+            Action::Isolate(self.broker(b)?)
+        } else if let Some(groups) = &raw.partition {
+            if groups.get_ref().len() < 2 {
+                return self.fail(
+                    groups.span(),
+                    format!(
+                        "`partition`: expected at least two groups of brokers, such as [[1], [2, 3]], found {}",
+                        match groups.get_ref().len() {
+                            0 => "none".to_string(),
+                            _ => "one".to_string(),
+                        }
+                    ),
+                );
+            }
+            Action::Partition(self.broker_lists(groups.get_ref(), "partition")?)
+        } else if let Some(heal) = &raw.heal {
+            if !*heal.get_ref() {
+                return self.fail(
+                    heal.span(),
+                    "`heal`: expected true (heal removes every network fault), found false",
+                );
+            }
+            Action::Heal
+        } else if let Some(slow) = &raw.slow {
+            self.slow(slow)?
+        } else if let Some(add) = &raw.add_partitions {
+            let (action, span) = self.add_partitions(add)?;
+            count_span = span;
+            action
+        } else if let Some(client) = &raw.start {
+            Action::Start(self.client(client)?)
+        } else if let Some(client) = &raw.stop {
+            Action::Stop(self.client(client)?)
+        } else if let Some(say) = &raw.say {
+            if say.get_ref().trim().is_empty() {
+                return self.fail(
+                    say.span(),
+                    "`say`: expected narration, found an empty string",
+                );
+            }
+            Action::Say(say.get_ref().clone())
+        } else {
+            unreachable!("exactly one action was found above")
+        };
+        Ok((
+            Step {
+                at,
+                action,
+                pos: self.pos(&table.span()),
+            },
+            count_span,
+        ))
+    }
+
+    fn produce(&self, table: &Spanned<RawProduce>, at: SimTime) -> Result<ProduceSpec> {
+        let raw = table.get_ref();
+        let missing = |key: &str, example: &str| {
+            self.src.error(
+                table.span(),
+                format!("missing `{key}` in `produce`, such as {key} = {example}"),
+            )
+        };
+        let producer = raw
+            .producer
+            .as_ref()
+            .ok_or_else(|| missing("producer", "\"app\""))?;
+        let producer = self.producer(producer)?;
+        let topic_name = raw
+            .topic
+            .as_ref()
+            .ok_or_else(|| missing("topic", "\"orders\""))?;
+        let topic = self.topic_id(topic_name)?;
+        let count = match &raw.count {
+            Some(count) => self.int(count, "count", 1, i64::from(MAX_RECORDS_PER_STEP))? as u32,
+            None => 1,
+        };
+        let keys = match (&raw.key, &raw.keys) {
+            (Some(_), Some(keys)) => {
+                return self.fail(
+                    keys.span(),
+                    "`key` and `keys` cannot both be given; `key = \"k\"` is short for `keys = [\"k\"]`",
+                );
+            }
+            (Some(key), None) => vec![Arc::from(key.get_ref().as_str())],
+            (None, Some(keys)) => {
+                if keys.get_ref().is_empty() {
+                    return self.fail(
+                        keys.span(),
+                        "`keys`: expected at least one key, found an empty list (leave `keys` out for null keys)",
+                    );
+                }
+                keys.get_ref()
+                    .iter()
+                    .map(|k| Arc::from(k.get_ref().as_str()))
+                    .collect()
+            }
+            (None, None) => Vec::new(),
+        };
+        let partition = match &raw.partition {
+            Some(p) => Some(self.partition_exists(topic, *p.get_ref(), at, p.span())?),
+            None => None,
+        };
+        let rate_per_sec = match &raw.rate {
+            Some(rate) => Some(self.rate(rate)?),
+            None => None,
+        };
+        Ok(ProduceSpec {
+            producer,
+            topic,
+            count,
+            keys,
+            value: raw.value.as_ref().map(|v| Arc::from(v.get_ref().as_str())),
+            partition,
+            rate_per_sec,
+        })
+    }
+
+    /// `rate = "500/s"`: records per second.
+    fn rate(&self, value: &Spanned<toml::Value>) -> Result<u64> {
+        let parsed = match value.get_ref() {
+            toml::Value::String(text) => text
+                .trim()
+                .strip_suffix("/s")
+                .and_then(|n| n.trim().parse::<u64>().ok())
+                .filter(|n| *n >= 1),
+            _ => None,
+        };
+        match parsed {
+            Some(rate) => Ok(rate),
+            None => self.fail(
+                value.span(),
+                format!(
+                    "`rate`: expected records per second such as \"500/s\", found {}",
+                    describe(value.get_ref())
+                ),
+            ),
+        }
+    }
+
+    fn slow(&self, table: &Spanned<RawSlow>) -> Result<Action> {
+        let raw = table.get_ref();
+        let Some(broker) = &raw.broker else {
+            return self.fail(
+                table.span(),
+                "missing `broker` in `slow`, such as broker = 2",
+            );
+        };
+        let Some(latency) = &raw.latency else {
+            return self.fail(
+                table.span(),
+                "missing `latency` in `slow`, such as latency = \"200ms\"",
+            );
+        };
+        Ok(Action::Slow {
+            broker: self.broker(broker)?,
+            latency: self.duration_value(latency, "latency")?,
+        })
+    }
+
+    fn add_partitions(&self, table: &Spanned<RawAddPartitions>) -> Result<(Action, Range<usize>)> {
+        let raw = table.get_ref();
+        let Some(topic) = &raw.topic else {
+            return self.fail(
+                table.span(),
+                "missing `topic` in `add_partitions`, such as topic = \"orders\"",
+            );
+        };
+        let Some(count) = &raw.count else {
+            return self.fail(
+                table.span(),
+                "missing `count` in `add_partitions`: the new total, such as count = 4",
+            );
+        };
+        let topic = self.topic_id(topic)?;
+        let total = self.int(count, "count", 1, i64::from(MAX_PARTITIONS))? as u32;
+        Ok((
+            Action::AddPartitions {
+                topic,
+                count: total,
+            },
+            count.span(),
+        ))
+    }
+
+    fn producer(&self, name: &Spanned<String>) -> Result<ProducerIdx> {
+        let wanted = name.get_ref();
+        if let Some(i) = self.producers.iter().position(|(n, _)| n == wanted) {
+            return Ok(ProducerIdx(i as u32));
+        }
+        if self.consumers.iter().any(|(n, _)| n == wanted) {
+            return self.fail(
+                name.span(),
+                format!("{wanted:?} is a consumer; only a producer can produce"),
+            );
+        }
+        self.fail(
+            name.span(),
+            self.unknown("producer", wanted, &self.producers),
+        )
+    }
+
+    fn consumer_idx(&self, name: &Spanned<String>) -> Result<ConsumerIdx> {
+        let wanted = name.get_ref();
+        if let Some(i) = self.consumers.iter().position(|(n, _)| n == wanted) {
+            return Ok(ConsumerIdx(i as u32));
+        }
+        if self.producers.iter().any(|(n, _)| n == wanted) {
+            return self.fail(
+                name.span(),
+                format!("{wanted:?} is a producer, not a consumer"),
+            );
+        }
+        self.fail(
+            name.span(),
+            self.unknown("consumer", wanted, &self.consumers),
+        )
+    }
+
+    fn client(&self, name: &Spanned<String>) -> Result<Client> {
+        let wanted = name.get_ref();
+        if let Some(i) = self.producers.iter().position(|(n, _)| n == wanted) {
+            return Ok(Client::Producer(ProducerIdx(i as u32)));
+        }
+        if let Some(i) = self.consumers.iter().position(|(n, _)| n == wanted) {
+            return Ok(Client::Consumer(ConsumerIdx(i as u32)));
+        }
+        let all: Vec<(String, Range<usize>)> = self
+            .producers
+            .iter()
+            .chain(self.consumers.iter())
+            .cloned()
+            .collect();
+        self.fail(name.span(), self.unknown("client", wanted, &all))
+    }
+
+    /// "producer "ap" does not exist, did you mean "app"?"
+    fn unknown(&self, kind: &str, wanted: &str, known: &[(String, Range<usize>)]) -> String {
+        let names = known.iter().map(|(n, _)| n.as_str());
+        match nearest(wanted, names.clone()) {
+            Some(guess) => format!("{kind} {wanted:?} does not exist, did you mean \"{guess}\"?"),
+            None if known.is_empty() => {
+                format!("{kind} {wanted:?} does not exist; there are no {kind}s")
+            }
+            None => format!(
+                "{kind} {wanted:?} does not exist; the {kind}s are {}",
+                quoted_list(names)
+            ),
+        }
+    }
+
+    fn expectation(&self, table: &Spanned<RawExpect>) -> Result<Expectation> {
+        let raw = table.get_ref();
+        let at = match &raw.at {
+            Some(at) => Some(self.moment(at, "the expectation")?),
+            None => None,
+        };
+        let when = at.unwrap_or(self.duration);
+        let first_span = |spans: &[Option<Range<usize>>]| {
+            spans.iter().flatten().min_by_key(|s| s.start).cloned()
+        };
+        let ledger = first_span(&[
+            raw.acked_lost.as_ref().map(Spanned::span),
+            raw.duplicated.as_ref().map(Spanned::span),
+            raw.reordered.as_ref().map(Spanned::span),
+        ]);
+        let mut subjects: Vec<(&str, Range<usize>)> = [
+            (
+                "the ledger (acked_lost, duplicated, reordered)",
+                ledger.clone(),
+            ),
+            ("`partition`", raw.partition.as_ref().map(Spanned::span)),
+            ("`producer`", raw.producer.as_ref().map(Spanned::span)),
+            ("`consumer`", raw.consumer.as_ref().map(Spanned::span)),
+        ]
+        .into_iter()
+        .filter_map(|(name, span)| Some((name, span?)))
+        .collect();
+        subjects.sort_by_key(|(_, span)| span.start);
+
+        // Keys that belong to one subject, to say which subject is missing when they appear
+        // without it or next to another one.
+        let owned: [(&str, &str, Option<Range<usize>>); 13] = [
+            (
+                "leader",
+                "partition",
+                raw.leader.as_ref().map(Spanned::span),
+            ),
+            (
+                "offline",
+                "partition",
+                raw.offline.as_ref().map(Spanned::span),
+            ),
+            ("isr", "partition", raw.isr.as_ref().map(Spanned::span)),
+            (
+                "high_watermark",
+                "partition",
+                raw.high_watermark.as_ref().map(Spanned::span),
+            ),
+            (
+                "leader_epoch",
+                "partition",
+                raw.leader_epoch.as_ref().map(Spanned::span),
+            ),
+            ("leo", "partition", raw.leo.as_ref().map(Spanned::span)),
+            ("log", "partition", raw.log.as_ref().map(Spanned::span)),
+            ("acked", "producer", raw.acked.as_ref().map(Spanned::span)),
+            ("failed", "producer", raw.failed.as_ref().map(Spanned::span)),
+            ("errors", "producer", raw.errors.as_ref().map(Spanned::span)),
+            (
+                "received",
+                "consumer",
+                raw.received.as_ref().map(Spanned::span),
+            ),
+            ("values", "consumer", raw.values.as_ref().map(Spanned::span)),
+            (
+                "assignment",
+                "consumer",
+                raw.assignment.as_ref().map(Spanned::span),
+            ),
+        ];
+        let examples = [
+            ("partition", "partition = \"orders-0\""),
+            ("producer", "producer = \"app\""),
+            ("consumer", "consumer = \"reader\""),
+        ];
+        let subject_key = match subjects.as_slice() {
+            [] => {
+                if let Some((key, owner, Some(span))) = owned.iter().find(|(_, _, s)| s.is_some()) {
+                    let example = examples
+                        .iter()
+                        .find(|(o, _)| o == owner)
+                        .map_or("", |(_, e)| e);
+                    return self.fail(
+                        span.clone(),
+                        format!("`{key}` is checked on a {owner}: add {example} to say which"),
+                    );
+                }
+                return self.fail(
+                    table.span(),
+                    "an expectation needs one subject: the ledger (acked_lost, duplicated, reordered), \
+                     `partition`, `producer` or `consumer`; found none",
+                );
+            }
+            [(name, _)] => *name,
+            [(first, _), (second, span), ..] => {
+                return self.fail(
+                    span.clone(),
+                    format!(
+                        "an expectation has one subject, found {first} and {second}; write one [[expect]] for each"
+                    ),
+                );
+            }
+        };
+        for (key, owner, span) in &owned {
+            if let Some(span) = span
+                && !subject_key.contains(owner)
+            {
+                return self.fail(
+                    span.clone(),
+                    format!(
+                        "`{key}` is checked on a {owner}, but this expectation is about {subject_key}"
+                    ),
+                );
+            }
+        }
+
+        let nothing_to_check = |subject: &str, keys: &[&str]| {
+            self.src.error(
+                table.span(),
+                format!("nothing to check for {subject}: give {}", one_of_keys(keys)),
+            )
+        };
+        let subject = if ledger.is_some() {
+            let count =
+                |v: &Option<Spanned<i64>>, key| v.as_ref().map(|v| self.count(v, key)).transpose();
+            Subject::Ledger {
+                acked_lost: count(&raw.acked_lost, "acked_lost")?,
+                duplicated: count(&raw.duplicated, "duplicated")?,
+                reordered: count(&raw.reordered, "reordered")?,
+            }
+        } else if let Some(partition) = &raw.partition {
+            let tp = self.topic_partition(partition, when)?;
+            let leader = match &raw.leader {
+                Some(leader) => Some(self.leader(leader)?),
+                None => None,
+            };
+            let isr = match &raw.isr {
+                Some(isr) => {
+                    let mut brokers = Vec::new();
+                    for b in isr.get_ref() {
+                        let id = self.broker(b)?;
+                        if brokers.contains(&id) {
+                            return self
+                                .fail(b.span(), format!("`isr` names broker {} twice", id.0));
+                        }
+                        brokers.push(id);
+                    }
+                    Some(brokers)
+                }
+                None => None,
+            };
+            let leo = match &raw.leo {
+                Some(map) => {
+                    let mut leo = BTreeMap::new();
+                    for (broker, offset) in map.get_ref() {
+                        let id = self.broker_key(broker, "leo")?;
+                        if leo.insert(id, self.count(offset, "leo")?).is_some() {
+                            return self
+                                .fail(broker.span(), format!("`leo` names broker {} twice", id.0));
+                        }
+                    }
+                    leo
+                }
+                None => BTreeMap::new(),
+            };
+            let log = match &raw.log {
+                Some(map) => {
+                    let mut log = BTreeMap::new();
+                    for (broker, values) in map.get_ref() {
+                        let values = values
+                            .get_ref()
+                            .iter()
+                            .map(|v| v.get_ref().clone())
+                            .collect();
+                        let id = self.broker_key(broker, "log")?;
+                        if log.insert(id, values).is_some() {
+                            return self
+                                .fail(broker.span(), format!("`log` names broker {} twice", id.0));
+                        }
+                    }
+                    log
+                }
+                None => BTreeMap::new(),
+            };
+            let subject = Subject::Partition {
+                partition: tp,
+                leader,
+                offline: raw.offline.as_ref().map(|o| *o.get_ref()),
+                isr,
+                high_watermark: raw
+                    .high_watermark
+                    .as_ref()
+                    .map(|v| self.count(v, "high_watermark"))
+                    .transpose()?,
+                leader_epoch: raw
+                    .leader_epoch
+                    .as_ref()
+                    .map(|v| {
+                        self.int(v, "leader_epoch", 0, i64::from(i32::MAX))
+                            .map(|e| e as u32)
+                    })
+                    .transpose()?,
+                leo,
+                log,
+            };
+            if owned[..7].iter().all(|(_, _, span)| span.is_none()) {
+                return Err(nothing_to_check(
+                    &format!("partition {}", partition.get_ref()),
+                    &[
+                        "leader",
+                        "offline",
+                        "isr",
+                        "high_watermark",
+                        "leader_epoch",
+                        "leo",
+                        "log",
+                    ],
+                ));
+            }
+            subject
+        } else if let Some(producer) = &raw.producer {
+            let producer_idx = self.producer(producer)?;
+            if owned[7..10].iter().all(|(_, _, span)| span.is_none()) {
+                return Err(nothing_to_check(
+                    &format!("producer {:?}", producer.get_ref()),
+                    &["acked", "failed", "errors"],
+                ));
+            }
+            let mut errors = Vec::new();
+            for error in raw
+                .errors
+                .as_ref()
+                .map_or(&[][..], |e| e.get_ref().as_slice())
+            {
+                errors.push(self.error_name(error)?);
+            }
+            Subject::Producer {
+                producer: producer_idx,
+                acked: raw
+                    .acked
+                    .as_ref()
+                    .map(|v| self.count(v, "acked"))
+                    .transpose()?,
+                failed: raw
+                    .failed
+                    .as_ref()
+                    .map(|v| self.count(v, "failed"))
+                    .transpose()?,
+                errors,
+            }
+        } else if let Some(consumer) = &raw.consumer {
+            let consumer_idx = self.consumer_idx(consumer)?;
+            if owned[10..].iter().all(|(_, _, span)| span.is_none()) {
+                return Err(nothing_to_check(
+                    &format!("consumer {:?}", consumer.get_ref()),
+                    &["received", "values", "assignment"],
+                ));
+            }
+            Subject::Consumer {
+                consumer: consumer_idx,
+                received: raw
+                    .received
+                    .as_ref()
+                    .map(|v| self.count(v, "received"))
+                    .transpose()?,
+                values: raw
+                    .values
+                    .as_ref()
+                    .map(|v| v.get_ref().iter().map(|s| s.get_ref().clone()).collect()),
+                assignment: raw
+                    .assignment
+                    .as_ref()
+                    .map(|a| self.topic_partitions(a, "assignment", when))
+                    .transpose()?,
+            }
+        } else {
+            unreachable!("exactly one subject was found above")
+        };
+        Ok(Expectation {
+            at,
+            subject,
+            pos: self.pos(&table.span()),
+        })
+    }
+
+    /// `leader = 2`; `leader = -1` or `leader = "none"` expects no leader, as Kafka shows an
+    /// offline partition's leader as -1.
+    fn leader(&self, value: &Spanned<toml::Value>) -> Result<Option<BrokerId>> {
+        match value.get_ref() {
+            toml::Value::Integer(-1) => Ok(None),
+            toml::Value::Integer(n) => Ok(Some(self.broker(&Spanned::new(value.span(), *n))?)),
+            toml::Value::String(s) if s == "none" => Ok(None),
+            other => self.fail(
+                value.span(),
+                format!(
+                    "`leader`: expected a broker id, or -1 or \"none\" for no leader, found {}",
+                    describe(other)
+                ),
+            ),
+        }
+    }
+
+    /// The broker key of `leo = { 1 = 5 }` or `log = { 1 = [...] }`.
+    fn broker_key(&self, key: &Spanned<String>, table: &str) -> Result<BrokerId> {
+        match key.get_ref().parse::<i64>() {
+            Ok(n) => self.broker(&Spanned::new(key.span(), n)),
+            Err(_) => self.fail(
+                key.span(),
+                format!(
+                    "`{table}`: expected broker ids as keys, such as {table} = {{ 1 = ... }}, found {:?}",
+                    key.get_ref()
+                ),
+            ),
+        }
+    }
+
+    /// A Kafka error name the simulation can produce.
+    fn error_name(&self, name: &Spanned<String>) -> Result<String> {
+        let wanted = name.get_ref();
+        if PRODUCER_ERRORS.contains(&wanted.as_str()) {
+            return Ok(wanted.clone());
+        }
+        let message = match nearest(wanted, PRODUCER_ERRORS.iter().copied()) {
+            Some(guess) => format!("unknown error {wanted:?}, did you mean \"{guess}\"?"),
+            None => format!(
+                "unknown error {wanted:?}; the simulation produces {}",
+                quoted_list(PRODUCER_ERRORS.iter().copied())
+            ),
+        };
+        self.fail(name.span(), message)
+    }
+}
+
+/// The keys of a step's actions, in the order the format lists them.
+const ACTIONS: &[&str] = &[
+    "produce",
+    "crash",
+    "restart",
+    "power_loss",
+    "isolate",
+    "partition",
+    "heal",
+    "slow",
+    "add_partitions",
+    "start",
+    "stop",
+    "say",
+];
+
+/// One millisecond each way, fixed, unless `[network] latency` says otherwise.
+fn default_network() -> NetworkSpec {
+    NetworkSpec {
+        latency_min: SimTime::from_millis(1),
+        latency_max: SimTime::from_millis(1),
+    }
 }

@@ -1,0 +1,162 @@
+//! The scenario file as TOML spells it: one struct per table, every field optional and
+//! spanned, so that the validation pass in `parse.rs` can name what is missing and point at
+//! what is wrong.
+//!
+//! Unknown keys are refused here (`deny_unknown_fields`). Integers are read as `i64`, TOML's
+//! own integer type, so that a negative or zero value reaches the checks that explain it
+//! instead of failing as "not a u32". Values that take more than one form (a duration, a
+//! leader that may be `"none"`, a latency range) are kept as `toml::Value`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// A `config = { "name" = value }` table of Kafka settings, checked later against the table
+/// in `config.rs`.
+pub type RawConfig = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
+
+/// `log = { 1 = ["app-0", "app-1"] }`: record values per broker.
+pub type BrokerValues = BTreeMap<Spanned<String>, Spanned<Vec<Spanned<String>>>>;
+
+/// `partition = [[1], [2, 3]]` and `replicas = [[1, 2, 3]]`: lists of broker lists.
+pub type BrokerLists = Vec<Spanned<Vec<Spanned<i64>>>>;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub name: Option<Spanned<String>>,
+    pub description: Option<Spanned<String>>,
+    pub facts: Option<Spanned<Vec<Spanned<String>>>>,
+    pub seed: Option<Spanned<i64>>,
+    pub duration: Option<Spanned<toml::Value>>,
+    pub cluster: Option<Spanned<RawCluster>>,
+    pub network: Option<Spanned<RawNetwork>>,
+    #[serde(default)]
+    pub topics: Vec<Spanned<RawTopic>>,
+    #[serde(default)]
+    pub producers: Vec<Spanned<RawProducer>>,
+    #[serde(default)]
+    pub consumers: Vec<Spanned<RawConsumer>>,
+    #[serde(default)]
+    pub steps: Vec<Spanned<RawStep>>,
+    #[serde(default)]
+    pub expect: Vec<Spanned<RawExpect>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCluster {
+    pub brokers: Option<Spanned<i64>>,
+    pub config: Option<Spanned<RawConfig>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNetwork {
+    pub latency: Option<Spanned<toml::Value>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTopic {
+    pub name: Option<Spanned<String>>,
+    pub partitions: Option<Spanned<i64>>,
+    pub replication_factor: Option<Spanned<i64>>,
+    pub replicas: Option<Spanned<BrokerLists>>,
+    pub config: Option<Spanned<RawConfig>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProducer {
+    pub name: Option<Spanned<String>>,
+    pub config: Option<Spanned<RawConfig>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConsumer {
+    pub name: Option<Spanned<String>>,
+    pub group: Option<Spanned<String>>,
+    pub subscribe: Option<Spanned<Vec<Spanned<String>>>>,
+    pub assign: Option<Spanned<Vec<Spanned<String>>>>,
+    pub config: Option<Spanned<RawConfig>>,
+    pub start: Option<Spanned<toml::Value>>,
+}
+
+/// One `[[steps]]` table: `at` and exactly one of the action keys.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    pub at: Option<Spanned<toml::Value>>,
+    pub produce: Option<Spanned<RawProduce>>,
+    pub crash: Option<Spanned<i64>>,
+    pub restart: Option<Spanned<i64>>,
+    pub power_loss: Option<Spanned<i64>>,
+    pub isolate: Option<Spanned<i64>>,
+    pub partition: Option<Spanned<BrokerLists>>,
+    pub heal: Option<Spanned<bool>>,
+    pub slow: Option<Spanned<RawSlow>>,
+    pub add_partitions: Option<Spanned<RawAddPartitions>>,
+    pub start: Option<Spanned<String>>,
+    pub stop: Option<Spanned<String>>,
+    pub say: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProduce {
+    pub producer: Option<Spanned<String>>,
+    pub topic: Option<Spanned<String>>,
+    pub count: Option<Spanned<i64>>,
+    pub key: Option<Spanned<String>>,
+    pub keys: Option<Spanned<Vec<Spanned<String>>>>,
+    pub value: Option<Spanned<String>>,
+    pub partition: Option<Spanned<i64>>,
+    pub rate: Option<Spanned<toml::Value>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSlow {
+    pub broker: Option<Spanned<i64>>,
+    pub latency: Option<Spanned<toml::Value>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAddPartitions {
+    pub topic: Option<Spanned<String>>,
+    pub count: Option<Spanned<i64>>,
+}
+
+/// One `[[expect]]` table: an optional `at` and the keys of exactly one subject.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExpect {
+    pub at: Option<Spanned<toml::Value>>,
+    // The ledger.
+    pub acked_lost: Option<Spanned<i64>>,
+    pub duplicated: Option<Spanned<i64>>,
+    pub reordered: Option<Spanned<i64>>,
+    // A partition.
+    pub partition: Option<Spanned<String>>,
+    pub leader: Option<Spanned<toml::Value>>,
+    pub offline: Option<Spanned<bool>>,
+    pub isr: Option<Spanned<Vec<Spanned<i64>>>>,
+    pub high_watermark: Option<Spanned<i64>>,
+    pub leader_epoch: Option<Spanned<i64>>,
+    pub leo: Option<Spanned<BTreeMap<Spanned<String>, Spanned<i64>>>>,
+    pub log: Option<Spanned<BrokerValues>>,
+    // A producer.
+    pub producer: Option<Spanned<String>>,
+    pub acked: Option<Spanned<i64>>,
+    pub failed: Option<Spanned<i64>>,
+    pub errors: Option<Spanned<Vec<Spanned<String>>>>,
+    // A consumer.
+    pub consumer: Option<Spanned<String>>,
+    pub received: Option<Spanned<i64>>,
+    pub values: Option<Spanned<Vec<Spanned<String>>>>,
+    pub assignment: Option<Spanned<Vec<Spanned<String>>>>,
+}
