@@ -13,8 +13,8 @@ use crate::config::{Acks, BrokerConfig, TopicConfig};
 use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, ProducerIdx, RecordId, TopicPartition};
 use crate::log::{ReplicaLog, StoredBatch};
 use crate::message::{
-    FetchPartition, FetchPartitionResponse, FetchRequest, FetchResponse, KafkaError, Message, ProduceBatch,
-    ProduceRequest, ProduceResponse,
+    FetchPartition, FetchPartitionResponse, FetchRequest, FetchResponse, KafkaError, Message,
+    ProduceBatch, ProduceRequest, ProduceResponse,
 };
 use crate::metadata::{MetadataImage, PartitionState};
 use crate::time::SimTime;
@@ -86,6 +86,16 @@ pub struct PendingIsr {
     sent_at: SimTime,
 }
 
+/// What a power loss took from one replica: its log end offset before and after, and the
+/// records that were only in the page cache.
+#[derive(Clone, Debug)]
+pub struct PowerLoss {
+    pub partition: TopicPartition,
+    pub from: Offset,
+    pub to: Offset,
+    pub removed: Vec<(Offset, RecordId)>,
+}
+
 #[derive(Clone, Debug, Default)]
 struct ProducerEntry {
     last_sequence: u32,
@@ -142,7 +152,13 @@ impl Replica {
         self.producers.clear();
         for batch in self.log.batches() {
             if let Some((producer, first)) = batch.producer {
-                remember_batch(&mut self.producers, producer, first, batch.base_offset, batch.records.len() as u32);
+                remember_batch(
+                    &mut self.producers,
+                    producer,
+                    first,
+                    batch.base_offset,
+                    batch.records.len() as u32,
+                );
             }
         }
     }
@@ -257,14 +273,19 @@ impl Broker {
 
     /// The machine loses power (after `crash`): unflushed records are gone. Returns, per
     /// partition that lost any, the old and new log end offsets and the records removed.
-    pub fn lose_power(&mut self) -> Vec<(TopicPartition, Offset, Offset, Vec<(Offset, RecordId)>)> {
+    pub fn lose_power(&mut self) -> Vec<PowerLoss> {
         let mut lost = Vec::new();
         for (tp, replica) in self.replicas.iter_mut() {
             let before = replica.log.log_end_offset();
             let removed = replica.log.lose_unflushed();
             if !removed.is_empty() {
                 replica.rebuild_producer_state();
-                lost.push((*tp, before, replica.log.log_end_offset(), removed));
+                lost.push(PowerLoss {
+                    partition: *tp,
+                    from: before,
+                    to: replica.log.log_end_offset(),
+                    removed,
+                });
             }
         }
         lost
@@ -284,7 +305,13 @@ impl Broker {
                 high_watermark: replica.log.high_watermark,
             });
         }
-        ctx.send(NodeId::Controller, Message::Heartbeat { incarnation: self.incarnation, metadata_offset: 0 });
+        ctx.send(
+            NodeId::Controller,
+            Message::Heartbeat {
+                incarnation: self.incarnation,
+                metadata_offset: 0,
+            },
+        );
         self.start(ctx);
     }
 
@@ -292,13 +319,26 @@ impl Broker {
         match timer {
             Timer::Heartbeat => {
                 let metadata_offset = self.metadata.as_ref().map_or(0, |m| m.offset);
-                ctx.send(NodeId::Controller, Message::Heartbeat { incarnation: self.incarnation, metadata_offset });
-                ctx.timer_after(SimTime::from_millis(self.config.broker_heartbeat_interval_ms), Timer::Heartbeat);
+                ctx.send(
+                    NodeId::Controller,
+                    Message::Heartbeat {
+                        incarnation: self.incarnation,
+                        metadata_offset,
+                    },
+                );
+                ctx.timer_after(
+                    SimTime::from_millis(self.config.broker_heartbeat_interval_ms),
+                    Timer::Heartbeat,
+                );
             }
             Timer::IsrCheck => {
                 ctx.timer_after(SimTime(self.lag_max().0 / 2), Timer::IsrCheck);
-                let led: Vec<TopicPartition> =
-                    self.replicas.iter().filter(|(_, r)| r.leading.is_some()).map(|(tp, _)| *tp).collect();
+                let led: Vec<TopicPartition> = self
+                    .replicas
+                    .iter()
+                    .filter(|(_, r)| r.leading.is_some())
+                    .map(|(tp, _)| *tp)
+                    .collect();
                 for tp in led {
                     self.maybe_shrink_isr(ctx, tp);
                 }
@@ -327,7 +367,10 @@ impl Broker {
                     self.respond_produce(ctx, delayed);
                 }
             }
-            Timer::FetcherTimeout { leader, correlation } => {
+            Timer::FetcherTimeout {
+                leader,
+                correlation,
+            } => {
                 let fetcher = self.fetchers.entry(leader).or_default();
                 if fetcher.in_flight == Some(correlation) {
                     fetcher.in_flight = None;
@@ -356,16 +399,31 @@ impl Broker {
                     self.on_fetch_response(ctx, leader, response);
                 }
             }
-            Message::MetadataRequest => ctx.send(from, Message::MetadataResponse(self.metadata.clone())),
+            Message::MetadataRequest => {
+                ctx.send(from, Message::MetadataResponse(self.metadata.clone()))
+            }
             Message::Produce(request) => self.on_produce(ctx, from, request),
-            Message::ListOffsets { correlation, partition, earliest } => {
+            Message::ListOffsets {
+                correlation,
+                partition,
+                earliest,
+            } => {
                 let result = match self.replicas.get(&partition) {
-                    Some(r) if r.leading.is_some() => {
-                        Ok(if earliest { r.log.log_start_offset() } else { r.log.high_watermark })
-                    }
+                    Some(r) if r.leading.is_some() => Ok(if earliest {
+                        r.log.log_start_offset()
+                    } else {
+                        r.log.high_watermark
+                    }),
                     _ => Err(KafkaError::NotLeaderOrFollower),
                 };
-                ctx.send(from, Message::ListOffsetsResponse { correlation, partition, result });
+                ctx.send(
+                    from,
+                    Message::ListOffsetsResponse {
+                        correlation,
+                        partition,
+                        result,
+                    },
+                );
             }
             _ => {}
         }
@@ -374,7 +432,11 @@ impl Broker {
     // Metadata: becoming leader or follower.
 
     fn apply_metadata(&mut self, ctx: &mut Ctx, image: Arc<MetadataImage>) {
-        if self.metadata.as_ref().is_some_and(|m| m.offset >= image.offset) {
+        if self
+            .metadata
+            .as_ref()
+            .is_some_and(|m| m.offset >= image.offset)
+        {
             return;
         }
         self.metadata = Some(image.clone());
@@ -382,9 +444,13 @@ impl Broker {
             if !state.replicas.contains(&self.id) {
                 continue;
             }
-            let replica = self.replicas.entry(tp).or_insert_with(|| Replica::new(state));
+            let replica = self
+                .replicas
+                .entry(tp)
+                .or_insert_with(|| Replica::new(state));
             replica.fetch_paused = false;
-            let same_epoch = replica.leader_epoch == state.leader_epoch && replica.leader == state.leader;
+            let same_epoch =
+                replica.leader_epoch == state.leader_epoch && replica.leader == state.leader;
             if state.leader == Some(self.id) {
                 if replica.leading.is_none() || !same_epoch {
                     self.make_leader(ctx, tp, state);
@@ -409,7 +475,10 @@ impl Broker {
     fn make_leader(&mut self, ctx: &mut Ctx, tp: TopicPartition, state: &PartitionState) {
         let now = ctx.now;
         let me = self.id;
-        let replica = self.replicas.get_mut(&tp).expect("created by apply_metadata");
+        let replica = self
+            .replicas
+            .get_mut(&tp)
+            .expect("created by apply_metadata");
         let leo = replica.log.log_end_offset();
         replica.leader = Some(me);
         replica.leader_epoch = state.leader_epoch;
@@ -422,7 +491,19 @@ impl Broker {
                 .replicas
                 .iter()
                 .filter(|&&b| b != me)
-                .map(|&b| (b, new_follower(None, if state.isr.contains(&b) { now } else { SimTime::ZERO })))
+                .map(|&b| {
+                    (
+                        b,
+                        new_follower(
+                            None,
+                            if state.isr.contains(&b) {
+                                now
+                            } else {
+                                SimTime::ZERO
+                            },
+                        ),
+                    )
+                })
                 .collect(),
             pending_isr: None,
             epoch_start: leo,
@@ -433,21 +514,31 @@ impl Broker {
             high_watermark: replica.log.high_watermark,
             leo,
         });
-        ctx.note(Note::LeaderChanged { broker: me, partition: tp });
+        ctx.note(Note::LeaderChanged {
+            broker: me,
+            partition: tp,
+        });
         self.maybe_increment_high_watermark(ctx, tp);
     }
 
     /// Becoming a follower: stop serving writes; the fetcher takes over, and the first fetch
     /// finds out by leader epoch whether the log must be truncated.
     fn make_follower(&mut self, ctx: &mut Ctx, tp: TopicPartition, state: &PartitionState) {
-        let replica = self.replicas.get_mut(&tp).expect("created by apply_metadata");
+        let replica = self
+            .replicas
+            .get_mut(&tp)
+            .expect("created by apply_metadata");
         replica.leading = None;
         replica.leader = state.leader;
         replica.leader_epoch = state.leader_epoch;
         replica.partition_epoch = state.partition_epoch;
         replica.replicas = state.replicas.clone();
         replica.isr = state.isr.clone();
-        ctx.trace(TraceEvent::BecameFollower { partition: tp, leader: state.leader, epoch: state.leader_epoch });
+        ctx.trace(TraceEvent::BecameFollower {
+            partition: tp,
+            leader: state.leader,
+            epoch: state.leader_epoch,
+        });
         self.complete_delayed_produces(ctx, Some(tp));
         self.complete_parked_fetches(ctx, tp);
     }
@@ -470,10 +561,17 @@ impl Broker {
     fn maybe_increment_high_watermark(&mut self, ctx: &mut Ctx, tp: TopicPartition) -> bool {
         let min_isr = self.effective_min_isr(tp);
         let lag_max = self.lag_max();
-        let fenced: Vec<BrokerId> = self.replicas[&tp].replicas.iter().filter(|b| self.is_fenced(**b)).copied().collect();
+        let fenced: Vec<BrokerId> = self.replicas[&tp]
+            .replicas
+            .iter()
+            .filter(|b| self.is_fenced(**b))
+            .copied()
+            .collect();
         let me = self.id;
         let replica = self.replicas.get_mut(&tp).expect("caller checked");
-        let Some(leading) = &replica.leading else { return false };
+        let Some(leading) = &replica.leading else {
+            return false;
+        };
         if replica.isr.len() < min_isr {
             return false;
         }
@@ -482,7 +580,8 @@ impl Broker {
         let mut new_hw = leo;
         let mut counted = vec![me];
         for (&b, follower) in &leading.followers {
-            let caught_up = follower.leo == Some(leo) || ctx.now - follower.last_caught_up <= lag_max;
+            let caught_up =
+                follower.leo == Some(leo) || ctx.now - follower.last_caught_up <= lag_max;
             if maximal.contains(&b) || (caught_up && !fenced.contains(&b)) {
                 counted.push(b);
                 new_hw = new_hw.min(follower.leo.unwrap_or(Offset(0)));
@@ -499,8 +598,18 @@ impl Broker {
         } else {
             format!("lowest leo among {}", brokers(&counted))
         };
-        ctx.trace(TraceEvent::HighWatermark { partition: tp, from: old, to: new_hw, why });
-        ctx.note(Note::HighWatermark { broker: me, partition: tp, from: old, to: new_hw });
+        ctx.trace(TraceEvent::HighWatermark {
+            partition: tp,
+            from: old,
+            to: new_hw,
+            why,
+        });
+        ctx.note(Note::HighWatermark {
+            broker: me,
+            partition: tp,
+            from: old,
+            to: new_hw,
+        });
         self.complete_delayed_produces(ctx, Some(tp));
         self.complete_parked_fetches(ctx, tp);
         true
@@ -512,7 +621,9 @@ impl Broker {
         let lag_max = self.lag_max();
         let me = self.id;
         let replica = &self.replicas[&tp];
-        let Some(leading) = &replica.leading else { return };
+        let Some(leading) = &replica.leading else {
+            return;
+        };
         if let Some(pending) = &leading.pending_isr {
             // No answer from the controller (it may be out of reach): forget the proposal so
             // that a new one can be made.
@@ -526,14 +637,22 @@ impl Broker {
             .iter()
             .filter(|&&b| b != me)
             .filter(|b| {
-                leading.followers.get(b).is_some_and(|f| f.leo != Some(leo) && ctx.now - f.last_caught_up > lag_max)
+                leading
+                    .followers
+                    .get(b)
+                    .is_some_and(|f| f.leo != Some(leo) && ctx.now - f.last_caught_up > lag_max)
             })
             .copied()
             .collect();
         if out.is_empty() {
             return;
         }
-        let new_isr: Vec<BrokerId> = replica.isr.iter().filter(|b| !out.contains(b)).copied().collect();
+        let new_isr: Vec<BrokerId> = replica
+            .isr
+            .iter()
+            .filter(|b| !out.contains(b))
+            .copied()
+            .collect();
         let laggards: Vec<String> = out
             .iter()
             .map(|b| {
@@ -541,7 +660,11 @@ impl Broker {
                 format!("{b} last caught up {}ms ago", (ctx.now - since).as_millis())
             })
             .collect();
-        let why = format!("{}; replica.lag.time.max.ms={}", laggards.join(", "), lag_max.as_millis());
+        let why = format!(
+            "{}; replica.lag.time.max.ms={}",
+            laggards.join(", "),
+            lag_max.as_millis()
+        );
         self.propose_isr(ctx, tp, new_isr, false, why);
     }
 
@@ -552,11 +675,15 @@ impl Broker {
             return;
         }
         let replica = &self.replicas[&tp];
-        let Some(leading) = &replica.leading else { return };
+        let Some(leading) = &replica.leading else {
+            return;
+        };
         if leading.pending_isr.is_some() || replica.maximal_isr().contains(&follower) {
             return;
         }
-        let Some(leo) = leading.followers.get(&follower).and_then(|f| f.leo) else { return };
+        let Some(leo) = leading.followers.get(&follower).and_then(|f| f.leo) else {
+            return;
+        };
         let hw = replica.log.high_watermark;
         if leo < hw || leo < leading.epoch_start {
             return;
@@ -567,11 +694,27 @@ impl Broker {
         self.propose_isr(ctx, tp, new_isr, true, why);
     }
 
-    fn propose_isr(&mut self, ctx: &mut Ctx, tp: TopicPartition, isr: Vec<BrokerId>, expand: bool, why: String) {
+    fn propose_isr(
+        &mut self,
+        ctx: &mut Ctx,
+        tp: TopicPartition,
+        isr: Vec<BrokerId>,
+        expand: bool,
+        why: String,
+    ) {
         let replica = self.replicas.get_mut(&tp).expect("caller checked");
         let leading = replica.leading.as_mut().expect("caller checked");
-        leading.pending_isr = Some(PendingIsr { isr: isr.clone(), expand, sent_at: ctx.now });
-        ctx.trace(TraceEvent::IsrProposed { partition: tp, from: replica.isr.clone(), to: isr.clone(), why });
+        leading.pending_isr = Some(PendingIsr {
+            isr: isr.clone(),
+            expand,
+            sent_at: ctx.now,
+        });
+        ctx.trace(TraceEvent::IsrProposed {
+            partition: tp,
+            from: replica.isr.clone(),
+            to: isr.clone(),
+            why,
+        });
         ctx.send(
             NodeId::Controller,
             Message::AlterPartition {
@@ -589,8 +732,12 @@ impl Broker {
         tp: TopicPartition,
         result: Result<PartitionState, KafkaError>,
     ) {
-        let Some(replica) = self.replicas.get_mut(&tp) else { return };
-        let Some(leading) = replica.leading.as_mut() else { return };
+        let Some(replica) = self.replicas.get_mut(&tp) else {
+            return;
+        };
+        let Some(leading) = replica.leading.as_mut() else {
+            return;
+        };
         leading.pending_isr = None;
         if let Ok(state) = result
             && state.leader_epoch == replica.leader_epoch
@@ -618,7 +765,9 @@ impl Broker {
         for batch in &request.batches {
             match self.append_as_leader(ctx, batch, request.acks) {
                 Err(error) => done.push((batch.partition, Err(error))),
-                Ok((base, end)) if request.acks == Acks::All => waiting.push((batch.partition, base, end)),
+                Ok((base, end)) if request.acks == Acks::All => {
+                    waiting.push((batch.partition, base, end))
+                }
                 Ok((base, _)) => done.push((batch.partition, Ok(base))),
             }
         }
@@ -626,7 +775,13 @@ impl Broker {
             return;
         }
         let id = self.next_id();
-        let delayed = DelayedProduce { id, from, correlation: request.correlation, done, waiting };
+        let delayed = DelayedProduce {
+            id,
+            from,
+            correlation: request.correlation,
+            done,
+            waiting,
+        };
         if delayed.waiting.is_empty() {
             self.respond_produce(ctx, delayed);
         } else {
@@ -652,7 +807,11 @@ impl Broker {
         let flush_messages = self.topic_config(tp).flush_messages;
         let Some(replica) = self.replicas.get_mut(&tp).filter(|r| r.leading.is_some()) else {
             let why = format!("{} does not lead it", self.id);
-            ctx.trace(TraceEvent::ProduceRejected { partition: tp, error: "NOT_LEADER_OR_FOLLOWER".into(), why });
+            ctx.trace(TraceEvent::ProduceRejected {
+                partition: tp,
+                error: "NOT_LEADER_OR_FOLLOWER".into(),
+                why,
+            });
             return Err(KafkaError::NotLeaderOrFollower);
         };
         if acks == Acks::All && replica.isr.len() < min_isr {
@@ -662,12 +821,20 @@ impl Broker {
                 replica.isr.len(),
                 if replica.isr.len() == 1 { "" } else { "s" }
             );
-            ctx.trace(TraceEvent::ProduceRejected { partition: tp, error: "NOT_ENOUGH_REPLICAS".into(), why });
+            ctx.trace(TraceEvent::ProduceRejected {
+                partition: tp,
+                error: "NOT_ENOUGH_REPLICAS".into(),
+                why,
+            });
             return Err(KafkaError::NotEnoughReplicas);
         }
         if batch.bytes as u64 > max_bytes {
             let why = format!("{} bytes > max.message.bytes={max_bytes}", batch.bytes);
-            ctx.trace(TraceEvent::ProduceRejected { partition: tp, error: "MESSAGE_TOO_LARGE".into(), why });
+            ctx.trace(TraceEvent::ProduceRejected {
+                partition: tp,
+                error: "MESSAGE_TOO_LARGE".into(),
+                why,
+            });
             return Err(KafkaError::MessageTooLarge);
         }
         let count = batch.records.len() as u32;
@@ -675,12 +842,21 @@ impl Broker {
             && let Some(entry) = replica.producers.get(&producer)
         {
             if let Some(&(_, base, n)) = entry.recent.iter().find(|(f, _, _)| *f == first) {
-                let why = format!("sequence {first} was already written at offset {base}; idempotence keeps one copy");
-                ctx.trace(TraceEvent::ProduceRejected { partition: tp, error: "DUPLICATE_SEQUENCE_NUMBER".into(), why });
+                let why = format!(
+                    "sequence {first} was already written at offset {base}; idempotence keeps one copy"
+                );
+                ctx.trace(TraceEvent::ProduceRejected {
+                    partition: tp,
+                    error: "DUPLICATE_SEQUENCE_NUMBER".into(),
+                    why,
+                });
                 return Ok((base, Offset(base.0 + n as u64)));
             }
             if first != entry.last_sequence.wrapping_add(1) {
-                let why = format!("expected sequence {}, got {first}", entry.last_sequence.wrapping_add(1));
+                let why = format!(
+                    "expected sequence {}, got {first}",
+                    entry.last_sequence.wrapping_add(1)
+                );
                 ctx.trace(TraceEvent::ProduceRejected {
                     partition: tp,
                     error: "OUT_OF_ORDER_SEQUENCE_NUMBER".into(),
@@ -703,7 +879,13 @@ impl Broker {
             remember_batch(&mut replica.producers, producer, first, base, count);
         }
         let leo = replica.log.log_end_offset();
-        ctx.trace(TraceEvent::Append { partition: tp, base, count, epoch: replica.leader_epoch, leo });
+        ctx.trace(TraceEvent::Append {
+            partition: tp,
+            base,
+            count,
+            epoch: replica.leader_epoch,
+            leo,
+        });
         maybe_flush(ctx, tp, &mut replica.log, flush_messages);
         self.complete_parked_fetches(ctx, tp);
         self.maybe_increment_high_watermark(ctx, tp);
@@ -768,7 +950,10 @@ impl Broker {
     fn respond_produce(&mut self, ctx: &mut Ctx, delayed: DelayedProduce) {
         ctx.send(
             delayed.from,
-            Message::ProduceResponse(ProduceResponse { correlation: delayed.correlation, partitions: delayed.done }),
+            Message::ProduceResponse(ProduceResponse {
+                correlation: delayed.correlation,
+                partitions: delayed.done,
+            }),
         );
     }
 
@@ -781,9 +966,10 @@ impl Broker {
             }
         }
         let response = self.read_fetch(&request);
-        let ready = response.partitions.iter().any(|p| {
-            p.error.is_some() || p.diverging_epoch.is_some() || !p.batches.is_empty()
-        });
+        let ready = response
+            .partitions
+            .iter()
+            .any(|p| p.error.is_some() || p.diverging_epoch.is_some() || !p.batches.is_empty());
         if ready || request.max_wait == SimTime::ZERO {
             ctx.send(from, Message::FetchResponse(response));
         } else {
@@ -798,12 +984,20 @@ impl Broker {
     /// then checks the ISR and the high watermark.
     fn record_follower_fetch(&mut self, ctx: &mut Ctx, follower: BrokerId, fetch: &FetchPartition) {
         let tp = fetch.partition;
-        let Some(replica) = self.replicas.get_mut(&tp) else { return };
-        if fetch.current_leader_epoch != replica.leader_epoch || diverging(&replica.log, fetch).is_some() {
+        let Some(replica) = self.replicas.get_mut(&tp) else {
+            return;
+        };
+        if fetch.current_leader_epoch != replica.leader_epoch
+            || diverging(&replica.log, fetch).is_some()
+        {
             return;
         }
         let leo = replica.log.log_end_offset();
-        let Some(state) = replica.leading.as_mut().and_then(|l| l.followers.get_mut(&follower)) else {
+        let Some(state) = replica
+            .leading
+            .as_mut()
+            .and_then(|l| l.followers.get_mut(&follower))
+        else {
             return;
         };
         if fetch.fetch_offset > leo {
@@ -852,16 +1046,25 @@ impl Broker {
                     && let Some(diverging) = diverging(log, fetch)
                 {
                     response.diverging_epoch = Some(diverging);
-                } else if fetch.fetch_offset > log.log_end_offset() || fetch.fetch_offset < log.log_start_offset() {
+                } else if fetch.fetch_offset > log.log_end_offset()
+                    || fetch.fetch_offset < log.log_start_offset()
+                {
                     response.error = Some(KafkaError::OffsetOutOfRange);
                 } else {
-                    let limit = if request.replica.is_some() { log.log_end_offset() } else { log.high_watermark };
+                    let limit = if request.replica.is_some() {
+                        log.log_end_offset()
+                    } else {
+                        log.high_watermark
+                    };
                     response.batches = log.read(fetch.fetch_offset, request.max_bytes, limit);
                 }
                 response
             })
             .collect();
-        FetchResponse { correlation: request.correlation, partitions }
+        FetchResponse {
+            correlation: request.correlation,
+            partitions,
+        }
     }
 
     fn answer_fetch(&mut self, ctx: &mut Ctx, to: NodeId, request: &FetchRequest) {
@@ -878,7 +1081,9 @@ impl Broker {
                 fetch.partition == tp
                     && match self.replicas.get(&tp).filter(|r| r.leading.is_some()) {
                         None => true,
-                        Some(r) if parked.request.replica.is_some() => r.log.log_end_offset() > fetch.fetch_offset,
+                        Some(r) if parked.request.replica.is_some() => {
+                            r.log.log_end_offset() > fetch.fetch_offset
+                        }
                         Some(r) => r.log.high_watermark > fetch.fetch_offset,
                     }
             });
@@ -932,8 +1137,17 @@ impl Broker {
             return;
         }
         let correlation = self.next_id();
-        self.fetchers.get_mut(&leader).expect("inserted above").in_flight = Some(correlation);
-        ctx.timer_after(REPLICA_SOCKET_TIMEOUT, Timer::FetcherTimeout { leader, correlation });
+        self.fetchers
+            .get_mut(&leader)
+            .expect("inserted above")
+            .in_flight = Some(correlation);
+        ctx.timer_after(
+            REPLICA_SOCKET_TIMEOUT,
+            Timer::FetcherTimeout {
+                leader,
+                correlation,
+            },
+        );
         ctx.send(
             NodeId::Broker(leader),
             Message::Fetch(FetchRequest {
@@ -956,14 +1170,19 @@ impl Broker {
         for part in response.partitions {
             let tp = part.partition;
             let flush_messages = self.topic_config(tp).flush_messages;
-            let Some(replica) = self.replicas.get_mut(&tp) else { continue };
+            let Some(replica) = self.replicas.get_mut(&tp) else {
+                continue;
+            };
             if replica.leading.is_some() || replica.leader != Some(leader) {
                 continue;
             }
             if let Some(error) = part.error {
                 match error {
-                    KafkaError::OffsetOutOfRange if replica.log.log_end_offset() > part.log_end_offset => {
-                        let why = format!("ahead of leader {leader}'s log end {}", part.log_end_offset);
+                    KafkaError::OffsetOutOfRange
+                        if replica.log.log_end_offset() > part.log_end_offset =>
+                    {
+                        let why =
+                            format!("ahead of leader {leader}'s log end {}", part.log_end_offset);
                         self.truncate(ctx, tp, part.log_end_offset, why);
                         progress = true;
                     }
@@ -1001,13 +1220,25 @@ impl Broker {
                 first.get_or_insert(batch.base_offset);
                 count += batch.records.len() as u32;
                 if let Some((producer, seq)) = batch.producer {
-                    remember_batch(&mut replica.producers, producer, seq, batch.base_offset, batch.records.len() as u32);
+                    remember_batch(
+                        &mut replica.producers,
+                        producer,
+                        seq,
+                        batch.base_offset,
+                        batch.records.len() as u32,
+                    );
                 }
                 replica.log.append(batch.clone());
             }
             let leo = replica.log.log_end_offset();
             if let Some(base) = first {
-                ctx.trace(TraceEvent::Replicate { partition: tp, leader, base, count, leo });
+                ctx.trace(TraceEvent::Replicate {
+                    partition: tp,
+                    leader,
+                    base,
+                    count,
+                    leo,
+                });
                 maybe_flush(ctx, tp, &mut replica.log, flush_messages);
             }
             let hw = part.high_watermark.min(leo);
@@ -1015,7 +1246,12 @@ impl Broker {
             if hw != old {
                 replica.log.high_watermark = hw;
                 let why = format!("from leader {leader}'s fetch response");
-                ctx.trace(TraceEvent::HighWatermark { partition: tp, from: old, to: hw, why });
+                ctx.trace(TraceEvent::HighWatermark {
+                    partition: tp,
+                    from: old,
+                    to: hw,
+                    why,
+                });
             }
         }
         if progress {
@@ -1037,13 +1273,28 @@ impl Broker {
         }
         let removed = replica.log.truncate_to(to);
         replica.rebuild_producer_state();
-        ctx.trace(TraceEvent::Truncate { partition: tp, from, to, why: why.clone() });
-        ctx.note(Note::Truncated { broker: self.id, partition: tp, removed, why });
+        ctx.trace(TraceEvent::Truncate {
+            partition: tp,
+            from,
+            to,
+            why: why.clone(),
+        });
+        ctx.note(Note::Truncated {
+            broker: self.id,
+            partition: tp,
+            removed,
+            why,
+        });
     }
 }
 
 fn new_follower(leo: Option<Offset>, last_caught_up: SimTime) -> FollowerState {
-    FollowerState { leo, last_caught_up, last_fetch_time: SimTime::ZERO, last_fetch_leader_leo: Offset(0) }
+    FollowerState {
+        leo,
+        last_caught_up,
+        last_fetch_time: SimTime::ZERO,
+        last_fetch_leader_leo: Offset(0),
+    }
 }
 
 /// The leader's check of a follower's fetch (KIP-320/KIP-595): if the epoch the follower
@@ -1060,6 +1311,9 @@ fn diverging(log: &ReplicaLog, fetch: &FetchPartition) -> Option<(LeaderEpoch, O
 fn maybe_flush(ctx: &mut Ctx, tp: TopicPartition, log: &mut ReplicaLog, flush_messages: u64) {
     if log.unflushed_records() >= flush_messages {
         log.flush();
-        ctx.trace(TraceEvent::Flush { partition: tp, to: log.log_end_offset() });
+        ctx.trace(TraceEvent::Flush {
+            partition: tp,
+            to: log.log_end_offset(),
+        });
     }
 }

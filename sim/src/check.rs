@@ -26,7 +26,12 @@ impl CheckResult {
     }
 }
 
-fn compare<T: PartialEq + std::fmt::Display>(failures: &mut Vec<String>, what: &str, expected: Option<T>, found: T) {
+fn compare<T: PartialEq + std::fmt::Display>(
+    failures: &mut Vec<String>,
+    what: &str,
+    expected: Option<T>,
+    found: T,
+) {
     if let Some(expected) = expected
         && expected != found
     {
@@ -42,34 +47,66 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
     let scenario = world.scenario();
     let mut failures = Vec::new();
     let subject = match &expectation.subject {
-        Subject::Ledger { acked_lost, duplicated, reordered } => {
+        Subject::Ledger {
+            acked_lost,
+            duplicated,
+            reordered,
+        } => {
             let summary = ledger::summarize(world);
             compare(&mut failures, "acked_lost", *acked_lost, summary.acked_lost);
             compare(&mut failures, "duplicated", *duplicated, summary.duplicated);
             compare(&mut failures, "reordered", *reordered, summary.reordered);
             "the ledger".to_string()
         }
-        Subject::Partition { partition, leader, offline, isr, high_watermark, leader_epoch, leo, log } => {
+        Subject::Partition {
+            partition,
+            leader,
+            offline,
+            isr,
+            high_watermark,
+            leader_epoch,
+            leo,
+            log,
+        } => {
             check_partition(
                 world,
                 *partition,
                 &mut failures,
-                PartitionChecks { leader: *leader, offline: *offline, isr, high_watermark: *high_watermark, leader_epoch: *leader_epoch },
+                PartitionChecks {
+                    leader: *leader,
+                    offline: *offline,
+                    isr,
+                    high_watermark: *high_watermark,
+                    leader_epoch: *leader_epoch,
+                },
             );
             for (&broker, &expected) in leo {
-                match world.brokers()[broker.0 as usize - 1].replicas.get(partition) {
-                    Some(r) => compare(&mut failures, &format!("leo on broker {}", broker.0), Some(expected), r.log.log_end_offset().0),
+                match world.brokers()[broker.0 as usize - 1]
+                    .replicas
+                    .get(partition)
+                {
+                    Some(r) => compare(
+                        &mut failures,
+                        &format!("leo on broker {}", broker.0),
+                        Some(expected),
+                        r.log.log_end_offset().0,
+                    ),
                     None => failures.push(format!("broker {} holds no replica of it", broker.0)),
                 }
             }
             for (&broker, expected) in log {
                 let producers = world.producers();
-                match world.brokers()[broker.0 as usize - 1].replicas.get(partition) {
+                match world.brokers()[broker.0 as usize - 1]
+                    .replicas
+                    .get(partition)
+                {
                     Some(r) => {
                         let found: Vec<String> = r
                             .log
                             .records()
-                            .map(|(_, rec)| producers[rec.producer.0 as usize].key_and_value(rec.n).1)
+                            .map(|(_, rec)| {
+                                producers[rec.producer.0 as usize].key_and_value(rec.n).1
+                            })
                             .collect();
                         if &found != expected {
                             failures.push(format!(
@@ -85,7 +122,12 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
             }
             format!("partition {}", scenario.partition_name(*partition))
         }
-        Subject::Producer { producer, acked, failed, errors } => {
+        Subject::Producer {
+            producer,
+            acked,
+            failed,
+            errors,
+        } => {
             let p = &world.producers()[producer.0 as usize];
             let (mut n_acked, mut n_failed) = (0u64, 0u64);
             for record in &p.records {
@@ -100,15 +142,29 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
             let seen: Vec<&str> = p.errors.iter().map(|e| e.name()).collect();
             for error in errors {
                 if !seen.contains(&error.as_str()) {
-                    let seen = if seen.is_empty() { "none".to_string() } else { seen.join(", ") };
+                    let seen = if seen.is_empty() {
+                        "none".to_string()
+                    } else {
+                        seen.join(", ")
+                    };
                     failures.push(format!("expected error {error}, found {seen}"));
                 }
             }
             format!("producer {}", p.name)
         }
-        Subject::Consumer { consumer, received, values, assignment } => {
+        Subject::Consumer {
+            consumer,
+            received,
+            values,
+            assignment,
+        } => {
             let c = &world.consumers()[consumer.0 as usize];
-            compare(&mut failures, "received", *received, c.received.len() as u64);
+            compare(
+                &mut failures,
+                "received",
+                *received,
+                c.received.len() as u64,
+            );
             if let Some(expected) = values {
                 let producers = world.producers();
                 let found: Vec<String> = c
@@ -117,7 +173,11 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
                     .map(|(_, _, r)| producers[r.producer.0 as usize].key_and_value(r.n).1)
                     .collect();
                 if &found != expected {
-                    failures.push(format!("expected values [{}], found [{}]", expected.join(", "), found.join(", ")));
+                    failures.push(format!(
+                        "expected values [{}], found [{}]",
+                        expected.join(", "),
+                        found.join(", ")
+                    ));
                 }
             }
             if let Some(expected) = assignment {
@@ -126,14 +186,28 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
                 let mut found = c.assignment.clone();
                 found.sort();
                 if expected != found {
-                    let names = |l: &[TopicPartition]| l.iter().map(|tp| scenario.partition_name(*tp)).collect::<Vec<_>>().join(", ");
-                    failures.push(format!("expected assignment [{}], found [{}]", names(&expected), names(&found)));
+                    let names = |l: &[TopicPartition]| {
+                        l.iter()
+                            .map(|tp| scenario.partition_name(*tp))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    failures.push(format!(
+                        "expected assignment [{}], found [{}]",
+                        names(&expected),
+                        names(&found)
+                    ));
                 }
             }
             format!("consumer {}", c.name)
         }
     };
-    CheckResult { pos: expectation.pos, at: world.now(), subject, failures }
+    CheckResult {
+        pos: expectation.pos,
+        at: world.now(),
+        subject,
+        failures,
+    }
 }
 
 struct PartitionChecks<'a> {
@@ -144,7 +218,12 @@ struct PartitionChecks<'a> {
     leader_epoch: Option<u32>,
 }
 
-fn check_partition(world: &World, tp: TopicPartition, failures: &mut Vec<String>, checks: PartitionChecks) {
+fn check_partition(
+    world: &World,
+    tp: TopicPartition,
+    failures: &mut Vec<String>,
+    checks: PartitionChecks,
+) {
     let image = world.controller().image();
     let Some(state) = image.partition(tp) else {
         failures.push("the partition does not exist at that time".to_string());
@@ -153,7 +232,11 @@ fn check_partition(world: &World, tp: TopicPartition, failures: &mut Vec<String>
     if let Some(expected) = checks.leader
         && expected != state.leader
     {
-        failures.push(format!("expected leader {}, found {}", leader_name(expected), leader_name(state.leader)));
+        failures.push(format!(
+            "expected leader {}, found {}",
+            leader_name(expected),
+            leader_name(state.leader)
+        ));
     }
     compare(failures, "offline", checks.offline, state.leader.is_none());
     if let Some(expected) = checks.isr {
@@ -161,14 +244,30 @@ fn check_partition(world: &World, tp: TopicPartition, failures: &mut Vec<String>
         e.sort();
         f.sort();
         if e != f {
-            failures.push(format!("expected isr {}, found {}", brokers(&e), brokers(&f)));
+            failures.push(format!(
+                "expected isr {}, found {}",
+                brokers(&e),
+                brokers(&f)
+            ));
         }
     }
     if let Some(expected) = checks.high_watermark {
         match authoritative_log(world, tp) {
-            Some(log) => compare(failures, "high watermark", Some(expected), log.high_watermark.0),
-            None => failures.push(format!("expected high watermark {expected}, found no replica to read it from")),
+            Some(log) => compare(
+                failures,
+                "high watermark",
+                Some(expected),
+                log.high_watermark.0,
+            ),
+            None => failures.push(format!(
+                "expected high watermark {expected}, found no replica to read it from"
+            )),
         }
     }
-    compare(failures, "leader epoch", checks.leader_epoch, state.leader_epoch.0);
+    compare(
+        failures,
+        "leader epoch",
+        checks.leader_epoch,
+        state.leader_epoch.0,
+    );
 }

@@ -105,11 +105,9 @@ impl Consumer {
                 self.fetches.remove(&correlation);
                 self.list_offsets.retain(|_, c| *c != correlation);
             }
-            Timer::MetadataTimeout(id) => {
-                if self.metadata_request.is_some_and(|(_, i)| i == id) {
-                    self.metadata_request = None;
-                    self.next_bootstrap += 1;
-                }
+            Timer::MetadataTimeout(id) if self.metadata_request.is_some_and(|(_, i)| i == id) => {
+                self.metadata_request = None;
+                self.next_bootstrap += 1;
             }
             _ => {}
         }
@@ -119,33 +117,46 @@ impl Consumer {
     pub fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, message: Message) {
         let NodeId::Broker(broker) = from else { return };
         match message {
-            Message::MetadataResponse(image) => {
-                if self.metadata_request.is_some_and(|(b, _)| b == broker) {
-                    self.metadata_request = None;
-                    match image {
-                        Some(image) if self.metadata.as_ref().is_none_or(|m| m.offset <= image.offset) => {
-                            self.metadata = Some(image)
-                        }
-                        Some(_) => {}
-                        None => self.next_bootstrap += 1,
+            Message::MetadataResponse(image)
+                if self.metadata_request.is_some_and(|(b, _)| b == broker) =>
+            {
+                self.metadata_request = None;
+                match image {
+                    Some(image)
+                        if self
+                            .metadata
+                            .as_ref()
+                            .is_none_or(|m| m.offset <= image.offset) =>
+                    {
+                        self.metadata = Some(image)
                     }
+                    Some(_) => {}
+                    None => self.next_bootstrap += 1,
                 }
             }
-            Message::ListOffsetsResponse { correlation, partition, result } => {
-                if self.list_offsets.get(&partition) == Some(&correlation) {
-                    self.list_offsets.remove(&partition);
-                    match result {
-                        Ok(offset) if self.assignment.contains(&partition) => {
-                            let why = match self.config.auto_offset_reset {
-                                OffsetReset::Earliest => "no committed offset; auto.offset.reset=earliest",
-                                _ => "no committed offset; auto.offset.reset=latest",
-                            };
-                            ctx.trace(TraceEvent::OffsetReset { partition, to: offset, why: why.into() });
-                            self.positions.insert(partition, offset);
-                        }
-                        Ok(_) => {}
-                        Err(error) => self.on_error(ctx, partition, error),
+            Message::ListOffsetsResponse {
+                correlation,
+                partition,
+                result,
+            } if self.list_offsets.get(&partition) == Some(&correlation) => {
+                self.list_offsets.remove(&partition);
+                match result {
+                    Ok(offset) if self.assignment.contains(&partition) => {
+                        let why = match self.config.auto_offset_reset {
+                            OffsetReset::Earliest => {
+                                "no committed offset; auto.offset.reset=earliest"
+                            }
+                            _ => "no committed offset; auto.offset.reset=latest",
+                        };
+                        ctx.trace(TraceEvent::OffsetReset {
+                            partition,
+                            to: offset,
+                            why: why.into(),
+                        });
+                        self.positions.insert(partition, offset);
                     }
+                    Ok(_) => {}
+                    Err(error) => self.on_error(ctx, partition, error),
                 }
             }
             Message::FetchResponse(response) => self.on_fetch_response(ctx, response),
@@ -166,7 +177,10 @@ impl Consumer {
 
     fn on_error(&mut self, ctx: &mut Ctx, partition: TopicPartition, error: KafkaError) {
         self.errors.insert(error);
-        ctx.trace(TraceEvent::ConsumerError { partition, error: error.name().into() });
+        ctx.trace(TraceEvent::ConsumerError {
+            partition,
+            error: error.name().into(),
+        });
         if error.refreshes_metadata() {
             self.metadata = None;
         }
@@ -180,7 +194,9 @@ impl Consumer {
         }
         for part in response.partitions {
             let tp = part.partition;
-            let Some(&position) = self.positions.get(&tp) else { continue };
+            let Some(&position) = self.positions.get(&tp) else {
+                continue;
+            };
             if let Some(error) = part.error {
                 if error == KafkaError::OffsetOutOfRange {
                     // The position is gone (truncated away): reset as auto.offset.reset says.
@@ -201,7 +217,11 @@ impl Consumer {
             if let Some(&(last, _)) = got.last() {
                 self.positions.insert(tp, Offset(last.0 + 1));
                 self.received.extend(got.iter().map(|&(o, r)| (tp, o, r)));
-                ctx.note(Note::Consumed { consumer: self.idx, partition: tp, records: got });
+                ctx.note(Note::Consumed {
+                    consumer: self.idx,
+                    partition: tp,
+                    records: got,
+                });
             }
         }
     }
@@ -219,7 +239,9 @@ impl Consumer {
         let timeout = SimTime::from_millis(self.config.request_timeout_ms);
         let mut per_leader: BTreeMap<BrokerId, Vec<FetchPartition>> = BTreeMap::new();
         for &tp in &self.assignment.clone() {
-            let Some(state) = metadata.partition(tp) else { continue };
+            let Some(state) = metadata.partition(tp) else {
+                continue;
+            };
             let Some(leader) = state.leader else {
                 self.request_metadata(ctx);
                 continue;
@@ -241,17 +263,26 @@ impl Consumer {
                         OffsetReset::Latest => false,
                         OffsetReset::None => {
                             self.failed.insert(tp);
-                            self.errors.insert(KafkaError::NoOffsetForPartitionException);
+                            self.errors
+                                .insert(KafkaError::NoOffsetForPartitionException);
                             ctx.trace(TraceEvent::ConsumerError {
                                 partition: tp,
-                                error: "NoOffsetForPartitionException (auto.offset.reset=none)".into(),
+                                error: "NoOffsetForPartitionException (auto.offset.reset=none)"
+                                    .into(),
                             });
                             continue;
                         }
                     };
                     let correlation = self.next_id();
                     self.list_offsets.insert(tp, correlation);
-                    ctx.send(NodeId::Broker(leader), Message::ListOffsets { correlation, partition: tp, earliest });
+                    ctx.send(
+                        NodeId::Broker(leader),
+                        Message::ListOffsets {
+                            correlation,
+                            partition: tp,
+                            earliest,
+                        },
+                    );
                     ctx.timer_after(timeout, Timer::RequestTimeout(correlation));
                 }
             }
@@ -284,7 +315,10 @@ impl Consumer {
         let id = self.next_id();
         self.metadata_request = Some((broker, id));
         ctx.send(NodeId::Broker(broker), Message::MetadataRequest);
-        ctx.timer_after(SimTime::from_millis(self.config.request_timeout_ms), Timer::MetadataTimeout(id));
+        ctx.timer_after(
+            SimTime::from_millis(self.config.request_timeout_ms),
+            Timer::MetadataTimeout(id),
+        );
     }
 
     fn next_id(&mut self) -> u64 {
@@ -294,6 +328,9 @@ impl Consumer {
 
     /// The epoch a fetch would carry for a partition, from the metadata the consumer holds.
     pub fn known_leader_epoch(&self, tp: TopicPartition) -> Option<LeaderEpoch> {
-        self.metadata.as_ref()?.partition(tp).map(|s| s.leader_epoch)
+        self.metadata
+            .as_ref()?
+            .partition(tp)
+            .map(|s| s.leader_epoch)
     }
 }

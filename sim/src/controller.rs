@@ -47,7 +47,13 @@ impl Controller {
             .iter()
             .map(|topic| {
                 let assignment = topic.replicas.clone().unwrap_or_else(|| {
-                    assign_replicas(&broker_ids, topic.partitions, topic.replication_factor, 0, placement)
+                    assign_replicas(
+                        &broker_ids,
+                        topic.partitions,
+                        topic.replication_factor,
+                        0,
+                        placement,
+                    )
                 });
                 TopicImage {
                     name: topic.name.clone(),
@@ -57,7 +63,11 @@ impl Controller {
             .collect();
         let config = &scenario.broker_config;
         Controller {
-            image: Arc::new(MetadataImage { offset: 1, topics, fenced: vec![false; scenario.brokers as usize] }),
+            image: Arc::new(MetadataImage {
+                offset: 1,
+                topics,
+                fenced: vec![false; scenario.brokers as usize],
+            }),
             registrations: vec![
                 Registration {
                     incarnation: 0,
@@ -72,8 +82,16 @@ impl Controller {
                 .auto_leader_rebalance_enable
                 .then(|| SimTime::from_secs(config.leader_imbalance_check_interval_seconds)),
             imbalance_percentage: config.leader_imbalance_per_broker_percentage,
-            unclean: scenario.topics.iter().map(|t| t.config.unclean_leader_election_enable).collect(),
-            placement: SimRng::for_member(placement.between(0, u64::MAX >> 1), Stream::Placement, 1),
+            unclean: scenario
+                .topics
+                .iter()
+                .map(|t| t.config.unclean_leader_election_enable)
+                .collect(),
+            placement: SimRng::for_member(
+                placement.between(0, u64::MAX >> 1),
+                Stream::Placement,
+                1,
+            ),
         }
     }
 
@@ -126,18 +144,37 @@ impl Controller {
     pub fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, message: Message) {
         let NodeId::Broker(broker) = from else { return };
         match message {
-            Message::Heartbeat { incarnation, metadata_offset } => {
-                self.on_heartbeat(ctx, broker, incarnation, metadata_offset)
-            }
-            Message::AlterPartition { partition, leader_epoch, partition_epoch, isr } => {
-                let result = self.alter_partition(ctx, broker, partition, leader_epoch, partition_epoch, isr);
+            Message::Heartbeat {
+                incarnation,
+                metadata_offset,
+            } => self.on_heartbeat(ctx, broker, incarnation, metadata_offset),
+            Message::AlterPartition {
+                partition,
+                leader_epoch,
+                partition_epoch,
+                isr,
+            } => {
+                let result = self.alter_partition(
+                    ctx,
+                    broker,
+                    partition,
+                    leader_epoch,
+                    partition_epoch,
+                    isr,
+                );
                 ctx.send(from, Message::AlterPartitionResponse { partition, result });
             }
             _ => {}
         }
     }
 
-    fn on_heartbeat(&mut self, ctx: &mut Ctx, broker: BrokerId, incarnation: u32, metadata_offset: u64) {
+    fn on_heartbeat(
+        &mut self,
+        ctx: &mut Ctx,
+        broker: BrokerId,
+        incarnation: u32,
+        metadata_offset: u64,
+    ) {
         let i = broker.0 as usize - 1;
         if self.registrations[i].incarnation != incarnation {
             // A new incarnation registers: the old one is gone, so its leaderships and ISR
@@ -206,12 +243,25 @@ impl Controller {
     /// replica in assignment order that is in the ISR and unfenced; failing that, with unclean
     /// leader election enabled, the first unfenced replica at all, which becomes the whole ISR;
     /// failing that, none: the partition is offline.
-    fn elect(&mut self, ctx: &mut Ctx, tp: TopicPartition, state: &mut PartitionState, cause: String) {
+    fn elect(
+        &mut self,
+        ctx: &mut Ctx,
+        tp: TopicPartition,
+        state: &mut PartitionState,
+        cause: String,
+    ) {
         let fenced = |b: &BrokerId| self.image.is_fenced(*b);
-        let clean = state.replicas.iter().find(|b| state.isr.contains(b) && !fenced(b)).copied();
+        let clean = state
+            .replicas
+            .iter()
+            .find(|b| state.isr.contains(b) && !fenced(b))
+            .copied();
         let unclean_enabled = self.unclean[tp.topic.0 as usize];
         let (leader, why) = match clean {
-            Some(b) => (Some(b), format!("{cause}; {b} is the first live replica in the isr")),
+            Some(b) => (
+                Some(b),
+                format!("{cause}; {b} is the first live replica in the isr"),
+            ),
             None if unclean_enabled => match state.replicas.iter().find(|b| !fenced(b)).copied() {
                 Some(b) => {
                     state.isr = vec![b];
@@ -263,11 +313,18 @@ impl Controller {
         if state.partition_epoch != partition_epoch {
             return Err(KafkaError::InvalidUpdateVersion);
         }
-        if isr.iter().any(|b| *b != broker && !state.isr.contains(b) && self.image.is_fenced(*b)) {
+        if isr
+            .iter()
+            .any(|b| *b != broker && !state.isr.contains(b) && self.image.is_fenced(*b))
+        {
             return Err(KafkaError::IneligibleReplica);
         }
         let mut state = state.clone();
-        ctx.trace(TraceEvent::IsrChanged { partition: tp, from: state.isr.clone(), to: isr.clone() });
+        ctx.trace(TraceEvent::IsrChanged {
+            partition: tp,
+            from: state.isr.clone(),
+            to: isr.clone(),
+        });
         state.isr = isr;
         self.commit(tp, state.clone());
         self.publish(ctx);
@@ -290,8 +347,13 @@ impl Controller {
                 .filter(|(_, s)| s.replicas.first() == Some(&broker))
                 .map(|(tp, s)| (tp, s.clone()))
                 .collect();
-            let misplaced = preferred.iter().filter(|(_, s)| s.leader != Some(broker)).count();
-            if preferred.is_empty() || misplaced * 100 <= preferred.len() * self.imbalance_percentage as usize {
+            let misplaced = preferred
+                .iter()
+                .filter(|(_, s)| s.leader != Some(broker))
+                .count();
+            if preferred.is_empty()
+                || misplaced * 100 <= preferred.len() * self.imbalance_percentage as usize
+            {
                 continue;
             }
             for (tp, mut state) in preferred {
@@ -323,9 +385,19 @@ impl Controller {
         if count <= existing {
             return;
         }
-        let brokers_list: Vec<BrokerId> = (1..=self.registrations.len() as u32).map(BrokerId).collect();
-        let rf = self.image.topics[topic.0 as usize].partitions[0].replicas.len() as u32;
-        let assignment = assign_replicas(&brokers_list, count - existing, rf, existing, &mut self.placement);
+        let brokers_list: Vec<BrokerId> = (1..=self.registrations.len() as u32)
+            .map(BrokerId)
+            .collect();
+        let rf = self.image.topics[topic.0 as usize].partitions[0]
+            .replicas
+            .len() as u32;
+        let assignment = assign_replicas(
+            &brokers_list,
+            count - existing,
+            rf,
+            existing,
+            &mut self.placement,
+        );
         for (i, replicas) in assignment.into_iter().enumerate() {
             let mut state = new_partition(replicas);
             state.isr.retain(|b| !self.image.is_fenced(*b));
@@ -338,7 +410,9 @@ impl Controller {
                 isr: state.isr.clone(),
                 why: format!("partition added, replicas {}", brokers(&state.replicas)),
             });
-            Arc::make_mut(&mut self.image).topics[topic.0 as usize].partitions.push(state);
+            Arc::make_mut(&mut self.image).topics[topic.0 as usize]
+                .partitions
+                .push(state);
         }
         self.publish(ctx);
     }
@@ -353,7 +427,10 @@ impl Controller {
     fn publish(&mut self, ctx: &mut Ctx) {
         Arc::make_mut(&mut self.image).offset += 1;
         for b in 1..=self.registrations.len() as u32 {
-            ctx.send(NodeId::Broker(BrokerId(b)), Message::MetadataUpdate(self.image.clone()));
+            ctx.send(
+                NodeId::Broker(BrokerId(b)),
+                Message::MetadataUpdate(self.image.clone()),
+            );
         }
     }
 }

@@ -25,19 +25,27 @@ impl Invariants {
             if let Some(leader) = state.leader
                 && !state.isr.contains(&leader)
             {
-                return Err(format!("at {at}: {name}: leader {leader} is not in the isr {:?}", state.isr));
+                return Err(format!(
+                    "at {at}: {name}: leader {leader} is not in the isr {:?}",
+                    state.isr
+                ));
             }
             // Leader epochs only grow (R4.2).
             let last = self.epochs.entry(tp).or_insert(state.leader_epoch);
             if state.leader_epoch < *last {
-                return Err(format!("at {at}: {name}: leader epoch went back from {} to {}", last, state.leader_epoch));
+                return Err(format!(
+                    "at {at}: {name}: leader epoch went back from {} to {}",
+                    last, state.leader_epoch
+                ));
             }
             *last = state.leader_epoch;
         }
         let mut leaders: BTreeMap<(TopicPartition, LeaderEpoch), BrokerId> = BTreeMap::new();
         for broker in world.brokers().iter().filter(|b| b.alive) {
             for (tp, replica) in &broker.replicas {
-                let Some(leading) = &replica.leading else { continue };
+                let Some(leading) = &replica.leading else {
+                    continue;
+                };
                 let name = world.scenario().partition_name(*tp);
                 // One leader per partition and epoch.
                 if let Some(other) = leaders.insert((*tp, replica.leader_epoch), broker.id) {
@@ -48,11 +56,17 @@ impl Invariants {
                 }
                 // A leader's view of the ISR contains itself.
                 if !replica.isr.contains(&broker.id) {
-                    return Err(format!("at {at}: {name}: leader {} is not in its own isr", broker.id));
+                    return Err(format!(
+                        "at {at}: {name}: leader {} is not in its own isr",
+                        broker.id
+                    ));
                 }
                 let hw = replica.log.high_watermark;
                 if hw > replica.log.log_end_offset() {
-                    return Err(format!("at {at}: {name}: {} has hw {hw} above its leo", broker.id));
+                    return Err(format!(
+                        "at {at}: {name}: {} has hw {hw} above its leo",
+                        broker.id
+                    ));
                 }
                 // The high watermark never passes the log end offset the leader has seen from
                 // any member of the (maximal) ISR.

@@ -67,8 +67,17 @@ pub struct RecordFate {
 pub fn authoritative_log(world: &World, tp: TopicPartition) -> Option<&ReplicaLog> {
     let image = world.controller().image();
     let state = image.partition(tp)?;
-    let broker = state.leader.or_else(|| state.replicas.iter().find(|b| state.isr.contains(b)).copied())?;
-    world.brokers()[broker.0 as usize - 1].replicas.get(&tp).map(|r| &r.log)
+    let broker = state.leader.or_else(|| {
+        state
+            .replicas
+            .iter()
+            .find(|b| state.isr.contains(b))
+            .copied()
+    })?;
+    world.brokers()[broker.0 as usize - 1]
+        .replicas
+        .get(&tp)
+        .map(|r| &r.log)
 }
 
 /// What the final logs say of each record, in compact per-producer arrays.
@@ -82,14 +91,21 @@ fn read_final_logs(world: &World) -> FinalLogs {
     // How many times each record appears in the final logs, and whether it sits after a
     // record its producer sent later to the same partition.
     let mut copies: Vec<Vec<u8>> = producers.iter().map(|p| vec![0; p.records.len()]).collect();
-    let mut reordered: Vec<Vec<bool>> = producers.iter().map(|p| vec![false; p.records.len()]).collect();
+    let mut reordered: Vec<Vec<bool>> = producers
+        .iter()
+        .map(|p| vec![false; p.records.len()])
+        .collect();
     let image = world.controller().image();
     for (tp, _) in image.partitions() {
-        let Some(log) = authoritative_log(world, tp) else { continue };
+        let Some(log) = authoritative_log(world, tp) else {
+            continue;
+        };
         let mut highest: BTreeMap<ProducerIdx, u32> = BTreeMap::new();
         for (_, r) in log.records() {
             let (p, n) = (r.producer.0 as usize, r.n as usize);
-            let Some(count) = copies.get_mut(p).and_then(|c| c.get_mut(n)) else { continue };
+            let Some(count) = copies.get_mut(p).and_then(|c| c.get_mut(n)) else {
+                continue;
+            };
             *count = count.saturating_add(1);
             if *count > 1 {
                 continue;
@@ -120,13 +136,25 @@ pub fn summarize(world: &World) -> LedgerSummary {
     for (p, producer) in world.producers().iter().enumerate() {
         for (n, sent) in producer.records.iter().enumerate() {
             let fate = fate_of(sent.outcome, logs.copies[p][n] > 0);
-            count(&mut summary, fate, sent.committed, logs.copies[p][n] > 1, logs.reordered[p][n]);
+            count(
+                &mut summary,
+                fate,
+                sent.committed,
+                logs.copies[p][n] > 1,
+                logs.reordered[p][n],
+            );
         }
     }
     summary
 }
 
-fn count(summary: &mut LedgerSummary, fate: Fate, committed: bool, duplicated: bool, reordered: bool) {
+fn count(
+    summary: &mut LedgerSummary,
+    fate: Fate,
+    committed: bool,
+    duplicated: bool,
+    reordered: bool,
+) {
     summary.sent += 1;
     match fate {
         Fate::Pending => summary.pending += 1,
@@ -149,7 +177,10 @@ pub fn compute(world: &World) -> Ledger {
     let mut records = Vec::new();
     for (p, producer) in world.producers().iter().enumerate() {
         for (n, sent) in producer.records.iter().enumerate() {
-            let id = RecordId { producer: ProducerIdx(p as u32), n: n as u32 };
+            let id = RecordId {
+                producer: ProducerIdx(p as u32),
+                n: n as u32,
+            };
             let (key, value) = producer.key_and_value(n as u32);
             let fate = fate_of(sent.outcome, logs.copies[p][n] > 0);
             let (offset, error) = match sent.outcome {
@@ -158,7 +189,13 @@ pub fn compute(world: &World) -> Ledger {
                 Outcome::Pending => (None, None),
             };
             let duplicated = logs.copies[p][n] > 1;
-            count(&mut summary, fate, sent.committed, duplicated, logs.reordered[p][n]);
+            count(
+                &mut summary,
+                fate,
+                sent.committed,
+                duplicated,
+                logs.reordered[p][n],
+            );
             let decided_by = (fate == Fate::Lost).then(|| match world.tracker.lost_by.get(&id) {
                 Some(&index) => world.trace().line(index).trim().to_string(),
                 None => "absent from the partition's final log".to_string(),
@@ -188,7 +225,11 @@ pub fn values_summary(world: &World, records: impl Iterator<Item = RecordId>) ->
     let mut more = 0;
     for r in records {
         if shown.len() < SHOWN {
-            shown.push(world.producers()[r.producer.0 as usize].key_and_value(r.n).1);
+            shown.push(
+                world.producers()[r.producer.0 as usize]
+                    .key_and_value(r.n)
+                    .1,
+            );
         } else {
             more += 1;
         }

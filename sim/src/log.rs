@@ -81,7 +81,10 @@ impl ReplicaLog {
     /// Appends a batch whose offsets start at the log end offset, recording a new epoch in the
     /// cache when the batch is the first of its epoch.
     pub fn append(&mut self, batch: Arc<StoredBatch>) {
-        assert_eq!(batch.base_offset, self.log_end_offset, "appends are contiguous");
+        assert_eq!(
+            batch.base_offset, self.log_end_offset,
+            "appends are contiguous"
+        );
         self.assign_epoch(batch.leader_epoch, batch.base_offset);
         self.log_end_offset = batch.end_offset();
         self.batches.push(batch);
@@ -173,7 +176,9 @@ impl ReplicaLog {
         let start = self.batches.partition_point(|b| b.end_offset() <= from);
         let mut bytes = 0u64;
         for batch in &self.batches[start..] {
-            if batch.base_offset >= limit || (!out.is_empty() && bytes + batch.bytes as u64 > max_bytes) {
+            if batch.base_offset >= limit
+                || (!out.is_empty() && bytes + batch.bytes as u64 > max_bytes)
+            {
                 break;
             }
             bytes += batch.bytes as u64;
@@ -230,7 +235,10 @@ mod tests {
     use super::*;
 
     fn record(n: u32) -> RecordId {
-        RecordId { producer: ProducerIdx(0), n }
+        RecordId {
+            producer: ProducerIdx(0),
+            n,
+        }
     }
 
     fn batch(base: u64, epoch: u32, count: u32) -> Arc<StoredBatch> {
@@ -245,7 +253,11 @@ mod tests {
     }
 
     fn log_with_epochs(entries: &[(u32, u64)], end: u64) -> ReplicaLog {
-        let mut log = ReplicaLog::default();
+        // The log starts where the first epoch does, as if older segments were deleted.
+        let mut log = ReplicaLog {
+            log_end_offset: Offset(entries[0].1),
+            ..ReplicaLog::default()
+        };
         for (i, &(epoch, start)) in entries.iter().enumerate() {
             let next = entries.get(i + 1).map_or(end, |&(_, s)| s);
             if next > start {
@@ -261,7 +273,10 @@ mod tests {
     #[test]
     fn end_offset_for_epoch_matches_kafka() {
         let log = log_with_epochs(&[(0, 10), (2, 13), (4, 17)], 20);
-        let ask = |e| log.end_offset_for_epoch(LeaderEpoch(e)).map(|(e, o)| (e.0, o.0));
+        let ask = |e| {
+            log.end_offset_for_epoch(LeaderEpoch(e))
+                .map(|(e, o)| (e.0, o.0))
+        };
         assert_eq!(ask(1), Some((0, 13)));
         assert_eq!(ask(2), Some((2, 17)));
         assert_eq!(ask(3), Some((2, 17)));
@@ -272,7 +287,10 @@ mod tests {
             log.end_offset_for_epoch(LeaderEpoch(4)),
             Some((LeaderEpoch(4), Offset(11)))
         );
-        assert_eq!(ReplicaLog::default().end_offset_for_epoch(LeaderEpoch(0)), None);
+        assert_eq!(
+            ReplicaLog::default().end_offset_for_epoch(LeaderEpoch(0)),
+            None
+        );
     }
 
     // Truncating inside a batch keeps its prefix, and drops epochs that start past the cut.

@@ -25,7 +25,13 @@ pub struct Network {
 }
 
 impl Network {
-    pub fn new(latency_min: SimTime, latency_max: SimTime, brokers: u32, producers: u32, consumers: u32) -> Network {
+    pub fn new(
+        latency_min: SimTime,
+        latency_max: SimTime,
+        brokers: u32,
+        producers: u32,
+        consumers: u32,
+    ) -> Network {
         let nodes = 1 + brokers as usize + producers as usize + consumers as usize;
         Network {
             latency_min,
@@ -45,7 +51,9 @@ impl Network {
             NodeId::Controller => 0,
             NodeId::Broker(b) => b.0 as usize,
             NodeId::Producer(p) => 1 + self.brokers as usize + p.0 as usize,
-            NodeId::Consumer(c) => 1 + self.brokers as usize + self.producers as usize + c.0 as usize,
+            NodeId::Consumer(c) => {
+                1 + self.brokers as usize + self.producers as usize + c.0 as usize
+            }
         }
     }
 
@@ -129,13 +137,21 @@ mod tests {
     #[test]
     fn isolation_and_partition_cut_the_right_links() {
         let mut net = Network::new(SimTime(1), SimTime(1), 3, 1, 0);
-        let (b1, b2, b3) = (NodeId::Broker(BrokerId(1)), NodeId::Broker(BrokerId(2)), NodeId::Broker(BrokerId(3)));
+        let (b1, b2, b3) = (
+            NodeId::Broker(BrokerId(1)),
+            NodeId::Broker(BrokerId(2)),
+            NodeId::Broker(BrokerId(3)),
+        );
         let client = NodeId::Producer(ProducerIdx(0));
         net.partition(&[vec![BrokerId(1)], vec![BrokerId(2), BrokerId(3)]]);
         assert!(net.is_cut(b1, b2) && net.is_cut(b3, b1));
-        assert!(!net.is_cut(b2, b3) && !net.is_cut(client, b1) && !net.is_cut(b1, NodeId::Controller));
+        assert!(
+            !net.is_cut(b2, b3) && !net.is_cut(client, b1) && !net.is_cut(b1, NodeId::Controller)
+        );
         net.heal();
         net.isolate(BrokerId(2));
-        assert!(net.is_cut(client, b2) && net.is_cut(b2, NodeId::Controller) && !net.is_cut(b1, b3));
+        assert!(
+            net.is_cut(client, b2) && net.is_cut(b2, NodeId::Controller) && !net.is_cut(b1, b3)
+        );
     }
 }

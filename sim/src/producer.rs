@@ -57,7 +57,9 @@ struct Schedule {
 impl Schedule {
     fn due(&self, i: u32) -> SimTime {
         match self.spec.rate_per_sec {
-            Some(rate) if rate > 0 => self.start + SimTime((i as u128 * 1_000_000 / rate as u128) as u64),
+            Some(rate) if rate > 0 => {
+                self.start + SimTime((i as u128 * 1_000_000 / rate as u128) as u64)
+            }
             _ => self.start,
         }
     }
@@ -81,7 +83,9 @@ struct Batch {
 
 impl Batch {
     fn seal(&mut self) -> Arc<[RecordId]> {
-        self.sealed.get_or_insert_with(|| std::mem::take(&mut self.records).into()).clone()
+        self.sealed
+            .get_or_insert_with(|| std::mem::take(&mut self.records).into())
+            .clone()
     }
 
     fn len(&self) -> u32 {
@@ -132,7 +136,12 @@ pub struct Producer {
 }
 
 impl Producer {
-    pub fn new(idx: ProducerIdx, spec: &ProducerSpec, scenario: Arc<Scenario>, seed: u64) -> Producer {
+    pub fn new(
+        idx: ProducerIdx,
+        spec: &ProducerSpec,
+        scenario: Arc<Scenario>,
+        seed: u64,
+    ) -> Producer {
         Producer {
             idx,
             name: spec.name.clone(),
@@ -181,7 +190,12 @@ impl Producer {
         if !self.running || self.closing {
             return;
         }
-        self.schedules.push(Schedule { step: step as u32, spec: spec.clone(), start: ctx.now, next: 0 });
+        self.schedules.push(Schedule {
+            step: step as u32,
+            spec: spec.clone(),
+            start: ctx.now,
+            next: 0,
+        });
         self.run(ctx);
     }
 
@@ -194,22 +208,26 @@ impl Producer {
     /// The record's key and value as the scenario defines them.
     pub fn key_and_value(&self, n: u32) -> (Option<Arc<str>>, String) {
         let record = &self.records[n as usize];
-        let Some(crate::scenario::Action::Produce(spec)) = self.scenario.steps.get(record.step as usize).map(|s| &s.action)
+        let Some(crate::scenario::Action::Produce(spec)) = self
+            .scenario
+            .steps
+            .get(record.step as usize)
+            .map(|s| &s.action)
         else {
             return (None, format!("{}-{n}", self.name));
         };
-        let key = (!spec.keys.is_empty()).then(|| spec.keys[record.index as usize % spec.keys.len()].clone());
-        let value = spec.value.as_ref().map_or_else(|| format!("{}-{n}", self.name), |v| v.to_string());
+        let key = (!spec.keys.is_empty())
+            .then(|| spec.keys[record.index as usize % spec.keys.len()].clone());
+        let value = spec
+            .value
+            .as_ref()
+            .map_or_else(|| format!("{}-{n}", self.name), |v| v.to_string());
         (key, value)
     }
 
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
         match timer {
-            Timer::Wake(at) => {
-                if self.wake_at == Some(at) {
-                    self.wake_at = None;
-                }
-            }
+            Timer::Wake(at) if self.wake_at == Some(at) => self.wake_at = None,
             Timer::RequestTimeout(correlation) => {
                 if let Some(request) = self.in_flight.get(&correlation) {
                     // The client gives up on the request and closes the connection: every
@@ -218,11 +236,9 @@ impl Producer {
                     self.fail_connection(ctx, broker, KafkaError::RequestTimedOut);
                 }
             }
-            Timer::MetadataTimeout(id) => {
-                if self.metadata_request.is_some_and(|(_, i)| i == id) {
-                    self.metadata_request = None;
-                    self.next_bootstrap += 1;
-                }
+            Timer::MetadataTimeout(id) if self.metadata_request.is_some_and(|(_, i)| i == id) => {
+                self.metadata_request = None;
+                self.next_bootstrap += 1;
             }
             _ => {}
         }
@@ -232,13 +248,13 @@ impl Producer {
     pub fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, message: Message) {
         let NodeId::Broker(broker) = from else { return };
         match message {
-            Message::MetadataResponse(image) => {
-                if self.metadata_request.is_some_and(|(b, _)| b == broker) {
-                    self.metadata_request = None;
-                    match image {
-                        Some(image) => self.apply_metadata(ctx, image),
-                        None => self.next_bootstrap += 1,
-                    }
+            Message::MetadataResponse(image)
+                if self.metadata_request.is_some_and(|(b, _)| b == broker) =>
+            {
+                self.metadata_request = None;
+                match image {
+                    Some(image) => self.apply_metadata(ctx, image),
+                    None => self.next_bootstrap += 1,
                 }
             }
             Message::ProduceResponse(response) => self.on_produce_response(ctx, response),
@@ -256,26 +272,49 @@ impl Producer {
 
     fn apply_metadata(&mut self, ctx: &mut Ctx, image: Arc<MetadataImage>) {
         self.metadata_fetched_at = ctx.now;
-        if self.metadata.as_ref().is_some_and(|m| m.offset > image.offset) {
+        if self
+            .metadata
+            .as_ref()
+            .is_some_and(|m| m.offset > image.offset)
+        {
             return;
         }
-        let leaders = |m: &MetadataImage| -> Vec<Option<BrokerId>> { m.partitions().map(|(_, s)| s.leader).collect() };
-        let changed = self.metadata.as_ref().is_none_or(|m| leaders(m) != leaders(&image));
+        let leaders = |m: &MetadataImage| -> Vec<Option<BrokerId>> {
+            m.partitions().map(|(_, s)| s.leader).collect()
+        };
+        let changed = self
+            .metadata
+            .as_ref()
+            .is_none_or(|m| leaders(m) != leaders(&image));
         if changed {
             let summary: Vec<String> = image
                 .partitions()
                 .map(|(tp, s)| {
                     let leader = s.leader.map_or("none".to_string(), |b| b.to_string());
-                    format!("{}-{} leader {leader}", image.topics[tp.topic.0 as usize].name, tp.partition)
+                    format!(
+                        "{}-{} leader {leader}",
+                        image.topics[tp.topic.0 as usize].name, tp.partition
+                    )
                 })
                 .collect();
-            ctx.trace(TraceEvent::Metadata { leaders: summary.join(", ") });
+            ctx.trace(TraceEvent::Metadata {
+                leaders: summary.join(", "),
+            });
         }
         self.has_leader = image
             .topics
             .iter()
             .enumerate()
-            .map(|(t, topic)| (TopicId(t as u32), topic.partitions.iter().map(|p| p.leader.is_some()).collect()))
+            .map(|(t, topic)| {
+                (
+                    TopicId(t as u32),
+                    topic
+                        .partitions
+                        .iter()
+                        .map(|p| p.leader.is_some())
+                        .collect(),
+                )
+            })
             .collect();
         self.metadata = Some(image);
         self.metadata_wanted = false;
@@ -291,7 +330,8 @@ impl Producer {
         self.expire_batches(ctx);
         self.drain(ctx);
         self.maybe_request_metadata(ctx);
-        if self.closing && self.queues.values().all(VecDeque::is_empty) && self.in_flight.is_empty() {
+        if self.closing && self.queues.values().all(VecDeque::is_empty) && self.in_flight.is_empty()
+        {
             self.running = false;
             return;
         }
@@ -322,7 +362,16 @@ impl Producer {
                             outcome: Outcome::Pending,
                             committed: false,
                         });
-                        self.append(ctx, schedule, i, RecordId { producer: self.idx, n }, &metadata);
+                        self.append(
+                            ctx,
+                            schedule,
+                            i,
+                            RecordId {
+                                producer: self.idx,
+                                n,
+                            },
+                            &metadata,
+                        );
                     }
                     None if now >= due + max_block => {
                         // send() blocked for max.block.ms waiting for metadata, then threw.
@@ -351,23 +400,43 @@ impl Producer {
 
     /// The partitioner (R7.1): an explicit partition, else the key's murmur2 hash over all
     /// partitions, else the sticky partition.
-    fn append(&mut self, ctx: &mut Ctx, schedule: &Schedule, i: u32, record: RecordId, metadata: &MetadataImage) {
+    fn append(
+        &mut self,
+        ctx: &mut Ctx,
+        schedule: &Schedule,
+        i: u32,
+        record: RecordId,
+        metadata: &MetadataImage,
+    ) {
         let topic = schedule.spec.topic;
         let partitions = metadata.partition_count(topic);
         let key = schedule.key(i).cloned();
-        let bytes = record_bytes(key.as_deref(), schedule.spec.value.as_deref(), &self.name, record.n);
+        let bytes = record_bytes(
+            key.as_deref(),
+            schedule.spec.value.as_deref(),
+            &self.name,
+            record.n,
+        );
         let partition = match (schedule.spec.partition, &key) {
             (Some(p), _) => p,
-            (None, Some(key)) if !self.config.partitioner_ignore_keys => partition_for_key(key.as_bytes(), partitions),
+            (None, Some(key)) if !self.config.partitioner_ignore_keys => {
+                partition_for_key(key.as_bytes(), partitions)
+            }
             _ => {
                 let has_leader = self.has_leader.get(&topic).map_or(&[][..], Vec::as_slice);
                 let queues = &self.queues;
                 let batch_size = self.config.batch_size;
-                let sticky = self.sticky.entry(topic).or_insert_with(|| StickyPartitioner::new(batch_size));
+                let sticky = self
+                    .sticky
+                    .entry(topic)
+                    .or_insert_with(|| StickyPartitioner::new(batch_size));
                 let full = |p: u32| {
-                    queues.get(&TopicPartition::new(topic, p)).and_then(|q| q.back()).is_none_or(|b| {
-                        b.sealed.is_some() || b.bytes as u64 + bytes as u64 > batch_size
-                    })
+                    queues
+                        .get(&TopicPartition::new(topic, p))
+                        .and_then(|q| q.back())
+                        .is_none_or(|b| {
+                            b.sealed.is_some() || b.bytes as u64 + bytes as u64 > batch_size
+                        })
                 };
                 sticky.partition(self.rng.core(), has_leader, full)
             }
@@ -376,9 +445,9 @@ impl Producer {
         self.records[record.n as usize].partition = Some(tp);
         let batch_size = self.config.batch_size.max(1);
         let queue = self.queues.entry(tp).or_default();
-        let fits = queue
-            .back()
-            .is_some_and(|b| b.sealed.is_none() && b.attempts == 0 && (b.bytes as u64 + bytes as u64) <= batch_size);
+        let fits = queue.back().is_some_and(|b| {
+            b.sealed.is_none() && b.attempts == 0 && (b.bytes as u64 + bytes as u64) <= batch_size
+        });
         if fits {
             let batch = queue.back_mut().expect("checked");
             batch.records.push(record);
@@ -395,7 +464,9 @@ impl Producer {
                 sequence: None,
             });
         }
-        if schedule.spec.partition.is_none() && (key.is_none() || self.config.partitioner_ignore_keys) {
+        if schedule.spec.partition.is_none()
+            && (key.is_none() || self.config.partitioner_ignore_keys)
+        {
             let full = queue.back().is_some_and(|b| b.bytes as u64 >= batch_size);
             let has_leader = self.has_leader.get(&topic).map_or(&[][..], Vec::as_slice);
             if let Some(sticky) = self.sticky.get_mut(&topic) {
@@ -416,7 +487,10 @@ impl Producer {
             }
         }
         for request in self.in_flight.values_mut() {
-            let (old, kept): (Vec<Batch>, Vec<Batch>) = request.batches.drain(..).partition(|b| now >= b.created + timeout);
+            let (old, kept): (Vec<Batch>, Vec<Batch>) = request
+                .batches
+                .drain(..)
+                .partition(|b| now >= b.created + timeout);
             request.batches = kept;
             expired.extend(old);
         }
@@ -437,19 +511,27 @@ impl Producer {
     }
 
     fn in_flight_to(&self, broker: BrokerId) -> u32 {
-        self.in_flight.values().filter(|r| r.broker == broker).count() as u32
+        self.in_flight
+            .values()
+            .filter(|r| r.broker == broker)
+            .count() as u32
     }
 
     /// The sender (R6.3): for each leader with room for another request, one batch from each
     /// partition it leads whose first batch is ready.
     fn drain(&mut self, ctx: &mut Ctx) {
-        let Some(metadata) = self.metadata.clone() else { return };
+        let Some(metadata) = self.metadata.clone() else {
+            return;
+        };
         if self.config.partitioner_adaptive_partitioning_enable {
             for (&topic, sticky) in self.sticky.iter_mut() {
                 let sizes: Vec<Option<u32>> = (0..metadata.partition_count(topic))
                     .map(|p| {
                         let tp = TopicPartition::new(topic, p);
-                        metadata.partition(tp).and_then(|s| s.leader).map(|_| self.queues.get(&tp).map_or(0, |q| q.len() as u32))
+                        metadata
+                            .partition(tp)
+                            .and_then(|s| s.leader)
+                            .map(|_| self.queues.get(&tp).map_or(0, |q| q.len() as u32))
                     })
                     .collect();
                 sticky.update_load_stats(Some(&sizes));
@@ -470,7 +552,8 @@ impl Producer {
             let mut sent = false;
             for (leader, partitions) in per_leader {
                 if self.config.acks != Acks::Zero
-                    && self.in_flight_to(leader) >= self.config.max_in_flight_requests_per_connection
+                    && self.in_flight_to(leader)
+                        >= self.config.max_in_flight_requests_per_connection
                 {
                     continue;
                 }
@@ -536,13 +619,24 @@ impl Producer {
                 self.finish_batch(ctx, batch, Ok(None));
             }
         } else {
-            ctx.timer_after(SimTime::from_millis(self.config.request_timeout_ms), Timer::RequestTimeout(correlation));
-            self.in_flight.insert(correlation, InFlight { broker: leader, batches });
+            ctx.timer_after(
+                SimTime::from_millis(self.config.request_timeout_ms),
+                Timer::RequestTimeout(correlation),
+            );
+            self.in_flight.insert(
+                correlation,
+                InFlight {
+                    broker: leader,
+                    batches,
+                },
+            );
         }
     }
 
     fn on_produce_response(&mut self, ctx: &mut Ctx, response: ProduceResponse) {
-        let Some(request) = self.in_flight.remove(&response.correlation) else { return };
+        let Some(request) = self.in_flight.remove(&response.correlation) else {
+            return;
+        };
         for mut batch in request.batches {
             let result = response
                 .partitions
@@ -553,7 +647,9 @@ impl Producer {
             match result {
                 Ok(base) => self.finish_batch(ctx, batch, Ok(Some(base))),
                 Err(error) => {
-                    batch.sealed.get_or_insert_with(|| batch.records.clone().into());
+                    batch
+                        .sealed
+                        .get_or_insert_with(|| batch.records.clone().into());
                     self.retry_or_fail(ctx, batch, error);
                 }
             }
@@ -562,7 +658,12 @@ impl Producer {
 
     /// Every request in flight to a broker fails: its connection broke or timed out.
     fn fail_connection(&mut self, ctx: &mut Ctx, broker: BrokerId, error: KafkaError) {
-        let ids: Vec<u64> = self.in_flight.iter().filter(|(_, r)| r.broker == broker).map(|(id, _)| *id).collect();
+        let ids: Vec<u64> = self
+            .in_flight
+            .iter()
+            .filter(|(_, r)| r.broker == broker)
+            .map(|(id, _)| *id)
+            .collect();
         for id in ids {
             let request = self.in_flight.remove(&id).expect("listed above");
             for batch in request.batches {
@@ -580,7 +681,8 @@ impl Producer {
         if error.refreshes_metadata() {
             self.metadata_wanted = true;
         }
-        let expired = ctx.now >= batch.created + SimTime::from_millis(self.config.delivery_timeout_ms);
+        let expired =
+            ctx.now >= batch.created + SimTime::from_millis(self.config.delivery_timeout_ms);
         let retry = error.is_retriable() && batch.attempts <= self.config.retries && !expired;
         ctx.trace(TraceEvent::ProduceFailed {
             partition: batch.partition,
@@ -593,34 +695,55 @@ impl Producer {
             self.finish_batch(ctx, batch, Err(error));
             return;
         }
-        let base = self.config.retry_backoff_ms as f64 * 2f64.powi(batch.attempts.saturating_sub(1).min(30) as i32);
-        let capped = base.min(self.config.retry_backoff_max_ms.max(self.config.retry_backoff_ms) as f64);
+        let base = self.config.retry_backoff_ms as f64
+            * 2f64.powi(batch.attempts.saturating_sub(1).min(30) as i32);
+        let capped = base.min(
+            self.config
+                .retry_backoff_max_ms
+                .max(self.config.retry_backoff_ms) as f64,
+        );
         let jitter = 0.8 + 0.4 * (self.rng.below(1_000_001) as f64 / 1_000_000.0);
         batch.retry_at = ctx.now + SimTime((capped * jitter * 1_000.0) as u64);
         let queue = self.queues.entry(batch.partition).or_default();
         // Kafka puts a retried batch back at the front of its queue; an idempotent producer
         // keeps the queue in sequence order so that the broker sees no gap.
         let position = match batch.sequence {
-            Some(seq) if self.config.enable_idempotence => {
-                queue.iter().position(|b| b.sequence.is_none_or(|s| s > seq)).unwrap_or(queue.len())
-            }
+            Some(seq) if self.config.enable_idempotence => queue
+                .iter()
+                .position(|b| b.sequence.is_none_or(|s| s > seq))
+                .unwrap_or(queue.len()),
             _ => 0,
         };
         queue.insert(position, batch);
     }
 
-    fn finish_batch(&mut self, ctx: &mut Ctx, mut batch: Batch, result: Result<Option<Offset>, KafkaError>) {
+    fn finish_batch(
+        &mut self,
+        ctx: &mut Ctx,
+        mut batch: Batch,
+        result: Result<Option<Offset>, KafkaError>,
+    ) {
         let records = batch.seal();
         let first = records[0].n;
         match result {
             Ok(base) => {
                 for (i, r) in records.iter().enumerate() {
-                    self.records[r.n as usize].outcome = Outcome::Acked(base.map(|b| Offset(b.0 + i as u64)));
+                    self.records[r.n as usize].outcome =
+                        Outcome::Acked(base.map(|b| Offset(b.0 + i as u64)));
                 }
                 if let Some(base) = base {
-                    ctx.trace(TraceEvent::ProduceAcked { partition: batch.partition, base, count: records.len() as u32, first });
+                    ctx.trace(TraceEvent::ProduceAcked {
+                        partition: batch.partition,
+                        base,
+                        count: records.len() as u32,
+                        first,
+                    });
                 }
-                ctx.note(Note::Acked { partition: batch.partition, base, records });
+                ctx.note(Note::Acked {
+                    partition: batch.partition,
+                    base,
+                    records,
+                });
             }
             Err(error) => {
                 self.errors.insert(error);
@@ -632,7 +755,10 @@ impl Producer {
                         partition: batch.partition,
                         count: records.len() as u32,
                         first,
-                        error: format!("TimeoutException (delivery.timeout.ms={} passed)", self.config.delivery_timeout_ms),
+                        error: format!(
+                            "TimeoutException (delivery.timeout.ms={} passed)",
+                            self.config.delivery_timeout_ms
+                        ),
                         retry: false,
                     });
                 }
@@ -641,8 +767,11 @@ impl Producer {
     }
 
     fn maybe_request_metadata(&mut self, ctx: &mut Ctx) {
-        let stale = ctx.now >= self.metadata_fetched_at + SimTime::from_millis(self.config.metadata_max_age_ms);
-        if self.metadata_request.is_some() || !(self.metadata_wanted || stale || self.metadata.is_none()) {
+        let stale = ctx.now
+            >= self.metadata_fetched_at + SimTime::from_millis(self.config.metadata_max_age_ms);
+        if self.metadata_request.is_some()
+            || !(self.metadata_wanted || stale || self.metadata.is_none())
+        {
             return;
         }
         let broker = BrokerId(self.next_bootstrap % self.brokers + 1);
@@ -650,7 +779,10 @@ impl Producer {
         let id = self.next_correlation;
         self.metadata_request = Some((broker, id));
         ctx.send(NodeId::Broker(broker), Message::MetadataRequest);
-        ctx.timer_after(SimTime::from_millis(self.config.request_timeout_ms), Timer::MetadataTimeout(id));
+        ctx.timer_after(
+            SimTime::from_millis(self.config.request_timeout_ms),
+            Timer::MetadataTimeout(id),
+        );
     }
 
     /// The next moment something can happen without a message arriving: a batch's linger or
@@ -669,7 +801,11 @@ impl Producer {
             if let Some(batch) = queue.front() {
                 consider(batch.created + delivery);
                 if !self.muted.contains(tp) {
-                    let at = if batch.attempts > 0 { batch.retry_at } else { batch.created + linger };
+                    let at = if batch.attempts > 0 {
+                        batch.retry_at
+                    } else {
+                        batch.created + linger
+                    };
                     consider(at);
                     if batch.attempts == 0 && queue.len() == 1 {
                         linger_deadline = Some(linger_deadline.map_or(at, |d: SimTime| d.min(at)));
@@ -683,7 +819,9 @@ impl Producer {
             }
         }
         if self.metadata.is_some() {
-            consider(self.metadata_fetched_at + SimTime::from_millis(self.config.metadata_max_age_ms));
+            consider(
+                self.metadata_fetched_at + SimTime::from_millis(self.config.metadata_max_age_ms),
+            );
         }
         if let Some(at) = self.next_record_wake(linger_deadline) {
             consider(at);
@@ -705,17 +843,43 @@ impl Producer {
             // Until then, the only deadline is `max.block.ms` for the blocked send().
             return Some(next_due + SimTime::from_millis(self.config.max_block_ms));
         };
-        let Some(deadline) = linger_deadline else { return Some(next_due) };
+        let Some(deadline) = linger_deadline else {
+            return Some(next_due);
+        };
         if next_due >= deadline {
             return Some(deadline);
         }
         // A quick bound first: no batch can fill before at least this many more records come.
         if let [schedule] = self.schedules.as_slice() {
-            let fullest = self.queues.values().filter_map(|q| q.back()).map(|b| b.bytes as u64).max().unwrap_or(0);
-            let largest_key = schedule.spec.keys.iter().map(|k| k.len()).max().unwrap_or(0);
-            let largest = record_bytes(Some(&"k".repeat(largest_key)), schedule.spec.value.as_deref(), &self.name, u32::MAX) as u64;
-            let needed = self.config.batch_size.saturating_sub(fullest).div_ceil(largest.max(1)) as u32;
-            let last = schedule.next.saturating_add(needed.saturating_sub(1)).min(schedule.spec.count - 1);
+            let fullest = self
+                .queues
+                .values()
+                .filter_map(|q| q.back())
+                .map(|b| b.bytes as u64)
+                .max()
+                .unwrap_or(0);
+            let largest_key = schedule
+                .spec
+                .keys
+                .iter()
+                .map(|k| k.len())
+                .max()
+                .unwrap_or(0);
+            let largest = record_bytes(
+                Some(&"k".repeat(largest_key)),
+                schedule.spec.value.as_deref(),
+                &self.name,
+                u32::MAX,
+            ) as u64;
+            let needed = self
+                .config
+                .batch_size
+                .saturating_sub(fullest)
+                .div_ceil(largest.max(1)) as u32;
+            let last = schedule
+                .next
+                .saturating_add(needed.saturating_sub(1))
+                .min(schedule.spec.count - 1);
             if schedule.due(last) >= deadline {
                 return Some(deadline);
             }
@@ -740,17 +904,24 @@ impl Producer {
                 let topic = schedule.spec.topic;
                 let partition = match (schedule.spec.partition, key) {
                     (Some(p), _) => Some(p),
-                    (None, Some(k)) if !self.config.partitioner_ignore_keys => {
-                        Some(partition_for_key(k.as_bytes(), metadata.partition_count(topic)))
-                    }
+                    (None, Some(k)) if !self.config.partitioner_ignore_keys => Some(
+                        partition_for_key(k.as_bytes(), metadata.partition_count(topic)),
+                    ),
                     _ => self.sticky.get(&topic).and_then(StickyPartitioner::current),
                 };
                 let Some(partition) = partition else {
                     earliest = earliest.min(due);
                     break;
                 };
-                let size = record_bytes(key.map(|k| &**k), schedule.spec.value.as_deref(), &self.name, self.records.len() as u32);
-                let entry = bytes.entry(TopicPartition::new(topic, partition)).or_insert(BATCH_HEADER_BYTES as u64);
+                let size = record_bytes(
+                    key.map(|k| &**k),
+                    schedule.spec.value.as_deref(),
+                    &self.name,
+                    self.records.len() as u32,
+                );
+                let entry = bytes
+                    .entry(TopicPartition::new(topic, partition))
+                    .or_insert(BATCH_HEADER_BYTES as u64);
                 *entry += size as u64;
                 if *entry >= self.config.batch_size {
                     earliest = earliest.min(due);

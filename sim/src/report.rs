@@ -36,7 +36,12 @@ pub fn describe(world: &World) -> String {
             spec.config.unclean_leader_election_enable
         );
         for (p, state) in topic.partitions.iter().enumerate() {
-            let list = |l: &[crate::ids::BrokerId]| l.iter().map(|b| b.0.to_string()).collect::<Vec<_>>().join(",");
+            let list = |l: &[crate::ids::BrokerId]| {
+                l.iter()
+                    .map(|b| b.0.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
             let leader = state.leader.map_or("none".to_string(), |b| b.0.to_string());
             let _ = writeln!(
                 out,
@@ -50,7 +55,11 @@ pub fn describe(world: &World) -> String {
                 let broker = &world.brokers()[b.0 as usize - 1];
                 let tp = crate::ids::TopicPartition::new(crate::ids::TopicId(t as u32), p as u32);
                 if let Some(replica) = broker.replicas.get(&tp) {
-                    let role = if replica.leading.is_some() { "leader" } else { "follower" };
+                    let role = if replica.leading.is_some() {
+                        "leader"
+                    } else {
+                        "follower"
+                    };
                     let _ = writeln!(
                         out,
                         "\t\treplica {}: {role}{}\tleo {}\thw {}",

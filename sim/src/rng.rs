@@ -58,7 +58,9 @@ mod tests {
     fn streams_are_reproducible_and_independent() {
         let draw = |stream| {
             let mut rng = SimRng::new(7, stream);
-            (0..8).map(|_| rng.between(0, 1_000_000)).collect::<Vec<_>>()
+            (0..8)
+                .map(|_| rng.between(0, 1_000_000))
+                .collect::<Vec<_>>()
         };
         assert_eq!(draw(Stream::Network), draw(Stream::Network));
         assert_ne!(draw(Stream::Network), draw(Stream::Clients));

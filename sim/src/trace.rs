@@ -25,7 +25,10 @@ pub struct Names {
 
 impl Names {
     pub fn partition(&self, tp: TopicPartition) -> String {
-        let topic = self.topics.get(tp.topic.0 as usize).map_or("?", String::as_str);
+        let topic = self
+            .topics
+            .get(tp.topic.0 as usize)
+            .map_or("?", String::as_str);
         format!("{topic}-{}", tp.partition)
     }
 
@@ -51,41 +54,152 @@ pub struct TraceEntry {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TraceEvent {
-    Say { text: String },
+    Say {
+        text: String,
+    },
     Crash,
-    PowerLoss { lost: Vec<(TopicPartition, Offset, Offset)> },
+    PowerLoss {
+        lost: Vec<(TopicPartition, Offset, Offset)>,
+    },
     Restart,
-    Isolate { broker: BrokerId },
-    NetworkPartition { groups: Vec<Vec<BrokerId>> },
+    Isolate {
+        broker: BrokerId,
+    },
+    NetworkPartition {
+        groups: Vec<Vec<BrokerId>>,
+    },
     Heal,
-    Slow { broker: BrokerId, latency: SimTime },
+    Slow {
+        broker: BrokerId,
+        latency: SimTime,
+    },
     ClientStarted,
     ClientStopped,
     /// A leader appended a producer's batch.
-    Append { partition: TopicPartition, base: Offset, count: u32, epoch: LeaderEpoch, leo: Offset },
+    Append {
+        partition: TopicPartition,
+        base: Offset,
+        count: u32,
+        epoch: LeaderEpoch,
+        leo: Offset,
+    },
     /// A follower appended what it fetched from the leader.
-    Replicate { partition: TopicPartition, leader: BrokerId, base: Offset, count: u32, leo: Offset },
-    HighWatermark { partition: TopicPartition, from: Offset, to: Offset, why: String },
-    ProduceRejected { partition: TopicPartition, error: String, why: String },
-    IsrProposed { partition: TopicPartition, from: Vec<BrokerId>, to: Vec<BrokerId>, why: String },
-    IsrChanged { partition: TopicPartition, from: Vec<BrokerId>, to: Vec<BrokerId> },
-    Election { partition: TopicPartition, leader: Option<BrokerId>, epoch: LeaderEpoch, isr: Vec<BrokerId>, why: String },
-    BecameLeader { partition: TopicPartition, epoch: LeaderEpoch, high_watermark: Offset, leo: Offset },
-    BecameFollower { partition: TopicPartition, leader: Option<BrokerId>, epoch: LeaderEpoch },
-    Truncate { partition: TopicPartition, from: Offset, to: Offset, why: String },
-    Fenced { broker: BrokerId, why: String },
-    Unfenced { broker: BrokerId },
-    Loaded { partition: TopicPartition, leo: Offset, high_watermark: Offset },
-    Flush { partition: TopicPartition, to: Offset },
-    Metadata { leaders: String },
-    ProduceSent { partition: TopicPartition, to: BrokerId, count: u32, first: u32, attempt: u32 },
-    ProduceAcked { partition: TopicPartition, base: Offset, count: u32, first: u32 },
-    ProduceFailed { partition: TopicPartition, count: u32, first: u32, error: String, retry: bool },
-    RecordsLost { partition: TopicPartition, count: u32, values: String, why: String },
-    Consumed { partition: TopicPartition, from: Offset, to: Offset, values: String },
-    OffsetReset { partition: TopicPartition, to: Offset, why: String },
-    Assigned { partitions: Vec<TopicPartition> },
-    ConsumerError { partition: TopicPartition, error: String },
+    Replicate {
+        partition: TopicPartition,
+        leader: BrokerId,
+        base: Offset,
+        count: u32,
+        leo: Offset,
+    },
+    HighWatermark {
+        partition: TopicPartition,
+        from: Offset,
+        to: Offset,
+        why: String,
+    },
+    ProduceRejected {
+        partition: TopicPartition,
+        error: String,
+        why: String,
+    },
+    IsrProposed {
+        partition: TopicPartition,
+        from: Vec<BrokerId>,
+        to: Vec<BrokerId>,
+        why: String,
+    },
+    IsrChanged {
+        partition: TopicPartition,
+        from: Vec<BrokerId>,
+        to: Vec<BrokerId>,
+    },
+    Election {
+        partition: TopicPartition,
+        leader: Option<BrokerId>,
+        epoch: LeaderEpoch,
+        isr: Vec<BrokerId>,
+        why: String,
+    },
+    BecameLeader {
+        partition: TopicPartition,
+        epoch: LeaderEpoch,
+        high_watermark: Offset,
+        leo: Offset,
+    },
+    BecameFollower {
+        partition: TopicPartition,
+        leader: Option<BrokerId>,
+        epoch: LeaderEpoch,
+    },
+    Truncate {
+        partition: TopicPartition,
+        from: Offset,
+        to: Offset,
+        why: String,
+    },
+    Fenced {
+        broker: BrokerId,
+        why: String,
+    },
+    Unfenced {
+        broker: BrokerId,
+    },
+    Loaded {
+        partition: TopicPartition,
+        leo: Offset,
+        high_watermark: Offset,
+    },
+    Flush {
+        partition: TopicPartition,
+        to: Offset,
+    },
+    Metadata {
+        leaders: String,
+    },
+    ProduceSent {
+        partition: TopicPartition,
+        to: BrokerId,
+        count: u32,
+        first: u32,
+        attempt: u32,
+    },
+    ProduceAcked {
+        partition: TopicPartition,
+        base: Offset,
+        count: u32,
+        first: u32,
+    },
+    ProduceFailed {
+        partition: TopicPartition,
+        count: u32,
+        first: u32,
+        error: String,
+        retry: bool,
+    },
+    RecordsLost {
+        partition: TopicPartition,
+        count: u32,
+        values: String,
+        why: String,
+    },
+    Consumed {
+        partition: TopicPartition,
+        from: Offset,
+        to: Offset,
+        values: String,
+    },
+    OffsetReset {
+        partition: TopicPartition,
+        to: Offset,
+        why: String,
+    },
+    Assigned {
+        partitions: Vec<TopicPartition>,
+    },
+    ConsumerError {
+        partition: TopicPartition,
+        error: String,
+    },
 }
 
 impl TraceEvent {
@@ -94,7 +208,13 @@ impl TraceEvent {
         use TraceEvent::*;
         match self {
             Say { .. } => "say",
-            Crash | PowerLoss { .. } | Restart | Isolate { .. } | NetworkPartition { .. } | Heal | Slow { .. } => "fault",
+            Crash
+            | PowerLoss { .. }
+            | Restart
+            | Isolate { .. }
+            | NetworkPartition { .. }
+            | Heal
+            | Slow { .. } => "fault",
             ClientStarted | ClientStopped => "client",
             Append { .. } | Replicate { .. } | Flush { .. } | Loaded { .. } => "log",
             HighWatermark { .. } => "hw",
@@ -136,41 +256,87 @@ impl TraceEvent {
             }
             Heal => write!(out, "network: healed, every link restored"),
             Slow { broker, latency } => {
-                write!(out, "network: {broker} slowed by {}", format_duration(*latency))
+                write!(
+                    out,
+                    "network: {broker} slowed by {}",
+                    format_duration(*latency)
+                )
             }
             ClientStarted => write!(out, "started"),
             ClientStopped => write!(out, "stopped"),
-            Append { partition, base, count, epoch, leo } => write!(
+            Append {
+                partition,
+                base,
+                count,
+                epoch,
+                leo,
+            } => write!(
                 out,
                 "{} append {} (epoch {epoch}), leo {}",
                 p(partition),
                 range(*base, *count),
                 leo
             ),
-            Replicate { partition, leader, base, count, leo } => write!(
+            Replicate {
+                partition,
+                leader,
+                base,
+                count,
+                leo,
+            } => write!(
                 out,
                 "{} replicate {} from {leader}, leo {}",
                 p(partition),
                 range(*base, *count),
                 leo
             ),
-            HighWatermark { partition, from, to, why } => {
+            HighWatermark {
+                partition,
+                from,
+                to,
+                why,
+            } => {
                 write!(out, "{} hw {from}→{to} ({why})", p(partition))
             }
-            ProduceRejected { partition, error, why } => {
+            ProduceRejected {
+                partition,
+                error,
+                why,
+            } => {
                 write!(out, "{} produce rejected: {error} ({why})", p(partition))
             }
-            IsrProposed { partition, from, to, why } => write!(
+            IsrProposed {
+                partition,
+                from,
+                to,
+                why,
+            } => write!(
                 out,
                 "{} proposes isr {}→{} ({why})",
                 p(partition),
                 brokers(from),
                 brokers(to)
             ),
-            IsrChanged { partition, from, to } => {
-                write!(out, "{} isr {}→{}", p(partition), brokers(from), brokers(to))
+            IsrChanged {
+                partition,
+                from,
+                to,
+            } => {
+                write!(
+                    out,
+                    "{} isr {}→{}",
+                    p(partition),
+                    brokers(from),
+                    brokers(to)
+                )
             }
-            Election { partition, leader, epoch, isr, why } => match leader {
+            Election {
+                partition,
+                leader,
+                epoch,
+                isr,
+                why,
+            } => match leader {
                 Some(leader) => write!(
                     out,
                     "{} leader {leader} epoch {epoch} isr {} ({why})",
@@ -184,59 +350,114 @@ impl TraceEvent {
                     brokers(isr)
                 ),
             },
-            BecameLeader { partition, epoch, high_watermark, leo } => write!(
+            BecameLeader {
+                partition,
+                epoch,
+                high_watermark,
+                leo,
+            } => write!(
                 out,
                 "{} becomes leader, epoch {epoch}, hw {high_watermark} leo {leo}",
                 p(partition)
             ),
-            BecameFollower { partition, leader, epoch } => match leader {
+            BecameFollower {
+                partition,
+                leader,
+                epoch,
+            } => match leader {
                 Some(leader) => {
                     write!(out, "{} follows {leader}, epoch {epoch}", p(partition))
                 }
                 None => write!(out, "{} has no leader, epoch {epoch}", p(partition)),
             },
-            Truncate { partition, from, to, why } => {
+            Truncate {
+                partition,
+                from,
+                to,
+                why,
+            } => {
                 write!(out, "{} truncate leo {from}→{to} ({why})", p(partition))
             }
             Fenced { broker, why } => write!(out, "fences {broker} ({why})"),
             Unfenced { broker } => write!(out, "unfences {broker} (caught up with metadata)"),
-            Loaded { partition, leo, high_watermark } => write!(
+            Loaded {
+                partition,
+                leo,
+                high_watermark,
+            } => write!(
                 out,
                 "{} loaded log, leo {leo}, hw {high_watermark} (from checkpoint)",
                 p(partition)
             ),
             Flush { partition, to } => write!(out, "{} flushed to disk up to {to}", p(partition)),
             Metadata { leaders } => write!(out, "metadata: {leaders}"),
-            ProduceSent { partition, to, count, first, attempt } => {
-                let _ = write!(out, "{} send {} to {to}", p(partition), records(*count, *first));
+            ProduceSent {
+                partition,
+                to,
+                count,
+                first,
+                attempt,
+            } => {
+                let _ = write!(
+                    out,
+                    "{} send {} to {to}",
+                    p(partition),
+                    records(*count, *first)
+                );
                 if *attempt > 1 {
                     write!(out, " (attempt {attempt})")
                 } else {
                     Ok(())
                 }
             }
-            ProduceAcked { partition, base, count, first } => write!(
+            ProduceAcked {
+                partition,
+                base,
+                count,
+                first,
+            } => write!(
                 out,
                 "{} acked {} at {}",
                 p(partition),
                 records(*count, *first),
                 range(*base, *count)
             ),
-            ProduceFailed { partition, count, first, error, retry } => write!(
+            ProduceFailed {
+                partition,
+                count,
+                first,
+                error,
+                retry,
+            } => write!(
                 out,
                 "{} {} {error}, {}",
                 p(partition),
                 records(*count, *first),
                 if *retry { "will retry" } else { "failed" }
             ),
-            RecordsLost { partition, count, values, why } => write!(
+            RecordsLost {
+                partition,
+                count,
+                values,
+                why,
+            } => write!(
                 out,
                 "{} LOST {count} acknowledged record{} [{values}] ({why})",
                 p(partition),
                 if *count == 1 { "" } else { "s" }
             ),
-            Consumed { partition, from, to, values } => {
-                write!(out, "{} received offsets {from}..{} [{values}]", p(partition), to.0 - 1)
+            Consumed {
+                partition,
+                from,
+                to,
+                values,
+            } => {
+                write!(
+                    out,
+                    "{} received offsets {from}..{} [{values}]",
+                    p(partition),
+                    to.0 - 1
+                )
             }
             OffsetReset { partition, to, why } => {
                 write!(out, "{} position reset to {to} ({why})", p(partition))
@@ -245,7 +466,9 @@ impl TraceEvent {
                 let parts: Vec<String> = partitions.iter().map(p).collect();
                 write!(out, "assigned [{}]", parts.join(", "))
             }
-            ConsumerError { partition, error } => write!(out, "{} fetch error {error}", p(partition)),
+            ConsumerError { partition, error } => {
+                write!(out, "{} fetch error {error}", p(partition))
+            }
         };
     }
 }
@@ -279,7 +502,10 @@ pub struct Trace {
 
 impl Trace {
     pub fn new(names: Names) -> Trace {
-        Trace { names: Arc::new(names), entries: Vec::new() }
+        Trace {
+            names: Arc::new(names),
+            entries: Vec::new(),
+        }
     }
 
     pub fn push(&mut self, time: SimTime, node: NodeId, event: TraceEvent) {
@@ -304,7 +530,10 @@ impl Trace {
 
     /// The header line: which scenario, which seed.
     pub fn header(&self) -> String {
-        format!("# ksim trace: {} (seed {})", self.names.scenario, self.names.seed)
+        format!(
+            "# ksim trace: {} (seed {})",
+            self.names.scenario, self.names.seed
+        )
     }
 
     /// One entry as its text line (without the newline).
@@ -315,7 +544,12 @@ impl Trace {
     }
 
     fn write_line(&self, entry: &TraceEntry, out: &mut String) {
-        let _ = write!(out, "{:>13} {:<6} ", entry.time.to_string(), self.names.node(entry.node));
+        let _ = write!(
+            out,
+            "{:>13} {:<6} ",
+            entry.time.to_string(),
+            self.names.node(entry.node)
+        );
         entry.event.render(&self.names, out);
     }
 

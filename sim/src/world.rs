@@ -37,15 +37,36 @@ pub enum Effect {
 #[derive(Clone, Debug)]
 pub enum Note {
     /// A broker became leader: acknowledged records its log lacks are lost.
-    LeaderChanged { broker: BrokerId, partition: TopicPartition },
+    LeaderChanged {
+        broker: BrokerId,
+        partition: TopicPartition,
+    },
     /// A leader's high watermark advanced: the records in between are committed.
-    HighWatermark { broker: BrokerId, partition: TopicPartition, from: Offset, to: Offset },
+    HighWatermark {
+        broker: BrokerId,
+        partition: TopicPartition,
+        from: Offset,
+        to: Offset,
+    },
     /// A replica removed records from its log (truncation or a power loss).
-    Truncated { broker: BrokerId, partition: TopicPartition, removed: Vec<(Offset, RecordId)>, why: String },
+    Truncated {
+        broker: BrokerId,
+        partition: TopicPartition,
+        removed: Vec<(Offset, RecordId)>,
+        why: String,
+    },
     /// A producer learned that records were written at these offsets (`None` for acks=0).
-    Acked { partition: TopicPartition, base: Option<Offset>, records: Arc<[RecordId]> },
+    Acked {
+        partition: TopicPartition,
+        base: Option<Offset>,
+        records: Arc<[RecordId]>,
+    },
     /// A consumer received records.
-    Consumed { consumer: ConsumerIdx, partition: TopicPartition, records: Vec<(Offset, RecordId)> },
+    Consumed {
+        consumer: ConsumerIdx,
+        partition: TopicPartition,
+        records: Vec<(Offset, RecordId)>,
+    },
 }
 
 /// Timers, each addressed to one node.
@@ -99,8 +120,17 @@ impl Ctx<'_> {
 
 #[derive(Clone, Debug)]
 enum Event {
-    Deliver { from: NodeId, to: NodeId, sent: SimTime, message: Message },
-    Timer { node: NodeId, incarnation: u32, timer: Timer },
+    Deliver {
+        from: NodeId,
+        to: NodeId,
+        sent: SimTime,
+        message: Message,
+    },
+    Timer {
+        node: NodeId,
+        incarnation: u32,
+        timer: Timer,
+    },
     Step(usize),
     StartConsumer(ConsumerIdx),
     Check(usize),
@@ -178,9 +208,17 @@ impl World {
         let controller = Controller::new(&scenario, &mut placement);
         let image = controller.image();
         let broker_config = Arc::new(scenario.broker_config.clone());
-        let topic_configs: Arc<Vec<_>> = Arc::new(scenario.topics.iter().map(|t| t.config.clone()).collect());
+        let topic_configs: Arc<Vec<_>> =
+            Arc::new(scenario.topics.iter().map(|t| t.config.clone()).collect());
         let brokers = (1..=scenario.brokers)
-            .map(|id| Broker::new(BrokerId(id), broker_config.clone(), topic_configs.clone(), image.clone()))
+            .map(|id| {
+                Broker::new(
+                    BrokerId(id),
+                    broker_config.clone(),
+                    topic_configs.clone(),
+                    image.clone(),
+                )
+            })
             .collect();
         let producers = scenario
             .producers
@@ -238,10 +276,14 @@ impl World {
         world.schedule(scenario.duration, Event::End);
         world.handle(NodeId::Controller, |c, ctx| c.controller.start(ctx));
         for b in 1..=scenario.brokers {
-            world.handle(NodeId::Broker(BrokerId(b)), |w, ctx| w.brokers[b as usize - 1].start(ctx));
+            world.handle(NodeId::Broker(BrokerId(b)), |w, ctx| {
+                w.brokers[b as usize - 1].start(ctx)
+            });
         }
         for p in 0..world.producers.len() {
-            world.handle(NodeId::Producer(ProducerIdx(p as u32)), |w, ctx| w.producers[p].start(ctx));
+            world.handle(NodeId::Producer(ProducerIdx(p as u32)), |w, ctx| {
+                w.producers[p].start(ctx)
+            });
         }
         world
     }
@@ -332,8 +374,17 @@ impl World {
         self.now = time;
         self.events_processed += 1;
         match event {
-            Event::Deliver { from, to, sent, message } => self.deliver(from, to, sent, message),
-            Event::Timer { node, incarnation, timer } => {
+            Event::Deliver {
+                from,
+                to,
+                sent,
+                message,
+            } => self.deliver(from, to, sent, message),
+            Event::Timer {
+                node,
+                incarnation,
+                timer,
+            } => {
                 let i = self.network.index(node);
                 if self.up[i] && self.incarnation[i] == incarnation {
                     self.handle(node, |w, ctx| match node {
@@ -381,13 +432,27 @@ impl World {
     /// Runs a handler for `node` with a fresh context, then applies what it asked for.
     fn handle(&mut self, node: NodeId, f: impl FnOnce(&mut World, &mut Ctx)) {
         let mut effects = std::mem::take(&mut self.effects);
-        f(self, &mut Ctx { now: self.now, me: node, effects: &mut effects });
+        f(
+            self,
+            &mut Ctx {
+                now: self.now,
+                me: node,
+                effects: &mut effects,
+            },
+        );
         for effect in effects.drain(..) {
             match effect {
                 Effect::Send(to, message) => self.send(node, to, message),
                 Effect::Timer(at, timer) => {
                     let incarnation = self.incarnation[self.network.index(node)];
-                    self.schedule(at, Event::Timer { node, incarnation, timer });
+                    self.schedule(
+                        at,
+                        Event::Timer {
+                            node,
+                            incarnation,
+                            timer,
+                        },
+                    );
                 }
                 Effect::Trace(event) => self.trace.push(self.now, node, event),
                 Effect::Note(note) => self.apply_note(node, note),
@@ -401,15 +466,35 @@ impl World {
         let client = matches!(from, NodeId::Producer(_) | NodeId::Consumer(_));
         if !self.up[to_index] && client {
             // Connection refused: the client learns at once that the broker is gone.
-            let at = self.network.arrival(self.now, to, from, &mut self.rng_network);
-            self.schedule(at, Event::Deliver { from: to, to: from, sent: self.now, message: Message::Disconnected });
+            let at = self
+                .network
+                .arrival(self.now, to, from, &mut self.rng_network);
+            self.schedule(
+                at,
+                Event::Deliver {
+                    from: to,
+                    to: from,
+                    sent: self.now,
+                    message: Message::Disconnected,
+                },
+            );
             return;
         }
         if self.network.is_cut(from, to) {
             return;
         }
-        let at = self.network.arrival(self.now, from, to, &mut self.rng_network);
-        self.schedule(at, Event::Deliver { from, to, sent: self.now, message });
+        let at = self
+            .network
+            .arrival(self.now, from, to, &mut self.rng_network);
+        self.schedule(
+            at,
+            Event::Deliver {
+                from,
+                to,
+                sent: self.now,
+                message,
+            },
+        );
     }
 
     fn deliver(&mut self, from: NodeId, to: NodeId, sent: SimTime, message: Message) {
@@ -433,7 +518,9 @@ impl World {
         match action {
             Action::Produce(spec) => {
                 let p = spec.producer;
-                self.handle(NodeId::Producer(p), |w, ctx| w.producers[p.0 as usize].produce(ctx, i, spec));
+                self.handle(NodeId::Producer(p), |w, ctx| {
+                    w.producers[p.0 as usize].produce(ctx, i, spec)
+                });
             }
             Action::Crash(b) | Action::PowerLoss(b) => {
                 let power = matches!(action, Action::PowerLoss(_));
@@ -452,31 +539,53 @@ impl World {
             }
             Action::Isolate(b) => {
                 self.network.isolate(*b);
-                self.trace.push(self.now, NodeId::Broker(*b), TraceEvent::Isolate { broker: *b });
+                self.trace.push(
+                    self.now,
+                    NodeId::Broker(*b),
+                    TraceEvent::Isolate { broker: *b },
+                );
             }
             Action::Partition(groups) => {
                 self.network.partition(groups);
-                self.trace
-                    .push(self.now, NodeId::Controller, TraceEvent::NetworkPartition { groups: groups.clone() });
+                self.trace.push(
+                    self.now,
+                    NodeId::Controller,
+                    TraceEvent::NetworkPartition {
+                        groups: groups.clone(),
+                    },
+                );
             }
             Action::Heal => {
                 self.network.heal();
-                self.trace.push(self.now, NodeId::Controller, TraceEvent::Heal);
+                self.trace
+                    .push(self.now, NodeId::Controller, TraceEvent::Heal);
             }
             Action::Slow { broker, latency } => {
                 self.network.slow(*broker, *latency);
-                self.trace
-                    .push(self.now, NodeId::Broker(*broker), TraceEvent::Slow { broker: *broker, latency: *latency });
+                self.trace.push(
+                    self.now,
+                    NodeId::Broker(*broker),
+                    TraceEvent::Slow {
+                        broker: *broker,
+                        latency: *latency,
+                    },
+                );
             }
             Action::AddPartitions { topic, count } => {
                 let (topic, count) = (*topic, *count);
-                self.handle(NodeId::Controller, |w, ctx| w.controller.add_partitions(ctx, topic, count));
+                self.handle(NodeId::Controller, |w, ctx| {
+                    w.controller.add_partitions(ctx, topic, count)
+                });
                 self.rebalance_groups();
             }
             Action::Start(client) => self.start_client(*client),
             Action::Stop(client) => self.stop_client(*client),
             Action::Say(text) => {
-                self.trace.push(self.now, NodeId::Controller, TraceEvent::Say { text: text.clone() });
+                self.trace.push(
+                    self.now,
+                    NodeId::Controller,
+                    TraceEvent::Say { text: text.clone() },
+                );
             }
         }
     }
@@ -498,18 +607,37 @@ impl World {
                 .collect();
             for client in clients {
                 if !self.network.is_cut(node, client) {
-                    let at = self.network.arrival(self.now, node, client, &mut self.rng_network);
-                    self.schedule(at, Event::Deliver { from: node, to: client, sent: self.now, message: Message::Disconnected });
+                    let at = self
+                        .network
+                        .arrival(self.now, node, client, &mut self.rng_network);
+                    self.schedule(
+                        at,
+                        Event::Deliver {
+                            from: node,
+                            to: client,
+                            sent: self.now,
+                            message: Message::Disconnected,
+                        },
+                    );
                 }
             }
         }
         if power_loss {
             let lost = self.brokers[b].lose_power();
-            let summary = lost.iter().map(|(tp, from, to, _)| (*tp, *from, *to)).collect();
-            self.trace.push(self.now, node, TraceEvent::PowerLoss { lost: summary });
-            for (partition, _, _, removed) in lost {
+            let summary = lost.iter().map(|l| (l.partition, l.from, l.to)).collect();
+            self.trace
+                .push(self.now, node, TraceEvent::PowerLoss { lost: summary });
+            for loss in lost {
                 let why = format!("{broker} lost power before flushing them");
-                self.apply_note(node, Note::Truncated { broker, partition, removed, why });
+                self.apply_note(
+                    node,
+                    Note::Truncated {
+                        broker,
+                        partition: loss.partition,
+                        removed: loss.removed,
+                        why,
+                    },
+                );
             }
         }
     }
@@ -567,7 +695,11 @@ impl World {
         }
         for members in groups.values() {
             let mut members = members.clone();
-            members.sort_by(|a, b| self.scenario.consumers[*a].name.cmp(&self.scenario.consumers[*b].name));
+            members.sort_by(|a, b| {
+                self.scenario.consumers[*a]
+                    .name
+                    .cmp(&self.scenario.consumers[*b].name)
+            });
             let mut assignment: Vec<Vec<TopicPartition>> = vec![Vec::new(); members.len()];
             let mut topics: Vec<_> = members
                 .iter()
@@ -580,13 +712,18 @@ impl World {
             topics.dedup();
             for topic in topics {
                 let subscribers: Vec<usize> = (0..members.len())
-                    .filter(|&k| match &self.scenario.consumers[members[k]].subscription {
-                        Subscription::Topics(t) => t.contains(&topic),
-                        Subscription::Partitions(_) => false,
-                    })
+                    .filter(
+                        |&k| match &self.scenario.consumers[members[k]].subscription {
+                            Subscription::Topics(t) => t.contains(&topic),
+                            Subscription::Partitions(_) => false,
+                        },
+                    )
                     .collect();
                 let partitions = image.partition_count(topic);
-                let (q, r) = (partitions / subscribers.len() as u32, partitions % subscribers.len() as u32);
+                let (q, r) = (
+                    partitions / subscribers.len() as u32,
+                    partitions % subscribers.len() as u32,
+                );
                 let mut next = 0;
                 for (rank, &k) in subscribers.iter().enumerate() {
                     let take = q + u32::from((rank as u32) < r);
@@ -606,12 +743,26 @@ impl World {
 
     fn apply_note(&mut self, node: NodeId, note: Note) {
         match note {
-            Note::Acked { partition, base: Some(base), records } => {
+            Note::Acked {
+                partition,
+                base: Some(base),
+                records,
+            } => {
                 let list = self.tracker.acked.entry(partition).or_default();
-                list.extend(records.iter().enumerate().map(|(i, &r)| (Offset(base.0 + i as u64), r)));
+                list.extend(
+                    records
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &r)| (Offset(base.0 + i as u64), r)),
+                );
             }
             Note::Acked { base: None, .. } => {}
-            Note::HighWatermark { broker, partition, from, to } => {
+            Note::HighWatermark {
+                broker,
+                partition,
+                from,
+                to,
+            } => {
                 let log = &self.brokers[broker.0 as usize - 1].replicas[&partition].log;
                 for batch in log.batches() {
                     if batch.end_offset() <= from || batch.base_offset >= to {
@@ -634,21 +785,37 @@ impl World {
                     .get(&partition)
                     .map(|list| {
                         list.iter()
-                            .filter(|(offset, r)| *offset >= from && log.record_at(*offset) != Some(*r))
+                            .filter(|(offset, r)| {
+                                *offset >= from && log.record_at(*offset) != Some(*r)
+                            })
                             .map(|(_, r)| *r)
                             .collect()
                     })
                     .unwrap_or_default();
                 let leo = log.log_end_offset();
-                let why = format!("{broker} became leader without them; its log ends at offset {leo}");
+                let why =
+                    format!("{broker} became leader without them; its log ends at offset {leo}");
                 self.record_losses(node, partition, lost, why);
             }
-            Note::Truncated { partition, removed, why, .. } => {
-                let leader = self.controller.image().partition(partition).and_then(|s| s.leader);
+            Note::Truncated {
+                partition,
+                removed,
+                why,
+                ..
+            } => {
+                let leader = self
+                    .controller
+                    .image()
+                    .partition(partition)
+                    .and_then(|s| s.leader);
                 let lost: Vec<RecordId> = removed
                     .iter()
                     .filter(|(offset, r)| {
-                        let acked = self.tracker.acked.get(&partition).is_some_and(|l| l.contains(&(*offset, *r)));
+                        let acked = self
+                            .tracker
+                            .acked
+                            .get(&partition)
+                            .is_some_and(|l| l.contains(&(*offset, *r)));
                         let kept = leader.is_some_and(|l| {
                             self.brokers[l.0 as usize - 1]
                                 .replicas
@@ -661,21 +828,39 @@ impl World {
                     .collect();
                 self.record_losses(node, partition, lost, why);
             }
-            Note::Consumed { consumer, partition, records } => {
+            Note::Consumed {
+                consumer,
+                partition,
+                records,
+            } => {
                 if let (Some(&(first, _)), Some(&(last, _))) = (records.first(), records.last()) {
                     let values = ledger::values_summary(self, records.iter().map(|(_, r)| *r));
                     self.trace.push(
                         self.now,
                         NodeId::Consumer(consumer),
-                        TraceEvent::Consumed { partition, from: first, to: Offset(last.0 + 1), values },
+                        TraceEvent::Consumed {
+                            partition,
+                            from: first,
+                            to: Offset(last.0 + 1),
+                            values,
+                        },
                     );
                 }
             }
         }
     }
 
-    fn record_losses(&mut self, node: NodeId, partition: TopicPartition, lost: Vec<RecordId>, why: String) {
-        let fresh: Vec<RecordId> = lost.into_iter().filter(|r| !self.tracker.lost_by.contains_key(r)).collect();
+    fn record_losses(
+        &mut self,
+        node: NodeId,
+        partition: TopicPartition,
+        lost: Vec<RecordId>,
+        why: String,
+    ) {
+        let fresh: Vec<RecordId> = lost
+            .into_iter()
+            .filter(|r| !self.tracker.lost_by.contains_key(r))
+            .collect();
         if fresh.is_empty() {
             return;
         }
@@ -683,7 +868,12 @@ impl World {
         self.trace.push(
             self.now,
             node,
-            TraceEvent::RecordsLost { partition, count: fresh.len() as u32, values, why },
+            TraceEvent::RecordsLost {
+                partition,
+                count: fresh.len() as u32,
+                values,
+                why,
+            },
         );
         let index = self.trace_index_of_last();
         for r in fresh {

@@ -51,7 +51,7 @@ pub const MAX_BROKERS: u32 = 1_000;
 pub const MAX_PARTITIONS: u32 = 10_000;
 
 /// The most records one `produce` step may send.
-pub const MAX_RECORDS_PER_STEP: u32 = 1_000_000;
+pub const MAX_RECORDS_PER_STEP: u32 = 10_000_000;
 
 /// The error names a producer expectation may list in `errors`: the ones the simulated
 /// brokers and clients produce, spelled as Kafka's `Errors` enum spells them, plus the client's

@@ -26,7 +26,11 @@ pub fn bench(path: &Path, seed_flag: Option<u64>, runs: u32) -> anyhow::Result<E
         world.run_to_end();
         walls.push(start.elapsed().as_secs_f64());
         events = world.events_processed();
-        records = world.producers().iter().map(|p| p.records.len() as u64).sum();
+        records = world
+            .producers()
+            .iter()
+            .map(|p| p.records.len() as u64)
+            .sum();
         simulated = world.now().as_micros() as f64 / 1e6;
     }
     walls.sort_by(f64::total_cmp);
@@ -34,16 +38,37 @@ pub fn bench(path: &Path, seed_flag: Option<u64>, runs: u32) -> anyhow::Result<E
     let mut text = String::new();
     text.push_str(&format!("scenario        {}\n", scenario.name));
     text.push_str(&format!("seed            {}\n", seed.describe()));
-    text.push_str(&format!("runs            {} (median shown; min {:.3}s, max {:.3}s)\n", walls.len(), walls[0], walls[walls.len() - 1]));
-    text.push_str(&format!("wall time       {median:.3}s for {simulated:.1}s simulated\n"));
-    text.push_str(&format!("speed           {:.0}x real time\n", simulated / median));
-    text.push_str(&format!("engine events   {events} ({:.2} M events/s)\n", events as f64 / median / 1e6));
-    text.push_str(&format!("records         {records} ({:.2} M records/s)\n", records as f64 / median / 1e6));
+    text.push_str(&format!(
+        "runs            {} (median shown; min {:.3}s, max {:.3}s)\n",
+        walls.len(),
+        walls[0],
+        walls[walls.len() - 1]
+    ));
+    text.push_str(&format!(
+        "wall time       {median:.3}s for {simulated:.1}s simulated\n"
+    ));
+    text.push_str(&format!(
+        "speed           {:.0}x real time\n",
+        simulated / median
+    ));
+    text.push_str(&format!(
+        "engine events   {events} ({:.2} M events/s)\n",
+        events as f64 / median / 1e6
+    ));
+    text.push_str(&format!(
+        "records         {records} ({:.2} M records/s)\n",
+        records as f64 / median / 1e6
+    ));
     if let Some(peak) = peak_memory_kib() {
-        text.push_str(&format!("peak memory     {:.1} MiB\n", peak as f64 / 1024.0));
+        text.push_str(&format!(
+            "peak memory     {:.1} MiB\n",
+            peak as f64 / 1024.0
+        ));
     }
     if cfg!(debug_assertions) {
-        text.push_str("note            a debug build: measure with `cargo run --release -- bench`\n");
+        text.push_str(
+            "note            a debug build: measure with `cargo run --release -- bench`\n",
+        );
     }
     output::print(&text)?;
     Ok(ExitCode::SUCCESS)

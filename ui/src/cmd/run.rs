@@ -66,7 +66,10 @@ fn report(world: &World, seed: Seed) -> RunReport {
         .map(|record| LostRecord {
             value: record.value.clone(),
             key: record.key.clone(),
-            partition: record.partition.map_or_else(|| "no partition".to_string(), |tp| scenario.partition_name(tp)),
+            partition: record.partition.map_or_else(
+                || "no partition".to_string(),
+                |tp| scenario.partition_name(tp),
+            ),
             offset: record.offset,
             decided_by: record.decided_by.clone(),
         })

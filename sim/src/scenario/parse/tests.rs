@@ -279,7 +279,7 @@ fn expect_key_without_subject() {
 // An expectation after the end of the run could never be checked.
 #[test]
 fn expect_after_the_end() {
-    insta::assert_snapshot!(error(&format!("{BASE}\n[[expect]]\nat = \"61s\"\nacked_lost = 0\n")), @r#"x.toml:24:6: the expectation at 61s comes after the run ends at 1m"#);
+    insta::assert_snapshot!(error(&format!("{BASE}\n[[expect]]\nat = \"61s\"\nacked_lost = 0\n")), @r#"x.toml:24:6: the expectation at 61s comes after the run ends at 60s"#);
 }
 
 // An error name the simulation never produces suggests the nearest.
