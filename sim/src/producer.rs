@@ -93,7 +93,10 @@ impl Batch {
     }
 
     fn first(&self) -> RecordId {
-        self.sealed.as_ref().map_or(self.records[0], |s| s[0])
+        match &self.sealed {
+            Some(sealed) => sealed[0],
+            None => self.records[0],
+        }
     }
 }
 
@@ -637,7 +640,7 @@ impl Producer {
         let Some(request) = self.in_flight.remove(&response.correlation) else {
             return;
         };
-        for mut batch in request.batches {
+        for batch in request.batches {
             let result = response
                 .partitions
                 .iter()
@@ -646,12 +649,7 @@ impl Producer {
             self.muted.remove(&batch.partition);
             match result {
                 Ok(base) => self.finish_batch(ctx, batch, Ok(Some(base))),
-                Err(error) => {
-                    batch
-                        .sealed
-                        .get_or_insert_with(|| batch.records.clone().into());
-                    self.retry_or_fail(ctx, batch, error);
-                }
+                Err(error) => self.retry_or_fail(ctx, batch, error),
             }
         }
     }
