@@ -131,7 +131,7 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
             let p = &world.producers()[producer.0 as usize];
             let (mut n_acked, mut n_failed) = (0u64, 0u64);
             for record in &p.records {
-                match record.outcome {
+                match record.outcome() {
                     Outcome::Acked(_) => n_acked += 1,
                     Outcome::Failed(_) => n_failed += 1,
                     Outcome::Pending => {}

@@ -135,7 +135,7 @@ pub fn summarize(world: &World) -> LedgerSummary {
     let mut summary = LedgerSummary::default();
     for (p, producer) in world.producers().iter().enumerate() {
         for (n, sent) in producer.records.iter().enumerate() {
-            let fate = fate_of(sent.outcome, logs.copies[p][n] > 0);
+            let fate = fate_of(sent.outcome(), logs.copies[p][n] > 0);
             count(
                 &mut summary,
                 fate,
@@ -182,8 +182,8 @@ pub fn compute(world: &World) -> Ledger {
                 n: n as u32,
             };
             let (key, value) = producer.key_and_value(n as u32);
-            let fate = fate_of(sent.outcome, logs.copies[p][n] > 0);
-            let (offset, error) = match sent.outcome {
+            let fate = fate_of(sent.outcome(), logs.copies[p][n] > 0);
+            let (offset, error) = match sent.outcome() {
                 Outcome::Acked(offset) => (offset.map(|o| o.0), None),
                 Outcome::Failed(e) => (None, Some(e.name().to_string())),
                 Outcome::Pending => (None, None),
@@ -204,7 +204,7 @@ pub fn compute(world: &World) -> Ledger {
                 id,
                 value,
                 key: key.map(|k| k.to_string()),
-                partition: sent.partition,
+                partition: producer.partition_of(n as u32),
                 fate,
                 offset,
                 error,

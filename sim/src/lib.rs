@@ -3,7 +3,7 @@
 //! Scenario text goes in, values come out: no terminal, no files, no wall clock, no threads.
 //!
 //! - `scenario` parses and checks a TOML scenario; `config` holds Kafka's settings.
-//! - `world` is the discrete-event engine: simulated time, the event queue; `network`
+//! - `world` is the discrete-event engine: simulated time, the event `queue`; `network`
 //!   delivers messages with seeded latency and faults.
 //! - `controller`, `broker`, `producer`, `consumer` are the nodes, plain state machines that
 //!   exchange `message`s; `metadata` is what the controller publishes; `log` is one replica's
@@ -26,6 +26,7 @@ pub mod metadata;
 pub mod network;
 pub mod partitioner;
 pub mod producer;
+pub mod queue;
 pub mod report;
 pub mod rng;
 pub mod scenario;

@@ -195,6 +195,20 @@ impl ReplicaLog {
         batch.records.get(within).copied()
     }
 
+    /// Every (offset, record) with `from <= offset < to`, in offset order.
+    pub fn records_between(
+        &self,
+        from: Offset,
+        to: Offset,
+    ) -> impl Iterator<Item = (Offset, RecordId)> + '_ {
+        let start = self.batches.partition_point(|b| b.end_offset() <= from);
+        self.batches[start..]
+            .iter()
+            .take_while(move |b| b.base_offset < to)
+            .flat_map(|b| batch_offsets(b))
+            .filter(move |(offset, _)| *offset >= from && *offset < to)
+    }
+
     /// Every (offset, record) in offset order.
     pub fn records(&self) -> impl Iterator<Item = (Offset, RecordId)> + '_ {
         self.batches.iter().flat_map(|b| batch_offsets(b))

@@ -34,15 +34,62 @@ pub enum Outcome {
 
 /// One `send()` call.
 #[derive(Clone, Debug)]
+///
+/// Packed into 24 bytes, as a run may send millions: the topic and the send time follow
+/// from the step, the outcome is an offset and two small fields.
 pub struct SentRecord {
     /// The produce step that sent it, and its index within the step (for key and value).
     pub step: u32,
     pub index: u32,
-    pub partition: Option<TopicPartition>,
-    pub sent_at: SimTime,
-    pub outcome: Outcome,
+    /// The partition number, or `u32::MAX` before the partitioner chose one.
+    partition: u32,
+    offset: u64,
+    state: RecordState,
+    error: Option<KafkaError>,
     /// Below a leader's high watermark at some point: replicated to the whole ISR.
     pub committed: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RecordState {
+    Pending,
+    Acked,
+    AckedWithoutOffset,
+    Failed,
+}
+
+impl SentRecord {
+    fn new(step: u32, index: u32, partition: Option<u32>) -> SentRecord {
+        SentRecord {
+            step,
+            index,
+            partition: partition.unwrap_or(u32::MAX),
+            offset: 0,
+            state: RecordState::Pending,
+            error: None,
+            committed: false,
+        }
+    }
+
+    pub fn outcome(&self) -> Outcome {
+        match self.state {
+            RecordState::Pending => Outcome::Pending,
+            RecordState::Acked => Outcome::Acked(Some(Offset(self.offset))),
+            RecordState::AckedWithoutOffset => Outcome::Acked(None),
+            RecordState::Failed => {
+                Outcome::Failed(self.error.expect("a failed record has an error"))
+            }
+        }
+    }
+
+    fn set_outcome(&mut self, outcome: Outcome) {
+        (self.state, self.offset, self.error) = match outcome {
+            Outcome::Pending => (RecordState::Pending, 0, None),
+            Outcome::Acked(Some(offset)) => (RecordState::Acked, offset.0, None),
+            Outcome::Acked(None) => (RecordState::AckedWithoutOffset, 0, None),
+            Outcome::Failed(error) => (RecordState::Failed, 0, Some(error)),
+        };
+    }
 }
 
 /// Records the scenario asked this producer to send, at a rate or all at once.
@@ -57,11 +104,26 @@ struct Schedule {
 impl Schedule {
     fn due(&self, i: u32) -> SimTime {
         match self.spec.rate_per_sec {
-            Some(rate) if rate > 0 => {
-                self.start + SimTime((i as u128 * 1_000_000 / rate as u128) as u64)
-            }
+            Some(rate) if rate > 0 => self.start + SimTime(i as u64 * 1_000_000 / rate),
             _ => self.start,
         }
+    }
+
+    /// One past the last record due at `now`: record i is due at start + ⌊i·10⁶/rate⌋ µs.
+    fn due_end(&self, now: SimTime) -> u32 {
+        if now < self.start {
+            return self.next;
+        }
+        let end = match self.spec.rate_per_sec {
+            Some(rate) if rate > 0 => {
+                let elapsed = (now - self.start).as_micros() as u128 + 1;
+                (elapsed * rate as u128)
+                    .div_ceil(1_000_000)
+                    .min(u32::MAX as u128) as u32
+            }
+            _ => u32::MAX,
+        };
+        end.min(self.spec.count)
     }
 
     fn key(&self, i: u32) -> Option<&Arc<str>> {
@@ -82,6 +144,11 @@ struct Batch {
 }
 
 impl Batch {
+    /// Whether a record of `bytes` can still go into this batch.
+    fn open(&self, bytes: u32, batch_size: u64) -> bool {
+        self.sealed.is_none() && self.attempts == 0 && (self.bytes + bytes) as u64 <= batch_size
+    }
+
     fn seal(&mut self) -> Arc<[RecordId]> {
         self.sealed
             .get_or_insert_with(|| std::mem::take(&mut self.records).into())
@@ -208,15 +275,24 @@ impl Producer {
         }
     }
 
+    fn spec_of(&self, record: &SentRecord) -> Option<&ProduceSpec> {
+        match &self.scenario.steps.get(record.step as usize)?.action {
+            crate::scenario::Action::Produce(spec) => Some(spec),
+            _ => None,
+        }
+    }
+
+    /// The partition the partitioner chose for record `n`, if it chose one.
+    pub fn partition_of(&self, n: u32) -> Option<TopicPartition> {
+        let record = &self.records[n as usize];
+        let topic = self.spec_of(record)?.topic;
+        (record.partition != u32::MAX).then(|| TopicPartition::new(topic, record.partition))
+    }
+
     /// The record's key and value as the scenario defines them.
     pub fn key_and_value(&self, n: u32) -> (Option<Arc<str>>, String) {
         let record = &self.records[n as usize];
-        let Some(crate::scenario::Action::Produce(spec)) = self
-            .scenario
-            .steps
-            .get(record.step as usize)
-            .map(|s| &s.action)
-        else {
+        let Some(spec) = self.spec_of(record) else {
             return (None, format!("{}-{n}", self.name));
         };
         let key = (!spec.keys.is_empty())
@@ -350,50 +426,28 @@ impl Producer {
         let now = ctx.now;
         let max_block = SimTime::from_millis(self.config.max_block_ms);
         let mut schedules = std::mem::take(&mut self.schedules);
+        let metadata = self.metadata.clone();
         for schedule in &mut schedules {
-            while schedule.next < schedule.spec.count && schedule.due(schedule.next) <= now {
-                let i = schedule.next;
-                let due = schedule.due(i);
-                let n = self.records.len() as u32;
-                match self.metadata.clone() {
-                    Some(metadata) => {
-                        self.records.push(SentRecord {
-                            step: schedule.step,
-                            index: i,
-                            partition: None,
-                            sent_at: due,
-                            outcome: Outcome::Pending,
-                            committed: false,
-                        });
-                        self.append(
-                            ctx,
-                            schedule,
-                            i,
-                            RecordId {
-                                producer: self.idx,
-                                n,
-                            },
-                            &metadata,
-                        );
-                    }
+            while schedule.next < schedule.spec.count {
+                let due = schedule.due(schedule.next);
+                if due > now {
+                    break;
+                }
+                match &metadata {
+                    Some(metadata) => schedule.next += self.append_run(schedule, metadata, now),
                     None if now >= due + max_block => {
                         // send() blocked for max.block.ms waiting for metadata, then threw.
-                        self.records.push(SentRecord {
-                            step: schedule.step,
-                            index: i,
-                            partition: None,
-                            sent_at: due,
-                            outcome: Outcome::Failed(KafkaError::TimeoutException),
-                            committed: false,
-                        });
+                        let mut record = SentRecord::new(schedule.step, schedule.next, None);
+                        record.set_outcome(Outcome::Failed(KafkaError::TimeoutException));
+                        self.records.push(record);
                         self.errors.insert(KafkaError::TimeoutException);
+                        schedule.next += 1;
                     }
                     None => {
                         self.metadata_wanted = true;
                         break;
                     }
                 }
-                schedule.next += 1;
             }
         }
         schedules.retain(|s| s.next < s.spec.count);
@@ -401,34 +455,35 @@ impl Producer {
         self.schedules = schedules;
     }
 
+    /// `send()` for the due records of a schedule that go to the same partition, from
+    /// `schedule.next` on; returns how many were sent (at least one).
+    ///
     /// The partitioner (R7.1): an explicit partition, else the key's murmur2 hash over all
-    /// partitions, else the sticky partition.
-    fn append(
-        &mut self,
-        ctx: &mut Ctx,
-        schedule: &Schedule,
-        i: u32,
-        record: RecordId,
-        metadata: &MetadataImage,
-    ) {
+    /// partitions (one record at a time, as keys differ), else the sticky partition, which
+    /// takes records until its batch is full and may then switch.
+    fn append_run(&mut self, schedule: &Schedule, metadata: &MetadataImage, now: SimTime) -> u32 {
         let topic = schedule.spec.topic;
-        let partitions = metadata.partition_count(topic);
-        let key = schedule.key(i).cloned();
-        let bytes = record_bytes(
-            key.as_deref(),
-            schedule.spec.value.as_deref(),
+        let first = schedule.next;
+        let value = schedule.spec.value.as_deref();
+        let keyed = schedule.spec.partition.is_none()
+            && schedule.key(first).is_some()
+            && !self.config.partitioner_ignore_keys;
+        let sticky = schedule.spec.partition.is_none() && !keyed;
+        let batch_size = self.config.batch_size.max(1);
+        let first_bytes = record_bytes(
+            schedule.key(first).map(|k| &**k),
+            value,
             &self.name,
-            record.n,
+            self.records.len() as u32,
         );
-        let partition = match (schedule.spec.partition, &key) {
+        let partition = match (schedule.spec.partition, schedule.key(first)) {
             (Some(p), _) => p,
-            (None, Some(key)) if !self.config.partitioner_ignore_keys => {
-                partition_for_key(key.as_bytes(), partitions)
+            (None, Some(key)) if keyed => {
+                partition_for_key(key.as_bytes(), metadata.partition_count(topic))
             }
             _ => {
                 let has_leader = self.has_leader.get(&topic).map_or(&[][..], Vec::as_slice);
                 let queues = &self.queues;
-                let batch_size = self.config.batch_size;
                 let sticky = self
                     .sticky
                     .entry(topic)
@@ -437,45 +492,66 @@ impl Producer {
                     queues
                         .get(&TopicPartition::new(topic, p))
                         .and_then(|q| q.back())
-                        .is_none_or(|b| {
-                            b.sealed.is_some() || b.bytes as u64 + bytes as u64 > batch_size
-                        })
+                        .is_none_or(|b| !b.open(first_bytes, batch_size))
                 };
                 sticky.partition(self.rng.core(), has_leader, full)
             }
         };
         let tp = TopicPartition::new(topic, partition);
-        self.records[record.n as usize].partition = Some(tp);
-        let batch_size = self.config.batch_size.max(1);
         let queue = self.queues.entry(tp).or_default();
-        let fits = queue.back().is_some_and(|b| {
-            b.sealed.is_none() && b.attempts == 0 && (b.bytes as u64 + bytes as u64) <= batch_size
-        });
-        if fits {
-            let batch = queue.back_mut().expect("checked");
-            batch.records.push(record);
-            batch.bytes += bytes;
-        } else {
-            queue.push_back(Batch {
-                partition: tp,
-                records: vec![record],
-                sealed: None,
-                bytes: BATCH_HEADER_BYTES + bytes,
-                created: ctx.now,
-                attempts: 0,
-                retry_at: SimTime::ZERO,
-                sequence: None,
-            });
+        let mut count = 0;
+        let mut grew = 0u64;
+        let mut filled = false;
+        let end = schedule.due_end(now).max(first + 1);
+        while first + count < end {
+            let i = first + count;
+            if count > 0 && keyed {
+                break;
+            }
+            let n = self.records.len() as u32;
+            let key = schedule.key(i).map(|k| &**k);
+            let bytes = record_bytes(key, value, &self.name, n);
+            let record = RecordId {
+                producer: self.idx,
+                n,
+            };
+            match queue.back_mut() {
+                Some(batch) if batch.open(bytes, batch_size) => {
+                    batch.records.push(record);
+                    batch.bytes += bytes;
+                    grew += bytes as u64;
+                }
+                _ if sticky && count > 0 => {
+                    // The batch is full: the partitioner decides where the next record goes.
+                    filled = true;
+                    break;
+                }
+                _ => {
+                    queue.push_back(Batch {
+                        partition: tp,
+                        records: vec![record],
+                        sealed: None,
+                        bytes: BATCH_HEADER_BYTES + bytes,
+                        created: schedule.due(i),
+                        attempts: 0,
+                        retry_at: SimTime::ZERO,
+                        sequence: None,
+                    });
+                    grew += (BATCH_HEADER_BYTES + bytes) as u64;
+                }
+            }
+            self.records
+                .push(SentRecord::new(schedule.step, i, Some(partition)));
+            count += 1;
         }
-        if schedule.spec.partition.is_none()
-            && (key.is_none() || self.config.partitioner_ignore_keys)
-        {
-            let full = queue.back().is_some_and(|b| b.bytes as u64 >= batch_size);
+        if sticky {
             let has_leader = self.has_leader.get(&topic).map_or(&[][..], Vec::as_slice);
+            let full = filled || queue.back().is_some_and(|b| b.bytes as u64 >= batch_size);
             if let Some(sticky) = self.sticky.get_mut(&topic) {
-                sticky.on_append(self.rng.core(), partition, bytes as u64, full, has_leader);
+                sticky.on_append(self.rng.core(), partition, grew, full, has_leader);
             }
         }
+        count
     }
 
     /// `delivery.timeout.ms` (R3.5): a batch not acknowledged that long after it was created
@@ -726,8 +802,8 @@ impl Producer {
         match result {
             Ok(base) => {
                 for (i, r) in records.iter().enumerate() {
-                    self.records[r.n as usize].outcome =
-                        Outcome::Acked(base.map(|b| Offset(b.0 + i as u64)));
+                    self.records[r.n as usize]
+                        .set_outcome(Outcome::Acked(base.map(|b| Offset(b.0 + i as u64))));
                 }
                 if let Some(base) = base {
                     ctx.trace(TraceEvent::ProduceAcked {
@@ -746,7 +822,7 @@ impl Producer {
             Err(error) => {
                 self.errors.insert(error);
                 for r in records.iter() {
-                    self.records[r.n as usize].outcome = Outcome::Failed(error);
+                    self.records[r.n as usize].set_outcome(Outcome::Failed(error));
                 }
                 if error == KafkaError::TimeoutException {
                     ctx.trace(TraceEvent::ProduceFailed {
@@ -941,4 +1017,38 @@ fn record_bytes(key: Option<&str>, value: Option<&str>, producer: &str, n: u32) 
 
 fn digits(n: u32) -> usize {
     n.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The count of records due by a time matches the due time of each record exactly.
+    #[test]
+    fn due_end_agrees_with_due() {
+        for rate in [1, 3, 7, 500, 50_000, 1_000_000, 3_000_000] {
+            let spec = ProduceSpec {
+                producer: ProducerIdx(0),
+                topic: TopicId(0),
+                count: 100_000,
+                keys: Vec::new(),
+                value: None,
+                partition: None,
+                rate_per_sec: Some(rate),
+            };
+            let schedule = Schedule {
+                step: 0,
+                spec,
+                start: SimTime(1_000),
+                next: 0,
+            };
+            for now in [1_000, 1_001, 1_333, 2_000, 999_999, 1_001_000, 5_000_000] {
+                let end = schedule.due_end(SimTime(now));
+                let expected = (0..100_000)
+                    .take_while(|&i| schedule.due(i) <= SimTime(now))
+                    .count() as u32;
+                assert_eq!(end, expected, "rate {rate}, now {now}");
+            }
+        }
+    }
 }

@@ -6,8 +6,7 @@
 //! notes. Nodes never see the queue. `World` is `Clone`: a clone is a keyframe, and a what-if
 //! run is a clone with a fault added.
 
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::broker::Broker;
@@ -19,6 +18,7 @@ use crate::ledger::{self, Ledger};
 use crate::message::Message;
 use crate::network::Network;
 use crate::producer::Producer;
+use crate::queue::EventQueue;
 use crate::rng::{SimRng, Stream};
 use crate::scenario::{Action, Client, Scenario, Subscription};
 use crate::time::SimTime;
@@ -137,36 +137,41 @@ enum Event {
     End,
 }
 
-#[derive(Clone, Debug)]
-struct Scheduled {
-    time: SimTime,
-    seq: u64,
-    event: Event,
-}
-
-impl PartialEq for Scheduled {
-    fn eq(&self, other: &Self) -> bool {
-        (self.time, self.seq) == (other.time, other.seq)
-    }
-}
-impl Eq for Scheduled {}
-impl PartialOrd for Scheduled {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Scheduled {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.time, self.seq).cmp(&(other.time, other.seq))
-    }
-}
-
 /// What the ledger tracks as the run goes: acknowledged offsets, and the event that lost a
 /// record, named by its trace index.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Tracker {
-    pub acked: BTreeMap<TopicPartition, Vec<(Offset, RecordId)>>,
+    /// Per partition, each acknowledged batch: its base offset and records.
+    pub acked: BTreeMap<TopicPartition, Vec<(Offset, Arc<[RecordId]>)>>,
     pub lost_by: BTreeMap<RecordId, usize>,
+}
+
+impl Tracker {
+    /// Acknowledged (offset, record) pairs of a partition at or above `from`.
+    fn acked_from(
+        &self,
+        partition: TopicPartition,
+        from: Offset,
+    ) -> impl Iterator<Item = (Offset, RecordId)> + '_ {
+        self.acked
+            .get(&partition)
+            .into_iter()
+            .flat_map(move |batches| {
+                // Acknowledgements arrive nearly in offset order, but not always (retries), so
+                // every batch is looked at.
+                batches
+                    .iter()
+                    .filter(move |(base, records)| base.0 + records.len() as u64 > from.0)
+                    .flat_map(move |(base, records)| {
+                        let skip = from.0.saturating_sub(base.0) as usize;
+                        records
+                            .iter()
+                            .enumerate()
+                            .skip(skip)
+                            .map(move |(i, &r)| (Offset(base.0 + i as u64), r))
+                    })
+            })
+    }
 }
 
 #[derive(Clone)]
@@ -174,8 +179,7 @@ pub struct World {
     scenario: Arc<Scenario>,
     seed: u64,
     now: SimTime,
-    queue: BinaryHeap<Reverse<Scheduled>>,
-    next_seq: u64,
+    queue: EventQueue<Event>,
     events_processed: u64,
     finished: bool,
     network: Network,
@@ -243,8 +247,7 @@ impl World {
         let mut world = World {
             seed,
             now: SimTime::ZERO,
-            queue: BinaryHeap::new(),
-            next_seq: 0,
+            queue: EventQueue::default(),
             events_processed: 0,
             finished: false,
             network,
@@ -355,8 +358,8 @@ impl World {
 
     /// Runs every event up to and including time `until`.
     pub fn run_until(&mut self, until: SimTime) {
-        while let Some(Reverse(next)) = self.queue.peek() {
-            if next.time > until || !self.step() {
+        while let Some(next) = self.queue.peek_time() {
+            if next > until || !self.step() {
                 break;
             }
         }
@@ -367,7 +370,7 @@ impl World {
         if self.finished {
             return false;
         }
-        let Some(Reverse(Scheduled { time, event, .. })) = self.queue.pop() else {
+        let Some((time, event)) = self.queue.pop() else {
             self.finish();
             return false;
         };
@@ -424,9 +427,7 @@ impl World {
     }
 
     fn schedule(&mut self, time: SimTime, event: Event) {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.queue.push(Reverse(Scheduled { time, seq, event }));
+        self.queue.push(time, event);
     }
 
     /// Runs a handler for `node` with a fresh context, then applies what it asked for.
@@ -748,13 +749,11 @@ impl World {
                 base: Some(base),
                 records,
             } => {
-                let list = self.tracker.acked.entry(partition).or_default();
-                list.extend(
-                    records
-                        .iter()
-                        .enumerate()
-                        .map(|(i, &r)| (Offset(base.0 + i as u64), r)),
-                );
+                self.tracker
+                    .acked
+                    .entry(partition)
+                    .or_default()
+                    .push((base, records));
             }
             Note::Acked { base: None, .. } => {}
             Note::HighWatermark {
@@ -764,16 +763,8 @@ impl World {
                 to,
             } => {
                 let log = &self.brokers[broker.0 as usize - 1].replicas[&partition].log;
-                for batch in log.batches() {
-                    if batch.end_offset() <= from || batch.base_offset >= to {
-                        continue;
-                    }
-                    for (i, r) in batch.records.iter().enumerate() {
-                        let offset = batch.base_offset.0 + i as u64;
-                        if offset >= from.0 && offset < to.0 {
-                            self.producers[r.producer.0 as usize].mark_committed(r.n);
-                        }
-                    }
+                for (_, r) in log.records_between(from, to) {
+                    self.producers[r.producer.0 as usize].mark_committed(r.n);
                 }
             }
             Note::LeaderChanged { broker, partition } => {
@@ -781,17 +772,10 @@ impl World {
                 let from = log.high_watermark;
                 let lost: Vec<RecordId> = self
                     .tracker
-                    .acked
-                    .get(&partition)
-                    .map(|list| {
-                        list.iter()
-                            .filter(|(offset, r)| {
-                                *offset >= from && log.record_at(*offset) != Some(*r)
-                            })
-                            .map(|(_, r)| *r)
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                    .acked_from(partition, from)
+                    .filter(|(offset, r)| log.record_at(*offset) != Some(*r))
+                    .map(|(_, r)| r)
+                    .collect();
                 let leo = log.log_end_offset();
                 let why =
                     format!("{broker} became leader without them; its log ends at offset {leo}");
@@ -808,14 +792,13 @@ impl World {
                     .image()
                     .partition(partition)
                     .and_then(|s| s.leader);
+                let from = removed.first().map_or(Offset(0), |(o, _)| *o);
+                let acked: std::collections::BTreeSet<(Offset, RecordId)> =
+                    self.tracker.acked_from(partition, from).collect();
                 let lost: Vec<RecordId> = removed
                     .iter()
                     .filter(|(offset, r)| {
-                        let acked = self
-                            .tracker
-                            .acked
-                            .get(&partition)
-                            .is_some_and(|l| l.contains(&(*offset, *r)));
+                        let acked = acked.contains(&(*offset, *r));
                         let kept = leader.is_some_and(|l| {
                             self.brokers[l.0 as usize - 1]
                                 .replicas
