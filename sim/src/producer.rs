@@ -186,6 +186,8 @@ pub struct Producer {
     metadata_wanted: bool,
     metadata_request: Option<(BrokerId, u64)>,
     metadata_fetched_at: SimTime,
+    /// When the producer first had metadata, since when send() no longer blocks.
+    metadata_since: SimTime,
     next_bootstrap: u32,
     schedules: Vec<Schedule>,
     pub records: Vec<SentRecord>,
@@ -224,6 +226,7 @@ impl Producer {
             metadata_wanted: true,
             metadata_request: None,
             metadata_fetched_at: SimTime::ZERO,
+            metadata_since: SimTime::ZERO,
             next_bootstrap: idx.0,
             schedules: Vec::new(),
             records: Vec::new(),
@@ -395,6 +398,9 @@ impl Producer {
                 )
             })
             .collect();
+        if self.metadata.is_none() {
+            self.metadata_since = ctx.now;
+        }
         self.metadata = Some(image);
         self.metadata_wanted = false;
     }
@@ -532,7 +538,8 @@ impl Producer {
                         records: vec![record],
                         sealed: None,
                         bytes: BATCH_HEADER_BYTES + bytes,
-                        created: schedule.due(i),
+                        // send() blocks until the first metadata arrives (R6.7).
+                        created: schedule.due(i).max(self.metadata_since),
                         attempts: 0,
                         retry_at: SimTime::ZERO,
                         sequence: None,

@@ -137,12 +137,15 @@ enum Event {
     End,
 }
 
+/// A batch the producer learned was written: its base offset and its records.
+pub(crate) type AckedBatch = (Offset, Arc<[RecordId]>);
+
 /// What the ledger tracks as the run goes: acknowledged offsets, and the event that lost a
 /// record, named by its trace index.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Tracker {
     /// Per partition, each acknowledged batch: its base offset and records.
-    pub acked: BTreeMap<TopicPartition, Vec<(Offset, Arc<[RecordId]>)>>,
+    pub acked: BTreeMap<TopicPartition, Vec<AckedBatch>>,
     pub lost_by: BTreeMap<RecordId, usize>,
 }
 
