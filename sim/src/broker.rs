@@ -56,7 +56,7 @@ pub struct Replica {
     /// Present while this broker leads the partition.
     pub leading: Option<LeaderState>,
     /// After a fetch error the follower waits for new metadata before fetching again.
-    fetch_paused: bool,
+    fetch_retry_at: SimTime,
     producers: BTreeMap<ProducerIdx, ProducerEntry>,
 }
 
@@ -135,7 +135,7 @@ impl Replica {
             replicas: state.replicas.clone(),
             isr: state.isr.clone(),
             leading: None,
-            fetch_paused: false,
+            fetch_retry_at: SimTime::ZERO,
             producers: BTreeMap::new(),
         }
     }
@@ -298,7 +298,7 @@ impl Broker {
         self.incarnation += 1;
         for (tp, replica) in self.replicas.iter_mut() {
             replica.log.reload();
-            replica.fetch_paused = false;
+            replica.fetch_retry_at = SimTime::ZERO;
             ctx.trace(TraceEvent::Loaded {
                 partition: *tp,
                 leo: replica.log.log_end_offset(),
@@ -448,7 +448,7 @@ impl Broker {
                 .replicas
                 .entry(tp)
                 .or_insert_with(|| Replica::new(state));
-            replica.fetch_paused = false;
+            replica.fetch_retry_at = SimTime::ZERO;
             let same_epoch =
                 replica.leader_epoch == state.leader_epoch && replica.leader == state.leader;
             if state.leader == Some(self.id) {
@@ -1122,10 +1122,12 @@ impl Broker {
         if fetcher.in_flight.is_some() || fetcher.backing_off {
             return;
         }
+        let followed = |r: &&Replica| r.leading.is_none() && r.leader == Some(leader);
+        let now = ctx.now;
         let partitions: Vec<FetchPartition> = self
             .replicas
             .iter()
-            .filter(|(_, r)| r.leading.is_none() && r.leader == Some(leader) && !r.fetch_paused)
+            .filter(|(_, r)| followed(r) && r.fetch_retry_at <= now)
             .map(|(tp, r)| FetchPartition {
                 partition: *tp,
                 fetch_offset: r.log.log_end_offset(),
@@ -1134,6 +1136,20 @@ impl Broker {
             })
             .collect();
         if partitions.is_empty() {
+            // Partitions that failed wait out `replica.fetch.backoff.ms` before the next try.
+            let retry = self
+                .replicas
+                .values()
+                .filter(followed)
+                .map(|r| r.fetch_retry_at)
+                .min();
+            if let Some(at) = retry {
+                self.fetchers
+                    .get_mut(&leader)
+                    .expect("inserted above")
+                    .backing_off = true;
+                ctx.timer_at(at, Timer::FetcherBackoff { leader });
+            }
             return;
         }
         let correlation = self.next_id();
@@ -1166,7 +1182,7 @@ impl Broker {
             return;
         }
         fetcher.in_flight = None;
-        let mut progress = response.partitions.is_empty();
+        let backoff = SimTime::from_millis(self.config.replica_fetch_backoff_ms);
         for part in response.partitions {
             let tp = part.partition;
             let flush_messages = self.topic_config(tp).flush_messages;
@@ -1184,14 +1200,13 @@ impl Broker {
                         let why =
                             format!("ahead of leader {leader}'s log end {}", part.log_end_offset);
                         self.truncate(ctx, tp, part.log_end_offset, why);
-                        progress = true;
                     }
-                    KafkaError::UnknownLeaderEpoch => {}
-                    _ => replica.fetch_paused = true,
+                    // The leader moved, or has not yet heard it leads: try again after
+                    // the backoff, or sooner if new metadata arrives.
+                    _ => replica.fetch_retry_at = ctx.now + backoff,
                 }
                 continue;
             }
-            progress = true;
             if let Some((epoch, end)) = part.diverging_epoch {
                 // R5.3 (KIP-279): truncate to where our logs agree, by leader epoch.
                 let leo = replica.log.log_end_offset();
@@ -1254,15 +1269,7 @@ impl Broker {
                 });
             }
         }
-        if progress {
-            self.maybe_fetch(ctx, leader);
-        } else {
-            self.fetchers.entry(leader).or_default().backing_off = true;
-            ctx.timer_after(
-                SimTime::from_millis(self.config.replica_fetch_backoff_ms),
-                Timer::FetcherBackoff { leader },
-            );
-        }
+        self.maybe_fetch(ctx, leader);
     }
 
     fn truncate(&mut self, ctx: &mut Ctx, tp: TopicPartition, to: Offset, why: String) {

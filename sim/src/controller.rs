@@ -199,6 +199,8 @@ impl Controller {
     /// stays so that it can lead cleanly when it returns) and out of every leadership.
     fn fence(&mut self, ctx: &mut Ctx, broker: BrokerId, why: String) {
         self.registrations[broker.0 as usize - 1].fenced = true;
+        // It comes back only after it has caught up with the metadata of its own fencing.
+        self.registrations[broker.0 as usize - 1].caught_up_at = self.image.offset + 1;
         ctx.trace(TraceEvent::Fenced { broker, why });
         let image = Arc::make_mut(&mut self.image);
         image.fenced[broker.0 as usize - 1] = true;
