@@ -1275,10 +1275,10 @@ impl Broker {
     fn truncate(&mut self, ctx: &mut Ctx, tp: TopicPartition, to: Offset, why: String) {
         let replica = self.replicas.get_mut(&tp).expect("caller checked");
         let from = replica.log.log_end_offset();
+        let removed = replica.log.truncate_to(to);
         if to >= from {
             return;
         }
-        let removed = replica.log.truncate_to(to);
         replica.rebuild_producer_state();
         ctx.trace(TraceEvent::Truncate {
             partition: tp,

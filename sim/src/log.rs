@@ -128,9 +128,16 @@ impl ReplicaLog {
 
     /// Removes every record at or above `offset`, keeping the epoch cache and the high
     /// watermark consistent. Returns the records removed.
+    ///
+    /// Even when nothing is removed, epochs that would start at or past the log end are
+    /// dropped, as Kafka's `UnifiedLog.truncateTo` does: a broker that became leader and
+    /// recorded its epoch, but appended nothing before losing leadership, must not keep an
+    /// epoch that no batch carries.
     pub fn truncate_to(&mut self, offset: Offset) -> Vec<(Offset, RecordId)> {
         let mut removed = Vec::new();
         if offset >= self.log_end_offset {
+            let end = self.log_end_offset;
+            self.epochs.retain(|&(_, start)| start < end);
             return removed;
         }
         while let Some(last) = self.batches.last() {
