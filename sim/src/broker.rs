@@ -6,11 +6,12 @@
 //! watermark is the lowest log end offset over the ISR, followers learn it one fetch later,
 //! and a follower whose log diverged truncates by leader epoch.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::config::{Acks, BrokerConfig, TopicConfig};
-use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, ProducerIdx, RecordId, TopicPartition};
+use crate::idempotence::{ProducerStates, Verdict};
+use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, RecordId, TopicPartition};
 use crate::log::{ReplicaLog, StoredBatch};
 use crate::message::{
     FetchPartition, FetchPartitionResponse, FetchRequest, FetchResponse, KafkaError, Message,
@@ -25,9 +26,6 @@ use crate::world::{Ctx, Note, Timer};
 /// (`replica.socket.timeout.ms`).
 const REPLICA_SOCKET_TIMEOUT: SimTime = SimTime::from_millis(30_000);
 
-/// How many batches per producer the broker remembers to spot duplicates (R6.5).
-const PRODUCER_BATCH_WINDOW: usize = 5;
-
 #[derive(Clone, Debug)]
 pub struct Broker {
     pub id: BrokerId,
@@ -41,6 +39,10 @@ pub struct Broker {
     parked: Vec<ParkedFetch>,
     delayed: Vec<DelayedProduce>,
     next_id: u64,
+    /// Refused registrations since the last restart, for the retry backoff.
+    registration_attempts: u32,
+    /// Whether the controller accepted this incarnation's registration.
+    registered: bool,
 }
 
 /// This broker's copy of one partition.
@@ -57,7 +59,7 @@ pub struct Replica {
     pub leading: Option<LeaderState>,
     /// After a fetch error the follower waits for new metadata before fetching again.
     fetch_retry_at: SimTime,
-    producers: BTreeMap<ProducerIdx, ProducerEntry>,
+    producers: ProducerStates,
 }
 
 /// What a leader knows of its followers and of its ISR proposal in flight.
@@ -73,9 +75,21 @@ pub struct LeaderState {
 pub struct FollowerState {
     /// Learned from the follower's fetch offset; unknown right after an election (R1.5).
     pub leo: Option<Offset>,
-    pub last_caught_up: SimTime,
-    last_fetch_time: SimTime,
+    /// When it last held everything the leader had (R2.2); `None` is "long ago", what a new
+    /// leader assumes of replicas outside the ISR.
+    pub last_caught_up: Option<SimTime>,
+    last_fetch_time: Option<SimTime>,
     last_fetch_leader_leo: Offset,
+    /// The broker epoch (incarnation) the follower fetched with (KIP-903): state learned
+    /// from an earlier incarnation does not make a restarted broker eligible.
+    broker_epoch: Option<u32>,
+}
+
+impl FollowerState {
+    /// Kafka's `isCaughtUp`: at the leader's log end, or caught up within the lag bound.
+    fn is_caught_up(&self, leader_leo: Offset, now: SimTime, lag_max: SimTime) -> bool {
+        self.leo == Some(leader_leo) || self.last_caught_up.is_some_and(|t| now - t <= lag_max)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -94,13 +108,6 @@ pub struct PowerLoss {
     pub from: Offset,
     pub to: Offset,
     pub removed: Vec<(Offset, RecordId)>,
-}
-
-#[derive(Clone, Debug, Default)]
-struct ProducerEntry {
-    last_sequence: u32,
-    /// (first sequence, base offset, record count) of the last few batches.
-    recent: VecDeque<(u32, Offset, u32)>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -136,7 +143,7 @@ impl Replica {
             isr: state.isr.clone(),
             leading: None,
             fetch_retry_at: SimTime::ZERO,
-            producers: BTreeMap::new(),
+            producers: ProducerStates::default(),
         }
     }
 
@@ -149,33 +156,7 @@ impl Replica {
     }
 
     fn rebuild_producer_state(&mut self) {
-        self.producers.clear();
-        for batch in self.log.batches() {
-            if let Some((producer, first)) = batch.producer {
-                remember_batch(
-                    &mut self.producers,
-                    producer,
-                    first,
-                    batch.base_offset,
-                    batch.records.len() as u32,
-                );
-            }
-        }
-    }
-}
-
-fn remember_batch(
-    producers: &mut BTreeMap<ProducerIdx, ProducerEntry>,
-    producer: ProducerIdx,
-    first: u32,
-    base: Offset,
-    count: u32,
-) {
-    let entry = producers.entry(producer).or_default();
-    entry.last_sequence = first.wrapping_add(count - 1);
-    entry.recent.push_back((first, base, count));
-    if entry.recent.len() > PRODUCER_BATCH_WINDOW {
-        entry.recent.pop_front();
+        self.producers.rebuild(self.log.batches().iter());
     }
 }
 
@@ -199,6 +180,8 @@ impl Broker {
             parked: Vec::new(),
             delayed: Vec::new(),
             next_id: 0,
+            registration_attempts: 0,
+            registered: true,
         };
         for (tp, state) in image.partitions() {
             if !state.replicas.contains(&id) {
@@ -213,7 +196,12 @@ impl Broker {
                         .replicas
                         .iter()
                         .filter(|&&b| b != id)
-                        .map(|&b| (b, new_follower(Some(Offset(0)), SimTime::ZERO)))
+                        .map(|&b| {
+                            let mut follower = new_follower(None, Some(SimTime::ZERO));
+                            follower.leo = Some(Offset(0));
+                            follower.broker_epoch = Some(0);
+                            (b, follower)
+                        })
                         .collect(),
                     pending_isr: None,
                     epoch_start: Offset(0),
@@ -296,6 +284,8 @@ impl Broker {
     pub fn restart(&mut self, ctx: &mut Ctx) {
         self.alive = true;
         self.incarnation += 1;
+        self.registration_attempts = 0;
+        self.registered = false;
         for (tp, replica) in self.replicas.iter_mut() {
             replica.log.reload();
             replica.fetch_retry_at = SimTime::ZERO;
@@ -317,7 +307,7 @@ impl Broker {
 
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
         match timer {
-            Timer::Heartbeat => {
+            Timer::Register if !self.registered => {
                 let metadata_offset = self.metadata.as_ref().map_or(0, |m| m.offset);
                 ctx.send(
                     NodeId::Controller,
@@ -326,6 +316,18 @@ impl Broker {
                         metadata_offset,
                     },
                 );
+            }
+            Timer::Heartbeat => {
+                let metadata_offset = self.metadata.as_ref().map_or(0, |m| m.offset);
+                if self.registered {
+                    ctx.send(
+                        NodeId::Controller,
+                        Message::Heartbeat {
+                            incarnation: self.incarnation,
+                            metadata_offset,
+                        },
+                    );
+                }
                 ctx.timer_after(
                     SimTime::from_millis(self.config.broker_heartbeat_interval_ms),
                     Timer::Heartbeat,
@@ -387,9 +389,26 @@ impl Broker {
 
     pub fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, message: Message) {
         match message {
-            Message::HeartbeatResponse { image: Some(image) } | Message::MetadataUpdate(image) => {
-                self.apply_metadata(ctx, image)
+            Message::HeartbeatResponse {
+                accepted: false, ..
+            } => {
+                // Registration refused: try again, backing off from 100ms up to the session
+                // timeout, as a broker's lifecycle manager does.
+                self.registration_attempts += 1;
+                let backoff = (100u64 << self.registration_attempts.min(10))
+                    .min(self.config.broker_session_timeout_ms);
+                ctx.timer_after(SimTime::from_millis(backoff), Timer::Register);
             }
+            Message::HeartbeatResponse {
+                image,
+                accepted: true,
+            } => {
+                self.registered = true;
+                if let Some(image) = image {
+                    self.apply_metadata(ctx, image);
+                }
+            }
+            Message::MetadataUpdate(image) => self.apply_metadata(ctx, image),
             Message::AlterPartitionResponse { partition, result } => {
                 self.on_alter_partition_response(ctx, partition, result)
             }
@@ -401,6 +420,26 @@ impl Broker {
             }
             Message::MetadataRequest => {
                 ctx.send(from, Message::MetadataResponse(self.metadata.clone()))
+            }
+            // The leader we fetch from is gone: back off, then try again (or follow the new
+            // leader once the metadata names one).
+            Message::Disconnected | Message::Refused(_) => {
+                if let NodeId::Broker(leader) = from
+                    && self
+                        .fetchers
+                        .get(&leader)
+                        .is_some_and(|f| f.in_flight.is_some())
+                {
+                    self.fetchers.entry(leader).or_default().in_flight = None;
+                    let retry =
+                        ctx.now + SimTime::from_millis(self.config.replica_fetch_backoff_ms);
+                    for replica in self.replicas.values_mut() {
+                        if replica.leading.is_none() && replica.leader == Some(leader) {
+                            replica.fetch_retry_at = retry;
+                        }
+                    }
+                    self.maybe_fetch(ctx, leader);
+                }
             }
             Message::Produce(request) => self.on_produce(ctx, from, request),
             Message::ListOffsets {
@@ -486,25 +525,27 @@ impl Broker {
         replica.replicas = state.replicas.clone();
         replica.isr = state.isr.clone();
         replica.log.assign_epoch(state.leader_epoch, leo);
+        // Kafka's `resetReplicaState`: ISR members count as caught up now, the others as
+        // long ago. A new leader forgets the followers' log ends and broker epochs; a leader
+        // re-elected in a new epoch keeps them.
+        let previous = replica.leading.take();
+        let followers = state
+            .replicas
+            .iter()
+            .filter(|&&b| b != me)
+            .map(|&b| {
+                let mut follower = new_follower(None, state.isr.contains(&b).then_some(now));
+                if let Some(known) = previous.as_ref().and_then(|l| l.followers.get(&b)) {
+                    follower.leo = known.leo;
+                    follower.broker_epoch = known.broker_epoch;
+                    follower.last_fetch_leader_leo = leo;
+                    follower.last_fetch_time = state.isr.contains(&b).then_some(now);
+                }
+                (b, follower)
+            })
+            .collect();
         replica.leading = Some(LeaderState {
-            followers: state
-                .replicas
-                .iter()
-                .filter(|&&b| b != me)
-                .map(|&b| {
-                    (
-                        b,
-                        new_follower(
-                            None,
-                            if state.isr.contains(&b) {
-                                now
-                            } else {
-                                SimTime::ZERO
-                            },
-                        ),
-                    )
-                })
-                .collect(),
+            followers,
             pending_isr: None,
             epoch_start: leo,
         });
@@ -550,8 +591,19 @@ impl Broker {
         (self.topic_config(tp).min_insync_replicas as usize).min(replicas)
     }
 
-    fn is_fenced(&self, broker: BrokerId) -> bool {
-        self.metadata.as_ref().is_none_or(|m| m.is_fenced(broker))
+    /// Kafka's `isReplicaIsrEligible`: the controller has the broker unfenced, and the
+    /// follower's last fetch came from the incarnation the controller registered (KIP-903),
+    /// not from before a restart.
+    fn is_isr_eligible(&self, tp: TopicPartition, broker: BrokerId) -> bool {
+        let Some(metadata) = &self.metadata else {
+            return false;
+        };
+        let fetched_epoch = self.replicas[&tp]
+            .leading
+            .as_ref()
+            .and_then(|l| l.followers.get(&broker))
+            .and_then(|f| f.broker_epoch);
+        !metadata.is_fenced(broker) && fetched_epoch == Some(metadata.broker_epoch(broker))
     }
 
     /// Kafka's `maybeIncrementLeaderHW` (R1.2, R1.3): the high watermark rises to the lowest
@@ -561,10 +613,10 @@ impl Broker {
     fn maybe_increment_high_watermark(&mut self, ctx: &mut Ctx, tp: TopicPartition) -> bool {
         let min_isr = self.effective_min_isr(tp);
         let lag_max = self.lag_max();
-        let fenced: Vec<BrokerId> = self.replicas[&tp]
+        let ineligible: Vec<BrokerId> = self.replicas[&tp]
             .replicas
             .iter()
-            .filter(|b| self.is_fenced(**b))
+            .filter(|b| !self.is_isr_eligible(tp, **b))
             .copied()
             .collect();
         let me = self.id;
@@ -580,9 +632,8 @@ impl Broker {
         let mut new_hw = leo;
         let mut counted = vec![me];
         for (&b, follower) in &leading.followers {
-            let caught_up =
-                follower.leo == Some(leo) || ctx.now - follower.last_caught_up <= lag_max;
-            if maximal.contains(&b) || (caught_up && !fenced.contains(&b)) {
+            let caught_up = follower.is_caught_up(leo, ctx.now, lag_max);
+            if maximal.contains(&b) || (caught_up && !ineligible.contains(&b)) {
                 counted.push(b);
                 new_hw = new_hw.min(follower.leo.unwrap_or(Offset(0)));
             }
@@ -640,7 +691,7 @@ impl Broker {
                 leading
                     .followers
                     .get(b)
-                    .is_some_and(|f| f.leo != Some(leo) && ctx.now - f.last_caught_up > lag_max)
+                    .is_some_and(|f| !f.is_caught_up(leo, ctx.now, lag_max))
             })
             .copied()
             .collect();
@@ -655,9 +706,11 @@ impl Broker {
             .collect();
         let laggards: Vec<String> = out
             .iter()
-            .map(|b| {
-                let since = leading.followers[b].last_caught_up;
-                format!("{b} last caught up {}ms ago", (ctx.now - since).as_millis())
+            .map(|b| match leading.followers[b].last_caught_up {
+                Some(since) => {
+                    format!("{b} last caught up {}ms ago", (ctx.now - since).as_millis())
+                }
+                None => format!("{b} has not caught up since this leader took over"),
             })
             .collect();
         let why = format!(
@@ -671,7 +724,7 @@ impl Broker {
     /// R2.4: a follower outside the ISR rejoins once it holds everything up to the high
     /// watermark and reached this leader's epoch, if the controller has it unfenced.
     fn maybe_expand_isr(&mut self, ctx: &mut Ctx, tp: TopicPartition, follower: BrokerId) {
-        if self.is_fenced(follower) {
+        if !self.is_isr_eligible(tp, follower) {
             return;
         }
         let replica = &self.replicas[&tp];
@@ -838,31 +891,25 @@ impl Broker {
             return Err(KafkaError::MessageTooLarge);
         }
         let count = batch.records.len() as u32;
-        if let Some((producer, first)) = batch.producer
-            && let Some(entry) = replica.producers.get(&producer)
-        {
-            if let Some(&(_, base, n)) = entry.recent.iter().find(|(f, _, _)| *f == first) {
-                let why = format!(
-                    "sequence {first} was already written at offset {base}; idempotence keeps one copy"
-                );
-                ctx.trace(TraceEvent::ProduceRejected {
-                    partition: tp,
-                    error: "DUPLICATE_SEQUENCE_NUMBER".into(),
-                    why,
-                });
-                return Ok((base, Offset(base.0 + n as u64)));
-            }
-            if first != entry.last_sequence.wrapping_add(1) {
-                let why = format!(
-                    "expected sequence {}, got {first}",
-                    entry.last_sequence.wrapping_add(1)
-                );
-                ctx.trace(TraceEvent::ProduceRejected {
-                    partition: tp,
-                    error: "OUT_OF_ORDER_SEQUENCE_NUMBER".into(),
-                    why,
-                });
-                return Err(KafkaError::OutOfOrderSequenceNumber);
+        if let Some(stamp) = batch.producer {
+            match replica.producers.check(stamp) {
+                Verdict::Append => {}
+                Verdict::Duplicate { base, count } => {
+                    ctx.trace(TraceEvent::Duplicate {
+                        partition: tp,
+                        base,
+                        count,
+                    });
+                    return Ok((base, Offset(base.0 + count as u64)));
+                }
+                Verdict::Reject { error, why } => {
+                    ctx.trace(TraceEvent::ProduceRejected {
+                        partition: tp,
+                        error: error.name().into(),
+                        why,
+                    });
+                    return Err(error);
+                }
             }
         }
         let base = replica.log.log_end_offset();
@@ -875,8 +922,8 @@ impl Broker {
             append_time: ctx.now,
         };
         replica.log.append(Arc::new(stored));
-        if let Some((producer, first)) = batch.producer {
-            remember_batch(&mut replica.producers, producer, first, base, count);
+        if let Some(stamp) = batch.producer {
+            replica.producers.remember(stamp, base, count);
         }
         let leo = replica.log.log_end_offset();
         ctx.trace(TraceEvent::Append {
@@ -941,8 +988,14 @@ impl Broker {
                 finished.push(i);
             }
         }
-        for i in finished.into_iter().rev() {
-            let delayed = self.delayed.remove(i);
+        // Answer in the order the requests came, as a connection delivers responses in order.
+        let mut done: Vec<DelayedProduce> = finished
+            .into_iter()
+            .rev()
+            .map(|i| self.delayed.remove(i))
+            .collect();
+        done.reverse();
+        for delayed in done {
             self.respond_produce(ctx, delayed);
         }
     }
@@ -962,7 +1015,7 @@ impl Broker {
     fn on_fetch(&mut self, ctx: &mut Ctx, from: NodeId, request: FetchRequest) {
         if let Some(follower) = request.replica {
             for fetch in &request.partitions {
-                self.record_follower_fetch(ctx, follower, fetch);
+                self.record_follower_fetch(ctx, follower, request.broker_epoch, fetch);
             }
         }
         let response = self.read_fetch(&request);
@@ -982,7 +1035,13 @@ impl Broker {
 
     /// The leader learns from a follower's fetch offset how far its log goes (R1.1, R2.2),
     /// then checks the ISR and the high watermark.
-    fn record_follower_fetch(&mut self, ctx: &mut Ctx, follower: BrokerId, fetch: &FetchPartition) {
+    fn record_follower_fetch(
+        &mut self,
+        ctx: &mut Ctx,
+        follower: BrokerId,
+        broker_epoch: u32,
+        fetch: &FetchPartition,
+    ) {
         let tp = fetch.partition;
         let Some(replica) = self.replicas.get_mut(&tp) else {
             return;
@@ -1004,13 +1063,14 @@ impl Broker {
             return;
         }
         if fetch.fetch_offset >= leo {
-            state.last_caught_up = state.last_caught_up.max(ctx.now);
+            state.last_caught_up = state.last_caught_up.max(Some(ctx.now));
         } else if fetch.fetch_offset >= state.last_fetch_leader_leo {
             state.last_caught_up = state.last_caught_up.max(state.last_fetch_time);
         }
         state.last_fetch_leader_leo = leo;
-        state.last_fetch_time = ctx.now;
+        state.last_fetch_time = Some(ctx.now);
         state.leo = Some(fetch.fetch_offset);
+        state.broker_epoch = Some(broker_epoch);
         self.maybe_expand_isr(ctx, tp, follower);
         self.maybe_increment_high_watermark(ctx, tp);
     }
@@ -1169,6 +1229,7 @@ impl Broker {
             Message::Fetch(FetchRequest {
                 correlation,
                 replica: Some(self.id),
+                broker_epoch: self.incarnation,
                 partitions,
                 max_wait: SimTime::from_millis(self.config.replica_fetch_wait_max_ms),
                 max_bytes: self.config.replica_fetch_max_bytes,
@@ -1210,14 +1271,14 @@ impl Broker {
             if let Some((epoch, end)) = part.diverging_epoch {
                 // R5.3 (KIP-279): truncate to where our logs agree, by leader epoch.
                 let leo = replica.log.log_end_offset();
-                let target = match replica.log.end_offset_for_epoch(epoch) {
-                    Some((ours, our_end)) if ours == epoch => end.min(our_end),
-                    Some((_, our_end)) => our_end,
-                    None => end,
-                }
-                .min(leo);
+                let (target, ours) = match replica.log.end_offset_for_epoch(epoch) {
+                    Some((ours, our_end)) if ours == epoch => (end.min(our_end), our_end),
+                    Some((_, our_end)) => (our_end, our_end),
+                    None => (end, leo),
+                };
+                let target = target.min(leo);
                 let why = format!(
-                    "diverged from leader {leader}: its epoch {epoch} ends at offset {end}, our log ends at {leo}"
+                    "diverged from leader {leader}: epoch {epoch} ends at offset {end} there, at {ours} here (KIP-279)"
                 );
                 self.truncate(ctx, tp, target, why);
                 continue;
@@ -1234,11 +1295,9 @@ impl Broker {
                 }
                 first.get_or_insert(batch.base_offset);
                 count += batch.records.len() as u32;
-                if let Some((producer, seq)) = batch.producer {
-                    remember_batch(
-                        &mut replica.producers,
-                        producer,
-                        seq,
+                if let Some(stamp) = batch.producer {
+                    replica.producers.remember(
+                        stamp,
                         batch.base_offset,
                         batch.records.len() as u32,
                     );
@@ -1295,12 +1354,13 @@ impl Broker {
     }
 }
 
-fn new_follower(leo: Option<Offset>, last_caught_up: SimTime) -> FollowerState {
+fn new_follower(leo: Option<Offset>, last_caught_up: Option<SimTime>) -> FollowerState {
     FollowerState {
         leo,
         last_caught_up,
-        last_fetch_time: SimTime::ZERO,
+        last_fetch_time: None,
         last_fetch_leader_leo: Offset(0),
+        broker_epoch: None,
     }
 }
 

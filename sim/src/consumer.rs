@@ -160,7 +160,7 @@ impl Consumer {
                 }
             }
             Message::FetchResponse(response) => self.on_fetch_response(ctx, response),
-            Message::Disconnected => {
+            Message::Disconnected | Message::Refused(_) => {
                 self.fetches.retain(|_, b| *b != broker);
                 if self.metadata_request.is_some_and(|(b, _)| b == broker) {
                     self.metadata_request = None;
@@ -299,6 +299,7 @@ impl Consumer {
                 Message::Fetch(FetchRequest {
                     correlation,
                     replica: None,
+                    broker_epoch: 0,
                     partitions,
                     max_wait: SimTime::from_millis(self.config.fetch_max_wait_ms),
                     max_bytes: self.config.fetch_max_bytes,

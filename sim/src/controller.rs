@@ -25,6 +25,8 @@ struct Registration {
     fenced: bool,
     /// A fenced broker is unfenced once it reports having applied this metadata offset.
     caught_up_at: u64,
+    /// The incarnation whose registration was last refused (traced once).
+    refused: Option<u32>,
 }
 
 #[derive(Clone, Debug)]
@@ -67,13 +69,15 @@ impl Controller {
                 offset: 1,
                 topics,
                 fenced: vec![false; scenario.brokers as usize],
+                broker_epochs: vec![0; scenario.brokers as usize],
             }),
             registrations: vec![
                 Registration {
                     incarnation: 0,
                     last_heartbeat: SimTime::ZERO,
                     fenced: false,
-                    caught_up_at: 0
+                    caught_up_at: 0,
+                    refused: None,
                 };
                 scenario.brokers as usize
             ],
@@ -177,14 +181,37 @@ impl Controller {
     ) {
         let i = broker.0 as usize - 1;
         if self.registrations[i].incarnation != incarnation {
-            // A new incarnation registers: the old one is gone, so its leaderships and ISR
-            // places go before the new one is let in.
-            if !self.registrations[i].fenced {
-                self.fence(ctx, broker, "it restarted and registered again".to_string());
+            // A new incarnation registers. While the old one's session is still valid, Kafka
+            // refuses (DuplicateBrokerRegistrationException) and the broker tries again; once
+            // the session expired, the old incarnation is fenced and the new one registers,
+            // fenced until it has caught up with metadata.
+            let reg = &self.registrations[i];
+            if !reg.fenced && ctx.now - reg.last_heartbeat <= self.session_timeout {
+                if reg.refused != Some(incarnation) {
+                    ctx.trace(TraceEvent::RegistrationRefused { broker });
+                    self.registrations[i].refused = Some(incarnation);
+                }
+                ctx.send(
+                    NodeId::Broker(broker),
+                    Message::HeartbeatResponse {
+                        image: None,
+                        accepted: false,
+                    },
+                );
+                return;
             }
-            let reg = &mut self.registrations[i];
-            reg.incarnation = incarnation;
-            reg.caught_up_at = self.image.offset;
+            if !reg.fenced {
+                let why = format!(
+                    "its session expired: no heartbeat for {}ms",
+                    (ctx.now - reg.last_heartbeat).as_millis()
+                );
+                self.fence(ctx, broker, why);
+            }
+            self.registrations[i].incarnation = incarnation;
+            Arc::make_mut(&mut self.image).broker_epochs[i] = incarnation;
+            self.publish(ctx);
+            // Unfenced once it reports having applied its own registration.
+            self.registrations[i].caught_up_at = self.image.offset;
         }
         let reg = &mut self.registrations[i];
         reg.last_heartbeat = ctx.now;
@@ -192,15 +219,19 @@ impl Controller {
             self.unfence(ctx, broker);
         }
         let image = (metadata_offset < self.image.offset).then(|| self.image.clone());
-        ctx.send(NodeId::Broker(broker), Message::HeartbeatResponse { image });
+        ctx.send(
+            NodeId::Broker(broker),
+            Message::HeartbeatResponse {
+                image,
+                accepted: true,
+            },
+        );
     }
 
     /// Takes a broker out of service: out of every ISR (unless it is the last member, which
     /// stays so that it can lead cleanly when it returns) and out of every leadership.
     fn fence(&mut self, ctx: &mut Ctx, broker: BrokerId, why: String) {
         self.registrations[broker.0 as usize - 1].fenced = true;
-        // It comes back only after it has caught up with the metadata of its own fencing.
-        self.registrations[broker.0 as usize - 1].caught_up_at = self.image.offset + 1;
         ctx.trace(TraceEvent::Fenced { broker, why });
         let image = Arc::make_mut(&mut self.image);
         image.fenced[broker.0 as usize - 1] = true;
@@ -213,7 +244,15 @@ impl Controller {
         for tp in tps {
             let mut state = self.image.partition(tp).expect("listed above").clone();
             if state.isr.len() > 1 {
+                let before = state.isr.clone();
                 state.isr.retain(|&b| b != broker);
+                if state.leader != Some(broker) {
+                    ctx.trace(TraceEvent::IsrChanged {
+                        partition: tp,
+                        from: before,
+                        to: state.isr.clone(),
+                    });
+                }
             }
             if state.leader == Some(broker) {
                 self.elect(ctx, tp, &mut state, format!("leader {broker} fenced"));

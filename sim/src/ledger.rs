@@ -197,7 +197,7 @@ pub fn compute(world: &World) -> Ledger {
                 logs.reordered[p][n],
             );
             let decided_by = (fate == Fate::Lost).then(|| match world.tracker.lost_by.get(&id) {
-                Some(&index) => world.trace().line(index).trim().to_string(),
+                Some(&(_, _, index)) => world.trace().line(index).trim().to_string(),
                 None => "absent from the partition's final log".to_string(),
             });
             records.push(RecordFate {

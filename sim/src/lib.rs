@@ -17,6 +17,7 @@ pub mod check;
 pub mod config;
 pub mod consumer;
 pub mod controller;
+pub mod idempotence;
 pub mod ids;
 pub mod invariants;
 pub mod ledger;

@@ -6,7 +6,10 @@
 
 use std::sync::Arc;
 
-use crate::ids::{LeaderEpoch, Offset, ProducerIdx, RecordId};
+use crate::idempotence::ProducerStamp;
+#[cfg(test)]
+use crate::ids::ProducerIdx;
+use crate::ids::{LeaderEpoch, Offset, RecordId};
 use crate::time::SimTime;
 
 /// The fixed part of a v2 record batch, in bytes.
@@ -19,8 +22,8 @@ pub struct StoredBatch {
     pub leader_epoch: LeaderEpoch,
     pub records: Arc<[RecordId]>,
     pub bytes: u32,
-    /// The idempotent producer and the sequence number of the first record, if any.
-    pub producer: Option<(ProducerIdx, u32)>,
+    /// The idempotent producer's stamp, if any.
+    pub producer: Option<ProducerStamp>,
     /// Simulated time of the leader's append.
     pub append_time: SimTime,
 }

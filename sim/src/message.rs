@@ -7,7 +7,8 @@
 use std::sync::Arc;
 
 use crate::config::Acks;
-use crate::ids::{BrokerId, LeaderEpoch, Offset, ProducerIdx, RecordId, TopicPartition};
+use crate::idempotence::ProducerStamp;
+use crate::ids::{BrokerId, LeaderEpoch, Offset, RecordId, TopicPartition};
 use crate::log::StoredBatch;
 use crate::metadata::{MetadataImage, PartitionState};
 use crate::time::SimTime;
@@ -31,6 +32,7 @@ pub enum KafkaError {
     FencedLeaderEpoch,
     UnknownLeaderEpoch,
     InvalidRecord,
+    InvalidProducerEpoch,
     InvalidUpdateVersion,
     IneligibleReplica,
     /// The client's own `org.apache.kafka.common.errors.TimeoutException`: a batch expired
@@ -61,6 +63,7 @@ impl KafkaError {
             FencedLeaderEpoch => "FENCED_LEADER_EPOCH",
             UnknownLeaderEpoch => "UNKNOWN_LEADER_EPOCH",
             InvalidRecord => "INVALID_RECORD",
+            InvalidProducerEpoch => "INVALID_PRODUCER_EPOCH",
             InvalidUpdateVersion => "INVALID_UPDATE_VERSION",
             IneligibleReplica => "INELIGIBLE_REPLICA",
             TimeoutException => "TimeoutException",
@@ -120,6 +123,8 @@ pub enum Message {
     },
     HeartbeatResponse {
         image: Option<Arc<MetadataImage>>,
+        /// False when the controller refused a new incarnation's registration.
+        accepted: bool,
     },
     /// Pushed to every broker after each change, as brokers tail the KRaft metadata log.
     MetadataUpdate(Arc<MetadataImage>),
@@ -155,9 +160,11 @@ pub enum Message {
         partition: TopicPartition,
         result: Result<Offset, KafkaError>,
     },
-    /// The connection broke (the broker's process died or refused it): every request in
-    /// flight on it fails with NETWORK_EXCEPTION.
+    /// The connection broke while requests were in flight (the broker's process died): they
+    /// fail with NETWORK_EXCEPTION.
     Disconnected,
+    /// No process listened at the other end: the message, returned unsent.
+    Refused(Box<Message>),
 }
 
 #[derive(Clone, Debug)]
@@ -165,6 +172,8 @@ pub struct FetchRequest {
     pub correlation: u64,
     /// `Some` for a follower, `None` for a consumer (which reads only below the HW).
     pub replica: Option<BrokerId>,
+    /// The follower's broker epoch: its incarnation, as registered with the controller.
+    pub broker_epoch: u32,
     pub partitions: Vec<FetchPartition>,
     /// How long the leader may hold the request when there is nothing to return.
     pub max_wait: SimTime,
@@ -213,8 +222,8 @@ pub struct ProduceBatch {
     pub partition: TopicPartition,
     pub records: Arc<[RecordId]>,
     pub bytes: u32,
-    /// The idempotent producer and the sequence number of the batch's first record.
-    pub producer: Option<(ProducerIdx, u32)>,
+    /// The idempotent producer's stamp: producer, producer epoch, first sequence.
+    pub producer: Option<ProducerStamp>,
 }
 
 #[derive(Clone, Debug)]

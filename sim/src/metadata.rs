@@ -12,6 +12,8 @@ pub struct MetadataImage {
     pub topics: Vec<TopicImage>,
     /// Indexed by broker id - 1.
     pub fenced: Vec<bool>,
+    /// Each broker's epoch: the incarnation it last registered with, indexed by id - 1.
+    pub broker_epochs: Vec<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -51,6 +53,13 @@ impl MetadataImage {
             .get(broker.0 as usize - 1)
             .copied()
             .unwrap_or(true)
+    }
+
+    pub fn broker_epoch(&self, broker: BrokerId) -> u32 {
+        self.broker_epochs
+            .get(broker.0 as usize - 1)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Every partition, in topic then partition order.

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
 use crate::config::{Acks, ProducerConfig};
+use crate::idempotence::ProducerStamp;
 use crate::ids::{BrokerId, NodeId, Offset, ProducerIdx, RecordId, TopicId, TopicPartition};
 use crate::log::BATCH_HEADER_BYTES;
 use crate::message::{KafkaError, Message, ProduceBatch, ProduceRequest, ProduceResponse};
@@ -19,6 +20,18 @@ use crate::scenario::{ProduceSpec, ProducerSpec, Scenario};
 use crate::time::SimTime;
 use crate::trace::TraceEvent;
 use crate::world::{Ctx, Note, Timer};
+
+/// `reconnect.backoff.ms` and `reconnect.backoff.max.ms`, Kafka's defaults: how long a client
+/// waits before trying a broker that refused a connection, doubling per failure.
+const RECONNECT_BACKOFF: SimTime = SimTime::from_millis(50);
+const RECONNECT_BACKOFF_MAX: SimTime = SimTime::from_millis(1_000);
+
+/// A broker that refused the connection, and until when the client leaves it alone.
+#[derive(Clone, Copy, Debug)]
+struct Unreachable {
+    failures: u32,
+    until: SimTime,
+}
 
 /// How far ahead the producer looks for the record that will fill a batch.
 const LOOKAHEAD_RECORDS: usize = 10_000;
@@ -140,7 +153,8 @@ struct Batch {
     created: SimTime,
     attempts: u32,
     retry_at: SimTime,
-    sequence: Option<u32>,
+    /// The (producer epoch, first sequence) given at the first send, for idempotence.
+    sequence: Option<(u32, u32)>,
 }
 
 impl Batch {
@@ -197,9 +211,12 @@ pub struct Producer {
     /// Per topic, which partitions have a leader in the metadata (for the sticky partitioner).
     has_leader: BTreeMap<TopicId, Vec<bool>>,
     sequences: BTreeMap<TopicPartition, u32>,
+    /// The idempotent producer's epoch, bumped to restart sequences from 0 (KIP-360).
+    producer_epoch: u32,
     /// With `max.in.flight.requests.per.connection=1`, a partition with a batch in flight
     /// sends nothing else (Kafka's guaranteeMessageOrder).
     muted: BTreeSet<TopicPartition>,
+    unreachable: BTreeMap<BrokerId, Unreachable>,
     next_correlation: u64,
     wake_at: Option<SimTime>,
     /// Every error the producer saw, retried or final.
@@ -235,7 +252,9 @@ impl Producer {
             sticky: BTreeMap::new(),
             has_leader: BTreeMap::new(),
             sequences: BTreeMap::new(),
+            producer_epoch: 0,
             muted: BTreeSet::new(),
+            unreachable: BTreeMap::new(),
             next_correlation: 0,
             wake_at: None,
             errors: BTreeSet::new(),
@@ -339,7 +358,11 @@ impl Producer {
                     None => self.next_bootstrap += 1,
                 }
             }
-            Message::ProduceResponse(response) => self.on_produce_response(ctx, response),
+            Message::ProduceResponse(response) => {
+                self.unreachable.remove(&broker);
+                self.on_produce_response(ctx, response)
+            }
+            Message::Refused(refused) => self.on_refused(ctx, broker, *refused),
             Message::Disconnected => {
                 if self.metadata_request.is_some_and(|(b, _)| b == broker) {
                     self.metadata_request = None;
@@ -350,6 +373,45 @@ impl Producer {
             _ => {}
         }
         self.run(ctx);
+    }
+
+    /// The connection to a broker could not be made: nothing was sent. As Kafka's
+    /// NetworkClient does, the batches wait in the accumulator (no attempt counted, no error)
+    /// while the client backs off (`reconnect.backoff.ms`, doubling up to
+    /// `reconnect.backoff.max.ms`) and asks for fresh metadata.
+    fn on_refused(&mut self, ctx: &mut Ctx, broker: BrokerId, refused: Message) {
+        match refused {
+            Message::MetadataRequest if self.metadata_request.is_some_and(|(b, _)| b == broker) => {
+                self.metadata_request = None;
+                self.next_bootstrap += 1;
+            }
+            Message::Produce(request) => {
+                let Some(in_flight) = self.in_flight.remove(&request.correlation) else {
+                    return;
+                };
+                for mut batch in in_flight.batches.into_iter().rev() {
+                    batch.attempts -= 1;
+                    self.muted.remove(&batch.partition);
+                    self.queues
+                        .entry(batch.partition)
+                        .or_default()
+                        .push_front(batch);
+                }
+                self.metadata_wanted = true;
+                let failures = self.unreachable.get(&broker).map_or(0, |u| u.failures) + 1;
+                let base = RECONNECT_BACKOFF.0 as f64 * 2f64.powi(failures.min(20) as i32 - 1);
+                let capped = base.min(RECONNECT_BACKOFF_MAX.0 as f64);
+                let jitter = 0.8 + 0.4 * (self.rng.below(1_000_001) as f64 / 1_000_000.0);
+                let until = ctx.now + SimTime((capped * jitter) as u64);
+                ctx.trace(TraceEvent::ConnectionRefused {
+                    broker,
+                    retry_at: until,
+                });
+                self.unreachable
+                    .insert(broker, Unreachable { failures, until });
+            }
+            _ => {}
+        }
     }
 
     fn apply_metadata(&mut self, ctx: &mut Ctx, image: Arc<MetadataImage>) {
@@ -637,9 +699,14 @@ impl Producer {
             }
             let mut sent = false;
             for (leader, partitions) in per_leader {
-                if self.config.acks != Acks::Zero
+                let busy = self.config.acks != Acks::Zero
                     && self.in_flight_to(leader)
-                        >= self.config.max_in_flight_requests_per_connection
+                        >= self.config.max_in_flight_requests_per_connection;
+                if busy
+                    || self
+                        .unreachable
+                        .get(&leader)
+                        .is_some_and(|u| u.until > ctx.now)
                 {
                     continue;
                 }
@@ -663,9 +730,10 @@ impl Producer {
             }
             let mut batch = queue.pop_front().expect("listed by drain");
             size += bytes;
-            if self.config.enable_idempotence && batch.sequence.is_none() {
+            let epoch = self.producer_epoch;
+            if self.config.enable_idempotence && batch.sequence.is_none_or(|(e, _)| e != epoch) {
                 let next = self.sequences.entry(tp).or_insert(0);
-                batch.sequence = Some(*next);
+                batch.sequence = Some((epoch, *next));
                 *next = next.wrapping_add(batch.len());
             }
             batch.attempts += 1;
@@ -693,7 +761,11 @@ impl Producer {
                     partition: b.partition,
                     records: b.seal(),
                     bytes: b.bytes,
-                    producer: b.sequence.map(|s| (self.idx, s)),
+                    producer: b.sequence.map(|(epoch, sequence)| ProducerStamp {
+                        producer: self.idx,
+                        epoch,
+                        sequence,
+                    }),
                 })
                 .collect(),
         };
@@ -776,6 +848,16 @@ impl Producer {
             self.finish_batch(ctx, batch, Err(error));
             return;
         }
+        if error == KafkaError::OutOfOrderSequenceNumber && self.is_first_unacknowledged(&batch) {
+            // KIP-360: the broker lost the sequences before this batch (an unclean election,
+            // a truncation), and no earlier batch is coming to fill the gap. Bump the
+            // producer epoch and number every unacknowledged batch again from 0.
+            self.producer_epoch += 1;
+            self.sequences.clear();
+            ctx.trace(TraceEvent::ProducerEpochBumped {
+                epoch: self.producer_epoch,
+            });
+        }
         let base = self.config.retry_backoff_ms as f64
             * 2f64.powi(batch.attempts.saturating_sub(1).min(30) as i32);
         let capped = base.min(
@@ -787,15 +869,38 @@ impl Producer {
         batch.retry_at = ctx.now + SimTime((capped * jitter * 1_000.0) as u64);
         let queue = self.queues.entry(batch.partition).or_default();
         // Kafka puts a retried batch back at the front of its queue; an idempotent producer
-        // keeps the queue in sequence order so that the broker sees no gap.
-        let position = match batch.sequence {
-            Some(seq) if self.config.enable_idempotence => queue
+        // keeps the queue in send order so that the broker sees no gap.
+        let position = if self.config.enable_idempotence {
+            let first = batch.first().n;
+            queue
                 .iter()
-                .position(|b| b.sequence.is_none_or(|s| s > seq))
-                .unwrap_or(queue.len()),
-            _ => 0,
+                .position(|b| b.first().n > first)
+                .unwrap_or(queue.len())
+        } else {
+            0
         };
         queue.insert(position, batch);
+    }
+
+    /// Whether no batch of the same partition with an earlier sequence (in the current
+    /// producer epoch) is still waiting or in flight.
+    fn is_first_unacknowledged(&self, batch: &Batch) -> bool {
+        let Some((epoch, sequence)) = batch.sequence else {
+            return false;
+        };
+        let earlier = |b: &Batch| {
+            b.partition == batch.partition
+                && b.sequence.is_some_and(|(e, s)| e == epoch && s < sequence)
+        };
+        epoch == self.producer_epoch
+            && !self
+                .queues
+                .get(&batch.partition)
+                .is_some_and(|q| q.iter().any(earlier))
+            && !self
+                .in_flight
+                .values()
+                .any(|r| r.batches.iter().any(earlier))
     }
 
     fn finish_batch(
@@ -898,6 +1003,9 @@ impl Producer {
             for batch in &request.batches {
                 consider(batch.created + delivery);
             }
+        }
+        for unreachable in self.unreachable.values() {
+            consider(unreachable.until);
         }
         if self.metadata.is_some() {
             consider(

@@ -144,6 +144,9 @@ pub enum TraceEvent {
     Unfenced {
         broker: BrokerId,
     },
+    RegistrationRefused {
+        broker: BrokerId,
+    },
     Loaded {
         partition: TopicPartition,
         leo: Offset,
@@ -155,6 +158,19 @@ pub enum TraceEvent {
     },
     Metadata {
         leaders: String,
+    },
+    /// An idempotent producer's retry of a batch already written.
+    Duplicate {
+        partition: TopicPartition,
+        base: Offset,
+        count: u32,
+    },
+    ProducerEpochBumped {
+        epoch: u32,
+    },
+    ConnectionRefused {
+        broker: BrokerId,
+        retry_at: SimTime,
     },
     ProduceSent {
         partition: TopicPartition,
@@ -177,6 +193,13 @@ pub enum TraceEvent {
         retry: bool,
     },
     RecordsLost {
+        partition: TopicPartition,
+        count: u32,
+        values: String,
+        why: String,
+    },
+    /// Records reported lost are in the leader's log again (the replica that kept them leads).
+    RecordsRecovered {
         partition: TopicPartition,
         count: u32,
         values: String,
@@ -221,11 +244,13 @@ impl TraceEvent {
             IsrProposed { .. } | IsrChanged { .. } => "isr",
             Election { .. } | BecameLeader { .. } | BecameFollower { .. } => "election",
             Truncate { .. } => "truncate",
-            Fenced { .. } | Unfenced { .. } => "fence",
+            Fenced { .. } | Unfenced { .. } | RegistrationRefused { .. } => "fence",
             Metadata { .. } => "metadata",
             ProduceSent { .. } | ProduceAcked { .. } => "produce",
+            ConnectionRefused { .. } => "error",
+            Duplicate { .. } | ProducerEpochBumped { .. } => "produce",
             ProduceRejected { .. } | ProduceFailed { .. } | ConsumerError { .. } => "error",
-            RecordsLost { .. } => "loss",
+            RecordsLost { .. } | RecordsRecovered { .. } => "loss",
             Consumed { .. } | OffsetReset { .. } | Assigned { .. } => "consume",
         }
     }
@@ -380,6 +405,10 @@ impl TraceEvent {
             }
             Fenced { broker, why } => write!(out, "fences {broker} ({why})"),
             Unfenced { broker } => write!(out, "unfences {broker} (caught up with metadata)"),
+            RegistrationRefused { broker } => write!(
+                out,
+                "refuses {broker}'s new registration: its old session is still valid (DuplicateBrokerRegistrationException); it will retry"
+            ),
             Loaded {
                 partition,
                 leo,
@@ -391,6 +420,24 @@ impl TraceEvent {
             ),
             Flush { partition, to } => write!(out, "{} flushed to disk up to {to}", p(partition)),
             Metadata { leaders } => write!(out, "metadata: {leaders}"),
+            Duplicate {
+                partition,
+                base,
+                count,
+            } => write!(
+                out,
+                "{} duplicate of {} already written: acknowledged again, not appended (idempotence)",
+                p(partition),
+                range(*base, *count)
+            ),
+            ProducerEpochBumped { epoch } => write!(
+                out,
+                "producer epoch bumped to {epoch}: unacknowledged batches are numbered again from sequence 0 (KIP-360)"
+            ),
+            ConnectionRefused { broker, retry_at } => write!(
+                out,
+                "connection to {broker} refused; batches wait, next try at {retry_at} (reconnect.backoff.ms)"
+            ),
             ProduceSent {
                 partition,
                 to,
@@ -443,6 +490,17 @@ impl TraceEvent {
             } => write!(
                 out,
                 "{} LOST {count} acknowledged record{} [{values}] ({why})",
+                p(partition),
+                if *count == 1 { "" } else { "s" }
+            ),
+            RecordsRecovered {
+                partition,
+                count,
+                values,
+                why,
+            } => write!(
+                out,
+                "{} {count} acknowledged record{} reported lost are back [{values}] ({why})",
                 p(partition),
                 if *count == 1 { "" } else { "s" }
             ),

@@ -74,6 +74,7 @@ pub enum Note {
 pub enum Timer {
     // Brokers.
     Heartbeat,
+    Register,
     IsrCheck,
     HighWatermarkCheckpoint,
     ParkedFetchExpiry(u64),
@@ -146,7 +147,9 @@ pub(crate) type AckedBatch = (Offset, Arc<[RecordId]>);
 pub(crate) struct Tracker {
     /// Per partition, each acknowledged batch: its base offset and records.
     pub acked: BTreeMap<TopicPartition, Vec<AckedBatch>>,
-    pub lost_by: BTreeMap<RecordId, usize>,
+    /// Acknowledged records missing from their partition's leader: where they were, and the
+    /// trace line that said so.
+    pub lost_by: BTreeMap<RecordId, (TopicPartition, Offset, usize)>,
 }
 
 impl Tracker {
@@ -467,9 +470,9 @@ impl World {
 
     fn send(&mut self, from: NodeId, to: NodeId, message: Message) {
         let to_index = self.network.index(to);
-        let client = matches!(from, NodeId::Producer(_) | NodeId::Consumer(_));
-        if !self.up[to_index] && client {
-            // Connection refused: the client learns at once that the broker is gone.
+        if !self.up[to_index] && !self.network.is_cut(from, to) {
+            // Connection refused: the host answers that no process listens, and the sender
+            // learns at once that its request never reached a broker.
             let at = self
                 .network
                 .arrival(self.now, to, from, &mut self.rng_network);
@@ -479,7 +482,7 @@ impl World {
                     from: to,
                     to: from,
                     sent: self.now,
-                    message: Message::Disconnected,
+                    message: Message::Refused(Box::new(message)),
                 },
             );
             return;
@@ -604,9 +607,11 @@ impl World {
             if !power_loss {
                 self.trace.push(self.now, node, TraceEvent::Crash);
             }
-            // Clients with a connection to the broker see it close.
-            let clients: Vec<NodeId> = (0..self.producers.len())
-                .map(|p| NodeId::Producer(ProducerIdx(p as u32)))
+            // Brokers and clients with a connection to the broker see it close.
+            let clients: Vec<NodeId> = (1..=self.brokers.len() as u32)
+                .map(|b| NodeId::Broker(BrokerId(b)))
+                .filter(|&b| b != node)
+                .chain((0..self.producers.len()).map(|p| NodeId::Producer(ProducerIdx(p as u32))))
                 .chain((0..self.consumers.len()).map(|c| NodeId::Consumer(ConsumerIdx(c as u32))))
                 .collect();
             for client in clients {
@@ -773,11 +778,36 @@ impl World {
             Note::LeaderChanged { broker, partition } => {
                 let log = &self.brokers[broker.0 as usize - 1].replicas[&partition].log;
                 let from = log.high_watermark;
-                let lost: Vec<RecordId> = self
+                let back: Vec<RecordId> = self
+                    .tracker
+                    .lost_by
+                    .iter()
+                    .filter(|(r, (tp, offset, _))| {
+                        *tp == partition && log.record_at(*offset) == Some(**r)
+                    })
+                    .map(|(r, _)| *r)
+                    .collect();
+                if !back.is_empty() {
+                    let values = ledger::values_summary(self, back.iter().copied());
+                    for r in &back {
+                        self.tracker.lost_by.remove(r);
+                    }
+                    self.trace.push(
+                        self.now,
+                        node,
+                        TraceEvent::RecordsRecovered {
+                            partition,
+                            count: back.len() as u32,
+                            values,
+                            why: format!("{broker} leads with them in its log"),
+                        },
+                    );
+                }
+                let log = &self.brokers[broker.0 as usize - 1].replicas[&partition].log;
+                let lost: Vec<(Offset, RecordId)> = self
                     .tracker
                     .acked_from(partition, from)
                     .filter(|(offset, r)| log.record_at(*offset) != Some(*r))
-                    .map(|(_, r)| r)
                     .collect();
                 let leo = log.log_end_offset();
                 let why =
@@ -798,7 +828,7 @@ impl World {
                 let from = removed.first().map_or(Offset(0), |(o, _)| *o);
                 let acked: std::collections::BTreeSet<(Offset, RecordId)> =
                     self.tracker.acked_from(partition, from).collect();
-                let lost: Vec<RecordId> = removed
+                let lost: Vec<(Offset, RecordId)> = removed
                     .iter()
                     .filter(|(offset, r)| {
                         let acked = acked.contains(&(*offset, *r));
@@ -810,7 +840,7 @@ impl World {
                         });
                         acked && !kept
                     })
-                    .map(|(_, r)| *r)
+                    .copied()
                     .collect();
                 self.record_losses(node, partition, lost, why);
             }
@@ -840,17 +870,17 @@ impl World {
         &mut self,
         node: NodeId,
         partition: TopicPartition,
-        lost: Vec<RecordId>,
+        lost: Vec<(Offset, RecordId)>,
         why: String,
     ) {
-        let fresh: Vec<RecordId> = lost
+        let fresh: Vec<(Offset, RecordId)> = lost
             .into_iter()
-            .filter(|r| !self.tracker.lost_by.contains_key(r))
+            .filter(|(_, r)| !self.tracker.lost_by.contains_key(r))
             .collect();
         if fresh.is_empty() {
             return;
         }
-        let values = ledger::values_summary(self, fresh.iter().copied());
+        let values = ledger::values_summary(self, fresh.iter().map(|(_, r)| *r));
         self.trace.push(
             self.now,
             node,
@@ -862,8 +892,8 @@ impl World {
             },
         );
         let index = self.trace_index_of_last();
-        for r in fresh {
-            self.tracker.lost_by.insert(r, index);
+        for (offset, r) in fresh {
+            self.tracker.lost_by.insert(r, (partition, offset, index));
         }
     }
 }
