@@ -43,6 +43,8 @@ pub struct Broker {
     registration_attempts: u32,
     /// Whether the controller accepted this incarnation's registration.
     registered: bool,
+    /// When the purgatory's expiry timer fires next, if it is set.
+    delayed_timer: Option<SimTime>,
 }
 
 /// This broker's copy of one partition.
@@ -125,11 +127,11 @@ struct ParkedFetch {
 
 #[derive(Clone, Debug)]
 struct DelayedProduce {
-    id: u64,
     from: NodeId,
     correlation: u64,
     done: Vec<(TopicPartition, Result<Offset, KafkaError>)>,
     waiting: Vec<(TopicPartition, Offset, Offset)>,
+    expires: SimTime,
 }
 
 impl Replica {
@@ -182,6 +184,7 @@ impl Broker {
             next_id: 0,
             registration_attempts: 0,
             registered: true,
+            delayed_timer: None,
         };
         for (tp, state) in image.partitions() {
             if !state.replicas.contains(&id) {
@@ -253,6 +256,7 @@ impl Broker {
         self.fetchers.clear();
         self.parked.clear();
         self.delayed.clear();
+        self.delayed_timer = None;
         for replica in self.replicas.values_mut() {
             replica.leading = None;
             replica.leader = None;
@@ -360,14 +364,20 @@ impl Broker {
                     self.answer_fetch(ctx, parked.from, &parked.request);
                 }
             }
-            Timer::DelayedProduceExpiry(id) => {
-                if let Some(i) = self.delayed.iter().position(|d| d.id == id) {
-                    let mut delayed = self.delayed.remove(i);
+            Timer::DelayedProduceExpiry => {
+                // Requests that waited their whole timeout get REQUEST_TIMED_OUT (R3.3 (4)).
+                let (expired, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.delayed)
+                    .into_iter()
+                    .partition(|d| d.expires <= ctx.now);
+                self.delayed = waiting;
+                for mut delayed in expired {
                     for (tp, _, _) in delayed.waiting.drain(..) {
                         delayed.done.push((tp, Err(KafkaError::RequestTimedOut)));
                     }
                     self.respond_produce(ctx, delayed);
                 }
+                self.delayed_timer = None;
+                self.schedule_delayed_expiry(ctx);
             }
             Timer::FetcherTimeout {
                 leader,
@@ -827,20 +837,30 @@ impl Broker {
         if request.acks == Acks::Zero {
             return;
         }
-        let id = self.next_id();
         let delayed = DelayedProduce {
-            id,
             from,
             correlation: request.correlation,
             done,
             waiting,
+            expires: ctx.now + request.timeout,
         };
         if delayed.waiting.is_empty() {
             self.respond_produce(ctx, delayed);
         } else {
             self.delayed.push(delayed);
-            ctx.timer_after(request.timeout, Timer::DelayedProduceExpiry(id));
             self.complete_delayed_produces(ctx, None);
+            self.schedule_delayed_expiry(ctx);
+        }
+    }
+
+    /// One timer for the purgatory, at the earliest expiry, rather than one per request.
+    fn schedule_delayed_expiry(&mut self, ctx: &mut Ctx) {
+        let Some(next) = self.delayed.iter().map(|d| d.expires).min() else {
+            return;
+        };
+        if self.delayed_timer.is_none_or(|t| next < t) {
+            self.delayed_timer = Some(next);
+            ctx.timer_at(next, Timer::DelayedProduceExpiry);
         }
     }
 

@@ -5,8 +5,6 @@
 //! no longer appears in its partition's log, duplicated when the log holds it twice (a retry
 //! after a lost response), reordered when it sits after a record its producer sent later.
 
-use std::collections::BTreeMap;
-
 use crate::ids::{ProducerIdx, RecordId, TopicPartition};
 use crate::log::ReplicaLog;
 use crate::producer::Outcome;
@@ -100,21 +98,23 @@ fn read_final_logs(world: &World) -> FinalLogs {
         let Some(log) = authoritative_log(world, tp) else {
             continue;
         };
-        let mut highest: BTreeMap<ProducerIdx, u32> = BTreeMap::new();
-        for (_, r) in log.records() {
-            let (p, n) = (r.producer.0 as usize, r.n as usize);
-            let Some(count) = copies.get_mut(p).and_then(|c| c.get_mut(n)) else {
-                continue;
-            };
-            *count = count.saturating_add(1);
-            if *count > 1 {
-                continue;
+        // Per producer, the highest send number seen so far in this partition.
+        let mut highest: Vec<Option<u32>> = vec![None; producers.len()];
+        for batch in log.batches() {
+            for r in batch.records.iter() {
+                let (p, n) = (r.producer.0 as usize, r.n as usize);
+                let Some(count) = copies.get_mut(p).and_then(|c| c.get_mut(n)) else {
+                    continue;
+                };
+                *count = count.saturating_add(1);
+                if *count > 1 {
+                    continue;
+                }
+                match highest[p] {
+                    Some(top) if r.n < top => reordered[p][n] = true,
+                    _ => highest[p] = Some(r.n),
+                }
             }
-            let top = highest.entry(r.producer).or_insert(r.n);
-            if r.n < *top {
-                reordered[p][n] = true;
-            }
-            *top = (*top).max(r.n);
         }
     }
     FinalLogs { copies, reordered }

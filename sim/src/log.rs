@@ -20,7 +20,7 @@ pub const BATCH_HEADER_BYTES: u32 = 61;
 pub struct StoredBatch {
     pub base_offset: Offset,
     pub leader_epoch: LeaderEpoch,
-    pub records: Arc<[RecordId]>,
+    pub records: Arc<Vec<RecordId>>,
     pub bytes: u32,
     /// The idempotent producer's stamp, if any.
     pub producer: Option<ProducerStamp>,
@@ -159,7 +159,7 @@ impl ReplicaLog {
             let trimmed = StoredBatch {
                 base_offset: last.base_offset,
                 leader_epoch: last.leader_epoch,
-                records: last.records[..keep].into(),
+                records: Arc::new(last.records[..keep].to_vec()),
                 bytes: BATCH_HEADER_BYTES
                     + (last.bytes - BATCH_HEADER_BYTES) * keep as u32
                         / last.records.len().max(1) as u32,

@@ -220,7 +220,7 @@ pub struct ProduceRequest {
 #[derive(Clone, Debug)]
 pub struct ProduceBatch {
     pub partition: TopicPartition,
-    pub records: Arc<[RecordId]>,
+    pub records: Arc<Vec<RecordId>>,
     pub bytes: u32,
     /// The idempotent producer's stamp: producer, producer epoch, first sequence.
     pub producer: Option<ProducerStamp>,

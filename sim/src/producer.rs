@@ -148,7 +148,7 @@ impl Schedule {
 struct Batch {
     partition: TopicPartition,
     records: Vec<RecordId>,
-    sealed: Option<Arc<[RecordId]>>,
+    sealed: Option<Arc<Vec<RecordId>>>,
     bytes: u32,
     created: SimTime,
     attempts: u32,
@@ -163,9 +163,9 @@ impl Batch {
         self.sealed.is_none() && self.attempts == 0 && (self.bytes + bytes) as u64 <= batch_size
     }
 
-    fn seal(&mut self) -> Arc<[RecordId]> {
+    fn seal(&mut self) -> Arc<Vec<RecordId>> {
         self.sealed
-            .get_or_insert_with(|| std::mem::take(&mut self.records).into())
+            .get_or_insert_with(|| Arc::new(std::mem::take(&mut self.records)))
             .clone()
     }
 
@@ -185,6 +185,7 @@ impl Batch {
 struct InFlight {
     broker: BrokerId,
     batches: Vec<Batch>,
+    sent_at: SimTime,
 }
 
 #[derive(Clone, Debug)]
@@ -329,14 +330,6 @@ impl Producer {
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
         match timer {
             Timer::Wake(at) if self.wake_at == Some(at) => self.wake_at = None,
-            Timer::RequestTimeout(correlation) => {
-                if let Some(request) = self.in_flight.get(&correlation) {
-                    // The client gives up on the request and closes the connection: every
-                    // request in flight to that broker fails.
-                    let broker = request.broker;
-                    self.fail_connection(ctx, broker, KafkaError::RequestTimedOut);
-                }
-            }
             Timer::MetadataTimeout(id) if self.metadata_request.is_some_and(|(_, i)| i == id) => {
                 self.metadata_request = None;
                 self.next_bootstrap += 1;
@@ -474,6 +467,7 @@ impl Producer {
             return;
         }
         self.take_due_records(ctx);
+        self.expire_requests(ctx);
         self.expire_batches(ctx);
         self.drain(ctx);
         self.maybe_request_metadata(ctx);
@@ -621,6 +615,21 @@ impl Producer {
             }
         }
         count
+    }
+
+    /// `request.timeout.ms`: the client gives up on a request and closes the connection, so
+    /// every request in flight to that broker fails with REQUEST_TIMED_OUT (retriable).
+    fn expire_requests(&mut self, ctx: &mut Ctx) {
+        let timeout = SimTime::from_millis(self.config.request_timeout_ms);
+        let expired = self
+            .in_flight
+            .values()
+            .find(|r| ctx.now >= r.sent_at + timeout)
+            .map(|r| r.broker);
+        if let Some(broker) = expired {
+            self.fail_connection(ctx, broker, KafkaError::RequestTimedOut);
+            self.expire_requests(ctx);
+        }
     }
 
     /// `delivery.timeout.ms` (R3.5): a batch not acknowledged that long after it was created
@@ -777,15 +786,12 @@ impl Producer {
                 self.finish_batch(ctx, batch, Ok(None));
             }
         } else {
-            ctx.timer_after(
-                SimTime::from_millis(self.config.request_timeout_ms),
-                Timer::RequestTimeout(correlation),
-            );
             self.in_flight.insert(
                 correlation,
                 InFlight {
                     broker: leader,
                     batches,
+                    sent_at: ctx.now,
                 },
             );
         }
@@ -999,7 +1005,9 @@ impl Producer {
                 }
             }
         }
+        let request_timeout = SimTime::from_millis(self.config.request_timeout_ms);
         for request in self.in_flight.values() {
+            consider(request.sent_at + request_timeout);
             for batch in &request.batches {
                 consider(batch.created + delivery);
             }

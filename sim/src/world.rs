@@ -59,7 +59,7 @@ pub enum Note {
     Acked {
         partition: TopicPartition,
         base: Option<Offset>,
-        records: Arc<[RecordId]>,
+        records: Arc<Vec<RecordId>>,
     },
     /// A consumer received records.
     Consumed {
@@ -78,7 +78,7 @@ pub enum Timer {
     IsrCheck,
     HighWatermarkCheckpoint,
     ParkedFetchExpiry(u64),
-    DelayedProduceExpiry(u64),
+    DelayedProduceExpiry,
     FetcherTimeout { leader: BrokerId, correlation: u64 },
     FetcherBackoff { leader: BrokerId },
     // The controller.
@@ -139,7 +139,7 @@ enum Event {
 }
 
 /// A batch the producer learned was written: its base offset and its records.
-pub(crate) type AckedBatch = (Offset, Arc<[RecordId]>);
+pub(crate) type AckedBatch = (Offset, Arc<Vec<RecordId>>);
 
 /// What the ledger tracks as the run goes: acknowledged offsets, and the event that lost a
 /// record, named by its trace index.
