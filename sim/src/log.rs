@@ -269,7 +269,7 @@ mod tests {
         Arc::new(StoredBatch {
             base_offset: Offset(base),
             leader_epoch: LeaderEpoch(epoch),
-            records: (0..count).map(|i| record(base as u32 + i)).collect(),
+            records: Arc::new((0..count).map(|i| record(base as u32 + i)).collect()),
             bytes: BATCH_HEADER_BYTES + 10 * count,
             producer: None,
             append_time: SimTime::ZERO,
