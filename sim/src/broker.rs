@@ -19,7 +19,7 @@ use crate::message::{
 };
 use crate::metadata::{MetadataImage, PartitionState};
 use crate::time::SimTime;
-use crate::trace::{TraceEvent, brokers};
+use crate::trace::{HighWatermarkCause, TraceEvent, brokers};
 use crate::world::{Ctx, Note, Timer};
 
 /// How long a follower waits for a fetch response before it tries again
@@ -623,14 +623,8 @@ impl Broker {
     fn maybe_increment_high_watermark(&mut self, ctx: &mut Ctx, tp: TopicPartition) -> bool {
         let min_isr = self.effective_min_isr(tp);
         let lag_max = self.lag_max();
-        let ineligible: Vec<BrokerId> = self.replicas[&tp]
-            .replicas
-            .iter()
-            .filter(|b| !self.is_isr_eligible(tp, **b))
-            .copied()
-            .collect();
         let me = self.id;
-        let replica = self.replicas.get_mut(&tp).expect("caller checked");
+        let replica = &self.replicas[&tp];
         let Some(leading) = &replica.leading else {
             return false;
         };
@@ -639,25 +633,39 @@ impl Broker {
         }
         let leo = replica.log.log_end_offset();
         let maximal = replica.maximal_isr();
-        let mut new_hw = leo;
-        let mut counted = vec![me];
-        for (&b, follower) in &leading.followers {
-            let caught_up = follower.is_caught_up(leo, ctx.now, lag_max);
-            if maximal.contains(&b) || (caught_up && !ineligible.contains(&b)) {
-                counted.push(b);
-                new_hw = new_hw.min(follower.leo.unwrap_or(Offset(0)));
-            }
-        }
+        let counts = |b: BrokerId, follower: &FollowerState| {
+            maximal.contains(&b)
+                || (follower.is_caught_up(leo, ctx.now, lag_max) && self.is_isr_eligible(tp, b))
+        };
+        let new_hw = leading
+            .followers
+            .iter()
+            .filter(|(b, f)| counts(**b, f))
+            .map(|(_, f)| f.leo.unwrap_or(Offset(0)))
+            .fold(leo, Offset::min);
         let old = replica.log.high_watermark;
         if new_hw <= old {
             return false;
         }
-        replica.log.high_watermark = new_hw;
+        let mut counted: Vec<BrokerId> = std::iter::once(me)
+            .chain(
+                leading
+                    .followers
+                    .iter()
+                    .filter(|(b, f)| counts(**b, f))
+                    .map(|(b, _)| *b),
+            )
+            .collect();
         counted.sort();
+        self.replicas
+            .get_mut(&tp)
+            .expect("looked up above")
+            .log
+            .high_watermark = new_hw;
         let why = if counted.len() == 1 {
-            format!("isr {} is the leader alone, leo {leo}", brokers(&maximal))
+            HighWatermarkCause::LeaderAlone { isr: maximal, leo }
         } else {
-            format!("lowest leo among {}", brokers(&counted))
+            HighWatermarkCause::LowestLogEnd { among: counted }
         };
         ctx.trace(TraceEvent::HighWatermark {
             partition: tp,
@@ -1339,7 +1347,7 @@ impl Broker {
             let old = replica.log.high_watermark;
             if hw != old {
                 replica.log.high_watermark = hw;
-                let why = format!("from leader {leader}'s fetch response");
+                let why = HighWatermarkCause::FromLeader { leader };
                 ctx.trace(TraceEvent::HighWatermark {
                     partition: tp,
                     from: old,

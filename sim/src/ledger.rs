@@ -134,15 +134,10 @@ pub fn summarize(world: &World) -> LedgerSummary {
     let logs = read_final_logs(world);
     let mut summary = LedgerSummary::default();
     for (p, producer) in world.producers().iter().enumerate() {
-        for (n, sent) in producer.records.iter().enumerate() {
-            let fate = fate_of(sent.outcome(), logs.copies[p][n] > 0);
-            count(
-                &mut summary,
-                fate,
-                sent.committed,
-                logs.copies[p][n] > 1,
-                logs.reordered[p][n],
-            );
+        let records = producer.records.iter();
+        for ((sent, &copies), &reordered) in records.zip(&logs.copies[p]).zip(&logs.reordered[p]) {
+            let fate = fate_of(sent.outcome(), copies > 0);
+            count(&mut summary, fate, sent.committed, copies > 1, reordered);
         }
     }
     summary

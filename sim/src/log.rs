@@ -215,8 +215,14 @@ impl ReplicaLog {
         self.batches[start..]
             .iter()
             .take_while(move |b| b.base_offset < to)
-            .flat_map(|b| batch_offsets(b))
-            .filter(move |(offset, _)| *offset >= from && *offset < to)
+            .flat_map(move |b| {
+                let skip = from.0.saturating_sub(b.base_offset.0) as usize;
+                let end = (to.0 - b.base_offset.0).min(b.records.len() as u64) as usize;
+                b.records[skip.min(end)..end]
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, &r)| (Offset(b.base_offset.0 + (skip + i) as u64), r))
+            })
     }
 
     /// Every (offset, record) in offset order.

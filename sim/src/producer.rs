@@ -211,6 +211,8 @@ pub struct Producer {
     sticky: BTreeMap<TopicId, StickyPartitioner>,
     /// Per topic, which partitions have a leader in the metadata (for the sticky partitioner).
     has_leader: BTreeMap<TopicId, Vec<bool>>,
+    /// Per topic, the queue lengths last handed to the sticky partitioner.
+    load_sizes: BTreeMap<TopicId, Vec<Option<u32>>>,
     sequences: BTreeMap<TopicPartition, u32>,
     /// The idempotent producer's epoch, bumped to restart sequences from 0 (KIP-360).
     producer_epoch: u32,
@@ -252,6 +254,7 @@ impl Producer {
             in_flight: BTreeMap::new(),
             sticky: BTreeMap::new(),
             has_leader: BTreeMap::new(),
+            load_sizes: BTreeMap::new(),
             sequences: BTreeMap::new(),
             producer_epoch: 0,
             muted: BTreeSet::new(),
@@ -283,6 +286,8 @@ impl Producer {
         if !self.running || self.closing {
             return;
         }
+        // Every scheduled send gets a record entry: make room once rather than regrow.
+        self.records.reserve(spec.count as usize);
         self.schedules.push(Schedule {
             step: step as u32,
             spec: spec.clone(),
@@ -550,6 +555,23 @@ impl Producer {
                     .sticky
                     .entry(topic)
                     .or_insert_with(|| StickyPartitioner::new(batch_size));
+                if self.config.partitioner_adaptive_partitioning_enable {
+                    // The adaptive partitioner weighs partitions by their queue lengths
+                    // (KIP-794), as the sender last saw them; fresh ones are as good, and
+                    // they are handed over only when they changed.
+                    let sizes = self.load_sizes.entry(topic).or_default();
+                    let fresh = (0..metadata.partition_count(topic)).map(|p| {
+                        let tp = TopicPartition::new(topic, p);
+                        metadata
+                            .partition(tp)
+                            .and_then(|s| s.leader)
+                            .map(|_| queues.get(&tp).map_or(0, |q| q.len() as u32))
+                    });
+                    if !sizes.iter().copied().eq(fresh.clone()) {
+                        *sizes = fresh.collect();
+                        sticky.update_load_stats(Some(sizes));
+                    }
+                }
                 let full = |p: u32| {
                     queues
                         .get(&TopicPartition::new(topic, p))
@@ -591,7 +613,11 @@ impl Producer {
                 _ => {
                     queue.push_back(Batch {
                         partition: tp,
-                        records: vec![record],
+                        records: {
+                            let mut records = Vec::with_capacity(64);
+                            records.push(record);
+                            records
+                        },
                         sealed: None,
                         bytes: BATCH_HEADER_BYTES + bytes,
                         // send() blocks until the first metadata arrives (R6.7).
@@ -680,20 +706,6 @@ impl Producer {
         let Some(metadata) = self.metadata.clone() else {
             return;
         };
-        if self.config.partitioner_adaptive_partitioning_enable {
-            for (&topic, sticky) in self.sticky.iter_mut() {
-                let sizes: Vec<Option<u32>> = (0..metadata.partition_count(topic))
-                    .map(|p| {
-                        let tp = TopicPartition::new(topic, p);
-                        metadata
-                            .partition(tp)
-                            .and_then(|s| s.leader)
-                            .map(|_| self.queues.get(&tp).map_or(0, |q| q.len() as u32))
-                    })
-                    .collect();
-                sticky.update_load_stats(Some(&sizes));
-            }
-        }
         loop {
             let mut per_leader: BTreeMap<BrokerId, Vec<TopicPartition>> = BTreeMap::new();
             for (tp, queue) in &self.queues {
@@ -1138,13 +1150,42 @@ fn record_bytes(key: Option<&str>, value: Option<&str>, producer: &str, n: u32) 
     (7 + key_len + value_len) as u32
 }
 
+/// Decimal digits of `n`: the length of the number in a default value. Comparisons, as it
+/// runs for every record.
 fn digits(n: u32) -> usize {
-    n.checked_ilog10().map_or(1, |d| d as usize + 1)
+    const POWERS: [u32; 9] = [
+        10,
+        100,
+        1_000,
+        10_000,
+        100_000,
+        1_000_000,
+        10_000_000,
+        100_000_000,
+        1_000_000_000,
+    ];
+    1 + POWERS.iter().take_while(|&&p| n >= p).count()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Digits are counted right at every power of ten.
+    #[test]
+    fn digits_of_numbers() {
+        for (n, d) in [
+            (0, 1),
+            (9, 1),
+            (10, 2),
+            (99, 2),
+            (100, 3),
+            (999_999, 6),
+            (u32::MAX, 10),
+        ] {
+            assert_eq!(digits(n), d, "{n}");
+        }
+    }
 
     // The count of records due by a time matches the due time of each record exactly.
     #[test]

@@ -4,7 +4,7 @@
 //! The text form is canonical: its hash identifies a run and the snapshots pin it. Events are
 //! stored as data and rendered on demand, so recording one costs little.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -95,7 +95,7 @@ pub enum TraceEvent {
         partition: TopicPartition,
         from: Offset,
         to: Offset,
-        why: String,
+        why: HighWatermarkCause,
     },
     ProduceRejected {
         partition: TopicPartition,
@@ -528,6 +528,34 @@ impl TraceEvent {
                 write!(out, "{} fetch error {error}", p(partition))
             }
         };
+    }
+}
+
+/// Why a high watermark moved; kept as data because it is the most frequent event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "cause", rename_all = "snake_case")]
+pub enum HighWatermarkCause {
+    /// On the leader: the lowest log end offset among these replicas (R1.2).
+    LowestLogEnd { among: Vec<BrokerId> },
+    /// On the leader: the ISR is the leader alone, so its own log end.
+    LeaderAlone { isr: Vec<BrokerId>, leo: Offset },
+    /// On a follower: the value in the leader's fetch response (R1.4).
+    FromLeader { leader: BrokerId },
+}
+
+impl fmt::Display for HighWatermarkCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HighWatermarkCause::LowestLogEnd { among } => {
+                write!(f, "lowest leo among {}", brokers(among))
+            }
+            HighWatermarkCause::LeaderAlone { isr, leo } => {
+                write!(f, "isr {} is the leader alone, leo {leo}", brokers(isr))
+            }
+            HighWatermarkCause::FromLeader { leader } => {
+                write!(f, "from leader {leader}'s fetch response")
+            }
+        }
     }
 }
 
