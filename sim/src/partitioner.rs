@@ -147,8 +147,9 @@ pub struct StickyPartitioner {
     /// The partition records currently stick to, and the bytes appended to it so far; `None`
     /// until the first record without a key.
     current: Option<Sticky>,
-    /// From the last readiness check, `None` when not adaptive (see `update_load_stats`).
-    load_stats: Option<LoadStats>,
+    /// Queue sizes from the last readiness check, `None` when not adaptive (see
+    /// `update_load_stats`). The weights are worked out from them only when a switch draws.
+    queue_sizes: Option<Vec<Option<u32>>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -172,7 +173,7 @@ impl StickyPartitioner {
         StickyPartitioner {
             sticky_batch_size: batch_size.max(1),
             current: None,
-            load_stats: None,
+            queue_sizes: None,
         }
     }
 
@@ -255,7 +256,14 @@ impl StickyPartitioner {
     /// stays uniform until it has seen every partition). With fewer than two partitions, or
     /// queues all equal, the choice stays uniform.
     pub fn update_load_stats(&mut self, queue_sizes: Option<&[Option<u32>]>) {
-        self.load_stats = queue_sizes.and_then(load_stats);
+        match queue_sizes {
+            None => self.queue_sizes = None,
+            Some(sizes) => {
+                let kept = self.queue_sizes.get_or_insert_with(Vec::new);
+                kept.clear();
+                kept.extend_from_slice(sizes);
+            }
+        }
     }
 
     fn start(&mut self, partition: u32) -> Sticky {
@@ -272,7 +280,7 @@ impl StickyPartitioner {
     fn next_partition(&self, rng: &mut impl RngCore, has_leader: &[bool]) -> u32 {
         assert!(!has_leader.is_empty(), "a topic has at least one partition");
         let random = to_positive(rng.next_u32() as i32) as u64;
-        match &self.load_stats {
+        match &self.queue_sizes.as_deref().and_then(load_stats) {
             None => {
                 let available: Vec<u32> = (0u32..)
                     .zip(has_leader)

@@ -211,8 +211,6 @@ pub struct Producer {
     sticky: BTreeMap<TopicId, StickyPartitioner>,
     /// Per topic, which partitions have a leader in the metadata (for the sticky partitioner).
     has_leader: BTreeMap<TopicId, Vec<bool>>,
-    /// Per topic, the queue lengths last handed to the sticky partitioner.
-    load_sizes: BTreeMap<TopicId, Vec<Option<u32>>>,
     sequences: BTreeMap<TopicPartition, u32>,
     /// The idempotent producer's epoch, bumped to restart sequences from 0 (KIP-360).
     producer_epoch: u32,
@@ -254,7 +252,6 @@ impl Producer {
             in_flight: BTreeMap::new(),
             sticky: BTreeMap::new(),
             has_leader: BTreeMap::new(),
-            load_sizes: BTreeMap::new(),
             sequences: BTreeMap::new(),
             producer_epoch: 0,
             muted: BTreeSet::new(),
@@ -557,20 +554,17 @@ impl Producer {
                     .or_insert_with(|| StickyPartitioner::new(batch_size));
                 if self.config.partitioner_adaptive_partitioning_enable {
                     // The adaptive partitioner weighs partitions by their queue lengths
-                    // (KIP-794), as the sender last saw them; fresh ones are as good, and
-                    // they are handed over only when they changed.
-                    let sizes = self.load_sizes.entry(topic).or_default();
-                    let fresh = (0..metadata.partition_count(topic)).map(|p| {
-                        let tp = TopicPartition::new(topic, p);
-                        metadata
-                            .partition(tp)
-                            .and_then(|s| s.leader)
-                            .map(|_| queues.get(&tp).map_or(0, |q| q.len() as u32))
-                    });
-                    if !sizes.iter().copied().eq(fresh.clone()) {
-                        *sizes = fresh.collect();
-                        sticky.update_load_stats(Some(sizes));
-                    }
+                    // (KIP-794), as the sender last saw them; fresh ones are as good.
+                    let sizes: Vec<Option<u32>> = (0..metadata.partition_count(topic))
+                        .map(|p| {
+                            let tp = TopicPartition::new(topic, p);
+                            metadata
+                                .partition(tp)
+                                .and_then(|s| s.leader)
+                                .map(|_| queues.get(&tp).map_or(0, |q| q.len() as u32))
+                        })
+                        .collect();
+                    sticky.update_load_stats(Some(&sizes));
                 }
                 let full = |p: u32| {
                     queues
