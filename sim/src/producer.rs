@@ -577,29 +577,50 @@ impl Producer {
         };
         let tp = TopicPartition::new(topic, partition);
         let queue = self.queues.entry(tp).or_default();
-        let mut count = 0;
         let mut grew = 0u64;
         let mut filled = false;
-        let end = schedule.due_end(now).max(first + 1);
-        while first + count < end {
-            let i = first + count;
-            if count > 0 && keyed {
-                break;
-            }
+        // Keyed records go one at a time (the next key may hash elsewhere).
+        let end = if keyed {
+            first + 1
+        } else {
+            schedule.due_end(now).max(first + 1)
+        };
+        let mut i = first;
+        while i < end {
             let n = self.records.len() as u32;
-            let key = schedule.key(i).map(|k| &**k);
-            let bytes = record_bytes(key, value, &self.name, n);
+            let bytes = record_bytes(schedule.key(i).map(|k| &**k), value, &self.name, n);
             let record = RecordId {
                 producer: self.idx,
                 n,
             };
             match queue.back_mut() {
                 Some(batch) if batch.open(bytes, batch_size) => {
-                    batch.records.push(record);
-                    batch.bytes += bytes;
-                    grew += bytes as u64;
+                    // The common case, in a tight loop: records into the open batch until it
+                    // is full or no more are due.
+                    let mut n = n;
+                    let mut bytes = bytes;
+                    loop {
+                        batch.records.push(RecordId {
+                            producer: self.idx,
+                            n,
+                        });
+                        batch.bytes += bytes;
+                        grew += bytes as u64;
+                        self.records
+                            .push(SentRecord::new(schedule.step, i, Some(partition)));
+                        i += 1;
+                        n += 1;
+                        if i >= end {
+                            break;
+                        }
+                        bytes = record_bytes(schedule.key(i).map(|k| &**k), value, &self.name, n);
+                        if (batch.bytes + bytes) as u64 > batch_size {
+                            break;
+                        }
+                    }
+                    continue;
                 }
-                _ if sticky && count > 0 => {
+                _ if sticky && i > first => {
                     // The batch is full: the partitioner decides where the next record goes.
                     filled = true;
                     break;
@@ -625,7 +646,7 @@ impl Producer {
             }
             self.records
                 .push(SentRecord::new(schedule.step, i, Some(partition)));
-            count += 1;
+            i += 1;
         }
         if sticky {
             let has_leader = self.has_leader.get(&topic).map_or(&[][..], Vec::as_slice);
@@ -634,7 +655,7 @@ impl Producer {
                 sticky.on_append(self.rng.core(), partition, grew, full, has_leader);
             }
         }
-        count
+        i - first
     }
 
     /// `request.timeout.ms`: the client gives up on a request and closes the connection, so
