@@ -10,7 +10,6 @@ pub enum Stream {
     Network = 1,
     Clients = 2,
     Placement = 3,
-    Faults = 4,
 }
 
 #[derive(Clone, Debug)]
