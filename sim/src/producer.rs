@@ -684,13 +684,14 @@ impl Producer {
                 expired.push(queue.pop_front().expect("checked"));
             }
         }
+        let is_old = |b: &Batch| now >= b.created + timeout;
         for request in self.in_flight.values_mut() {
-            let (old, kept): (Vec<Batch>, Vec<Batch>) = request
-                .batches
-                .drain(..)
-                .partition(|b| now >= b.created + timeout);
-            request.batches = kept;
-            expired.extend(old);
+            if request.batches.iter().any(is_old) {
+                let (old, kept): (Vec<Batch>, Vec<Batch>) =
+                    request.batches.drain(..).partition(is_old);
+                request.batches = kept;
+                expired.extend(old);
+            }
         }
         for batch in expired {
             self.muted.remove(&batch.partition);
