@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::config::{ConsumerConfig, OffsetReset};
 use crate::ids::{BrokerId, ConsumerIdx, LeaderEpoch, NodeId, Offset, RecordId, TopicPartition};
 use crate::message::{FetchPartition, FetchRequest, FetchResponse, KafkaError, Message};
-use crate::metadata::MetadataImage;
+use crate::metadata::{MetadataFetcher, MetadataImage};
 use crate::scenario::{ConsumerSpec, Subscription};
 use crate::time::SimTime;
 use crate::trace::TraceEvent;
@@ -31,8 +31,7 @@ pub struct Consumer {
     failed: BTreeSet<TopicPartition>,
     brokers: u32,
     metadata: Option<Arc<MetadataImage>>,
-    metadata_request: Option<(BrokerId, u64)>,
-    next_bootstrap: u32,
+    metadata_fetch: MetadataFetcher,
     fetches: BTreeMap<u64, BrokerId>,
     list_offsets: BTreeMap<TopicPartition, u64>,
     next_correlation: u64,
@@ -59,8 +58,7 @@ impl Consumer {
             failed: BTreeSet::new(),
             brokers,
             metadata: None,
-            metadata_request: None,
-            next_bootstrap: idx.0,
+            metadata_fetch: MetadataFetcher::new(brokers, idx.0),
             fetches: BTreeMap::new(),
             list_offsets: BTreeMap::new(),
             next_correlation: 0,
@@ -85,7 +83,7 @@ impl Consumer {
         self.failed.clear();
         self.fetches.clear();
         self.list_offsets.clear();
-        self.metadata_request = None;
+        self.metadata_fetch = MetadataFetcher::new(self.brokers, self.idx.0);
         self.assignment.clear();
     }
 
@@ -105,10 +103,7 @@ impl Consumer {
                 self.fetches.remove(&correlation);
                 self.list_offsets.retain(|_, c| *c != correlation);
             }
-            Timer::MetadataTimeout(id) if self.metadata_request.is_some_and(|(_, i)| i == id) => {
-                self.metadata_request = None;
-                self.next_bootstrap += 1;
-            }
+            Timer::MetadataTimeout(id) => self.metadata_fetch.timed_out(id),
             _ => {}
         }
         self.poll(ctx);
@@ -118,9 +113,8 @@ impl Consumer {
         let NodeId::Broker(broker) = from else { return };
         match message {
             Message::MetadataResponse(image)
-                if self.metadata_request.is_some_and(|(b, _)| b == broker) =>
+                if self.metadata_fetch.answered(broker, image.is_some()) =>
             {
-                self.metadata_request = None;
                 match image {
                     Some(image)
                         if self
@@ -131,7 +125,7 @@ impl Consumer {
                         self.metadata = Some(image)
                     }
                     Some(_) => {}
-                    None => self.next_bootstrap += 1,
+                    None => {}
                 }
             }
             Message::ListOffsetsResponse {
@@ -162,10 +156,7 @@ impl Consumer {
             Message::FetchResponse(response) => self.on_fetch_response(ctx, response),
             Message::Disconnected | Message::Refused(_) => {
                 self.fetches.retain(|_, b| *b != broker);
-                if self.metadata_request.is_some_and(|(b, _)| b == broker) {
-                    self.metadata_request = None;
-                    self.next_bootstrap += 1;
-                }
+                self.metadata_fetch.failed(broker);
                 self.metadata = None;
                 self.backoff_until = ctx.now + SimTime::from_millis(self.config.retry_backoff_ms);
                 ctx.timer_at(self.backoff_until, Timer::Wake(self.backoff_until));
@@ -309,17 +300,8 @@ impl Consumer {
     }
 
     fn request_metadata(&mut self, ctx: &mut Ctx) {
-        if self.metadata_request.is_some() {
-            return;
-        }
-        let broker = BrokerId(self.next_bootstrap % self.brokers + 1);
-        let id = self.next_id();
-        self.metadata_request = Some((broker, id));
-        ctx.send(NodeId::Broker(broker), Message::MetadataRequest);
-        ctx.timer_after(
-            SimTime::from_millis(self.config.request_timeout_ms),
-            Timer::MetadataTimeout(id),
-        );
+        let timeout = SimTime::from_millis(self.config.request_timeout_ms);
+        self.metadata_fetch.request(ctx, timeout);
     }
 
     fn next_id(&mut self) -> u64 {

@@ -2,7 +2,10 @@
 //! each partition, in which leader epoch, with which in-sync replicas, and which brokers are
 //! fenced. Shared as `Arc<MetadataImage>`, so handing it around costs a reference count.
 
-use crate::ids::{BrokerId, LeaderEpoch, TopicId, TopicPartition};
+use crate::ids::{BrokerId, LeaderEpoch, NodeId, TopicId, TopicPartition};
+use crate::message::Message;
+use crate::time::SimTime;
+use crate::world::{Ctx, Timer};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct MetadataImage {
@@ -71,5 +74,73 @@ impl MetadataImage {
                 .enumerate()
                 .map(move |(p, state)| (TopicPartition::new(TopicId(t as u32), p as u32), state))
         })
+    }
+}
+
+/// How a client keeps its metadata fresh: one request at a time, to one broker, moving on to
+/// the next broker when that one fails, refuses or times out. Any broker answers for the
+/// whole cluster (R6.7), so any will do.
+#[derive(Clone, Debug)]
+pub struct MetadataFetcher {
+    brokers: u32,
+    next: u32,
+    in_flight: Option<(BrokerId, u64)>,
+    requests: u64,
+}
+
+impl MetadataFetcher {
+    /// `first` spreads clients over the brokers (it is taken modulo their number).
+    pub fn new(brokers: u32, first: u32) -> MetadataFetcher {
+        MetadataFetcher {
+            brokers,
+            next: first,
+            in_flight: None,
+            requests: 0,
+        }
+    }
+
+    pub fn in_flight(&self) -> bool {
+        self.in_flight.is_some()
+    }
+
+    /// Asks the next broker, unless a request is already out.
+    pub fn request(&mut self, ctx: &mut Ctx, timeout: SimTime) {
+        if self.in_flight.is_some() {
+            return;
+        }
+        let broker = BrokerId(self.next % self.brokers + 1);
+        self.requests += 1;
+        self.in_flight = Some((broker, self.requests));
+        ctx.send(NodeId::Broker(broker), Message::MetadataRequest);
+        ctx.timer_after(timeout, Timer::MetadataTimeout(self.requests));
+    }
+
+    /// Whether an answer from `broker` is the one awaited; it is then no longer awaited.
+    /// A broker that had no metadata to give (it just started) is passed over next time.
+    pub fn answered(&mut self, broker: BrokerId, with_image: bool) -> bool {
+        if self.in_flight.is_some_and(|(b, _)| b == broker) {
+            self.in_flight = None;
+            if !with_image {
+                self.next += 1;
+            }
+            return true;
+        }
+        false
+    }
+
+    /// The connection to `broker` broke or was refused: try the next one.
+    pub fn failed(&mut self, broker: BrokerId) {
+        if self.in_flight.is_some_and(|(b, _)| b == broker) {
+            self.in_flight = None;
+            self.next += 1;
+        }
+    }
+
+    /// `request.timeout.ms` passed for request `id`: try the next broker.
+    pub fn timed_out(&mut self, id: u64) {
+        if self.in_flight.is_some_and(|(_, i)| i == id) {
+            self.in_flight = None;
+            self.next += 1;
+        }
     }
 }

@@ -13,7 +13,7 @@ use crate::idempotence::ProducerStamp;
 use crate::ids::{BrokerId, NodeId, Offset, ProducerIdx, RecordId, TopicId, TopicPartition};
 use crate::log::BATCH_HEADER_BYTES;
 use crate::message::{KafkaError, Message, ProduceBatch, ProduceRequest, ProduceResponse};
-use crate::metadata::MetadataImage;
+use crate::metadata::{MetadataFetcher, MetadataImage};
 use crate::partitioner::{StickyPartitioner, partition_for_key};
 use crate::rng::{SimRng, Stream};
 use crate::scenario::{ProduceSpec, ProducerSpec, Scenario};
@@ -195,15 +195,13 @@ pub struct Producer {
     pub config: ProducerConfig,
     pub running: bool,
     scenario: Arc<Scenario>,
-    brokers: u32,
     rng: SimRng,
     metadata: Option<Arc<MetadataImage>>,
     metadata_wanted: bool,
-    metadata_request: Option<(BrokerId, u64)>,
+    metadata_fetch: MetadataFetcher,
     metadata_fetched_at: SimTime,
     /// When the producer first had metadata, since when send() no longer blocks.
     metadata_since: SimTime,
-    next_bootstrap: u32,
     schedules: Vec<Schedule>,
     pub records: Vec<SentRecord>,
     queues: BTreeMap<TopicPartition, VecDeque<Batch>>,
@@ -232,20 +230,19 @@ impl Producer {
         scenario: Arc<Scenario>,
         seed: u64,
     ) -> Producer {
+        let brokers = scenario.brokers;
         Producer {
             idx,
             name: spec.name.clone(),
             config: spec.config.clone(),
             running: false,
-            brokers: scenario.brokers,
             scenario,
             rng: SimRng::for_member(seed, Stream::Clients, idx.0),
             metadata: None,
             metadata_wanted: true,
-            metadata_request: None,
+            metadata_fetch: MetadataFetcher::new(brokers, idx.0),
             metadata_fetched_at: SimTime::ZERO,
             metadata_since: SimTime::ZERO,
-            next_bootstrap: idx.0,
             schedules: Vec::new(),
             records: Vec::new(),
             queues: BTreeMap::new(),
@@ -332,10 +329,7 @@ impl Producer {
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
         match timer {
             Timer::Wake(at) if self.wake_at == Some(at) => self.wake_at = None,
-            Timer::MetadataTimeout(id) if self.metadata_request.is_some_and(|(_, i)| i == id) => {
-                self.metadata_request = None;
-                self.next_bootstrap += 1;
-            }
+            Timer::MetadataTimeout(id) => self.metadata_fetch.timed_out(id),
             _ => {}
         }
         self.run(ctx);
@@ -345,12 +339,10 @@ impl Producer {
         let NodeId::Broker(broker) = from else { return };
         match message {
             Message::MetadataResponse(image)
-                if self.metadata_request.is_some_and(|(b, _)| b == broker) =>
+                if self.metadata_fetch.answered(broker, image.is_some()) =>
             {
-                self.metadata_request = None;
-                match image {
-                    Some(image) => self.apply_metadata(ctx, image),
-                    None => self.next_bootstrap += 1,
+                if let Some(image) = image {
+                    self.apply_metadata(ctx, image);
                 }
             }
             Message::ProduceResponse(response) => {
@@ -359,10 +351,7 @@ impl Producer {
             }
             Message::Refused(refused) => self.on_refused(ctx, broker, *refused),
             Message::Disconnected => {
-                if self.metadata_request.is_some_and(|(b, _)| b == broker) {
-                    self.metadata_request = None;
-                    self.next_bootstrap += 1;
-                }
+                self.metadata_fetch.failed(broker);
                 self.fail_connection(ctx, broker, KafkaError::NetworkException);
             }
             _ => {}
@@ -376,10 +365,7 @@ impl Producer {
     /// `reconnect.backoff.max.ms`) and asks for fresh metadata.
     fn on_refused(&mut self, ctx: &mut Ctx, broker: BrokerId, refused: Message) {
         match refused {
-            Message::MetadataRequest if self.metadata_request.is_some_and(|(b, _)| b == broker) => {
-                self.metadata_request = None;
-                self.next_bootstrap += 1;
-            }
+            Message::MetadataRequest => self.metadata_fetch.failed(broker),
             Message::Produce(request) => {
                 let Some(in_flight) = self.in_flight.remove(&request.correlation) else {
                     return;
@@ -989,20 +975,10 @@ impl Producer {
     fn maybe_request_metadata(&mut self, ctx: &mut Ctx) {
         let stale = ctx.now
             >= self.metadata_fetched_at + SimTime::from_millis(self.config.metadata_max_age_ms);
-        if self.metadata_request.is_some()
-            || !(self.metadata_wanted || stale || self.metadata.is_none())
-        {
-            return;
+        if self.metadata_wanted || stale || self.metadata.is_none() {
+            let timeout = SimTime::from_millis(self.config.request_timeout_ms);
+            self.metadata_fetch.request(ctx, timeout);
         }
-        let broker = BrokerId(self.next_bootstrap % self.brokers + 1);
-        self.next_correlation += 1;
-        let id = self.next_correlation;
-        self.metadata_request = Some((broker, id));
-        ctx.send(NodeId::Broker(broker), Message::MetadataRequest);
-        ctx.timer_after(
-            SimTime::from_millis(self.config.request_timeout_ms),
-            Timer::MetadataTimeout(id),
-        );
     }
 
     /// The next moment something can happen without a message arriving: a batch's linger or
