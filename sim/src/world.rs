@@ -473,32 +473,27 @@ impl World {
         if !self.up[to_index] && !self.network.is_cut(from, to) {
             // Connection refused: the host answers that no process listens, and the sender
             // learns at once that its request never reached a broker.
-            let at = self
-                .network
-                .arrival(self.now, to, from, &mut self.rng_network);
-            self.schedule(
-                at,
-                Event::Deliver {
-                    from: to,
-                    to: from,
-                    sent: self.now,
-                    message: Message::Refused(Box::new(message)),
-                },
-            );
+            self.transmit(to, from, Message::Refused(Box::new(message)));
             return;
         }
         if self.network.is_cut(from, to) {
             return;
         }
+        self.transmit(from, to, message);
+    }
+
+    /// Puts a message on the wire: it arrives after the link's latency, in order.
+    fn transmit(&mut self, from: NodeId, to: NodeId, message: Message) {
         let at = self
             .network
             .arrival(self.now, from, to, &mut self.rng_network);
+        let sent = self.now;
         self.schedule(
             at,
             Event::Deliver {
                 from,
                 to,
-                sent: self.now,
+                sent,
                 message,
             },
         );
@@ -616,18 +611,7 @@ impl World {
                 .collect();
             for client in clients {
                 if !self.network.is_cut(node, client) {
-                    let at = self
-                        .network
-                        .arrival(self.now, node, client, &mut self.rng_network);
-                    self.schedule(
-                        at,
-                        Event::Deliver {
-                            from: node,
-                            to: client,
-                            sent: self.now,
-                            message: Message::Disconnected,
-                        },
-                    );
+                    self.transmit(node, client, Message::Disconnected);
                 }
             }
         }
