@@ -216,6 +216,8 @@ pub struct Producer {
     /// sends nothing else (Kafka's guaranteeMessageOrder).
     muted: BTreeSet<TopicPartition>,
     unreachable: BTreeMap<BrokerId, Unreachable>,
+    /// Brokers that answered on a connection still open.
+    connected: BTreeSet<BrokerId>,
     next_correlation: u64,
     wake_at: Option<SimTime>,
     /// Every error the producer saw, retried or final.
@@ -253,6 +255,7 @@ impl Producer {
             producer_epoch: 0,
             muted: BTreeSet::new(),
             unreachable: BTreeMap::new(),
+            connected: BTreeSet::new(),
             next_correlation: 0,
             wake_at: None,
             errors: BTreeSet::new(),
@@ -347,11 +350,13 @@ impl Producer {
             }
             Message::ProduceResponse(response) => {
                 self.unreachable.remove(&broker);
+                self.connected.insert(broker);
                 self.on_produce_response(ctx, response)
             }
             Message::Refused(refused) => self.on_refused(ctx, broker, *refused),
             Message::Disconnected => {
                 self.metadata_fetch.failed(broker);
+                self.connected.remove(&broker);
                 self.fail_connection(ctx, broker, KafkaError::NetworkException);
             }
             _ => {}
@@ -370,24 +375,39 @@ impl Producer {
                 let Some(in_flight) = self.in_flight.remove(&request.correlation) else {
                     return;
                 };
-                for mut batch in in_flight.batches.into_iter().rev() {
+                // Never sent: back into the queue where they were, in send order.
+                for mut batch in in_flight.batches {
                     batch.attempts -= 1;
                     self.muted.remove(&batch.partition);
-                    self.queues
-                        .entry(batch.partition)
-                        .or_default()
-                        .push_front(batch);
+                    let queue = self.queues.entry(batch.partition).or_default();
+                    let first = batch.first().n;
+                    let at = queue
+                        .iter()
+                        .position(|b| b.first().n > first)
+                        .unwrap_or(queue.len());
+                    queue.insert(at, batch);
                 }
                 self.metadata_wanted = true;
+                self.connected.remove(&broker);
+                if self
+                    .unreachable
+                    .get(&broker)
+                    .is_some_and(|u| u.until > ctx.now)
+                {
+                    // Another refusal of the same connection attempt.
+                    return;
+                }
                 let failures = self.unreachable.get(&broker).map_or(0, |u| u.failures) + 1;
                 let base = RECONNECT_BACKOFF.0 as f64 * 2f64.powi(failures.min(20) as i32 - 1);
                 let capped = base.min(RECONNECT_BACKOFF_MAX.0 as f64);
                 let jitter = 0.8 + 0.4 * (self.rng.below(1_000_001) as f64 / 1_000_000.0);
                 let until = ctx.now + SimTime((capped * jitter) as u64);
-                ctx.trace(TraceEvent::ConnectionRefused {
-                    broker,
-                    retry_at: until,
-                });
+                if failures == 1 {
+                    ctx.trace(TraceEvent::ConnectionRefused {
+                        broker,
+                        retry_at: until,
+                    });
+                }
                 self.unreachable
                     .insert(broker, Unreachable { failures, until });
             }
@@ -722,9 +742,15 @@ impl Producer {
             }
             let mut sent = false;
             for (leader, partitions) in per_leader {
-                let busy = self.config.acks != Acks::Zero
-                    && self.in_flight_to(leader)
-                        >= self.config.max_in_flight_requests_per_connection;
+                // Until a broker has answered once, the connection is not known to be up:
+                // one request at a time stands in for Kafka's connection attempt, during which
+                // nothing is drained for that broker.
+                let limit = if self.connected.contains(&leader) {
+                    self.config.max_in_flight_requests_per_connection
+                } else {
+                    1
+                };
+                let busy = self.config.acks != Acks::Zero && self.in_flight_to(leader) >= limit;
                 if busy
                     || self
                         .unreachable
@@ -763,13 +789,17 @@ impl Producer {
             if self.config.max_in_flight_requests_per_connection == 1 {
                 self.muted.insert(tp);
             }
-            ctx.trace(TraceEvent::ProduceSent {
-                partition: tp,
-                to: leader,
-                count: batch.len(),
-                first: batch.first().n,
-                attempt: batch.attempts,
-            });
+            // While a broker keeps refusing connections, the attempts are not traced one by
+            // one: the first refusal said the batches wait.
+            if !self.unreachable.contains_key(&leader) {
+                ctx.trace(TraceEvent::ProduceSent {
+                    partition: tp,
+                    to: leader,
+                    count: batch.len(),
+                    first: batch.first().n,
+                    attempt: batch.attempts,
+                });
+            }
             batches.push(batch);
         }
         self.next_correlation += 1;
@@ -831,6 +861,7 @@ impl Producer {
 
     /// Every request in flight to a broker fails: its connection broke or timed out.
     fn fail_connection(&mut self, ctx: &mut Ctx, broker: BrokerId, error: KafkaError) {
+        self.connected.remove(&broker);
         let ids: Vec<u64> = self
             .in_flight
             .iter()

@@ -436,7 +436,7 @@ impl TraceEvent {
             ),
             ConnectionRefused { broker, retry_at } => write!(
                 out,
-                "connection to {broker} refused; batches wait, next try at {retry_at} (reconnect.backoff.ms)"
+                "connection to {broker} refused; its batches wait in the accumulator, next try at {retry_at}, then backing off up to reconnect.backoff.max.ms"
             ),
             ProduceSent {
                 partition,
