@@ -43,6 +43,8 @@ pub struct Broker {
     registration_attempts: u32,
     /// Whether the controller accepted this incarnation's registration.
     registered: bool,
+    /// Whether clients can connect: from the start, or after a restart once unfenced.
+    listening: bool,
     /// When the purgatory's expiry timer fires next, if it is set.
     delayed_timer: Option<SimTime>,
 }
@@ -84,7 +86,15 @@ pub struct FollowerState {
     last_fetch_leader_leo: Offset,
     /// The broker epoch (incarnation) the follower fetched with (KIP-903): state learned
     /// from an earlier incarnation does not make a restarted broker eligible.
-    broker_epoch: Option<u32>,
+    broker_epoch: Option<FetchedEpoch>,
+}
+
+/// The broker epoch a follower fetched with (KIP-903).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FetchedEpoch {
+    /// Before its registration was accepted: Kafka's -1, which counts as current.
+    Unregistered,
+    Epoch(u32),
 }
 
 impl FollowerState {
@@ -184,6 +194,7 @@ impl Broker {
             next_id: 0,
             registration_attempts: 0,
             registered: true,
+            listening: true,
             delayed_timer: None,
         };
         for (tp, state) in image.partitions() {
@@ -202,7 +213,7 @@ impl Broker {
                         .map(|&b| {
                             let mut follower = new_follower(None, Some(SimTime::ZERO));
                             follower.leo = Some(Offset(0));
-                            follower.broker_epoch = Some(0);
+                            follower.broker_epoch = Some(FetchedEpoch::Epoch(0));
                             (b, follower)
                         })
                         .collect(),
@@ -299,38 +310,30 @@ impl Broker {
                 high_watermark: replica.log.high_watermark,
             });
         }
+        self.listening = false;
+        self.send_heartbeat(ctx);
+        self.start(ctx);
+    }
+
+    /// A heartbeat (the first after a start registers the broker), with how far it has
+    /// read the metadata log.
+    fn send_heartbeat(&mut self, ctx: &mut Ctx) {
+        let metadata_offset = self.metadata.as_ref().map_or(0, |m| m.offset);
         ctx.send(
             NodeId::Controller,
             Message::Heartbeat {
                 incarnation: self.incarnation,
-                metadata_offset: 0,
+                metadata_offset,
             },
         );
-        self.start(ctx);
     }
 
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
         match timer {
-            Timer::Register if !self.registered => {
-                let metadata_offset = self.metadata.as_ref().map_or(0, |m| m.offset);
-                ctx.send(
-                    NodeId::Controller,
-                    Message::Heartbeat {
-                        incarnation: self.incarnation,
-                        metadata_offset,
-                    },
-                );
-            }
+            Timer::Register if !self.registered => self.send_heartbeat(ctx),
             Timer::Heartbeat => {
-                let metadata_offset = self.metadata.as_ref().map_or(0, |m| m.offset);
                 if self.registered {
-                    ctx.send(
-                        NodeId::Controller,
-                        Message::Heartbeat {
-                            incarnation: self.incarnation,
-                            metadata_offset,
-                        },
-                    );
+                    self.send_heartbeat(ctx);
                 }
                 ctx.timer_after(
                     SimTime::from_millis(self.config.broker_heartbeat_interval_ms),
@@ -398,24 +401,48 @@ impl Broker {
     }
 
     pub fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, message: Message) {
+        let request = matches!(
+            message,
+            Message::Fetch(_)
+                | Message::Produce(_)
+                | Message::MetadataRequest
+                | Message::ListOffsets { .. }
+        );
+        if request && !self.listening {
+            // A restarted broker opens its listeners (to clients and to other brokers) only
+            // once it is unfenced; until then connections are refused.
+            ctx.send(from, Message::Refused(Box::new(message)));
+            return;
+        }
         match message {
             Message::HeartbeatResponse {
-                accepted: false, ..
+                image,
+                accepted: false,
             } => {
-                // Registration refused: try again, backing off from 100ms up to the session
-                // timeout, as a broker's lifecycle manager does.
-                self.registration_attempts += 1;
+                // Registration refused: try again, backing off from 100ms (doubling) up to
+                // the session timeout, as a broker's lifecycle manager does. The metadata
+                // log is read all the same, so the broker already follows its leaders.
                 let backoff = (100u64 << self.registration_attempts.min(10))
                     .min(self.config.broker_session_timeout_ms);
+                self.registration_attempts += 1;
                 ctx.timer_after(SimTime::from_millis(backoff), Timer::Register);
+                if let Some(image) = image {
+                    self.apply_metadata(ctx, image);
+                }
             }
             Message::HeartbeatResponse {
                 image,
                 accepted: true,
             } => {
+                let newly = !self.registered;
                 self.registered = true;
                 if let Some(image) = image {
                     self.apply_metadata(ctx, image);
+                }
+                if newly {
+                    // Caught up with the metadata of its registration: say so at once, so
+                    // that the controller can unfence it.
+                    self.send_heartbeat(ctx);
                 }
             }
             Message::MetadataUpdate(image) => self.apply_metadata(ctx, image),
@@ -489,6 +516,9 @@ impl Broker {
             return;
         }
         self.metadata = Some(image.clone());
+        if self.registered && !image.is_fenced(self.id) {
+            self.listening = true;
+        }
         for (tp, state) in image.partitions() {
             if !state.replicas.contains(&self.id) {
                 continue;
@@ -613,7 +643,12 @@ impl Broker {
             .as_ref()
             .and_then(|l| l.followers.get(&broker))
             .and_then(|f| f.broker_epoch);
-        !metadata.is_fenced(broker) && fetched_epoch == Some(metadata.broker_epoch(broker))
+        let current = match fetched_epoch {
+            Some(FetchedEpoch::Unregistered) => true,
+            Some(FetchedEpoch::Epoch(epoch)) => epoch == metadata.broker_epoch(broker),
+            None => false,
+        };
+        !metadata.is_fenced(broker) && current
     }
 
     /// Kafka's `maybeIncrementLeaderHW` (R1.2, R1.3): the high watermark rises to the lowest
@@ -1067,7 +1102,7 @@ impl Broker {
         &mut self,
         ctx: &mut Ctx,
         follower: BrokerId,
-        broker_epoch: u32,
+        broker_epoch: Option<u32>,
         fetch: &FetchPartition,
     ) {
         let tp = fetch.partition;
@@ -1098,7 +1133,8 @@ impl Broker {
         state.last_fetch_leader_leo = leo;
         state.last_fetch_time = Some(ctx.now);
         state.leo = Some(fetch.fetch_offset);
-        state.broker_epoch = Some(broker_epoch);
+        state.broker_epoch =
+            Some(broker_epoch.map_or(FetchedEpoch::Unregistered, FetchedEpoch::Epoch));
         self.maybe_expand_isr(ctx, tp, follower);
         self.maybe_increment_high_watermark(ctx, tp);
     }
@@ -1257,7 +1293,7 @@ impl Broker {
             Message::Fetch(FetchRequest {
                 correlation,
                 replica: Some(self.id),
-                broker_epoch: self.incarnation,
+                broker_epoch: self.registered.then_some(self.incarnation),
                 partitions,
                 max_wait: SimTime::from_millis(self.config.replica_fetch_wait_max_ms),
                 max_bytes: self.config.replica_fetch_max_bytes,

@@ -290,7 +290,7 @@ impl Consumer {
                 Message::Fetch(FetchRequest {
                     correlation,
                     replica: None,
-                    broker_epoch: 0,
+                    broker_epoch: None,
                     partitions,
                     max_wait: SimTime::from_millis(self.config.fetch_max_wait_ms),
                     max_bytes: self.config.fetch_max_bytes,

@@ -15,9 +15,6 @@ use crate::time::SimTime;
 use crate::trace::{TraceEvent, brokers};
 use crate::world::{Ctx, Timer};
 
-/// How often the controller looks for brokers whose session expired.
-const SESSION_CHECK_INTERVAL: SimTime = SimTime::from_millis(250);
-
 #[derive(Clone, Debug)]
 struct Registration {
     incarnation: u32,
@@ -113,7 +110,9 @@ impl Controller {
                 why: format!("topic created, replicas {}", brokers(&state.replicas)),
             });
         }
-        ctx.timer_after(SESSION_CHECK_INTERVAL, Timer::SessionCheck);
+        for b in 1..=self.registrations.len() as u32 {
+            ctx.timer_after(self.session_timeout, Timer::SessionExpiry(BrokerId(b)));
+        }
         if let Some(interval) = self.rebalance_interval {
             ctx.timer_after(interval, Timer::LeaderRebalance);
         }
@@ -121,18 +120,17 @@ impl Controller {
 
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
         match timer {
-            Timer::SessionCheck => {
-                ctx.timer_after(SESSION_CHECK_INTERVAL, Timer::SessionCheck);
-                for i in 0..self.registrations.len() {
-                    let reg = &self.registrations[i];
-                    if !reg.fenced && ctx.now - reg.last_heartbeat > self.session_timeout {
-                        let why = format!(
-                            "no heartbeat for {}ms, broker.session.timeout.ms={}",
-                            (ctx.now - reg.last_heartbeat).as_millis(),
-                            self.session_timeout.as_millis()
-                        );
-                        self.fence(ctx, BrokerId(i as u32 + 1), why);
-                    }
+            // Each heartbeat sets a deadline; the one that finds no later heartbeat fences
+            // the broker, exactly `broker.session.timeout.ms` after the last one.
+            Timer::SessionExpiry(broker) => {
+                let reg = &self.registrations[broker.0 as usize - 1];
+                if !reg.fenced && ctx.now >= reg.last_heartbeat + self.session_timeout {
+                    let why = format!(
+                        "no heartbeat for {}ms, broker.session.timeout.ms={}",
+                        (ctx.now - reg.last_heartbeat).as_millis(),
+                        self.session_timeout.as_millis()
+                    );
+                    self.fence(ctx, broker, why);
                 }
             }
             Timer::LeaderRebalance => {
@@ -194,7 +192,8 @@ impl Controller {
                 ctx.send(
                     NodeId::Broker(broker),
                     Message::HeartbeatResponse {
-                        image: None,
+                        // The metadata log is readable without a registration.
+                        image: (metadata_offset < self.image.offset).then(|| self.image.clone()),
                         accepted: false,
                     },
                 );
@@ -215,6 +214,7 @@ impl Controller {
         }
         let reg = &mut self.registrations[i];
         reg.last_heartbeat = ctx.now;
+        ctx.timer_after(self.session_timeout, Timer::SessionExpiry(broker));
         if reg.fenced && metadata_offset >= reg.caught_up_at {
             self.unfence(ctx, broker);
         }

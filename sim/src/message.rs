@@ -172,8 +172,9 @@ pub struct FetchRequest {
     pub correlation: u64,
     /// `Some` for a follower, `None` for a consumer (which reads only below the HW).
     pub replica: Option<BrokerId>,
-    /// The follower's broker epoch: its incarnation, as registered with the controller.
-    pub broker_epoch: u32,
+    /// The follower's broker epoch: its incarnation as registered with the controller, or
+    /// `None` (Kafka's -1) before the registration was accepted.
+    pub broker_epoch: Option<u32>,
     pub partitions: Vec<FetchPartition>,
     /// How long the leader may hold the request when there is nothing to return.
     pub max_wait: SimTime,

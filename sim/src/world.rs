@@ -15,6 +15,7 @@ use crate::consumer::Consumer;
 use crate::controller::Controller;
 use crate::ids::{BrokerId, ConsumerIdx, NodeId, Offset, ProducerIdx, RecordId, TopicPartition};
 use crate::ledger::{self, Ledger};
+use crate::log::ReplicaLog;
 use crate::message::Message;
 use crate::network::Network;
 use crate::producer::Producer;
@@ -82,7 +83,7 @@ pub enum Timer {
     FetcherTimeout { leader: BrokerId, correlation: u64 },
     FetcherBackoff { leader: BrokerId },
     // The controller.
-    SessionCheck,
+    SessionExpiry(BrokerId),
     LeaderRebalance,
     // Clients.
     Wake(SimTime),
@@ -153,6 +154,28 @@ pub(crate) struct Tracker {
 }
 
 impl Tracker {
+    /// Acknowledged records of a partition that a log does not hold where they were
+    /// acknowledged. Batches are checked by their ends first: logs copy whole batches.
+    fn missing_from(&self, partition: TopicPartition, log: &ReplicaLog) -> Vec<(Offset, RecordId)> {
+        let mut missing = Vec::new();
+        for (base, records) in self.acked.get(&partition).into_iter().flatten() {
+            let (Some(first), Some(last)) = (records.first(), records.last()) else {
+                continue;
+            };
+            let end = Offset(base.0 + records.len() as u64 - 1);
+            if log.record_at(*base) == Some(*first) && log.record_at(end) == Some(*last) {
+                continue;
+            }
+            for (i, &r) in records.iter().enumerate() {
+                let offset = Offset(base.0 + i as u64);
+                if log.record_at(offset) != Some(r) {
+                    missing.push((offset, r));
+                }
+            }
+        }
+        missing
+    }
+
     /// Acknowledged (offset, record) pairs of a partition at or above `from`.
     fn acked_from(
         &self,
@@ -761,7 +784,6 @@ impl World {
             }
             Note::LeaderChanged { broker, partition } => {
                 let log = &self.brokers[broker.0 as usize - 1].replicas[&partition].log;
-                let from = log.high_watermark;
                 let back: Vec<RecordId> = self
                     .tracker
                     .lost_by
@@ -788,11 +810,7 @@ impl World {
                     );
                 }
                 let log = &self.brokers[broker.0 as usize - 1].replicas[&partition].log;
-                let lost: Vec<(Offset, RecordId)> = self
-                    .tracker
-                    .acked_from(partition, from)
-                    .filter(|(offset, r)| log.record_at(*offset) != Some(*r))
-                    .collect();
+                let lost = self.tracker.missing_from(partition, log);
                 let leo = log.log_end_offset();
                 let why =
                     format!("{broker} became leader without them; its log ends at offset {leo}");
