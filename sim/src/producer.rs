@@ -601,19 +601,14 @@ impl Producer {
             };
             match queue.back_mut() {
                 Some(batch) if batch.open(bytes, batch_size) => {
-                    // The common case, in a tight loop: records into the open batch until it
-                    // is full or no more are due.
+                    // The common case: as many records as fit go into the open batch, sized
+                    // one by one, then added in bulk.
+                    let (first_i, first_n) = (i, n);
                     let mut n = n;
                     let mut bytes = bytes;
                     loop {
-                        batch.records.push(RecordId {
-                            producer: self.idx,
-                            n,
-                        });
                         batch.bytes += bytes;
                         grew += bytes as u64;
-                        self.records
-                            .push(SentRecord::new(schedule.step, i, Some(partition)));
                         i += 1;
                         n += 1;
                         if i >= end {
@@ -624,6 +619,13 @@ impl Producer {
                             break;
                         }
                     }
+                    let producer = self.idx;
+                    batch
+                        .records
+                        .extend((first_n..n).map(|n| RecordId { producer, n }));
+                    self.records.extend(
+                        (first_i..i).map(|i| SentRecord::new(schedule.step, i, Some(partition))),
+                    );
                     continue;
                 }
                 _ if sticky && i > first => {
