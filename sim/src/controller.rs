@@ -274,8 +274,18 @@ impl Controller {
             .collect();
         for tp in offline {
             let mut state = self.image.partition(tp).expect("listed above").clone();
-            self.elect(ctx, tp, &mut state, format!("{broker} is back"));
-            self.commit(tp, state);
+            // Only a partition that can now have a leader changes; the others stay offline.
+            let fenced = |b: &BrokerId| self.image.is_fenced(*b);
+            let clean = state
+                .replicas
+                .iter()
+                .any(|b| state.isr.contains(b) && !fenced(b));
+            let unclean =
+                self.unclean[tp.topic.0 as usize] && state.replicas.iter().any(|b| !fenced(b));
+            if clean || unclean {
+                self.elect(ctx, tp, &mut state, format!("{broker} is back"));
+                self.commit(tp, state);
+            }
         }
         self.publish(ctx);
     }

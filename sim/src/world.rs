@@ -822,28 +822,24 @@ impl World {
                 why,
                 ..
             } => {
-                let leader = self
-                    .controller
-                    .image()
-                    .partition(partition)
-                    .and_then(|s| s.leader);
+                // An acknowledged record is lost when its last copy goes: no replica holds
+                // it any more. (A leader elected without it loses it at the election, above.)
                 let from = removed.first().map_or(Offset(0), |(o, _)| *o);
                 let acked: std::collections::BTreeSet<(Offset, RecordId)> =
                     self.tracker.acked_from(partition, from).collect();
                 let lost: Vec<(Offset, RecordId)> = removed
                     .iter()
                     .filter(|(offset, r)| {
-                        let acked = acked.contains(&(*offset, *r));
-                        let kept = leader.is_some_and(|l| {
-                            self.brokers[l.0 as usize - 1]
-                                .replicas
+                        let kept = self.brokers.iter().any(|b| {
+                            b.replicas
                                 .get(&partition)
                                 .is_some_and(|rep| rep.log.record_at(*offset) == Some(*r))
                         });
-                        acked && !kept
+                        acked.contains(&(*offset, *r)) && !kept
                     })
                     .copied()
                     .collect();
+                let why = format!("{why}; no replica holds them any more");
                 self.record_losses(node, partition, lost, why);
             }
             Note::Consumed {
