@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::config::{ConsumerConfig, OffsetReset};
-use crate::ids::{BrokerId, ConsumerIdx, LeaderEpoch, NodeId, Offset, RecordId, TopicPartition};
+use crate::ids::{BrokerId, ConsumerIdx, NodeId, Offset, RecordId, TopicPartition};
 use crate::message::{FetchPartition, FetchRequest, FetchResponse, KafkaError, Message};
 use crate::metadata::{MetadataFetcher, MetadataImage};
 use crate::scenario::{ConsumerSpec, Subscription};
@@ -307,13 +307,5 @@ impl Consumer {
     fn next_id(&mut self) -> u64 {
         self.next_correlation += 1;
         self.next_correlation
-    }
-
-    /// The epoch a fetch would carry for a partition, from the metadata the consumer holds.
-    pub fn known_leader_epoch(&self, tp: TopicPartition) -> Option<LeaderEpoch> {
-        self.metadata
-            .as_ref()?
-            .partition(tp)
-            .map(|s| s.leader_epoch)
     }
 }

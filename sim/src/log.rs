@@ -121,14 +121,6 @@ impl ReplicaLog {
         Some((self.epochs[next - 1].0, self.epochs[next].1))
     }
 
-    /// The start offset of an epoch this replica holds, for the ISR rule of KAFKA-7128.
-    pub fn epoch_start_offset(&self, epoch: LeaderEpoch) -> Option<Offset> {
-        self.epochs
-            .iter()
-            .find(|&&(e, _)| e == epoch)
-            .map(|&(_, start)| start)
-    }
-
     /// Removes every record at or above `offset`, keeping the epoch cache and the high
     /// watermark consistent. Returns the records removed.
     ///
