@@ -218,6 +218,8 @@ pub struct Producer {
     unreachable: BTreeMap<BrokerId, Unreachable>,
     /// Brokers that answered on a connection still open.
     connected: BTreeSet<BrokerId>,
+    /// Requests sent, untraced, to a broker that had been refusing, and when.
+    untraced_sends: BTreeMap<u64, SimTime>,
     next_correlation: u64,
     wake_at: Option<SimTime>,
     /// Every error the producer saw, retried or final.
@@ -256,6 +258,7 @@ impl Producer {
             muted: BTreeSet::new(),
             unreachable: BTreeMap::new(),
             connected: BTreeSet::new(),
+            untraced_sends: BTreeMap::new(),
             next_correlation: 0,
             wake_at: None,
             errors: BTreeSet::new(),
@@ -351,6 +354,9 @@ impl Producer {
             Message::ProduceResponse(response) => {
                 self.unreachable.remove(&broker);
                 self.connected.insert(broker);
+                if let Some(sent_at) = self.untraced_sends.remove(&response.correlation) {
+                    ctx.trace(TraceEvent::ConnectionAccepted { broker, sent_at });
+                }
                 self.on_produce_response(ctx, response)
             }
             Message::Refused(refused) => self.on_refused(ctx, broker, *refused),
@@ -372,6 +378,7 @@ impl Producer {
         match refused {
             Message::MetadataRequest => self.metadata_fetch.failed(broker),
             Message::Produce(request) => {
+                self.untraced_sends.remove(&request.correlation);
                 let Some(in_flight) = self.in_flight.remove(&request.correlation) else {
                     return;
                 };
@@ -792,7 +799,8 @@ impl Producer {
                 self.muted.insert(tp);
             }
             // While a broker keeps refusing connections, the attempts are not traced one by
-            // one: the first refusal said the batches wait.
+            // one: the first refusal said the batches wait, and the attempt that gets through
+            // is traced when its answer comes.
             if !self.unreachable.contains_key(&leader) {
                 ctx.trace(TraceEvent::ProduceSent {
                     partition: tp,
@@ -824,6 +832,9 @@ impl Producer {
                 })
                 .collect(),
         };
+        if self.unreachable.contains_key(&leader) {
+            self.untraced_sends.insert(correlation, ctx.now);
+        }
         ctx.send(NodeId::Broker(leader), Message::Produce(request));
         if self.config.acks == Acks::Zero {
             // No response will come: the callback fires at once with offset -1 (R3.1).

@@ -172,6 +172,11 @@ pub enum TraceEvent {
         broker: BrokerId,
         retry_at: SimTime,
     },
+    /// After refusals, a connection attempt got through.
+    ConnectionAccepted {
+        broker: BrokerId,
+        sent_at: SimTime,
+    },
     ProduceSent {
         partition: TopicPartition,
         to: BrokerId,
@@ -248,6 +253,7 @@ impl TraceEvent {
             Metadata { .. } => "metadata",
             ProduceSent { .. } | ProduceAcked { .. } => "produce",
             ConnectionRefused { .. } => "error",
+            ConnectionAccepted { .. } => "produce",
             Duplicate { .. } | ProducerEpochBumped { .. } => "produce",
             ProduceRejected { .. } | ProduceFailed { .. } | ConsumerError { .. } => "error",
             RecordsLost { .. } | RecordsRecovered { .. } => "loss",
@@ -437,6 +443,10 @@ impl TraceEvent {
             ConnectionRefused { broker, retry_at } => write!(
                 out,
                 "connection to {broker} refused; its batches wait in the accumulator, next try at {retry_at}, then backing off up to reconnect.backoff.max.ms"
+            ),
+            ConnectionAccepted { broker, sent_at } => write!(
+                out,
+                "connection to {broker} accepted: the waiting batches went out at {sent_at}"
             ),
             ProduceSent {
                 partition,

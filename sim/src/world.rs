@@ -494,9 +494,22 @@ impl World {
     fn send(&mut self, from: NodeId, to: NodeId, message: Message) {
         let to_index = self.network.index(to);
         if !self.up[to_index] && !self.network.is_cut(from, to) {
-            // Connection refused: the host answers that no process listens, and the sender
-            // learns at once that its request never reached a broker.
-            self.transmit(to, from, Message::Refused(Box::new(message)));
+            // Connection refused: the host answers that no process listens, one round trip
+            // later, and the sender learns that its request never reached a broker.
+            let there = self
+                .network
+                .arrival(self.now, from, to, &mut self.rng_network);
+            let back = self.network.arrival(there, to, from, &mut self.rng_network);
+            let sent = self.now;
+            self.schedule(
+                back,
+                Event::Deliver {
+                    from: to,
+                    to: from,
+                    sent,
+                    message: Message::Refused(Box::new(message)),
+                },
+            );
             return;
         }
         if self.network.is_cut(from, to) {
