@@ -510,9 +510,10 @@ impl TraceEvent {
                 why,
             } => write!(
                 out,
-                "{} {count} acknowledged record{} reported lost are back [{values}] ({why})",
+                "{} {count} acknowledged record{} reported lost {} back [{values}] ({why})",
                 p(partition),
-                if *count == 1 { "" } else { "s" }
+                if *count == 1 { "" } else { "s" },
+                if *count == 1 { "is" } else { "are" }
             ),
             Consumed {
                 partition,

@@ -657,7 +657,7 @@ impl World {
             self.trace
                 .push(self.now, node, TraceEvent::PowerLoss { lost: summary });
             for loss in lost {
-                let why = format!("{broker} lost power before flushing them");
+                let why = format!("{broker} lost power before flushing");
                 self.apply_note(
                     node,
                     Note::Truncated {
@@ -818,15 +818,14 @@ impl World {
                             partition,
                             count: back.len() as u32,
                             values,
-                            why: format!("{broker} leads with them in its log"),
+                            why: format!("{broker} leads, with the same records at those offsets"),
                         },
                     );
                 }
                 let log = &self.brokers[broker.0 as usize - 1].replicas[&partition].log;
                 let lost = self.tracker.missing_from(partition, log);
                 let leo = log.log_end_offset();
-                let why =
-                    format!("{broker} became leader without them; its log ends at offset {leo}");
+                let why = format!("{broker} became leader with a log that ends at offset {leo}");
                 self.record_losses(node, partition, lost, why);
             }
             Note::Truncated {
@@ -852,7 +851,7 @@ impl World {
                     })
                     .copied()
                     .collect();
-                let why = format!("{why}; no replica holds them any more");
+                let why = format!("{why}; no replica holds a copy any more");
                 self.record_losses(node, partition, lost, why);
             }
             Note::Consumed {
