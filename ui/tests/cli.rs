@@ -1,0 +1,83 @@
+//! The `ksim` binary end to end: exit codes, and what a user sees for good, failing and
+//! broken scenario files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn ksim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ksim"))
+        .args(args)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .output()
+        .expect("the ksim binary runs")
+}
+
+fn scratch(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ksim-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+const PASSING: &str = r#"
+name = "one partition, three replicas"
+seed = 3
+duration = "5s"
+[cluster]
+brokers = 3
+[[topics]]
+name = "t"
+partitions = 1
+replication_factor = 3
+replicas = [[1, 2, 3]]
+[[expect]]
+partition = "t-0"
+leader = 1
+"#;
+
+// A shipped scenario runs, shows the lost record and exits 0.
+#[test]
+fn run_shows_the_lost_record() {
+    let out = ksim(&["run", "scenarios/acks-1-loses-acked-record.toml"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("fast-3 in orders-0"), "{stdout}");
+    assert!(stdout.contains("LOST 1 acknowledged record"), "{stdout}");
+}
+
+// `check` exits 0 when every expectation holds, 1 when one fails, 2 on bad input.
+#[test]
+fn check_exit_codes() {
+    let good = scratch("good.toml", PASSING);
+    let out = ksim(&["check", good.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    let failing = scratch("failing.toml", &PASSING.replace("leader = 1", "leader = 2"));
+    let out = ksim(&["check", failing.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("expected leader 2, found 1"), "{stdout}");
+
+    let broken = scratch(
+        "broken.toml",
+        &PASSING.replace("replication_factor = 3", "replication_factor = 4"),
+    );
+    let out = ksim(&["check", broken.to_str().unwrap(), failing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "bad input wins over a failure");
+}
+
+// The same seed prints the same trace; the trace is the canonical text form.
+#[test]
+fn trace_is_reproducible() {
+    let first = ksim(&["trace", "scenarios/high-watermark-basics.toml"]);
+    let second = ksim(&["trace", "scenarios/high-watermark-basics.toml"]);
+    assert_eq!(first.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&first.stdout).starts_with("# ksim trace: "));
+    assert_eq!(first.stdout, second.stdout);
+}
