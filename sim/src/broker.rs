@@ -407,6 +407,7 @@ impl Broker {
                 | Message::Produce(_)
                 | Message::MetadataRequest
                 | Message::ListOffsets { .. }
+                | Message::OffsetForLeaderEpoch { .. }
         );
         if request && !self.listening {
             // A restarted broker opens its listeners (to clients and to other brokers) only
@@ -479,6 +480,36 @@ impl Broker {
                 }
             }
             Message::Produce(request) => self.on_produce(ctx, from, request),
+            Message::OffsetForLeaderEpoch {
+                correlation,
+                partition,
+                epoch,
+                current_leader_epoch,
+            } => {
+                let result = match self.replicas.get(&partition) {
+                    Some(r) if r.leading.is_some() => {
+                        if current_leader_epoch < r.leader_epoch {
+                            Err(KafkaError::FencedLeaderEpoch)
+                        } else if current_leader_epoch > r.leader_epoch {
+                            Err(KafkaError::UnknownLeaderEpoch)
+                        } else {
+                            // Unknown epoch (newer than any here): the log end.
+                            Ok(r.log
+                                .end_offset_for_epoch(epoch)
+                                .unwrap_or((epoch, r.log.log_end_offset())))
+                        }
+                    }
+                    _ => Err(KafkaError::NotLeaderOrFollower),
+                };
+                ctx.send(
+                    from,
+                    Message::OffsetForLeaderEpochResponse {
+                        correlation,
+                        partition,
+                        result,
+                    },
+                );
+            }
             Message::ListOffsets {
                 correlation,
                 partition,

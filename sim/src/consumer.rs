@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::config::{ConsumerConfig, OffsetReset};
-use crate::ids::{BrokerId, ConsumerIdx, NodeId, Offset, RecordId, TopicPartition};
+use crate::ids::{BrokerId, ConsumerIdx, LeaderEpoch, NodeId, Offset, RecordId, TopicPartition};
 use crate::message::{FetchPartition, FetchRequest, FetchResponse, KafkaError, Message};
 use crate::metadata::{MetadataFetcher, MetadataImage};
 use crate::scenario::{ConsumerSpec, Subscription};
@@ -36,6 +36,11 @@ pub struct Consumer {
     list_offsets: BTreeMap<TopicPartition, u64>,
     next_correlation: u64,
     backoff_until: SimTime,
+    /// The leader epoch of the last record read per partition, and the leader epoch the
+    /// position was last validated against (KIP-320).
+    last_epochs: BTreeMap<TopicPartition, LeaderEpoch>,
+    validated_epochs: BTreeMap<TopicPartition, LeaderEpoch>,
+    validating: BTreeMap<TopicPartition, u64>,
     /// Every record received, in order.
     pub received: Vec<(TopicPartition, Offset, RecordId)>,
     pub errors: BTreeSet<KafkaError>,
@@ -63,6 +68,9 @@ impl Consumer {
             list_offsets: BTreeMap::new(),
             next_correlation: 0,
             backoff_until: SimTime::ZERO,
+            last_epochs: BTreeMap::new(),
+            validated_epochs: BTreeMap::new(),
+            validating: BTreeMap::new(),
             received: Vec::new(),
             errors: BTreeSet::new(),
         }
@@ -83,6 +91,9 @@ impl Consumer {
         self.failed.clear();
         self.fetches.clear();
         self.list_offsets.clear();
+        self.last_epochs.clear();
+        self.validated_epochs.clear();
+        self.validating.clear();
         self.metadata_fetch = MetadataFetcher::new(self.brokers, self.idx.0);
         self.assignment.clear();
     }
@@ -102,6 +113,16 @@ impl Consumer {
             Timer::RequestTimeout(correlation) => {
                 self.fetches.remove(&correlation);
                 self.list_offsets.retain(|_, c| *c != correlation);
+                let stale: Vec<TopicPartition> = self
+                    .validating
+                    .iter()
+                    .filter(|(_, c)| **c == correlation)
+                    .map(|(tp, _)| *tp)
+                    .collect();
+                for tp in stale {
+                    self.validating.remove(&tp);
+                    self.validated_epochs.remove(&tp);
+                }
             }
             Timer::MetadataTimeout(id) => self.metadata_fetch.timed_out(id),
             _ => {}
@@ -154,6 +175,21 @@ impl Consumer {
                 }
             }
             Message::FetchResponse(response) => self.on_fetch_response(ctx, response),
+            Message::OffsetForLeaderEpochResponse {
+                correlation,
+                partition,
+                result,
+            } if self.validating.get(&partition) == Some(&correlation) => {
+                self.validating.remove(&partition);
+                match result {
+                    Ok((_, end)) => self.check_divergence(ctx, partition, end),
+                    Err(error) => {
+                        // Ask again once the metadata is fresh.
+                        self.validated_epochs.remove(&partition);
+                        self.on_error(ctx, partition, error);
+                    }
+                }
+            }
             Message::Disconnected | Message::Refused(_) => {
                 self.fetches.retain(|_, b| *b != broker);
                 self.metadata_fetch.failed(broker);
@@ -179,6 +215,39 @@ impl Consumer {
         ctx.timer_at(self.backoff_until, Timer::Wake(self.backoff_until));
     }
 
+    /// KIP-320 (R5.5): the new leader's log ends, for the epoch of the last record read, at
+    /// `end`. Below the position, the log was truncated under the consumer: with a reset
+    /// policy it resumes at the divergence point (not at earliest or latest); with
+    /// `auto.offset.reset=none` it fails with LogTruncationException.
+    fn check_divergence(&mut self, ctx: &mut Ctx, tp: TopicPartition, end: Offset) {
+        let Some(&position) = self.positions.get(&tp) else {
+            return;
+        };
+        if end >= position {
+            return;
+        }
+        if self.config.auto_offset_reset == OffsetReset::None {
+            self.positions.remove(&tp);
+            self.failed.insert(tp);
+            ctx.trace(TraceEvent::ConsumerError {
+                partition: tp,
+                error: format!(
+                    "LogTruncationException: the log was truncated at {end}, below position {position}"
+                ),
+            });
+            return;
+        }
+        let why = format!(
+            "the new leader's log was truncated below position {position}; KIP-320 resumes at the divergence offset"
+        );
+        ctx.trace(TraceEvent::OffsetReset {
+            partition: tp,
+            to: end,
+            why,
+        });
+        self.positions.insert(tp, end);
+    }
+
     fn on_fetch_response(&mut self, ctx: &mut Ctx, response: FetchResponse) {
         if self.fetches.remove(&response.correlation).is_none() {
             return;
@@ -202,6 +271,7 @@ impl Consumer {
                     let offset = Offset(batch.base_offset.0 + i as u64);
                     if offset >= position && offset < part.high_watermark {
                         got.push((offset, record));
+                        self.last_epochs.insert(tp, batch.leader_epoch);
                     }
                 }
             }
@@ -237,8 +307,31 @@ impl Consumer {
                 self.request_metadata(ctx);
                 continue;
             };
-            if self.failed.contains(&tp) {
+            if self.failed.contains(&tp) || self.validating.contains_key(&tp) {
                 continue;
+            }
+            // KIP-320: after a leader change, check the position against the new leader's
+            // log before fetching on; an unclean election may have truncated it.
+            let validated = self.validated_epochs.get(&tp).copied();
+            if validated != Some(state.leader_epoch) {
+                self.validated_epochs.insert(tp, state.leader_epoch);
+                if let (Some(_), Some(&epoch)) = (validated, self.last_epochs.get(&tp))
+                    && self.positions.contains_key(&tp)
+                {
+                    let correlation = self.next_id();
+                    self.validating.insert(tp, correlation);
+                    ctx.send(
+                        NodeId::Broker(leader),
+                        Message::OffsetForLeaderEpoch {
+                            correlation,
+                            partition: tp,
+                            epoch,
+                            current_leader_epoch: state.leader_epoch,
+                        },
+                    );
+                    ctx.timer_after(timeout, Timer::RequestTimeout(correlation));
+                    continue;
+                }
             }
             match self.positions.get(&tp) {
                 Some(&position) => per_leader.entry(leader).or_default().push(FetchPartition {

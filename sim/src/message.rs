@@ -160,6 +160,18 @@ pub enum Message {
         partition: TopicPartition,
         result: Result<Offset, KafkaError>,
     },
+    /// KIP-320: where does the leader's log end for this epoch?
+    OffsetForLeaderEpoch {
+        correlation: u64,
+        partition: TopicPartition,
+        epoch: LeaderEpoch,
+        current_leader_epoch: LeaderEpoch,
+    },
+    OffsetForLeaderEpochResponse {
+        correlation: u64,
+        partition: TopicPartition,
+        result: Result<(LeaderEpoch, Offset), KafkaError>,
+    },
     /// The connection broke while requests were in flight (the broker's process died): they
     /// fail with NETWORK_EXCEPTION.
     Disconnected,
