@@ -160,10 +160,10 @@ impl Replica {
     }
 
     /// The ISR the high watermark rule uses: the committed ISR plus a pending addition.
-    pub fn maximal_isr(&self) -> Vec<BrokerId> {
+    pub fn maximal_isr(&self) -> &[BrokerId] {
         match self.leading.as_ref().and_then(|l| l.pending_isr.as_ref()) {
-            Some(pending) if pending.expand => pending.isr.clone(),
-            _ => self.isr.clone(),
+            Some(pending) if pending.expand => &pending.isr,
+            _ => &self.isr,
         }
     }
 
@@ -723,16 +723,19 @@ impl Broker {
             )
             .collect();
         counted.sort();
+        let why = if counted.len() == 1 {
+            HighWatermarkCause::LeaderAlone {
+                isr: maximal.to_vec(),
+                leo,
+            }
+        } else {
+            HighWatermarkCause::LowestLogEnd { among: counted }
+        };
         self.replicas
             .get_mut(&tp)
             .expect("looked up above")
             .log
             .high_watermark = new_hw;
-        let why = if counted.len() == 1 {
-            HighWatermarkCause::LeaderAlone { isr: maximal, leo }
-        } else {
-            HighWatermarkCause::LowestLogEnd { among: counted }
-        };
         ctx.trace(TraceEvent::HighWatermark {
             partition: tp,
             from: old,
@@ -1037,61 +1040,78 @@ impl Broker {
     /// watermark passes it, as a success if the ISR still has `min.insync.replicas` members,
     /// else NOT_ENOUGH_REPLICAS_AFTER_APPEND (the records stay in the log).
     fn complete_delayed_produces(&mut self, ctx: &mut Ctx, only: Option<TopicPartition>) {
+        if self.delayed.is_empty() {
+            return;
+        }
+        let mut delayed = std::mem::take(&mut self.delayed);
         let mut finished = Vec::new();
-        for i in 0..self.delayed.len() {
-            let mut still_waiting = Vec::new();
-            let waiting = std::mem::take(&mut self.delayed[i].waiting);
-            for (tp, base, end) in waiting {
+        delayed.retain_mut(|request| {
+            request.waiting.retain(|&(tp, base, end)| {
                 if only.is_some_and(|o| o != tp) {
-                    still_waiting.push((tp, base, end));
-                    continue;
+                    return true;
                 }
-                let min_isr = self.effective_min_isr(tp);
-                let outcome = match self.replicas.get(&tp) {
-                    Some(r) if r.leading.is_some() => {
-                        if r.log.high_watermark >= end {
-                            let isr = r.maximal_isr();
-                            if isr.len() >= min_isr {
-                                Some(Ok(base))
-                            } else {
-                                let why = format!(
-                                    "offsets {base}..{} were appended and replicated, but isr {} is below min.insync.replicas={min_isr}",
-                                    end.0 - 1,
-                                    brokers(&isr)
-                                );
-                                ctx.trace(TraceEvent::ProduceRejected {
-                                    partition: tp,
-                                    error: "NOT_ENOUGH_REPLICAS_AFTER_APPEND".into(),
-                                    why,
-                                });
-                                Some(Err(KafkaError::NotEnoughReplicasAfterAppend))
-                            }
-                        } else {
-                            None
-                        }
+                match self.produce_outcome(ctx, tp, base, end) {
+                    Some(result) => {
+                        request.done.push((tp, result));
+                        false
                     }
-                    _ => Some(Err(KafkaError::NotLeaderOrFollower)),
-                };
-                match outcome {
-                    Some(result) => self.delayed[i].done.push((tp, result)),
-                    None => still_waiting.push((tp, base, end)),
+                    None => true,
                 }
+            });
+            if request.waiting.is_empty() {
+                finished.push(std::mem::replace(
+                    request,
+                    DelayedProduce {
+                        from: request.from,
+                        correlation: request.correlation,
+                        done: Vec::new(),
+                        waiting: Vec::new(),
+                        expires: request.expires,
+                    },
+                ));
+                false
+            } else {
+                true
             }
-            self.delayed[i].waiting = still_waiting;
-            if self.delayed[i].waiting.is_empty() {
-                finished.push(i);
-            }
-        }
+        });
+        self.delayed = delayed;
         // Answer in the order the requests came, as a connection delivers responses in order.
-        let mut done: Vec<DelayedProduce> = finished
-            .into_iter()
-            .rev()
-            .map(|i| self.delayed.remove(i))
-            .collect();
-        done.reverse();
-        for delayed in done {
-            self.respond_produce(ctx, delayed);
+        for request in finished {
+            self.respond_produce(ctx, request);
         }
+    }
+
+    /// Where an acks=all write for offsets `base..end` of `tp` stands: `None` while the high
+    /// watermark has not reached its end.
+    fn produce_outcome(
+        &self,
+        ctx: &mut Ctx,
+        tp: TopicPartition,
+        base: Offset,
+        end: Offset,
+    ) -> Option<Result<Offset, KafkaError>> {
+        let Some(replica) = self.replicas.get(&tp).filter(|r| r.leading.is_some()) else {
+            return Some(Err(KafkaError::NotLeaderOrFollower));
+        };
+        if replica.log.high_watermark < end {
+            return None;
+        }
+        let min_isr = self.effective_min_isr(tp);
+        let isr = replica.maximal_isr();
+        if isr.len() >= min_isr {
+            return Some(Ok(base));
+        }
+        let why = format!(
+            "offsets {base}..{} were appended and replicated, but isr {} is below min.insync.replicas={min_isr}",
+            end.0 - 1,
+            brokers(isr)
+        );
+        ctx.trace(TraceEvent::ProduceRejected {
+            partition: tp,
+            error: "NOT_ENOUGH_REPLICAS_AFTER_APPEND".into(),
+            why,
+        });
+        Some(Err(KafkaError::NotEnoughReplicasAfterAppend))
     }
 
     fn respond_produce(&mut self, ctx: &mut Ctx, delayed: DelayedProduce) {

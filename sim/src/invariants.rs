@@ -78,7 +78,7 @@ impl Invariants {
                 let restarted = |b: BrokerId| {
                     world.brokers()[b.0 as usize - 1].incarnation() != metadata.broker_epoch(b)
                 };
-                for member in replica.maximal_isr().into_iter().filter(|b| !restarted(*b)) {
+                for &member in replica.maximal_isr().iter().filter(|b| !restarted(**b)) {
                     if let Some(leo) = leading.followers.get(&member).and_then(|f| f.leo)
                         && hw > leo
                     {
