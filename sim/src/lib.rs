@@ -6,10 +6,11 @@
 //! - `world` is the discrete-event engine: simulated time, the event `queue`; `network`
 //!   delivers messages with seeded latency and faults.
 //! - `controller`, `broker`, `producer`, `consumer` are the nodes, plain state machines that
-//!   exchange `message`s; `metadata` is what the controller publishes; `log` is one replica's
-//!   log.
+//!   exchange `message`s; `metadata` is what the controller publishes (and how clients fetch
+//!   it); `log` is one replica's log; `idempotence` the broker's producer-sequence checks.
 //! - `trace` records what happened, `ledger` the fate of every record, `check` the
-//!   expectations, `report` the cluster as `kafka-topics --describe` shows it.
+//!   expectations, `invariants` the protocol properties tests check after every event,
+//!   `report` the cluster as `kafka-topics --describe` shows it.
 //! - `ids`, `time`, `rng`, `partitioner` are the small pieces they share.
 
 pub mod broker;
