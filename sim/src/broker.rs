@@ -1499,3 +1499,193 @@ fn maybe_flush(ctx: &mut Ctx, tp: TopicPartition, log: &mut ReplicaLog, flush_me
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{ProducerIdx, TopicId};
+    use crate::metadata::TopicImage;
+    use crate::world::Effect;
+
+    const TP: TopicPartition = TopicPartition {
+        topic: TopicId(0),
+        partition: 0,
+    };
+
+    /// Broker 1 leading one partition with replicas [1, 2, 3], all in the ISR.
+    fn leader(min_insync_replicas: u32) -> Broker {
+        let image = MetadataImage {
+            offset: 1,
+            topics: vec![TopicImage {
+                name: "t".into(),
+                partitions: vec![PartitionState {
+                    leader: Some(BrokerId(1)),
+                    leader_epoch: LeaderEpoch(0),
+                    partition_epoch: 0,
+                    replicas: vec![BrokerId(1), BrokerId(2), BrokerId(3)],
+                    isr: vec![BrokerId(1), BrokerId(2), BrokerId(3)],
+                }],
+            }],
+            fenced: vec![false; 3],
+            broker_epochs: vec![0; 3],
+        };
+        let topic = TopicConfig {
+            min_insync_replicas,
+            ..TopicConfig::default()
+        };
+        Broker::new(
+            BrokerId(1),
+            Arc::new(BrokerConfig::default()),
+            Arc::new(vec![topic]),
+            Arc::new(image),
+        )
+    }
+
+    fn deliver(broker: &mut Broker, now_ms: u64, from: NodeId, message: Message) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        let mut ctx = Ctx::for_test(
+            SimTime::from_millis(now_ms),
+            NodeId::Broker(broker.id),
+            &mut effects,
+        );
+        broker.on_message(&mut ctx, from, message);
+        effects
+    }
+
+    fn produce(broker: &mut Broker, now_ms: u64, count: u32, acks: Acks) -> Vec<Effect> {
+        let records: Vec<RecordId> = (0..count)
+            .map(|n| RecordId {
+                producer: ProducerIdx(0),
+                n,
+            })
+            .collect();
+        let request = ProduceRequest {
+            correlation: now_ms,
+            acks,
+            timeout: SimTime::from_millis(30_000),
+            batches: vec![ProduceBatch {
+                partition: TP,
+                records: Arc::new(records),
+                bytes: 100,
+                producer: None,
+            }],
+        };
+        deliver(
+            broker,
+            now_ms,
+            NodeId::Producer(ProducerIdx(0)),
+            Message::Produce(request),
+        )
+    }
+
+    fn fetch(broker: &mut Broker, now_ms: u64, follower: u32, offset: u64) -> Vec<Effect> {
+        let request = FetchRequest {
+            correlation: now_ms,
+            replica: Some(BrokerId(follower)),
+            broker_epoch: Some(0),
+            partitions: vec![FetchPartition {
+                partition: TP,
+                fetch_offset: Offset(offset),
+                last_fetched_epoch: Some(LeaderEpoch(0)),
+                current_leader_epoch: LeaderEpoch(0),
+            }],
+            max_wait: SimTime::ZERO,
+            max_bytes: 1 << 20,
+        };
+        deliver(
+            broker,
+            now_ms,
+            NodeId::Broker(BrokerId(follower)),
+            Message::Fetch(request),
+        )
+    }
+
+    fn high_watermark(broker: &Broker) -> u64 {
+        broker.replicas[&TP].log.high_watermark.0
+    }
+
+    fn produce_results(effects: &[Effect]) -> Vec<Result<Offset, KafkaError>> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Send(_, Message::ProduceResponse(r)) => Some(r.partitions[0].1),
+                _ => None,
+            })
+            .collect()
+    }
+
+    // R1.2: the high watermark is the lowest log end offset over the ISR, learned from the
+    // followers' fetch offsets, and an acks=all write is answered once it passes the write.
+    #[test]
+    fn high_watermark_is_the_lowest_log_end_in_the_isr() {
+        let mut broker = leader(2);
+        let effects = produce(&mut broker, 1, 5, Acks::All);
+        assert!(
+            produce_results(&effects).is_empty(),
+            "acks=all waits for the ISR"
+        );
+        assert_eq!(high_watermark(&broker), 0);
+        fetch(&mut broker, 2, 2, 5);
+        assert_eq!(
+            high_watermark(&broker),
+            0,
+            "broker 3 has not fetched the records yet"
+        );
+        fetch(&mut broker, 3, 3, 3);
+        assert_eq!(high_watermark(&broker), 3);
+        let effects = fetch(&mut broker, 4, 3, 5);
+        assert_eq!(high_watermark(&broker), 5);
+        assert_eq!(produce_results(&effects), vec![Ok(Offset(0))]);
+    }
+
+    // R3.3 (1): acks=all is refused before the append when the ISR is below
+    // min.insync.replicas; acks=1 is not.
+    #[test]
+    fn acks_all_needs_min_insync_replicas() {
+        let mut broker = leader(2);
+        let replica = broker.replicas.get_mut(&TP).unwrap();
+        replica.isr = vec![BrokerId(1)];
+        let effects = produce(&mut broker, 1, 1, Acks::All);
+        assert_eq!(
+            produce_results(&effects),
+            vec![Err(KafkaError::NotEnoughReplicas)]
+        );
+        assert_eq!(
+            broker.replicas[&TP].log.log_end_offset(),
+            Offset(0),
+            "nothing appended"
+        );
+        let effects = produce(&mut broker, 2, 1, Acks::One);
+        assert_eq!(produce_results(&effects), vec![Ok(Offset(0))]);
+        // R1.3 (3.7+): under min ISR the high watermark does not move, even for acks=1.
+        assert_eq!(high_watermark(&broker), 0);
+    }
+
+    // R2.3: a follower behind the leader for longer than replica.lag.time.max.ms is
+    // proposed for removal; one at the log end is not, however long it has been quiet.
+    #[test]
+    fn isr_shrinks_only_for_followers_that_fall_behind() {
+        let mut broker = leader(1);
+        fetch(&mut broker, 1, 2, 0);
+        fetch(&mut broker, 1, 3, 0);
+        produce(&mut broker, 2, 3, Acks::One);
+        fetch(&mut broker, 3, 2, 3);
+        let mut effects = Vec::new();
+        let mut ctx = Ctx::for_test(
+            SimTime::from_millis(40_000),
+            NodeId::Broker(BrokerId(1)),
+            &mut effects,
+        );
+        broker.on_timer(&mut ctx, Timer::IsrCheck);
+        let proposals: Vec<Vec<BrokerId>> = effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Send(NodeId::Controller, Message::AlterPartition { isr, .. }) => {
+                    Some(isr.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(proposals, vec![vec![BrokerId(1), BrokerId(2)]]);
+    }
+}

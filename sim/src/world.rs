@@ -98,7 +98,13 @@ pub struct Ctx<'a> {
     effects: &'a mut Vec<Effect>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// A context for driving one node by hand, as unit tests of its rules do.
+    #[cfg(test)]
+    pub(crate) fn for_test(now: SimTime, me: NodeId, effects: &'a mut Vec<Effect>) -> Ctx<'a> {
+        Ctx { now, me, effects }
+    }
+
     pub fn send(&mut self, to: NodeId, message: Message) {
         self.effects.push(Effect::Send(to, message));
     }
