@@ -63,7 +63,11 @@ impl Consumer {
             failed: BTreeSet::new(),
             brokers,
             metadata: None,
-            metadata_fetch: MetadataFetcher::new(brokers, idx.0),
+            metadata_fetch: MetadataFetcher::new(
+                brokers,
+                idx.0,
+                SimTime::from_millis(spec.config.retry_backoff_ms),
+            ),
             fetches: BTreeMap::new(),
             list_offsets: BTreeMap::new(),
             next_correlation: 0,
@@ -94,7 +98,11 @@ impl Consumer {
         self.last_epochs.clear();
         self.validated_epochs.clear();
         self.validating.clear();
-        self.metadata_fetch = MetadataFetcher::new(self.brokers, self.idx.0);
+        self.metadata_fetch = MetadataFetcher::new(
+            self.brokers,
+            self.idx.0,
+            SimTime::from_millis(self.config.retry_backoff_ms),
+        );
         self.assignment.clear();
     }
 
@@ -124,7 +132,7 @@ impl Consumer {
                     self.validated_epochs.remove(&tp);
                 }
             }
-            Timer::MetadataTimeout(id) => self.metadata_fetch.timed_out(id),
+            Timer::MetadataTimeout(id) => self.metadata_fetch.timed_out(ctx.now, id),
             _ => {}
         }
         self.poll(ctx);
@@ -134,7 +142,9 @@ impl Consumer {
         let NodeId::Broker(broker) = from else { return };
         match message {
             Message::MetadataResponse(image)
-                if self.metadata_fetch.answered(broker, image.is_some()) =>
+                if self
+                    .metadata_fetch
+                    .answered(ctx.now, broker, image.is_some()) =>
             {
                 match image {
                     Some(image)
@@ -192,7 +202,7 @@ impl Consumer {
             }
             Message::Disconnected | Message::Refused(_) => {
                 self.fetches.retain(|_, b| *b != broker);
-                self.metadata_fetch.failed(broker);
+                self.metadata_fetch.failed(ctx.now, broker);
                 self.metadata = None;
                 self.backoff_until = ctx.now + SimTime::from_millis(self.config.retry_backoff_ms);
                 ctx.timer_at(self.backoff_until, Timer::Wake(self.backoff_until));

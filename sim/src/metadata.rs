@@ -78,24 +78,33 @@ impl MetadataImage {
 }
 
 /// How a client keeps its metadata fresh: one request at a time, to one broker, moving on to
-/// the next broker when that one fails, refuses or times out. Any broker answers for the
-/// whole cluster (R6.7), so any will do.
+/// the next broker when that one fails, refuses or times out, and never more often than
+/// `retry.backoff.ms` (Kafka's metadata refresh backoff). Any broker answers for the whole
+/// cluster (R6.7), so any will do.
 #[derive(Clone, Debug)]
 pub struct MetadataFetcher {
     brokers: u32,
     next: u32,
     in_flight: Option<(BrokerId, u64)>,
     requests: u64,
+    backoff: SimTime,
+    /// When the last request ended (answered, failed or timed out).
+    last_ended: Option<SimTime>,
+    /// A wake-up is set for the end of the backoff.
+    retry_set: bool,
 }
 
 impl MetadataFetcher {
     /// `first` spreads clients over the brokers (it is taken modulo their number).
-    pub fn new(brokers: u32, first: u32) -> MetadataFetcher {
+    pub fn new(brokers: u32, first: u32, backoff: SimTime) -> MetadataFetcher {
         MetadataFetcher {
             brokers,
             next: first,
             in_flight: None,
             requests: 0,
+            backoff,
+            last_ended: None,
+            retry_set: false,
         }
     }
 
@@ -103,11 +112,22 @@ impl MetadataFetcher {
         self.in_flight.is_some()
     }
 
-    /// Asks the next broker, unless a request is already out.
+    /// Asks the next broker, unless a request is already out or the last one ended less than
+    /// the backoff ago (then a wake-up comes when it has passed).
     pub fn request(&mut self, ctx: &mut Ctx, timeout: SimTime) {
         if self.in_flight.is_some() {
             return;
         }
+        if let Some(ended) = self.last_ended
+            && ctx.now < ended + self.backoff
+        {
+            if !self.retry_set {
+                self.retry_set = true;
+                ctx.timer_at(ended + self.backoff, Timer::Wake(ended + self.backoff));
+            }
+            return;
+        }
+        self.retry_set = false;
         let broker = BrokerId(self.next % self.brokers + 1);
         self.requests += 1;
         self.in_flight = Some((broker, self.requests));
@@ -117,9 +137,10 @@ impl MetadataFetcher {
 
     /// Whether an answer from `broker` is the one awaited; it is then no longer awaited.
     /// A broker that had no metadata to give (it just started) is passed over next time.
-    pub fn answered(&mut self, broker: BrokerId, with_image: bool) -> bool {
+    pub fn answered(&mut self, now: SimTime, broker: BrokerId, with_image: bool) -> bool {
         if self.in_flight.is_some_and(|(b, _)| b == broker) {
             self.in_flight = None;
+            self.last_ended = Some(now);
             if !with_image {
                 self.next += 1;
             }
@@ -129,17 +150,19 @@ impl MetadataFetcher {
     }
 
     /// The connection to `broker` broke or was refused: try the next one.
-    pub fn failed(&mut self, broker: BrokerId) {
+    pub fn failed(&mut self, now: SimTime, broker: BrokerId) {
         if self.in_flight.is_some_and(|(b, _)| b == broker) {
             self.in_flight = None;
+            self.last_ended = Some(now);
             self.next += 1;
         }
     }
 
     /// `request.timeout.ms` passed for request `id`: try the next broker.
-    pub fn timed_out(&mut self, id: u64) {
+    pub fn timed_out(&mut self, now: SimTime, id: u64) {
         if self.in_flight.is_some_and(|(_, i)| i == id) {
             self.in_flight = None;
+            self.last_ended = Some(now);
             self.next += 1;
         }
     }

@@ -244,7 +244,11 @@ impl Producer {
             rng: SimRng::for_member(seed, Stream::Clients, idx.0),
             metadata: None,
             metadata_wanted: true,
-            metadata_fetch: MetadataFetcher::new(brokers, idx.0),
+            metadata_fetch: MetadataFetcher::new(
+                brokers,
+                idx.0,
+                SimTime::from_millis(spec.config.retry_backoff_ms),
+            ),
             metadata_fetched_at: SimTime::ZERO,
             metadata_since: SimTime::ZERO,
             schedules: Vec::new(),
@@ -335,7 +339,7 @@ impl Producer {
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
         match timer {
             Timer::Wake(at) if self.wake_at == Some(at) => self.wake_at = None,
-            Timer::MetadataTimeout(id) => self.metadata_fetch.timed_out(id),
+            Timer::MetadataTimeout(id) => self.metadata_fetch.timed_out(ctx.now, id),
             _ => {}
         }
         self.run(ctx);
@@ -345,7 +349,9 @@ impl Producer {
         let NodeId::Broker(broker) = from else { return };
         match message {
             Message::MetadataResponse(image)
-                if self.metadata_fetch.answered(broker, image.is_some()) =>
+                if self
+                    .metadata_fetch
+                    .answered(ctx.now, broker, image.is_some()) =>
             {
                 if let Some(image) = image {
                     self.apply_metadata(ctx, image);
@@ -361,7 +367,7 @@ impl Producer {
             }
             Message::Refused(refused) => self.on_refused(ctx, broker, *refused),
             Message::Disconnected => {
-                self.metadata_fetch.failed(broker);
+                self.metadata_fetch.failed(ctx.now, broker);
                 self.connected.remove(&broker);
                 self.fail_connection(ctx, broker, KafkaError::NetworkException);
             }
@@ -376,7 +382,7 @@ impl Producer {
     /// `reconnect.backoff.max.ms`) and asks for fresh metadata.
     fn on_refused(&mut self, ctx: &mut Ctx, broker: BrokerId, refused: Message) {
         match refused {
-            Message::MetadataRequest => self.metadata_fetch.failed(broker),
+            Message::MetadataRequest => self.metadata_fetch.failed(ctx.now, broker),
             Message::Produce(request) => {
                 self.untraced_sends.remove(&request.correlation);
                 let Some(in_flight) = self.in_flight.remove(&request.correlation) else {

@@ -29,6 +29,14 @@ pub fn run_checked(scenario: Arc<ksim::Scenario>, seed: Option<u64>) -> World {
     let mut world = World::new(scenario, seed);
     let mut invariants = Invariants::default();
     while world.step() {
+        // A run that never ends (a retry loop without backoff) fails clearly, not by OOM.
+        assert!(
+            world.events_processed() < 5_000_000,
+            "{} (seed {seed}): runaway, {} events by {}",
+            world.scenario().file,
+            world.events_processed(),
+            world.now()
+        );
         if let Err(violation) = invariants.check(&world) {
             panic!(
                 "{} (seed {seed}): invariant broken: {violation}",
