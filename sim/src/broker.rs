@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::config::{Acks, BrokerConfig, TopicConfig};
+use crate::group::Coordinator;
 use crate::idempotence::{ProducerStates, Verdict};
 use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, RecordId, TopicPartition};
 use crate::log::{ReplicaLog, StoredBatch};
@@ -47,6 +48,8 @@ pub struct Broker {
     listening: bool,
     /// When the purgatory's expiry timer fires next, if it is set.
     delayed_timer: Option<SimTime>,
+    /// The groups this broker coordinates, as leader of their `__consumer_offsets` partitions.
+    pub(crate) coordinator: Coordinator,
 }
 
 /// This broker's copy of one partition.
@@ -179,6 +182,7 @@ impl Broker {
         config: Arc<BrokerConfig>,
         topic_configs: Arc<Vec<TopicConfig>>,
         image: Arc<MetadataImage>,
+        coordinator: Coordinator,
     ) -> Broker {
         let mut broker = Broker {
             id,
@@ -196,6 +200,7 @@ impl Broker {
             registered: true,
             listening: true,
             delayed_timer: None,
+            coordinator,
         };
         for (tp, state) in image.partitions() {
             if !state.replicas.contains(&id) {
@@ -268,6 +273,7 @@ impl Broker {
         self.parked.clear();
         self.delayed.clear();
         self.delayed_timer = None;
+        self.coordinator.clear();
         for replica in self.replicas.values_mut() {
             replica.leading = None;
             replica.leader = None;
@@ -392,6 +398,7 @@ impl Broker {
                     self.maybe_fetch(ctx, leader);
                 }
             }
+            Timer::Group(group) => self.on_group_timer(ctx, group),
             Timer::FetcherBackoff { leader } => {
                 self.fetchers.entry(leader).or_default().backing_off = false;
                 self.maybe_fetch(ctx, leader);
@@ -408,6 +415,7 @@ impl Broker {
                 | Message::MetadataRequest
                 | Message::ListOffsets { .. }
                 | Message::OffsetForLeaderEpoch { .. }
+                | Message::GroupRequest { .. }
         );
         if request && !self.listening {
             // A restarted broker opens its listeners (to clients and to other brokers) only
@@ -480,6 +488,11 @@ impl Broker {
                 }
             }
             Message::Produce(request) => self.on_produce(ctx, from, request),
+            Message::GroupRequest {
+                correlation,
+                group,
+                request,
+            } => self.on_group_request(ctx, from, correlation, group, request),
             Message::OffsetForLeaderEpoch {
                 correlation,
                 partition,
@@ -631,6 +644,7 @@ impl Broker {
             partition: tp,
         });
         self.maybe_increment_high_watermark(ctx, tp);
+        self.load_groups(ctx, tp);
     }
 
     /// Becoming a follower: stop serving writes; the fetcher takes over, and the first fetch
@@ -653,11 +667,12 @@ impl Broker {
         });
         self.complete_delayed_produces(ctx, Some(tp));
         self.complete_parked_fetches(ctx, tp);
+        self.unload_groups(ctx, tp);
     }
 
     // The leader side: high watermark and ISR.
 
-    fn effective_min_isr(&self, tp: TopicPartition) -> usize {
+    pub(crate) fn effective_min_isr(&self, tp: TopicPartition) -> usize {
         let replicas = self.replicas.get(&tp).map_or(1, |r| r.replicas.len());
         (self.topic_config(tp).min_insync_replicas as usize).min(replicas)
     }
@@ -750,7 +765,19 @@ impl Broker {
         });
         self.complete_delayed_produces(ctx, Some(tp));
         self.complete_parked_fetches(ctx, tp);
+        self.complete_group_writes(ctx, tp);
         true
+    }
+
+    /// After the leader appended to `tp` itself (a group coordinator's write): wake the
+    /// waiting fetches and see whether the high watermark moves (a leader alone in its ISR).
+    pub(crate) fn after_local_append(&mut self, ctx: &mut Ctx, tp: TopicPartition) {
+        let flush_messages = self.topic_config(tp).flush_messages;
+        if let Some(replica) = self.replicas.get_mut(&tp) {
+            maybe_flush(ctx, tp, &mut replica.log, flush_messages);
+        }
+        self.complete_parked_fetches(ctx, tp);
+        self.maybe_increment_high_watermark(ctx, tp);
     }
 
     /// R2.3: a follower in the ISR that is neither at the leader's log end nor caught up
@@ -1017,6 +1044,7 @@ impl Broker {
             bytes: batch.bytes,
             producer: batch.producer,
             append_time: ctx.now,
+            group_records: None,
         };
         replica.log.append(Arc::new(stored));
         if let Some(stamp) = batch.producer {

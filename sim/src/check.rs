@@ -157,8 +157,41 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
             received,
             values,
             assignment,
+            processed,
+            idle,
+            lag,
+            records_lag_max,
+            rebalances,
         } => {
             let c = &world.consumers()[consumer.0 as usize];
+            compare(
+                &mut failures,
+                "processed",
+                *processed,
+                c.processed.len() as u64,
+            );
+            compare(&mut failures, "idle", *idle, c.is_idle());
+            compare(
+                &mut failures,
+                "records_lag_max",
+                *records_lag_max,
+                c.records_lag_max(world.now()),
+            );
+            compare(&mut failures, "rebalances", *rebalances, c.rebalances);
+            let found_lag = c.lag();
+            for (tp, expected) in lag {
+                match found_lag.get(tp) {
+                    Some(found) if found == expected => {}
+                    Some(found) => failures.push(format!(
+                        "expected lag {expected} on {}, found {found}",
+                        scenario.partition_name(*tp)
+                    )),
+                    None => failures.push(format!(
+                        "expected lag {expected} on {}, found no position there",
+                        scenario.partition_name(*tp)
+                    )),
+                }
+            }
             compare(
                 &mut failures,
                 "received",
@@ -200,6 +233,32 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
                 }
             }
             format!("consumer {}", c.name)
+        }
+        Subject::Group {
+            group,
+            committed,
+            generation,
+            state,
+            members,
+            coordinator,
+            lost,
+            reprocessed,
+        } => {
+            check_group(
+                world,
+                group,
+                &mut failures,
+                GroupChecks {
+                    committed,
+                    generation: *generation,
+                    state: state.as_deref(),
+                    members: members.as_deref(),
+                    coordinator: *coordinator,
+                    lost: *lost,
+                    reprocessed: *reprocessed,
+                },
+            );
+            format!("group {group}")
         }
     };
     CheckResult {
@@ -270,4 +329,81 @@ fn check_partition(
         checks.leader_epoch,
         state.leader_epoch.0,
     );
+}
+
+struct GroupChecks<'a> {
+    committed: &'a std::collections::BTreeMap<TopicPartition, u64>,
+    generation: Option<u32>,
+    state: Option<&'a str>,
+    members: Option<&'a [crate::ids::ConsumerIdx]>,
+    coordinator: Option<BrokerId>,
+    lost: Option<u64>,
+    reprocessed: Option<u64>,
+}
+
+/// A group as its coordinator holds it, and what its members did with the records.
+fn check_group(world: &World, name: &str, failures: &mut Vec<String>, checks: GroupChecks) {
+    let scenario = world.scenario();
+    let found = world.group(name);
+    let coordinator_name = found.map_or("none".to_string(), |(b, _)| b.0.to_string());
+    compare(
+        failures,
+        "coordinator",
+        checks.coordinator.map(|b| b.0.to_string()),
+        coordinator_name,
+    );
+    let Some((_, group)) = found else {
+        if checks.generation.is_some()
+            || checks.state.is_some()
+            || checks.members.is_some()
+            || !checks.committed.is_empty()
+        {
+            failures.push(format!("group {name} has no coordinator holding it"));
+        }
+        return;
+    };
+    compare(
+        failures,
+        "generation",
+        checks.generation.map(i64::from),
+        i64::from(group.generation),
+    );
+    compare(failures, "state", checks.state, group.state.name());
+    for (tp, expected) in checks.committed {
+        match group.offsets.get(tp) {
+            Some(found) if found.0 == *expected => {}
+            Some(found) => failures.push(format!(
+                "expected committed offset {expected} for {}, found {found}",
+                scenario.partition_name(*tp)
+            )),
+            None => failures.push(format!(
+                "expected committed offset {expected} for {}, found none",
+                scenario.partition_name(*tp)
+            )),
+        }
+    }
+    if let Some(expected) = checks.members {
+        let mut expected: Vec<String> = expected
+            .iter()
+            .map(|c| world.consumers()[c.0 as usize].name.clone())
+            .collect();
+        expected.sort();
+        let mut found: Vec<String> = world
+            .consumers()
+            .iter()
+            .filter(|c| c.running && c.member_of(name) && group.members.contains_key(c.member()))
+            .map(|c| c.name.clone())
+            .collect();
+        found.sort();
+        if expected != found {
+            failures.push(format!(
+                "expected members [{}], found [{}]",
+                expected.join(", "),
+                found.join(", ")
+            ));
+        }
+    }
+    let (lost, reprocessed) = world.group_processing(name);
+    compare(failures, "lost", checks.lost, lost);
+    compare(failures, "reprocessed", checks.reprocessed, reprocessed);
 }

@@ -67,6 +67,9 @@ pub struct BrokerConfig {
     pub default_replication_factor: u32,
     pub num_partitions: u32,
     pub auto_create_topics_enable: bool,
+    pub group_initial_rebalance_delay_ms: u64,
+    pub offsets_topic_num_partitions: u32,
+    pub offsets_topic_replication_factor: u32,
     pub auto_leader_rebalance_enable: bool,
     pub leader_imbalance_check_interval_seconds: u64,
     pub leader_imbalance_per_broker_percentage: u32,
@@ -130,6 +133,10 @@ pub struct ConsumerConfig {
     pub session_timeout_ms: u64,
     pub heartbeat_interval_ms: u64,
     pub max_poll_interval_ms: u64,
+    /// `partition.assignment.strategy`, as class names, preferred first.
+    pub partition_assignment_strategy: Vec<String>,
+    pub default_api_timeout_ms: u64,
+    pub metadata_max_age_ms: u64,
     pub request_timeout_ms: u64,
     pub retry_backoff_ms: u64,
     pub allow_auto_create_topics: bool,
@@ -196,6 +203,9 @@ pub enum ValueKind {
     Text {
         non_empty: bool,
     },
+    /// A comma-separated, non-empty list of class names, each one of a fixed list, as Kafka's
+    /// `Type.LIST` of classes (`partition.assignment.strategy`).
+    ClassList(&'static [&'static str]),
 }
 
 /// A setting's value when the scenario does not give one.
@@ -287,6 +297,30 @@ const fn one_of(
     }
 }
 
+const fn class_list(
+    scope: Scope,
+    name: &'static str,
+    allowed: &'static [&'static str],
+    default: &'static str,
+    doc: &'static str,
+) -> ConfigDef {
+    ConfigDef {
+        name,
+        scope,
+        kind: ValueKind::ClassList(allowed),
+        default: ConfigDefault::Text(default),
+        doc,
+    }
+}
+
+/// The assignors a consumer may name in `partition.assignment.strategy`.
+pub const ASSIGNOR_CLASSES: &[&str] = &[
+    "org.apache.kafka.clients.consumer.RangeAssignor",
+    "org.apache.kafka.clients.consumer.RoundRobinAssignor",
+    "org.apache.kafka.clients.consumer.StickyAssignor",
+    "org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
+];
+
 const fn text(scope: Scope, name: &'static str, non_empty: bool, doc: &'static str) -> ConfigDef {
     ConfigDef {
         name,
@@ -351,6 +385,12 @@ pub static CONFIGS: &[ConfigDef] = &[
         "the partition count of auto-created topics and of topics created without one"),
     boolean(Broker, "auto.create.topics.enable", true,
         "a metadata request naming a missing topic creates it (first answer LEADER_NOT_AVAILABLE)"),
+    int(Broker, "group.initial.rebalance.delay.ms", 0, INT_MAX, 3_000,
+        "how long the coordinator waits for more members before an empty group's first rebalance completes"),
+    int(Broker, "offsets.topic.num.partitions", 1, INT_MAX, 50,
+        "the partition count of __consumer_offsets; a group's coordinator leads partition abs(hash(group.id)) mod this"),
+    int(Broker, "offsets.topic.replication.factor", 1, 32_767, 3,
+        "the replication factor of __consumer_offsets; a cluster with fewer brokers cannot create it, so groups find no coordinator"),
     boolean(Broker, "auto.leader.rebalance.enable", true,
         "the controller moves leadership back to each partition's preferred (first) replica"),
     int(Broker, "leader.imbalance.check.interval.seconds", 1, LONG_MAX, 300,
@@ -434,6 +474,13 @@ pub static CONFIGS: &[ConfigDef] = &[
         "how often the background thread heartbeats to the group coordinator; below session.timeout.ms (Kafka has no validator, 0 is refused here)"),
     int(Consumer, "max.poll.interval.ms", 1, INT_MAX, 300_000,
         "a consumer that does not call poll() for this long leaves its group"),
+    class_list(Consumer, "partition.assignment.strategy", ASSIGNOR_CLASSES,
+        "org.apache.kafka.clients.consumer.RangeAssignor,org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
+        "the assignors this member supports, preferred first; the group uses the first one every member supports"),
+    int(Consumer, "default.api.timeout.ms", 0, INT_MAX, 60_000,
+        "how long commitSync() keeps retrying retriable errors before it gives up with TimeoutException"),
+    int(Consumer, "metadata.max.age.ms", 0, LONG_MAX, 300_000,
+        "metadata older than this is refreshed; a subscribed topic's new partitions are noticed then"),
     int(Consumer, "request.timeout.ms", 0, INT_MAX, 30_000,
         "how long the consumer waits for a response before it retries"),
     int(Consumer, "retry.backoff.ms", 0, LONG_MAX, 100,
@@ -487,6 +534,10 @@ impl ConfigDef {
             }
             ValueKind::Text { non_empty: true } => "a non-empty string".to_string(),
             ValueKind::Text { non_empty: false } => "a string".to_string(),
+            ValueKind::ClassList(allowed) => {
+                let quoted: Vec<String> = allowed.iter().map(|a| format!("\"{a}\"")).collect();
+                format!("a comma-separated list of {}", quoted.join(", "))
+            }
         }
     }
 }
@@ -703,6 +754,17 @@ fn check_value(def: &ConfigDef, value: &ConfigValue) -> Result<Value, String> {
                 Err(refuse())
             }
         }
+        ValueKind::ClassList(allowed) => {
+            let ConfigValue::Str(s) = value else {
+                return Err(refuse());
+            };
+            let names: Vec<&str> = s.split(',').map(str::trim).collect();
+            if names.iter().all(|n| allowed.contains(n)) {
+                Ok(Value::Text(names.join(",")))
+            } else {
+                Err(refuse())
+            }
+        }
         ValueKind::Text { non_empty } => match value {
             ConfigValue::Str(s) => {
                 let s = s.trim();
@@ -852,6 +914,9 @@ impl BrokerConfig {
             default_replication_factor: r.u32("default.replication.factor"),
             num_partitions: r.u32("num.partitions"),
             auto_create_topics_enable: r.bool("auto.create.topics.enable"),
+            group_initial_rebalance_delay_ms: r.u64("group.initial.rebalance.delay.ms"),
+            offsets_topic_num_partitions: r.u32("offsets.topic.num.partitions"),
+            offsets_topic_replication_factor: r.u32("offsets.topic.replication.factor"),
             auto_leader_rebalance_enable: r.bool("auto.leader.rebalance.enable"),
             leader_imbalance_check_interval_seconds: r
                 .u64("leader.imbalance.check.interval.seconds"),
@@ -1122,6 +1187,13 @@ impl ConsumerConfig {
             session_timeout_ms,
             heartbeat_interval_ms,
             max_poll_interval_ms: r.u64("max.poll.interval.ms"),
+            partition_assignment_strategy: r
+                .choice("partition.assignment.strategy")
+                .split(',')
+                .map(str::to_string)
+                .collect(),
+            default_api_timeout_ms: r.u64("default.api.timeout.ms"),
+            metadata_max_age_ms: r.u64("metadata.max.age.ms"),
             request_timeout_ms: r.u64("request.timeout.ms"),
             retry_backoff_ms: r.u64("retry.backoff.ms"),
             allow_auto_create_topics: r.bool("allow.auto.create.topics"),
@@ -1240,6 +1312,7 @@ mod tests {
                 s(allowed.iter().find(|a| **a != d && **a != "-1").unwrap())
             }
             (ValueKind::Text { .. }, _) => s("x"),
+            (ValueKind::ClassList(allowed), _) => s(allowed[1]),
         }
     }
 
@@ -1300,6 +1373,9 @@ mod tests {
                 }
                 (ValueKind::OneOf(allowed), ConfigDefault::Text(d)) => {
                     assert!(allowed.contains(&d), "{}", def.name)
+                }
+                (ValueKind::ClassList(allowed), ConfigDefault::Text(d)) => {
+                    assert!(d.split(',').all(|c| allowed.contains(&c)), "{}", def.name)
                 }
                 (ValueKind::Bool, ConfigDefault::Bool(_)) => {}
                 (_, ConfigDefault::Unset) => {}

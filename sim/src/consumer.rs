@@ -1,21 +1,72 @@
-//! A consumer: its assigned partitions, its position in each, and the fetch loop that reads
-//! from each partition's leader, only below the high watermark.
+//! A consumer: the poll loop of an application (poll, process, commit) over a background
+//! fetcher that reads each assigned partition from its leader, below the high watermark, and
+//! for `subscribe`, a member of a consumer group (the client half of the classic protocol:
+//! FindCoordinator, JoinGroup, SyncGroup, heartbeats, LeaveGroup, offset commits).
 //!
-//! Groups are simple for now: `assign` picks partitions by hand; `subscribe` gets a share of
-//! the topic's partitions from the world (range-style, at once). Committed offsets and the
-//! group protocol come with the group coordinator.
+//! The coordinator's half is in `group.rs`; the assignors the group leader runs are in
+//! `assignor.rs`. Positions are the offsets poll() returns next; fetched records wait in a
+//! buffer until poll() hands them to the application, which then spends `processing` per
+//! record before it polls again (R8.1-R8.10).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
+use crate::assignor::{self, Strategy};
 use crate::config::{ConsumerConfig, OffsetReset};
-use crate::ids::{BrokerId, ConsumerIdx, LeaderEpoch, NodeId, Offset, RecordId, TopicPartition};
+use crate::group::{GroupRequest, GroupResponse, JoinRequest, JoinResult};
+use crate::ids::{
+    BrokerId, ConsumerIdx, GroupId, LeaderEpoch, NodeId, Offset, RecordId, TopicId, TopicPartition,
+};
 use crate::message::{FetchPartition, FetchRequest, FetchResponse, KafkaError, Message};
 use crate::metadata::{MetadataFetcher, MetadataImage};
-use crate::scenario::{ConsumerSpec, Subscription};
+use crate::scenario::{ConsumerSpec, Delivery, Subscription};
 use crate::time::SimTime;
 use crate::trace::TraceEvent;
 use crate::world::{Ctx, Note, Timer};
+
+/// `metrics.sample.window.ms` and `metrics.num.samples`: `records-lag-max` is the largest lag
+/// seen in the last two 30-second windows.
+const METRIC_WINDOW: SimTime = SimTime::from_millis(30_000);
+const METRIC_SAMPLES: usize = 2;
+
+/// A record as poll() returns it.
+pub type Polled = (TopicPartition, Offset, RecordId);
+
+/// Where the member stands in its group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum JoinPhase {
+    Unjoined,
+    AwaitingJoin(u64),
+    AwaitingSync(u64),
+    Stable,
+}
+
+/// What the application thread is doing.
+#[derive(Clone, Debug)]
+enum App {
+    /// Inside poll(): waiting for records (or for the group to settle).
+    Polling,
+    /// Processing what poll() returned; done at `until`.
+    Processing {
+        until: SimTime,
+        records: Vec<Polled>,
+    },
+    /// Blocked in commitSync(); `correlation` is `None` while the coordinator is unknown.
+    Committing {
+        correlation: Option<u64>,
+        offsets: Vec<(TopicPartition, Offset)>,
+        deadline: SimTime,
+        then: AfterCommit,
+    },
+}
+
+#[derive(Clone, Debug)]
+enum AfterCommit {
+    Process(Vec<Polled>),
+    Poll,
+    /// The commit before a rebalance (auto-commit's `onJoinPrepare`).
+    Join,
+}
 
 #[derive(Clone, Debug)]
 pub struct Consumer {
@@ -23,46 +74,119 @@ pub struct Consumer {
     pub name: String,
     pub config: ConsumerConfig,
     pub running: bool,
+    client_id: String,
+    pub group: Option<GroupId>,
+    group_name: Option<String>,
+    /// Subscribed topics; empty for a consumer that assigns its partitions.
+    pub subscription: Vec<TopicId>,
     fixed: Option<Vec<TopicPartition>>,
+    processing: SimTime,
+    delivery: Delivery,
+    strategies: Vec<Strategy>,
     pub assignment: Vec<TopicPartition>,
-    /// The next offset to read, per partition; absent until reset by `auto.offset.reset`.
+    /// The next offset poll() returns, per partition; absent until known.
     pub positions: BTreeMap<TopicPartition, Offset>,
+    /// Fetched, not yet returned by poll().
+    buffer: BTreeMap<TopicPartition, VecDeque<(Offset, RecordId)>>,
     /// Partitions that cannot be read (auto.offset.reset=none without a position).
     failed: BTreeSet<TopicPartition>,
+    /// Partitions the coordinator said have no committed offset: auto.offset.reset applies.
+    uncommitted: BTreeSet<TopicPartition>,
+    offset_fetch: Option<(u64, Vec<TopicPartition>)>,
     brokers: u32,
     metadata: Option<Arc<MetadataImage>>,
+    metadata_at: SimTime,
     metadata_fetch: MetadataFetcher,
     fetches: BTreeMap<u64, BrokerId>,
     list_offsets: BTreeMap<TopicPartition, u64>,
     next_correlation: u64,
     backoff_until: SimTime,
-    /// The leader epoch of the last record read per partition, and the leader epoch the
-    /// position was last validated against (KIP-320).
+    /// KIP-320: the epoch of the last record read per partition, and the leader epoch the
+    /// position was last validated against.
     last_epochs: BTreeMap<TopicPartition, LeaderEpoch>,
     validated_epochs: BTreeMap<TopicPartition, LeaderEpoch>,
     validating: BTreeMap<TopicPartition, u64>,
-    /// Every record received, in order.
-    pub received: Vec<(TopicPartition, Offset, RecordId)>,
+    // Group membership.
+    coordinator: Option<BrokerId>,
+    finding: Option<u64>,
+    find_attempts: u32,
+    coordinator_retry_at: SimTime,
+    member_id: String,
+    pub generation: i32,
+    protocol: Option<Strategy>,
+    join: JoinPhase,
+    /// Why the member must rejoin, when it must.
+    rejoin: Option<String>,
+    heartbeat_in_flight: Option<u64>,
+    /// The leader's partition counts at its last assignment: a change triggers a rebalance.
+    assigned_counts: BTreeMap<TopicId, u32>,
+    is_leader: bool,
+    /// Generations this consumer joined.
+    pub rebalances: u64,
+    // The application.
+    app: App,
+    last_poll: SimTime,
+    next_auto_commit: SimTime,
+    /// Commits in flight: their offsets, and whether the application waits for them.
+    commits: BTreeMap<u64, (Vec<(TopicPartition, Offset)>, bool)>,
+    // Metrics.
+    high_watermarks: BTreeMap<TopicPartition, Offset>,
+    lag_windows: VecDeque<(SimTime, u64)>,
+    /// Every record poll() returned, in order.
+    pub received: Vec<Polled>,
+    /// Every record whose processing finished, in order.
+    pub processed: Vec<Polled>,
     pub errors: BTreeSet<KafkaError>,
 }
 
 impl Consumer {
-    pub fn new(idx: ConsumerIdx, spec: &ConsumerSpec, brokers: u32, _seed: u64) -> Consumer {
-        let fixed = match &spec.subscription {
-            Subscription::Partitions(parts) => Some(parts.clone()),
-            Subscription::Topics(_) => None,
+    pub fn new(
+        idx: ConsumerIdx,
+        spec: &ConsumerSpec,
+        group: Option<GroupId>,
+        brokers: u32,
+    ) -> Consumer {
+        let (fixed, subscription) = match &spec.subscription {
+            Subscription::Partitions(parts) => (Some(parts.clone()), Vec::new()),
+            Subscription::Topics(topics) => (None, topics.clone()),
         };
+        // Kafka's default client.id is consumer-<group>-<n>; n counts consumers in the scenario.
+        let client_id = spec
+            .config
+            .client_id
+            .clone()
+            .unwrap_or_else(|| match &spec.group {
+                Some(g) => format!("consumer-{g}-{}", idx.0 + 1),
+                None => format!("consumer-{}", idx.0 + 1),
+            });
+        let strategies = spec
+            .config
+            .partition_assignment_strategy
+            .iter()
+            .filter_map(|c| Strategy::from_class_name(c))
+            .collect();
         Consumer {
             idx,
             name: spec.name.clone(),
             config: spec.config.clone(),
             running: false,
+            client_id,
+            group,
+            group_name: spec.group.clone(),
+            subscription,
             fixed,
+            processing: spec.processing,
+            delivery: spec.delivery,
+            strategies,
             assignment: Vec::new(),
             positions: BTreeMap::new(),
+            buffer: BTreeMap::new(),
             failed: BTreeSet::new(),
+            uncommitted: BTreeSet::new(),
+            offset_fetch: None,
             brokers,
             metadata: None,
+            metadata_at: SimTime::ZERO,
             metadata_fetch: MetadataFetcher::new(
                 brokers,
                 idx.0,
@@ -75,67 +199,192 @@ impl Consumer {
             last_epochs: BTreeMap::new(),
             validated_epochs: BTreeMap::new(),
             validating: BTreeMap::new(),
+            coordinator: None,
+            finding: None,
+            find_attempts: 0,
+            coordinator_retry_at: SimTime::ZERO,
+            member_id: String::new(),
+            generation: -1,
+            protocol: None,
+            join: JoinPhase::Unjoined,
+            rejoin: None,
+            heartbeat_in_flight: None,
+            assigned_counts: BTreeMap::new(),
+            is_leader: false,
+            rebalances: 0,
+            app: App::Polling,
+            last_poll: SimTime::ZERO,
+            next_auto_commit: SimTime::ZERO,
+            commits: BTreeMap::new(),
+            high_watermarks: BTreeMap::new(),
+            lag_windows: VecDeque::new(),
             received: Vec::new(),
+            processed: Vec::new(),
             errors: BTreeSet::new(),
         }
     }
 
+    fn managed(&self) -> bool {
+        !self.subscription.is_empty() && self.group.is_some()
+    }
+
+    /// Whether every configured assignor supports the cooperative protocol (KIP-429): only
+    /// then does the member keep its partitions through a rebalance.
+    fn cooperative(&self) -> bool {
+        !self.strategies.is_empty() && self.strategies.iter().all(|s| s.is_cooperative())
+    }
+
     pub fn start(&mut self, ctx: &mut Ctx) {
         self.running = true;
+        self.app = App::Polling;
+        self.last_poll = ctx.now;
+        self.next_auto_commit = ctx.now + SimTime::from_millis(self.config.auto_commit_interval_ms);
         if let Some(parts) = self.fixed.clone() {
-            self.assign(ctx, parts);
+            self.set_assignment(ctx, parts);
         }
-        self.poll(ctx);
+        if self.managed() {
+            self.rejoin = Some("the consumer started".into());
+            let interval = SimTime::from_millis(self.config.heartbeat_interval_ms);
+            ctx.timer_after(interval, Timer::GroupHeartbeat);
+        }
+        self.drive(ctx);
     }
 
-    /// The process stops: positions were never committed, so they are gone.
-    pub fn stop(&mut self) {
-        self.running = false;
-        self.positions.clear();
-        self.failed.clear();
-        self.fetches.clear();
-        self.list_offsets.clear();
-        self.last_epochs.clear();
-        self.validated_epochs.clear();
-        self.validating.clear();
-        self.metadata_fetch = MetadataFetcher::new(
+    /// close(): auto-commit what was consumed, then leave the group (a static member does
+    /// not: it keeps its place until its session times out, KIP-345).
+    pub fn close(&mut self, ctx: &mut Ctx) {
+        if self.config.enable_auto_commit && self.group.is_some() {
+            let offsets = self.consumed_offsets();
+            if !offsets.is_empty() {
+                self.send_commit(ctx, offsets, "commitSync on close (auto-commit)");
+            }
+        }
+        if self.managed()
+            && self.config.group_instance_id.is_none()
+            && !self.member_id.is_empty()
+            && let Some(coordinator) = self.coordinator
+        {
+            let correlation = self.next_id();
+            ctx.send(
+                NodeId::Broker(coordinator),
+                self.group_request(
+                    correlation,
+                    GroupRequest::Leave {
+                        member_id: self.member_id.clone(),
+                        reason: "the consumer closed".into(),
+                    },
+                ),
+            );
+        }
+        self.reset();
+    }
+
+    /// The process is gone: nothing of its state survives (a crash, or after close()).
+    pub fn reset(&mut self) {
+        let fresh = Consumer::new(
+            self.idx,
+            &ConsumerSpec {
+                name: self.name.clone(),
+                group: self.group_name.clone(),
+                subscription: match &self.fixed {
+                    Some(parts) => Subscription::Partitions(parts.clone()),
+                    None => Subscription::Topics(self.subscription.clone()),
+                },
+                config: self.config.clone(),
+                start: SimTime::ZERO,
+                processing: self.processing,
+                delivery: self.delivery,
+            },
+            self.group,
             self.brokers,
-            self.idx.0,
-            SimTime::from_millis(self.config.retry_backoff_ms),
         );
-        self.assignment.clear();
+        let keep = (
+            std::mem::take(&mut self.received),
+            std::mem::take(&mut self.processed),
+            std::mem::take(&mut self.errors),
+            self.rebalances,
+            self.next_correlation,
+            self.client_id.clone(),
+        );
+        *self = fresh;
+        self.received = keep.0;
+        self.processed = keep.1;
+        self.errors = keep.2;
+        self.rebalances = keep.3;
+        self.next_correlation = keep.4;
+        self.client_id = keep.5;
     }
 
-    pub fn assign(&mut self, ctx: &mut Ctx, partitions: Vec<TopicPartition>) {
+    /// The subscription changes: the group rebalances (R8.7).
+    pub fn subscribe(&mut self, ctx: &mut Ctx, topics: Vec<TopicId>) {
+        self.subscription = topics;
+        if self.running && self.managed() {
+            self.rejoin = Some("the subscription changed".into());
+        }
+        self.drive(ctx);
+    }
+
+    fn set_assignment(&mut self, ctx: &mut Ctx, partitions: Vec<TopicPartition>) {
         if partitions == self.assignment {
             return;
         }
         self.positions.retain(|tp, _| partitions.contains(tp));
+        self.buffer.retain(|tp, _| partitions.contains(tp));
+        self.uncommitted.retain(|tp| partitions.contains(tp));
         self.assignment = partitions.clone();
         ctx.trace(TraceEvent::Assigned { partitions });
-        self.poll(ctx);
     }
 
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer) {
         match timer {
-            Timer::RequestTimeout(correlation) => {
-                self.fetches.remove(&correlation);
-                self.list_offsets.retain(|_, c| *c != correlation);
-                let stale: Vec<TopicPartition> = self
-                    .validating
-                    .iter()
-                    .filter(|(_, c)| **c == correlation)
-                    .map(|(tp, _)| *tp)
-                    .collect();
-                for tp in stale {
-                    self.validating.remove(&tp);
-                    self.validated_epochs.remove(&tp);
-                }
-            }
+            Timer::RequestTimeout(correlation) => self.on_request_timeout(correlation),
             Timer::MetadataTimeout(id) => self.metadata_fetch.timed_out(ctx.now, id),
+            Timer::GroupHeartbeat => self.on_heartbeat_timer(ctx),
             _ => {}
         }
-        self.poll(ctx);
+        self.drive(ctx);
+    }
+
+    fn on_request_timeout(&mut self, correlation: u64) {
+        self.fetches.remove(&correlation);
+        self.list_offsets.retain(|_, c| *c != correlation);
+        let stale: Vec<TopicPartition> = self
+            .validating
+            .iter()
+            .filter(|(_, c)| **c == correlation)
+            .map(|(tp, _)| *tp)
+            .collect();
+        for tp in stale {
+            self.validating.remove(&tp);
+            self.validated_epochs.remove(&tp);
+        }
+        if self.finding == Some(correlation) {
+            self.finding = None;
+        }
+        if self.heartbeat_in_flight == Some(correlation) {
+            self.heartbeat_in_flight = None;
+        }
+        if self
+            .offset_fetch
+            .as_ref()
+            .is_some_and(|(c, _)| *c == correlation)
+        {
+            self.offset_fetch = None;
+        }
+        if matches!(self.join, JoinPhase::AwaitingJoin(c) | JoinPhase::AwaitingSync(c) if c == correlation)
+        {
+            self.coordinator = None;
+            self.join = JoinPhase::Unjoined;
+            self.rejoin
+                .get_or_insert_with(|| "the join timed out".into());
+        }
+        if let Some((offsets, sync)) = self.commits.remove(&correlation) {
+            self.coordinator = None;
+            if sync && let App::Committing { correlation: c, .. } = &mut self.app {
+                let _ = offsets;
+                *c = None;
+            }
+        }
     }
 
     pub fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, message: Message) {
@@ -146,17 +395,15 @@ impl Consumer {
                     .metadata_fetch
                     .answered(ctx.now, broker, image.is_some()) =>
             {
-                match image {
-                    Some(image)
-                        if self
-                            .metadata
-                            .as_ref()
-                            .is_none_or(|m| m.offset <= image.offset) =>
-                    {
-                        self.metadata = Some(image)
-                    }
-                    Some(_) => {}
-                    None => {}
+                if let Some(image) = image
+                    && self
+                        .metadata
+                        .as_ref()
+                        .is_none_or(|m| m.offset <= image.offset)
+                {
+                    self.metadata = Some(image);
+                    self.metadata_at = ctx.now;
+                    self.check_partition_counts();
                 }
             }
             Message::ListOffsetsResponse {
@@ -194,22 +441,33 @@ impl Consumer {
                 match result {
                     Ok((_, end)) => self.check_divergence(ctx, partition, end),
                     Err(error) => {
-                        // Ask again once the metadata is fresh.
                         self.validated_epochs.remove(&partition);
                         self.on_error(ctx, partition, error);
                     }
                 }
             }
+            Message::GroupResponse {
+                correlation,
+                response,
+                ..
+            } => self.on_group_response(ctx, broker, correlation, response),
             Message::Disconnected | Message::Refused(_) => {
                 self.fetches.retain(|_, b| *b != broker);
                 self.metadata_fetch.failed(ctx.now, broker);
                 self.metadata = None;
                 self.backoff_until = ctx.now + SimTime::from_millis(self.config.retry_backoff_ms);
                 ctx.timer_at(self.backoff_until, Timer::Wake(self.backoff_until));
+                if self.coordinator == Some(broker) {
+                    self.coordinator_lost(ctx, "the connection to the coordinator broke");
+                }
+                if self.finding.is_some() {
+                    self.finding = None;
+                    self.retry_find_later(ctx);
+                }
             }
             _ => {}
         }
-        self.poll(ctx);
+        self.drive(ctx);
     }
 
     fn on_error(&mut self, ctx: &mut Ctx, partition: TopicPartition, error: KafkaError) {
@@ -233,6 +491,15 @@ impl Consumer {
         let Some(&position) = self.positions.get(&tp) else {
             return;
         };
+        let fetched_to = self
+            .buffer
+            .get(&tp)
+            .and_then(|b| b.back())
+            .map_or(position, |(o, _)| Offset(o.0 + 1));
+        if end >= fetched_to {
+            return;
+        }
+        self.buffer.remove(&tp);
         if end >= position {
             return;
         }
@@ -269,37 +536,923 @@ impl Consumer {
             };
             if let Some(error) = part.error {
                 if error == KafkaError::OffsetOutOfRange {
-                    // The position is gone (truncated away): reset as auto.offset.reset says.
+                    // The position is gone: reset as auto.offset.reset says (R8.2).
                     self.positions.remove(&tp);
+                    self.uncommitted.insert(tp);
                 }
                 self.on_error(ctx, tp, error);
                 continue;
             }
-            let mut got = Vec::new();
+            self.high_watermarks.insert(tp, part.high_watermark);
+            let buffer = self.buffer.entry(tp).or_default();
+            let from = buffer.back().map_or(position, |(o, _)| Offset(o.0 + 1));
             for batch in &part.batches {
                 for (i, &record) in batch.records.iter().enumerate() {
                     let offset = Offset(batch.base_offset.0 + i as u64);
-                    if offset >= position && offset < part.high_watermark {
-                        got.push((offset, record));
+                    if offset >= from && offset < part.high_watermark {
+                        buffer.push_back((offset, record));
                         self.last_epochs.insert(tp, batch.leader_epoch);
                     }
                 }
             }
+            let lag = part.high_watermark.0.saturating_sub(position.0);
+            self.record_lag(ctx.now, lag);
+        }
+    }
+
+    /// `records-lag-max`: a sampled max over two 30-second windows.
+    fn record_lag(&mut self, now: SimTime, lag: u64) {
+        match self.lag_windows.back_mut() {
+            Some((start, max)) if now < *start + METRIC_WINDOW => *max = (*max).max(lag),
+            _ => {
+                self.lag_windows.push_back((now, lag));
+                while self.lag_windows.len() > METRIC_SAMPLES {
+                    self.lag_windows.pop_front();
+                }
+            }
+        }
+    }
+
+    /// Kafka's `records-lag-max` now: the largest lag sampled in the current windows.
+    pub fn records_lag_max(&self, now: SimTime) -> u64 {
+        let oldest = now.saturating_sub(METRIC_WINDOW + METRIC_WINDOW);
+        self.lag_windows
+            .iter()
+            .filter(|(start, _)| *start >= oldest)
+            .map(|(_, max)| *max)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Per assigned partition: the last high watermark seen minus the position.
+    pub fn lag(&self) -> BTreeMap<TopicPartition, u64> {
+        self.assignment
+            .iter()
+            .filter_map(|tp| {
+                let hw = self.high_watermarks.get(tp)?;
+                let position = self.positions.get(tp)?;
+                Some((*tp, hw.0.saturating_sub(position.0)))
+            })
+            .collect()
+    }
+
+    /// Whether this consumer uses the group `name`.
+    pub fn member_of(&self, name: &str) -> bool {
+        self.group_name.as_deref() == Some(name)
+    }
+
+    /// Its member id in the group (empty before it joined).
+    pub fn member(&self) -> &str {
+        &self.member_id
+    }
+
+    /// Whether the consumer is a running group member that owns nothing (F09).
+    pub fn is_idle(&self) -> bool {
+        self.running && self.join == JoinPhase::Stable && self.assignment.is_empty()
+    }
+
+    /// Everything that runs after an event: the group's upkeep, the application thread, and
+    /// the fetcher.
+    fn drive(&mut self, ctx: &mut Ctx) {
+        if !self.running {
+            return;
+        }
+        if self.group.is_some() {
+            self.find_coordinator(ctx);
+        }
+        loop {
+            match &self.app {
+                App::Polling => {
+                    if !self.poll(ctx) {
+                        break;
+                    }
+                }
+                App::Processing { until, .. } if *until <= ctx.now => {
+                    let App::Processing { records, .. } =
+                        std::mem::replace(&mut self.app, App::Polling)
+                    else {
+                        unreachable!("matched above")
+                    };
+                    self.finish_processing(ctx, records);
+                }
+                App::Committing {
+                    correlation: None,
+                    offsets,
+                    deadline,
+                    ..
+                } => {
+                    if ctx.now >= *deadline {
+                        let App::Committing { then, .. } =
+                            std::mem::replace(&mut self.app, App::Polling)
+                        else {
+                            unreachable!("matched above")
+                        };
+                        self.errors.insert(KafkaError::TimeoutException);
+                        ctx.trace(TraceEvent::CommitFailed {
+                            error: "TimeoutException".into(),
+                            why: "commitSync found no coordinator within default.api.timeout.ms"
+                                .into(),
+                        });
+                        self.after_commit(ctx, then);
+                        continue;
+                    }
+                    if self.coordinator.is_some() {
+                        let offsets = offsets.clone();
+                        let c = self.send_commit(ctx, offsets, "commitSync (retry)");
+                        if let App::Committing { correlation, .. } = &mut self.app {
+                            *correlation = c;
+                        }
+                    }
+                    break;
+                }
+                _ => break,
+            }
+        }
+        self.fetch(ctx);
+    }
+
+    /// One pass of poll(): the group's housekeeping, auto-commit, then buffered records.
+    /// Returns whether the application moved on (so `drive` looks again).
+    fn poll(&mut self, ctx: &mut Ctx) -> bool {
+        self.last_poll = ctx.now;
+        if self.managed() {
+            if self.coordinator.is_none() {
+                return false;
+            }
+            if self.rejoin.is_some() && self.join == JoinPhase::Stable
+                || self.join == JoinPhase::Unjoined
+            {
+                return self.prepare_join(ctx);
+            }
+            if self.join != JoinPhase::Stable {
+                return false;
+            }
+        }
+        if self.config.enable_auto_commit && self.group.is_some() {
+            if ctx.now >= self.next_auto_commit {
+                self.next_auto_commit =
+                    ctx.now + SimTime::from_millis(self.config.auto_commit_interval_ms);
+                let offsets = self.consumed_offsets();
+                if !offsets.is_empty() {
+                    self.send_commit(ctx, offsets, "auto-commit (commitAsync in poll)");
+                }
+            }
+            let at = self.next_auto_commit;
+            ctx.timer_at(at, Timer::Wake(at));
+        }
+        self.lookup_committed(ctx);
+        let records = self.take_records(ctx);
+        if records.is_empty() {
+            return false;
+        }
+        match self.delivery {
+            Delivery::AtMostOnce => {
+                let offsets = self.consumed_offsets();
+                self.commit_sync(
+                    ctx,
+                    offsets,
+                    AfterCommit::Process(records),
+                    "commitSync before processing (at-most-once)",
+                );
+            }
+            _ => self.start_processing(ctx, records),
+        }
+        true
+    }
+
+    /// Up to `max.poll.records` buffered records of assigned partitions; positions move past
+    /// them.
+    fn take_records(&mut self, ctx: &mut Ctx) -> Vec<Polled> {
+        let max = self.config.max_poll_records as usize;
+        let mut out: Vec<Polled> = Vec::new();
+        for tp in self.assignment.clone() {
+            let Some(&position) = self.positions.get(&tp) else {
+                continue;
+            };
+            let Some(buffer) = self.buffer.get_mut(&tp) else {
+                continue;
+            };
+            let mut got = Vec::new();
+            while out.len() + got.len() < max {
+                match buffer.front() {
+                    Some(&(offset, record)) if offset >= position => {
+                        buffer.pop_front();
+                        got.push((offset, record));
+                    }
+                    Some(_) => {
+                        buffer.pop_front();
+                    }
+                    None => break,
+                }
+            }
             if let Some(&(last, _)) = got.last() {
                 self.positions.insert(tp, Offset(last.0 + 1));
-                self.received.extend(got.iter().map(|&(o, r)| (tp, o, r)));
+                let lag = self
+                    .high_watermarks
+                    .get(&tp)
+                    .map_or(0, |hw| hw.0.saturating_sub(last.0 + 1));
+                self.record_lag(ctx.now, lag);
+                out.extend(got.iter().map(|&(o, r)| (tp, o, r)));
                 ctx.note(Note::Consumed {
                     consumer: self.idx,
                     partition: tp,
                     records: got,
                 });
             }
+            if out.len() >= max {
+                break;
+            }
+        }
+        self.received.extend(out.iter().copied());
+        out
+    }
+
+    fn start_processing(&mut self, ctx: &mut Ctx, records: Vec<Polled>) {
+        let until = ctx.now + SimTime(self.processing.0 * records.len() as u64);
+        if until > ctx.now {
+            ctx.timer_at(until, Timer::Processed);
+        }
+        self.app = App::Processing { until, records };
+    }
+
+    fn finish_processing(&mut self, ctx: &mut Ctx, records: Vec<Polled>) {
+        self.processed.extend(records.iter().copied());
+        ctx.note(Note::Processed {
+            consumer: self.idx,
+            records,
+        });
+        if self.delivery == Delivery::AtLeastOnce {
+            let offsets = self.consumed_offsets();
+            self.commit_sync(
+                ctx,
+                offsets,
+                AfterCommit::Poll,
+                "commitSync after processing (at-least-once)",
+            );
         }
     }
 
-    /// The poll loop: find leaders, reset missing positions, keep one fetch in flight per
-    /// leader for the partitions it leads.
-    fn poll(&mut self, ctx: &mut Ctx) {
+    /// The positions of assigned partitions: what a commit of "everything consumed" sends.
+    fn consumed_offsets(&self) -> Vec<(TopicPartition, Offset)> {
+        self.assignment
+            .iter()
+            .filter_map(|tp| self.positions.get(tp).map(|o| (*tp, *o)))
+            .collect()
+    }
+
+    fn commit_sync(
+        &mut self,
+        ctx: &mut Ctx,
+        offsets: Vec<(TopicPartition, Offset)>,
+        then: AfterCommit,
+        how: &str,
+    ) {
+        if offsets.is_empty() {
+            self.after_commit(ctx, then);
+            return;
+        }
+        let correlation = self.send_commit(ctx, offsets.clone(), how);
+        if let Some(c) = correlation {
+            self.commits.entry(c).and_modify(|e| e.1 = true);
+        }
+        self.app = App::Committing {
+            correlation,
+            offsets,
+            deadline: ctx.now + SimTime::from_millis(self.config.default_api_timeout_ms),
+            then,
+        };
+    }
+
+    fn after_commit(&mut self, ctx: &mut Ctx, then: AfterCommit) {
+        self.app = App::Polling;
+        match then {
+            AfterCommit::Process(records) => self.start_processing(ctx, records),
+            AfterCommit::Poll => {}
+            AfterCommit::Join => self.start_join(ctx),
+        }
+    }
+
+    /// Sends an OffsetCommit to the coordinator; `None` when none is known yet.
+    fn send_commit(
+        &mut self,
+        ctx: &mut Ctx,
+        offsets: Vec<(TopicPartition, Offset)>,
+        how: &str,
+    ) -> Option<u64> {
+        let coordinator = self.coordinator?;
+        let correlation = self.next_id();
+        let (member_id, generation) = if self.managed() {
+            (self.member_id.clone(), self.generation)
+        } else {
+            (String::new(), -1)
+        };
+        ctx.trace(TraceEvent::CommitSent {
+            offsets: offsets.clone(),
+            how: format!("{how} to coordinator {coordinator}"),
+        });
+        ctx.send(
+            NodeId::Broker(coordinator),
+            self.group_request(
+                correlation,
+                GroupRequest::OffsetCommit {
+                    member_id,
+                    generation,
+                    offsets: offsets.clone(),
+                },
+            ),
+        );
+        ctx.timer_after(
+            SimTime::from_millis(self.config.request_timeout_ms),
+            Timer::RequestTimeout(correlation),
+        );
+        self.commits.insert(correlation, (offsets, false));
+        Some(correlation)
+    }
+
+    /// A `commit` step: commitSync() or commitAsync() of what was consumed.
+    pub fn commit_step(&mut self, ctx: &mut Ctx, sync: bool) {
+        if !self.running || self.group.is_none() {
+            return;
+        }
+        let offsets = self.consumed_offsets();
+        if offsets.is_empty() {
+            return;
+        }
+        let how = if sync { "commitSync" } else { "commitAsync" };
+        self.send_commit(ctx, offsets, how);
+        self.drive(ctx);
+    }
+
+    /// The positions of newly assigned partitions come from the group's committed offsets.
+    fn lookup_committed(&mut self, ctx: &mut Ctx) {
+        if self.group.is_none() || self.offset_fetch.is_some() {
+            return;
+        }
+        let Some(coordinator) = self.coordinator else {
+            return;
+        };
+        let missing: Vec<TopicPartition> = self
+            .assignment
+            .iter()
+            .filter(|tp| !self.positions.contains_key(tp) && !self.uncommitted.contains(tp))
+            .copied()
+            .collect();
+        if missing.is_empty() {
+            return;
+        }
+        let correlation = self.next_id();
+        ctx.send(
+            NodeId::Broker(coordinator),
+            self.group_request(
+                correlation,
+                GroupRequest::OffsetFetch {
+                    partitions: missing.clone(),
+                },
+            ),
+        );
+        ctx.timer_after(
+            SimTime::from_millis(self.config.request_timeout_ms),
+            Timer::RequestTimeout(correlation),
+        );
+        self.offset_fetch = Some((correlation, missing));
+    }
+
+    // Group membership.
+
+    fn group_request(&self, correlation: u64, request: GroupRequest) -> Message {
+        Message::GroupRequest {
+            correlation,
+            group: self
+                .group
+                .expect("only group consumers send group requests"),
+            request,
+        }
+    }
+
+    fn find_coordinator(&mut self, ctx: &mut Ctx) {
+        if self.coordinator.is_some()
+            || self.finding.is_some()
+            || ctx.now < self.coordinator_retry_at
+        {
+            return;
+        }
+        // Any broker answers; ask them in turn.
+        let broker = BrokerId((self.idx.0 + self.find_attempts) % self.brokers + 1);
+        self.find_attempts += 1;
+        let correlation = self.next_id();
+        self.finding = Some(correlation);
+        ctx.send(
+            NodeId::Broker(broker),
+            self.group_request(correlation, GroupRequest::FindCoordinator),
+        );
+        ctx.timer_after(
+            SimTime::from_millis(self.config.request_timeout_ms),
+            Timer::RequestTimeout(correlation),
+        );
+    }
+
+    fn retry_find_later(&mut self, ctx: &mut Ctx) {
+        self.coordinator_retry_at = ctx.now + SimTime::from_millis(self.config.retry_backoff_ms);
+        let at = self.coordinator_retry_at;
+        ctx.timer_at(at, Timer::Wake(at));
+    }
+
+    /// The coordinator is gone or moved: look it up again. A join in progress starts over.
+    fn coordinator_lost(&mut self, ctx: &mut Ctx, why: &str) {
+        if let Some(old) = self.coordinator.take() {
+            ctx.trace(TraceEvent::Membership {
+                what: format!("coordinator {old} lost ({why}); looking it up again"),
+            });
+        }
+        self.heartbeat_in_flight = None;
+        self.offset_fetch = None;
+        if matches!(
+            self.join,
+            JoinPhase::AwaitingJoin(_) | JoinPhase::AwaitingSync(_)
+        ) {
+            self.join = JoinPhase::Unjoined;
+            self.rejoin
+                .get_or_insert_with(|| "the coordinator moved during the join".into());
+        }
+        let failed: Vec<u64> = self.commits.keys().copied().collect();
+        for c in failed {
+            let (_, sync) = self.commits.remove(&c).expect("listed above");
+            if sync && let App::Committing { correlation, .. } = &mut self.app {
+                *correlation = None;
+            }
+        }
+        self.retry_find_later(ctx);
+    }
+
+    /// The member's group state is gone (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, a poll
+    /// timeout): its partitions are lost, and a dynamic member joins again as new.
+    fn reset_membership(&mut self, ctx: &mut Ctx, why: String) {
+        if self.config.group_instance_id.is_none() {
+            self.member_id.clear();
+        }
+        self.generation = -1;
+        self.join = JoinPhase::Unjoined;
+        self.is_leader = false;
+        if !self.assignment.is_empty() {
+            ctx.trace(TraceEvent::Revoked {
+                partitions: self.assignment.clone(),
+                why: format!("partitions lost: {why}"),
+            });
+            self.set_assignment(ctx, Vec::new());
+        }
+        self.rejoin = Some(why);
+    }
+
+    /// Before a rejoin (`onJoinPrepare`): with auto-commit, commit what was consumed and wait;
+    /// then join.
+    fn prepare_join(&mut self, ctx: &mut Ctx) -> bool {
+        if self.config.enable_auto_commit && self.join == JoinPhase::Stable {
+            let offsets = self.consumed_offsets();
+            if !offsets.is_empty() {
+                self.commit_sync(
+                    ctx,
+                    offsets,
+                    AfterCommit::Join,
+                    "commitSync before rejoining (auto-commit)",
+                );
+                return false;
+            }
+        }
+        self.start_join(ctx);
+        false
+    }
+
+    fn start_join(&mut self, ctx: &mut Ctx) {
+        let Some(coordinator) = self.coordinator else {
+            return;
+        };
+        let reason = self.rejoin.take().unwrap_or_else(|| "rejoining".into());
+        if !self.cooperative() && !self.assignment.is_empty() {
+            ctx.trace(TraceEvent::Revoked {
+                partitions: self.assignment.clone(),
+                why: "eager rebalance: every partition is given up before rejoining".into(),
+            });
+            self.set_assignment(ctx, Vec::new());
+        }
+        let correlation = self.next_id();
+        let request = JoinRequest {
+            member_id: self.member_id.clone(),
+            instance_id: self.config.group_instance_id.clone(),
+            client_id: self.client_id.clone(),
+            protocols: self.strategies.clone(),
+            topics: self.subscription.clone(),
+            owned: self.assignment.clone(),
+            owned_generation: self.generation,
+            session_timeout: SimTime::from_millis(self.config.session_timeout_ms),
+            rebalance_timeout: SimTime::from_millis(self.config.max_poll_interval_ms),
+            reason: reason.clone(),
+        };
+        ctx.trace(TraceEvent::Membership {
+            what: format!(
+                "JoinGroup {} to coordinator {coordinator} ({reason})",
+                self.group_name.as_deref().unwrap_or_default()
+            ),
+        });
+        ctx.send(
+            NodeId::Broker(coordinator),
+            self.group_request(correlation, GroupRequest::Join(request)),
+        );
+        // The coordinator may hold a JoinGroup for the whole rebalance timeout.
+        ctx.timer_after(
+            SimTime::from_millis(self.config.max_poll_interval_ms + 5_000),
+            Timer::RequestTimeout(correlation),
+        );
+        self.join = JoinPhase::AwaitingJoin(correlation);
+    }
+
+    fn on_heartbeat_timer(&mut self, ctx: &mut Ctx) {
+        if !self.running || !self.managed() {
+            return;
+        }
+        ctx.timer_after(
+            SimTime::from_millis(self.config.heartbeat_interval_ms),
+            Timer::GroupHeartbeat,
+        );
+        // The heartbeat thread's poll timer (R8.6): an application that has not called poll()
+        // for max.poll.interval.ms leaves the group.
+        let busy = !matches!(self.app, App::Polling);
+        let max_poll = SimTime::from_millis(self.config.max_poll_interval_ms);
+        if busy && self.generation >= 0 && ctx.now - self.last_poll > max_poll {
+            ctx.trace(TraceEvent::Membership {
+                what: format!(
+                    "consumer poll timeout has expired: {} since the last poll() > max.poll.interval.ms={}; \
+                     the member leaves the group (raise max.poll.interval.ms or lower max.poll.records)",
+                    crate::time::format_duration(ctx.now - self.last_poll),
+                    self.config.max_poll_interval_ms
+                ),
+            });
+            if self.config.group_instance_id.is_none()
+                && let Some(coordinator) = self.coordinator
+            {
+                let correlation = self.next_id();
+                ctx.send(
+                    NodeId::Broker(coordinator),
+                    self.group_request(
+                        correlation,
+                        GroupRequest::Leave {
+                            member_id: self.member_id.clone(),
+                            reason: "consumer poll timeout has expired".into(),
+                        },
+                    ),
+                );
+            }
+            self.reset_membership(ctx, "the poll timeout expired".into());
+            return;
+        }
+        let metadata_age = SimTime::from_millis(self.config.metadata_max_age_ms);
+        if self.metadata.is_some() && ctx.now - self.metadata_at >= metadata_age {
+            self.request_metadata(ctx);
+        }
+        let member = matches!(self.join, JoinPhase::AwaitingSync(_) | JoinPhase::Stable);
+        if let (true, Some(coordinator), None) =
+            (member, self.coordinator, self.heartbeat_in_flight)
+        {
+            let correlation = self.next_id();
+            self.heartbeat_in_flight = Some(correlation);
+            ctx.send(
+                NodeId::Broker(coordinator),
+                self.group_request(
+                    correlation,
+                    GroupRequest::Heartbeat {
+                        member_id: self.member_id.clone(),
+                        generation: self.generation,
+                    },
+                ),
+            );
+            ctx.timer_after(
+                SimTime::from_millis(self.config.request_timeout_ms),
+                Timer::RequestTimeout(correlation),
+            );
+        }
+    }
+
+    /// The leader notices a subscribed topic's partition count changed and rejoins (R8.7).
+    fn check_partition_counts(&mut self) {
+        if !self.is_leader || self.join != JoinPhase::Stable {
+            return;
+        }
+        let Some(metadata) = &self.metadata else {
+            return;
+        };
+        let changed = self.subscription.iter().any(|t| {
+            self.assigned_counts.get(t).copied().unwrap_or(0) != metadata.partition_count(*t)
+        });
+        if changed && self.rejoin.is_none() {
+            self.rejoin =
+                Some("the leader's metadata changed: a subscribed topic's partition count".into());
+        }
+    }
+
+    fn on_group_response(
+        &mut self,
+        ctx: &mut Ctx,
+        broker: BrokerId,
+        correlation: u64,
+        response: GroupResponse,
+    ) {
+        match response {
+            GroupResponse::FindCoordinator(result) if self.finding == Some(correlation) => {
+                self.finding = None;
+                match result {
+                    Ok(coordinator) => {
+                        self.coordinator = Some(coordinator);
+                        let name = self.group_name.clone().unwrap_or_default();
+                        ctx.trace(TraceEvent::Membership {
+                            what: format!(
+                                "coordinator of group {name} is {coordinator} (asked {broker}): it leads __consumer_offsets-{}, abs(\"{name}\".hashCode()) % 50",
+                                crate::partitioner::coordinator_partition(&name, 50)
+                            ),
+                        });
+                    }
+                    Err(error) => {
+                        self.errors.insert(error);
+                        self.retry_find_later(ctx);
+                    }
+                }
+            }
+            GroupResponse::MemberIdRequired(id)
+                if self.join == JoinPhase::AwaitingJoin(correlation) =>
+            {
+                self.member_id = id;
+                self.join = JoinPhase::Unjoined;
+                self.rejoin =
+                    Some("MEMBER_ID_REQUIRED: joining again with the id it was given".into());
+                self.start_join(ctx);
+            }
+            GroupResponse::Join(result) if self.join == JoinPhase::AwaitingJoin(correlation) => {
+                match result {
+                    Ok(joined) => self.on_joined(ctx, joined),
+                    Err(error) => self.on_group_error(ctx, error, "JoinGroup"),
+                }
+            }
+            GroupResponse::Sync(result) if self.join == JoinPhase::AwaitingSync(correlation) => {
+                match result {
+                    Ok(assignment) => self.on_synced(ctx, assignment),
+                    Err(error) => self.on_group_error(ctx, error, "SyncGroup"),
+                }
+            }
+            GroupResponse::Heartbeat(result) if self.heartbeat_in_flight == Some(correlation) => {
+                self.heartbeat_in_flight = None;
+                match result {
+                    Ok(()) => {}
+                    Err(KafkaError::RebalanceInProgress) => {
+                        if self.rejoin.is_none() && self.join == JoinPhase::Stable {
+                            self.rejoin = Some("the coordinator started a rebalance".into());
+                        }
+                    }
+                    Err(error) => self.on_group_error(ctx, error, "Heartbeat"),
+                }
+            }
+            GroupResponse::OffsetCommit(result) => {
+                let Some((offsets, _)) = self.commits.remove(&correlation) else {
+                    return;
+                };
+                let waiting = matches!(&self.app, App::Committing { correlation: Some(c), .. } if *c == correlation);
+                let mut then = None;
+                if waiting {
+                    let App::Committing { then: t, .. } =
+                        std::mem::replace(&mut self.app, App::Polling)
+                    else {
+                        unreachable!("matched above")
+                    };
+                    then = Some(t);
+                }
+                match result {
+                    Ok(_) => {}
+                    Err(
+                        error @ (KafkaError::UnknownMemberId
+                        | KafkaError::IllegalGeneration
+                        | KafkaError::RebalanceInProgress),
+                    ) => {
+                        self.errors.insert(KafkaError::CommitFailedException);
+                        ctx.trace(TraceEvent::CommitFailed {
+                            error: format!("CommitFailedException ({error})"),
+                            why: "Commit cannot be completed since the group has already rebalanced and assigned the partitions to another member".into(),
+                        });
+                        if error != KafkaError::RebalanceInProgress {
+                            self.reset_membership(
+                                ctx,
+                                format!("a commit was refused with {error}"),
+                            );
+                        } else {
+                            self.rejoin
+                                .get_or_insert_with(|| "a rebalance is in progress".into());
+                        }
+                    }
+                    Err(error) => {
+                        self.errors.insert(error);
+                        ctx.trace(TraceEvent::CommitFailed {
+                            error: error.name().into(),
+                            why: "the coordinator is unavailable or moved".into(),
+                        });
+                        if matches!(
+                            error,
+                            KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable
+                        ) {
+                            self.coordinator_lost(ctx, error.name());
+                        }
+                        if let Some(t) = then.take() {
+                            // commitSync retries retriable errors until default.api.timeout.ms.
+                            self.app = App::Committing {
+                                correlation: None,
+                                offsets,
+                                deadline: ctx.now
+                                    + SimTime::from_millis(self.config.default_api_timeout_ms),
+                                then: t,
+                            };
+                        }
+                    }
+                }
+                if let Some(t) = then {
+                    self.after_commit(ctx, t);
+                }
+            }
+            GroupResponse::OffsetFetch(result)
+                if self
+                    .offset_fetch
+                    .as_ref()
+                    .is_some_and(|(c, _)| *c == correlation) =>
+            {
+                let (_, asked) = self.offset_fetch.take().expect("matched above");
+                match result {
+                    Ok(found) => {
+                        let name = self.group_name.clone().unwrap_or_default();
+                        for tp in asked {
+                            if !self.assignment.contains(&tp) || self.positions.contains_key(&tp) {
+                                continue;
+                            }
+                            match found.get(&tp) {
+                                Some(&offset) => {
+                                    ctx.trace(TraceEvent::OffsetReset {
+                                        partition: tp,
+                                        to: offset,
+                                        why: format!(
+                                            "the committed offset of group {name}; auto.offset.reset does not apply"
+                                        ),
+                                    });
+                                    self.positions.insert(tp, offset);
+                                }
+                                None => {
+                                    self.uncommitted.insert(tp);
+                                }
+                            }
+                        }
+                    }
+                    Err(error) => self.on_group_error(ctx, error, "OffsetFetch"),
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_group_error(&mut self, ctx: &mut Ctx, error: KafkaError, request: &str) {
+        self.errors.insert(error);
+        match error {
+            KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable => {
+                self.coordinator_lost(ctx, &format!("{request} answered {error}"));
+            }
+            KafkaError::UnknownMemberId | KafkaError::IllegalGeneration => {
+                self.reset_membership(ctx, format!("{request} answered {error}"));
+            }
+            KafkaError::RebalanceInProgress => {
+                self.join = JoinPhase::Unjoined;
+                self.rejoin = Some(format!("{request} answered {error}"));
+            }
+            _ => {
+                // FENCED_INSTANCE_ID, INCONSISTENT_GROUP_PROTOCOL: fatal for this consumer.
+                ctx.trace(TraceEvent::Membership {
+                    what: format!("{request} failed with {error}; the consumer stops"),
+                });
+                self.running = false;
+            }
+        }
+    }
+
+    fn on_joined(&mut self, ctx: &mut Ctx, joined: JoinResult) {
+        self.generation = joined.generation;
+        self.member_id = joined.member_id.clone();
+        self.protocol = Some(joined.protocol);
+        self.is_leader = joined.leader == joined.member_id;
+        let assignments = self.is_leader.then(|| self.compute_assignment(&joined));
+        let Some(coordinator) = self.coordinator else {
+            return;
+        };
+        let correlation = self.next_id();
+        ctx.send(
+            NodeId::Broker(coordinator),
+            self.group_request(
+                correlation,
+                GroupRequest::Sync {
+                    member_id: self.member_id.clone(),
+                    generation: self.generation,
+                    assignments,
+                },
+            ),
+        );
+        ctx.timer_after(
+            SimTime::from_millis(self.config.request_timeout_ms),
+            Timer::RequestTimeout(correlation),
+        );
+        self.join = JoinPhase::AwaitingSync(correlation);
+    }
+
+    /// The leader runs the group's assignor over the members' subscriptions and its own
+    /// metadata's partition counts.
+    fn compute_assignment(&mut self, joined: &JoinResult) -> BTreeMap<String, Vec<TopicPartition>> {
+        let Some(metadata) = self.metadata.clone() else {
+            return BTreeMap::new();
+        };
+        let name_of = |t: TopicId| {
+            metadata
+                .topics
+                .get(t.0 as usize)
+                .map_or_else(String::new, |topic| topic.name.clone())
+        };
+        let members: Vec<assignor::Member> = joined
+            .members
+            .iter()
+            .map(|m| assignor::Member {
+                member_id: m.member_id.clone(),
+                instance_id: m.instance_id.clone(),
+                topics: m.topics.iter().map(|t| name_of(*t)).collect(),
+                owned: m
+                    .owned
+                    .iter()
+                    .map(|tp| (name_of(tp.topic), tp.partition))
+                    .collect(),
+                generation: m.owned_generation,
+            })
+            .collect();
+        let mut counts = BTreeMap::new();
+        self.assigned_counts.clear();
+        for m in &joined.members {
+            for &t in &m.topics {
+                let n = metadata.partition_count(t);
+                counts.insert(name_of(t), n);
+                self.assigned_counts.insert(t, n);
+            }
+        }
+        let id_of = |name: &str| {
+            metadata
+                .topics
+                .iter()
+                .position(|t| t.name == name)
+                .map(|i| TopicId(i as u32))
+        };
+        assignor::assign(joined.protocol, &members, &counts)
+            .into_iter()
+            .map(|(member, parts)| {
+                let parts = parts
+                    .into_iter()
+                    .filter_map(|(topic, p)| Some(TopicPartition::new(id_of(&topic)?, p)))
+                    .collect();
+                (member, parts)
+            })
+            .collect()
+    }
+
+    fn on_synced(&mut self, ctx: &mut Ctx, assignment: Vec<TopicPartition>) {
+        self.join = JoinPhase::Stable;
+        self.rebalances += 1;
+        let revoked: Vec<TopicPartition> = self
+            .assignment
+            .iter()
+            .filter(|tp| !assignment.contains(tp))
+            .copied()
+            .collect();
+        ctx.trace(TraceEvent::Membership {
+            what: format!(
+                "joined generation {} as {}{}",
+                self.generation,
+                self.member_id,
+                if self.is_leader { " (leader)" } else { "" }
+            ),
+        });
+        if !revoked.is_empty() {
+            // Cooperative (KIP-429): give up only what moves, then rejoin so that the new
+            // owner gets it in the next rebalance.
+            ctx.trace(TraceEvent::Revoked {
+                partitions: revoked,
+                why: "cooperative rebalance: only partitions that move are given up; rejoining"
+                    .into(),
+            });
+            self.rejoin = Some("partitions were revoked (cooperative)".into());
+        }
+        let mut assignment = assignment;
+        assignment.sort();
+        self.set_assignment(ctx, assignment);
+    }
+
+    // The fetcher.
+
+    /// Find leaders, reset missing positions, keep one fetch in flight per leader for the
+    /// partitions it leads whose buffers are empty.
+    fn fetch(&mut self, ctx: &mut Ctx) {
         if !self.running || ctx.now < self.backoff_until {
             return;
         }
@@ -318,6 +1471,9 @@ impl Consumer {
                 continue;
             };
             if self.failed.contains(&tp) || self.validating.contains_key(&tp) {
+                continue;
+            }
+            if self.buffer.get(&tp).is_some_and(|b| !b.is_empty()) {
                 continue;
             }
             // KIP-320: after a leader change, check the position against the new leader's
@@ -351,6 +1507,8 @@ impl Consumer {
                     current_leader_epoch: state.leader_epoch,
                 }),
                 None if self.list_offsets.contains_key(&tp) => {}
+                // With a group, the committed offset comes first (`lookup_committed`).
+                None if self.group.is_some() && !self.uncommitted.contains(&tp) => {}
                 None => {
                     let earliest = match self.config.auto_offset_reset {
                         OffsetReset::Earliest => true,

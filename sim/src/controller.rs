@@ -102,6 +102,21 @@ impl Controller {
 
     pub fn start(&mut self, ctx: &mut Ctx) {
         for (tp, state) in self.image.partitions() {
+            let topic = &self.image.topics[tp.topic.0 as usize];
+            if topic.name == crate::scenario::OFFSETS_TOPIC {
+                // One line for Kafka's internal topic rather than fifty.
+                if tp.partition == 0 {
+                    ctx.trace(TraceEvent::Say {
+                        text: format!(
+                            "__consumer_offsets exists with {} partitions of {} replicas: each group's coordinator is the leader of partition abs(hash(group.id)) % {}",
+                            topic.partitions.len(),
+                            state.replicas.len(),
+                            topic.partitions.len()
+                        ),
+                    });
+                }
+                continue;
+            }
             ctx.trace(TraceEvent::Election {
                 partition: tp,
                 leader: state.leader,

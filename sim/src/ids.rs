@@ -69,6 +69,28 @@ pub struct RecordId {
     pub n: u32,
 }
 
+impl RecordId {
+    /// The producer index that marks a record written by a group coordinator to
+    /// `__consumer_offsets`; its content travels with the batch (`StoredBatch::group_records`).
+    pub const COORDINATOR: ProducerIdx = ProducerIdx(u32::MAX);
+
+    /// The `n`th record of a coordinator's batch.
+    pub fn group_record(n: u32) -> RecordId {
+        RecordId {
+            producer: RecordId::COORDINATOR,
+            n,
+        }
+    }
+
+    pub fn is_group_record(self) -> bool {
+        self.producer == RecordId::COORDINATOR
+    }
+}
+
+/// A consumer group, by its index in the run's list of group names (`group.id`s).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct GroupId(pub u32);
+
 /// Every participant that sends or receives messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum NodeId {

@@ -13,11 +13,13 @@
 //!   `report` the cluster as `kafka-topics --describe` shows it.
 //! - `ids`, `time`, `rng`, `partitioner` are the small pieces they share.
 
+pub mod assignor;
 pub mod broker;
 pub mod check;
 pub mod config;
 pub mod consumer;
 pub mod controller;
+pub mod group;
 pub mod idempotence;
 pub mod ids;
 pub mod invariants;

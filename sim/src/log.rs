@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use crate::group::GroupRecord;
 use crate::idempotence::ProducerStamp;
 #[cfg(test)]
 use crate::ids::ProducerIdx;
@@ -26,6 +27,8 @@ pub struct StoredBatch {
     pub producer: Option<ProducerStamp>,
     /// Simulated time of the leader's append.
     pub append_time: SimTime,
+    /// What a group coordinator wrote, one entry per record (`__consumer_offsets` only).
+    pub group_records: Option<Arc<Vec<GroupRecord>>>,
 }
 
 impl StoredBatch {
@@ -157,6 +160,10 @@ impl ReplicaLog {
                         / last.records.len().max(1) as u32,
                 producer: last.producer,
                 append_time: last.append_time,
+                group_records: last
+                    .group_records
+                    .as_ref()
+                    .map(|g| Arc::new(g[..keep.min(g.len())].to_vec())),
             };
             *self.batches.last_mut().expect("just seen") = Arc::new(trimmed);
         }
@@ -271,6 +278,7 @@ mod tests {
             bytes: BATCH_HEADER_BYTES + 10 * count,
             producer: None,
             append_time: SimTime::ZERO,
+            group_records: None,
         })
     }
 

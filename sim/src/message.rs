@@ -7,8 +7,9 @@
 use std::sync::Arc;
 
 use crate::config::Acks;
+use crate::group::{GroupRequest, GroupResponse};
 use crate::idempotence::ProducerStamp;
-use crate::ids::{BrokerId, LeaderEpoch, Offset, RecordId, TopicPartition};
+use crate::ids::{BrokerId, GroupId, LeaderEpoch, Offset, RecordId, TopicPartition};
 use crate::log::StoredBatch;
 use crate::metadata::{MetadataImage, PartitionState};
 use crate::time::SimTime;
@@ -41,6 +42,15 @@ pub enum KafkaError {
     TimeoutException,
     /// A consumer with `auto.offset.reset=none` and no valid position.
     NoOffsetForPartitionException,
+    CoordinatorNotAvailable,
+    NotCoordinator,
+    IllegalGeneration,
+    InconsistentGroupProtocol,
+    UnknownMemberId,
+    RebalanceInProgress,
+    FencedInstanceId,
+    /// The client's `CommitFailedException`: the group rebalanced under a synchronous commit.
+    CommitFailedException,
 }
 
 impl KafkaError {
@@ -68,6 +78,14 @@ impl KafkaError {
             IneligibleReplica => "INELIGIBLE_REPLICA",
             TimeoutException => "TimeoutException",
             NoOffsetForPartitionException => "NoOffsetForPartitionException",
+            CoordinatorNotAvailable => "COORDINATOR_NOT_AVAILABLE",
+            NotCoordinator => "NOT_COORDINATOR",
+            IllegalGeneration => "ILLEGAL_GENERATION",
+            InconsistentGroupProtocol => "INCONSISTENT_GROUP_PROTOCOL",
+            UnknownMemberId => "UNKNOWN_MEMBER_ID",
+            RebalanceInProgress => "REBALANCE_IN_PROGRESS",
+            FencedInstanceId => "FENCED_INSTANCE_ID",
+            CommitFailedException => "CommitFailedException",
         }
     }
 
@@ -171,6 +189,17 @@ pub enum Message {
         correlation: u64,
         partition: TopicPartition,
         result: Result<(LeaderEpoch, Offset), KafkaError>,
+    },
+    // Consumer groups.
+    GroupRequest {
+        correlation: u64,
+        group: GroupId,
+        request: GroupRequest,
+    },
+    GroupResponse {
+        correlation: u64,
+        group: GroupId,
+        response: GroupResponse,
     },
     /// The connection broke while requests were in flight (the broker's process died): they
     /// fail with NETWORK_EXCEPTION.

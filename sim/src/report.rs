@@ -36,6 +36,17 @@ pub fn describe(world: &World) -> String {
             spec.config.unclean_leader_election_enable
         );
         for (p, state) in topic.partitions.iter().enumerate() {
+            let tp = crate::ids::TopicPartition::new(crate::ids::TopicId(t as u32), p as u32);
+            // Of __consumer_offsets, only the partitions that hold something.
+            let used = state.replicas.iter().any(|b| {
+                world.brokers()[b.0 as usize - 1]
+                    .replicas
+                    .get(&tp)
+                    .is_some_and(|r| r.log.log_end_offset().0 > 0)
+            });
+            if spec.internal && !used {
+                continue;
+            }
             let list = |l: &[crate::ids::BrokerId]| {
                 l.iter()
                     .map(|b| b.0.to_string())
@@ -53,7 +64,6 @@ pub fn describe(world: &World) -> String {
             );
             for b in &state.replicas {
                 let broker = &world.brokers()[b.0 as usize - 1];
-                let tp = crate::ids::TopicPartition::new(crate::ids::TopicId(t as u32), p as u32);
                 if let Some(replica) = broker.replicas.get(&tp) {
                     let role = if replica.leading.is_some() {
                         "leader"
@@ -69,6 +79,39 @@ pub fn describe(world: &World) -> String {
                         replica.log.high_watermark
                     );
                 }
+            }
+        }
+    }
+    for name in &scenario.groups {
+        match world.group(name) {
+            Some((coordinator, group)) => {
+                let _ = writeln!(
+                    out,
+                    "Group: {name}\tCoordinator: {}\tState: {}\tGeneration: {}\tProtocol: {}",
+                    coordinator.0,
+                    group.state.name(),
+                    group.generation,
+                    group.protocol.map_or("none", |p| p.protocol_name())
+                );
+                for (id, member) in &group.members {
+                    let parts: Vec<String> = member
+                        .stored
+                        .assignment
+                        .iter()
+                        .map(|tp| scenario.partition_name(*tp))
+                        .collect();
+                    let _ = writeln!(out, "\tmember {id}: [{}]", parts.join(", "));
+                }
+                for (tp, offset) in &group.offsets {
+                    let _ = writeln!(
+                        out,
+                        "\tcommitted {}: {offset}",
+                        scenario.partition_name(*tp)
+                    );
+                }
+            }
+            None => {
+                let _ = writeln!(out, "Group: {name}\tCoordinator: none");
             }
         }
     }

@@ -39,7 +39,10 @@ pub struct Scenario {
     /// The broker-level settings, `[cluster] config`, defaults filled in.
     pub broker_config: BrokerConfig,
     pub network: NetworkSpec,
+    /// The scenario's topics, then `__consumer_offsets` when a consumer has a group.
     pub topics: Vec<TopicSpec>,
+    /// Every `group.id` the consumers use, in order of first use.
+    pub groups: Vec<String>,
     pub producers: Vec<ProducerSpec>,
     pub consumers: Vec<ConsumerSpec>,
     /// In time order (stable for equal times: file order).
@@ -64,7 +67,12 @@ pub struct TopicSpec {
     pub replicas: Option<Vec<Vec<BrokerId>>>,
     /// Topic-level settings over the broker defaults, already resolved.
     pub config: TopicConfig,
+    /// Kafka's own topic (`__consumer_offsets`), created by the cluster, not the scenario.
+    pub internal: bool,
 }
+
+/// The topic where group coordinators keep committed offsets and group metadata.
+pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
 
 #[derive(Clone, Debug)]
 pub struct ProducerSpec {
@@ -80,6 +88,22 @@ pub struct ConsumerSpec {
     pub config: ConsumerConfig,
     /// When the consumer starts.
     pub start: SimTime,
+    /// How long the application takes per record between two polls (`processing`).
+    pub processing: SimTime,
+    /// When the application commits, besides auto-commit (`delivery`).
+    pub delivery: Delivery,
+}
+
+/// `delivery`: where the application commits synchronously around its processing (R8.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// No commits of its own: `enable.auto.commit` decides.
+    Auto,
+    /// commitSync() of the positions after poll(), before processing: a crash in between
+    /// loses the records.
+    AtMostOnce,
+    /// commitSync() after processing: a crash in between replays the records.
+    AtLeastOnce,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -118,6 +142,19 @@ pub enum Action {
     },
     Start(Client),
     Stop(Client),
+    /// The consumer's process dies: no commit, no LeaveGroup; its group notices only when
+    /// the session times out.
+    CrashConsumer(ConsumerIdx),
+    /// commitSync() or commitAsync() of the consumer's current positions.
+    Commit {
+        consumer: ConsumerIdx,
+        sync: bool,
+    },
+    /// The consumer subscribes to other topics: its group rebalances.
+    Subscribe {
+        consumer: ConsumerIdx,
+        topics: Vec<TopicId>,
+    },
     Say(String),
 }
 
@@ -182,6 +219,31 @@ pub enum Subject {
         received: Option<u64>,
         values: Option<Vec<String>>,
         assignment: Option<Vec<TopicPartition>>,
+        /// Records whose processing finished.
+        processed: Option<u64>,
+        /// A running member of a group that owns no partition (F09).
+        idle: Option<bool>,
+        /// Per partition, high watermark minus position, as last seen.
+        lag: BTreeMap<TopicPartition, u64>,
+        /// Kafka's `records-lag-max` metric over its window (F14).
+        records_lag_max: Option<u64>,
+        /// Generations this consumer joined.
+        rebalances: Option<u64>,
+    },
+    Group {
+        group: String,
+        /// Committed offsets, as the coordinator holds them.
+        committed: BTreeMap<TopicPartition, u64>,
+        generation: Option<u32>,
+        state: Option<String>,
+        /// Consumers (by scenario name) that are members now.
+        members: Option<Vec<ConsumerIdx>>,
+        /// The broker that coordinates the group.
+        coordinator: Option<BrokerId>,
+        /// Records committed past but never processed by any member.
+        lost: Option<u64>,
+        /// Records processed more than once within the group.
+        reprocessed: Option<u64>,
     },
 }
 

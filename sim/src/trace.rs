@@ -228,6 +228,65 @@ pub enum TraceEvent {
         partition: TopicPartition,
         error: String,
     },
+    // The group coordinator.
+    GroupMember {
+        group: String,
+        member: String,
+        what: String,
+    },
+    RebalanceStarted {
+        group: String,
+        generation: i32,
+        why: String,
+    },
+    JoinCompleted {
+        group: String,
+        generation: i32,
+        protocol: String,
+        leader: String,
+        members: Vec<String>,
+    },
+    GroupStable {
+        group: String,
+        generation: i32,
+        protocol: String,
+        assignment: Vec<(String, Vec<TopicPartition>)>,
+    },
+    GroupEmpty {
+        group: String,
+        generation: i32,
+    },
+    GroupLoaded {
+        group: String,
+        generation: i32,
+        members: u32,
+        offsets: u32,
+    },
+    OffsetsCommitted {
+        group: String,
+        offsets: Vec<(TopicPartition, Offset)>,
+    },
+    // A group member.
+    /// What a member did or learned about its group: found the coordinator, joined, left.
+    Membership {
+        what: String,
+    },
+    Revoked {
+        partitions: Vec<TopicPartition>,
+        why: String,
+    },
+    Processed {
+        count: u32,
+        values: String,
+    },
+    CommitSent {
+        offsets: Vec<(TopicPartition, Offset)>,
+        how: String,
+    },
+    CommitFailed {
+        error: String,
+        why: String,
+    },
 }
 
 impl TraceEvent {
@@ -257,7 +316,17 @@ impl TraceEvent {
             Duplicate { .. } | ProducerEpochBumped { .. } => "produce",
             ProduceRejected { .. } | ProduceFailed { .. } | ConsumerError { .. } => "error",
             RecordsLost { .. } | RecordsRecovered { .. } => "loss",
-            Consumed { .. } | OffsetReset { .. } | Assigned { .. } => "consume",
+            Consumed { .. } | OffsetReset { .. } | Assigned { .. } | Processed { .. } => "consume",
+            GroupMember { .. }
+            | RebalanceStarted { .. }
+            | JoinCompleted { .. }
+            | GroupStable { .. }
+            | GroupEmpty { .. }
+            | GroupLoaded { .. }
+            | Membership { .. }
+            | Revoked { .. } => "group",
+            OffsetsCommitted { .. } | CommitSent { .. } => "commit",
+            CommitFailed { .. } => "error",
         }
     }
 
@@ -538,6 +607,93 @@ impl TraceEvent {
             ConsumerError { partition, error } => {
                 write!(out, "{} fetch error {error}", p(partition))
             }
+            GroupMember {
+                group,
+                member,
+                what,
+            } => write!(out, "group {group}: member {member} {what}"),
+            RebalanceStarted {
+                group,
+                generation,
+                why,
+            } => write!(
+                out,
+                "group {group}: rebalance after generation {generation} ({why})"
+            ),
+            JoinCompleted {
+                group,
+                generation,
+                protocol,
+                leader,
+                members,
+            } => write!(
+                out,
+                "group {group}: generation {generation} joined by {} member{} [{}], protocol {protocol}, leader {leader} computes the assignment",
+                members.len(),
+                if members.len() == 1 { "" } else { "s" },
+                members.join(", ")
+            ),
+            GroupStable {
+                group,
+                generation,
+                protocol,
+                assignment,
+            } => {
+                let parts: Vec<String> = assignment
+                    .iter()
+                    .map(|(m, tps)| {
+                        let tps: Vec<String> = tps.iter().map(p).collect();
+                        format!("{m}: [{}]", tps.join(", "))
+                    })
+                    .collect();
+                write!(
+                    out,
+                    "group {group}: generation {generation} stable ({protocol}) {}",
+                    parts.join("; ")
+                )
+            }
+            GroupEmpty { group, generation } => {
+                write!(
+                    out,
+                    "group {group}: generation {generation} has no members (Empty)"
+                )
+            }
+            GroupLoaded {
+                group,
+                generation,
+                members,
+                offsets,
+            } => write!(
+                out,
+                "group {group}: loaded from __consumer_offsets as its new coordinator: generation {generation}, {members} member(s), {offsets} committed offset(s)"
+            ),
+            OffsetsCommitted { group, offsets } => {
+                let parts: Vec<String> = offsets
+                    .iter()
+                    .map(|(tp, o)| format!("{}={o}", p(tp)))
+                    .collect();
+                write!(
+                    out,
+                    "group {group}: offsets committed [{}] (replicated in __consumer_offsets)",
+                    parts.join(", ")
+                )
+            }
+            Membership { what } => write!(out, "{what}"),
+            Revoked { partitions, why } => {
+                let parts: Vec<String> = partitions.iter().map(p).collect();
+                write!(out, "revoked [{}] ({why})", parts.join(", "))
+            }
+            Processed { count, values } => {
+                write!(out, "processed {count} record(s) [{values}]")
+            }
+            CommitSent { offsets, how } => {
+                let parts: Vec<String> = offsets
+                    .iter()
+                    .map(|(tp, o)| format!("{}={o}", p(tp)))
+                    .collect();
+                write!(out, "{how} [{}]", parts.join(", "))
+            }
+            CommitFailed { error, why } => write!(out, "commit failed: {error} ({why})"),
         };
     }
 }

@@ -13,7 +13,10 @@ use crate::broker::Broker;
 use crate::check::{self, CheckResult};
 use crate::consumer::Consumer;
 use crate::controller::Controller;
-use crate::ids::{BrokerId, ConsumerIdx, NodeId, Offset, ProducerIdx, RecordId, TopicPartition};
+use crate::group::{Coordinator, Group};
+use crate::ids::{
+    BrokerId, ConsumerIdx, GroupId, NodeId, Offset, ProducerIdx, RecordId, TopicId, TopicPartition,
+};
 use crate::ledger::{self, Ledger};
 use crate::log::ReplicaLog;
 use crate::message::Message;
@@ -21,7 +24,7 @@ use crate::network::Network;
 use crate::producer::Producer;
 use crate::queue::EventQueue;
 use crate::rng::{SimRng, Stream};
-use crate::scenario::{Action, Client, Scenario, Subscription};
+use crate::scenario::{Action, Client, Scenario};
 use crate::time::SimTime;
 use crate::trace::{Names, Trace, TraceEvent};
 
@@ -62,11 +65,16 @@ pub enum Note {
         base: Option<Offset>,
         records: Arc<Vec<RecordId>>,
     },
-    /// A consumer received records.
+    /// A consumer's poll() returned records.
     Consumed {
         consumer: ConsumerIdx,
         partition: TopicPartition,
         records: Vec<(Offset, RecordId)>,
+    },
+    /// A consumer's application finished processing records.
+    Processed {
+        consumer: ConsumerIdx,
+        records: Vec<crate::consumer::Polled>,
     },
 }
 
@@ -80,13 +88,24 @@ pub enum Timer {
     HighWatermarkCheckpoint,
     ParkedFetchExpiry(u64),
     DelayedProduceExpiry,
-    FetcherTimeout { leader: BrokerId, correlation: u64 },
-    FetcherBackoff { leader: BrokerId },
+    FetcherTimeout {
+        leader: BrokerId,
+        correlation: u64,
+    },
+    FetcherBackoff {
+        leader: BrokerId,
+    },
     // The controller.
     SessionExpiry(BrokerId),
     LeaderRebalance,
+    /// A group coordinator's deadlines: sessions, the initial delay, the rebalance timeout.
+    Group(GroupId),
     // Clients.
     Wake(SimTime),
+    /// A consumer's application finished processing the records of one poll.
+    Processed,
+    /// A consumer's heartbeat thread.
+    GroupHeartbeat,
     RequestTimeout(u64),
     MetadataTimeout(u64),
 }
@@ -157,6 +176,10 @@ pub(crate) struct Tracker {
     /// Acknowledged records missing from their partition's leader: where they were, and the
     /// trace line that said so.
     pub lost_by: BTreeMap<RecordId, (TopicPartition, Offset, usize)>,
+    /// Per group, how many times its members' poll() returned each (partition, offset).
+    pub group_received: BTreeMap<GroupId, BTreeMap<(TopicPartition, Offset), u32>>,
+    /// Per group, how many times its members finished processing each (partition, offset).
+    pub group_processed: BTreeMap<GroupId, BTreeMap<(TopicPartition, Offset), u32>>,
 }
 
 impl Tracker {
@@ -249,6 +272,18 @@ impl World {
         let broker_config = Arc::new(scenario.broker_config.clone());
         let topic_configs: Arc<Vec<_>> =
             Arc::new(scenario.topics.iter().map(|t| t.config.clone()).collect());
+        let group_names = Arc::new(scenario.groups.clone());
+        let offsets_topic = scenario
+            .topics
+            .iter()
+            .position(|t| t.internal)
+            .map(|i| TopicId(i as u32));
+        let coordinator = Coordinator::new(
+            group_names,
+            offsets_topic,
+            scenario.broker_config.offsets_topic_num_partitions,
+            SimTime::from_millis(scenario.broker_config.group_initial_rebalance_delay_ms),
+        );
         let brokers = (1..=scenario.brokers)
             .map(|id| {
                 Broker::new(
@@ -256,6 +291,7 @@ impl World {
                     broker_config.clone(),
                     topic_configs.clone(),
                     image.clone(),
+                    coordinator.clone(),
                 )
             })
             .collect();
@@ -269,7 +305,16 @@ impl World {
             .consumers
             .iter()
             .enumerate()
-            .map(|(i, spec)| Consumer::new(ConsumerIdx(i as u32), spec, scenario.brokers, seed))
+            .map(|(i, spec)| {
+                let group = spec.group.as_ref().and_then(|g| {
+                    scenario
+                        .groups
+                        .iter()
+                        .position(|n| n == g)
+                        .map(|i| GroupId(i as u32))
+                });
+                Consumer::new(ConsumerIdx(i as u32), spec, group, scenario.brokers)
+            })
             .collect();
         let network = Network::new(
             scenario.network.latency_min,
@@ -368,6 +413,43 @@ impl World {
     }
 
     /// The fate of every record so far.
+    /// A group as its coordinator holds it now: the live broker that leads the group's
+    /// `__consumer_offsets` partition and has it loaded.
+    pub fn group(&self, name: &str) -> Option<(BrokerId, &Group)> {
+        let id = GroupId(self.scenario.groups.iter().position(|g| g == name)? as u32);
+        self.brokers.iter().filter(|b| b.alive).find_map(|b| {
+            let tp = b.coordinator.partition_of(id)?;
+            let leads = b.replicas.get(&tp).is_some_and(|r| r.leading.is_some());
+            let group = b.coordinator.groups.get(&id).filter(|_| leads)?;
+            Some((b.id, group))
+        })
+    }
+
+    /// Of a group's records: how many were returned by poll() and committed past but never
+    /// processed (lost, as at-most-once allows), and how many were processed more than once
+    /// (as at-least-once allows).
+    pub fn group_processing(&self, name: &str) -> (u64, u64) {
+        let Some(id) = self.scenario.groups.iter().position(|g| g == name) else {
+            return (0, 0);
+        };
+        let id = GroupId(id as u32);
+        let empty = BTreeMap::new();
+        let processed = self.tracker.group_processed.get(&id).unwrap_or(&empty);
+        let received = self.tracker.group_received.get(&id).unwrap_or(&empty);
+        let committed = self.group(name).map(|(_, g)| &g.offsets);
+        let lost = received
+            .keys()
+            .filter(|(tp, offset)| {
+                !processed.contains_key(&(*tp, *offset))
+                    && committed
+                        .and_then(|c| c.get(tp))
+                        .is_some_and(|c| *offset < *c)
+            })
+            .count() as u64;
+        let reprocessed = processed.values().filter(|n| **n > 1).count() as u64;
+        (lost, reprocessed)
+    }
+
     pub fn ledger(&self) -> Ledger {
         ledger::compute(self)
     }
@@ -620,9 +702,30 @@ impl World {
                 self.handle(NodeId::Controller, |w, ctx| {
                     w.controller.add_partitions(ctx, topic, count)
                 });
-                self.rebalance_groups();
             }
             Action::Start(client) => self.start_client(*client),
+            Action::CrashConsumer(c) => {
+                let node = NodeId::Consumer(*c);
+                if self.consumers[c.0 as usize].running {
+                    let index = self.network.index(node);
+                    self.trace.push(self.now, node, TraceEvent::Crash);
+                    self.consumers[c.0 as usize].reset();
+                    self.incarnation[index] += 1;
+                }
+            }
+            Action::Commit { consumer, sync } => {
+                let (c, sync) = (*consumer, *sync);
+                self.handle(NodeId::Consumer(c), |w, ctx| {
+                    w.consumers[c.0 as usize].commit_step(ctx, sync)
+                });
+            }
+            Action::Subscribe { consumer, topics } => {
+                let c = *consumer;
+                let topics = topics.clone();
+                self.handle(NodeId::Consumer(c), |w, ctx| {
+                    w.consumers[c.0 as usize].subscribe(ctx, topics)
+                });
+            }
             Action::Stop(client) => self.stop_client(*client),
             Action::Say(text) => {
                 self.trace.push(
@@ -691,7 +794,6 @@ impl World {
                 if !self.consumers[c.0 as usize].running {
                     self.trace.push(self.now, node, TraceEvent::ClientStarted);
                     self.handle(node, |w, ctx| w.consumers[c.0 as usize].start(ctx));
-                    self.rebalance_groups();
                 }
             }
         }
@@ -707,71 +809,8 @@ impl World {
         match client {
             Client::Producer(p) => self.handle(node, |w, ctx| w.producers[p.0 as usize].stop(ctx)),
             Client::Consumer(c) => {
-                self.consumers[c.0 as usize].stop();
+                self.handle(node, |w, ctx| w.consumers[c.0 as usize].close(ctx));
                 self.incarnation[index] += 1;
-                self.rebalance_groups();
-            }
-        }
-    }
-
-    /// Hands out the partitions of subscribed topics to the running members of each group,
-    /// range-style, in member-name order. The group protocol itself (joins, heartbeats,
-    /// generations) is not modelled yet: the assignment changes at once.
-    fn rebalance_groups(&mut self) {
-        let image = self.controller.image();
-        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for (i, spec) in self.scenario.consumers.iter().enumerate() {
-            if let Subscription::Topics(_) = spec.subscription {
-                let group = spec.group.clone().unwrap_or_default();
-                if self.consumers[i].running {
-                    groups.entry(group).or_default().push(i);
-                }
-            }
-        }
-        for members in groups.values() {
-            let mut members = members.clone();
-            members.sort_by(|a, b| {
-                self.scenario.consumers[*a]
-                    .name
-                    .cmp(&self.scenario.consumers[*b].name)
-            });
-            let mut assignment: Vec<Vec<TopicPartition>> = vec![Vec::new(); members.len()];
-            let mut topics: Vec<_> = members
-                .iter()
-                .flat_map(|&m| match &self.scenario.consumers[m].subscription {
-                    Subscription::Topics(t) => t.clone(),
-                    Subscription::Partitions(_) => Vec::new(),
-                })
-                .collect();
-            topics.sort();
-            topics.dedup();
-            for topic in topics {
-                let subscribers: Vec<usize> = (0..members.len())
-                    .filter(
-                        |&k| match &self.scenario.consumers[members[k]].subscription {
-                            Subscription::Topics(t) => t.contains(&topic),
-                            Subscription::Partitions(_) => false,
-                        },
-                    )
-                    .collect();
-                let partitions = image.partition_count(topic);
-                let (q, r) = (
-                    partitions / subscribers.len() as u32,
-                    partitions % subscribers.len() as u32,
-                );
-                let mut next = 0;
-                for (rank, &k) in subscribers.iter().enumerate() {
-                    let take = q + u32::from((rank as u32) < r);
-                    for p in next..next + take {
-                        assignment[k].push(TopicPartition::new(topic, p));
-                    }
-                    next += take;
-                }
-            }
-            for (k, &m) in members.iter().enumerate() {
-                let parts = assignment[k].clone();
-                let node = NodeId::Consumer(ConsumerIdx(m as u32));
-                self.handle(node, |w, ctx| w.consumers[m].assign(ctx, parts));
             }
         }
     }
@@ -798,7 +837,9 @@ impl World {
             } => {
                 let log = &self.brokers[broker.0 as usize - 1].replicas[&partition].log;
                 for (_, r) in log.records_between(from, to) {
-                    self.producers[r.producer.0 as usize].mark_committed(r.n);
+                    if let Some(producer) = self.producers.get_mut(r.producer.0 as usize) {
+                        producer.mark_committed(r.n);
+                    }
                 }
             }
             Note::LeaderChanged { broker, partition } => {
@@ -860,11 +901,34 @@ impl World {
                 let why = format!("{why}; no replica holds a copy any more");
                 self.record_losses(node, partition, lost, why);
             }
+            Note::Processed { consumer, records } => {
+                if let Some(group) = self.consumers[consumer.0 as usize].group {
+                    let counts = self.tracker.group_processed.entry(group).or_default();
+                    for &(tp, offset, _) in &records {
+                        *counts.entry((tp, offset)).or_default() += 1;
+                    }
+                }
+                let values = ledger::values_summary(self, records.iter().map(|(_, _, r)| *r));
+                self.trace.push(
+                    self.now,
+                    NodeId::Consumer(consumer),
+                    TraceEvent::Processed {
+                        count: records.len() as u32,
+                        values,
+                    },
+                );
+            }
             Note::Consumed {
                 consumer,
                 partition,
                 records,
             } => {
+                if let Some(group) = self.consumers[consumer.0 as usize].group {
+                    let counts = self.tracker.group_received.entry(group).or_default();
+                    for &(offset, _) in &records {
+                        *counts.entry((partition, offset)).or_default() += 1;
+                    }
+                }
                 if let (Some(&(first, _)), Some(&(last, _))) = (records.first(), records.last()) {
                     let values = ledger::values_summary(self, records.iter().map(|(_, r)| *r));
                     self.trace.push(

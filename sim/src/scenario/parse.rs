@@ -13,8 +13,8 @@ use std::sync::Arc;
 use toml::Spanned;
 
 use super::{
-    Action, Client, ConsumerSpec, Expectation, NetworkSpec, Pos, ProduceSpec, ProducerSpec,
-    Scenario, Step, Subject, Subscription, TopicSpec,
+    Action, Client, ConsumerSpec, Delivery, Expectation, NetworkSpec, OFFSETS_TOPIC, Pos,
+    ProduceSpec, ProducerSpec, Scenario, Step, Subject, Subscription, TopicSpec,
 };
 use crate::config::{
     BrokerConfig, ConfigError, ConfigValue, ConsumerConfig, ProducerConfig, Setting, SettingPart,
@@ -29,7 +29,7 @@ mod tests;
 
 use raw::{
     BrokerLists, RawAddPartitions, RawConfig, RawConsumer, RawExpect, RawProduce, RawScenario,
-    RawSlow, RawStep, RawTopic,
+    RawSlow, RawStep, RawSubscribe, RawTopic,
 };
 
 /// A scenario file the parser refuses: where (1-based line and column) and why, shown as
@@ -336,6 +336,7 @@ struct Checker<'a> {
     growth: Vec<(SimTime, TopicId, u32)>,
     producers: Vec<(String, Range<usize>)>,
     consumers: Vec<(String, Range<usize>)>,
+    group_names: Vec<String>,
 }
 
 impl<'a> Checker<'a> {
@@ -349,6 +350,7 @@ impl<'a> Checker<'a> {
             growth: Vec::new(),
             producers: Vec::new(),
             consumers: Vec::new(),
+            group_names: Vec::new(),
         }
     }
 
@@ -498,6 +500,12 @@ impl<'a> Checker<'a> {
             consumer_specs.push(self.consumer(consumer, name)?);
         }
 
+        let groups = self.groups(
+            &consumers,
+            &consumer_specs,
+            &broker_config,
+            &mut topic_specs,
+        )?;
         let steps = self.steps(&steps)?;
         let expectations = expect
             .iter()
@@ -515,6 +523,7 @@ impl<'a> Checker<'a> {
             broker_config,
             network,
             topics: topic_specs,
+            groups,
             producers: producer_specs,
             consumers: consumer_specs,
             steps,
@@ -865,6 +874,13 @@ impl<'a> Checker<'a> {
                 ),
             );
         }
+        if text == OFFSETS_TOPIC {
+            return self.fail(
+                name.span(),
+                "__consumer_offsets is Kafka's internal topic of committed offsets; the cluster \
+                 creates it for consumer groups, so a scenario cannot declare it",
+            );
+        }
         if let Some((_, first)) = self.topics.iter().find(|(n, _)| n == text) {
             return self.fail(
                 name.span(),
@@ -977,6 +993,7 @@ impl<'a> Checker<'a> {
             replication_factor,
             replicas,
             config,
+            internal: false,
         })
     }
 
@@ -1167,13 +1184,101 @@ impl<'a> Checker<'a> {
             }
             None => SimTime::ZERO,
         };
+        let processing = match &raw.processing {
+            Some(p) => self.duration_value(p, "processing")?,
+            None => SimTime::ZERO,
+        };
+        let delivery = match &raw.delivery {
+            None => Delivery::Auto,
+            Some(d) => match d.get_ref().as_str() {
+                "at-most-once" => Delivery::AtMostOnce,
+                "at-least-once" => Delivery::AtLeastOnce,
+                other => {
+                    return self.fail(
+                        d.span(),
+                        format!(
+                            "`delivery`: expected \"at-most-once\" (commit, then process) or \
+                             \"at-least-once\" (process, then commit), found {other:?}"
+                        ),
+                    );
+                }
+            },
+        };
+        if delivery != Delivery::Auto
+            && group.is_none()
+            && let Some(d) = &raw.delivery
+        {
+            return self.fail(
+                d.span(),
+                "`delivery` commits offsets, which needs a consumer group, such as group = \"g1\"",
+            );
+        }
         Ok(ConsumerSpec {
             name,
             group,
             subscription,
             config,
             start,
+            processing,
+            delivery,
         })
+    }
+
+    /// The groups the consumers use; with any, the cluster has `__consumer_offsets`, with
+    /// `offsets.topic.num.partitions` partitions of `offsets.topic.replication.factor`
+    /// replicas, added after the scenario's topics.
+    fn groups(
+        &mut self,
+        raw: &[Spanned<RawConsumer>],
+        consumers: &[ConsumerSpec],
+        broker: &BrokerConfig,
+        topics: &mut Vec<TopicSpec>,
+    ) -> Result<Vec<String>> {
+        let mut groups: Vec<String> = Vec::new();
+        for spec in consumers {
+            if let Some(g) = &spec.group
+                && !groups.contains(g)
+            {
+                groups.push(g.clone());
+            }
+        }
+        self.group_names = groups.clone();
+        let Some(first) = consumers.iter().position(|c| c.group.is_some()) else {
+            return Ok(groups);
+        };
+        let rf = broker.offsets_topic_replication_factor;
+        if rf > self.brokers {
+            let span = raw[first]
+                .get_ref()
+                .group
+                .as_ref()
+                .map_or(raw[first].span(), Spanned::span);
+            return self.fail(
+                span,
+                format!(
+                    "consumer group {:?} needs the internal topic __consumer_offsets, created with \
+                     offsets.topic.replication.factor={rf} replicas, but the cluster has {} broker{}; \
+                     Kafka cannot create it and answers COORDINATOR_NOT_AVAILABLE: set \
+                     \"offsets.topic.replication.factor\" = {} in [cluster] config",
+                    groups[0],
+                    self.brokers,
+                    if self.brokers == 1 { "" } else { "s" },
+                    self.brokers
+                ),
+            );
+        }
+        let partitions = broker.offsets_topic_num_partitions.min(MAX_PARTITIONS);
+        topics.push(TopicSpec {
+            name: OFFSETS_TOPIC.to_string(),
+            partitions,
+            replication_factor: rf,
+            replicas: None,
+            config: TopicConfig::resolve(broker, &[]).expect("no settings, nothing to refuse"),
+            internal: true,
+        });
+        self.topics.push((OFFSETS_TOPIC.to_string(), 0..0));
+        self.partitions.push(partitions);
+        Ok(groups)
     }
 
     /// The partition counts `add_partitions` steps will set, read without complaint; the
@@ -1264,6 +1369,8 @@ impl<'a> Checker<'a> {
             ),
             ("start", raw.start.as_ref().map(Spanned::span)),
             ("stop", raw.stop.as_ref().map(Spanned::span)),
+            ("commit", raw.commit.as_ref().map(Spanned::span)),
+            ("subscribe", raw.subscribe.as_ref().map(Spanned::span)),
             ("say", raw.say.as_ref().map(Spanned::span)),
         ]
         .into_iter()
@@ -1294,8 +1401,29 @@ impl<'a> Checker<'a> {
         let mut count_span = 0..0;
         let action = if let Some(produce) = &raw.produce {
             Action::Produce(self.produce(produce, at)?)
-        } else if let Some(b) = &raw.crash {
-            Action::Crash(self.broker(b)?)
+        } else if let Some(target) = &raw.crash {
+            match target.get_ref() {
+                toml::Value::Integer(b) => {
+                    Action::Crash(self.broker(&Spanned::new(target.span(), *b))?)
+                }
+                toml::Value::String(name) => {
+                    let name = Spanned::new(target.span(), name.clone());
+                    Action::CrashConsumer(self.consumer_idx(&name)?)
+                }
+                other => {
+                    return self.fail(
+                        target.span(),
+                        format!(
+                            "`crash`: expected a broker id or a consumer's name, found {}",
+                            describe(other)
+                        ),
+                    );
+                }
+            }
+        } else if let Some(commit) = &raw.commit {
+            self.commit(commit)?
+        } else if let Some(subscribe) = &raw.subscribe {
+            self.subscribe_step(subscribe)?
         } else if let Some(b) = &raw.restart {
             Action::Restart(self.broker(b)?)
         } else if let Some(b) = &raw.power_loss {
@@ -1353,6 +1481,81 @@ impl<'a> Checker<'a> {
             },
             count_span,
         ))
+    }
+
+    /// `commit = "reader"` (commitSync) or `commit = { consumer = "reader", sync = false }`.
+    fn commit(&self, value: &Spanned<toml::Value>) -> Result<Action> {
+        let (name, sync) = match value.get_ref() {
+            toml::Value::String(name) => (Spanned::new(value.span(), name.clone()), true),
+            toml::Value::Table(table) => {
+                if let Some(key) = table.keys().find(|k| *k != "consumer" && *k != "sync") {
+                    return self.fail(
+                        value.span(),
+                        format!("`commit`: unknown key `{key}`; expected `consumer` and `sync`"),
+                    );
+                }
+                let Some(toml::Value::String(name)) = table.get("consumer") else {
+                    return self.fail(value.span(), "`commit`: expected consumer = \"name\"");
+                };
+                let sync = match table.get("sync") {
+                    None => true,
+                    Some(toml::Value::Boolean(b)) => *b,
+                    Some(other) => {
+                        return self.fail(
+                            value.span(),
+                            format!("`sync`: expected true or false, found {}", describe(other)),
+                        );
+                    }
+                };
+                (Spanned::new(value.span(), name.clone()), sync)
+            }
+            other => {
+                return self.fail(
+                    value.span(),
+                    format!(
+                        "`commit`: expected a consumer's name or {{ consumer = \"name\", sync = false }}, found {}",
+                        describe(other)
+                    ),
+                );
+            }
+        };
+        let consumer = self.consumer_idx(&name)?;
+        Ok(Action::Commit { consumer, sync })
+    }
+
+    /// `subscribe = { consumer = "reader", topics = ["a", "b"] }`: a new subscription.
+    fn subscribe_step(&self, table: &Spanned<RawSubscribe>) -> Result<Action> {
+        let raw = table.get_ref();
+        let Some(name) = &raw.consumer else {
+            return self.fail(table.span(), "missing `consumer` in `subscribe`");
+        };
+        let consumer = self.consumer_idx(name)?;
+        let Some(topics) = &raw.topics else {
+            return self.fail(table.span(), "missing `topics` in `subscribe`");
+        };
+        if topics.get_ref().is_empty() {
+            return self.fail(
+                topics.span(),
+                "`topics`: expected at least one topic, found an empty list",
+            );
+        }
+        let mut ids = Vec::new();
+        for topic in topics.get_ref() {
+            let id = self.topic_id(topic)?;
+            if self.topics[id.0 as usize].0 == OFFSETS_TOPIC {
+                return self.fail(
+                    topic.span(),
+                    "a consumer cannot subscribe to __consumer_offsets here",
+                );
+            }
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        Ok(Action::Subscribe {
+            consumer,
+            topics: ids,
+        })
     }
 
     fn produce(&self, table: &Spanned<RawProduce>, at: SimTime) -> Result<ProduceSpec> {
@@ -1574,6 +1777,7 @@ impl<'a> Checker<'a> {
             ("`partition`", raw.partition.as_ref().map(Spanned::span)),
             ("`producer`", raw.producer.as_ref().map(Spanned::span)),
             ("`consumer`", raw.consumer.as_ref().map(Spanned::span)),
+            ("`group`", raw.group.as_ref().map(Spanned::span)),
         ]
         .into_iter()
         .filter_map(|(name, span)| Some((name, span?)))
@@ -1582,7 +1786,7 @@ impl<'a> Checker<'a> {
 
         // Keys that belong to one subject, to say which subject is missing when they appear
         // without it or next to another one.
-        let owned: [(&str, &str, Option<Range<usize>>); 13] = [
+        let owned: Vec<(&str, &str, Option<Range<usize>>)> = vec![
             (
                 "leader",
                 "partition",
@@ -1620,11 +1824,52 @@ impl<'a> Checker<'a> {
                 "consumer",
                 raw.assignment.as_ref().map(Spanned::span),
             ),
+            (
+                "processed",
+                "consumer",
+                raw.processed.as_ref().map(Spanned::span),
+            ),
+            ("idle", "consumer", raw.idle.as_ref().map(Spanned::span)),
+            ("lag", "consumer", raw.lag.as_ref().map(Spanned::span)),
+            (
+                "records_lag_max",
+                "consumer",
+                raw.records_lag_max.as_ref().map(Spanned::span),
+            ),
+            (
+                "rebalances",
+                "consumer",
+                raw.rebalances.as_ref().map(Spanned::span),
+            ),
+            (
+                "committed",
+                "group",
+                raw.committed.as_ref().map(Spanned::span),
+            ),
+            (
+                "generation",
+                "group",
+                raw.generation.as_ref().map(Spanned::span),
+            ),
+            ("state", "group", raw.state.as_ref().map(Spanned::span)),
+            ("members", "group", raw.members.as_ref().map(Spanned::span)),
+            (
+                "coordinator",
+                "group",
+                raw.coordinator.as_ref().map(Spanned::span),
+            ),
+            ("lost", "group", raw.lost.as_ref().map(Spanned::span)),
+            (
+                "reprocessed",
+                "group",
+                raw.reprocessed.as_ref().map(Spanned::span),
+            ),
         ];
         let examples = [
             ("partition", "partition = \"orders-0\""),
             ("producer", "producer = \"app\""),
             ("consumer", "consumer = \"reader\""),
+            ("group", "group = \"g1\""),
         ];
         let subject_key = match subjects.as_slice() {
             [] => {
@@ -1641,7 +1886,7 @@ impl<'a> Checker<'a> {
                 return self.fail(
                     table.span(),
                     "an expectation needs one subject: the ledger (acked_lost, duplicated, reordered), \
-                     `partition`, `producer` or `consumer`; found none",
+                     `partition`, `producer`, `consumer` or `group`; found none",
                 );
             }
             [(name, _)] => *name,
@@ -1803,12 +2048,26 @@ impl<'a> Checker<'a> {
             }
         } else if let Some(consumer) = &raw.consumer {
             let consumer_idx = self.consumer_idx(consumer)?;
-            if owned[10..].iter().all(|(_, _, span)| span.is_none()) {
+            if owned
+                .iter()
+                .all(|(_, owner, span)| *owner != "consumer" || span.is_none())
+            {
                 return Err(nothing_to_check(
                     &format!("consumer {:?}", consumer.get_ref()),
-                    &["received", "values", "assignment"],
+                    &[
+                        "received",
+                        "values",
+                        "assignment",
+                        "processed",
+                        "idle",
+                        "lag",
+                        "records_lag_max",
+                        "rebalances",
+                    ],
                 ));
             }
+            let count =
+                |v: &Option<Spanned<i64>>, key| v.as_ref().map(|v| self.count(v, key)).transpose();
             Subject::Consumer {
                 consumer: consumer_idx,
                 received: raw
@@ -1825,6 +2084,89 @@ impl<'a> Checker<'a> {
                     .as_ref()
                     .map(|a| self.topic_partitions(a, "assignment", when))
                     .transpose()?,
+                processed: count(&raw.processed, "processed")?,
+                idle: raw.idle.as_ref().map(|v| *v.get_ref()),
+                lag: self.partition_counts(raw.lag.as_ref(), "lag", when)?,
+                records_lag_max: count(&raw.records_lag_max, "records_lag_max")?,
+                rebalances: count(&raw.rebalances, "rebalances")?,
+            }
+        } else if let Some(group) = &raw.group {
+            if !self.groups_named().any(|g| g == group.get_ref()) {
+                let known: Vec<(String, Range<usize>)> =
+                    self.groups_named().map(|g| (g.to_string(), 0..0)).collect();
+                return self.fail(group.span(), self.unknown("group", group.get_ref(), &known));
+            }
+            if owned
+                .iter()
+                .all(|(_, owner, span)| *owner != "group" || span.is_none())
+            {
+                return Err(nothing_to_check(
+                    &format!("group {:?}", group.get_ref()),
+                    &[
+                        "committed",
+                        "generation",
+                        "state",
+                        "members",
+                        "coordinator",
+                        "lost",
+                        "reprocessed",
+                    ],
+                ));
+            }
+            let count =
+                |v: &Option<Spanned<i64>>, key| v.as_ref().map(|v| self.count(v, key)).transpose();
+            let state = match &raw.state {
+                Some(s) => {
+                    const STATES: [&str; 4] = [
+                        "Empty",
+                        "PreparingRebalance",
+                        "CompletingRebalance",
+                        "Stable",
+                    ];
+                    if !STATES.contains(&s.get_ref().as_str()) {
+                        return self.fail(
+                            s.span(),
+                            format!(
+                                "`state`: expected one of {}, found {:?}",
+                                quoted_list(STATES),
+                                s.get_ref()
+                            ),
+                        );
+                    }
+                    Some(s.get_ref().clone())
+                }
+                None => None,
+            };
+            let members = match &raw.members {
+                Some(list) => {
+                    let mut members = Vec::new();
+                    for name in list.get_ref() {
+                        members.push(self.consumer_idx(name)?);
+                    }
+                    Some(members)
+                }
+                None => None,
+            };
+            Subject::Group {
+                group: group.get_ref().clone(),
+                committed: self.partition_counts(raw.committed.as_ref(), "committed", when)?,
+                generation: raw
+                    .generation
+                    .as_ref()
+                    .map(|v| {
+                        self.int(v, "generation", 0, i64::from(i32::MAX))
+                            .map(|g| g as u32)
+                    })
+                    .transpose()?,
+                state,
+                members,
+                coordinator: raw
+                    .coordinator
+                    .as_ref()
+                    .map(|b| self.broker(b))
+                    .transpose()?,
+                lost: count(&raw.lost, "lost")?,
+                reprocessed: count(&raw.reprocessed, "reprocessed")?,
             }
         } else {
             unreachable!("exactly one subject was found above")
@@ -1834,6 +2176,26 @@ impl<'a> Checker<'a> {
             subject,
             pos: self.pos(&table.span()),
         })
+    }
+
+    /// `lag = { "orders-0" = 0 }` and `committed = { "orders-0" = 5 }`: a count per partition.
+    fn partition_counts(
+        &self,
+        table: Option<&Spanned<BTreeMap<Spanned<String>, Spanned<i64>>>>,
+        key: &str,
+        when: SimTime,
+    ) -> Result<BTreeMap<TopicPartition, u64>> {
+        let mut out = BTreeMap::new();
+        for (name, value) in table.map(|t| t.get_ref().iter()).into_iter().flatten() {
+            let tp = self.topic_partition(name, when)?;
+            out.insert(tp, self.count(value, key)?);
+        }
+        Ok(out)
+    }
+
+    /// The `group.id`s the consumers use.
+    fn groups_named(&self) -> impl Iterator<Item = &str> {
+        self.group_names.iter().map(String::as_str)
     }
 
     /// `leader = 2`; `leader = -1` or `leader = "none"` expects no leader, as Kafka shows an
@@ -1897,6 +2259,8 @@ const ACTIONS: &[&str] = &[
     "add_partitions",
     "start",
     "stop",
+    "commit",
+    "subscribe",
     "say",
 ];
 

@@ -83,6 +83,8 @@ pub struct RawConsumer {
     pub assign: Option<Spanned<Vec<Spanned<String>>>>,
     pub config: Option<Spanned<RawConfig>>,
     pub start: Option<Spanned<toml::Value>>,
+    pub processing: Option<Spanned<toml::Value>>,
+    pub delivery: Option<Spanned<String>>,
 }
 
 /// One `[[steps]]` table: `at` and exactly one of the action keys.
@@ -91,7 +93,8 @@ pub struct RawConsumer {
 pub struct RawStep {
     pub at: Option<Spanned<toml::Value>>,
     pub produce: Option<Spanned<RawProduce>>,
-    pub crash: Option<Spanned<i64>>,
+    /// A broker id, or a consumer's name.
+    pub crash: Option<Spanned<toml::Value>>,
     pub restart: Option<Spanned<i64>>,
     pub power_loss: Option<Spanned<i64>>,
     pub isolate: Option<Spanned<i64>>,
@@ -101,7 +104,17 @@ pub struct RawStep {
     pub add_partitions: Option<Spanned<RawAddPartitions>>,
     pub start: Option<Spanned<String>>,
     pub stop: Option<Spanned<String>>,
+    /// A consumer's name (commitSync), or `{ consumer, sync }`.
+    pub commit: Option<Spanned<toml::Value>>,
+    pub subscribe: Option<Spanned<RawSubscribe>>,
     pub say: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSubscribe {
+    pub consumer: Option<Spanned<String>>,
+    pub topics: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -159,4 +172,18 @@ pub struct RawExpect {
     pub received: Option<Spanned<i64>>,
     pub values: Option<Spanned<Vec<Spanned<String>>>>,
     pub assignment: Option<Spanned<Vec<Spanned<String>>>>,
+    pub processed: Option<Spanned<i64>>,
+    pub idle: Option<Spanned<bool>>,
+    pub lag: Option<Spanned<BTreeMap<Spanned<String>, Spanned<i64>>>>,
+    pub records_lag_max: Option<Spanned<i64>>,
+    pub rebalances: Option<Spanned<i64>>,
+    // A consumer group.
+    pub group: Option<Spanned<String>>,
+    pub committed: Option<Spanned<BTreeMap<Spanned<String>, Spanned<i64>>>>,
+    pub generation: Option<Spanned<i64>>,
+    pub state: Option<Spanned<String>>,
+    pub members: Option<Spanned<Vec<Spanned<String>>>>,
+    pub coordinator: Option<Spanned<i64>>,
+    pub lost: Option<Spanned<i64>>,
+    pub reprocessed: Option<Spanned<i64>>,
 }
