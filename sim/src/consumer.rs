@@ -115,6 +115,8 @@ pub struct Consumer {
     pub generation: i32,
     protocol: Option<Strategy>,
     join: JoinPhase,
+    /// Why the member is joining (kept for the second JoinGroup after MEMBER_ID_REQUIRED).
+    join_reason: String,
     /// Why the member must rejoin, when it must.
     rejoin: Option<String>,
     heartbeat_in_flight: Option<u64>,
@@ -137,6 +139,8 @@ pub struct Consumer {
     /// Every record whose processing finished, in order.
     pub processed: Vec<Polled>,
     pub errors: BTreeSet<KafkaError>,
+    /// Wake-ups already set, so that each is set once.
+    wakes: BTreeSet<SimTime>,
 }
 
 impl Consumer {
@@ -207,6 +211,7 @@ impl Consumer {
             generation: -1,
             protocol: None,
             join: JoinPhase::Unjoined,
+            join_reason: String::new(),
             rejoin: None,
             heartbeat_in_flight: None,
             assigned_counts: BTreeMap::new(),
@@ -221,6 +226,7 @@ impl Consumer {
             received: Vec::new(),
             processed: Vec::new(),
             errors: BTreeSet::new(),
+            wakes: BTreeSet::new(),
         }
     }
 
@@ -275,6 +281,25 @@ impl Consumer {
                     },
                 ),
             );
+        }
+        self.reset();
+    }
+
+    /// The process dies: the records it finished processing count, the rest of the batch
+    /// does not; nothing is committed and the group is not told.
+    pub fn crash(&mut self, ctx: &mut Ctx) {
+        if let App::Processing { until, records } = &self.app {
+            let per_record = self.processing.0.max(1);
+            let started = until.0 - per_record * records.len() as u64;
+            let done = ((ctx.now.0 - started.min(ctx.now.0)) / per_record) as usize;
+            let done: Vec<Polled> = records.iter().take(done).copied().collect();
+            if !done.is_empty() {
+                self.processed.extend(done.iter().copied());
+                ctx.note(Note::Processed {
+                    consumer: self.idx,
+                    records: done,
+                });
+            }
         }
         self.reset();
     }
@@ -340,6 +365,9 @@ impl Consumer {
             Timer::RequestTimeout(correlation) => self.on_request_timeout(correlation),
             Timer::MetadataTimeout(id) => self.metadata_fetch.timed_out(ctx.now, id),
             Timer::GroupHeartbeat => self.on_heartbeat_timer(ctx),
+            Timer::Wake(at) => {
+                self.wakes.remove(&at);
+            }
             _ => {}
         }
         self.drive(ctx);
@@ -456,7 +484,7 @@ impl Consumer {
                 self.metadata_fetch.failed(ctx.now, broker);
                 self.metadata = None;
                 self.backoff_until = ctx.now + SimTime::from_millis(self.config.retry_backoff_ms);
-                ctx.timer_at(self.backoff_until, Timer::Wake(self.backoff_until));
+                self.wake_at(ctx, self.backoff_until);
                 if self.coordinator == Some(broker) {
                     self.coordinator_lost(ctx, "the connection to the coordinator broke");
                 }
@@ -480,7 +508,7 @@ impl Consumer {
             self.metadata = None;
         }
         self.backoff_until = ctx.now + SimTime::from_millis(self.config.retry_backoff_ms);
-        ctx.timer_at(self.backoff_until, Timer::Wake(self.backoff_until));
+        self.wake_at(ctx, self.backoff_until);
     }
 
     /// KIP-320 (R5.5): the new leader's log ends, for the epoch of the last record read, at
@@ -698,7 +726,7 @@ impl Consumer {
                 }
             }
             let at = self.next_auto_commit;
-            ctx.timer_at(at, Timer::Wake(at));
+            self.wake_at(ctx, at);
         }
         self.lookup_committed(ctx);
         let records = self.take_records(ctx);
@@ -954,7 +982,7 @@ impl Consumer {
     fn retry_find_later(&mut self, ctx: &mut Ctx) {
         self.coordinator_retry_at = ctx.now + SimTime::from_millis(self.config.retry_backoff_ms);
         let at = self.coordinator_retry_at;
-        ctx.timer_at(at, Timer::Wake(at));
+        self.wake_at(ctx, at);
     }
 
     /// The coordinator is gone or moved: look it up again. A join in progress starts over.
@@ -1027,6 +1055,7 @@ impl Consumer {
             return;
         };
         let reason = self.rejoin.take().unwrap_or_else(|| "rejoining".into());
+        self.join_reason = reason.clone();
         if !self.cooperative() && !self.assignment.is_empty() {
             ctx.trace(TraceEvent::Revoked {
                 partitions: self.assignment.clone(),
@@ -1180,8 +1209,7 @@ impl Consumer {
             {
                 self.member_id = id;
                 self.join = JoinPhase::Unjoined;
-                self.rejoin =
-                    Some("MEMBER_ID_REQUIRED: joining again with the id it was given".into());
+                self.rejoin = Some(std::mem::take(&mut self.join_reason));
                 self.start_join(ctx);
             }
             GroupResponse::Join(result) if self.join == JoinPhase::AwaitingJoin(correlation) => {
@@ -1563,6 +1591,13 @@ impl Consumer {
     fn request_metadata(&mut self, ctx: &mut Ctx) {
         let timeout = SimTime::from_millis(self.config.request_timeout_ms);
         self.metadata_fetch.request(ctx, timeout);
+    }
+
+    /// A wake-up at `at`, unless one is already set for then.
+    fn wake_at(&mut self, ctx: &mut Ctx, at: SimTime) {
+        if self.wakes.insert(at) {
+            ctx.timer_at(at, Timer::Wake(at));
+        }
     }
 
     fn next_id(&mut self) -> u64 {

@@ -437,8 +437,15 @@ impl Producer {
         {
             return;
         }
+        // Producers never write Kafka's internal topic; its leaders are left out.
+        let user = |m: &MetadataImage, tp: TopicPartition| {
+            m.topics[tp.topic.0 as usize].name != crate::scenario::OFFSETS_TOPIC
+        };
         let leaders = |m: &MetadataImage| -> Vec<Option<BrokerId>> {
-            m.partitions().map(|(_, s)| s.leader).collect()
+            m.partitions()
+                .filter(|(tp, _)| user(m, *tp))
+                .map(|(_, s)| s.leader)
+                .collect()
         };
         let changed = self
             .metadata
@@ -447,6 +454,7 @@ impl Producer {
         if changed {
             let summary: Vec<String> = image
                 .partitions()
+                .filter(|(tp, _)| user(&image, *tp))
                 .map(|(tp, s)| {
                     let leader = s.leader.map_or("none".to_string(), |b| b.to_string());
                     format!(

@@ -708,8 +708,10 @@ impl World {
                 let node = NodeId::Consumer(*c);
                 if self.consumers[c.0 as usize].running {
                     let index = self.network.index(node);
-                    self.trace.push(self.now, node, TraceEvent::Crash);
-                    self.consumers[c.0 as usize].reset();
+                    let what = "process crashed: no commit, no LeaveGroup; its group notices only when session.timeout.ms passes without a heartbeat".to_string();
+                    self.trace
+                        .push(self.now, node, TraceEvent::Membership { what });
+                    self.handle(node, |w, ctx| w.consumers[c.0 as usize].crash(ctx));
                     self.incarnation[index] += 1;
                 }
             }
