@@ -1194,6 +1194,10 @@ impl Broker {
             return;
         }
         let leo = replica.log.log_end_offset();
+        // Most fetches change nothing: the follower is in the ISR and the high watermark is
+        // already at the log end.
+        let in_isr = replica.maximal_isr().contains(&follower);
+        let hw_can_move = replica.log.high_watermark < leo;
         let Some(state) = replica
             .leading
             .as_mut()
@@ -1214,8 +1218,12 @@ impl Broker {
         state.leo = Some(fetch.fetch_offset);
         state.broker_epoch =
             Some(broker_epoch.map_or(FetchedEpoch::Unregistered, FetchedEpoch::Epoch));
-        self.maybe_expand_isr(ctx, tp, follower);
-        self.maybe_increment_high_watermark(ctx, tp);
+        if !in_isr {
+            self.maybe_expand_isr(ctx, tp, follower);
+        }
+        if hw_can_move || !in_isr {
+            self.maybe_increment_high_watermark(ctx, tp);
+        }
     }
 
     /// What a fetch gets right now: a follower reads up to the log end, a consumer only below
