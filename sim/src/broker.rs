@@ -1016,7 +1016,7 @@ impl Broker {
         }
         let count = batch.records.len() as u32;
         if let Some(stamp) = batch.producer {
-            match replica.producers.check(stamp) {
+            match replica.producers.check(stamp, count) {
                 Verdict::Append => {}
                 Verdict::Duplicate { base, count } => {
                     ctx.trace(TraceEvent::Duplicate {

@@ -51,11 +51,13 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
             acked_lost,
             duplicated,
             reordered,
+            moved_keys,
         } => {
             let summary = ledger::summarize(world);
             compare(&mut failures, "acked_lost", *acked_lost, summary.acked_lost);
             compare(&mut failures, "duplicated", *duplicated, summary.duplicated);
             compare(&mut failures, "reordered", *reordered, summary.reordered);
+            compare(&mut failures, "moved_keys", *moved_keys, summary.moved_keys);
             "the ledger".to_string()
         }
         Subject::Partition {

@@ -88,6 +88,29 @@ pub struct TopicConfig {
     pub max_message_bytes: u64,
 }
 
+/// `partitioner.class`: who picks the partition of a record that names none (R7.1, R7.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PartitionerClass {
+    /// No `partitioner.class` (Kafka's default, `null`): keyed records by murmur2 hash,
+    /// null-keyed ones by the built-in uniform sticky partitioner (KIP-794).
+    BuiltIn,
+    /// `org.apache.kafka.clients.producer.RoundRobinPartitioner`: every record, keyed or not,
+    /// to the next available partition in turn.
+    RoundRobin,
+}
+
+impl PartitionerClass {
+    /// The class name a scenario writes, as Kafka's `partitioner.class` takes it.
+    pub const ROUND_ROBIN: &'static str = "org.apache.kafka.clients.producer.RoundRobinPartitioner";
+    /// Kafka 2.4-3.x's default sticky partitioner (KIP-480), deprecated in 3.3 (KIP-794) and
+    /// removed in 4.0 (KAFKA-18262).
+    pub const REMOVED_DEFAULT: &'static str =
+        "org.apache.kafka.clients.producer.internals.DefaultPartitioner";
+    /// The key-ignoring sticky partitioner (KIP-480), deprecated in 3.3, removed in 4.0.
+    pub const REMOVED_UNIFORM_STICKY: &'static str =
+        "org.apache.kafka.clients.producer.UniformStickyPartitioner";
+}
+
 /// Producer settings, resolved as `KafkaProducer` resolves them (idempotence defaults,
 /// `delivery.timeout.ms` raised when left at its default).
 #[derive(Clone, Debug, PartialEq)]
@@ -109,6 +132,7 @@ pub struct ProducerConfig {
     pub compression_type: Compression,
     pub max_block_ms: u64,
     pub metadata_max_age_ms: u64,
+    pub partitioner_class: PartitionerClass,
     pub partitioner_ignore_keys: bool,
     pub partitioner_adaptive_partitioning_enable: bool,
     pub client_id: Option<String>,
@@ -439,6 +463,8 @@ pub static CONFIGS: &[ConfigDef] = &[
         "how long send() may block for metadata or buffer space before it fails with TimeoutException"),
     int(Producer, "metadata.max.age.ms", 0, LONG_MAX, 300_000,
         "metadata older than this is refreshed even without an error"),
+    text(Producer, "partitioner.class", false,
+        "the class that picks a partition for records that name none; unset: murmur2 for keys, uniform sticky for null keys; org.apache.kafka.clients.producer.RoundRobinPartitioner: every record to the next available partition"),
     boolean(Producer, "partitioner.ignore.keys", false,
         "partition keyed records like null-keyed ones (sticky) instead of by murmur2 hash"),
     boolean(Producer, "partitioner.adaptive.partitioning.enable", true,
@@ -1088,6 +1114,8 @@ impl ProducerConfig {
             delivery_timeout_ms = floor;
         }
 
+        let partitioner_class = Self::partitioner_class(&r)?;
+
         let compression_type = match r.choice("compression.type").as_str() {
             "gzip" => Compression::Gzip,
             "snappy" => Compression::Snappy,
@@ -1111,6 +1139,7 @@ impl ProducerConfig {
             compression_type,
             max_block_ms: r.u64("max.block.ms"),
             metadata_max_age_ms: r.u64("metadata.max.age.ms"),
+            partitioner_class,
             partitioner_ignore_keys: r.bool("partitioner.ignore.keys"),
             partitioner_adaptive_partitioning_enable: r
                 .bool("partitioner.adaptive.partitioning.enable"),
@@ -1119,6 +1148,52 @@ impl ProducerConfig {
             key_serializer: r.text("key.serializer"),
             value_serializer: r.text("value.serializer"),
         })
+    }
+}
+
+impl ProducerConfig {
+    /// `partitioner.class`: Kafka loads the named class and fails with a ConfigException
+    /// ("Class … could not be found.") when it does not exist. `DefaultPartitioner` and
+    /// `UniformStickyPartitioner` were deprecated in 3.3 (KIP-794) and removed in 4.0
+    /// (KAFKA-18262): their behaviour is the built-in partitioner's (for the latter with
+    /// `partitioner.ignore.keys=true`). Of the classes Kafka 4.0 ships, ksim models
+    /// `RoundRobinPartitioner`; an application's own class cannot be simulated.
+    fn partitioner_class(r: &Resolved) -> Result<PartitionerClass, ConfigError> {
+        let Some(class) = r.text("partitioner.class") else {
+            return Ok(PartitionerClass::BuiltIn);
+        };
+        let not_found = |advice: &str| {
+            ConfigError::at(
+                r.explicit("partitioner.class"),
+                SettingPart::Value,
+                format!(
+                    "partitioner.class = \"{class}\" was removed in Kafka 4.0 (KAFKA-18262); Kafka \
+                     refuses with ConfigException: \"Invalid value {class} for configuration \
+                     partitioner.class: Class {class} could not be found.\"; {advice}"
+                ),
+            )
+        };
+        match class.as_str() {
+            PartitionerClass::ROUND_ROBIN => Ok(PartitionerClass::RoundRobin),
+            PartitionerClass::REMOVED_DEFAULT => Err(not_found(
+                "remove partitioner.class: the built-in partitioner hashes keys and spreads \
+                 null keys with the uniform sticky partitioner (KIP-794)",
+            )),
+            PartitionerClass::REMOVED_UNIFORM_STICKY => Err(not_found(
+                "remove partitioner.class and set partitioner.ignore.keys = true for the same \
+                 behaviour (KIP-794)",
+            )),
+            other => Err(ConfigError::at(
+                r.explicit("partitioner.class"),
+                SettingPart::Value,
+                format!(
+                    "invalid value \"{other}\" for producer config \"partitioner.class\": ksim \
+                     models Kafka 4.0's own partitioners only: leave it unset for the built-in \
+                     one, or \"{}\"",
+                    PartitionerClass::ROUND_ROBIN
+                ),
+            )),
+        }
     }
 }
 
@@ -1268,6 +1343,7 @@ mod tests {
         assert_eq!(p.metadata_max_age_ms, 300_000);
         assert!(!p.partitioner_ignore_keys);
         assert!(p.partitioner_adaptive_partitioning_enable);
+        assert_eq!(p.partitioner_class, PartitionerClass::BuiltIn);
         assert_eq!(p.client_id, None);
 
         let c = ConsumerConfig::default();
@@ -1310,6 +1386,9 @@ mod tests {
                 };
                 // "-1" means the same as "all", so skip it as well as the default.
                 s(allowed.iter().find(|a| **a != d && **a != "-1").unwrap())
+            }
+            (ValueKind::Text { .. }, _) if def.name == "partitioner.class" => {
+                s(PartitionerClass::ROUND_ROBIN)
             }
             (ValueKind::Text { .. }, _) => s("x"),
             (ValueKind::ClassList(allowed), _) => s(allowed[1]),
@@ -1595,6 +1674,107 @@ mod tests {
         .unwrap();
         assert_eq!(p.max_in_flight_requests_per_connection, 6);
         assert!(!p.enable_idempotence);
+    }
+
+    // R6.6 in Kafka 4.0: an explicit enable.idempotence = true with more than 5 in flight is
+    // refused in Kafka's words; so is a defaulted idempotence turned off by acks = 1, as the
+    // in-flight check comes first (KAFKA-17927); acks and retries alone turn it off silently.
+    #[test]
+    fn idempotence_conflicts_in_kafka_4_0() {
+        let err = ProducerConfig::resolve(&[
+            set("enable.idempotence", ConfigValue::Bool(true)),
+            set("max.in.flight.requests.per.connection", int(6)),
+        ])
+        .unwrap_err();
+        assert_eq!(err.setting, Some(1));
+        assert_eq!(
+            err.message,
+            "enable.idempotence = true conflicts with max.in.flight.requests.per.connection = 6; \
+             Kafka refuses with ConfigException: \"To use the idempotent producer, \
+             max.in.flight.requests.per.connection must be set to at most 5. Current value is 6.\""
+        );
+        let err = ProducerConfig::resolve(&[
+            set("acks", s("1")),
+            set("max.in.flight.requests.per.connection", int(6)),
+        ])
+        .unwrap_err();
+        assert_eq!(err.setting, Some(1));
+        assert!(
+            err.message.contains("needs enable.idempotence = false"),
+            "{}",
+            err.message
+        );
+        let err = ProducerConfig::resolve(&[
+            set("retries", int(0)),
+            set("enable.idempotence", ConfigValue::Bool(true)),
+        ])
+        .unwrap_err();
+        assert_eq!(err.setting, Some(0));
+        assert_eq!(
+            err.message,
+            "enable.idempotence = true conflicts with retries = 0; Kafka refuses with \
+             ConfigException: \"Must set retries to non-zero when using the idempotent producer.\""
+        );
+        // In flight 5 is the most idempotence allows, and keeps it on.
+        let p = ProducerConfig::resolve(&[set("max.in.flight.requests.per.connection", int(5))])
+            .unwrap();
+        assert!(p.enable_idempotence);
+        // Explicitly off: any acks, retries and in-flight count go.
+        let p = ProducerConfig::resolve(&[
+            set("enable.idempotence", ConfigValue::Bool(false)),
+            set("acks", s("1")),
+            set("retries", int(0)),
+        ])
+        .unwrap();
+        assert!(!p.enable_idempotence && p.acks == Acks::One && p.retries == 0);
+    }
+
+    // partitioner.class: unset is the built-in partitioner, RoundRobinPartitioner is modelled,
+    // the sticky classes removed in 4.0 are refused as Kafka 4.0 refuses a missing class.
+    #[test]
+    fn partitioner_class_follows_kafka_4_0() {
+        let p =
+            ProducerConfig::resolve(&[set("partitioner.class", s(PartitionerClass::ROUND_ROBIN))])
+                .unwrap();
+        assert_eq!(p.partitioner_class, PartitionerClass::RoundRobin);
+        let p = ProducerConfig::resolve(&[set("partitioner.class", s(""))]).unwrap();
+        assert_eq!(p.partitioner_class, PartitionerClass::BuiltIn);
+        let err = ProducerConfig::resolve(&[
+            set("acks", s("all")),
+            set("partitioner.class", s(PartitionerClass::REMOVED_DEFAULT)),
+        ])
+        .unwrap_err();
+        assert_eq!(err.setting, Some(1));
+        assert_eq!(err.part, SettingPart::Value);
+        assert_eq!(
+            err.message,
+            "partitioner.class = \"org.apache.kafka.clients.producer.internals.DefaultPartitioner\" \
+             was removed in Kafka 4.0 (KAFKA-18262); Kafka refuses with ConfigException: \"Invalid \
+             value org.apache.kafka.clients.producer.internals.DefaultPartitioner for configuration \
+             partitioner.class: Class org.apache.kafka.clients.producer.internals.DefaultPartitioner \
+             could not be found.\"; remove partitioner.class: the built-in partitioner hashes keys \
+             and spreads null keys with the uniform sticky partitioner (KIP-794)"
+        );
+        let err = ProducerConfig::resolve(&[set(
+            "partitioner.class",
+            s(PartitionerClass::REMOVED_UNIFORM_STICKY),
+        )])
+        .unwrap_err();
+        assert!(
+            err.message.contains("set partitioner.ignore.keys = true"),
+            "{}",
+            err.message
+        );
+        let err =
+            ProducerConfig::resolve(&[set("partitioner.class", s("com.example.MyPartitioner"))])
+                .unwrap_err();
+        assert!(
+            err.message.starts_with(
+                "invalid value \"com.example.MyPartitioner\" for producer config \"partitioner.class\""
+            ),
+            "{}",
+            err.message
+        );
     }
 
     // delivery.timeout.ms: an explicit value below linger + request timeout is refused, the

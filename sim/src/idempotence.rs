@@ -9,8 +9,25 @@ use crate::ids::{Offset, ProducerIdx};
 use crate::log::StoredBatch;
 use crate::message::KafkaError;
 
-/// How many batches per producer the broker remembers to spot duplicates.
-const BATCH_WINDOW: usize = 5;
+/// How many batches per producer the broker remembers to spot duplicates
+/// (`ProducerStateEntry.NUM_BATCHES_TO_RETAIN`). A retry of an older batch can no longer be
+/// told apart from a gap, which is why an idempotent producer keeps at most 5 requests in
+/// flight.
+pub const BATCH_WINDOW: usize = 5;
+
+/// The highest sequence number: sequences are Java `int`s and wrap from 2147483647 to 0.
+pub const MAX_SEQUENCE: u32 = i32::MAX as u32;
+
+/// Kafka's `DefaultRecordBatch.incrementSequence`: the sequence `increment` records after
+/// `sequence`, wrapping past [`MAX_SEQUENCE`] to 0.
+pub fn increment_sequence(sequence: u32, increment: u32) -> u32 {
+    debug_assert!(sequence <= MAX_SEQUENCE && increment <= MAX_SEQUENCE);
+    if sequence > MAX_SEQUENCE - increment {
+        increment - (MAX_SEQUENCE - sequence) - 1
+    } else {
+        sequence + increment
+    }
+}
 
 /// An idempotent producer's stamp on a batch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,8 +58,17 @@ pub enum Verdict {
 struct ProducerEntry {
     epoch: u32,
     last_sequence: u32,
-    /// (first sequence, base offset, record count) of the last few batches.
-    recent: VecDeque<(u32, Offset, u32)>,
+    /// The last few batches written, oldest first.
+    recent: VecDeque<RecentBatch>,
+}
+
+/// What the broker keeps of a batch to recognise its retry (Kafka's `BatchMetadata`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct RecentBatch {
+    first_sequence: u32,
+    last_sequence: u32,
+    base: Offset,
+    count: u32,
 }
 
 /// Per producer, what one replica of a partition knows of its batches.
@@ -52,10 +78,15 @@ pub struct ProducerStates {
 }
 
 impl ProducerStates {
-    /// Kafka's `ProducerAppendInfo.checkSequence`: a new producer may start anywhere; a new
-    /// epoch must start at sequence 0; an older epoch is fenced; within an epoch the batch
-    /// must follow the last sequence, unless it repeats one of the last five batches.
-    pub fn check(&self, stamp: ProducerStamp) -> Verdict {
+    /// Kafka's `ProducerAppendInfo.checkSequence`, after `ProducerStateEntry.findDuplicateBatch`:
+    /// a new producer may start anywhere; a new epoch must start at sequence 0; an older epoch
+    /// is fenced; within an epoch a batch whose first *and* last sequence match one of the
+    /// last five batches is a retry of it (acknowledged with the original offsets, not
+    /// written again); any other batch must start right after the last sequence written
+    /// (2147483647 is followed by 0), else OUT_OF_ORDER_SEQUENCE_NUMBER: a batch before it
+    /// is missing (the producer resends in order), or it is a retry of a batch older than
+    /// the window.
+    pub fn check(&self, stamp: ProducerStamp, count: u32) -> Verdict {
         let Some(entry) = self.producers.get(&stamp.producer) else {
             return Verdict::Append;
         };
@@ -81,20 +112,26 @@ impl ProducerStates {
                 }
             };
         }
-        if let Some(&(_, base, count)) = entry
+        let last_sequence = increment_sequence(stamp.sequence, count.saturating_sub(1));
+        if let Some(batch) = entry
             .recent
             .iter()
-            .find(|(first, _, _)| *first == stamp.sequence)
+            .find(|b| b.first_sequence == stamp.sequence && b.last_sequence == last_sequence)
         {
-            return Verdict::Duplicate { base, count };
+            return Verdict::Duplicate {
+                base: batch.base,
+                count: batch.count,
+            };
         }
-        let expected = entry.last_sequence.wrapping_add(1);
-        if stamp.sequence == expected {
+        if stamp.sequence == increment_sequence(entry.last_sequence, 1) {
             Verdict::Append
         } else {
             Verdict::Reject {
                 error: KafkaError::OutOfOrderSequenceNumber,
-                why: format!("expected sequence {expected}, got {}", stamp.sequence),
+                why: format!(
+                    "Out of order sequence number: {} (incoming seq. number), {} (current end sequence number)",
+                    stamp.sequence, entry.last_sequence
+                ),
             }
         }
     }
@@ -108,8 +145,13 @@ impl ProducerStates {
                 ..ProducerEntry::default()
             };
         }
-        entry.last_sequence = stamp.sequence.wrapping_add(count.saturating_sub(1));
-        entry.recent.push_back((stamp.sequence, base, count));
+        entry.last_sequence = increment_sequence(stamp.sequence, count.saturating_sub(1));
+        entry.recent.push_back(RecentBatch {
+            first_sequence: stamp.sequence,
+            last_sequence: entry.last_sequence,
+            base,
+            count,
+        });
         if entry.recent.len() > BATCH_WINDOW {
             entry.recent.pop_front();
         }
@@ -142,18 +184,18 @@ mod tests {
     #[test]
     fn sequences_within_an_epoch() {
         let mut states = ProducerStates::default();
-        assert_eq!(states.check(stamp(0, 7)), Verdict::Append);
+        assert_eq!(states.check(stamp(0, 7), 1), Verdict::Append);
         states.remember(stamp(0, 0), Offset(0), 3);
-        assert_eq!(states.check(stamp(0, 3)), Verdict::Append);
+        assert_eq!(states.check(stamp(0, 3), 2), Verdict::Append);
         assert_eq!(
-            states.check(stamp(0, 0)),
+            states.check(stamp(0, 0), 3),
             Verdict::Duplicate {
                 base: Offset(0),
                 count: 3
             }
         );
         assert!(matches!(
-            states.check(stamp(0, 5)),
+            states.check(stamp(0, 5), 1),
             Verdict::Reject {
                 error: KafkaError::OutOfOrderSequenceNumber,
                 ..
@@ -166,14 +208,76 @@ mod tests {
     fn a_new_epoch_starts_at_zero() {
         let mut states = ProducerStates::default();
         states.remember(stamp(1, 0), Offset(0), 3);
-        assert_eq!(states.check(stamp(2, 0)), Verdict::Append);
-        assert!(matches!(states.check(stamp(2, 4)), Verdict::Reject { .. }));
+        assert_eq!(states.check(stamp(2, 0), 1), Verdict::Append);
         assert!(matches!(
-            states.check(stamp(0, 3)),
+            states.check(stamp(2, 4), 1),
+            Verdict::Reject { .. }
+        ));
+        assert!(matches!(
+            states.check(stamp(0, 3), 1),
             Verdict::Reject {
                 error: KafkaError::InvalidProducerEpoch,
                 ..
             }
+        ));
+    }
+
+    // Only the last five batches are remembered: the retry of the sixth-newest is no longer
+    // recognised and is refused as out of order (it is not appended twice either).
+    #[test]
+    fn the_window_holds_five_batches() {
+        let mut states = ProducerStates::default();
+        for i in 0..6u32 {
+            let verdict = states.check(stamp(0, i * 2), 2);
+            assert_eq!(verdict, Verdict::Append, "batch {i}");
+            states.remember(stamp(0, i * 2), Offset(u64::from(i) * 2), 2);
+        }
+        for i in 1..6u32 {
+            assert_eq!(
+                states.check(stamp(0, i * 2), 2),
+                Verdict::Duplicate {
+                    base: Offset(u64::from(i) * 2),
+                    count: 2
+                },
+                "batch {i} is in the window"
+            );
+        }
+        let Verdict::Reject { error, why } = states.check(stamp(0, 0), 2) else {
+            panic!("the oldest batch fell out of the window");
+        };
+        assert_eq!(error, KafkaError::OutOfOrderSequenceNumber);
+        assert_eq!(
+            why,
+            "Out of order sequence number: 0 (incoming seq. number), 11 (current end sequence number)"
+        );
+    }
+
+    // A duplicate must match the batch's whole sequence range, not only its first sequence.
+    #[test]
+    fn a_duplicate_matches_first_and_last_sequence() {
+        let mut states = ProducerStates::default();
+        states.remember(stamp(0, 0), Offset(0), 3);
+        assert!(matches!(
+            states.check(stamp(0, 0), 2),
+            Verdict::Reject {
+                error: KafkaError::OutOfOrderSequenceNumber,
+                ..
+            }
+        ));
+    }
+
+    // Sequences are Java ints: after 2147483647 comes 0, on the producer and on the broker.
+    #[test]
+    fn sequences_wrap_after_int_max() {
+        assert_eq!(increment_sequence(5, 3), 8);
+        assert_eq!(increment_sequence(MAX_SEQUENCE, 1), 0);
+        assert_eq!(increment_sequence(MAX_SEQUENCE - 1, 3), 1);
+        let mut states = ProducerStates::default();
+        states.remember(stamp(0, MAX_SEQUENCE - 1), Offset(0), 2);
+        assert_eq!(states.check(stamp(0, 0), 1), Verdict::Append);
+        assert!(matches!(
+            states.check(stamp(0, 1), 1),
+            Verdict::Reject { .. }
         ));
     }
 }

@@ -4,8 +4,14 @@
 //! A record is acknowledged when its callback succeeded, lost when it was acknowledged and
 //! no longer appears in its partition's log, duplicated when the log holds it twice (a retry
 //! after a lost response), reordered when it sits after a record its producer sent later.
+//! Keys are followed too: a key moved when its producer hashed it to another partition than
+//! before (partition growth), and a key is split when its records sit in more than one
+//! partition, where no consumer is guaranteed to read them in send order.
 
-use crate::ids::{ProducerIdx, RecordId, TopicPartition};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::ids::{ProducerIdx, RecordId, TopicId, TopicPartition};
 use crate::log::ReplicaLog;
 use crate::producer::Outcome;
 use crate::world::World;
@@ -31,6 +37,13 @@ pub struct LedgerSummary {
     pub duplicated: u64,
     /// Placed in the final log after a record its producer sent later to the same partition.
     pub reordered: u64,
+    /// Keys a producer hashed to another partition than its earlier records of the key, once
+    /// per producer, topic and key: what adding partitions does (R7.6).
+    pub moved_keys: u64,
+    /// Keys whose records sit in more than one partition of the final logs, once per producer,
+    /// topic and key: their order across partitions is lost (a consumer may read a later
+    /// record first).
+    pub keys_split: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,6 +95,7 @@ pub fn authoritative_log(world: &World, tp: TopicPartition) -> Option<&ReplicaLo
 struct FinalLogs {
     copies: Vec<Vec<u8>>,
     reordered: Vec<Vec<bool>>,
+    keys_split: u64,
 }
 
 fn read_final_logs(world: &World) -> FinalLogs {
@@ -93,6 +107,9 @@ fn read_final_logs(world: &World) -> FinalLogs {
         .iter()
         .map(|p| vec![false; p.records.len()])
         .collect();
+    // Per (producer, topic, key), the first partition holding one of its records, and whether
+    // another partition holds one too.
+    let mut key_partitions: BTreeMap<(usize, TopicId, Arc<str>), (u32, bool)> = BTreeMap::new();
     let image = world.controller().image();
     for (tp, _) in image.partitions() {
         let Some(log) = authoritative_log(world, tp) else {
@@ -110,6 +127,12 @@ fn read_final_logs(world: &World) -> FinalLogs {
                 if *count > 1 {
                     continue;
                 }
+                if let Some(key) = producers[p].key_of(r.n) {
+                    key_partitions
+                        .entry((p, tp.topic, key.clone()))
+                        .and_modify(|(first, split)| *split |= *first != tp.partition)
+                        .or_insert((tp.partition, false));
+                }
                 match highest[p] {
                     Some(top) if r.n < top => reordered[p][n] = true,
                     _ => highest[p] = Some(r.n),
@@ -117,7 +140,12 @@ fn read_final_logs(world: &World) -> FinalLogs {
             }
         }
     }
-    FinalLogs { copies, reordered }
+    let keys_split = key_partitions.values().filter(|(_, split)| *split).count() as u64;
+    FinalLogs {
+        copies,
+        reordered,
+        keys_split,
+    }
 }
 
 fn fate_of(outcome: Outcome, present: bool) -> Fate {
@@ -140,7 +168,13 @@ pub fn summarize(world: &World) -> LedgerSummary {
             count(&mut summary, fate, sent.committed, copies > 1, reordered);
         }
     }
+    count_keys(&mut summary, world, &logs);
     summary
+}
+
+fn count_keys(summary: &mut LedgerSummary, world: &World, logs: &FinalLogs) {
+    summary.moved_keys = world.producers().iter().map(|p| p.moved_key_count()).sum();
+    summary.keys_split = logs.keys_split;
 }
 
 fn count(
@@ -210,6 +244,7 @@ pub fn compute(world: &World) -> Ledger {
             });
         }
     }
+    count_keys(&mut summary, world, &logs);
     Ledger { records, summary }
 }
 

@@ -4,7 +4,9 @@
 //! Kafka picks a record's partition in this order (`KafkaProducer.partition`):
 //!
 //! 1. the partition the record names, if any;
-//! 2. a custom `partitioner.class` (not modelled);
+//! 2. a `partitioner.class`, if one is set: Kafka 4.0 ships [`RoundRobinPartitioner`]
+//!    (`DefaultPartitioner` and `UniformStickyPartitioner`, the 2.4-3.x sticky classes, were
+//!    removed in 4.0, KAFKA-18262); it decides for keyed records too;
 //! 3. a key, unless `partitioner.ignore.keys=true`: [`partition_for_key`], a hash of the key's
 //!    bytes modulo the number of partitions;
 //! 4. otherwise the built-in "uniform sticky" partitioner ([`StickyPartitioner`], Kafka 3.3+,
@@ -114,6 +116,49 @@ pub fn adaptive_weights(queue_sizes: &[u32]) -> Vec<u32> {
         .iter()
         .map(|&queue| max_plus_one - queue)
         .collect()
+}
+
+/// `org.apache.kafka.clients.producer.RoundRobinPartitioner`, one per topic as Kafka keeps one
+/// counter per topic: each record, with a key or without, goes to the next partition in turn
+/// among those with a leader (all partitions when none has one).
+///
+/// The counter starts at 0 and the index is `toPositive(counter) % available`, as in Kafka.
+/// Keys are ignored: a configured `partitioner.class` is asked before the key hash (R7.1), so
+/// one key's records spread over every partition and lose their order.
+///
+/// Batching: since KIP-480 the producer calls the partitioner a second time for a record that
+/// opens a new batch (`onNewBatch`). Before the fix of KAFKA-17632 (merged for Kafka 4.0 and
+/// backported to 3.9; KAFKA-9965 reported the problem in 2.4) that second call advanced the
+/// counter again, so records
+/// skipped partitions and with an even partition count only half of them received anything
+/// (KAFKA-16283). Since the fix the second call returns the partition of the first, and the
+/// spread is an exact rotation, which is what this models: records go 0, 1, 2, 0, 1, 2, …
+/// and each partition's batch collects every N-th record.
+#[derive(Clone, Debug, Default)]
+pub struct RoundRobinPartitioner {
+    counter: i32,
+}
+
+impl RoundRobinPartitioner {
+    /// The partition for the next record. `has_leader[p]` says whether partition `p` has a
+    /// leader in the producer's metadata; its length is the topic's partition count.
+    pub fn partition(&mut self, has_leader: &[bool]) -> u32 {
+        assert!(!has_leader.is_empty(), "a topic has at least one partition");
+        let next = to_positive(self.counter) as u32;
+        self.counter = self.counter.wrapping_add(1);
+        let available = has_leader.iter().filter(|&&up| up).count() as u32;
+        if available == 0 {
+            return next % has_leader.len() as u32;
+        }
+        let index = (next % available) as usize;
+        has_leader
+            .iter()
+            .enumerate()
+            .filter(|(_, up)| **up)
+            .nth(index)
+            .map(|(p, _)| p as u32)
+            .expect("index < available")
+    }
 }
 
 /// Kafka's built-in partitioner for records without a key (`BuiltInPartitioner`, KIP-794).
@@ -578,5 +623,36 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(run(42), run(42));
+    }
+
+    // Round robin visits the available partitions in turn, skips leaderless ones, and falls
+    // back to all partitions when none has a leader.
+    #[test]
+    fn round_robin_rotates_over_available_partitions() {
+        let mut rr = RoundRobinPartitioner::default();
+        let all = [true, true, true];
+        let picks: Vec<u32> = (0..7).map(|_| rr.partition(&all)).collect();
+        assert_eq!(picks, [0, 1, 2, 0, 1, 2, 0]);
+
+        let mut rr = RoundRobinPartitioner::default();
+        let without_1 = [true, false, true, true];
+        let picks: Vec<u32> = (0..6).map(|_| rr.partition(&without_1)).collect();
+        assert_eq!(picks, [0, 2, 3, 0, 2, 3]);
+
+        let mut rr = RoundRobinPartitioner::default();
+        let none = [false, false];
+        let picks: Vec<u32> = (0..3).map(|_| rr.partition(&none)).collect();
+        assert_eq!(picks, [0, 1, 0]);
+    }
+
+    // The counter is a Java int: past 2147483647 it goes negative and toPositive clears the
+    // sign bit, so the rotation jumps (as Kafka's does) instead of panicking.
+    #[test]
+    fn round_robin_counter_wraps_like_a_java_int() {
+        let mut rr = RoundRobinPartitioner { counter: i32::MAX };
+        let all = [true, true, true];
+        assert_eq!(rr.partition(&all), (i32::MAX as u32) % 3);
+        assert_eq!(rr.partition(&all), 0); // toPositive(i32::MIN) = 0
+        assert_eq!(rr.partition(&all), 1);
     }
 }

@@ -8,13 +8,13 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
-use crate::config::{Acks, ProducerConfig};
-use crate::idempotence::ProducerStamp;
+use crate::config::{Acks, PartitionerClass, ProducerConfig};
+use crate::idempotence::{ProducerStamp, increment_sequence};
 use crate::ids::{BrokerId, NodeId, Offset, ProducerIdx, RecordId, TopicId, TopicPartition};
 use crate::log::BATCH_HEADER_BYTES;
 use crate::message::{KafkaError, Message, ProduceBatch, ProduceRequest, ProduceResponse};
 use crate::metadata::{MetadataFetcher, MetadataImage};
-use crate::partitioner::{StickyPartitioner, partition_for_key};
+use crate::partitioner::{RoundRobinPartitioner, StickyPartitioner, partition_for_key};
 use crate::rng::{SimRng, Stream};
 use crate::scenario::{ProduceSpec, ProducerSpec, Scenario};
 use crate::time::SimTime;
@@ -207,6 +207,14 @@ pub struct Producer {
     queues: BTreeMap<TopicPartition, VecDeque<Batch>>,
     in_flight: BTreeMap<u64, InFlight>,
     sticky: BTreeMap<TopicId, StickyPartitioner>,
+    /// With `partitioner.class = RoundRobinPartitioner`, its counter per topic.
+    round_robin: BTreeMap<TopicId, RoundRobinPartitioner>,
+    /// Per (topic, key), the partition the key's last record was hashed to and the partition
+    /// count it was hashed with: a key that hashes elsewhere after partitions were added has
+    /// moved (R7.6).
+    key_partitions: BTreeMap<(TopicId, Arc<str>), (u32, u32)>,
+    /// The keys that moved at least once, per topic.
+    moved_keys: BTreeSet<(TopicId, Arc<str>)>,
     /// Per topic, which partitions have a leader in the metadata (for the sticky partitioner).
     has_leader: BTreeMap<TopicId, Vec<bool>>,
     sequences: BTreeMap<TopicPartition, u32>,
@@ -256,6 +264,9 @@ impl Producer {
             queues: BTreeMap::new(),
             in_flight: BTreeMap::new(),
             sticky: BTreeMap::new(),
+            round_robin: BTreeMap::new(),
+            key_partitions: BTreeMap::new(),
+            moved_keys: BTreeSet::new(),
             has_leader: BTreeMap::new(),
             sequences: BTreeMap::new(),
             producer_epoch: 0,
@@ -319,6 +330,19 @@ impl Producer {
         let record = &self.records[n as usize];
         let topic = self.spec_of(record)?.topic;
         (record.partition != u32::MAX).then(|| TopicPartition::new(topic, record.partition))
+    }
+
+    /// How many keys this producer sent to a different partition than their earlier records,
+    /// counted once per topic and key: the keys partition growth moved (R7.6).
+    pub fn moved_key_count(&self) -> u64 {
+        self.moved_keys.len() as u64
+    }
+
+    /// The key of record `n`, without building its value.
+    pub fn key_of(&self, n: u32) -> Option<&Arc<str>> {
+        let record = &self.records[n as usize];
+        let spec = self.spec_of(record)?;
+        (!spec.keys.is_empty()).then(|| &spec.keys[record.index as usize % spec.keys.len()])
     }
 
     /// The record's key and value as the scenario defines them.
@@ -525,7 +549,7 @@ impl Producer {
                     break;
                 }
                 match &metadata {
-                    Some(metadata) => schedule.next += self.append_run(schedule, metadata, now),
+                    Some(metadata) => schedule.next += self.append_run(ctx, schedule, metadata),
                     None if now >= due + max_block => {
                         // send() blocked for max.block.ms waiting for metadata, then threw.
                         let mut record = SentRecord::new(schedule.step, schedule.next, None);
@@ -549,17 +573,22 @@ impl Producer {
     /// `send()` for the due records of a schedule that go to the same partition, from
     /// `schedule.next` on; returns how many were sent (at least one).
     ///
-    /// The partitioner (R7.1): an explicit partition, else the key's murmur2 hash over all
-    /// partitions (one record at a time, as keys differ), else the sticky partition, which
+    /// The partitioner (R7.1): an explicit partition, else the `partitioner.class` if one is
+    /// set (round robin: one record at a time, keys ignored), else the key's murmur2 hash over
+    /// all partitions (one record at a time, as keys differ), else the sticky partition, which
     /// takes records until its batch is full and may then switch.
-    fn append_run(&mut self, schedule: &Schedule, metadata: &MetadataImage, now: SimTime) -> u32 {
+    fn append_run(&mut self, ctx: &mut Ctx, schedule: &Schedule, metadata: &MetadataImage) -> u32 {
+        let now = ctx.now;
         let topic = schedule.spec.topic;
         let first = schedule.next;
         let value = schedule.spec.value.as_deref();
+        let round_robin = schedule.spec.partition.is_none()
+            && self.config.partitioner_class == PartitionerClass::RoundRobin;
         let keyed = schedule.spec.partition.is_none()
+            && !round_robin
             && schedule.key(first).is_some()
             && !self.config.partitioner_ignore_keys;
-        let sticky = schedule.spec.partition.is_none() && !keyed;
+        let sticky = schedule.spec.partition.is_none() && !keyed && !round_robin;
         let batch_size = self.config.batch_size.max(1);
         let first_bytes = record_bytes(
             schedule.key(first).map(|k| &**k),
@@ -569,8 +598,18 @@ impl Producer {
         );
         let partition = match (schedule.spec.partition, schedule.key(first)) {
             (Some(p), _) => p,
+            (None, _) if round_robin => {
+                let has_leader = self.leaders_known(topic, metadata.partition_count(topic));
+                self.round_robin
+                    .entry(topic)
+                    .or_default()
+                    .partition(&has_leader)
+            }
             (None, Some(key)) if keyed => {
-                partition_for_key(key.as_bytes(), metadata.partition_count(topic))
+                let count = metadata.partition_count(topic);
+                let partition = partition_for_key(key.as_bytes(), count);
+                self.note_key_partition(ctx, topic, key, partition, count);
+                partition
             }
             _ => {
                 let has_leader = self.has_leader.get(&topic).map_or(&[][..], Vec::as_slice);
@@ -606,8 +645,9 @@ impl Producer {
         let queue = self.queues.entry(tp).or_default();
         let mut grew = 0u64;
         let mut filled = false;
-        // Keyed records go one at a time (the next key may hash elsewhere).
-        let end = if keyed {
+        // Keyed records go one at a time (the next key may hash elsewhere), and so do round
+        // robin ones (the next goes elsewhere).
+        let end = if keyed || round_robin {
             first + 1
         } else {
             schedule.due_end(now).max(first + 1)
@@ -685,6 +725,43 @@ impl Producer {
             }
         }
         i - first
+    }
+
+    /// Per partition of `topic`, whether the metadata names a leader for it.
+    fn leaders_known(&self, topic: TopicId, partition_count: u32) -> Vec<bool> {
+        let known = self.has_leader.get(&topic).map_or(&[][..], Vec::as_slice);
+        (0..partition_count as usize)
+            .map(|p| known.get(p).copied().unwrap_or(false))
+            .collect()
+    }
+
+    /// Remembers where a key's record was hashed; the first record of a key hashed to another
+    /// partition than the key's previous one says so in the trace, with the partition counts
+    /// that explain it (R7.6: only a change of the partition count moves a key).
+    fn note_key_partition(
+        &mut self,
+        ctx: &mut Ctx,
+        topic: TopicId,
+        key: &Arc<str>,
+        partition: u32,
+        partition_count: u32,
+    ) {
+        let slot = (topic, key.clone());
+        let before = self
+            .key_partitions
+            .insert(slot.clone(), (partition, partition_count));
+        if let Some((from, count_before)) = before
+            && from != partition
+        {
+            ctx.trace(TraceEvent::KeyMoved {
+                key: key.to_string(),
+                from: TopicPartition::new(topic, from),
+                to: TopicPartition::new(topic, partition),
+                partitions_before: count_before,
+                partitions_now: partition_count,
+            });
+            self.moved_keys.insert(slot);
+        }
     }
 
     /// `request.timeout.ms`: the client gives up on a request and closes the connection, so
@@ -806,7 +883,7 @@ impl Producer {
             if self.config.enable_idempotence && batch.sequence.is_none_or(|(e, _)| e != epoch) {
                 let next = self.sequences.entry(tp).or_insert(0);
                 batch.sequence = Some((epoch, *next));
-                *next = next.wrapping_add(batch.len());
+                *next = increment_sequence(*next, batch.len());
             }
             batch.attempts += 1;
             if self.config.max_in_flight_requests_per_connection == 1 {
@@ -1152,6 +1229,7 @@ impl Producer {
         }
         let mut earliest = deadline;
         let mut seen = 0;
+        let mut round_robin = self.round_robin.clone();
         for schedule in &self.schedules {
             for i in schedule.next..schedule.spec.count {
                 let due = schedule.due(i);
@@ -1163,6 +1241,10 @@ impl Producer {
                 let topic = schedule.spec.topic;
                 let partition = match (schedule.spec.partition, key) {
                     (Some(p), _) => Some(p),
+                    (None, _) if self.config.partitioner_class == PartitionerClass::RoundRobin => {
+                        let has_leader = self.leaders_known(topic, metadata.partition_count(topic));
+                        Some(round_robin.entry(topic).or_default().partition(&has_leader))
+                    }
                     (None, Some(k)) if !self.config.partitioner_ignore_keys => Some(
                         partition_for_key(k.as_bytes(), metadata.partition_count(topic)),
                     ),

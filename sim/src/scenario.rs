@@ -193,6 +193,8 @@ pub enum Subject {
         acked_lost: Option<u64>,
         duplicated: Option<u64>,
         reordered: Option<u64>,
+        /// Keys a producer sent to another partition than before (partition growth, R7.6).
+        moved_keys: Option<u64>,
     },
     Partition {
         partition: TopicPartition,

@@ -168,6 +168,15 @@ pub enum TraceEvent {
     ProducerEpochBumped {
         epoch: u32,
     },
+    /// A key's record hashed to another partition than the key's earlier records, because
+    /// the topic's partition count changed (R7.6).
+    KeyMoved {
+        key: String,
+        from: TopicPartition,
+        to: TopicPartition,
+        partitions_before: u32,
+        partitions_now: u32,
+    },
     ConnectionRefused {
         broker: BrokerId,
         retry_at: SimTime,
@@ -313,7 +322,7 @@ impl TraceEvent {
             ProduceSent { .. } | ProduceAcked { .. } => "produce",
             ConnectionRefused { .. } => "error",
             ConnectionAccepted { .. } => "produce",
-            Duplicate { .. } | ProducerEpochBumped { .. } => "produce",
+            Duplicate { .. } | ProducerEpochBumped { .. } | KeyMoved { .. } => "produce",
             ProduceRejected { .. } | ProduceFailed { .. } | ConsumerError { .. } => "error",
             RecordsLost { .. } | RecordsRecovered { .. } => "loss",
             Consumed { .. } | OffsetReset { .. } | Assigned { .. } | Processed { .. } => "consume",
@@ -508,6 +517,19 @@ impl TraceEvent {
             ProducerEpochBumped { epoch } => write!(
                 out,
                 "producer epoch bumped to {epoch}: unacknowledged batches are numbered again from sequence 0 (KIP-360)"
+            ),
+            KeyMoved {
+                key,
+                from,
+                to,
+                partitions_before,
+                partitions_now,
+            } => write!(
+                out,
+                "key {key} moved {} → {}: murmur2 mod {partitions_now} instead of mod {partitions_before}; its earlier records stay in {}, so its order across the two is lost",
+                p(from),
+                p(to),
+                p(from)
             ),
             ConnectionRefused { broker, retry_at } => write!(
                 out,

@@ -1768,10 +1768,11 @@ impl<'a> Checker<'a> {
             raw.acked_lost.as_ref().map(Spanned::span),
             raw.duplicated.as_ref().map(Spanned::span),
             raw.reordered.as_ref().map(Spanned::span),
+            raw.moved_keys.as_ref().map(Spanned::span),
         ]);
         let mut subjects: Vec<(&str, Range<usize>)> = [
             (
-                "the ledger (acked_lost, duplicated, reordered)",
+                "the ledger (acked_lost, duplicated, reordered, moved_keys)",
                 ledger.clone(),
             ),
             ("`partition`", raw.partition.as_ref().map(Spanned::span)),
@@ -1885,7 +1886,7 @@ impl<'a> Checker<'a> {
                 }
                 return self.fail(
                     table.span(),
-                    "an expectation needs one subject: the ledger (acked_lost, duplicated, reordered), \
+                    "an expectation needs one subject: the ledger (acked_lost, duplicated, reordered, moved_keys), \
                      `partition`, `producer`, `consumer` or `group`; found none",
                 );
             }
@@ -1925,6 +1926,7 @@ impl<'a> Checker<'a> {
                 acked_lost: count(&raw.acked_lost, "acked_lost")?,
                 duplicated: count(&raw.duplicated, "duplicated")?,
                 reordered: count(&raw.reordered, "reordered")?,
+                moved_keys: count(&raw.moved_keys, "moved_keys")?,
             }
         } else if let Some(partition) = &raw.partition {
             let tp = self.topic_partition(partition, when)?;

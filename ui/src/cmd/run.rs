@@ -153,7 +153,7 @@ pub fn render(report: &RunReport) -> String {
 
 /// The ledger's counts as a two-line table, named as expectations name them.
 fn ledger_table(summary: &LedgerSummary) -> String {
-    let columns: [(&str, u64); 8] = [
+    let columns: [(&str, u64); 10] = [
         ("sent", summary.sent),
         ("acked", summary.acked),
         ("failed", summary.failed),
@@ -162,6 +162,8 @@ fn ledger_table(summary: &LedgerSummary) -> String {
         ("acked_lost", summary.acked_lost),
         ("duplicated", summary.duplicated),
         ("reordered", summary.reordered),
+        ("moved_keys", summary.moved_keys),
+        ("keys_split", summary.keys_split),
     ];
     let mut header = String::new();
     let mut values = String::new();
@@ -230,8 +232,8 @@ final state at 60s
     Partition: 0\tLeader: 2
 
 records
-  sent  acked  failed  pending  committed  acked_lost  duplicated  reordered
-     5      5       0        0          4           1           0          0
+  sent  acked  failed  pending  committed  acked_lost  duplicated  reordered  moved_keys  keys_split
+     5      5       0        0          4           1           0          0           0           0
 
 lost records (acknowledged, then gone)
   app-4 in orders-0 at offset 4, key \"k\"
@@ -270,11 +272,11 @@ engine  5678 events processed
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(
             lines[0],
-            "     sent  acked  failed  pending  committed  acked_lost  duplicated  reordered"
+            "     sent  acked  failed  pending  committed  acked_lost  duplicated  reordered  moved_keys  keys_split"
         );
         assert_eq!(
             lines[1],
-            "  1000000      0       0        0          0           0           0          0"
+            "  1000000      0       0        0          0           0           0          0           0           0"
         );
     }
 }

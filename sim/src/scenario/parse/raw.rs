@@ -153,6 +153,7 @@ pub struct RawExpect {
     pub acked_lost: Option<Spanned<i64>>,
     pub duplicated: Option<Spanned<i64>>,
     pub reordered: Option<Spanned<i64>>,
+    pub moved_keys: Option<Spanned<i64>>,
     // A partition.
     pub partition: Option<Spanned<String>>,
     pub leader: Option<Spanned<toml::Value>>,

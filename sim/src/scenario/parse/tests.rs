@@ -261,13 +261,13 @@ fn network_partition_broker_twice() {
 // An expectation with no subject lists the possible ones.
 #[test]
 fn expect_without_subject() {
-    insta::assert_snapshot!(error(&format!("{BASE}\n[[expect]]\nat = \"1s\"\n")), @r#"x.toml:23:1: an expectation needs one subject: the ledger (acked_lost, duplicated, reordered), `partition`, `producer` or `consumer`; found none"#);
+    insta::assert_snapshot!(error(&format!("{BASE}\n[[expect]]\nat = \"1s\"\n")), @r#"x.toml:23:1: an expectation needs one subject: the ledger (acked_lost, duplicated, reordered, moved_keys), `partition`, `producer` or `consumer`; found none"#);
 }
 
 // An expectation with two subjects points at the second.
 #[test]
 fn expect_with_two_subjects() {
-    insta::assert_snapshot!(error(&format!("{BASE}\n[[expect]]\nacked_lost = 0\npartition = \"orders-0\"\n")), @r#"x.toml:25:13: an expectation has one subject, found the ledger (acked_lost, duplicated, reordered) and `partition`; write one [[expect]] for each"#);
+    insta::assert_snapshot!(error(&format!("{BASE}\n[[expect]]\nacked_lost = 0\npartition = \"orders-0\"\n")), @r#"x.toml:25:13: an expectation has one subject, found the ledger (acked_lost, duplicated, reordered, moved_keys) and `partition`; write one [[expect]] for each"#);
 }
 
 // A partition key without `partition` says what is missing.
@@ -430,7 +430,8 @@ fn design_example_resolves() {
         Subject::Ledger {
             acked_lost: Some(1),
             duplicated: None,
-            reordered: None
+            reordered: None,
+            moved_keys: None
         }
     );
     assert_eq!(partition.pos.line, 42);
@@ -672,7 +673,8 @@ reordered = 0
         &Subject::Ledger {
             acked_lost: None,
             duplicated: Some(0),
-            reordered: Some(0)
+            reordered: Some(0),
+            moved_keys: None
         }
     );
 }
