@@ -1574,6 +1574,7 @@ mod tests {
             Arc::new(BrokerConfig::default()),
             Arc::new(vec![topic]),
             Arc::new(image),
+            Coordinator::new(Arc::new(Vec::new()), None, 50, SimTime::ZERO),
         )
     }
 

@@ -666,6 +666,11 @@ reordered = 0
                 TopicPartition::new(TopicId(0), 2),
                 TopicPartition::new(TopicId(0), 4)
             ]),
+            processed: None,
+            idle: None,
+            lag: BTreeMap::new(),
+            records_lag_max: None,
+            rebalances: None,
         }
     );
     assert_eq!(
