@@ -8,11 +8,14 @@
 //! - `controller`, `broker`, `producer`, `consumer` are the nodes, plain state machines that
 //!   exchange `message`s; `metadata` is what the controller publishes (and how clients fetch
 //!   it); `log` is one replica's log; `idempotence` the broker's producer-sequence checks.
+//! - `assignor` holds the consumer-group partition assignors (Range, RoundRobin, Sticky,
+//!   CooperativeSticky): pure functions from members and partition counts to an assignment.
 //! - `trace` records what happened, `ledger` the fate of every record, `check` the
 //!   expectations, `invariants` the protocol properties tests check after every event,
 //!   `report` the cluster as `kafka-topics --describe` shows it.
 //! - `ids`, `time`, `rng`, `partitioner` are the small pieces they share.
 
+pub mod assignor;
 pub mod broker;
 pub mod check;
 pub mod config;
