@@ -457,8 +457,8 @@ fn constrained_assignment(
     let mut exactly_min_quota: VecDeque<usize> = VecDeque::new();
     let mut assigned: BTreeSet<TopicPartition> = BTreeSet::new();
 
-    for member in 0..members {
-        let mut owned: Vec<TopicPartition> = group.owned[member]
+    for (member, previous) in group.owned.iter().enumerate() {
+        let mut owned: Vec<TopicPartition> = previous
             .iter()
             .copied()
             .filter(|tp| !group.claimed_by_several.contains(tp))

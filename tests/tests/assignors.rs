@@ -231,7 +231,7 @@ proptest! {
             check_complete(&group, &result)?;
         }
         let range = assign(Strategy::Range, &group.members, &group.partitions);
-        for (topic, _) in &group.partitions {
+        for topic in group.partitions.keys() {
             let counts: Vec<usize> = group
                 .members
                 .iter()
