@@ -8,6 +8,10 @@
 //! - `controller`, `broker`, `producer`, `consumer` are the nodes, plain state machines that
 //!   exchange `message`s; `metadata` is what the controller publishes (and how clients fetch
 //!   it); `log` is one replica's log; `idempotence` the broker's producer-sequence checks.
+//! - `assignor` holds the consumer-group partition assignors (Range, RoundRobin, Sticky,
+//!   CooperativeSticky): pure functions from members and partition counts to an assignment;
+//!   `group` is the group coordinator a broker runs for the groups of its `__consumer_offsets`
+//!   partitions.
 //! - `trace` records what happened, `ledger` the fate of every record, `check` the
 //!   expectations, `invariants` the protocol properties tests check after every event,
 //!   `report` the cluster as `kafka-topics --describe` shows it.

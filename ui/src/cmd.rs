@@ -1,6 +1,7 @@
 //! The commands, one file each; every one returns the process's exit code, or an error for
 //! bad input (exit 2, with the message on standard error).
 
+pub mod assign;
 pub mod bench;
 pub mod check;
 pub mod partition;

@@ -14,6 +14,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use cmd::assign::AssignFormat;
 use cmd::check::CheckFormat;
 use cmd::trace::TraceFormat;
 
@@ -76,6 +77,30 @@ enum Command {
         #[arg(required = true)]
         keys: Vec<String>,
     },
+    /// Which partitions each consumer-group member gets, as Kafka's assignors compute them.
+    Assign {
+        /// The assignor: range, roundrobin, sticky or cooperative-sticky (Kafka's class names
+        /// work too).
+        #[arg(long, default_value = "range")]
+        strategy: String,
+        /// A member and its subscription, `c1:t1,t2`; `c1@i1:t1` for a static member with
+        /// group.instance.id i1. Repeat for each member.
+        #[arg(
+            long = "member",
+            required = true,
+            value_name = "MEMBER[@INSTANCE]:TOPICS"
+        )]
+        members: Vec<String>,
+        /// A topic and its partition count, `t1:3`. Repeat for each topic.
+        #[arg(long = "topic", required = true, value_name = "TOPIC:PARTITIONS")]
+        topics: Vec<String>,
+        /// What a member owned in the previous generation, `c1=t1-0,t1-1` (the sticky
+        /// strategies keep it where they can). Repeat for each member.
+        #[arg(long = "owned", value_name = "MEMBER=PARTITIONS")]
+        owned: Vec<String>,
+        #[arg(long, value_enum, default_value_t = AssignFormat::Text)]
+        format: AssignFormat,
+    },
     /// Measure the engine's speed on a scenario (use a release build).
     Bench {
         scenario: PathBuf,
@@ -107,6 +132,13 @@ fn main() -> ExitCode {
         Some(Command::Partition { partitions, keys }) => {
             cmd::partition::partition(&partitions, &keys)
         }
+        Some(Command::Assign {
+            strategy,
+            members,
+            topics,
+            owned,
+            format,
+        }) => cmd::assign::assign(&strategy, &members, &topics, &owned, format),
         Some(Command::Bench {
             scenario,
             seed,
