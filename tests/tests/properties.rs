@@ -174,7 +174,7 @@ fn random_scenario(rng: &mut TestRng) -> String {
 duration = "40s"
 [cluster]
 brokers = {brokers}
-config = {{ "unclean.leader.election.enable" = {unclean}, "replica.lag.time.max.ms" = {} }}
+config = {{ "unclean.leader.election.enable" = {unclean}, "replica.lag.time.max.ms" = {}, "offsets.topic.replication.factor" = {} }}
 [network]
 latency = {latency}
 [[topics]]
@@ -195,6 +195,7 @@ group = "g1"
 subscribe = ["t"]
 "#,
         1000 + pick(20_000),
+        brokers.min(3),
         1 + pick(rf),
         1 + pick(5),
         ["earliest", "latest", "none"][pick(3) as usize],

@@ -195,7 +195,7 @@ fn step_with_two_actions() {
 // A step with only `at` lists the actions it could take.
 #[test]
 fn step_without_action() {
-    insta::assert_snapshot!(error(&format!("{BASE}\n[[steps]]\nat = \"1s\"\n")), @r#"x.toml:23:1: a step needs one action (`produce`, `crash`, `restart`, `power_loss`, `isolate`, `partition`, `heal`, `slow`, `add_partitions`, `start`, `stop` or `say`), found none"#);
+    insta::assert_snapshot!(error(&format!("{BASE}\n[[steps]]\nat = \"1s\"\n")), @r#"x.toml:23:1: a step needs one action (`produce`, `crash`, `restart`, `power_loss`, `isolate`, `partition`, `heal`, `slow`, `add_partitions`, `start`, `stop`, `commit`, `subscribe` or `say`), found none"#);
 }
 
 // A replication factor above the broker count quotes Kafka's refusal.
@@ -261,7 +261,7 @@ fn network_partition_broker_twice() {
 // An expectation with no subject lists the possible ones.
 #[test]
 fn expect_without_subject() {
-    insta::assert_snapshot!(error(&format!("{BASE}\n[[expect]]\nat = \"1s\"\n")), @r#"x.toml:23:1: an expectation needs one subject: the ledger (acked_lost, duplicated, reordered, moved_keys), `partition`, `producer` or `consumer`; found none"#);
+    insta::assert_snapshot!(error(&format!("{BASE}\n[[expect]]\nat = \"1s\"\n")), @r#"x.toml:23:1: an expectation needs one subject: the ledger (acked_lost, duplicated, reordered, moved_keys), `partition`, `producer`, `consumer` or `group`; found none"#);
 }
 
 // An expectation with two subjects points at the second.
@@ -342,9 +342,13 @@ fn design_example_resolves() {
     assert_eq!(s.network.latency_min, SimTime::from_millis(1));
     assert_eq!(s.network.latency_max, SimTime::from_millis(1));
 
-    let [orders] = s.topics.as_slice() else {
-        panic!("one topic")
+    // The design example has a consumer group, so the cluster also has __consumer_offsets.
+    let [orders, offsets] = s.topics.as_slice() else {
+        panic!("one topic and __consumer_offsets")
     };
+    assert!(offsets.internal && offsets.name == "__consumer_offsets");
+    assert_eq!((offsets.partitions, offsets.replication_factor), (50, 3));
+    assert_eq!(s.groups, ["g1"]);
     assert_eq!(orders.name, "orders");
     assert_eq!(orders.partitions, 1);
     assert_eq!(orders.replication_factor, 3);
