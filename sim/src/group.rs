@@ -626,6 +626,7 @@ impl Broker {
         self.schedule_group_timer(ctx, group);
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn on_sync(
         &mut self,
         ctx: &mut Ctx,
