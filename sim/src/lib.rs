@@ -7,7 +7,8 @@
 //!   delivers messages with seeded latency and faults.
 //! - `controller`, `broker`, `producer`, `consumer` are the nodes, plain state machines that
 //!   exchange `message`s; `metadata` is what the controller publishes (and how clients fetch
-//!   it); `log` is one replica's log; `idempotence` the broker's producer-sequence checks.
+//!   it); `log` is one replica's log; `idempotence` the broker's producer-sequence checks;
+//!   `compression` the codecs' ratios and the producer's estimate of them.
 //! - `trace` records what happened, `ledger` the fate of every record, `check` the
 //!   expectations, `invariants` the protocol properties tests check after every event,
 //!   `report` the cluster as `kafka-topics --describe` shows it.
@@ -15,6 +16,7 @@
 
 pub mod broker;
 pub mod check;
+pub mod compression;
 pub mod config;
 pub mod consumer;
 pub mod controller;
