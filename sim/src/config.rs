@@ -1023,6 +1023,26 @@ impl ProducerConfig {
             delivery_timeout_ms = floor;
         }
 
+        // Every new batch takes batch.size bytes of buffer.memory (BufferPool.allocate): with
+        // less memory than that, no batch can ever be made, and each send() throws.
+        let batch_size = r.u64("batch.size");
+        let buffer_memory = r.u64("buffer.memory");
+        if batch_size > buffer_memory {
+            let at = r
+                .explicit("buffer.memory")
+                .or_else(|| r.explicit("batch.size"));
+            return Err(ConfigError::at(
+                at,
+                SettingPart::Value,
+                format!(
+                    "batch.size ({batch_size}) is larger than buffer.memory ({buffer_memory}), so \
+                     no batch can ever be allocated; every send() throws \
+                     IllegalArgumentException: \"Attempt to allocate {batch_size} bytes, but \
+                     there is a hard limit of {buffer_memory} on memory allocations.\""
+                ),
+            ));
+        }
+
         let compression_type = match r.choice("compression.type").as_str() {
             "gzip" => Compression::Gzip,
             "snappy" => Compression::Snappy,
@@ -1039,8 +1059,8 @@ impl ProducerConfig {
             request_timeout_ms,
             delivery_timeout_ms,
             linger_ms,
-            batch_size: r.u64("batch.size"),
-            buffer_memory: r.u64("buffer.memory"),
+            batch_size,
+            buffer_memory,
             max_request_size: r.u64("max.request.size"),
             max_in_flight_requests_per_connection: max_in_flight,
             compression_type,

@@ -354,6 +354,13 @@ fn strict_producer_with_required_settings() {
     assert_eq!(scenario.producers[0].config.acks, crate::config::Acks::All);
 }
 
+// A buffer.memory smaller than batch.size could never hold a batch: refused as Kafka's
+// BufferPool would refuse every allocation.
+#[test]
+fn buffer_memory_below_batch_size() {
+    insta::assert_snapshot!(error(&BASE.replace("name = \"app\"", "name = \"app\"\nconfig = { \"buffer.memory\" = 1000 }")), @r#"x.toml:13:30: batch.size (16384) is larger than buffer.memory (1000), so no batch can ever be allocated; every send() throws IllegalArgumentException: "Attempt to allocate 16384 bytes, but there is a hard limit of 1000 on memory allocations.""#);
+}
+
 // `key` and `keys` exclude each other.
 #[test]
 fn key_and_keys() {
