@@ -400,6 +400,11 @@ impl Producer {
     /// requests complete.
     pub fn stop(&mut self, ctx: &mut Ctx) {
         self.schedules.clear();
+        if let Some(since) = self.blocked_since.take() {
+            // A send() blocked for memory ends with close() ("Producer closed while allocating
+            // memory"); its record, like the rest of the step, is never sent.
+            self.stats.blocked_time = self.stats.blocked_time + (ctx.now - since);
+        }
         self.closing = true;
         self.run(ctx);
     }
