@@ -1796,6 +1796,33 @@ config = {{ {config} }}
         assert_eq!(producer.stats.blocked_time, SimTime::from_millis(40));
     }
 
+    // With acks=0 a batch's memory comes back as it is sent, so a send() blocked for memory
+    // goes on at the same moment, without waiting for any response.
+    #[test]
+    fn acks_0_frees_memory_when_sent() {
+        let mut text = cluster(
+            3,
+            "",
+            "acks = \"0\", \"linger.ms\" = 0, \"batch.size\" = 1000, \"buffer.memory\" = 2000",
+        );
+        // Two 600-byte records never share a 1000-byte batch: the third needs a third batch.
+        text += &produce(
+            "100ms",
+            &format!("partition = 0, count = 3, value = \"{}\"", "v".repeat(600)),
+        );
+        let world = run(&text);
+        let producer = &world.producers()[0];
+        assert_eq!(producer.records.len(), 3);
+        assert!(
+            producer
+                .records
+                .iter()
+                .all(|r| r.outcome() == Outcome::Acked(None))
+        );
+        assert_eq!(producer.stats.blocked_sends, 1);
+        assert_eq!(producer.stats.blocked_time, SimTime::ZERO);
+    }
+
     // KafkaProducer.ensureValidRecordSize: a record whose serialized bound exceeds
     // max.request.size fails in send(), alone, with RecordTooLargeException (MESSAGE_TOO_LARGE).
     #[test]
