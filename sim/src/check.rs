@@ -129,6 +129,9 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
             acked,
             failed,
             errors,
+            batches,
+            requests,
+            records_per_batch,
         } => {
             let p = &world.producers()[producer.0 as usize];
             let (mut n_acked, mut n_failed) = (0u64, 0u64);
@@ -151,6 +154,18 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
                     };
                     failures.push(format!("expected error {error}, found {seen}"));
                 }
+            }
+            compare(&mut failures, "batches", *batches, p.stats.batches);
+            compare(&mut failures, "requests", *requests, p.stats.requests);
+            if let Some(range) = records_per_batch
+                && let Some(failure) = check_mean_in_range(
+                    "records_per_batch",
+                    *range,
+                    p.stats.records_per_batch(),
+                    "no batch was sent",
+                )
+            {
+                failures.push(failure);
             }
             format!("producer {}", p.name)
         }
@@ -268,6 +283,27 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
         at: world.now(),
         subject,
         failures,
+    }
+}
+
+/// A mean checked against an inclusive range; the failure shows the mean to two decimals.
+fn check_mean_in_range(
+    what: &str,
+    (min, max): (f64, f64),
+    found: Option<f64>,
+    when_none: &str,
+) -> Option<String> {
+    match found {
+        Some(mean) if (min..=max).contains(&mean) => None,
+        Some(mean) => {
+            // Three decimals at most, without trailing zeros: 2.5, 3.333.
+            let text = format!("{mean:.3}");
+            let text = text.trim_end_matches('0').trim_end_matches('.');
+            Some(format!("expected {what} in [{min}, {max}], found {text}"))
+        }
+        None => Some(format!(
+            "expected {what} in [{min}, {max}], found none: {when_none}"
+        )),
     }
 }
 
@@ -408,4 +444,28 @@ fn check_group(world: &World, name: &str, failures: &mut Vec<String>, checks: Gr
     let (lost, reprocessed) = world.group_processing(name);
     compare(failures, "lost", checks.lost, lost);
     compare(failures, "reprocessed", checks.reprocessed, reprocessed);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A mean passes on the bounds themselves and fails just outside them, or without batches.
+    #[test]
+    fn mean_in_inclusive_range() {
+        assert_eq!(check_mean_in_range("m", (1.0, 2.5), Some(1.0), ""), None);
+        assert_eq!(check_mean_in_range("m", (1.0, 2.5), Some(2.5), ""), None);
+        assert_eq!(
+            check_mean_in_range("m", (1.0, 2.5), Some(10.0 / 3.0), ""),
+            Some("expected m in [1, 2.5], found 3.333".to_string())
+        );
+        assert_eq!(
+            check_mean_in_range("m", (1.0, 2.5), Some(0.5), ""),
+            Some("expected m in [1, 2.5], found 0.5".to_string())
+        );
+        assert_eq!(
+            check_mean_in_range("m", (1.0, 2.5), None, "no batch was sent"),
+            Some("expected m in [1, 2.5], found none: no batch was sent".to_string())
+        );
+    }
 }

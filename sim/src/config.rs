@@ -452,13 +452,13 @@ pub static CONFIGS: &[ConfigDef] = &[
     int(Producer, "batch.size", 0, INT_MAX, 16_384,
         "the bytes per partition batched into one request; 0 turns batching off"),
     int(Producer, "buffer.memory", 0, LONG_MAX, 33_554_432,
-        "the bytes of unsent records a producer holds before send() blocks for up to max.block.ms"),
+        "memory for batches not yet acknowledged, batch.size per batch; when it is all taken, send() blocks for up to max.block.ms"),
     int(Producer, "max.request.size", 0, INT_MAX, 1_048_576,
         "the largest produce request, and so the largest record, a producer sends"),
     int(Producer, "max.in.flight.requests.per.connection", 1, INT_MAX, 5,
         "unanswered requests per broker; above 1 without idempotence a retry can reorder records"),
     one_of(Producer, "compression.type", &["none", "gzip", "snappy", "lz4", "zstd"], "none",
-        "how batches are compressed"),
+        "how batches are compressed; ksim shrinks a batch's records by a fixed ratio per codec"),
     int(Producer, "max.block.ms", 0, LONG_MAX, 60_000,
         "how long send() may block for metadata or buffer space before it fails with TimeoutException"),
     int(Producer, "metadata.max.age.ms", 0, LONG_MAX, 300_000,
@@ -1115,6 +1115,25 @@ impl ProducerConfig {
         }
 
         let partitioner_class = Self::partitioner_class(&r)?;
+        // Every new batch takes batch.size bytes of buffer.memory (BufferPool.allocate): with
+        // less memory than that, no batch can ever be made, and each send() throws.
+        let batch_size = r.u64("batch.size");
+        let buffer_memory = r.u64("buffer.memory");
+        if batch_size > buffer_memory {
+            let at = r
+                .explicit("buffer.memory")
+                .or_else(|| r.explicit("batch.size"));
+            return Err(ConfigError::at(
+                at,
+                SettingPart::Value,
+                format!(
+                    "batch.size ({batch_size}) is larger than buffer.memory ({buffer_memory}), so \
+                     no batch can ever be allocated; every send() throws \
+                     IllegalArgumentException: \"Attempt to allocate {batch_size} bytes, but \
+                     there is a hard limit of {buffer_memory} on memory allocations.\""
+                ),
+            ));
+        }
 
         let compression_type = match r.choice("compression.type").as_str() {
             "gzip" => Compression::Gzip,
@@ -1132,8 +1151,8 @@ impl ProducerConfig {
             request_timeout_ms,
             delivery_timeout_ms,
             linger_ms,
-            batch_size: r.u64("batch.size"),
-            buffer_memory: r.u64("buffer.memory"),
+            batch_size,
+            buffer_memory,
             max_request_size: r.u64("max.request.size"),
             max_in_flight_requests_per_connection: max_in_flight,
             compression_type,

@@ -7,7 +7,8 @@
 //!   delivers messages with seeded latency and faults.
 //! - `controller`, `broker`, `producer`, `consumer` are the nodes, plain state machines that
 //!   exchange `message`s; `metadata` is what the controller publishes (and how clients fetch
-//!   it); `log` is one replica's log; `idempotence` the broker's producer-sequence checks.
+//!   it); `log` is one replica's log; `idempotence` the broker's producer-sequence checks;
+//!   `compression` the codecs' ratios and the producer's estimate of them.
 //! - `assignor` holds the consumer-group partition assignors (Range, RoundRobin, Sticky,
 //!   CooperativeSticky): pure functions from members and partition counts to an assignment;
 //!   `group` is the group coordinator a broker runs for the groups of its `__consumer_offsets`
@@ -20,6 +21,7 @@
 pub mod assignor;
 pub mod broker;
 pub mod check;
+pub mod compression;
 pub mod config;
 pub mod consumer;
 pub mod controller;

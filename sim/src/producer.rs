@@ -1,14 +1,19 @@
 //! A producer: `send()` calls from the scenario's produce steps, the record accumulator
 //! (per-partition batches, `batch.size`, `linger.ms`), the sender (one request per leader,
 //! `max.in.flight.requests.per.connection`), retries with backoff, timeouts, metadata refresh,
-//! and idempotence (producer id and sequence numbers).
+//! and idempotence (producer id and sequence numbers), `compression.type` (batches are sized by
+//! an estimate of their compressed bytes), `buffer.memory` (send() blocks while the batches held
+//! take it all), and the batch statistics `ksim run` prints.
 //!
 //! Each record's outcome is kept here, in send order: the ledger reads it.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
-use crate::config::{Acks, PartitionerClass, ProducerConfig};
+use crate::compression::{
+    INITIAL_ESTIMATE, compressed_records_bytes, estimated_batch_bytes, update_estimation,
+};
+use crate::config::{Acks, Compression, PartitionerClass, ProducerConfig};
 use crate::idempotence::{ProducerStamp, increment_sequence};
 use crate::ids::{BrokerId, NodeId, Offset, ProducerIdx, RecordId, TopicId, TopicPartition};
 use crate::log::BATCH_HEADER_BYTES;
@@ -148,8 +153,16 @@ impl Schedule {
 struct Batch {
     partition: TopicPartition,
     records: Vec<RecordId>,
+    /// Set when the batch is first drained (Kafka closes it then): its records are fixed.
     sealed: Option<Arc<Vec<RecordId>>>,
+    /// The batch header plus the records, uncompressed.
     bytes: u32,
+    /// The compression ratio estimated for its topic when the batch was created; `None` when
+    /// the producer does not compress.
+    estimate: Option<f32>,
+    /// The `buffer.memory` bytes it holds until it completes: `batch.size`, or the record's
+    /// size bound when one record is larger.
+    buffer: u32,
     created: SimTime,
     attempts: u32,
     retry_at: SimTime,
@@ -158,9 +171,41 @@ struct Batch {
 }
 
 impl Batch {
-    /// Whether a record of `bytes` can still go into this batch.
+    /// Kafka's `MemoryRecordsBuilder.hasRoomFor`: whether a record of `bytes` (uncompressed)
+    /// can still go into this batch. The batch's estimated size plus the whole record must stay
+    /// within `batch.size`: the record is not assumed to compress, to be safe.
+    #[inline]
     fn open(&self, bytes: u32, batch_size: u64) -> bool {
-        self.sealed.is_none() && self.attempts == 0 && (self.bytes + bytes) as u64 <= batch_size
+        self.sealed.is_none()
+            && self.attempts == 0
+            && (self.estimated_bytes() + bytes) as u64 <= batch_size
+    }
+
+    /// The size the producer believes the batch has (`estimatedSizeInBytes`): exact without
+    /// compression, the estimate with it.
+    #[inline]
+    fn estimated_bytes(&self) -> u32 {
+        estimated_batch_bytes(self.bytes, BATCH_HEADER_BYTES, self.estimate)
+    }
+
+    /// `isFull`: the estimated size reached `batch.size`. A full batch is sendable at once.
+    fn is_full(&self, batch_size: u64) -> bool {
+        self.estimated_bytes() as u64 >= batch_size
+    }
+
+    /// The bytes on the wire and in the log: the header plus the compressed records.
+    fn wire_bytes(&self, codec: Compression) -> u32 {
+        BATCH_HEADER_BYTES + compressed_records_bytes(codec, self.bytes - BATCH_HEADER_BYTES)
+    }
+
+    /// What the drain counts against `max.request.size` before adding it: the estimate while
+    /// the batch is open, its real size once it was closed by an earlier send.
+    fn request_bytes(&self, codec: Compression) -> u32 {
+        if self.sealed.is_some() {
+            self.wire_bytes(codec)
+        } else {
+            self.estimated_bytes()
+        }
     }
 
     fn seal(&mut self) -> Arc<Vec<RecordId>> {
@@ -178,6 +223,53 @@ impl Batch {
             Some(sealed) => sealed[0],
             None => self.records[0],
         }
+    }
+}
+
+/// How a producer batched, as its metrics would show it: what F21 and F24 are about.
+///
+/// Batches are counted once, when first sent (a retry is the same batch); requests every time
+/// one leaves, retries included. Bytes are those of first sends.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BatchStats {
+    /// Produce requests sent, retries included (a request refused at connection is not sent).
+    pub requests: u64,
+    /// Batches sent, each counted at its first send.
+    pub batches: u64,
+    /// Records in those batches.
+    pub batched_records: u64,
+    /// Their bytes before compression (headers included), and on the wire.
+    pub uncompressed_bytes: u64,
+    pub compressed_bytes: u64,
+    /// Records acknowledged, and when the first send() was called and the last ack came.
+    pub acked_records: u64,
+    pub first_send: Option<SimTime>,
+    pub last_ack: Option<SimTime>,
+    /// send() calls that blocked on `buffer.memory`, how long they waited in all, and how many
+    /// gave up after `max.block.ms`.
+    pub blocked_sends: u64,
+    pub blocked_time: SimTime,
+    pub buffer_exhausted: u64,
+}
+
+impl BatchStats {
+    /// The mean number of records per batch sent; `None` before the first batch.
+    pub fn records_per_batch(&self) -> Option<f64> {
+        (self.batches > 0).then(|| self.batched_records as f64 / self.batches as f64)
+    }
+
+    /// The mean batch on the wire as a percentage of `batch.size` (Kafka's `batch-size-avg`
+    /// metric over `batch.size`). Compression can keep it near 100% while many more records fit.
+    pub fn fill_percent(&self, batch_size: u64) -> Option<f64> {
+        (self.batches > 0 && batch_size > 0)
+            .then(|| 100.0 * self.compressed_bytes as f64 / self.batches as f64 / batch_size as f64)
+    }
+
+    /// Records acknowledged per simulated second, from the first send() to the last ack.
+    pub fn acked_per_sec(&self) -> Option<f64> {
+        let (first, last) = (self.first_send?, self.last_ack?);
+        let span = (last - first).as_micros();
+        (span > 0).then(|| self.acked_records as f64 * 1_000_000.0 / span as f64)
     }
 }
 
@@ -233,6 +325,24 @@ pub struct Producer {
     /// Every error the producer saw, retried or final.
     pub errors: BTreeSet<KafkaError>,
     closing: bool,
+    /// Per topic, the compression ratio learnt from closed batches (Kafka keeps one per topic
+    /// and codec in `CompressionRatioEstimator`, shared by the JVM; here each producer learns
+    /// on its own).
+    compression_estimates: BTreeMap<TopicId, f32>,
+    /// Bytes of `buffer.memory` held by batches not yet completed (queued or in flight).
+    buffer_used: u64,
+    /// Since when the current send() waits for buffer memory.
+    blocked_since: Option<SimTime>,
+    /// When send() last returned from a wait (for memory): later records were only sent then.
+    send_resumed_at: SimTime,
+    /// The first block and the first failure for lack of memory are traced, not every one.
+    buffer_block_traced: bool,
+    buffer_failure_traced: bool,
+    record_too_large_traced: bool,
+    /// Per leader, where the next drain starts among the partitions it leads (Kafka's
+    /// `nodesDrainIndex`), so that `max.request.size` does not always cut the same ones.
+    drain_index: BTreeMap<BrokerId, usize>,
+    pub stats: BatchStats,
 }
 
 impl Producer {
@@ -278,6 +388,15 @@ impl Producer {
             wake_at: None,
             errors: BTreeSet::new(),
             closing: false,
+            compression_estimates: BTreeMap::new(),
+            buffer_used: 0,
+            blocked_since: None,
+            send_resumed_at: SimTime::ZERO,
+            buffer_block_traced: false,
+            buffer_failure_traced: false,
+            record_too_large_traced: false,
+            drain_index: BTreeMap::new(),
+            stats: BatchStats::default(),
         }
     }
 
@@ -292,6 +411,11 @@ impl Producer {
     /// requests complete.
     pub fn stop(&mut self, ctx: &mut Ctx) {
         self.schedules.clear();
+        if let Some(since) = self.blocked_since.take() {
+            // A send() blocked for memory ends with close() ("Producer closed while allocating
+            // memory"); its record, like the rest of the step, is never sent.
+            self.stats.blocked_time = self.stats.blocked_time + (ctx.now - since);
+        }
         self.closing = true;
         self.run(ctx);
     }
@@ -309,6 +433,9 @@ impl Producer {
             start: ctx.now,
             next: 0,
         });
+        if spec.count > 0 {
+            self.stats.first_send.get_or_insert(ctx.now);
+        }
         self.run(ctx);
     }
 
@@ -412,6 +539,7 @@ impl Producer {
                 let Some(in_flight) = self.in_flight.remove(&request.correlation) else {
                     return;
                 };
+                self.stats.requests -= 1;
                 // Never sent: back into the queue where they were, in send order.
                 for mut batch in in_flight.batches {
                     batch.attempts -= 1;
@@ -519,10 +647,18 @@ impl Producer {
         if !self.running {
             return;
         }
-        self.take_due_records(ctx);
-        self.expire_requests(ctx);
-        self.expire_batches(ctx);
-        self.drain(ctx);
+        loop {
+            self.take_due_records(ctx);
+            let held = self.buffer_used;
+            self.expire_requests(ctx);
+            self.expire_batches(ctx);
+            self.drain(ctx);
+            // A blocked send() goes on as soon as memory is freed (acks=0 frees it when the
+            // batch is sent, an expired batch when it fails).
+            if self.blocked_since.is_none() || self.buffer_used >= held {
+                break;
+            }
+        }
         self.maybe_request_metadata(ctx);
         if self.closing && self.queues.values().all(VecDeque::is_empty) && self.in_flight.is_empty()
         {
@@ -542,14 +678,42 @@ impl Producer {
         let max_block = SimTime::from_millis(self.config.max_block_ms);
         let mut schedules = std::mem::take(&mut self.schedules);
         let metadata = self.metadata.clone();
-        for schedule in &mut schedules {
+        'schedules: for schedule in &mut schedules {
             while schedule.next < schedule.spec.count {
                 let due = schedule.due(schedule.next);
                 if due > now {
                     break;
                 }
                 match &metadata {
-                    Some(metadata) => schedule.next += self.append_run(ctx, schedule, metadata),
+                    Some(metadata) => {
+                        let sent = self.append_run(ctx, schedule, metadata);
+                        if sent > 0 {
+                            schedule.next += sent;
+                            if let Some(since) = self.blocked_since.take() {
+                                // Memory came back: the blocked send() returns now.
+                                self.stats.blocked_time = self.stats.blocked_time + (now - since);
+                                self.send_resumed_at = now;
+                            }
+                            continue;
+                        }
+                        // send() blocks for buffer memory (R6.2 buffer.memory): the calling
+                        // thread waits, so no later record is sent either.
+                        let since = match self.blocked_since {
+                            Some(since) => since,
+                            None => {
+                                let since = due.max(self.send_resumed_at);
+                                self.blocked_since = Some(since);
+                                self.stats.blocked_sends += 1;
+                                self.trace_first_block(ctx, since);
+                                since
+                            }
+                        };
+                        if now < since + max_block {
+                            break 'schedules;
+                        }
+                        self.fail_buffer_exhausted(ctx, schedule, since);
+                        schedule.next += 1;
+                    }
                     None if now >= due + max_block => {
                         // send() blocked for max.block.ms waiting for metadata, then threw.
                         let mut record = SentRecord::new(schedule.step, schedule.next, None);
@@ -568,6 +732,64 @@ impl Producer {
         schedules.retain(|s| s.next < s.spec.count);
         schedules.append(&mut self.schedules);
         self.schedules = schedules;
+    }
+
+    /// The first time send() blocks for memory, the trace says why; later blocks are only
+    /// counted in the statistics.
+    fn trace_first_block(&mut self, ctx: &mut Ctx, since: SimTime) {
+        if self.buffer_block_traced {
+            return;
+        }
+        self.buffer_block_traced = true;
+        let batches: usize = self.queues.values().map(VecDeque::len).sum::<usize>()
+            + self
+                .in_flight
+                .values()
+                .map(|r| r.batches.len())
+                .sum::<usize>();
+        ctx.trace(TraceEvent::SendBlocked {
+            since,
+            why: format!(
+                "buffer.memory={} is taken by {batches} unacknowledged batches ({} bytes); every batch is now sendable (memory exhausted) and send() waits up to max.block.ms={} for one to complete",
+                self.config.buffer_memory, self.buffer_used, self.config.max_block_ms
+            ),
+        });
+    }
+
+    /// The record whose send() waited `max.block.ms` for memory fails with Kafka's
+    /// `BufferExhaustedException` (a TimeoutException); the next send() starts waiting then.
+    fn fail_buffer_exhausted(&mut self, ctx: &mut Ctx, schedule: &Schedule, since: SimTime) {
+        let max_block = SimTime::from_millis(self.config.max_block_ms);
+        let n = self.records.len() as u32;
+        let mut record = SentRecord::new(schedule.step, schedule.next, None);
+        record.set_outcome(Outcome::Failed(KafkaError::TimeoutException));
+        self.records.push(record);
+        self.errors.insert(KafkaError::TimeoutException);
+        self.blocked_since = None;
+        self.send_resumed_at = since + max_block;
+        self.stats.blocked_time = self.stats.blocked_time + max_block;
+        self.stats.buffer_exhausted += 1;
+        if self.buffer_failure_traced {
+            return;
+        }
+        self.buffer_failure_traced = true;
+        let size = serialized_size_bound(
+            schedule.key(schedule.next).map(|k| &**k),
+            schedule.spec.value.as_deref(),
+            &self.name,
+            n,
+        )
+        .max(self.config.batch_size as u32);
+        ctx.trace(TraceEvent::SendFailed {
+            record: n,
+            error: format!(
+                "BufferExhaustedException: \"Failed to allocate {size} bytes within the configured max blocking time {} ms. Total memory: {} bytes. Available memory: {} bytes. Poolable size: {} bytes\" (later ones are not traced)",
+                self.config.max_block_ms,
+                self.config.buffer_memory,
+                self.config.buffer_memory.saturating_sub(self.buffer_used),
+                self.config.batch_size
+            ),
+        });
     }
 
     /// `send()` for the due records of a schedule that go to the same partition, from
@@ -590,6 +812,19 @@ impl Producer {
             && !self.config.partitioner_ignore_keys;
         let sticky = schedule.spec.partition.is_none() && !keyed && !round_robin;
         let batch_size = self.config.batch_size.max(1);
+        let estimate = (self.config.compression_type != Compression::None).then(|| {
+            self.compression_estimates
+                .get(&topic)
+                .copied()
+                .unwrap_or(INITIAL_ESTIMATE)
+        });
+        // Records this small are surely within max.request.size and buffer.memory; larger ones
+        // get the exact check (KafkaProducer.ensureValidRecordSize).
+        let surely_valid = self
+            .config
+            .max_request_size
+            .min(self.config.buffer_memory)
+            .saturating_sub(RECORD_BOUND_SLACK as u64);
         let first_bytes = record_bytes(
             schedule.key(first).map(|k| &**k),
             value,
@@ -660,6 +895,30 @@ impl Producer {
                 producer: self.idx,
                 n,
             };
+            if bytes as u64 > surely_valid {
+                let size =
+                    serialized_size_bound(schedule.key(i).map(|k| &**k), value, &self.name, n);
+                if let Some(message) = record_too_large(&self.config, size) {
+                    // send() throws before the accumulator sees the record: it fails alone.
+                    if i == first {
+                        let mut failed = SentRecord::new(schedule.step, i, Some(partition));
+                        failed.set_outcome(Outcome::Failed(KafkaError::MessageTooLarge));
+                        self.records.push(failed);
+                        self.errors.insert(KafkaError::MessageTooLarge);
+                        if !self.record_too_large_traced {
+                            self.record_too_large_traced = true;
+                            ctx.trace(TraceEvent::SendFailed {
+                                record: n,
+                                error: format!(
+                                    "RecordTooLargeException: \"{message}\" (checked on the uncompressed size, before batching; later ones are not traced)"
+                                ),
+                            });
+                        }
+                        i += 1;
+                    }
+                    break;
+                }
+            }
             match queue.back_mut() {
                 Some(batch) if batch.open(bytes, batch_size) => {
                     // The common case: as many records as fit go into the open batch, sized
@@ -667,19 +926,24 @@ impl Producer {
                     let (first_i, first_n) = (i, n);
                     let mut n = n;
                     let mut bytes = bytes;
+                    let estimated_before = batch.estimated_bytes();
                     loop {
                         batch.bytes += bytes;
-                        grew += bytes as u64;
                         i += 1;
                         n += 1;
                         if i >= end {
                             break;
                         }
                         bytes = record_bytes(schedule.key(i).map(|k| &**k), value, &self.name, n);
-                        if (batch.bytes + bytes) as u64 > batch_size {
+                        if (estimated_batch_bytes(batch.bytes, BATCH_HEADER_BYTES, estimate)
+                            + bytes) as u64
+                            > batch_size
+                            || bytes as u64 > surely_valid
+                        {
                             break;
                         }
                     }
+                    grew += (batch.estimated_bytes() - estimated_before) as u64;
                     let producer = self.idx;
                     batch
                         .records
@@ -695,7 +959,21 @@ impl Producer {
                     break;
                 }
                 _ => {
-                    queue.push_back(Batch {
+                    // A new batch takes `batch.size` bytes of buffer.memory (more for a record
+                    // larger than that); without them send() blocks.
+                    let buffer = if bytes as u64 + RECORD_BOUND_SLACK as u64
+                        <= self.config.batch_size
+                    {
+                        self.config.batch_size as u32
+                    } else {
+                        serialized_size_bound(schedule.key(i).map(|k| &**k), value, &self.name, n)
+                            .max(self.config.batch_size as u32)
+                    };
+                    if self.buffer_used + buffer as u64 > self.config.buffer_memory {
+                        break;
+                    }
+                    self.buffer_used += buffer as u64;
+                    let batch = Batch {
                         partition: tp,
                         records: {
                             let mut records = Vec::with_capacity(64);
@@ -704,13 +982,20 @@ impl Producer {
                         },
                         sealed: None,
                         bytes: BATCH_HEADER_BYTES + bytes,
-                        // send() blocks until the first metadata arrives (R6.7).
-                        created: schedule.due(i).max(self.metadata_since),
+                        estimate,
+                        buffer,
+                        // send() blocks until the first metadata arrives (R6.7), and while
+                        // an earlier send() waited for memory.
+                        created: schedule
+                            .due(i)
+                            .max(self.metadata_since)
+                            .max(self.send_resumed_at),
                         attempts: 0,
                         retry_at: SimTime::ZERO,
                         sequence: None,
-                    });
-                    grew += (BATCH_HEADER_BYTES + bytes) as u64;
+                    };
+                    grew += batch.estimated_bytes() as u64;
+                    queue.push_back(batch);
                 }
             }
             self.records
@@ -719,7 +1004,7 @@ impl Producer {
         }
         if sticky {
             let has_leader = self.has_leader.get(&topic).map_or(&[][..], Vec::as_slice);
-            let full = filled || queue.back().is_some_and(|b| b.bytes as u64 >= batch_size);
+            let full = filled || queue.back().is_some_and(|b| b.is_full(batch_size));
             if let Some(sticky) = self.sticky.get_mut(&topic) {
                 sticky.on_append(self.rng.core(), partition, grew, full, has_leader);
             }
@@ -805,13 +1090,18 @@ impl Producer {
         }
     }
 
+    /// R6.3, Kafka's `RecordAccumulator.batchReady`: a partition's first batch makes its leader
+    /// ready when it is full (or not alone in its queue), has waited `linger.ms`, send() is
+    /// blocked for memory, or the producer is closing (there is no flush() in scenarios). A
+    /// retried batch only waits out its backoff.
     fn is_sendable(&self, batch: &Batch, queue_len: usize, now: SimTime) -> bool {
         if batch.attempts > 0 {
             return now >= batch.retry_at;
         }
         queue_len > 1
-            || batch.bytes as u64 >= self.config.batch_size
+            || batch.is_full(self.config.batch_size)
             || now >= batch.created + SimTime::from_millis(self.config.linger_ms)
+            || self.blocked_since.is_some()
             || self.closing
     }
 
@@ -822,26 +1112,30 @@ impl Producer {
             .count() as u32
     }
 
-    /// The sender (R6.3): for each leader with room for another request, one batch from each
-    /// partition it leads whose first batch is ready.
+    /// The sender (R6.3, Kafka's `Sender.sendProducerData`): a leader is ready when one of its
+    /// partitions has a sendable batch and the connection has room for another request; a
+    /// ready leader gets one request with the first batch of every partition it leads (ready
+    /// or not: the others ride along), up to `max.request.size`.
     fn drain(&mut self, ctx: &mut Ctx) {
         let Some(metadata) = self.metadata.clone() else {
             return;
         };
         loop {
-            let mut per_leader: BTreeMap<BrokerId, Vec<TopicPartition>> = BTreeMap::new();
+            let mut ready: BTreeSet<BrokerId> = BTreeSet::new();
             for (tp, queue) in &self.queues {
                 let Some(batch) = queue.front() else { continue };
                 if self.muted.contains(tp) || !self.is_sendable(batch, queue.len(), ctx.now) {
                     continue;
                 }
                 match metadata.partition(*tp).and_then(|s| s.leader) {
-                    Some(leader) => per_leader.entry(leader).or_default().push(*tp),
+                    Some(leader) => {
+                        ready.insert(leader);
+                    }
                     None => self.metadata_wanted = true,
                 }
             }
             let mut sent = false;
-            for (leader, partitions) in per_leader {
+            for leader in ready {
                 // Until a broker has answered once, the connection is not known to be up:
                 // one request at a time stands in for Kafka's connection attempt, during which
                 // nothing is drained for that broker.
@@ -859,8 +1153,11 @@ impl Producer {
                 {
                     continue;
                 }
-                self.send_request(ctx, leader, partitions);
-                sent = true;
+                let batches = self.drain_for_leader(leader, &metadata, ctx.now);
+                if !batches.is_empty() {
+                    self.send_request(ctx, leader, batches);
+                    sent = true;
+                }
             }
             if !sent {
                 break;
@@ -868,17 +1165,78 @@ impl Producer {
         }
     }
 
-    fn send_request(&mut self, ctx: &mut Ctx, leader: BrokerId, partitions: Vec<TopicPartition>) {
+    /// Kafka's `drainBatchesForOneNode`: the partitions the leader leads, from where the last
+    /// drain stopped; of each, the first batch unless the partition is muted or the batch backs
+    /// off for a retry. The request stops before the batch that would take it past
+    /// `max.request.size` (its estimated size, against the compressed sizes already taken), but
+    /// always carries one batch, however large.
+    fn drain_for_leader(
+        &mut self,
+        leader: BrokerId,
+        metadata: &MetadataImage,
+        now: SimTime,
+    ) -> Vec<Batch> {
+        let led: Vec<TopicPartition> = metadata
+            .partitions()
+            .filter(|(_, s)| s.leader == Some(leader))
+            .map(|(tp, _)| tp)
+            .collect();
         let mut batches = Vec::new();
+        if led.is_empty() {
+            return batches;
+        }
+        let codec = self.config.compression_type;
+        let start = self.drain_index.get(&leader).copied().unwrap_or(0) % led.len();
         let mut size = 0u64;
-        for tp in partitions {
-            let queue = self.queues.get_mut(&tp).expect("listed by drain");
-            let bytes = queue.front().expect("listed by drain").bytes as u64;
-            if !batches.is_empty() && size + bytes > self.config.max_request_size {
+        for k in 0..led.len() {
+            let index = (start + k) % led.len();
+            self.drain_index.insert(leader, index);
+            let tp = led[index];
+            if self.muted.contains(&tp) {
+                continue;
+            }
+            let Some(queue) = self.queues.get_mut(&tp) else {
+                continue;
+            };
+            let Some(first) = queue.front() else { continue };
+            if first.attempts > 0 && now < first.retry_at {
+                continue;
+            }
+            if !batches.is_empty()
+                && size + first.request_bytes(codec) as u64 > self.config.max_request_size
+            {
                 break;
             }
-            let mut batch = queue.pop_front().expect("listed by drain");
-            size += bytes;
+            let batch = queue.pop_front().expect("a first batch was seen");
+            size += batch.wire_bytes(codec) as u64;
+            batches.push(batch);
+        }
+        batches
+    }
+
+    fn send_request(&mut self, ctx: &mut Ctx, leader: BrokerId, drained: Vec<Batch>) {
+        let codec = self.config.compression_type;
+        let mut batches = Vec::with_capacity(drained.len());
+        for mut batch in drained {
+            let tp = batch.partition;
+            if batch.sealed.is_none() {
+                // Kafka closes the batch here: its compressed size is known, and teaches the
+                // estimator (`CompressionRatioEstimator.updateEstimation`).
+                let wire = batch.wire_bytes(codec);
+                if codec != Compression::None {
+                    let records = batch.bytes - BATCH_HEADER_BYTES;
+                    let observed = (wire - BATCH_HEADER_BYTES) as f32 / records.max(1) as f32;
+                    let estimate = self
+                        .compression_estimates
+                        .entry(tp.topic)
+                        .or_insert(INITIAL_ESTIMATE);
+                    *estimate = update_estimation(*estimate, observed);
+                }
+                self.stats.batches += 1;
+                self.stats.batched_records += batch.len() as u64;
+                self.stats.uncompressed_bytes += batch.bytes as u64;
+                self.stats.compressed_bytes += wire as u64;
+            }
             let epoch = self.producer_epoch;
             if self.config.enable_idempotence && batch.sequence.is_none_or(|(e, _)| e != epoch) {
                 let next = self.sequences.entry(tp).or_insert(0);
@@ -899,10 +1257,13 @@ impl Producer {
                     count: batch.len(),
                     first: batch.first().n,
                     attempt: batch.attempts,
+                    compressed: (codec != Compression::None)
+                        .then(|| (codec.name(), batch.bytes, batch.wire_bytes(codec))),
                 });
             }
             batches.push(batch);
         }
+        self.stats.requests += 1;
         self.next_correlation += 1;
         let correlation = self.next_correlation;
         let request = ProduceRequest {
@@ -914,7 +1275,7 @@ impl Producer {
                 .map(|b| ProduceBatch {
                     partition: b.partition,
                     records: b.seal(),
-                    bytes: b.bytes,
+                    bytes: b.wire_bytes(codec),
                     producer: b.sequence.map(|(epoch, sequence)| ProducerStamp {
                         producer: self.idx,
                         epoch,
@@ -1066,8 +1427,12 @@ impl Producer {
     ) {
         let records = batch.seal();
         let first = records[0].n;
+        // Done either way: its memory goes back to the pool (`BufferPool.deallocate`).
+        self.buffer_used -= batch.buffer as u64;
         match result {
             Ok(base) => {
+                self.stats.acked_records += records.len() as u64;
+                self.stats.last_ack = Some(ctx.now);
                 for (i, r) in records.iter().enumerate() {
                     self.records[r.n as usize]
                         .set_outcome(Outcome::Acked(base.map(|b| Offset(b.0 + i as u64))));
@@ -1154,6 +1519,9 @@ impl Producer {
         for unreachable in self.unreachable.values() {
             consider(unreachable.until);
         }
+        if let Some(since) = self.blocked_since {
+            consider(since + SimTime::from_millis(self.config.max_block_ms));
+        }
         if self.metadata.is_some() {
             consider(
                 self.metadata_fetched_at + SimTime::from_millis(self.config.metadata_max_age_ms),
@@ -1186,12 +1554,15 @@ impl Producer {
             return Some(deadline);
         }
         // A quick bound first: no batch can fill before at least this many more records come.
+        // With compression a record adds at most its size times 1.05 (the estimate never
+        // exceeds 1 here, as every codec shrinks records), plus a byte of rounding.
+        let compressed = self.config.compression_type != Compression::None;
         if let [schedule] = self.schedules.as_slice() {
             let fullest = self
                 .queues
                 .values()
                 .filter_map(|q| q.back())
-                .map(|b| b.bytes as u64)
+                .map(|b| b.estimated_bytes() as u64)
                 .max()
                 .unwrap_or(0);
             let largest_key = schedule
@@ -1201,12 +1572,15 @@ impl Producer {
                 .map(|k| k.len())
                 .max()
                 .unwrap_or(0);
-            let largest = record_bytes(
+            let mut largest = record_bytes(
                 Some(&"k".repeat(largest_key)),
                 schedule.spec.value.as_deref(),
                 &self.name,
                 u32::MAX,
             ) as u64;
+            if compressed {
+                largest = (largest * 105).div_ceil(100) + 1;
+            }
             let needed = self
                 .config
                 .batch_size
@@ -1221,10 +1595,11 @@ impl Producer {
             }
         }
         // Look ahead, in due order within each schedule, for the record that fills a batch.
-        let mut bytes: BTreeMap<TopicPartition, u64> = BTreeMap::new();
+        // Per partition, the open batch's uncompressed bytes and compression estimate.
+        let mut bytes: BTreeMap<TopicPartition, (u32, Option<f32>)> = BTreeMap::new();
         for (tp, queue) in &self.queues {
             if let Some(back) = queue.back() {
-                bytes.insert(*tp, back.bytes as u64);
+                bytes.insert(*tp, (back.bytes, back.estimate));
             }
         }
         let mut earliest = deadline;
@@ -1260,11 +1635,22 @@ impl Producer {
                     &self.name,
                     self.records.len() as u32,
                 );
+                let estimate = compressed.then(|| {
+                    self.compression_estimates
+                        .get(&topic)
+                        .copied()
+                        .unwrap_or(INITIAL_ESTIMATE)
+                });
                 let entry = bytes
                     .entry(TopicPartition::new(topic, partition))
-                    .or_insert(BATCH_HEADER_BYTES as u64);
-                *entry += size as u64;
-                if *entry >= self.config.batch_size {
+                    .or_insert((BATCH_HEADER_BYTES, estimate));
+                // Full when the record does not fit (it opens the next batch) or fills it.
+                let before = estimated_batch_bytes(entry.0, BATCH_HEADER_BYTES, entry.1);
+                entry.0 += size;
+                if (before + size) as u64 > self.config.batch_size
+                    || estimated_batch_bytes(entry.0, BATCH_HEADER_BYTES, entry.1) as u64
+                        >= self.config.batch_size
+                {
                     earliest = earliest.min(due);
                     break;
                 }
@@ -1280,6 +1666,46 @@ fn record_bytes(key: Option<&str>, value: Option<&str>, producer: &str, n: u32) 
     let value_len = value.map_or_else(|| producer.len() + 1 + digits(n), str::len);
     let key_len = key.map_or(0, str::len);
     (7 + key_len + value_len) as u32
+}
+
+/// How much larger `serialized_size_bound` can be than `record_bytes`: the batch header, the
+/// record framing bound less the framing `record_bytes` counts, and the length varints.
+const RECORD_BOUND_SLACK: u32 = BATCH_HEADER_BYTES + MAX_RECORD_OVERHEAD - 7 + 5 + 5 + 1;
+
+/// Kafka's `DefaultRecord.MAX_RECORD_OVERHEAD`: the most a v2 record's framing takes.
+const MAX_RECORD_OVERHEAD: u32 = 21;
+
+/// Kafka's `AbstractRecords.estimateSizeInBytesUpperBound` for a v2 record: a whole batch
+/// holding just this record, its framing at most 21 bytes, the key and value with their length
+/// varints (1 byte for null) and an empty header count. KafkaProducer checks it against
+/// `max.request.size` and `buffer.memory` before the record is batched, uncompressed.
+fn serialized_size_bound(key: Option<&str>, value: Option<&str>, producer: &str, n: u32) -> u32 {
+    let value_len = value.map_or_else(|| producer.len() + 1 + digits(n), str::len) as u32;
+    let key_part = key.map_or(1, |k| varint_size(k.len() as u32) + k.len() as u32);
+    BATCH_HEADER_BYTES + MAX_RECORD_OVERHEAD + key_part + varint_size(value_len) + value_len + 1
+}
+
+/// The bytes of a zig-zag varint holding a non-negative length.
+fn varint_size(len: u32) -> u32 {
+    let zigzag = u64::from(len) << 1;
+    (64 - zigzag.max(1).leading_zeros()).div_ceil(7)
+}
+
+/// `KafkaProducer.ensureValidRecordSize`: Kafka's message when a record of `size` bytes
+/// (uncompressed bound) can never be sent.
+fn record_too_large(config: &ProducerConfig, size: u32) -> Option<String> {
+    if size as u64 > config.max_request_size {
+        Some(format!(
+            "The message is {size} bytes when serialized which is larger than {}, which is the value of the max.request.size configuration.",
+            config.max_request_size
+        ))
+    } else if size as u64 > config.buffer_memory {
+        Some(format!(
+            "The message is {size} bytes when serialized which is larger than the total memory buffer you have configured with the buffer.memory configuration."
+        ))
+    } else {
+        None
+    }
 }
 
 /// Decimal digits of `n`: the length of the number in a default value. Comparisons, as it
@@ -1302,6 +1728,270 @@ fn digits(n: u32) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::world::World;
+
+    /// Runs a scenario written for the test to its end.
+    fn run(text: &str) -> World {
+        let scenario = crate::scenario::parse(text, "test.toml").expect("a valid test scenario");
+        let mut world = World::new(Arc::new(scenario), 1);
+        world.run_to_end();
+        world
+    }
+
+    /// One broker leading `partitions` partitions, and one producer with `config`.
+    fn cluster(partitions: u32, topic_config: &str, config: &str) -> String {
+        format!(
+            r#"name = "t"
+duration = "5s"
+[cluster]
+brokers = 2
+[[topics]]
+name = "t"
+partitions = {partitions}
+replication_factor = 1
+replicas = [{}]
+config = {{ {topic_config} }}
+[[producers]]
+name = "app"
+config = {{ {config} }}
+"#,
+            vec!["[1]"; partitions as usize].join(", ")
+        )
+    }
+
+    fn produce(at: &str, extra: &str) -> String {
+        format!(
+            "[[steps]]\nat = \"{at}\"\nproduce = {{ producer = \"app\", topic = \"t\", {extra} }}\n"
+        )
+    }
+
+    // R6.3: once one partition's batch is ready, the request to its leader takes the first
+    // batch of every partition that leader leads, including one still lingering.
+    #[test]
+    fn a_ready_leader_takes_every_partitions_first_batch() {
+        let text = cluster(2, "", "\"linger.ms\" = 10")
+            + &produce("100ms", "partition = 0")
+            + &produce("103ms", "partition = 1");
+        let world = run(&text);
+        let stats = &world.producers()[0].stats;
+        assert_eq!((stats.requests, stats.batches), (1, 2));
+        let trace = world.trace().to_text();
+        assert!(
+            trace.contains("110.000ms app    t-1 send record #1 to b1"),
+            "{trace}"
+        );
+    }
+
+    // R6.3: a request stops before the batch that would take it past max.request.size, so
+    // three ready batches of about 570 bytes go in three requests under a 1000-byte limit.
+    #[test]
+    fn max_request_size_splits_requests() {
+        let value = "v".repeat(500);
+        let mut text = cluster(3, "", "\"linger.ms\" = 0, \"max.request.size\" = 1000");
+        for p in 0..3 {
+            text += &produce("100ms", &format!("partition = {p}, value = \"{value}\""));
+        }
+        let world = run(&text);
+        let stats = &world.producers()[0].stats;
+        assert_eq!((stats.requests, stats.batches), (3, 3));
+        assert_eq!(stats.acked_records, 3);
+    }
+
+    // A batch waits for linger.ms unless it is full or not alone in its queue: with a 200-byte
+    // batch.size, five 27-byte records fill the first batch (61 + 135 bytes), the sixth opens
+    // a second one, so the first leaves at once and the second lingers the full second.
+    #[test]
+    fn a_full_batch_does_not_linger() {
+        let text = cluster(1, "", "\"linger.ms\" = 1000, \"batch.size\" = 200")
+            + &produce(
+                "100ms",
+                &format!("count = 7, value = \"{}\"", "v".repeat(20)),
+            );
+        let world = run(&text);
+        let trace = world.trace().to_text();
+        assert!(
+            trace.contains("100.000ms app    t-0 send 5 records #0.. to b1"),
+            "{trace}"
+        );
+        assert!(
+            trace.contains("1100.000ms app    t-0 send 2 records #5.. to b1"),
+            "{trace}"
+        );
+    }
+
+    // buffer.memory: with room for two batches and both unacknowledged (their leader crashed),
+    // the third send() blocks, then fails after max.block.ms with Kafka's message, traced once.
+    #[test]
+    fn exhausted_buffer_memory_fails_send_after_max_block_ms() {
+        let mut text = cluster(
+            3,
+            "",
+            "\"linger.ms\" = 0, \"batch.size\" = 1000, \"buffer.memory\" = 2000, \"max.block.ms\" = 100",
+        );
+        text += "[[steps]]\nat = \"50ms\"\ncrash = 1\n";
+        for p in 0..3 {
+            text += &produce("100ms", &format!("partition = {p}"));
+        }
+        text += &produce("300ms", "partition = 0");
+        let world = run(&text);
+        let producer = &world.producers()[0];
+        assert_eq!(
+            producer.records[2].outcome(),
+            Outcome::Failed(KafkaError::TimeoutException)
+        );
+        assert_eq!(
+            producer.records[3].outcome(),
+            Outcome::Failed(KafkaError::TimeoutException)
+        );
+        assert_eq!(producer.stats.blocked_sends, 2);
+        assert_eq!(producer.stats.buffer_exhausted, 2);
+        let trace = world.trace().to_text();
+        assert!(
+            trace.contains("200.000ms app    send() of record #2 failed: BufferExhaustedException: \"Failed to allocate 1000 bytes within the configured max blocking time 100 ms. Total memory: 2000 bytes. Available memory: 0 bytes. Poolable size: 1000 bytes\""),
+            "{trace}"
+        );
+        assert_eq!(trace.matches("send() blocked").count(), 1, "{trace}");
+        assert_eq!(
+            trace.matches("BufferExhaustedException").count(),
+            1,
+            "{trace}"
+        );
+    }
+
+    // buffer.memory: a blocked send() goes on when an acknowledged batch frees its memory, and
+    // the records sent after it wait with it.
+    #[test]
+    fn blocked_send_resumes_when_memory_frees() {
+        let mut text = cluster(
+            3,
+            "",
+            "\"linger.ms\" = 0, \"batch.size\" = 1000, \"buffer.memory\" = 2000",
+        );
+        text += "[network]\nlatency = \"20ms\"\n";
+        for p in 0..3 {
+            text += &produce("100ms", &format!("partition = {p}"));
+        }
+        let world = run(&text);
+        let producer = &world.producers()[0];
+        assert!(
+            producer
+                .records
+                .iter()
+                .all(|r| matches!(r.outcome(), Outcome::Acked(_)))
+        );
+        assert_eq!(producer.stats.blocked_sends, 1);
+        assert_eq!(producer.stats.buffer_exhausted, 0);
+        // The first ack comes after a round trip of 40 ms.
+        assert_eq!(producer.stats.blocked_time, SimTime::from_millis(40));
+    }
+
+    // With acks=0 a batch's memory comes back as it is sent, so a send() blocked for memory
+    // goes on at the same moment, without waiting for any response.
+    #[test]
+    fn acks_0_frees_memory_when_sent() {
+        let mut text = cluster(
+            3,
+            "",
+            "acks = \"0\", \"linger.ms\" = 0, \"batch.size\" = 1000, \"buffer.memory\" = 2000",
+        );
+        // Two 600-byte records never share a 1000-byte batch: the third needs a third batch.
+        text += &produce(
+            "100ms",
+            &format!("partition = 0, count = 3, value = \"{}\"", "v".repeat(600)),
+        );
+        let world = run(&text);
+        let producer = &world.producers()[0];
+        assert_eq!(producer.records.len(), 3);
+        assert!(
+            producer
+                .records
+                .iter()
+                .all(|r| r.outcome() == Outcome::Acked(None))
+        );
+        assert_eq!(producer.stats.blocked_sends, 1);
+        assert_eq!(producer.stats.blocked_time, SimTime::ZERO);
+    }
+
+    // KafkaProducer.ensureValidRecordSize: a record whose serialized bound exceeds
+    // max.request.size fails in send(), alone, with RecordTooLargeException (MESSAGE_TOO_LARGE).
+    #[test]
+    fn a_record_over_max_request_size_fails_in_send() {
+        let value = "v".repeat(300);
+        let text = cluster(1, "", "\"max.request.size\" = 300")
+            + &produce("100ms", "count = 2")
+            + &produce("200ms", &format!("value = \"{value}\""));
+        let world = run(&text);
+        let producer = &world.producers()[0];
+        assert!(matches!(producer.records[0].outcome(), Outcome::Acked(_)));
+        assert_eq!(
+            producer.records[2].outcome(),
+            Outcome::Failed(KafkaError::MessageTooLarge)
+        );
+        let trace = world.trace().to_text();
+        // 61 (batch header) + 21 (record framing bound) + 1 (null key) + 2 + 300 (value) + 1.
+        assert!(
+            trace.contains("RecordTooLargeException: \"The message is 386 bytes when serialized which is larger than 300, which is the value of the max.request.size configuration.\""),
+            "{trace}"
+        );
+    }
+
+    // The broker's max.message.bytes applies to the compressed batch: a batch of about 8 KB
+    // is refused uncompressed and accepted once zstd makes it about 2 KB.
+    #[test]
+    fn max_message_bytes_counts_compressed_bytes() {
+        let value = "v".repeat(75);
+        let steps = produce("100ms", &format!("count = 100, value = \"{value}\""));
+        let plain = run(&(cluster(1, "\"max.message.bytes\" = 5000", "") + &steps));
+        let zstd = run(&(cluster(
+            1,
+            "\"max.message.bytes\" = 5000",
+            "\"compression.type\" = \"zstd\"",
+        ) + &steps));
+        let outcomes = |w: &World| {
+            w.producers()[0]
+                .records
+                .iter()
+                .map(|r| r.outcome())
+                .collect::<Vec<_>>()
+        };
+        assert!(
+            outcomes(&plain)
+                .iter()
+                .all(|o| *o == Outcome::Failed(KafkaError::MessageTooLarge))
+        );
+        assert!(
+            outcomes(&zstd)
+                .iter()
+                .all(|o| matches!(o, Outcome::Acked(_)))
+        );
+        let stats = &zstd.producers()[0].stats;
+        assert_eq!(stats.batches, 1);
+        assert!(stats.compressed_bytes < 2_200, "{stats:?}");
+        assert!(stats.uncompressed_bytes > 8_000, "{stats:?}");
+    }
+
+    // The upper bound on a record's size is never below what record_bytes counts, and at
+    // most RECORD_BOUND_SLACK above it, which the fast path relies on.
+    #[test]
+    fn serialized_bound_within_slack() {
+        for (key, value) in [
+            (None, Some("")),
+            (Some("k"), Some("v")),
+            (Some(&*"k".repeat(200)), Some(&*"v".repeat(20_000))),
+            (None, None),
+        ] {
+            let small = record_bytes(key, value, "app", 123);
+            let bound = serialized_size_bound(key, value, "app", 123);
+            assert!(
+                bound > small && bound <= small + RECORD_BOUND_SLACK,
+                "{small} {bound}"
+            );
+        }
+        assert_eq!(varint_size(0), 1);
+        assert_eq!(varint_size(63), 1);
+        assert_eq!(varint_size(64), 2);
+        assert_eq!(varint_size(300), 2);
+    }
 
     // Digits are counted right at every power of ten.
     #[test]

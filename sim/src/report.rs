@@ -1,5 +1,5 @@
 //! The cluster at a glance, as `kafka-topics --describe` prints it, with each replica's log
-//! end offset and high watermark, and each broker's state.
+//! end offset and high watermark, and each broker's state; and each producer's batching.
 
 use std::fmt::Write as _;
 
@@ -115,5 +115,91 @@ pub fn describe(world: &World) -> String {
             }
         }
     }
+    out
+}
+
+/// Each producer's batching, as its metrics would show it (F21, F24): requests and batches
+/// sent, the mean records per batch, how full the mean batch on the wire was against
+/// `batch.size`, the bytes before and after compression, the records acknowledged per
+/// simulated second, and, when send() ever waited for `buffer.memory`, how long.
+pub fn producer_batches(world: &World) -> String {
+    let header = [
+        "producer",
+        "requests",
+        "batches",
+        "records/batch",
+        "fill",
+        "uncompressed",
+        "compressed",
+        "acked/s",
+    ];
+    if world.producers().is_empty() {
+        return String::new();
+    }
+    let mut rows: Vec<[String; 8]> = Vec::new();
+    let mut notes = String::new();
+    for producer in world.producers() {
+        let stats = &producer.stats;
+        let config = &producer.config;
+        let or_dash = |v: Option<String>| v.unwrap_or_else(|| "-".to_string());
+        rows.push([
+            producer.name.clone(),
+            stats.requests.to_string(),
+            stats.batches.to_string(),
+            or_dash(stats.records_per_batch().map(|m| format!("{m:.2}"))),
+            or_dash(
+                stats
+                    .fill_percent(config.batch_size)
+                    .map(|f| format!("{f:.1}%")),
+            ),
+            stats.uncompressed_bytes.to_string(),
+            format!(
+                "{} ({})",
+                stats.compressed_bytes,
+                config.compression_type.name()
+            ),
+            or_dash(stats.acked_per_sec().map(|r| format!("{r:.1}"))),
+        ]);
+        if stats.blocked_sends > 0 {
+            let _ = writeln!(
+                notes,
+                "  {}: send() blocked {} time{} for buffer.memory={}, {} in all; {} record{} failed after max.block.ms={}",
+                producer.name,
+                stats.blocked_sends,
+                if stats.blocked_sends == 1 { "" } else { "s" },
+                config.buffer_memory,
+                crate::time::format_duration(stats.blocked_time),
+                stats.buffer_exhausted,
+                if stats.buffer_exhausted == 1 { "" } else { "s" },
+                config.max_block_ms
+            );
+        }
+    }
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            rows.iter()
+                .map(|r| r[c].chars().count())
+                .chain([header[c].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    let line = |cells: &[&str], out: &mut String| {
+        for (c, cell) in cells.iter().enumerate() {
+            if c == 0 {
+                let _ = write!(out, "  {cell:<w$}", w = widths[c]);
+            } else {
+                let _ = write!(out, "  {cell:>w$}", w = widths[c]);
+            }
+        }
+        out.push('\n');
+    };
+    line(&header, &mut out);
+    for row in &rows {
+        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+        line(&cells, &mut out);
+    }
+    out.push_str(&notes);
     out
 }

@@ -215,6 +215,12 @@ pub enum Subject {
         failed: Option<u64>,
         /// Kafka error names that must have occurred (`NOT_ENOUGH_REPLICAS`).
         errors: Vec<String>,
+        /// Batches sent, each counted once (at its first send), and produce requests sent,
+        /// retries included: exact counts.
+        batches: Option<u64>,
+        requests: Option<u64>,
+        /// The mean records per batch sent, within `[min, max]` inclusive.
+        records_per_batch: Option<(f64, f64)>,
     },
     Consumer {
         consumer: ConsumerIdx,

@@ -192,6 +192,20 @@ pub enum TraceEvent {
         count: u32,
         first: u32,
         attempt: u32,
+        /// With compression: the codec, and the batch's bytes before and after it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        compressed: Option<(&'static str, u32, u32)>,
+    },
+    /// send() blocked for `buffer.memory` (traced the first time only).
+    SendBlocked {
+        since: SimTime,
+        why: String,
+    },
+    /// send() itself failed: the record never reached the accumulator, or waited too long
+    /// for memory (traced the first time only).
+    SendFailed {
+        record: u32,
+        error: String,
     },
     ProduceAcked {
         partition: TopicPartition,
@@ -319,7 +333,8 @@ impl TraceEvent {
             Truncate { .. } => "truncate",
             Fenced { .. } | Unfenced { .. } | RegistrationRefused { .. } => "fence",
             Metadata { .. } => "metadata",
-            ProduceSent { .. } | ProduceAcked { .. } => "produce",
+            ProduceSent { .. } | ProduceAcked { .. } | SendBlocked { .. } => "produce",
+            SendFailed { .. } => "error",
             ConnectionRefused { .. } => "error",
             ConnectionAccepted { .. } => "produce",
             Duplicate { .. } | ProducerEpochBumped { .. } | KeyMoved { .. } => "produce",
@@ -545,6 +560,7 @@ impl TraceEvent {
                 count,
                 first,
                 attempt,
+                compressed,
             } => {
                 let _ = write!(
                     out,
@@ -552,11 +568,18 @@ impl TraceEvent {
                     p(partition),
                     records(*count, *first)
                 );
+                if let Some((codec, before, after)) = compressed {
+                    let _ = write!(out, " ({codec}: {before} → {after} bytes)");
+                }
                 if *attempt > 1 {
                     write!(out, " (attempt {attempt})")
                 } else {
                     Ok(())
                 }
+            }
+            SendBlocked { since, why } => write!(out, "send() blocked since {since}: {why}"),
+            SendFailed { record, error } => {
+                write!(out, "send() of record #{record} failed: {error}")
             }
             ProduceAcked {
                 partition,

@@ -912,15 +912,18 @@ impl World {
                         *counts.entry((tp, offset)).or_default() += 1;
                     }
                 }
-                let values = ledger::values_summary(self, records.iter().map(|(_, _, r)| *r));
-                self.trace.push(
-                    self.now,
-                    NodeId::Consumer(consumer),
-                    TraceEvent::Processed {
-                        count: records.len() as u32,
-                        values,
-                    },
-                );
+                // Instant processing would only repeat the line that received the records.
+                if self.scenario.consumers[consumer.0 as usize].processing > SimTime::ZERO {
+                    let values = ledger::values_summary(self, records.iter().map(|(_, _, r)| *r));
+                    self.trace.push(
+                        self.now,
+                        NodeId::Consumer(consumer),
+                        TraceEvent::Processed {
+                            count: records.len() as u32,
+                            values,
+                        },
+                    );
+                }
             }
             Note::Consumed {
                 consumer,

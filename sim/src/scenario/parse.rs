@@ -28,8 +28,8 @@ mod raw;
 mod tests;
 
 use raw::{
-    BrokerLists, RawAddPartitions, RawConfig, RawConsumer, RawExpect, RawProduce, RawScenario,
-    RawSlow, RawStep, RawSubscribe, RawTopic,
+    BrokerLists, RawAddPartitions, RawConfig, RawConsumer, RawExpect, RawProduce, RawProducer,
+    RawScenario, RawSlow, RawStep, RawSubscribe, RawTopic,
 };
 
 /// A scenario file the parser refuses: where (1-based line and column) and why, shown as
@@ -476,14 +476,17 @@ impl<'a> Checker<'a> {
         for producer in &producers {
             let (name, name_span) =
                 self.client_name(producer.get_ref().name.as_ref(), producer, "producer")?;
-            let config = match &producer.get_ref().config {
+            let (config, given) = match &producer.get_ref().config {
                 Some(config) => {
                     let (settings, spans) = self.settings(config);
-                    ProducerConfig::resolve(&settings)
-                        .map_err(|e| self.config_error(e, &spans, config.span()))?
+                    let given: Vec<String> = settings.iter().map(|s| s.name.clone()).collect();
+                    let resolved = ProducerConfig::resolve(&settings)
+                        .map_err(|e| self.config_error(e, &spans, config.span()))?;
+                    (resolved, given)
                 }
-                None => ProducerConfig::default(),
+                None => (ProducerConfig::default(), Vec::new()),
             };
+            self.required_configs(producer, &name, &config, &given)?;
             self.producers.push((name.clone(), name_span));
             producer_specs.push(ProducerSpec { name, config });
         }
@@ -1040,6 +1043,67 @@ impl<'a> Checker<'a> {
             result.push(replicas);
         }
         Ok(result)
+    }
+
+    /// `required_configs = "strict"` (R6.1, F22): the producer must be built the way
+    /// `new KafkaProducer<>(props)` accepts it. `key.serializer` and `value.serializer` have no
+    /// default, so `ConfigDef.parse` refuses first; `bootstrap.servers` defaults to an empty
+    /// list in Kafka 4.0, which the constructor then refuses. `acks` is not required: it
+    /// defaults to all. The default, `"lenient"`, lets scenarios leave all three out.
+    fn required_configs(
+        &self,
+        table: &Spanned<RawProducer>,
+        name: &str,
+        config: &ProducerConfig,
+        given: &[String],
+    ) -> Result<()> {
+        let Some(mode) = &table.get_ref().required_configs else {
+            return Ok(());
+        };
+        match mode.get_ref().as_str() {
+            "lenient" => return Ok(()),
+            "strict" => {}
+            other => {
+                return self.fail(
+                    mode.span(),
+                    format!(
+                        "`required_configs`: expected \"strict\" or \"lenient\", found {other:?}"
+                    ),
+                );
+            }
+        }
+        let missing_serializer = [
+            ("key.serializer", &config.key_serializer),
+            ("value.serializer", &config.value_serializer),
+        ]
+        .into_iter()
+        .find(|(_, value)| value.as_deref().is_none_or(|v| v.trim().is_empty()))
+        .map(|(key, _)| key);
+        let kafka_says = match missing_serializer {
+            Some(key) => format!(
+                "Kafka's ConfigException: \"Missing required configuration \"{key}\" which has no default value.\""
+            ),
+            None if config
+                .bootstrap_servers
+                .as_deref()
+                .is_none_or(|v| v.split(',').all(|url| url.trim().is_empty())) =>
+            {
+                "Kafka's ConfigException: \"No resolvable bootstrap urls given in bootstrap.servers\" (bootstrap.servers defaults to an empty list)".to_string()
+            }
+            None => return Ok(()),
+        };
+        let key = missing_serializer.unwrap_or("bootstrap.servers");
+        let acks = if given.iter().any(|g| g == "acks") {
+            ""
+        } else {
+            "; acks is not required, it defaults to \"all\""
+        };
+        self.fail(
+            table.span(),
+            format!(
+                "producer {name:?} has required_configs = \"strict\" but no {key:?} in its config; the constructor throws {kafka_says}{acks}"
+            ),
+        )
     }
 
     /// A client's name: present, and unique among producers and consumers, since steps name
@@ -1815,6 +1879,21 @@ impl<'a> Checker<'a> {
             ("failed", "producer", raw.failed.as_ref().map(Spanned::span)),
             ("errors", "producer", raw.errors.as_ref().map(Spanned::span)),
             (
+                "batches",
+                "producer",
+                raw.batches.as_ref().map(Spanned::span),
+            ),
+            (
+                "requests",
+                "producer",
+                raw.requests.as_ref().map(Spanned::span),
+            ),
+            (
+                "records_per_batch",
+                "producer",
+                raw.records_per_batch.as_ref().map(Spanned::span),
+            ),
+            (
                 "received",
                 "consumer",
                 raw.received.as_ref().map(Spanned::span),
@@ -2020,10 +2099,18 @@ impl<'a> Checker<'a> {
             subject
         } else if let Some(producer) = &raw.producer {
             let producer_idx = self.producer(producer)?;
-            if owned[7..10].iter().all(|(_, _, span)| span.is_none()) {
+            let producer_keys: Vec<&str> = owned
+                .iter()
+                .filter(|(_, owner, _)| *owner == "producer")
+                .map(|(key, _, _)| *key)
+                .collect();
+            if owned
+                .iter()
+                .all(|(_, owner, span)| *owner != "producer" || span.is_none())
+            {
                 return Err(nothing_to_check(
                     &format!("producer {:?}", producer.get_ref()),
-                    &["acked", "failed", "errors"],
+                    &producer_keys,
                 ));
             }
             let mut errors = Vec::new();
@@ -2047,6 +2134,21 @@ impl<'a> Checker<'a> {
                     .map(|v| self.count(v, "failed"))
                     .transpose()?,
                 errors,
+                batches: raw
+                    .batches
+                    .as_ref()
+                    .map(|v| self.count(v, "batches"))
+                    .transpose()?,
+                requests: raw
+                    .requests
+                    .as_ref()
+                    .map(|v| self.count(v, "requests"))
+                    .transpose()?,
+                records_per_batch: raw
+                    .records_per_batch
+                    .as_ref()
+                    .map(|v| self.range_of_means(v, "records_per_batch"))
+                    .transpose()?,
             }
         } else if let Some(consumer) = &raw.consumer {
             let consumer_idx = self.consumer_idx(consumer)?;
@@ -2198,6 +2300,44 @@ impl<'a> Checker<'a> {
     /// The `group.id`s the consumers use.
     fn groups_named(&self) -> impl Iterator<Item = &str> {
         self.group_names.iter().map(String::as_str)
+    }
+
+    /// `records_per_batch = [1.5, 4]`: an inclusive range for a mean, two numbers (integers
+    /// or floats), neither negative, the first not above the second.
+    fn range_of_means(&self, value: &Spanned<toml::Value>, key: &str) -> Result<(f64, f64)> {
+        let number = |v: &toml::Value| match v {
+            toml::Value::Integer(n) => Some(*n as f64),
+            toml::Value::Float(x) if x.is_finite() => Some(*x),
+            _ => None,
+        };
+        let found = match value.get_ref() {
+            toml::Value::Array(items) => format!(
+                "[{}]",
+                items.iter().map(describe).collect::<Vec<_>>().join(", ")
+            ),
+            other => describe(other),
+        };
+        let bounds = match value.get_ref() {
+            toml::Value::Array(items) if items.len() == 2 => {
+                number(&items[0]).zip(number(&items[1]))
+            }
+            _ => None,
+        };
+        let Some((min, max)) = bounds else {
+            return self.fail(
+                value.span(),
+                format!(
+                    "`{key}`: expected an inclusive range [min, max] of two numbers, such as [1, 2.5], found {found}"
+                ),
+            );
+        };
+        if min < 0.0 || min > max {
+            return self.fail(
+                value.span(),
+                format!("`{key}`: expected [min, max] with 0 ≤ min ≤ max, found [{min}, {max}]"),
+            );
+        }
+        Ok((min, max))
     }
 
     /// `leader = 2`; `leader = -1` or `leader = "none"` expects no leader, as Kafka shows an

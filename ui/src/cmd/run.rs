@@ -27,6 +27,8 @@ pub struct RunReport {
     /// `World::describe()`: the cluster as `kafka-topics --describe` shows it.
     pub final_state: String,
     pub ledger: LedgerSummary,
+    /// `ksim::report::producer_batches`: each producer's batching statistics, as a table.
+    pub producer_batches: String,
     pub lost: Vec<LostRecord>,
     pub results: Vec<CheckResult>,
     pub trace_events: usize,
@@ -81,6 +83,7 @@ fn report(world: &World, seed: Seed) -> RunReport {
         ended_at: world.now(),
         final_state: world.describe(),
         ledger: ledger.summary,
+        producer_batches: ksim::report::producer_batches(world),
         lost,
         results: world.check_results(),
         trace_events: world.trace().len(),
@@ -102,6 +105,11 @@ pub fn render(report: &RunReport) -> String {
 
     out.push_str("\nrecords\n");
     out.push_str(&ledger_table(&report.ledger));
+
+    if !report.producer_batches.is_empty() {
+        out.push_str("\nproducer batches\n");
+        out.push_str(&report.producer_batches);
+    }
 
     if report.lost.is_empty() {
         out.push_str("\nlost records: none\n");
@@ -200,6 +208,8 @@ mod tests {
                 acked_lost: 1,
                 ..LedgerSummary::default()
             },
+            producer_batches: "  producer  requests  batches\n  app              2        3\n"
+                .to_string(),
             lost: vec![LostRecord {
                 value: "app-4".to_string(),
                 key: Some("k".to_string()),
@@ -235,6 +245,10 @@ records
   sent  acked  failed  pending  committed  acked_lost  duplicated  reordered  moved_keys  keys_split
      5      5       0        0          4           1           0          0           0           0
 
+producer batches
+  producer  requests  batches
+  app              2        3
+
 lost records (acknowledged, then gone)
   app-4 in orders-0 at offset 4, key \"k\"
     decided by: 1020.000ms b2 orders-0 truncate 5→4
@@ -254,9 +268,11 @@ engine  5678 events processed
         let report = RunReport {
             lost: Vec::new(),
             results: Vec::new(),
+            producer_batches: String::new(),
             ..sample()
         };
         let text = render(&report);
+        assert!(!text.contains("producer batches"), "{text}");
         assert!(text.contains("\nlost records: none\n"), "{text}");
         assert!(text.contains("\nexpectations: none\n"), "{text}");
     }

@@ -72,6 +72,7 @@ pub struct RawTopic {
 pub struct RawProducer {
     pub name: Option<Spanned<String>>,
     pub config: Option<Spanned<RawConfig>>,
+    pub required_configs: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -168,6 +169,9 @@ pub struct RawExpect {
     pub acked: Option<Spanned<i64>>,
     pub failed: Option<Spanned<i64>>,
     pub errors: Option<Spanned<Vec<Spanned<String>>>>,
+    pub batches: Option<Spanned<i64>>,
+    pub requests: Option<Spanned<i64>>,
+    pub records_per_batch: Option<Spanned<toml::Value>>,
     // A consumer.
     pub consumer: Option<Spanned<String>>,
     pub received: Option<Spanned<i64>>,

@@ -288,6 +288,79 @@ fn unknown_error_name() {
     insta::assert_snapshot!(error(&format!("{BASE}\n[[expect]]\nproducer = \"app\"\nerrors = [\"NOT_ENOUGH_REPLICA\"]\n")), @r#"x.toml:25:11: unknown error "NOT_ENOUGH_REPLICA", did you mean "NOT_ENOUGH_REPLICAS"?"#);
 }
 
+// `records_per_batch` takes exactly two numbers.
+#[test]
+fn records_per_batch_not_a_range() {
+    insta::assert_snapshot!(error(&format!("{BASE}\n[[expect]]\nproducer = \"app\"\nrecords_per_batch = [1, 2, 3]\n")), @r#"x.toml:25:21: `records_per_batch`: expected an inclusive range [min, max] of two numbers, such as [1, 2.5], found [1, 2, 3]"#);
+    insta::assert_snapshot!(error(&format!("{BASE}\n[[expect]]\nproducer = \"app\"\nrecords_per_batch = 2\n")), @r#"x.toml:25:21: `records_per_batch`: expected an inclusive range [min, max] of two numbers, such as [1, 2.5], found 2"#);
+    insta::assert_snapshot!(error(&format!("{BASE}\n[[expect]]\nproducer = \"app\"\nrecords_per_batch = [1, \"2\"]\n")), @r#"x.toml:25:21: `records_per_batch`: expected an inclusive range [min, max] of two numbers, such as [1, 2.5], found [1, "2"]"#);
+}
+
+// `records_per_batch` wants its smaller bound first.
+#[test]
+fn records_per_batch_reversed() {
+    insta::assert_snapshot!(error(&format!("{BASE}\n[[expect]]\nproducer = \"app\"\nrecords_per_batch = [4, 1.5]\n")), @r#"x.toml:25:21: `records_per_batch`: expected [min, max] with 0 ≤ min ≤ max, found [4, 1.5]"#);
+}
+
+// `batches` is a count, never negative.
+#[test]
+fn negative_batches() {
+    insta::assert_snapshot!(error(&format!("{BASE}\n[[expect]]\nproducer = \"app\"\nbatches = -1\n")), @r#"x.toml:25:11: `batches`: expected an integer of at least 0, found -1"#);
+}
+
+// A producer expectation with nothing to check lists every producer key.
+#[test]
+fn producer_expectation_without_keys() {
+    insta::assert_snapshot!(error(&format!("{BASE}\n[[expect]]\nproducer = \"app\"\n")), @r#"x.toml:23:1: nothing to check for producer "app": give `acked`, `failed`, `errors`, `batches`, `requests` or `records_per_batch`"#);
+}
+
+// Batch counts belong to a producer.
+#[test]
+fn batches_without_producer() {
+    insta::assert_snapshot!(error(&format!("{BASE}\n[[expect]]\nrequests = 3\n")), @r#"x.toml:24:12: `requests` is checked on a producer: add producer = "app" to say which"#);
+}
+
+// A strict producer without serializers is refused as ConfigDef refuses it: key.serializer
+// first, at the producer's table, and acks is said not to be required.
+#[test]
+fn strict_producer_without_serializers() {
+    insta::assert_snapshot!(error(&BASE.replace("name = \"app\"", "name = \"app\"\nrequired_configs = \"strict\"")), @r#"x.toml:11:1: producer "app" has required_configs = "strict" but no "key.serializer" in its config; the constructor throws Kafka's ConfigException: "Missing required configuration "key.serializer" which has no default value."; acks is not required, it defaults to "all""#);
+}
+
+// With serializers but no bootstrap.servers, Kafka 4.0's empty default is refused by the
+// constructor; an acks given explicitly is not mentioned.
+#[test]
+fn strict_producer_without_bootstrap_servers() {
+    insta::assert_snapshot!(error(&BASE.replace("name = \"app\"", "name = \"app\"\nrequired_configs = \"strict\"\nconfig = { acks = \"all\", \"key.serializer\" = \"org.apache.kafka.common.serialization.StringSerializer\", \"value.serializer\" = \"org.apache.kafka.common.serialization.StringSerializer\" }")), @r#"x.toml:11:1: producer "app" has required_configs = "strict" but no "bootstrap.servers" in its config; the constructor throws Kafka's ConfigException: "No resolvable bootstrap urls given in bootstrap.servers" (bootstrap.servers defaults to an empty list)"#);
+}
+
+// Only value.serializer missing: it is the one named.
+#[test]
+fn strict_producer_without_value_serializer() {
+    insta::assert_snapshot!(error(&BASE.replace("name = \"app\"", "name = \"app\"\nrequired_configs = \"strict\"\nconfig = { \"bootstrap.servers\" = \"b1:9092\", \"key.serializer\" = \"org.apache.kafka.common.serialization.StringSerializer\" }")), @r#"x.toml:11:1: producer "app" has required_configs = "strict" but no "value.serializer" in its config; the constructor throws Kafka's ConfigException: "Missing required configuration "value.serializer" which has no default value."; acks is not required, it defaults to "all""#);
+}
+
+// required_configs takes two words only.
+#[test]
+fn unknown_required_configs_mode() {
+    insta::assert_snapshot!(error(&BASE.replace("name = \"app\"", "name = \"app\"\nrequired_configs = \"strcit\"")), @r#"x.toml:13:20: `required_configs`: expected "strict" or "lenient", found "strcit""#);
+}
+
+// A strict producer with the three required settings and no acks is valid: acks defaults to all.
+#[test]
+fn strict_producer_with_required_settings() {
+    let text = BASE.replace("name = \"app\"", "name = \"app\"\nrequired_configs = \"strict\"\nconfig = { \"bootstrap.servers\" = \"b1:9092\", \"key.serializer\" = \"org.apache.kafka.common.serialization.StringSerializer\", \"value.serializer\" = \"org.apache.kafka.common.serialization.StringSerializer\" }");
+    let scenario = parse(&text, "x.toml").expect("valid");
+    assert_eq!(scenario.producers[0].config.acks, crate::config::Acks::All);
+}
+
+// A buffer.memory smaller than batch.size could never hold a batch: refused as Kafka's
+// BufferPool would refuse every allocation.
+#[test]
+fn buffer_memory_below_batch_size() {
+    insta::assert_snapshot!(error(&BASE.replace("name = \"app\"", "name = \"app\"\nconfig = { \"buffer.memory\" = 1000 }")), @r#"x.toml:13:30: batch.size (16384) is larger than buffer.memory (1000), so no batch can ever be allocated; every send() throws IllegalArgumentException: "Attempt to allocate 16384 bytes, but there is a hard limit of 1000 on memory allocations.""#);
+}
+
 // `key` and `keys` exclude each other.
 #[test]
 fn key_and_keys() {
@@ -569,6 +642,9 @@ producer = "app"
 acked = 4
 failed = 1
 errors = ["NOT_ENOUGH_REPLICAS", "TimeoutException"]
+batches = 3
+requests = 4
+records_per_batch = [1, 2.5]
 [[expect]]
 consumer = "pinned"
 received = 2
@@ -658,6 +734,9 @@ reordered = 0
                 "NOT_ENOUGH_REPLICAS".to_string(),
                 "TimeoutException".to_string()
             ],
+            batches: Some(3),
+            requests: Some(4),
+            records_per_batch: Some((1.0, 2.5)),
         }
     );
     assert_eq!(
