@@ -1084,7 +1084,7 @@ impl Consumer {
         });
         ctx.send(
             NodeId::Broker(coordinator),
-            self.group_request(correlation, GroupRequest::Join(request)),
+            self.group_request(correlation, GroupRequest::Join(Box::new(request))),
         );
         // The coordinator may hold a JoinGroup for the whole rebalance timeout.
         ctx.timer_after(

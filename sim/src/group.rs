@@ -30,7 +30,7 @@ const OFFSETS_COMMIT_TIMEOUT: SimTime = SimTime::from_millis(5_000);
 pub enum GroupRequest {
     /// Any broker answers: who coordinates this group?
     FindCoordinator,
-    Join(JoinRequest),
+    Join(Box<JoinRequest>),
     Sync {
         member_id: String,
         generation: i32,
@@ -364,7 +364,7 @@ impl Broker {
         }
         match request {
             GroupRequest::FindCoordinator => unreachable!("answered above"),
-            GroupRequest::Join(join) => self.on_join(ctx, from, correlation, group, join),
+            GroupRequest::Join(join) => self.on_join(ctx, from, correlation, group, *join),
             GroupRequest::Sync {
                 member_id,
                 generation,

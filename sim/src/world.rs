@@ -146,8 +146,6 @@ impl<'a> Ctx<'a> {
 }
 
 #[derive(Clone, Debug)]
-// A group request carries a consumer's subscription; boxing it is left for later.
-#[allow(clippy::large_enum_variant)]
 enum Event {
     Deliver {
         from: NodeId,
