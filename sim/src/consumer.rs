@@ -108,6 +108,9 @@ pub struct Consumer {
     validating: BTreeMap<TopicPartition, u64>,
     // Group membership.
     coordinator: Option<BrokerId>,
+    /// The coordinator last named in the trace, and the one whose loss was.
+    announced: Option<BrokerId>,
+    lost_traced: Option<BrokerId>,
     finding: Option<u64>,
     find_attempts: u32,
     coordinator_retry_at: SimTime,
@@ -204,6 +207,8 @@ impl Consumer {
             validated_epochs: BTreeMap::new(),
             validating: BTreeMap::new(),
             coordinator: None,
+            announced: None,
+            lost_traced: None,
             finding: None,
             find_attempts: 0,
             coordinator_retry_at: SimTime::ZERO,
@@ -987,7 +992,12 @@ impl Consumer {
 
     /// The coordinator is gone or moved: look it up again. A join in progress starts over.
     fn coordinator_lost(&mut self, ctx: &mut Ctx, why: &str) {
-        if let Some(old) = self.coordinator.take() {
+        if let Some(old) = self.coordinator.take()
+            && self.lost_traced != Some(old)
+        {
+            // Once per coordinator: until the controller moves the partition, lookups keep
+            // naming the same broker.
+            self.lost_traced = Some(old);
             ctx.trace(TraceEvent::Membership {
                 what: format!("coordinator {old} lost ({why}); looking it up again"),
             });
@@ -1188,13 +1198,18 @@ impl Consumer {
             GroupResponse::FindCoordinator(result) if self.finding == Some(correlation) => {
                 self.finding = None;
                 match result {
-                    Ok(coordinator) => {
+                    Ok((coordinator, _, _)) if self.announced == Some(coordinator) => {
                         self.coordinator = Some(coordinator);
+                    }
+                    Ok((coordinator, partition, count)) => {
+                        self.coordinator = Some(coordinator);
+                        self.announced = Some(coordinator);
+                        self.lost_traced = None;
                         let name = self.group_name.clone().unwrap_or_default();
                         ctx.trace(TraceEvent::Membership {
                             what: format!(
-                                "coordinator of group {name} is {coordinator} (asked {broker}): it leads __consumer_offsets-{}, abs(\"{name}\".hashCode()) % 50",
-                                crate::partitioner::coordinator_partition(&name, 50)
+                                "coordinator of group {name} is {coordinator} (asked {broker}): it leads __consumer_offsets-{}, abs(\"{name}\".hashCode()) % {count}",
+                                partition.partition
                             ),
                         });
                     }

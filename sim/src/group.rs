@@ -76,7 +76,9 @@ pub struct JoinRequest {
 
 #[derive(Clone, Debug)]
 pub enum GroupResponse {
-    FindCoordinator(Result<BrokerId, KafkaError>),
+    /// The coordinator, and the `__consumer_offsets` partition it leads for the group (of
+    /// how many).
+    FindCoordinator(Result<(BrokerId, TopicPartition, u32), KafkaError>),
     Join(Result<JoinResult, KafkaError>),
     /// MEMBER_ID_REQUIRED carries the id to join with.
     MemberIdRequired(String),
@@ -419,7 +421,10 @@ impl Broker {
 
     /// FindCoordinator: the leader of the group's `__consumer_offsets` partition, as this
     /// broker's metadata says.
-    fn find_coordinator(&self, group: GroupId) -> Result<BrokerId, KafkaError> {
+    fn find_coordinator(
+        &self,
+        group: GroupId,
+    ) -> Result<(BrokerId, TopicPartition, u32), KafkaError> {
         let tp = self
             .coordinator
             .partition_of(group)
@@ -428,6 +433,7 @@ impl Broker {
             .and_then(|m| m.partition(tp))
             .and_then(|p| p.leader)
             .filter(|b| self.metadata().is_some_and(|m| !m.is_fenced(*b)))
+            .map(|b| (b, tp, self.coordinator.offsets_partitions))
             .ok_or(KafkaError::CoordinatorNotAvailable)
     }
 
