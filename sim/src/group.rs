@@ -1060,15 +1060,13 @@ impl Broker {
             // Kafka 4.0 answers GROUP_ID_NOT_FOUND (v9+); ksim's members see it as unknown.
             None => Err(KafkaError::UnknownMemberId),
             Some(g) if generation < 0 && g.state == GroupState::Empty => Ok(()),
-            Some(g) if generation >= 0 || !member_id.is_empty() || instance_id.is_some() => {
-                g.validate_member(member_id, instance_id).and_then(|()| {
-                    if generation != g.generation {
-                        Err(KafkaError::IllegalGeneration)
-                    } else {
-                        Ok(())
-                    }
-                })
-            }
+            Some(g) if generation >= 0 || !member_id.is_empty() || instance_id.is_some() => g
+                .validate_member(member_id, instance_id)
+                .and(if generation != g.generation {
+                    Err(KafkaError::IllegalGeneration)
+                } else {
+                    Ok(())
+                }),
             Some(_) => Err(KafkaError::UnknownMemberId),
         };
         let check =
