@@ -123,6 +123,9 @@ pub struct Consumer {
     /// Why the member must rejoin, when it must.
     rejoin: Option<String>,
     heartbeat_in_flight: Option<u64>,
+    /// The generation the heartbeat in flight was sent with: an error about an older
+    /// generation is ignored (`generationUnchanged`).
+    heartbeat_generation: i32,
     /// The leader's partition counts at its last assignment: a change triggers a rebalance.
     assigned_counts: BTreeMap<TopicId, u32>,
     is_leader: bool,
@@ -134,6 +137,8 @@ pub struct Consumer {
     next_auto_commit: SimTime,
     /// Commits in flight: their offsets, and whether the application waits for them.
     commits: BTreeMap<u64, (Vec<(TopicPartition, Offset)>, bool)>,
+    /// The generation each commit in flight was sent with.
+    commit_generations: BTreeMap<u64, i32>,
     // Metrics.
     high_watermarks: BTreeMap<TopicPartition, Offset>,
     lag_windows: VecDeque<(SimTime, u64)>,
@@ -219,6 +224,7 @@ impl Consumer {
             join_reason: String::new(),
             rejoin: None,
             heartbeat_in_flight: None,
+            heartbeat_generation: -1,
             assigned_counts: BTreeMap::new(),
             is_leader: false,
             rebalances: 0,
@@ -226,6 +232,7 @@ impl Consumer {
             last_poll: SimTime::ZERO,
             next_auto_commit: SimTime::ZERO,
             commits: BTreeMap::new(),
+            commit_generations: BTreeMap::new(),
             high_watermarks: BTreeMap::new(),
             lag_windows: VecDeque::new(),
             received: Vec::new(),
@@ -266,7 +273,7 @@ impl Consumer {
     pub fn close(&mut self, ctx: &mut Ctx) {
         if self.config.enable_auto_commit && self.group.is_some() {
             let offsets = self.consumed_offsets();
-            if !offsets.is_empty() {
+            if !offsets.is_empty() && !self.refuse_commit_outside_generation(ctx) {
                 self.send_commit(ctx, offsets, "commitSync on close (auto-commit)");
             }
         }
@@ -840,7 +847,7 @@ impl Consumer {
         then: AfterCommit,
         how: &str,
     ) {
-        if offsets.is_empty() {
+        if offsets.is_empty() || self.refuse_commit_outside_generation(ctx) {
             self.after_commit(ctx, then);
             return;
         }
@@ -865,6 +872,32 @@ impl Consumer {
         }
     }
 
+    /// `sendOffsetCommitRequest`: a member of a group that is not in a stable generation
+    /// does not send its commit at all. While it is joining the commit fails with
+    /// RebalanceInProgressException (retry after poll()); once it was removed from the group
+    /// (a poll timeout, an error that reset its generation) with CommitFailedException.
+    fn refuse_commit_outside_generation(&mut self, ctx: &mut Ctx) -> bool {
+        if !self.managed() || self.join == JoinPhase::Stable {
+            return false;
+        }
+        let (error, why) = match self.join {
+            JoinPhase::AwaitingJoin(_) | JoinPhase::AwaitingSync(_) => (
+                KafkaError::RebalanceInProgressException,
+                "Offset commit cannot be completed since the consumer is undergoing a rebalance for auto partition assignment",
+            ),
+            _ => (
+                KafkaError::CommitFailedException,
+                "Offset commit cannot be completed since the consumer is not part of an active group for auto partition assignment; it is likely that the consumer was kicked out of the group",
+            ),
+        };
+        self.errors.insert(error);
+        ctx.trace(TraceEvent::CommitFailed {
+            error: error.name().into(),
+            why: why.into(),
+        });
+        true
+    }
+
     /// Sends an OffsetCommit to the coordinator; `None` when none is known yet.
     fn send_commit(
         &mut self,
@@ -874,10 +907,14 @@ impl Consumer {
     ) -> Option<u64> {
         let coordinator = self.coordinator?;
         let correlation = self.next_id();
-        let (member_id, generation) = if self.managed() {
-            (self.member_id.clone(), self.generation)
+        let (member_id, instance_id, generation) = if self.managed() {
+            (
+                self.member_id.clone(),
+                self.config.group_instance_id.clone(),
+                self.generation,
+            )
         } else {
-            (String::new(), -1)
+            (String::new(), None, -1)
         };
         ctx.trace(TraceEvent::CommitSent {
             offsets: offsets.clone(),
@@ -889,6 +926,7 @@ impl Consumer {
                 correlation,
                 GroupRequest::OffsetCommit {
                     member_id,
+                    instance_id,
                     generation,
                     offsets: offsets.clone(),
                 },
@@ -899,6 +937,7 @@ impl Consumer {
             Timer::RequestTimeout(correlation),
         );
         self.commits.insert(correlation, (offsets, false));
+        self.commit_generations.insert(correlation, generation);
         Some(correlation)
     }
 
@@ -908,7 +947,7 @@ impl Consumer {
             return;
         }
         let offsets = self.consumed_offsets();
-        if offsets.is_empty() {
+        if offsets.is_empty() || self.refuse_commit_outside_generation(ctx) {
             return;
         }
         let how = if sync { "commitSync" } else { "commitAsync" };
@@ -1022,10 +1061,13 @@ impl Consumer {
         self.retry_find_later(ctx);
     }
 
-    /// The member's group state is gone (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, a poll
-    /// timeout): its partitions are lost, and a dynamic member joins again as new.
-    fn reset_membership(&mut self, ctx: &mut Ctx, why: String) {
-        if self.config.group_instance_id.is_none() {
+    /// The member's generation is gone (`resetStateAndGeneration`): its partitions are
+    /// lost and it rejoins. After UNKNOWN_MEMBER_ID or a poll timeout the member id goes too
+    /// (a static member then takes its instance's place again under a new id); after
+    /// ILLEGAL_GENERATION the member keeps its id, which the coordinator still knows, so the
+    /// rebalance need not wait for the old id to time out.
+    fn reset_membership(&mut self, ctx: &mut Ctx, why: String, reset_member_id: bool) {
+        if reset_member_id {
             self.member_id.clear();
         }
         self.generation = -1;
@@ -1140,7 +1182,7 @@ impl Consumer {
                     ),
                 );
             }
-            self.reset_membership(ctx, "the poll timeout expired".into());
+            self.reset_membership(ctx, "the poll timeout expired".into(), true);
             return;
         }
         let metadata_age = SimTime::from_millis(self.config.metadata_max_age_ms);
@@ -1153,12 +1195,14 @@ impl Consumer {
         {
             let correlation = self.next_id();
             self.heartbeat_in_flight = Some(correlation);
+            self.heartbeat_generation = self.generation;
             ctx.send(
                 NodeId::Broker(coordinator),
                 self.group_request(
                     correlation,
                     GroupRequest::Heartbeat {
                         member_id: self.member_id.clone(),
+                        instance_id: self.config.group_instance_id.clone(),
                         generation: self.generation,
                     },
                 ),
@@ -1178,9 +1222,11 @@ impl Consumer {
         let Some(metadata) = &self.metadata else {
             return;
         };
-        let changed = self.subscription.iter().any(|t| {
-            self.assigned_counts.get(t).copied().unwrap_or(0) != metadata.partition_count(*t)
-        });
+        // The leader watches every topic of the group, not only its own subscription.
+        let changed = self
+            .assigned_counts
+            .iter()
+            .any(|(t, count)| *count != metadata.partition_count(*t));
         if changed && self.rejoin.is_none() {
             self.rejoin =
                 Some("the leader's metadata changed: a subscribed topic's partition count".into());
@@ -1248,6 +1294,12 @@ impl Consumer {
                             self.rejoin = Some("the coordinator started a rebalance".into());
                         }
                     }
+                    // About a generation the member has already left behind: ignored.
+                    Err(
+                        KafkaError::IllegalGeneration
+                        | KafkaError::UnknownMemberId
+                        | KafkaError::FencedInstanceId,
+                    ) if self.heartbeat_generation != self.generation => {}
                     Err(error) => self.on_group_error(ctx, error, "Heartbeat"),
                 }
             }
@@ -1255,6 +1307,7 @@ impl Consumer {
                 let Some((offsets, _)) = self.commits.remove(&correlation) else {
                     return;
                 };
+                let sent_generation = self.commit_generations.remove(&correlation);
                 let waiting = matches!(&self.app, App::Committing { correlation: Some(c), .. } if *c == correlation);
                 let mut then = None;
                 if waiting {
@@ -1265,27 +1318,47 @@ impl Consumer {
                     };
                     then = Some(t);
                 }
+                let rebalancing = matches!(
+                    self.join,
+                    JoinPhase::AwaitingJoin(_) | JoinPhase::AwaitingSync(_)
+                );
                 match result {
                     Ok(_) => {}
-                    Err(
-                        error @ (KafkaError::UnknownMemberId
-                        | KafkaError::IllegalGeneration
-                        | KafkaError::RebalanceInProgress),
-                    ) => {
+                    // Between JoinGroup and SyncGroup: not fatal, the member finishes the
+                    // rebalance in poll() and may commit again.
+                    Err(KafkaError::RebalanceInProgress) => {
+                        self.errors.insert(KafkaError::RebalanceInProgressException);
+                        ctx.trace(TraceEvent::CommitFailed {
+                            error: "RebalanceInProgressException (REBALANCE_IN_PROGRESS)".into(),
+                            why: "Offset commit cannot be completed since the consumer group is executing a rebalance at the moment".into(),
+                        });
+                        if self.join == JoinPhase::Stable {
+                            self.rejoin.get_or_insert_with(|| {
+                                "offset commit failed since group is already rebalancing".into()
+                            });
+                        }
+                    }
+                    // The commit's generation is stale and the member is already rejoining.
+                    Err(KafkaError::UnknownMemberId | KafkaError::IllegalGeneration)
+                        if sent_generation != Some(self.generation) && rebalancing =>
+                    {
+                        self.errors.insert(KafkaError::RebalanceInProgressException);
+                        ctx.trace(TraceEvent::CommitFailed {
+                            error: "RebalanceInProgressException".into(),
+                            why: "Offset commit cannot be completed since the consumer member's generation is already stale".into(),
+                        });
+                    }
+                    Err(error @ (KafkaError::UnknownMemberId | KafkaError::IllegalGeneration)) => {
                         self.errors.insert(KafkaError::CommitFailedException);
                         ctx.trace(TraceEvent::CommitFailed {
                             error: format!("CommitFailedException ({error})"),
                             why: "Commit cannot be completed since the group has already rebalanced and assigned the partitions to another member".into(),
                         });
-                        if error != KafkaError::RebalanceInProgress {
-                            self.reset_membership(
-                                ctx,
-                                format!("a commit was refused with {error}"),
-                            );
-                        } else {
-                            self.rejoin
-                                .get_or_insert_with(|| "a rebalance is in progress".into());
-                        }
+                        self.reset_membership(
+                            ctx,
+                            format!("a commit was refused with {error}"),
+                            error == KafkaError::UnknownMemberId,
+                        );
                     }
                     Err(error) => {
                         self.errors.insert(error);
@@ -1360,7 +1433,8 @@ impl Consumer {
                 self.coordinator_lost(ctx, &format!("{request} answered {error}"));
             }
             KafkaError::UnknownMemberId | KafkaError::IllegalGeneration => {
-                self.reset_membership(ctx, format!("{request} answered {error}"));
+                let reset_member_id = error == KafkaError::UnknownMemberId;
+                self.reset_membership(ctx, format!("{request} answered {error}"), reset_member_id);
             }
             KafkaError::RebalanceInProgress => {
                 self.join = JoinPhase::Unjoined;
@@ -1381,7 +1455,14 @@ impl Consumer {
         self.member_id = joined.member_id.clone();
         self.protocol = Some(joined.protocol);
         self.is_leader = joined.leader == joined.member_id;
-        let assignments = self.is_leader.then(|| self.compute_assignment(&joined));
+        let assignments = if joined.skip_assignment {
+            // KIP-814: a static leader back in a Stable group keeps the current assignment;
+            // it only notes the partition counts of the group's topics, to watch them.
+            self.note_partition_counts(&joined);
+            None
+        } else {
+            self.is_leader.then(|| self.compute_assignment(&joined))
+        };
         let Some(coordinator) = self.coordinator else {
             return;
         };
@@ -1392,6 +1473,7 @@ impl Consumer {
                 correlation,
                 GroupRequest::Sync {
                     member_id: self.member_id.clone(),
+                    instance_id: self.config.group_instance_id.clone(),
                     generation: self.generation,
                     assignments,
                 },
@@ -1408,6 +1490,13 @@ impl Consumer {
     /// metadata's partition counts.
     fn compute_assignment(&mut self, joined: &JoinResult) -> BTreeMap<String, Vec<TopicPartition>> {
         let Some(metadata) = self.metadata.clone() else {
+            // Nothing to assign with yet: once metadata comes, the counts differ and the
+            // leader rebalances again.
+            self.assigned_counts = joined
+                .members
+                .iter()
+                .flat_map(|m| m.topics.iter().map(|&t| (t, 0)))
+                .collect();
             return BTreeMap::new();
         };
         let name_of = |t: TopicId| {
@@ -1457,6 +1546,19 @@ impl Consumer {
                 (member, parts)
             })
             .collect()
+    }
+
+    /// The partition counts the leader watches: those of every member's topics.
+    fn note_partition_counts(&mut self, joined: &JoinResult) {
+        self.assigned_counts.clear();
+        let Some(metadata) = &self.metadata else {
+            return;
+        };
+        for m in &joined.members {
+            for &t in &m.topics {
+                self.assigned_counts.insert(t, metadata.partition_count(t));
+            }
+        }
     }
 
     fn on_synced(&mut self, ctx: &mut Ctx, assignment: Vec<TopicPartition>) {

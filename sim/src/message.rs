@@ -51,6 +51,9 @@ pub enum KafkaError {
     FencedInstanceId,
     /// The client's `CommitFailedException`: the group rebalanced under a synchronous commit.
     CommitFailedException,
+    /// The client's `RebalanceInProgressException`: a commit during a rebalance, which the
+    /// member may retry after poll() completes the rebalance.
+    RebalanceInProgressException,
 }
 
 impl KafkaError {
@@ -86,6 +89,7 @@ impl KafkaError {
             RebalanceInProgress => "REBALANCE_IN_PROGRESS",
             FencedInstanceId => "FENCED_INSTANCE_ID",
             CommitFailedException => "CommitFailedException",
+            RebalanceInProgressException => "RebalanceInProgressException",
         }
     }
 
