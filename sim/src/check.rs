@@ -179,8 +179,20 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
             lag,
             records_lag_max,
             rebalances,
+            errors,
         } => {
             let c = &world.consumers()[consumer.0 as usize];
+            let seen: Vec<&str> = c.errors.iter().map(|e| e.name()).collect();
+            for error in errors {
+                if !seen.contains(&error.as_str()) {
+                    let seen = if seen.is_empty() {
+                        "none".to_string()
+                    } else {
+                        seen.join(", ")
+                    };
+                    failures.push(format!("expected error {error}, found {seen}"));
+                }
+            }
             compare(
                 &mut failures,
                 "processed",

@@ -118,6 +118,8 @@ pub struct Consumer {
     pub generation: i32,
     protocol: Option<Strategy>,
     join: JoinPhase,
+    /// After a poll timeout: the partitions are lost when the application next polls.
+    lost_at_next_poll: bool,
     /// Why the member is joining (kept for the second JoinGroup after MEMBER_ID_REQUIRED).
     join_reason: String,
     /// Why the member must rejoin, when it must.
@@ -221,6 +223,7 @@ impl Consumer {
             generation: -1,
             protocol: None,
             join: JoinPhase::Unjoined,
+            lost_at_next_poll: false,
             join_reason: String::new(),
             rejoin: None,
             heartbeat_in_flight: None,
@@ -1108,6 +1111,13 @@ impl Consumer {
         };
         let reason = self.rejoin.take().unwrap_or_else(|| "rejoining".into());
         self.join_reason = reason.clone();
+        if std::mem::take(&mut self.lost_at_next_poll) && !self.assignment.is_empty() {
+            ctx.trace(TraceEvent::Revoked {
+                partitions: self.assignment.clone(),
+                why: format!("partitions lost: {reason}"),
+            });
+            self.set_assignment(ctx, Vec::new());
+        }
         if !self.cooperative() && !self.assignment.is_empty() {
             ctx.trace(TraceEvent::Revoked {
                 partitions: self.assignment.clone(),
@@ -1182,7 +1192,15 @@ impl Consumer {
                     ),
                 );
             }
-            self.reset_membership(ctx, "the poll timeout expired".into(), true);
+            // Its partitions count as lost only at its next poll() (`onJoinPrepare`): until
+            // then the application still holds them, and a commitSync() after processing fails
+            // with CommitFailedException.
+            self.member_id.clear();
+            self.generation = -1;
+            self.join = JoinPhase::Unjoined;
+            self.is_leader = false;
+            self.lost_at_next_poll = true;
+            self.rejoin = Some("the poll timeout expired".into());
             return;
         }
         let metadata_age = SimTime::from_millis(self.config.metadata_max_age_ms);

@@ -14,8 +14,8 @@ use crate::time::SimTime;
 mod parse;
 
 pub use parse::{
-    MAX_BROKERS, MAX_PARTITIONS, MAX_RECORDS_PER_STEP, PRODUCER_ERRORS, ScenarioError, parse,
-    parse_bytes,
+    CONSUMER_ERRORS, MAX_BROKERS, MAX_PARTITIONS, MAX_RECORDS_PER_STEP, PRODUCER_ERRORS,
+    ScenarioError, parse, parse_bytes,
 };
 
 /// A place in a scenario file, for messages: 1-based line and column.
@@ -237,6 +237,8 @@ pub enum Subject {
         records_lag_max: Option<u64>,
         /// Generations this consumer joined.
         rebalances: Option<u64>,
+        /// Error and exception names that must have occurred (`CommitFailedException`).
+        errors: Vec<String>,
     },
     Group {
         group: String,

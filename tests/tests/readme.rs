@@ -140,7 +140,10 @@ fn readme_describes_every_scenario_key() {
         missing.join(", ")
     );
     let expect = section(format, "### `[[expect]]`");
-    for name in ksim::scenario::PRODUCER_ERRORS {
+    let names = ksim::scenario::PRODUCER_ERRORS
+        .iter()
+        .chain(ksim::scenario::CONSUMER_ERRORS);
+    for name in names {
         assert!(
             expect.contains(&format!("`{name}`")),
             "README.md does not list the error name {name}"

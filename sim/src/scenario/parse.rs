@@ -75,6 +75,28 @@ pub const PRODUCER_ERRORS: &[&str] = &[
     "TimeoutException",
 ];
 
+/// The error names a consumer expectation's `errors` may list: the group protocol's errors,
+/// the fetch errors, and the client's own exceptions.
+pub const CONSUMER_ERRORS: &[&str] = &[
+    "CommitFailedException",
+    "RebalanceInProgressException",
+    "TimeoutException",
+    "NoOffsetForPartitionException",
+    "COORDINATOR_NOT_AVAILABLE",
+    "NOT_COORDINATOR",
+    "UNKNOWN_MEMBER_ID",
+    "ILLEGAL_GENERATION",
+    "REBALANCE_IN_PROGRESS",
+    "FENCED_INSTANCE_ID",
+    "INCONSISTENT_GROUP_PROTOCOL",
+    "OFFSET_OUT_OF_RANGE",
+    "NOT_LEADER_OR_FOLLOWER",
+    "FENCED_LEADER_EPOCH",
+    "UNKNOWN_LEADER_EPOCH",
+    "NETWORK_EXCEPTION",
+    "REQUEST_TIMED_OUT",
+];
+
 /// The facts of `facts.md` are numbered F01 to this.
 const LAST_FACT: u32 = 54;
 
@@ -1980,8 +2002,11 @@ impl<'a> Checker<'a> {
             }
         };
         for (key, owner, span) in &owned {
+            // `errors` is checked on a consumer as well as on a producer.
+            let shared = *key == "errors" && subject_key == "`consumer`";
             if let Some(span) = span
                 && !subject_key.contains(owner)
+                && !shared
             {
                 return self.fail(
                     span.clone(),
@@ -2152,9 +2177,10 @@ impl<'a> Checker<'a> {
             }
         } else if let Some(consumer) = &raw.consumer {
             let consumer_idx = self.consumer_idx(consumer)?;
-            if owned
-                .iter()
-                .all(|(_, owner, span)| *owner != "consumer" || span.is_none())
+            if raw.errors.is_none()
+                && owned
+                    .iter()
+                    .all(|(_, owner, span)| *owner != "consumer" || span.is_none())
             {
                 return Err(nothing_to_check(
                     &format!("consumer {:?}", consumer.get_ref()),
@@ -2167,11 +2193,20 @@ impl<'a> Checker<'a> {
                         "lag",
                         "records_lag_max",
                         "rebalances",
+                        "errors",
                     ],
                 ));
             }
             let count =
                 |v: &Option<Spanned<i64>>, key| v.as_ref().map(|v| self.count(v, key)).transpose();
+            let mut errors = Vec::new();
+            for error in raw
+                .errors
+                .as_ref()
+                .map_or(&[][..], |e| e.get_ref().as_slice())
+            {
+                errors.push(self.error_name_of(error, CONSUMER_ERRORS)?);
+            }
             Subject::Consumer {
                 consumer: consumer_idx,
                 received: raw
@@ -2193,6 +2228,7 @@ impl<'a> Checker<'a> {
                 lag: self.partition_counts(raw.lag.as_ref(), "lag", when)?,
                 records_lag_max: count(&raw.records_lag_max, "records_lag_max")?,
                 rebalances: count(&raw.rebalances, "rebalances")?,
+                errors,
             }
         } else if let Some(group) = &raw.group {
             if !self.groups_named().any(|g| g == group.get_ref()) {
@@ -2373,15 +2409,19 @@ impl<'a> Checker<'a> {
 
     /// A Kafka error name the simulation can produce.
     fn error_name(&self, name: &Spanned<String>) -> Result<String> {
+        self.error_name_of(name, PRODUCER_ERRORS)
+    }
+
+    fn error_name_of(&self, name: &Spanned<String>, known: &[&str]) -> Result<String> {
         let wanted = name.get_ref();
-        if PRODUCER_ERRORS.contains(&wanted.as_str()) {
+        if known.contains(&wanted.as_str()) {
             return Ok(wanted.clone());
         }
-        let message = match nearest(wanted, PRODUCER_ERRORS.iter().copied()) {
+        let message = match nearest(wanted, known.iter().copied()) {
             Some(guess) => format!("unknown error {wanted:?}, did you mean \"{guess}\"?"),
             None => format!(
                 "unknown error {wanted:?}; the simulation produces {}",
-                quoted_list(PRODUCER_ERRORS.iter().copied())
+                quoted_list(known.iter().copied())
             ),
         };
         self.fail(name.span(), message)

@@ -754,6 +754,7 @@ reordered = 0
             lag: BTreeMap::new(),
             records_lag_max: None,
             rebalances: None,
+            errors: Vec::new(),
         }
     );
     assert_eq!(
