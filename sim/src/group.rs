@@ -1930,7 +1930,7 @@ mod tests {
     }
 
     fn join_request(member_id: &str, from: u32, instance: Option<&str>) -> GroupRequest {
-        GroupRequest::Join(JoinRequest {
+        GroupRequest::Join(Box::new(JoinRequest {
             member_id: member_id.to_string(),
             instance_id: instance.map(str::to_string),
             client_id: format!("consumer-g1-{from}"),
@@ -1941,7 +1941,7 @@ mod tests {
             session_timeout: SimTime::from_millis(SESSION_MS),
             rebalance_timeout: SimTime::from_millis(REBALANCE_MS),
             reason: "test".into(),
-        })
+        }))
     }
 
     /// A dynamic member's first join: MEMBER_ID_REQUIRED, then the join with that id, which
