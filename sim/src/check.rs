@@ -39,6 +39,25 @@ fn compare<T: PartialEq + std::fmt::Display>(
     }
 }
 
+/// Every expected error name must be among those a client saw.
+fn check_errors(
+    failures: &mut Vec<String>,
+    expected: &[String],
+    seen: &std::collections::BTreeSet<crate::message::KafkaError>,
+) {
+    let seen: Vec<&str> = seen.iter().map(|e| e.name()).collect();
+    for error in expected {
+        if !seen.contains(&error.as_str()) {
+            let found = if seen.is_empty() {
+                "none".to_string()
+            } else {
+                seen.join(", ")
+            };
+            failures.push(format!("expected error {error}, found {found}"));
+        }
+    }
+}
+
 fn leader_name(leader: Option<BrokerId>) -> String {
     leader.map_or("none".to_string(), |b| b.0.to_string())
 }
@@ -144,17 +163,7 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
             }
             compare(&mut failures, "acked", *acked, n_acked);
             compare(&mut failures, "failed", *failed, n_failed);
-            let seen: Vec<&str> = p.errors.iter().map(|e| e.name()).collect();
-            for error in errors {
-                if !seen.contains(&error.as_str()) {
-                    let seen = if seen.is_empty() {
-                        "none".to_string()
-                    } else {
-                        seen.join(", ")
-                    };
-                    failures.push(format!("expected error {error}, found {seen}"));
-                }
-            }
+            check_errors(&mut failures, errors, &p.errors);
             compare(&mut failures, "batches", *batches, p.stats.batches);
             compare(&mut failures, "requests", *requests, p.stats.requests);
             if let Some(range) = records_per_batch
@@ -182,17 +191,7 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
             errors,
         } => {
             let c = &world.consumers()[consumer.0 as usize];
-            let seen: Vec<&str> = c.errors.iter().map(|e| e.name()).collect();
-            for error in errors {
-                if !seen.contains(&error.as_str()) {
-                    let seen = if seen.is_empty() {
-                        "none".to_string()
-                    } else {
-                        seen.join(", ")
-                    };
-                    failures.push(format!("expected error {error}, found {seen}"));
-                }
-            }
+            check_errors(&mut failures, errors, &c.errors);
             compare(
                 &mut failures,
                 "processed",

@@ -280,22 +280,8 @@ impl Consumer {
                 self.send_commit(ctx, offsets, "commitSync on close (auto-commit)");
             }
         }
-        if self.managed()
-            && self.config.group_instance_id.is_none()
-            && !self.member_id.is_empty()
-            && let Some(coordinator) = self.coordinator
-        {
-            let correlation = self.next_id();
-            ctx.send(
-                NodeId::Broker(coordinator),
-                self.group_request(
-                    correlation,
-                    GroupRequest::Leave {
-                        member_id: self.member_id.clone(),
-                        reason: "the consumer closed".into(),
-                    },
-                ),
-            );
+        if self.managed() && !self.member_id.is_empty() {
+            self.send_leave(ctx, "the consumer closed");
         }
         self.reset();
     }
@@ -1177,21 +1163,7 @@ impl Consumer {
                     self.config.max_poll_interval_ms
                 ),
             });
-            if self.config.group_instance_id.is_none()
-                && let Some(coordinator) = self.coordinator
-            {
-                let correlation = self.next_id();
-                ctx.send(
-                    NodeId::Broker(coordinator),
-                    self.group_request(
-                        correlation,
-                        GroupRequest::Leave {
-                            member_id: self.member_id.clone(),
-                            reason: "consumer poll timeout has expired".into(),
-                        },
-                    ),
-                );
-            }
+            self.send_leave(ctx, "consumer poll timeout has expired");
             // Its partitions count as lost only at its next poll() (`onJoinPrepare`): until
             // then the application still holds them, and a commitSync() after processing fails
             // with CommitFailedException.
@@ -1726,6 +1698,28 @@ impl Consumer {
     fn request_metadata(&mut self, ctx: &mut Ctx) {
         let timeout = SimTime::from_millis(self.config.request_timeout_ms);
         self.metadata_fetch.request(ctx, timeout);
+    }
+
+    /// LeaveGroup, which a static member never sends: its place waits for it until its
+    /// session expires (KIP-345).
+    fn send_leave(&mut self, ctx: &mut Ctx, reason: &str) {
+        let Some(coordinator) = self.coordinator else {
+            return;
+        };
+        if self.config.group_instance_id.is_some() {
+            return;
+        }
+        let correlation = self.next_id();
+        ctx.send(
+            NodeId::Broker(coordinator),
+            self.group_request(
+                correlation,
+                GroupRequest::Leave {
+                    member_id: self.member_id.clone(),
+                    reason: reason.into(),
+                },
+            ),
+        );
     }
 
     /// A wake-up at `at`, unless one is already set for then.
