@@ -102,6 +102,11 @@ pub fn describe(world: &World) -> String {
                         .collect();
                     let _ = writeln!(out, "\tmember {id}: [{}]", parts.join(", "));
                 }
+                let (lost, reprocessed) = world.group_processing(name);
+                let _ = writeln!(
+                    out,
+                    "\trecords committed past but never processed (lost): {lost}; processed more than once: {reprocessed}"
+                );
                 for (tp, offset) in &group.offsets {
                     let _ = writeln!(
                         out,
