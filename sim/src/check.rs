@@ -116,7 +116,6 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
                 }
             }
             for (&broker, expected) in log {
-                let producers = world.producers();
                 match world.brokers()[broker.0 as usize - 1]
                     .replicas
                     .get(partition)
@@ -125,9 +124,7 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
                         let found: Vec<String> = r
                             .log
                             .records()
-                            .map(|(_, rec)| {
-                                producers[rec.producer.0 as usize].key_and_value(rec.n).1
-                            })
+                            .map(|(_, rec)| ledger::value_of(world, rec))
                             .collect();
                         if &found != expected {
                             failures.push(format!(

@@ -1435,7 +1435,9 @@ impl Consumer {
                 ctx.trace(TraceEvent::Membership {
                     what: format!("{request} failed with {error}; the consumer stops"),
                 });
-                self.running = false;
+                // The application gets the exception and the consumer is closed: a later
+                // `start` begins afresh.
+                self.reset();
             }
         }
     }

@@ -195,7 +195,7 @@ struct InitialRebalance {
     new_member_added: bool,
 }
 
-/// Kafka's `group.classic.new.member.join.timeout.ms` (fixed at 5 minutes): a new member
+/// Kafka's `CLASSIC_GROUP_NEW_MEMBER_JOIN_TIMEOUT_MS` (a constant, 5 minutes): a new member
 /// waiting in a JoinGroup that never completes is dropped after this, since it cannot send
 /// heartbeats yet.
 const NEW_MEMBER_JOIN_TIMEOUT: SimTime = SimTime::from_millis(300_000);
@@ -241,6 +241,7 @@ enum AfterWrite {
     /// new member id is stored.
     StaticJoin {
         group: GroupId,
+        member: String,
         correlation: u64,
     },
 }
@@ -255,6 +256,8 @@ pub struct Coordinator {
     pub groups: BTreeMap<GroupId, Group>,
     pending: Vec<PendingWrite>,
     next_member: u64,
+    /// The group timers already queued, so that each moment is queued once per group.
+    timers: std::collections::BTreeSet<(GroupId, SimTime)>,
 }
 
 impl Coordinator {
@@ -272,6 +275,7 @@ impl Coordinator {
             groups: BTreeMap::new(),
             pending: Vec::new(),
             next_member: 0,
+            timers: std::collections::BTreeSet::new(),
         }
     }
 
@@ -292,6 +296,7 @@ impl Coordinator {
     pub fn clear(&mut self) {
         self.groups.clear();
         self.pending.clear();
+        self.timers.clear();
     }
 
     pub fn is_offsets_topic(&self, topic: TopicId) -> bool {
@@ -844,9 +849,13 @@ impl Broker {
                     leader: g.leader.clone(),
                     members: g.members.values().map(|m| m.stored.clone()).collect(),
                 };
-                let then = AfterWrite::StaticJoin { group, correlation };
+                let then = AfterWrite::StaticJoin {
+                    group,
+                    member: new_id.clone(),
+                    correlation,
+                };
                 if let Err(error) = self.write_group_records(ctx, group, vec![record], then) {
-                    self.answer_static_join(ctx, group, correlation, Err(error));
+                    self.answer_static_join(ctx, group, &new_id, correlation, Err(error));
                 }
             }
             GroupState::Stable | GroupState::CompletingRebalance => {
@@ -880,16 +889,19 @@ impl Broker {
         &mut self,
         ctx: &mut Ctx,
         group: GroupId,
+        member_id: &str,
         correlation: u64,
         result: Result<(), KafkaError>,
     ) {
         let Some(g) = self.coordinator.groups.get_mut(&group) else {
             return;
         };
+        // Correlation ids are counted per client: only the member's own id tells whose
+        // JoinGroup this write answers.
         let Some((id, member)) = g
             .members
             .iter_mut()
-            .find(|(_, m)| m.awaiting_join == Some(correlation))
+            .find(|(id, m)| id.as_str() == member_id && m.awaiting_join == Some(correlation))
         else {
             return;
         };
@@ -1159,7 +1171,7 @@ impl Broker {
             expires: ctx.now + OFFSETS_COMMIT_TIMEOUT,
             then,
         });
-        ctx.timer_after(OFFSETS_COMMIT_TIMEOUT, Timer::Group(group));
+        self.group_timer_at(ctx, group, ctx.now + OFFSETS_COMMIT_TIMEOUT);
         self.after_local_append(ctx, tp);
         Ok(())
     }
@@ -1218,10 +1230,7 @@ impl Broker {
                     offsets
                 });
                 // The coordinator's write errors reach the client as COORDINATOR errors.
-                let result = result.map_err(|e| match e {
-                    KafkaError::RequestTimedOut => KafkaError::RequestTimedOut,
-                    _ => KafkaError::NotCoordinator,
-                });
+                let result = result.map_err(group_write_error);
                 ctx.send(
                     to,
                     Message::GroupResponse {
@@ -1231,9 +1240,11 @@ impl Broker {
                     },
                 );
             }
-            AfterWrite::StaticJoin { group, correlation } => {
-                self.answer_static_join(ctx, group, correlation, result)
-            }
+            AfterWrite::StaticJoin {
+                group,
+                member,
+                correlation,
+            } => self.answer_static_join(ctx, group, &member, correlation, result),
             AfterWrite::Generation { group, generation } => {
                 let Some(g) = self.coordinator.groups.get_mut(&group) else {
                     return;
@@ -1312,6 +1323,8 @@ impl Broker {
             return;
         };
         if g.pending_ids.remove(member_id).is_some() {
+            // The join phase may have been waiting only for this member.
+            self.maybe_complete_join(ctx, group);
             return;
         }
         if self.remove_member(ctx, group, member_id, &why) {
@@ -1523,6 +1536,7 @@ impl Broker {
     /// expired sessions, and the join timer (the initial delay or the rebalance timeout).
     pub(crate) fn on_group_timer(&mut self, ctx: &mut Ctx, group: GroupId) {
         let now = ctx.now;
+        self.coordinator.timers.remove(&(group, now));
         let initial_delay = self.coordinator.initial_delay;
         if let Some(tp) = self.coordinator.partition_of(group) {
             self.complete_group_writes(ctx, tp);
@@ -1590,6 +1604,13 @@ impl Broker {
             .chain(g.rebalance_deadline)
             .min();
         if let Some(at) = next {
+            self.group_timer_at(ctx, group, at);
+        }
+    }
+
+    /// Queues the group's timer at `at`, unless it is queued for then already.
+    fn group_timer_at(&mut self, ctx: &mut Ctx, group: GroupId, at: SimTime) {
+        if self.coordinator.timers.insert((group, at)) {
             ctx.timer_at(at, Timer::Group(group));
         }
     }
@@ -1681,7 +1702,6 @@ impl Broker {
         if !self.coordinator.is_offsets_topic(tp.topic) {
             return;
         }
-        self.complete_group_writes(ctx, tp);
         let mine: Vec<GroupId> = self
             .coordinator
             .groups
@@ -1714,6 +1734,9 @@ impl Broker {
                 }
             }
         }
+        // With the groups gone, writes still waiting fail their commits with NOT_COORDINATOR
+        // and start no rebalance here.
+        self.complete_group_writes(ctx, tp);
     }
 }
 
@@ -1730,9 +1753,9 @@ fn update_member(member: &mut Member, join: &JoinRequest, from: NodeId, correlat
     member.awaiting_join = Some(correlation);
 }
 
-/// `appendGroupMetadataErrorToResponseError`: a failed write of the group's metadata reaches
-/// JoinGroup and SyncGroup as COORDINATOR_NOT_AVAILABLE (too few replicas, a timeout) or
-/// NOT_COORDINATOR (leadership lost).
+/// `appendGroupMetadataErrorToResponseError` and `handleOperationException`: a failed write to
+/// `__consumer_offsets` reaches JoinGroup, SyncGroup and OffsetCommit as
+/// COORDINATOR_NOT_AVAILABLE (too few replicas, a timeout) or NOT_COORDINATOR (leadership lost).
 fn group_write_error(error: KafkaError) -> KafkaError {
     match error {
         KafkaError::NotCoordinator | KafkaError::NotLeaderOrFollower => KafkaError::NotCoordinator,

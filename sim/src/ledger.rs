@@ -248,6 +248,17 @@ pub fn compute(world: &World) -> Ledger {
     Ledger { records, summary }
 }
 
+/// A record's value as expectations and the trace name it: `"app-3"`, or for what a group
+/// coordinator wrote to `__consumer_offsets`, `"(group record)"`.
+pub fn value_of(world: &World, r: RecordId) -> String {
+    if r.is_group_record() {
+        return "(group record)".to_string();
+    }
+    world.producers()[r.producer.0 as usize]
+        .key_and_value(r.n)
+        .1
+}
+
 /// Record values for a trace line: the first few, then how many more.
 pub fn values_summary(world: &World, records: impl Iterator<Item = RecordId>) -> String {
     const SHOWN: usize = 6;
@@ -255,11 +266,7 @@ pub fn values_summary(world: &World, records: impl Iterator<Item = RecordId>) ->
     let mut more = 0;
     for r in records {
         if shown.len() < SHOWN {
-            shown.push(
-                world.producers()[r.producer.0 as usize]
-                    .key_and_value(r.n)
-                    .1,
-            );
+            shown.push(value_of(world, r));
         } else {
             more += 1;
         }

@@ -412,7 +412,6 @@ impl World {
         &self.consumers
     }
 
-    /// The fate of every record so far.
     /// A group as its coordinator holds it now: the live broker that leads the group's
     /// `__consumer_offsets` partition and has it loaded.
     pub fn group(&self, name: &str) -> Option<(BrokerId, &Group)> {
@@ -450,6 +449,7 @@ impl World {
         (lost, reprocessed)
     }
 
+    /// The fate of every record so far.
     pub fn ledger(&self) -> Ledger {
         ledger::compute(self)
     }
@@ -839,8 +839,8 @@ impl World {
             } => {
                 let log = &self.brokers[broker.0 as usize - 1].replicas[&partition].log;
                 for (_, r) in log.records_between(from, to) {
-                    if let Some(producer) = self.producers.get_mut(r.producer.0 as usize) {
-                        producer.mark_committed(r.n);
+                    if !r.is_group_record() {
+                        self.producers[r.producer.0 as usize].mark_committed(r.n);
                     }
                 }
             }

@@ -359,6 +359,8 @@ struct Checker<'a> {
     producers: Vec<(String, Range<usize>)>,
     consumers: Vec<(String, Range<usize>)>,
     group_names: Vec<String>,
+    /// Per consumer: whether it has a group, and whether it subscribes.
+    consumer_kinds: Vec<(bool, bool)>,
 }
 
 impl<'a> Checker<'a> {
@@ -373,7 +375,22 @@ impl<'a> Checker<'a> {
             producers: Vec::new(),
             consumers: Vec::new(),
             group_names: Vec::new(),
+            consumer_kinds: Vec::new(),
         }
+    }
+
+    /// Scenario steps never write to, or grow, Kafka's internal topic.
+    fn not_internal(&self, name: &Spanned<String>, topic: TopicId, what: &str) -> Result<()> {
+        if self.topics[topic.0 as usize].0 != OFFSETS_TOPIC {
+            return Ok(());
+        }
+        self.fail(
+            name.span(),
+            format!(
+                "cannot {what} __consumer_offsets: only group coordinators write it, and its \
+                 partition count decides every group's coordinator"
+            ),
+        )
     }
 
     fn fail<T>(&self, span: Range<usize>, message: impl Into<String>) -> Result<T> {
@@ -524,6 +541,13 @@ impl<'a> Checker<'a> {
             let name = self.consumers[index].0.clone();
             consumer_specs.push(self.consumer(consumer, name)?);
         }
+        self.consumer_kinds = consumer_specs
+            .iter()
+            .map(|c| {
+                let subscribes = matches!(c.subscription, Subscription::Topics(_));
+                (c.group.is_some(), subscribes)
+            })
+            .collect();
 
         let groups = self.groups(
             &consumers,
@@ -1353,7 +1377,16 @@ impl<'a> Checker<'a> {
                 ),
             );
         }
-        let partitions = broker.offsets_topic_num_partitions.min(MAX_PARTITIONS);
+        let partitions = broker.offsets_topic_num_partitions;
+        if partitions > MAX_PARTITIONS {
+            return self.fail(
+                raw[first].span(),
+                format!(
+                    "offsets.topic.num.partitions ({partitions}) is above ksim's limit of \
+                     {MAX_PARTITIONS} partitions per topic; __consumer_offsets cannot be made"
+                ),
+            );
+        }
         topics.push(TopicSpec {
             name: OFFSETS_TOPIC.to_string(),
             partitions,
@@ -1606,6 +1639,15 @@ impl<'a> Checker<'a> {
             }
         };
         let consumer = self.consumer_idx(&name)?;
+        if !self.consumer_kinds[consumer.0 as usize].0 {
+            return self.fail(
+                value.span(),
+                format!(
+                    "consumer {:?} has no group to commit to; give it `group`",
+                    name.get_ref()
+                ),
+            );
+        }
         Ok(Action::Commit { consumer, sync })
     }
 
@@ -1616,6 +1658,17 @@ impl<'a> Checker<'a> {
             return self.fail(table.span(), "missing `consumer` in `subscribe`");
         };
         let consumer = self.consumer_idx(name)?;
+        if !self.consumer_kinds[consumer.0 as usize].1 {
+            return self.fail(
+                name.span(),
+                format!(
+                    "consumer {:?} assigns its partitions; only a consumer that subscribes (with a \
+                     group) can change its subscription, and Kafka refuses to mix the two \
+                     (IllegalStateException)",
+                    name.get_ref()
+                ),
+            );
+        }
         let Some(topics) = &raw.topics else {
             return self.fail(table.span(), "missing `topics` in `subscribe`");
         };
@@ -1662,6 +1715,7 @@ impl<'a> Checker<'a> {
             .as_ref()
             .ok_or_else(|| missing("topic", "\"orders\""))?;
         let topic = self.topic_id(topic_name)?;
+        self.not_internal(topic_name, topic, "produce to")?;
         let count = match &raw.count {
             Some(count) => self.int(count, "count", 1, i64::from(MAX_RECORDS_PER_STEP))? as u32,
             None => 1,
@@ -1763,7 +1817,9 @@ impl<'a> Checker<'a> {
                 "missing `count` in `add_partitions`: the new total, such as count = 4",
             );
         };
-        let topic = self.topic_id(topic)?;
+        let topic_id = self.topic_id(topic)?;
+        self.not_internal(topic, topic_id, "add partitions to")?;
+        let topic = topic_id;
         let total = self.int(count, "count", 1, i64::from(MAX_PARTITIONS))? as u32;
         Ok((
             Action::AddPartitions {

@@ -886,3 +886,36 @@ fn never_panics() {
     try_parse(b"name = \"x\"\n[cluster]\nbrokers = 9223372036854775807\n");
     try_parse(b"name = \"x\"\nduration = \"99999999999999999999h\"\n[cluster]\nbrokers = 1\n");
 }
+
+// Only group coordinators write __consumer_offsets; a scenario cannot produce to it.
+#[test]
+fn produce_to_internal_topic() {
+    insta::assert_snapshot!(error(&BASE.replace("topic = \"orders\", count", "topic = \"__consumer_offsets\", count")), @"x.toml:21:39: cannot produce to __consumer_offsets: only group coordinators write it, and its partition count decides every group's coordinator");
+}
+
+// A consumer that assigns its partitions cannot change a subscription it does not have.
+#[test]
+fn subscribe_step_on_assigning_consumer() {
+    let text = BASE.replace(
+        "group = \"g1\"\nsubscribe = [\"orders\"]",
+        "assign = [\"orders-0\"]",
+    ) + "\n[[steps]]\nat = \"1s\"\nsubscribe = { consumer = \"reader\", topics = [\"orders\"] }\n";
+    insta::assert_snapshot!(error(&text), @r#"x.toml:24:26: consumer "reader" assigns its partitions; only a consumer that subscribes (with a group) can change its subscription, and Kafka refuses to mix the two (IllegalStateException)"#);
+}
+
+// A commit needs a group to commit to.
+#[test]
+fn commit_without_group() {
+    let text = BASE.replace(
+        "group = \"g1\"\nsubscribe = [\"orders\"]",
+        "assign = [\"orders-0\"]",
+    ) + "\n[[steps]]\nat = \"1s\"\ncommit = \"reader\"\n";
+    insta::assert_snapshot!(error(&text), @r#"x.toml:24:10: consumer "reader" has no group to commit to; give it `group`"#);
+}
+
+// Groups need __consumer_offsets, which a cluster smaller than its replication factor cannot
+// create; the message names the setting to change.
+#[test]
+fn offsets_topic_needs_enough_brokers() {
+    insta::assert_snapshot!(error(&BASE.replace("brokers = 3", "brokers = 1").replace("replication_factor = 3", "replication_factor = 1")), @r#"x.toml:16:9: consumer group "g1" needs the internal topic __consumer_offsets, created with offsets.topic.replication.factor=3 replicas, but the cluster has 1 broker; Kafka cannot create it and answers COORDINATOR_NOT_AVAILABLE: set "offsets.topic.replication.factor" = 1 in [cluster] config"#);
+}
