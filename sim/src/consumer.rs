@@ -48,6 +48,7 @@ enum App {
     Polling,
     /// Processing what poll() returned; done at `until`.
     Processing {
+        started: SimTime,
         until: SimTime,
         records: Vec<Polled>,
     },
@@ -289,10 +290,12 @@ impl Consumer {
     /// The process dies: the records it finished processing count, the rest of the batch
     /// does not; nothing is committed and the group is not told.
     pub fn crash(&mut self, ctx: &mut Ctx) {
-        if let App::Processing { until, records } = &self.app {
+        if let App::Processing {
+            started, records, ..
+        } = &self.app
+        {
             let per_record = self.processing.0.max(1);
-            let started = until.0 - per_record * records.len() as u64;
-            let done = ((ctx.now.0 - started.min(ctx.now.0)) / per_record) as usize;
+            let done = (ctx.now.saturating_sub(*started).0 / per_record) as usize;
             let done: Vec<Polled> = records.iter().take(done).copied().collect();
             if !done.is_empty() {
                 self.processed.extend(done.iter().copied());
@@ -407,10 +410,10 @@ impl Consumer {
             self.rejoin
                 .get_or_insert_with(|| "the join timed out".into());
         }
-        if let Some((offsets, sync)) = self.commits.remove(&correlation) {
+        if let Some((_, sync)) = self.commits.remove(&correlation) {
+            self.commit_generations.remove(&correlation);
             self.coordinator = None;
             if sync && let App::Committing { correlation: c, .. } = &mut self.app {
-                let _ = offsets;
                 *c = None;
             }
         }
@@ -801,7 +804,11 @@ impl Consumer {
         if until > ctx.now {
             ctx.timer_at(until, Timer::Processed);
         }
-        self.app = App::Processing { until, records };
+        self.app = App::Processing {
+            started: ctx.now,
+            until,
+            records,
+        };
     }
 
     fn finish_processing(&mut self, ctx: &mut Ctx, records: Vec<Polled>) {
@@ -1040,6 +1047,7 @@ impl Consumer {
             self.rejoin
                 .get_or_insert_with(|| "the coordinator moved during the join".into());
         }
+        self.commit_generations.clear();
         let failed: Vec<u64> = self.commits.keys().copied().collect();
         for c in failed {
             let (_, sync) = self.commits.remove(&c).expect("listed above");

@@ -1176,9 +1176,13 @@ impl Producer {
         metadata: &MetadataImage,
         now: SimTime,
     ) -> Vec<Batch> {
+        // A producer's metadata covers the topics it writes, never __consumer_offsets.
         let led: Vec<TopicPartition> = metadata
             .partitions()
-            .filter(|(_, s)| s.leader == Some(leader))
+            .filter(|(tp, s)| {
+                s.leader == Some(leader)
+                    && metadata.topics[tp.topic.0 as usize].name != crate::scenario::OFFSETS_TOPIC
+            })
             .map(|(tp, _)| tp)
             .collect();
         let mut batches = Vec::new();

@@ -1,5 +1,6 @@
 //! The cluster at a glance, as `kafka-topics --describe` prints it, with each replica's log
-//! end offset and high watermark, and each broker's state; and each producer's batching.
+//! end offset and high watermark, and each broker's state; each consumer group as its
+//! coordinator holds it; and each producer's batching.
 
 use std::fmt::Write as _;
 
@@ -38,13 +39,15 @@ pub fn describe(world: &World) -> String {
         for (p, state) in topic.partitions.iter().enumerate() {
             let tp = crate::ids::TopicPartition::new(crate::ids::TopicId(t as u32), p as u32);
             // Of __consumer_offsets, only the partitions that hold something.
-            let used = state.replicas.iter().any(|b| {
-                world.brokers()[b.0 as usize - 1]
-                    .replicas
-                    .get(&tp)
-                    .is_some_and(|r| r.log.log_end_offset().0 > 0)
-            });
-            if spec.internal && !used {
+            let used = || {
+                state.replicas.iter().any(|b| {
+                    world.brokers()[b.0 as usize - 1]
+                        .replicas
+                        .get(&tp)
+                        .is_some_and(|r| r.log.log_end_offset().0 > 0)
+                })
+            };
+            if spec.internal && !used() {
                 continue;
             }
             let list = |l: &[crate::ids::BrokerId]| {

@@ -176,10 +176,6 @@ pub(crate) struct Tracker {
     /// Acknowledged records missing from their partition's leader: where they were, and the
     /// trace line that said so.
     pub lost_by: BTreeMap<RecordId, (TopicPartition, Offset, usize)>,
-    /// Per group, how many times its members' poll() returned each (partition, offset).
-    pub group_received: BTreeMap<GroupId, BTreeMap<(TopicPartition, Offset), u32>>,
-    /// Per group, how many times its members finished processing each (partition, offset).
-    pub group_processed: BTreeMap<GroupId, BTreeMap<(TopicPartition, Offset), u32>>,
 }
 
 impl Tracker {
@@ -428,16 +424,20 @@ impl World {
     /// processed (lost, as at-most-once allows), and how many were processed more than once
     /// (as at-least-once allows).
     pub fn group_processing(&self, name: &str) -> (u64, u64) {
-        let Some(id) = self.scenario.groups.iter().position(|g| g == name) else {
-            return (0, 0);
-        };
-        let id = GroupId(id as u32);
-        let empty = BTreeMap::new();
-        let processed = self.tracker.group_processed.get(&id).unwrap_or(&empty);
-        let received = self.tracker.group_received.get(&id).unwrap_or(&empty);
+        // The consumers keep what their poll() returned and what they processed, across
+        // crashes and restarts.
+        let members = || self.consumers.iter().filter(|c| c.member_of(name));
+        let mut processed: BTreeMap<(TopicPartition, Offset), u32> = BTreeMap::new();
+        for &(tp, offset, _) in members().flat_map(|c| &c.processed) {
+            *processed.entry((tp, offset)).or_default() += 1;
+        }
+        let received: std::collections::BTreeSet<(TopicPartition, Offset)> = members()
+            .flat_map(|c| &c.received)
+            .map(|&(tp, offset, _)| (tp, offset))
+            .collect();
         let committed = self.group(name).map(|(_, g)| &g.offsets);
         let lost = received
-            .keys()
+            .iter()
             .filter(|(tp, offset)| {
                 !processed.contains_key(&(*tp, *offset))
                     && committed
@@ -904,12 +904,6 @@ impl World {
                 self.record_losses(node, partition, lost, why);
             }
             Note::Processed { consumer, records } => {
-                if let Some(group) = self.consumers[consumer.0 as usize].group {
-                    let counts = self.tracker.group_processed.entry(group).or_default();
-                    for &(tp, offset, _) in &records {
-                        *counts.entry((tp, offset)).or_default() += 1;
-                    }
-                }
                 // Instant processing would only repeat the line that received the records.
                 if self.scenario.consumers[consumer.0 as usize].processing > SimTime::ZERO {
                     let values = ledger::values_summary(self, records.iter().map(|(_, _, r)| *r));
@@ -928,12 +922,6 @@ impl World {
                 partition,
                 records,
             } => {
-                if let Some(group) = self.consumers[consumer.0 as usize].group {
-                    let counts = self.tracker.group_received.entry(group).or_default();
-                    for &(offset, _) in &records {
-                        *counts.entry((partition, offset)).or_default() += 1;
-                    }
-                }
                 if let (Some(&(first, _)), Some(&(last, _))) = (records.first(), records.last()) {
                     let values = ledger::values_summary(self, records.iter().map(|(_, r)| *r));
                     self.trace.push(
