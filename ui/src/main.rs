@@ -16,6 +16,7 @@ use clap::{Parser, Subcommand};
 
 use cmd::assign::AssignFormat;
 use cmd::check::CheckFormat;
+use cmd::partition::PartitionFormat;
 use cmd::trace::TraceFormat;
 
 /// A deterministic Apache Kafka cluster simulator: run scenarios, check what they expect,
@@ -76,6 +77,8 @@ enum Command {
         /// Keys, hashed as their UTF-8 bytes (as Kafka's StringSerializer sends them).
         #[arg(required = true)]
         keys: Vec<String>,
+        #[arg(long, value_enum, default_value_t = PartitionFormat::Text)]
+        format: PartitionFormat,
     },
     /// Which partitions each consumer-group member gets, as Kafka's assignors compute them.
     Assign {
@@ -129,9 +132,11 @@ fn main() -> ExitCode {
             seed,
             format,
         }) => cmd::trace::trace(&scenario, seed, format),
-        Some(Command::Partition { partitions, keys }) => {
-            cmd::partition::partition(&partitions, &keys)
-        }
+        Some(Command::Partition {
+            partitions,
+            keys,
+            format,
+        }) => cmd::partition::partition(&partitions, &keys, format),
         Some(Command::Assign {
             strategy,
             members,

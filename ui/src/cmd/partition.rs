@@ -9,9 +9,49 @@ use ksim::partitioner::{murmur2, partition_for_key};
 
 use crate::output;
 
-pub fn partition(counts: &[u32], keys: &[String]) -> anyhow::Result<ExitCode> {
-    output::print(&render(counts, keys))?;
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PartitionFormat {
+    /// A table for people.
+    Text,
+    /// `{"counts": [3, 4], "keys": [{"key": "user-1", "murmur2": 1404122828,
+    /// "partitions": [2, 0], "moves": true}, …]}`.
+    Json,
+}
+
+pub fn partition(
+    counts: &[u32],
+    keys: &[String],
+    format: PartitionFormat,
+) -> anyhow::Result<ExitCode> {
+    let text = match format {
+        PartitionFormat::Text => render(counts, keys),
+        PartitionFormat::Json => render_json(counts, keys),
+    };
+    output::print(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The same answers as `render`, as one JSON document.
+fn render_json(counts: &[u32], keys: &[String]) -> String {
+    let rows: Vec<serde_json::Value> = keys
+        .iter()
+        .map(|key| {
+            let partitions: Vec<u32> = counts
+                .iter()
+                .map(|&n| partition_for_key(key.as_bytes(), n))
+                .collect();
+            let moves = partitions.windows(2).any(|pair| pair[0] != pair[1]);
+            serde_json::json!({
+                "key": key,
+                "murmur2": murmur2(key.as_bytes()),
+                "partitions": partitions,
+                "moves": moves,
+            })
+        })
+        .collect();
+    let mut text = serde_json::json!({ "counts": counts, "keys": rows }).to_string();
+    text.push('\n');
+    text
 }
 
 /// A key as it can be read back: quoted when it is empty or has spaces or control characters.
@@ -98,6 +138,18 @@ key3    -1745673403    1    1    1
 partition = toPositive(murmur2(the key's UTF-8 bytes)) mod N, N counting every partition
 * moves with the partition count: after partitions are added, new records with this key go to another partition, so their order relative to the old ones is lost (F39)
 "
+        );
+    }
+
+    // JSON gives each key's hash, its partition per count, and whether it moves.
+    #[test]
+    fn json_lists_partitions_per_count() {
+        let text = render_json(&[3, 4], &keys(&["user-1", "key3"]));
+        assert_eq!(
+            text,
+            r#"{"counts":[3,4],"keys":[{"key":"user-1","moves":true,"murmur2":1404122828,"partitions":[2,0]},{"key":"key3","moves":false,"murmur2":-1745673403,"partitions":[1,1]}]}"#
+                .to_string()
+                + "\n"
         );
     }
 
