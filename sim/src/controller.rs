@@ -36,6 +36,8 @@ pub struct Controller {
     /// `unclean.leader.election.enable`, per topic (the topic's value over the broker's).
     unclean: Vec<bool>,
     placement: SimRng,
+    /// `offsets.topic.replication.factor`, to say when `__consumer_offsets` got fewer.
+    offsets_replication_factor: u32,
 }
 
 impl Controller {
@@ -88,6 +90,7 @@ impl Controller {
                 .iter()
                 .map(|t| t.config.unclean_leader_election_enable)
                 .collect(),
+            offsets_replication_factor: config.offsets_topic_replication_factor,
             placement: SimRng::for_member(
                 placement.between(0, u64::MAX >> 1),
                 Stream::Placement,
@@ -106,14 +109,20 @@ impl Controller {
             if topic.name == crate::scenario::OFFSETS_TOPIC {
                 // One line for Kafka's internal topic rather than fifty.
                 if tp.partition == 0 {
-                    ctx.trace(TraceEvent::Say {
-                        text: format!(
-                            "__consumer_offsets exists with {} partitions of {} replicas: each group's coordinator is the leader of partition abs(hash(group.id)) % {}",
-                            topic.partitions.len(),
-                            state.replicas.len(),
-                            topic.partitions.len()
-                        ),
-                    });
+                    let mut text = format!(
+                        "__consumer_offsets exists with {} partitions of {} replicas: each group's coordinator is the leader of partition abs(hash(group.id)) % {}",
+                        topic.partitions.len(),
+                        state.replicas.len(),
+                        topic.partitions.len()
+                    );
+                    if (state.replicas.len() as u32) < self.offsets_replication_factor {
+                        text.push_str(&format!(
+                            " (offsets.topic.replication.factor={} is more than the cluster's brokers; Kafka would not create the topic, and groups would find no coordinator, until it is set to {})",
+                            self.offsets_replication_factor,
+                            state.replicas.len()
+                        ));
+                    }
+                    ctx.trace(TraceEvent::Say { text });
                 }
                 continue;
             }

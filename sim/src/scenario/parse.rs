@@ -549,10 +549,16 @@ impl<'a> Checker<'a> {
             })
             .collect();
 
+        let explicit_offsets_rf = cluster.config.as_ref().is_some_and(|c| {
+            c.get_ref()
+                .keys()
+                .any(|k| k.get_ref() == "offsets.topic.replication.factor")
+        });
         let groups = self.groups(
             &consumers,
             &consumer_specs,
             &broker_config,
+            explicit_offsets_rf,
             &mut topic_specs,
         )?;
         let steps = self.steps(&steps)?;
@@ -1336,12 +1342,16 @@ impl<'a> Checker<'a> {
 
     /// The groups the consumers use; with any, the cluster has `__consumer_offsets`, with
     /// `offsets.topic.num.partitions` partitions of `offsets.topic.replication.factor`
-    /// replicas, added after the scenario's topics.
+    /// replicas, added after the scenario's topics. A cluster smaller than the default
+    /// replication factor of 3 gets one replica per broker (Kafka would refuse to create the
+    /// topic, and the trace says so); a factor set explicitly above the broker count is an
+    /// error.
     fn groups(
         &mut self,
         raw: &[Spanned<RawConsumer>],
         consumers: &[ConsumerSpec],
         broker: &BrokerConfig,
+        explicit_rf: bool,
         topics: &mut Vec<TopicSpec>,
     ) -> Result<Vec<String>> {
         let mut groups: Vec<String> = Vec::new();
@@ -1356,7 +1366,12 @@ impl<'a> Checker<'a> {
         let Some(first) = consumers.iter().position(|c| c.group.is_some()) else {
             return Ok(groups);
         };
-        let rf = broker.offsets_topic_replication_factor;
+        let mut rf = broker.offsets_topic_replication_factor;
+        if rf > self.brokers && !explicit_rf {
+            // Scenarios written before groups had a coordinator keep working: the default
+            // replication factor shrinks to the cluster, and the trace says Kafka would refuse.
+            rf = self.brokers;
+        }
         if rf > self.brokers {
             let span = raw[first]
                 .get_ref()

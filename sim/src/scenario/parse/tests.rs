@@ -913,9 +913,22 @@ fn commit_without_group() {
     insta::assert_snapshot!(error(&text), @r#"x.toml:24:10: consumer "reader" has no group to commit to; give it `group`"#);
 }
 
-// Groups need __consumer_offsets, which a cluster smaller than its replication factor cannot
-// create; the message names the setting to change.
+// Groups need __consumer_offsets, which a cluster smaller than an explicit
+// offsets.topic.replication.factor cannot create; the message names the setting to change.
 #[test]
 fn offsets_topic_needs_enough_brokers() {
-    insta::assert_snapshot!(error(&BASE.replace("brokers = 3", "brokers = 1").replace("replication_factor = 3", "replication_factor = 1")), @r#"x.toml:16:9: consumer group "g1" needs the internal topic __consumer_offsets, created with offsets.topic.replication.factor=3 replicas, but the cluster has 1 broker; Kafka cannot create it and answers COORDINATOR_NOT_AVAILABLE: set "offsets.topic.replication.factor" = 1 in [cluster] config"#);
+    insta::assert_snapshot!(error(&BASE.replace("brokers = 3", "brokers = 1\nconfig = { \"offsets.topic.replication.factor\" = 3 }").replace("replication_factor = 3", "replication_factor = 1")), @r#"x.toml:17:9: consumer group "g1" needs the internal topic __consumer_offsets, created with offsets.topic.replication.factor=3 replicas, but the cluster has 1 broker; Kafka cannot create it and answers COORDINATOR_NOT_AVAILABLE: set "offsets.topic.replication.factor" = 1 in [cluster] config"#);
+}
+
+// With the default offsets.topic.replication.factor, a small cluster's __consumer_offsets gets
+// one replica per broker, so scenarios written before groups had a coordinator keep working.
+#[test]
+fn offsets_topic_shrinks_to_a_small_cluster() {
+    let text = BASE
+        .replace("brokers = 3", "brokers = 2")
+        .replace("replication_factor = 3", "replication_factor = 2");
+    let s = parse(&text, "x.toml").expect("parses");
+    let offsets = s.topics.last().expect("__consumer_offsets");
+    assert!(offsets.internal);
+    assert_eq!(offsets.replication_factor, 2);
 }
