@@ -110,9 +110,10 @@ impl Controller {
                 // One line for Kafka's internal topic rather than fifty.
                 if tp.partition == 0 {
                     let mut text = format!(
-                        "__consumer_offsets exists with {} partitions of {} replicas: each group's coordinator is the leader of partition abs(hash(group.id)) % {}",
+                        "__consumer_offsets exists with {} partitions of {} replica{}: each group's coordinator is the leader of partition abs(hash(group.id)) % {}",
                         topic.partitions.len(),
                         state.replicas.len(),
+                        if state.replicas.len() == 1 { "" } else { "s" },
                         topic.partitions.len()
                     );
                     if (state.replicas.len() as u32) < self.offsets_replication_factor {
