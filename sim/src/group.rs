@@ -181,7 +181,6 @@ pub struct Group {
     rebalance_deadline: Option<SimTime>,
     /// Set while a rebalance that started from Empty waits `group.initial.rebalance.delay.ms`.
     initial_rebalance: Option<InitialRebalance>,
-    why: String,
 }
 
 /// Kafka's `tryCompleteInitialRebalanceElseSchedule`: the first rebalance of an empty group
@@ -315,7 +314,6 @@ fn new_group() -> Group {
         pending_ids: BTreeMap::new(),
         rebalance_deadline: None,
         initial_rebalance: None,
-        why: String::new(),
     }
 }
 
@@ -1806,7 +1804,6 @@ fn prepare_rebalance(
         why
     };
     g.state = GroupState::PreparingRebalance;
-    g.why = why.clone();
     ctx.trace(TraceEvent::RebalanceStarted {
         group: name.to_string(),
         generation: g.generation,
