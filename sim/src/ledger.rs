@@ -110,6 +110,7 @@ fn read_final_logs(world: &World) -> FinalLogs {
     // Per (producer, topic, key), the first partition holding one of its records, and whether
     // another partition holds one too.
     let mut key_partitions: BTreeMap<(usize, TopicId, Arc<str>), (u32, bool)> = BTreeMap::new();
+    let keyed: Vec<bool> = producers.iter().map(|p| p.sends_keys()).collect();
     let image = world.controller().image();
     for (tp, _) in image.partitions() {
         let Some(log) = authoritative_log(world, tp) else {
@@ -127,7 +128,9 @@ fn read_final_logs(world: &World) -> FinalLogs {
                 if *count > 1 {
                     continue;
                 }
-                if let Some(key) = producers[p].key_of(r.n) {
+                if keyed[p]
+                    && let Some(key) = producers[p].key_of(r.n)
+                {
                     key_partitions
                         .entry((p, tp.topic, key.clone()))
                         .and_modify(|(first, split)| *split |= *first != tp.partition)

@@ -21,7 +21,7 @@ use crate::message::{KafkaError, Message, ProduceBatch, ProduceRequest, ProduceR
 use crate::metadata::{MetadataFetcher, MetadataImage};
 use crate::partitioner::{RoundRobinPartitioner, StickyPartitioner, partition_for_key};
 use crate::rng::{SimRng, Stream};
-use crate::scenario::{ProduceSpec, ProducerSpec, Scenario};
+use crate::scenario::{Action, ProduceSpec, ProducerSpec, Scenario};
 use crate::time::SimTime;
 use crate::trace::TraceEvent;
 use crate::world::{Ctx, Note, Timer};
@@ -463,6 +463,15 @@ impl Producer {
     /// counted once per topic and key: the keys partition growth moved (R7.6).
     pub fn moved_key_count(&self) -> u64 {
         self.moved_keys.len() as u64
+    }
+
+    /// Whether any of this producer's `produce` steps gives keys (the ledger follows keys
+    /// only then).
+    pub fn sends_keys(&self) -> bool {
+        self.scenario.steps.iter().any(|step| {
+            matches!(&step.action, Action::Produce(spec)
+                if spec.producer == self.idx && !spec.keys.is_empty())
+        })
     }
 
     /// The key of record `n`, without building its value.
