@@ -757,7 +757,8 @@ impl Consumer {
     fn take_records(&mut self, ctx: &mut Ctx) -> Vec<Polled> {
         let max = self.config.max_poll_records as usize;
         let mut out: Vec<Polled> = Vec::new();
-        for tp in self.assignment.clone() {
+        for i in 0..self.assignment.len() {
+            let tp = self.assignment[i];
             let Some(&position) = self.positions.get(&tp) else {
                 continue;
             };
