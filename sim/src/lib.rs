@@ -13,6 +13,8 @@
 //!   CooperativeSticky): pure functions from members and partition counts to an assignment;
 //!   `group` is the group coordinator a broker runs for the groups of its `__consumer_offsets`
 //!   partitions.
+//! - `retention` decides a topic's retention time from `log.retention.ms`, `.minutes`,
+//!   `.hours` and the topic's `retention.ms` (F50), and says why.
 //! - `trace` records what happened, `ledger` the fate of every record, `check` the
 //!   expectations, `invariants` the protocol properties tests check after every event,
 //!   `report` the cluster as `kafka-topics --describe` shows it.
@@ -38,6 +40,7 @@ pub mod partitioner;
 pub mod producer;
 pub mod queue;
 pub mod report;
+pub mod retention;
 pub mod rng;
 pub mod scenario;
 pub mod time;

@@ -5,6 +5,7 @@ pub mod assign;
 pub mod bench;
 pub mod check;
 pub mod partition;
+pub mod retention;
 pub mod run;
 pub mod trace;
 pub mod tui;

@@ -17,6 +17,7 @@ use clap::{Parser, Subcommand};
 use cmd::assign::AssignFormat;
 use cmd::check::CheckFormat;
 use cmd::partition::PartitionFormat;
+use cmd::retention::RetentionFormat;
 use cmd::trace::TraceFormat;
 
 /// A deterministic Apache Kafka cluster simulator: run scenarios, check what they expect,
@@ -80,6 +81,18 @@ enum Command {
         #[arg(long, value_enum, default_value_t = PartitionFormat::Text)]
         format: PartitionFormat,
     },
+    /// How long a topic keeps its records: which retention setting wins and why (F50).
+    Retention {
+        /// A broker setting, `log.retention.ms`, `log.retention.minutes` or
+        /// `log.retention.hours`, as `NAME=VALUE`. Repeat for each.
+        #[arg(long = "config", value_name = "NAME=VALUE")]
+        configs: Vec<String>,
+        /// The topic's own `retention.ms=VALUE`, which overrides the broker's settings.
+        #[arg(long = "topic-config", value_name = "retention.ms=VALUE")]
+        topic_configs: Vec<String>,
+        #[arg(long, value_enum, default_value_t = RetentionFormat::Text)]
+        format: RetentionFormat,
+    },
     /// Which partitions each consumer-group member gets, as Kafka's assignors compute them.
     Assign {
         /// The assignor: range, roundrobin, sticky or cooperative-sticky (Kafka's class names
@@ -137,6 +150,11 @@ fn main() -> ExitCode {
             keys,
             format,
         }) => cmd::partition::partition(&partitions, &keys, format),
+        Some(Command::Retention {
+            configs,
+            topic_configs,
+            format,
+        }) => cmd::retention::retention(&configs, &topic_configs, format),
         Some(Command::Assign {
             strategy,
             members,
