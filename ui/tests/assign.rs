@@ -2,22 +2,9 @@
 //! sticky strategies with previous owners, and exit code 2 with a one-line message for every
 //! kind of bad input.
 
-use std::process::{Command, Output};
+mod common;
 
-fn ksim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ksim"))
-        .args(args)
-        .output()
-        .expect("the ksim binary runs")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use common::{ksim, stderr, stdout};
 
 const F10: [&str; 11] = [
     "assign",

@@ -1,22 +1,9 @@
 //! `ksim retention` end to end: the example (minutes beats hours), the topic override,
 //! unlimited, JSON, and exit code 2 with a one-line message for every kind of bad input (F50).
 
-use std::process::{Command, Output};
+mod common;
 
-fn ksim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ksim"))
-        .args(args)
-        .output()
-        .expect("the ksim binary runs")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use common::{ksim, stderr, stdout};
 
 /// Runs ksim with bad input and returns its one-line error, checking exit code 2.
 fn refused(args: &[&str]) -> String {
