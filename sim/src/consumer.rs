@@ -903,7 +903,6 @@ impl Consumer {
         how: &str,
     ) -> Option<u64> {
         let coordinator = self.coordinator?;
-        let correlation = self.next_id();
         let (member_id, instance_id, generation) = if self.managed() {
             (
                 self.member_id.clone(),
@@ -917,22 +916,14 @@ impl Consumer {
             offsets: offsets.clone(),
             how: format!("{how} to coordinator {coordinator}"),
         });
-        ctx.send(
-            NodeId::Broker(coordinator),
-            self.group_request(
-                correlation,
-                GroupRequest::OffsetCommit {
-                    member_id,
-                    instance_id,
-                    generation,
-                    offsets: offsets.clone(),
-                },
-            ),
-        );
-        ctx.timer_after(
-            SimTime::from_millis(self.config.request_timeout_ms),
-            Timer::RequestTimeout(correlation),
-        );
+        let request = GroupRequest::OffsetCommit {
+            member_id,
+            instance_id,
+            generation,
+            offsets: offsets.clone(),
+        };
+        let correlation =
+            self.send_group_request(ctx, coordinator, request, self.request_timeout());
         self.commits.insert(correlation, (offsets, false));
         self.commit_generations.insert(correlation, generation);
         Some(correlation)
@@ -969,33 +960,45 @@ impl Consumer {
         if missing.is_empty() {
             return;
         }
-        let correlation = self.next_id();
-        ctx.send(
-            NodeId::Broker(coordinator),
-            self.group_request(
-                correlation,
-                GroupRequest::OffsetFetch {
-                    partitions: missing.clone(),
-                },
-            ),
-        );
-        ctx.timer_after(
-            SimTime::from_millis(self.config.request_timeout_ms),
-            Timer::RequestTimeout(correlation),
-        );
+        let request = GroupRequest::OffsetFetch {
+            partitions: missing.clone(),
+        };
+        let correlation =
+            self.send_group_request(ctx, coordinator, request, self.request_timeout());
         self.offset_fetch = Some((correlation, missing));
     }
 
     // Group membership.
 
-    fn group_request(&self, correlation: u64, request: GroupRequest) -> Message {
-        Message::GroupRequest {
-            correlation,
-            group: self
-                .group
-                .expect("only group consumers send group requests"),
-            request,
+    /// Sends a request of the group protocol to broker `to`, with a timer for its answer
+    /// unless none is expected (`timeout` `None`); returns its correlation id.
+    fn send_group_request(
+        &mut self,
+        ctx: &mut Ctx,
+        to: BrokerId,
+        request: GroupRequest,
+        timeout: Option<SimTime>,
+    ) -> u64 {
+        let correlation = self.next_id();
+        let group = self
+            .group
+            .expect("only group consumers send group requests");
+        ctx.send(
+            NodeId::Broker(to),
+            Message::GroupRequest {
+                correlation,
+                group,
+                request,
+            },
+        );
+        if let Some(timeout) = timeout {
+            ctx.timer_after(timeout, Timer::RequestTimeout(correlation));
         }
+        correlation
+    }
+
+    fn request_timeout(&self) -> Option<SimTime> {
+        Some(SimTime::from_millis(self.config.request_timeout_ms))
     }
 
     fn find_coordinator(&mut self, ctx: &mut Ctx) {
@@ -1008,16 +1011,10 @@ impl Consumer {
         // Any broker answers; ask them in turn.
         let broker = BrokerId((self.idx.0 + self.find_attempts) % self.brokers + 1);
         self.find_attempts += 1;
-        let correlation = self.next_id();
+        let timeout = self.request_timeout();
+        let correlation =
+            self.send_group_request(ctx, broker, GroupRequest::FindCoordinator, timeout);
         self.finding = Some(correlation);
-        ctx.send(
-            NodeId::Broker(broker),
-            self.group_request(correlation, GroupRequest::FindCoordinator),
-        );
-        ctx.timer_after(
-            SimTime::from_millis(self.config.request_timeout_ms),
-            Timer::RequestTimeout(correlation),
-        );
     }
 
     fn retry_find_later(&mut self, ctx: &mut Ctx) {
@@ -1120,7 +1117,6 @@ impl Consumer {
             });
             self.set_assignment(ctx, Vec::new());
         }
-        let correlation = self.next_id();
         let request = JoinRequest {
             member_id: self.member_id.clone(),
             instance_id: self.config.group_instance_id.clone(),
@@ -1139,14 +1135,13 @@ impl Consumer {
                 self.group_name.as_deref().unwrap_or_default()
             ),
         });
-        ctx.send(
-            NodeId::Broker(coordinator),
-            self.group_request(correlation, GroupRequest::Join(Box::new(request))),
-        );
         // The coordinator may hold a JoinGroup for the whole rebalance timeout.
-        ctx.timer_after(
-            SimTime::from_millis(self.config.max_poll_interval_ms + 5_000),
-            Timer::RequestTimeout(correlation),
+        let timeout = SimTime::from_millis(self.config.max_poll_interval_ms + 5_000);
+        let correlation = self.send_group_request(
+            ctx,
+            coordinator,
+            GroupRequest::Join(Box::new(request)),
+            Some(timeout),
         );
         self.join = JoinPhase::AwaitingJoin(correlation);
     }
@@ -1192,24 +1187,15 @@ impl Consumer {
         if let (true, Some(coordinator), None) =
             (member, self.coordinator, self.heartbeat_in_flight)
         {
-            let correlation = self.next_id();
+            let request = GroupRequest::Heartbeat {
+                member_id: self.member_id.clone(),
+                instance_id: self.config.group_instance_id.clone(),
+                generation: self.generation,
+            };
+            let correlation =
+                self.send_group_request(ctx, coordinator, request, self.request_timeout());
             self.heartbeat_in_flight = Some(correlation);
             self.heartbeat_generation = self.generation;
-            ctx.send(
-                NodeId::Broker(coordinator),
-                self.group_request(
-                    correlation,
-                    GroupRequest::Heartbeat {
-                        member_id: self.member_id.clone(),
-                        instance_id: self.config.group_instance_id.clone(),
-                        generation: self.generation,
-                    },
-                ),
-            );
-            ctx.timer_after(
-                SimTime::from_millis(self.config.request_timeout_ms),
-                Timer::RequestTimeout(correlation),
-            );
         }
     }
 
@@ -1467,23 +1453,14 @@ impl Consumer {
         let Some(coordinator) = self.coordinator else {
             return;
         };
-        let correlation = self.next_id();
-        ctx.send(
-            NodeId::Broker(coordinator),
-            self.group_request(
-                correlation,
-                GroupRequest::Sync {
-                    member_id: self.member_id.clone(),
-                    instance_id: self.config.group_instance_id.clone(),
-                    generation: self.generation,
-                    assignments,
-                },
-            ),
-        );
-        ctx.timer_after(
-            SimTime::from_millis(self.config.request_timeout_ms),
-            Timer::RequestTimeout(correlation),
-        );
+        let request = GroupRequest::Sync {
+            member_id: self.member_id.clone(),
+            instance_id: self.config.group_instance_id.clone(),
+            generation: self.generation,
+            assignments,
+        };
+        let correlation =
+            self.send_group_request(ctx, coordinator, request, self.request_timeout());
         self.join = JoinPhase::AwaitingSync(correlation);
     }
 
@@ -1720,17 +1697,11 @@ impl Consumer {
         if self.config.group_instance_id.is_some() {
             return;
         }
-        let correlation = self.next_id();
-        ctx.send(
-            NodeId::Broker(coordinator),
-            self.group_request(
-                correlation,
-                GroupRequest::Leave {
-                    member_id: self.member_id.clone(),
-                    reason: reason.into(),
-                },
-            ),
-        );
+        let request = GroupRequest::Leave {
+            member_id: self.member_id.clone(),
+            reason: reason.into(),
+        };
+        self.send_group_request(ctx, coordinator, request, None);
     }
 
     /// A wake-up at `at`, unless one is already set for then.
