@@ -1537,7 +1537,7 @@ fn maybe_flush(ctx: &mut Ctx, tp: TopicPartition, log: &mut ReplicaLog, flush_me
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::ids::{ProducerIdx, TopicId};
     use crate::metadata::TopicImage;
@@ -1578,7 +1578,13 @@ mod tests {
         )
     }
 
-    fn deliver(broker: &mut Broker, now_ms: u64, from: NodeId, message: Message) -> Vec<Effect> {
+    /// Hands `message` to `broker` at `now_ms` and returns what it asked for.
+    pub(crate) fn deliver(
+        broker: &mut Broker,
+        now_ms: u64,
+        from: NodeId,
+        message: Message,
+    ) -> Vec<Effect> {
         let mut effects = Vec::new();
         let mut ctx = Ctx::for_test(
             SimTime::from_millis(now_ms),

@@ -1814,6 +1814,7 @@ fn prepare_rebalance(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::broker::tests::deliver;
     use crate::config::{BrokerConfig, TopicConfig};
     use crate::ids::{ConsumerIdx, LeaderEpoch};
     use crate::message::{FetchPartition, FetchRequest};
@@ -1911,17 +1912,6 @@ mod tests {
             &mut effects,
         );
         b.on_group_timer(&mut ctx, G);
-        effects
-    }
-
-    fn deliver(b: &mut Broker, now_ms: u64, from: NodeId, message: Message) -> Vec<Effect> {
-        let mut effects = Vec::new();
-        let mut ctx = Ctx::for_test(
-            SimTime::from_millis(now_ms),
-            NodeId::Broker(b.id),
-            &mut effects,
-        );
-        b.on_message(&mut ctx, from, message);
         effects
     }
 
