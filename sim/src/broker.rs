@@ -13,7 +13,7 @@ use crate::config::{Acks, BrokerConfig, TopicConfig};
 use crate::group::Coordinator;
 use crate::idempotence::{ProducerStates, Verdict};
 use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, RecordId, TopicPartition};
-use crate::log::{ReplicaLog, StoredBatch};
+use crate::log::{ReplicaLog, Roll, SegmentPolicy, StoredBatch};
 use crate::message::{
     FetchPartition, FetchPartitionResponse, FetchRequest, FetchResponse, KafkaError, Message,
     ProduceBatch, ProduceRequest, ProduceResponse,
@@ -148,9 +148,12 @@ struct DelayedProduce {
 }
 
 impl Replica {
-    fn new(state: &PartitionState) -> Replica {
+    fn new(state: &PartitionState, config: &TopicConfig) -> Replica {
         Replica {
-            log: ReplicaLog::default(),
+            log: ReplicaLog::new(SegmentPolicy {
+                segment_bytes: config.segment_bytes,
+                segment_ms: config.segment_ms,
+            }),
             leader: None,
             leader_epoch: state.leader_epoch,
             partition_epoch: state.partition_epoch,
@@ -206,7 +209,7 @@ impl Broker {
             if !state.replicas.contains(&id) {
                 continue;
             }
-            let mut replica = Replica::new(state);
+            let mut replica = Replica::new(state, &broker.topic_configs[tp.topic.0 as usize]);
             replica.leader = state.leader;
             if state.leader == Some(id) {
                 replica.log.assign_epoch(state.leader_epoch, Offset(0));
@@ -240,7 +243,11 @@ impl Broker {
         self.metadata.as_deref()
     }
 
-    fn topic_config(&self, tp: TopicPartition) -> &TopicConfig {
+    pub(crate) fn config(&self) -> &BrokerConfig {
+        &self.config
+    }
+
+    pub(crate) fn topic_config(&self, tp: TopicPartition) -> &TopicConfig {
         &self.topic_configs[tp.topic.0 as usize]
     }
 
@@ -261,6 +268,11 @@ impl Broker {
         ctx.timer_after(
             SimTime::from_millis(self.config.replica_high_watermark_checkpoint_interval_ms),
             Timer::HighWatermarkCheckpoint,
+        );
+        ctx.timer_after(crate::cleanup::RETENTION_INITIAL_DELAY, Timer::LogRetention);
+        ctx.timer_after(
+            SimTime::from_millis(self.config.log_cleaner_backoff_ms),
+            Timer::LogCleaner,
         );
         self.fetch_from_all(ctx);
     }
@@ -399,6 +411,7 @@ impl Broker {
                 }
             }
             Timer::Group(group) => self.on_group_timer(ctx, group),
+            Timer::LogRetention => self.on_retention_check(ctx),
             Timer::FetcherBackoff { leader } => {
                 self.fetchers.entry(leader).or_default().backing_off = false;
                 self.maybe_fetch(ctx, leader);
@@ -567,10 +580,11 @@ impl Broker {
             if !state.replicas.contains(&self.id) {
                 continue;
             }
+            let config = &self.topic_configs[tp.topic.0 as usize];
             let replica = self
                 .replicas
                 .entry(tp)
-                .or_insert_with(|| Replica::new(state));
+                .or_insert_with(|| Replica::new(state, config));
             replica.fetch_retry_at = SimTime::ZERO;
             let same_epoch =
                 replica.leader_epoch == state.leader_epoch && replica.leader == state.leader;
@@ -1014,6 +1028,17 @@ impl Broker {
             });
             return Err(KafkaError::MessageTooLarge);
         }
+        if batch.null_key && self.topic_configs[tp.topic.0 as usize].cleanup_policy.compact {
+            // Kafka's LogValidator: a compacted topic keeps records by key, so a record
+            // without one has nothing to be kept by.
+            let why = "a record has a null key: \"Compacted topic cannot accept message without key\" (cleanup.policy=compact)".to_string();
+            ctx.trace(TraceEvent::ProduceRejected {
+                partition: tp,
+                error: "INVALID_RECORD".into(),
+                why,
+            });
+            return Err(KafkaError::InvalidRecord);
+        }
         let count = batch.records.len() as u32;
         if let Some(stamp) = batch.producer {
             match replica.producers.check(stamp, count) {
@@ -1037,16 +1062,16 @@ impl Broker {
             }
         }
         let base = replica.log.log_end_offset();
-        let stored = StoredBatch {
-            base_offset: base,
-            leader_epoch: replica.leader_epoch,
-            records: batch.records.clone(),
-            bytes: batch.bytes,
-            producer: batch.producer,
-            append_time: ctx.now,
-            group_records: None,
-        };
-        replica.log.append(Arc::new(stored));
+        let stored = StoredBatch::new(
+            base,
+            replica.leader_epoch,
+            batch.records.clone(),
+            batch.bytes,
+            batch.producer,
+            ctx.now,
+        );
+        let roll = replica.log.append(Arc::new(stored));
+        trace_roll(ctx, tp, roll);
         if let Some(stamp) = batch.producer {
             replica.producers.remember(stamp, base, count);
         }
@@ -1238,6 +1263,7 @@ impl Broker {
                     partition: tp,
                     error: None,
                     high_watermark: Offset(0),
+                    log_start_offset: Offset(0),
                     log_end_offset: Offset(0),
                     batches: Vec::new(),
                     diverging_epoch: None,
@@ -1248,6 +1274,7 @@ impl Broker {
                 };
                 let log = &replica.log;
                 response.high_watermark = log.high_watermark;
+                response.log_start_offset = log.log_start_offset();
                 response.log_end_offset = log.log_end_offset();
                 if fetch.current_leader_epoch < replica.leader_epoch {
                     response.error = Some(KafkaError::FencedLeaderEpoch);
@@ -1413,6 +1440,17 @@ impl Broker {
                             format!("ahead of leader {leader}'s log end {}", part.log_end_offset);
                         self.truncate(ctx, tp, part.log_end_offset, why);
                     }
+                    KafkaError::OffsetOutOfRange
+                        if replica.log.log_end_offset() < part.log_start_offset =>
+                    {
+                        // Everything it would fetch next is deleted on the leader: start over
+                        // at the leader's log start (Kafka's truncateFullyAndStartAt).
+                        let start = part.log_start_offset;
+                        let why = format!(
+                            "leader {leader}'s log starts at {start}, past this log's end: truncate fully and start at {start}"
+                        );
+                        self.truncate(ctx, tp, start, why);
+                    }
                     // The leader moved, or has not yet heard it leads: try again after
                     // the backoff, or sooner if new metadata arrives.
                     _ => replica.fetch_retry_at = ctx.now + backoff,
@@ -1450,10 +1488,11 @@ impl Broker {
                     replica.producers.remember(
                         stamp,
                         batch.base_offset,
-                        batch.records.len() as u32,
+                        batch.last_offset_delta + 1,
                     );
                 }
-                replica.log.append(batch.clone());
+                let roll = replica.log.append(batch.clone());
+                trace_roll(ctx, tp, roll);
             }
             let leo = replica.log.log_end_offset();
             if let Some(base) = first {
@@ -1478,6 +1517,9 @@ impl Broker {
                     why,
                 });
             }
+            // The follower's log start follows the leader's; the segments below it go at
+            // the next retention check.
+            replica.log.advance_log_start(part.log_start_offset);
         }
         self.maybe_fetch(ctx, leader);
     }
@@ -1485,8 +1527,14 @@ impl Broker {
     fn truncate(&mut self, ctx: &mut Ctx, tp: TopicPartition, to: Offset, why: String) {
         let replica = self.replicas.get_mut(&tp).expect("caller checked");
         let from = replica.log.log_end_offset();
-        let removed = replica.log.truncate_to(to);
-        if to >= from {
+        let removed = if to > from {
+            let removed = replica.log.records().collect();
+            replica.log.truncate_fully_and_start_at(to);
+            removed
+        } else {
+            replica.log.truncate_to(to)
+        };
+        if to == from {
             return;
         }
         replica.rebuild_producer_state();
@@ -1522,6 +1570,17 @@ fn diverging(log: &ReplicaLog, fetch: &FetchPartition) -> Option<(LeaderEpoch, O
     let last = fetch.last_fetched_epoch?;
     let (epoch, end) = log.end_offset_for_epoch(last)?;
     (epoch < last || end < fetch.fetch_offset).then_some((epoch, end))
+}
+
+/// A segment roll, in the trace with its reason (R10.4).
+pub(crate) fn trace_roll(ctx: &mut Ctx, tp: TopicPartition, roll: Option<Roll>) {
+    if let Some(roll) = roll {
+        ctx.trace(TraceEvent::SegmentRolled {
+            partition: tp,
+            base: roll.base_offset,
+            why: roll.why,
+        });
+    }
 }
 
 /// `log.flush.interval.messages` / `flush.messages`: fsync once this many records are

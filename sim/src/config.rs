@@ -19,6 +19,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::retention::{Retention, RetentionSettings, effective_retention};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Acks {
     /// `acks=0`: fire and forget; no response, so no retries.
@@ -73,6 +75,50 @@ pub struct BrokerConfig {
     pub auto_leader_rebalance_enable: bool,
     pub leader_imbalance_check_interval_seconds: u64,
     pub leader_imbalance_per_broker_percentage: u32,
+    /// The broker-wide retention time, decided from `log.retention.ms`, `.minutes` and
+    /// `.hours` by F50's precedence (see `retention`).
+    pub log_retention: Retention,
+    /// The settings that decided `log_retention`, as given, for topics and messages.
+    pub log_retention_settings: RetentionSettings,
+    /// `log.retention.bytes`: per partition; `None` is Kafka's -1, no size limit.
+    pub log_retention_bytes: Option<u64>,
+    pub log_retention_check_interval_ms: u64,
+    pub log_segment_bytes: u64,
+    /// `log.roll.ms` if set, else `log.roll.hours` in ms.
+    pub log_roll_ms: u64,
+    pub log_cleanup_policy: CleanupPolicy,
+    pub log_cleaner_min_cleanable_ratio: f64,
+    pub log_cleaner_delete_retention_ms: u64,
+    pub log_cleaner_min_compaction_lag_ms: u64,
+    pub log_cleaner_backoff_ms: u64,
+}
+
+/// `cleanup.policy`: what happens to old segments (R10.2, R10.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CleanupPolicy {
+    /// `delete`: whole segments past retention.ms or retention.bytes are deleted.
+    pub delete: bool,
+    /// `compact`: the cleaner keeps the latest record of each key.
+    pub compact: bool,
+}
+
+impl CleanupPolicy {
+    /// As Kafka lists it: `delete`, `compact` or `compact,delete`.
+    pub fn name(self) -> &'static str {
+        match (self.compact, self.delete) {
+            (true, true) => "compact,delete",
+            (true, false) => "compact",
+            _ => "delete",
+        }
+    }
+
+    fn parse(text: &str) -> CleanupPolicy {
+        let names: Vec<&str> = text.split(',').map(str::trim).collect();
+        CleanupPolicy {
+            delete: names.contains(&"delete"),
+            compact: names.contains(&"compact"),
+        }
+    }
 }
 
 /// Topic settings: the topic's own `config` over the broker's defaults.
@@ -86,6 +132,18 @@ pub struct TopicConfig {
     pub flush_ms: Option<u64>,
     /// `max.message.bytes` (broker: `message.max.bytes`).
     pub max_message_bytes: u64,
+    /// `retention.ms` (broker: the `log.retention.*` precedence).
+    pub retention: Retention,
+    /// `retention.bytes` per partition; `None` is -1, no limit.
+    pub retention_bytes: Option<u64>,
+    /// `segment.bytes`: a segment rolls before it would pass this size.
+    pub segment_bytes: u64,
+    /// `segment.ms`: a segment rolls at the first append this long after its first record.
+    pub segment_ms: u64,
+    pub cleanup_policy: CleanupPolicy,
+    pub min_cleanable_dirty_ratio: f64,
+    pub delete_retention_ms: u64,
+    pub min_compaction_lag_ms: u64,
 }
 
 /// `partitioner.class`: who picks the partition of a record that names none (R7.1, R7.5).
@@ -213,7 +271,7 @@ impl fmt::Display for Scope {
 }
 
 /// What values a setting takes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum ValueKind {
     /// A Java `int` or `long` within `min..=max` (an `int` has `max` 2147483647).
     Int {
@@ -230,6 +288,12 @@ pub enum ValueKind {
     /// A comma-separated, non-empty list of class names, each one of a fixed list, as Kafka's
     /// `Type.LIST` of classes (`partition.assignment.strategy`).
     ClassList(&'static [&'static str]),
+    /// A Java `double` within `min..=max` (`min.cleanable.dirty.ratio`); the default is kept
+    /// as its text.
+    Double {
+        min: f64,
+        max: f64,
+    },
 }
 
 /// A setting's value when the scenario does not give one.
@@ -247,7 +311,7 @@ pub enum ConfigDefault {
 }
 
 /// One supported Kafka setting.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ConfigDef {
     /// Kafka's name, verbatim.
     pub name: &'static str,
@@ -259,7 +323,29 @@ pub struct ConfigDef {
 }
 
 const INT_MAX: i64 = i32::MAX as i64;
+const INT_MIN: i64 = i32::MIN as i64;
 const LONG_MAX: i64 = i64::MAX;
+const LONG_MIN: i64 = i64::MIN;
+
+/// The values of `cleanup.policy`.
+const CLEANUP_POLICIES: &[&str] = &["delete", "compact"];
+
+const fn double(
+    scope: Scope,
+    name: &'static str,
+    min: f64,
+    max: f64,
+    default: &'static str,
+    doc: &'static str,
+) -> ConfigDef {
+    ConfigDef {
+        name,
+        scope,
+        kind: ValueKind::Double { min, max },
+        default: ConfigDefault::Text(default),
+        doc,
+    }
+}
 
 const fn int(
     scope: Scope,
@@ -421,6 +507,32 @@ pub static CONFIGS: &[ConfigDef] = &[
         "how often the controller looks for partitions not led by their preferred replica"),
     int(Broker, "leader.imbalance.per.broker.percentage", 0, INT_MAX, 10,
         "the share of non-preferred leaders on a broker above which the controller rebalances (Kafka has no validator)"),
+    optional_int(Broker, "log.retention.ms", LONG_MIN, LONG_MAX,
+        "how long a partition keeps a segment after its newest record; if set, it beats log.retention.minutes and log.retention.hours whatever their values (F50); negative: unlimited"),
+    optional_int(Broker, "log.retention.minutes", INT_MIN, INT_MAX,
+        "retention in minutes, used when log.retention.ms is not set; beats log.retention.hours (F50)"),
+    int(Broker, "log.retention.hours", INT_MIN, INT_MAX, 168,
+        "retention in hours, used only when neither log.retention.ms nor log.retention.minutes is set (F50)"),
+    int(Broker, "log.retention.bytes", LONG_MIN, LONG_MAX, -1,
+        "the most bytes a partition keeps before its oldest segments are deleted; -1: no size limit"),
+    int(Broker, "log.retention.check.interval.ms", 1, LONG_MAX, 300_000,
+        "how often each broker looks for segments to delete"),
+    int(Broker, "log.segment.bytes", 1_048_576, INT_MAX, 1_073_741_824,
+        "a segment rolls before it would pass this size (at least 1 MiB since Kafka 4.0, KIP-1030)"),
+    optional_int(Broker, "log.roll.ms", 1, LONG_MAX,
+        "a segment rolls at the first append this long after its first record; if set, it beats log.roll.hours (Kafka has no validator)"),
+    int(Broker, "log.roll.hours", 1, INT_MAX, 168,
+        "segment.ms in hours, used when log.roll.ms is not set"),
+    class_list(Broker, "log.cleanup.policy", CLEANUP_POLICIES, "delete",
+        "delete: old segments are deleted by retention; compact: the cleaner keeps the latest record per key; both: compact,delete"),
+    double(Broker, "log.cleaner.min.cleanable.ratio", 0.0, 1.0, "0.5",
+        "the cleaner compacts a log once dirty bytes are more than this share of the cleanable bytes"),
+    int(Broker, "log.cleaner.delete.retention.ms", 0, LONG_MAX, 86_400_000,
+        "how long a tombstone stays after the cleaning that first kept it, so readers see the delete"),
+    int(Broker, "log.cleaner.min.compaction.lag.ms", 0, LONG_MAX, 0,
+        "a record stays uncompacted at least this long"),
+    int(Broker, "log.cleaner.backoff.ms", 0, LONG_MAX, 15_000,
+        "how long the cleaner sleeps when no log needs cleaning"),
     // Topic: `[[topics]] config`, each over its broker-wide default.
     topic("min.insync.replicas", ValueKind::Int { min: 1, max: INT_MAX }, "min.insync.replicas",
         "with acks=all, the fewest in-sync replicas that must hold a write to this topic"),
@@ -432,6 +544,22 @@ pub static CONFIGS: &[ConfigDef] = &[
         "fsync this topic's log when the oldest unflushed record is this old"),
     topic("max.message.bytes", ValueKind::Int { min: 0, max: INT_MAX }, "message.max.bytes",
         "the largest record batch this topic accepts"),
+    topic("retention.ms", ValueKind::Int { min: -1, max: LONG_MAX }, "log.retention.ms",
+        "how long this topic keeps a segment after its newest record, over the broker's log.retention.*; -1: unlimited"),
+    topic("retention.bytes", ValueKind::Int { min: LONG_MIN, max: LONG_MAX }, "log.retention.bytes",
+        "the most bytes a partition of this topic keeps; -1: no size limit"),
+    topic("segment.bytes", ValueKind::Int { min: 1_048_576, max: INT_MAX }, "log.segment.bytes",
+        "this topic's segments roll before they would pass this size (at least 1 MiB since Kafka 4.0)"),
+    topic("segment.ms", ValueKind::Int { min: 1, max: LONG_MAX }, "log.roll.ms",
+        "this topic's segments roll at the first append this long after their first record"),
+    topic("cleanup.policy", ValueKind::ClassList(CLEANUP_POLICIES), "log.cleanup.policy",
+        "delete, compact, or compact,delete for this topic"),
+    topic("min.cleanable.dirty.ratio", ValueKind::Double { min: 0.0, max: 1.0 }, "log.cleaner.min.cleanable.ratio",
+        "the dirty share above which this topic's logs are compacted"),
+    topic("delete.retention.ms", ValueKind::Int { min: 0, max: LONG_MAX }, "log.cleaner.delete.retention.ms",
+        "how long this topic's tombstones survive after the cleaning that first kept them"),
+    topic("min.compaction.lag.ms", ValueKind::Int { min: 0, max: LONG_MAX }, "log.cleaner.min.compaction.lag.ms",
+        "records of this topic stay uncompacted at least this long"),
     // Producer: `[[producers]] config`.
     one_of(Producer, "acks", &["all", "-1", "0", "1"], "all",
         "how many replicas must have a record before it counts as sent: 0 none, 1 the leader, all (-1) the whole ISR"),
@@ -564,6 +692,7 @@ impl ConfigDef {
                 let quoted: Vec<String> = allowed.iter().map(|a| format!("\"{a}\"")).collect();
                 format!("a comma-separated list of {}", quoted.join(", "))
             }
+            ValueKind::Double { min, max } => format!("a number from {min} to {max}"),
         }
     }
 }
@@ -791,6 +920,18 @@ fn check_value(def: &ConfigDef, value: &ConfigValue) -> Result<Value, String> {
                 Err(refuse())
             }
         }
+        ValueKind::Double { min, max } => {
+            let v = match value {
+                ConfigValue::Float(v) => *v,
+                ConfigValue::Int(v) => *v as f64,
+                ConfigValue::Str(s) => s.trim().parse::<f64>().map_err(|_| refuse())?,
+                _ => return Err(refuse()),
+            };
+            if !(min..=max).contains(&v) {
+                return Err(refuse());
+            }
+            Ok(Value::Text(v.to_string()))
+        }
         ValueKind::Text { non_empty } => match value {
             ConfigValue::Str(s) => {
                 let s = s.trim();
@@ -908,6 +1049,21 @@ impl Resolved {
         }
     }
 
+    fn double(&self, name: &str) -> f64 {
+        self.opt_double(name)
+            .unwrap_or_else(|| panic!("\"{name}\" has a default in the table"))
+    }
+
+    fn opt_double(&self, name: &str) -> Option<f64> {
+        self.text(name)
+            .map(|t| t.parse().expect("doubles are checked before they are stored"))
+    }
+
+    /// A size where any negative means "no limit", as Kafka reads `retention.bytes`.
+    fn opt_limit(&self, name: &str) -> Option<Option<u64>> {
+        self.opt_int(name).map(|v| u64::try_from(v).ok())
+    }
+
     fn choice(&self, name: &str) -> String {
         self.text(name)
             .unwrap_or_else(|| panic!("\"{name}\" has a default in the table"))
@@ -947,7 +1103,43 @@ impl BrokerConfig {
             leader_imbalance_check_interval_seconds: r
                 .u64("leader.imbalance.check.interval.seconds"),
             leader_imbalance_per_broker_percentage: r.u32("leader.imbalance.per.broker.percentage"),
+            log_retention: Retention::Unlimited,
+            log_retention_settings: RetentionSettings::default(),
+            log_retention_bytes: r.opt_limit("log.retention.bytes").flatten(),
+            log_retention_check_interval_ms: r.u64("log.retention.check.interval.ms"),
+            log_segment_bytes: r.u64("log.segment.bytes"),
+            log_roll_ms: r
+                .opt_u64("log.roll.ms")
+                .unwrap_or(r.u64("log.roll.hours") * 3_600_000),
+            log_cleanup_policy: CleanupPolicy::parse(&r.choice("log.cleanup.policy")),
+            log_cleaner_min_cleanable_ratio: r.double("log.cleaner.min.cleanable.ratio"),
+            log_cleaner_delete_retention_ms: r.u64("log.cleaner.delete.retention.ms"),
+            log_cleaner_min_compaction_lag_ms: r.u64("log.cleaner.min.compaction.lag.ms"),
+            log_cleaner_backoff_ms: r.u64("log.cleaner.backoff.ms"),
         };
+        let mut config = config;
+        // F50: only the settings the scenario wrote count; log.retention.hours' default
+        // applies when none of the three is written.
+        let settings = &mut config.log_retention_settings;
+        settings.log_retention_ms = r.explicit("log.retention.ms").and(r.opt_int("log.retention.ms"));
+        settings.log_retention_minutes = r
+            .explicit("log.retention.minutes")
+            .and(r.opt_int("log.retention.minutes"))
+            .map(|v| v as i32);
+        settings.log_retention_hours = r
+            .explicit("log.retention.hours")
+            .and(r.opt_int("log.retention.hours"))
+            .map(|v| v as i32);
+        match effective_retention(settings) {
+            Ok(decision) => config.log_retention = decision.retention,
+            Err(error) => {
+                let blame = r
+                    .explicit("log.retention.ms")
+                    .or(r.explicit("log.retention.minutes"))
+                    .or(r.explicit("log.retention.hours"));
+                return Err(ConfigError::at(blame, SettingPart::Value, error.message));
+            }
+        }
         if config.replica_fetch_wait_max_ms > config.replica_lag_time_max_ms {
             let blame = r
                 .explicit("replica.fetch.wait.max.ms")
@@ -993,6 +1185,27 @@ impl TopicConfig {
             flush_messages: int("flush.messages").unwrap_or(broker.log_flush_interval_messages),
             flush_ms: int("flush.ms").or(broker.log_flush_interval_ms),
             max_message_bytes: int("max.message.bytes").unwrap_or(broker.message_max_bytes),
+            retention: r
+                .opt_int("retention.ms")
+                .map_or(broker.log_retention, |ms| match u64::try_from(ms) {
+                    Ok(ms) => Retention::Millis(ms),
+                    Err(_) => Retention::Unlimited,
+                }),
+            retention_bytes: r
+                .opt_limit("retention.bytes")
+                .unwrap_or(broker.log_retention_bytes),
+            segment_bytes: int("segment.bytes").unwrap_or(broker.log_segment_bytes),
+            segment_ms: int("segment.ms").unwrap_or(broker.log_roll_ms),
+            cleanup_policy: r
+                .text("cleanup.policy")
+                .map_or(broker.log_cleanup_policy, |t| CleanupPolicy::parse(&t)),
+            min_cleanable_dirty_ratio: r
+                .opt_double("min.cleanable.dirty.ratio")
+                .unwrap_or(broker.log_cleaner_min_cleanable_ratio),
+            delete_retention_ms: int("delete.retention.ms")
+                .unwrap_or(broker.log_cleaner_delete_retention_ms),
+            min_compaction_lag_ms: int("min.compaction.lag.ms")
+                .unwrap_or(broker.log_cleaner_min_compaction_lag_ms),
         })
     }
 }

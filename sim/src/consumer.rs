@@ -579,8 +579,7 @@ impl Consumer {
             let buffer = self.buffer.entry(tp).or_default();
             let from = buffer.back().map_or(position, |(o, _)| Offset(o.0 + 1));
             for batch in &part.batches {
-                for (i, &record) in batch.records.iter().enumerate() {
-                    let offset = Offset(batch.base_offset.0 + i as u64);
+                for (offset, record) in batch.entries() {
                     if offset >= from && offset < part.high_watermark {
                         buffer.push_back((offset, record));
                         self.last_epochs.insert(tp, batch.leader_epoch);

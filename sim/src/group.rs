@@ -152,6 +152,19 @@ pub enum GroupRecord {
     },
 }
 
+impl GroupRecord {
+    /// The record's key, as Kafka keys `__consumer_offsets` for compaction: the group and
+    /// partition of a commit, the group of its metadata.
+    pub fn key(&self) -> String {
+        match self {
+            GroupRecord::OffsetCommit {
+                group, partition, ..
+            } => format!("offset:{}:{}:{}", group.0, partition.topic.0, partition.partition),
+            GroupRecord::GroupMetadata { group, .. } => format!("group:{}", group.0),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredMember {
     pub member_id: String,
@@ -1146,15 +1159,18 @@ impl Broker {
         let base = replica.log.log_end_offset();
         let count = records.len() as u32;
         let stored = StoredBatch {
-            base_offset: base,
-            leader_epoch: replica.leader_epoch,
-            records: Arc::new((0..count).map(RecordId::group_record).collect()),
-            bytes: BATCH_HEADER_BYTES + 60 * count,
-            producer: None,
-            append_time: ctx.now,
             group_records: Some(Arc::new(records)),
+            ..StoredBatch::new(
+                base,
+                replica.leader_epoch,
+                Arc::new((0..count).map(RecordId::group_record).collect()),
+                BATCH_HEADER_BYTES + 60 * count,
+                None,
+                ctx.now,
+            )
         };
-        replica.log.append(Arc::new(stored));
+        let roll = replica.log.append(Arc::new(stored));
+        crate::broker::trace_roll(ctx, tp, roll);
         let leo = replica.log.log_end_offset();
         ctx.trace(TraceEvent::Append {
             partition: tp,

@@ -162,7 +162,7 @@ impl ProducerStates {
         self.producers.clear();
         for batch in batches {
             if let Some(stamp) = batch.producer {
-                self.remember(stamp, batch.base_offset, batch.records.len() as u32);
+                self.remember(stamp, batch.base_offset, batch.last_offset_delta + 1);
             }
         }
     }

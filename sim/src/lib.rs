@@ -14,7 +14,8 @@
 //!   `group` is the group coordinator a broker runs for the groups of its `__consumer_offsets`
 //!   partitions.
 //! - `retention` decides a topic's retention time from `log.retention.ms`, `.minutes`,
-//!   `.hours` and the topic's `retention.ms` (F50), and says why.
+//!   `.hours` and the topic's `retention.ms` (F50), and says why; `cleanup` runs retention
+//!   and the log cleaner on a broker's replicas.
 //! - `trace` records what happened, `ledger` the fate of every record, `check` the
 //!   expectations, `invariants` the protocol properties tests check after every event,
 //!   `report` the cluster as `kafka-topics --describe` shows it.
@@ -22,6 +23,7 @@
 
 pub mod assignor;
 pub mod broker;
+pub mod cleanup;
 pub mod check;
 pub mod compression;
 pub mod config;

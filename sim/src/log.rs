@@ -1,9 +1,12 @@
-//! One replica's log: record batches with offsets and leader epochs, the log end offset, the
-//! high watermark, the leader epoch cache, and what has reached the disk.
+//! One replica's log: record batches with offsets and leader epochs in segments, the log start
+//! and end offsets, the high watermark, the leader epoch cache, and what has reached the disk;
+//! and the two ways old data leaves it: retention deletes whole old segments (R10.3), the
+//! cleaner compacts closed segments to the latest record per key (R10.5-R10.6).
 //!
 //! Batches are immutable and shared (`Arc`) between the leader, its followers and every clone
 //! of the world, so copying a log costs reference counts, not records.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::group::GroupRecord;
@@ -29,18 +32,240 @@ pub struct StoredBatch {
     pub append_time: SimTime,
     /// What a group coordinator wrote, one entry per record (`__consumer_offsets` only).
     pub group_records: Option<Arc<Vec<GroupRecord>>>,
+    /// The last offset minus the base offset, as written. Compaction keeps it, as a v2 batch
+    /// keeps its base and last offsets, so a cleaned log never moves its end back.
+    pub last_offset_delta: u32,
+    /// After compaction, each kept record's offset minus the base offset; `None` while the
+    /// records fill every offset of the batch.
+    pub offset_deltas: Option<Arc<Vec<u32>>>,
+    /// Set by the first cleaning that keeps a tombstone of this batch: a later cleaning after
+    /// this time drops its tombstones (R10.6, KIP-534).
+    pub delete_horizon: Option<SimTime>,
 }
 
 impl StoredBatch {
+    /// A batch as a leader writes it: its records at consecutive offsets from `base_offset`.
+    pub fn new(
+        base_offset: Offset,
+        leader_epoch: LeaderEpoch,
+        records: Arc<Vec<RecordId>>,
+        bytes: u32,
+        producer: Option<ProducerStamp>,
+        append_time: SimTime,
+    ) -> StoredBatch {
+        assert!(!records.is_empty(), "a batch holds at least one record");
+        StoredBatch {
+            base_offset,
+            leader_epoch,
+            last_offset_delta: records.len() as u32 - 1,
+            records,
+            bytes,
+            producer,
+            append_time,
+            group_records: None,
+            offset_deltas: None,
+            delete_horizon: None,
+        }
+    }
+
     /// One past the last offset in the batch.
     pub fn end_offset(&self) -> Offset {
-        Offset(self.base_offset.0 + self.records.len() as u64)
+        Offset(self.base_offset.0 + self.last_offset_delta as u64 + 1)
+    }
+
+    /// The offset of the batch's `i`-th record.
+    pub fn offset_of(&self, i: usize) -> Offset {
+        let delta = self.offset_deltas.as_ref().map_or(i as u64, |d| d[i] as u64);
+        Offset(self.base_offset.0 + delta)
+    }
+
+    /// Every (offset, record) of the batch, in offset order.
+    pub fn entries(&self) -> impl Iterator<Item = (Offset, RecordId)> + '_ {
+        self.records
+            .iter()
+            .enumerate()
+            .map(move |(i, &r)| (self.offset_of(i), r))
+    }
+
+    /// The index of the first record at or after `offset`.
+    fn index_from(&self, offset: Offset) -> usize {
+        let delta = offset.0.saturating_sub(self.base_offset.0);
+        match &self.offset_deltas {
+            None => (delta as usize).min(self.records.len()),
+            Some(deltas) => deltas.partition_point(|&d| (d as u64) < delta),
+        }
+    }
+
+    /// The record at `offset`, if this batch still holds one there.
+    fn record_at(&self, offset: Offset) -> Option<RecordId> {
+        let i = self.index_from(offset);
+        (i < self.records.len() && self.offset_of(i) == offset).then(|| self.records[i])
+    }
+
+    /// The records at the given indices, for the cleaner: offsets, base and last offset stay.
+    fn retaining(&self, kept: &[usize], delete_horizon: Option<SimTime>) -> StoredBatch {
+        let per_record = (self.bytes - BATCH_HEADER_BYTES) / self.records.len().max(1) as u32;
+        StoredBatch {
+            base_offset: self.base_offset,
+            leader_epoch: self.leader_epoch,
+            records: Arc::new(kept.iter().map(|&i| self.records[i]).collect()),
+            bytes: BATCH_HEADER_BYTES + per_record * kept.len() as u32,
+            producer: self.producer,
+            append_time: self.append_time,
+            group_records: self
+                .group_records
+                .as_ref()
+                .map(|g| Arc::new(kept.iter().filter_map(|&i| g.get(i).cloned()).collect())),
+            last_offset_delta: self.last_offset_delta,
+            offset_deltas: Some(Arc::new(
+                kept.iter()
+                    .map(|&i| (self.offset_of(i).0 - self.base_offset.0) as u32)
+                    .collect(),
+            )),
+            delete_horizon: delete_horizon.or(self.delete_horizon),
+        }
+    }
+
+    /// The first `keep` records (their offsets and bytes), for truncation inside a batch.
+    fn prefix(&self, keep: usize) -> StoredBatch {
+        let per_record = (self.bytes - BATCH_HEADER_BYTES) / self.records.len().max(1) as u32;
+        StoredBatch {
+            base_offset: self.base_offset,
+            leader_epoch: self.leader_epoch,
+            records: Arc::new(self.records[..keep].to_vec()),
+            bytes: BATCH_HEADER_BYTES + per_record * keep as u32,
+            producer: self.producer,
+            append_time: self.append_time,
+            group_records: self
+                .group_records
+                .as_ref()
+                .map(|g| Arc::new(g[..keep.min(g.len())].to_vec())),
+            last_offset_delta: (self.offset_of(keep - 1).0 - self.base_offset.0) as u32,
+            offset_deltas: self
+                .offset_deltas
+                .as_ref()
+                .map(|d| Arc::new(d[..keep].to_vec())),
+            delete_horizon: self.delete_horizon,
+        }
     }
 }
 
-#[derive(Clone, Debug, Default)]
+/// A segment: a run of the log from its base offset to the next segment's, which is deleted
+/// and compacted as a whole. Only the last, the active segment, takes appends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Segment {
+    pub base_offset: Offset,
+    pub bytes: u64,
+    /// The first batch's timestamp: `segment.ms` counts from it.
+    pub first_timestamp: Option<SimTime>,
+    /// The newest record's timestamp: `retention.ms` counts from it.
+    pub max_timestamp: SimTime,
+}
+
+impl Segment {
+    fn empty(base_offset: Offset) -> Segment {
+        Segment {
+            base_offset,
+            bytes: 0,
+            first_timestamp: None,
+            max_timestamp: SimTime::ZERO,
+        }
+    }
+
+    fn add(&mut self, batch: &StoredBatch) {
+        self.bytes += batch.bytes as u64;
+        self.first_timestamp.get_or_insert(batch.append_time);
+        self.max_timestamp = self.max_timestamp.max(batch.append_time);
+    }
+}
+
+/// A new active segment, and why the old one closed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Roll {
+    pub base_offset: Offset,
+    pub why: String,
+}
+
+/// When a log's active segment rolls (R10.4): `segment.bytes`, `segment.ms`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SegmentPolicy {
+    pub segment_bytes: u64,
+    pub segment_ms: u64,
+}
+
+impl Default for SegmentPolicy {
+    /// Kafka's defaults: 1 GiB, seven days.
+    fn default() -> SegmentPolicy {
+        SegmentPolicy {
+            segment_bytes: 1 << 30,
+            segment_ms: 7 * 24 * 3_600_000,
+        }
+    }
+}
+
+/// Why retention deleted segments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeleteReason {
+    /// Their newest record is older than `retention.ms`.
+    RetentionMs(u64),
+    /// The partition is larger than `retention.bytes` without them.
+    RetentionBytes(u64),
+    /// The leader's log start offset passed them (a follower follows its leader).
+    LogStartOffset,
+}
+
+/// What one retention pass removed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deletion {
+    pub segments: Vec<Offset>,
+    pub records: Vec<(Offset, RecordId)>,
+    pub log_start_offset: Offset,
+    pub reason: DeleteReason,
+    /// The active segment qualified too, so an empty one was rolled first.
+    pub rolled: bool,
+}
+
+/// A record as the cleaner sees it: its key, and whether its value is null (a tombstone).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordKey {
+    pub key: Option<Arc<str>>,
+    pub tombstone: bool,
+}
+
+/// The settings one cleaning uses (R10.5-R10.7).
+#[derive(Clone, Copy, Debug)]
+pub struct CleanerPolicy {
+    pub min_cleanable_dirty_ratio: f64,
+    pub delete_retention_ms: u64,
+    pub min_compaction_lag_ms: u64,
+}
+
+/// What one cleaning did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cleaning {
+    /// The dirty share that started it.
+    pub dirty_ratio: f64,
+    /// The offsets cleaned, `[from, to)`: the log start up to the first uncleanable offset.
+    pub from: Offset,
+    pub to: Offset,
+    /// Records removed because a later record has their key.
+    pub superseded: Vec<(Offset, RecordId)>,
+    /// Tombstones removed because their delete horizon passed.
+    pub tombstones_removed: Vec<(Offset, RecordId)>,
+    /// Tombstones kept, given a delete horizon by this cleaning.
+    pub horizons_set: u32,
+}
+
+#[derive(Clone, Debug)]
 pub struct ReplicaLog {
     batches: Vec<Arc<StoredBatch>>,
+    /// Ascending base offsets; never empty. The last is the active segment.
+    segments: Vec<Segment>,
+    policy: SegmentPolicy,
+    /// The first offset a reader may ask for; below it the data is deleted (R10.3).
+    log_start_offset: Offset,
+    /// The cleaner's checkpoint: offsets below it are clean (R10.5's first dirty offset).
+    first_dirty_offset: Offset,
     log_end_offset: Offset,
     /// Offsets below it are committed. Only the leader computes it; followers copy it from
     /// fetch responses (R1.4).
@@ -54,13 +279,42 @@ pub struct ReplicaLog {
     flushed_offset: Offset,
 }
 
+impl Default for ReplicaLog {
+    fn default() -> ReplicaLog {
+        ReplicaLog::new(SegmentPolicy::default())
+    }
+}
+
 impl ReplicaLog {
+    pub fn new(policy: SegmentPolicy) -> ReplicaLog {
+        ReplicaLog {
+            batches: Vec::new(),
+            segments: vec![Segment::empty(Offset(0))],
+            policy,
+            log_start_offset: Offset(0),
+            first_dirty_offset: Offset(0),
+            log_end_offset: Offset(0),
+            high_watermark: Offset(0),
+            checkpointed_high_watermark: Offset(0),
+            epochs: Vec::new(),
+            flushed_offset: Offset(0),
+        }
+    }
+
     pub fn log_end_offset(&self) -> Offset {
         self.log_end_offset
     }
 
     pub fn log_start_offset(&self) -> Offset {
-        Offset(0)
+        self.log_start_offset
+    }
+
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments
+    }
+
+    pub fn first_dirty_offset(&self) -> Offset {
+        self.first_dirty_offset
     }
 
     pub fn batches(&self) -> &[Arc<StoredBatch>] {
@@ -85,15 +339,54 @@ impl ReplicaLog {
     }
 
     /// Appends a batch whose offsets start at the log end offset, recording a new epoch in the
-    /// cache when the batch is the first of its epoch.
-    pub fn append(&mut self, batch: Arc<StoredBatch>) {
+    /// cache when the batch is the first of its epoch. Says so when the append rolled the
+    /// active segment first.
+    ///
+    /// Kafka's `LogSegment.shouldRoll` (R10.4): a non-empty active segment rolls when the batch
+    /// would take it past `segment.bytes`, or when the batch's timestamp is more than
+    /// `segment.ms` after the segment's first one. Time alone never rolls a segment: only an
+    /// append does.
+    pub fn append(&mut self, batch: Arc<StoredBatch>) -> Option<Roll> {
         assert_eq!(
             batch.base_offset, self.log_end_offset,
             "appends are contiguous"
         );
+        let active = self.segments.last().expect("a log has a segment").clone();
+        let full = active.bytes + batch.bytes as u64 > self.policy.segment_bytes;
+        let old = active
+            .first_timestamp
+            .is_some_and(|t| batch.append_time - t > SimTime::from_millis(self.policy.segment_ms));
+        let rolled = (active.bytes > 0 && (full || old)).then(|| {
+            let roll = Roll {
+                base_offset: batch.base_offset,
+                why: if full {
+                    format!(
+                        "segment.bytes={}: the active segment holds {} bytes and the batch {}",
+                        self.policy.segment_bytes, active.bytes, batch.bytes
+                    )
+                } else {
+                    format!(
+                        "segment.ms={}: the batch comes {} after the active segment's first one",
+                        self.policy.segment_ms,
+                        crate::time::format_duration(
+                            batch.append_time - active.first_timestamp.unwrap_or_default()
+                        )
+                    )
+                },
+            };
+            self.segments.push(Segment::empty(batch.base_offset));
+            roll
+        });
+        self.segments.last_mut().expect("just seen").add(&batch);
         self.assign_epoch(batch.leader_epoch, batch.base_offset);
         self.log_end_offset = batch.end_offset();
         self.batches.push(batch);
+        rolled
+    }
+
+    /// Sets when segments roll; a broker applies its topic's settings to a new replica.
+    pub fn set_segment_policy(&mut self, policy: SegmentPolicy) {
+        self.policy = policy;
     }
 
     /// A new leader records (its epoch, its log end offset) before taking writes, so that
@@ -138,10 +431,15 @@ impl ReplicaLog {
             self.epochs.retain(|&(_, start)| start < end);
             return removed;
         }
+        if offset < self.log_start_offset {
+            removed = self.records().collect();
+            self.truncate_fully_and_start_at(offset);
+            return removed;
+        }
         while let Some(last) = self.batches.last() {
             if last.base_offset >= offset {
                 let last = self.batches.pop().expect("just seen");
-                removed.extend(batch_offsets(&last));
+                removed.extend(last.entries());
             } else {
                 break;
             }
@@ -149,30 +447,336 @@ impl ReplicaLog {
         if let Some(last) = self.batches.last()
             && last.end_offset() > offset
         {
-            let keep = (offset.0 - last.base_offset.0) as usize;
-            removed.extend(batch_offsets(last).skip(keep));
-            let trimmed = StoredBatch {
-                base_offset: last.base_offset,
-                leader_epoch: last.leader_epoch,
-                records: Arc::new(last.records[..keep].to_vec()),
-                bytes: BATCH_HEADER_BYTES
-                    + (last.bytes - BATCH_HEADER_BYTES) * keep as u32
-                        / last.records.len().max(1) as u32,
-                producer: last.producer,
-                append_time: last.append_time,
-                group_records: last
-                    .group_records
-                    .as_ref()
-                    .map(|g| Arc::new(g[..keep.min(g.len())].to_vec())),
-            };
-            *self.batches.last_mut().expect("just seen") = Arc::new(trimmed);
+            let keep = last.index_from(offset);
+            removed.extend(last.entries().skip(keep));
+            if keep == 0 {
+                self.batches.pop();
+            } else {
+                let trimmed = last.prefix(keep);
+                *self.batches.last_mut().expect("just seen") = Arc::new(trimmed);
+            }
         }
         removed.sort();
         self.log_end_offset = offset;
         self.epochs.retain(|&(_, start)| start < offset);
         self.high_watermark = self.high_watermark.min(offset);
         self.flushed_offset = self.flushed_offset.min(offset);
+        self.first_dirty_offset = self.first_dirty_offset.min(offset);
+        // Segments that start at or past the cut go; the one holding it loses its tail.
+        self.segments.retain(|s| s.base_offset < offset);
+        if self.segments.is_empty() {
+            self.segments.push(Segment::empty(offset));
+        }
+        self.recount_segments();
         removed
+    }
+
+    /// Empties the log and starts it again at `offset`: what a follower does when its leader
+    /// has deleted everything it would fetch next (Kafka's `truncateFullyAndStartAt`).
+    pub fn truncate_fully_and_start_at(&mut self, offset: Offset) {
+        self.batches.clear();
+        self.segments = vec![Segment::empty(offset)];
+        self.log_start_offset = offset;
+        self.first_dirty_offset = offset;
+        self.log_end_offset = offset;
+        self.high_watermark = offset;
+        self.flushed_offset = offset;
+        self.epochs.clear();
+    }
+
+    /// Segment sizes and timestamps from the batches they hold, after batches changed.
+    fn recount_segments(&mut self) {
+        let mut next = 0;
+        for i in 0..self.segments.len() {
+            let end = self
+                .segments
+                .get(i + 1)
+                .map_or(Offset(u64::MAX), |s| s.base_offset);
+            let mut segment = Segment::empty(self.segments[i].base_offset);
+            while next < self.batches.len() && self.batches[next].base_offset < end {
+                segment.add(&self.batches[next]);
+                next += 1;
+            }
+            self.segments[i] = segment;
+        }
+    }
+
+    /// Kafka's `deleteOldSegments` for a topic whose `cleanup.policy` has `delete` (R10.3):
+    /// first segments whose newest record is older than `retention.ms`, then the oldest while
+    /// the partition is over `retention.bytes`, then segments wholly below the log start
+    /// offset. Each pass returns what it removed. A policy without `delete` passes only
+    /// `None`s and so removes only what the log start offset left behind.
+    pub fn delete_old_segments(
+        &mut self,
+        now: SimTime,
+        retention_ms: Option<u64>,
+        retention_bytes: Option<u64>,
+    ) -> Vec<Deletion> {
+        let mut done = Vec::new();
+        if let Some(ms) = retention_ms {
+            let n = self.deletable_prefix(|s| now - s.max_timestamp > SimTime::from_millis(ms));
+            done.extend(self.delete_segments(n, DeleteReason::RetentionMs(ms)));
+        }
+        if let Some(limit) = retention_bytes {
+            let size: u64 = self.segments.iter().map(|s| s.bytes).sum();
+            if size >= limit {
+                let mut over = size - limit;
+                let n = self.deletable_prefix(|s| {
+                    let fits = over >= s.bytes;
+                    if fits {
+                        over -= s.bytes;
+                    }
+                    fits
+                });
+                done.extend(self.delete_segments(n, DeleteReason::RetentionBytes(limit)));
+            }
+        }
+        let start = self.log_start_offset;
+        let n = self
+            .segments
+            .windows(2)
+            .take_while(|pair| pair[1].base_offset <= start)
+            .count();
+        done.extend(self.delete_segments(n, DeleteReason::LogStartOffset));
+        done
+    }
+
+    /// Kafka's `deletableSegments`: how many segments from the oldest qualify, stopping at
+    /// the first that does not. A segment qualifies only once the high watermark has passed
+    /// its end (uncommitted data is never deleted) and never as an empty active segment.
+    fn deletable_prefix(&self, mut qualifies: impl FnMut(&Segment) -> bool) -> usize {
+        let mut n = 0;
+        for (i, segment) in self.segments.iter().enumerate() {
+            let next = self.segments.get(i + 1);
+            let end = next.map_or(self.log_end_offset, |s| s.base_offset);
+            let last_and_empty = next.is_none() && segment.bytes == 0;
+            if self.high_watermark >= end && qualifies(segment) && !last_and_empty {
+                n += 1;
+            } else {
+                break;
+            }
+        }
+        n
+    }
+
+    /// Removes the `n` oldest segments; when that is all of them, an empty segment is rolled
+    /// first, since a log always has one. The log start offset moves to the next segment.
+    fn delete_segments(&mut self, n: usize, reason: DeleteReason) -> Option<Deletion> {
+        if n == 0 {
+            return None;
+        }
+        let rolled = n == self.segments.len();
+        if rolled {
+            self.segments.push(Segment::empty(self.log_end_offset));
+        }
+        let segments: Vec<Offset> = self.segments.drain(..n).map(|s| s.base_offset).collect();
+        let next = self.segments[0].base_offset;
+        let cut = self.batches.partition_point(|b| b.base_offset < next);
+        let old_start = self.log_start_offset;
+        let records = self
+            .batches
+            .drain(..cut)
+            .flat_map(|b| b.entries().collect::<Vec<_>>())
+            .filter(|&(offset, _)| offset >= old_start)
+            .collect();
+        self.advance_log_start(next);
+        Some(Deletion {
+            segments,
+            records,
+            log_start_offset: self.log_start_offset,
+            reason,
+            rolled,
+        })
+    }
+
+    /// Moves the log start offset forward (never back, never past the high watermark): after
+    /// a deletion, or when a follower learns its leader's. The epoch cache forgets what lies
+    /// before it, as Kafka's `truncateFromStart` does.
+    pub fn advance_log_start(&mut self, offset: Offset) -> bool {
+        let offset = offset.min(self.high_watermark.max(self.log_start_offset));
+        if offset <= self.log_start_offset {
+            return false;
+        }
+        self.log_start_offset = offset;
+        self.first_dirty_offset = self.first_dirty_offset.max(offset);
+        self.flushed_offset = self.flushed_offset.max(offset);
+        if let Some(last_before) = self.epochs.iter().rposition(|&(_, start)| start <= offset) {
+            self.epochs.drain(..last_before);
+            self.epochs[0].1 = offset;
+        }
+        true
+    }
+
+    /// One pass of Kafka's log cleaner over this log (R10.5-R10.7), if it is dirty enough.
+    ///
+    /// The cleanable range runs from the log start to the first uncleanable offset: the
+    /// active segment's base, the high watermark, or the first segment newer than
+    /// `min.compaction.lag.ms`, whichever comes first. The dirty part starts at the cleaner's
+    /// checkpoint. Cleaning starts only when dirty bytes are more than
+    /// `min.cleanable.dirty.ratio` of the range. A map of each key's latest offset in the
+    /// dirty part decides: a keyed record stays if no later record of its key is in the map;
+    /// a tombstone stays until the delete horizon that its first cleaning set has passed.
+    /// Offsets never change: kept records keep theirs, and the gaps stay gaps.
+    pub fn clean(
+        &mut self,
+        now: SimTime,
+        policy: CleanerPolicy,
+        key_of: impl Fn(&StoredBatch, usize) -> RecordKey,
+    ) -> Option<Cleaning> {
+        let first_dirty = self.first_dirty_offset.max(self.log_start_offset);
+        let active_base = self.segments.last().expect("a log has a segment").base_offset;
+        let lag = SimTime::from_millis(policy.min_compaction_lag_ms);
+        let too_recent = (policy.min_compaction_lag_ms > 0)
+            .then(|| {
+                self.segments[..self.segments.len() - 1]
+                    .iter()
+                    .filter(|s| self.segment_end(s) > first_dirty)
+                    .find(|s| s.max_timestamp + lag > now)
+                    .map(|s| s.base_offset)
+            })
+            .flatten();
+        let first_uncleanable = [Some(active_base), Some(self.high_watermark), too_recent]
+            .into_iter()
+            .flatten()
+            .min()
+            .expect("the list has entries");
+        if first_uncleanable <= first_dirty {
+            return None;
+        }
+        let bytes_overlapping = |from: Offset, to: Offset| -> u64 {
+            self.segments
+                .iter()
+                .filter(|s| s.base_offset < to && self.segment_end(s) > from)
+                .map(|s| s.bytes)
+                .sum()
+        };
+        let clean_bytes = bytes_overlapping(Offset(0), first_dirty);
+        let dirty_bytes = bytes_overlapping(first_dirty, first_uncleanable);
+        let total = clean_bytes + dirty_bytes;
+        if total == 0 {
+            return None;
+        }
+        let dirty_ratio = dirty_bytes as f64 / total as f64;
+        if dirty_ratio <= policy.min_cleanable_dirty_ratio {
+            return None;
+        }
+
+        // The offset map: each key's latest offset in the dirty range.
+        let mut latest: BTreeMap<Arc<str>, Offset> = BTreeMap::new();
+        let mut map_end = first_dirty;
+        for batch in &self.batches {
+            if batch.end_offset() <= first_dirty {
+                continue;
+            }
+            if batch.base_offset >= first_uncleanable {
+                break;
+            }
+            for (i, (offset, _)) in batch.entries().enumerate() {
+                if offset < first_dirty || offset >= first_uncleanable {
+                    continue;
+                }
+                if let Some(key) = key_of(batch, i).key {
+                    latest.insert(key, offset);
+                }
+                map_end = Offset(offset.0 + 1);
+            }
+        }
+
+        // Recopy every batch of the segments below the first uncleanable offset.
+        let cleanable_end = self
+            .segments
+            .iter()
+            .find(|s| self.segment_end(s) >= first_uncleanable)
+            .map_or(self.log_end_offset, |s| self.segment_end(s));
+        let mut cleaning = Cleaning {
+            dirty_ratio,
+            from: self.log_start_offset,
+            to: first_uncleanable,
+            superseded: Vec::new(),
+            tombstones_removed: Vec::new(),
+            horizons_set: 0,
+        };
+        let mut batches = Vec::with_capacity(self.batches.len());
+        for batch in std::mem::take(&mut self.batches) {
+            if batch.base_offset >= cleanable_end {
+                batches.push(batch);
+                continue;
+            }
+            let retain_deletes = batch.delete_horizon.is_none_or(|h| now < h);
+            let mut kept = Vec::new();
+            let mut has_tombstone = false;
+            for (i, (offset, record)) in batch.entries().enumerate() {
+                if offset >= map_end {
+                    kept.push(i);
+                    continue;
+                }
+                let key = key_of(&batch, i);
+                let newest = key
+                    .key
+                    .as_ref()
+                    .is_some_and(|k| latest.get(k).is_none_or(|&at| offset >= at));
+                if !newest {
+                    cleaning.superseded.push((offset, record));
+                } else if key.tombstone && !retain_deletes {
+                    cleaning.tombstones_removed.push((offset, record));
+                } else {
+                    has_tombstone |= key.tombstone;
+                    kept.push(i);
+                }
+            }
+            let set_horizon = has_tombstone && batch.delete_horizon.is_none();
+            if kept.len() == batch.records.len() && !set_horizon {
+                batches.push(batch);
+                continue;
+            }
+            if kept.is_empty() {
+                continue;
+            }
+            if set_horizon {
+                cleaning.horizons_set += 1;
+            }
+            batches.push(Arc::new(batch.retaining(&kept, set_horizon.then(|| {
+                now + SimTime::from_millis(policy.delete_retention_ms)
+            }))));
+        }
+        self.batches = batches;
+        self.first_dirty_offset = first_uncleanable;
+        self.merge_cleaned_segments(first_uncleanable);
+        Some(cleaning)
+    }
+
+    /// One past a segment's last offset: the next segment's base, or the log end.
+    fn segment_end(&self, segment: &Segment) -> Offset {
+        let i = self
+            .segments
+            .partition_point(|s| s.base_offset <= segment.base_offset);
+        self.segments
+            .get(i)
+            .map_or(self.log_end_offset, |s| s.base_offset)
+    }
+
+    /// Kafka's cleaner writes consecutive cleaned segments into one while their sizes before
+    /// cleaning add up to at most `segment.bytes` (`groupSegmentsBySize`).
+    fn merge_cleaned_segments(&mut self, first_uncleanable: Offset) {
+        let mut merged: Vec<Segment> = Vec::with_capacity(self.segments.len());
+        let mut group_bytes = 0;
+        let last = self.segments.len() - 1;
+        for (i, segment) in self.segments.iter().enumerate() {
+            let cleaned = i < last && segment.base_offset < first_uncleanable;
+            match merged.last() {
+                Some(prev)
+                    if cleaned
+                        && prev.base_offset < first_uncleanable
+                        && group_bytes + segment.bytes <= self.policy.segment_bytes => {}
+                _ => {
+                    merged.push(Segment::empty(segment.base_offset));
+                    group_bytes = 0;
+                }
+            }
+            group_bytes += segment.bytes;
+        }
+        self.segments = merged;
+        self.recount_segments();
     }
 
     /// Batches holding offsets from `from` on, up to about `max_bytes` (at least one batch),
@@ -200,8 +804,10 @@ impl ReplicaLog {
     pub fn record_at(&self, offset: Offset) -> Option<RecordId> {
         let index = self.batches.partition_point(|b| b.end_offset() <= offset);
         let batch = self.batches.get(index)?;
-        let within = offset.0.checked_sub(batch.base_offset.0)? as usize;
-        batch.records.get(within).copied()
+        if offset < batch.base_offset {
+            return None;
+        }
+        batch.record_at(offset)
     }
 
     /// Every (offset, record) with `from <= offset < to`, in offset order.
@@ -215,18 +821,15 @@ impl ReplicaLog {
             .iter()
             .take_while(move |b| b.base_offset < to)
             .flat_map(move |b| {
-                let skip = from.0.saturating_sub(b.base_offset.0) as usize;
-                let end = (to.0 - b.base_offset.0).min(b.records.len() as u64) as usize;
-                b.records[skip.min(end)..end]
-                    .iter()
-                    .enumerate()
-                    .map(move |(i, &r)| (Offset(b.base_offset.0 + (skip + i) as u64), r))
+                let first = b.index_from(from);
+                let end = b.index_from(to);
+                (first..end.max(first)).map(move |i| (b.offset_of(i), b.records[i]))
             })
     }
 
     /// Every (offset, record) in offset order.
     pub fn records(&self) -> impl Iterator<Item = (Offset, RecordId)> + '_ {
-        self.batches.iter().flat_map(|b| batch_offsets(b))
+        self.batches.iter().flat_map(|b| b.entries())
     }
 
     /// fsync: everything appended so far is now on disk.
@@ -249,14 +852,6 @@ impl ReplicaLog {
     pub fn checkpoint_high_watermark(&mut self) {
         self.checkpointed_high_watermark = self.high_watermark;
     }
-}
-
-fn batch_offsets(batch: &StoredBatch) -> impl Iterator<Item = (Offset, RecordId)> + '_ {
-    batch
-        .records
-        .iter()
-        .enumerate()
-        .map(move |(i, &r)| (Offset(batch.base_offset.0 + i as u64), r))
 }
 
 #[cfg(test)]

@@ -247,6 +247,8 @@ pub struct FetchPartitionResponse {
     pub partition: TopicPartition,
     pub error: Option<KafkaError>,
     pub high_watermark: Offset,
+    /// The leader's log start offset: a follower moves its own up to it (R10.3).
+    pub log_start_offset: Offset,
     pub log_end_offset: Offset,
     pub batches: Vec<Arc<StoredBatch>>,
     /// Set when the follower's log diverges: the leader's (epoch, end offset) for the epoch the
@@ -270,6 +272,8 @@ pub struct ProduceBatch {
     pub bytes: u32,
     /// The idempotent producer's stamp: producer, producer epoch, first sequence.
     pub producer: Option<ProducerStamp>,
+    /// Whether a record of the batch has a null key, which a compacted topic refuses.
+    pub null_key: bool,
 }
 
 #[derive(Clone, Debug)]

@@ -168,6 +168,8 @@ struct Batch {
     retry_at: SimTime,
     /// The (producer epoch, first sequence) given at the first send, for idempotence.
     sequence: Option<(u32, u32)>,
+    /// Whether a record has a null key (a compacted topic refuses the batch).
+    null_key: bool,
 }
 
 impl Batch {
@@ -481,6 +483,12 @@ impl Producer {
         (!spec.keys.is_empty()).then(|| &spec.keys[record.index as usize % spec.keys.len()])
     }
 
+    /// Whether record `n` is a tombstone: a null value (`tombstone = true` on its step).
+    pub fn is_tombstone(&self, n: u32) -> bool {
+        let record = &self.records[n as usize];
+        self.spec_of(record).is_some_and(|spec| spec.tombstone)
+    }
+
     /// The record's key and value as the scenario defines them.
     pub fn key_and_value(&self, n: u32) -> (Option<Arc<str>>, String) {
         let record = &self.records[n as usize];
@@ -489,10 +497,13 @@ impl Producer {
         };
         let key = (!spec.keys.is_empty())
             .then(|| spec.keys[record.index as usize % spec.keys.len()].clone());
-        let value = spec
-            .value
-            .as_ref()
-            .map_or_else(|| format!("{}-{n}", self.name), |v| v.to_string());
+        let value = if spec.tombstone {
+            "null".to_string()
+        } else {
+            spec.value
+                .as_ref()
+                .map_or_else(|| format!("{}-{n}", self.name), |v| v.to_string())
+        };
         (key, value)
     }
 
@@ -954,6 +965,7 @@ impl Producer {
                     }
                     grew += (batch.estimated_bytes() - estimated_before) as u64;
                     let producer = self.idx;
+                    batch.null_key |= schedule.key(first_i).is_none();
                     batch
                         .records
                         .extend((first_n..n).map(|n| RecordId { producer, n }));
@@ -984,6 +996,7 @@ impl Producer {
                     self.buffer_used += buffer as u64;
                     let batch = Batch {
                         partition: tp,
+                        null_key: schedule.key(i).is_none(),
                         records: {
                             let mut records = Vec::with_capacity(64);
                             records.push(record);
@@ -1287,6 +1300,7 @@ impl Producer {
                 .iter_mut()
                 .map(|b| ProduceBatch {
                     partition: b.partition,
+                    null_key: b.null_key,
                     records: b.seal(),
                     bytes: b.wire_bytes(codec),
                     producer: b.sequence.map(|(epoch, sequence)| ProducerStamp {

@@ -173,6 +173,8 @@ pub struct ProduceSpec {
     pub keys: Vec<Arc<str>>,
     /// A value for every record of the step; `None` gives the default `"<producer>-<n>"`.
     pub value: Option<Arc<str>>,
+    /// Null values: each record is a tombstone for its key (R10.6).
+    pub tombstone: bool,
     /// An explicit partition, which bypasses the partitioner.
     pub partition: Option<u32>,
     /// Records per second; `None` sends all of them at once.

@@ -137,6 +137,30 @@ pub enum TraceEvent {
         to: Offset,
         why: String,
     },
+    SegmentRolled {
+        partition: TopicPartition,
+        base: Offset,
+        why: String,
+    },
+    SegmentsDeleted {
+        partition: TopicPartition,
+        /// Base offsets of the deleted segments.
+        segments: Vec<Offset>,
+        records: u32,
+        /// The log start offset before and after.
+        log_start: (Offset, Offset),
+        why: String,
+    },
+    LogCleaned {
+        partition: TopicPartition,
+        from: Offset,
+        to: Offset,
+        /// Offsets removed because a later record has their key.
+        superseded: Vec<Offset>,
+        /// Tombstones removed because their delete horizon passed.
+        tombstones: Vec<Offset>,
+        why: String,
+    },
     Fenced {
         broker: BrokerId,
         why: String,
@@ -331,6 +355,8 @@ impl TraceEvent {
             IsrProposed { .. } | IsrChanged { .. } => "isr",
             Election { .. } | BecameLeader { .. } | BecameFollower { .. } => "election",
             Truncate { .. } => "truncate",
+            SegmentRolled { .. } => "log",
+            SegmentsDeleted { .. } | LogCleaned { .. } => "cleanup",
             Fenced { .. } | Unfenced { .. } | RegistrationRefused { .. } => "fence",
             Metadata { .. } => "metadata",
             ProduceSent { .. } | ProduceAcked { .. } | SendBlocked { .. } => "produce",
@@ -501,6 +527,65 @@ impl TraceEvent {
                 why,
             } => {
                 write!(out, "{} truncate leo {from}→{to} ({why})", p(partition))
+            }
+            SegmentRolled {
+                partition,
+                base,
+                why,
+            } => write!(out, "{} rolled a new segment at offset {base} ({why})", p(partition)),
+            SegmentsDeleted {
+                partition,
+                segments,
+                records,
+                log_start,
+                why,
+            } => {
+                let bases: Vec<String> = segments.iter().map(|o| o.to_string()).collect();
+                let plural = if segments.len() == 1 { "" } else { "s" };
+                let _ = write!(
+                    out,
+                    "{} deleted segment{plural} [{}] ({records} record{}), ",
+                    p(partition),
+                    bases.join(", "),
+                    if *records == 1 { "" } else { "s" }
+                );
+                if log_start.0 == log_start.1 {
+                    write!(out, "log start stays {} ({why})", log_start.1)
+                } else {
+                    write!(out, "log start {}→{} ({why})", log_start.0, log_start.1)
+                }
+            }
+            LogCleaned {
+                partition,
+                from,
+                to,
+                superseded,
+                tombstones,
+                why,
+            } => {
+                let list = |offsets: &[Offset]| -> String {
+                    let shown: Vec<String> = offsets.iter().take(12).map(|o| o.to_string()).collect();
+                    let more = offsets.len().saturating_sub(12);
+                    if more > 0 {
+                        format!("{}, … +{more}", shown.join(", "))
+                    } else {
+                        shown.join(", ")
+                    }
+                };
+                let _ = write!(out, "{} compacted offsets {from}..{to}: ", p(partition));
+                let _ = if superseded.is_empty() {
+                    write!(out, "nothing superseded")
+                } else {
+                    write!(out, "removed {} (a later record has the key)", list(superseded))
+                };
+                if !tombstones.is_empty() {
+                    let _ = write!(
+                        out,
+                        ", tombstones {} removed (delete horizon passed)",
+                        list(tombstones)
+                    );
+                }
+                write!(out, " ({why})")
             }
             Fenced { broker, why } => write!(out, "fences {broker} ({why})"),
             Unfenced { broker } => write!(out, "unfences {broker} (caught up with metadata)"),

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use crate::broker::Broker;
 use crate::check::{self, CheckResult};
+use crate::cleanup::RecordKeys;
 use crate::consumer::Consumer;
 use crate::controller::Controller;
 use crate::group::{Coordinator, Group};
@@ -59,6 +60,11 @@ pub enum Note {
         removed: Vec<(Offset, RecordId)>,
         why: String,
     },
+    /// A replica's log cleanup removed records, as its topic's settings ask.
+    Removed {
+        partition: TopicPartition,
+        records: Vec<(Offset, RecordId)>,
+    },
     /// A producer learned that records were written at these offsets (`None` for acks=0).
     Acked {
         partition: TopicPartition,
@@ -100,6 +106,9 @@ pub enum Timer {
     LeaderRebalance,
     /// A group coordinator's deadlines: sessions, the initial delay, the rebalance timeout.
     Group(GroupId),
+    /// A broker's retention check and its log cleaner's wake-up.
+    LogRetention,
+    LogCleaner,
     // Clients.
     Wake(SimTime),
     /// A consumer's application finished processing the records of one poll.
@@ -176,6 +185,8 @@ pub(crate) struct Tracker {
     /// Acknowledged records missing from their partition's leader: where they were, and the
     /// trace line that said so.
     pub lost_by: BTreeMap<RecordId, (TopicPartition, Offset, usize)>,
+    /// Records a replica's retention or cleaner removed: gone by design, not lost.
+    pub removed: std::collections::BTreeSet<RecordId>,
 }
 
 impl Tracker {
@@ -193,7 +204,10 @@ impl Tracker {
             }
             for (i, &r) in records.iter().enumerate() {
                 let offset = Offset(base.0 + i as u64);
-                if log.record_at(offset) != Some(r) {
+                if log.record_at(offset) != Some(r)
+                    && offset >= log.log_start_offset()
+                    && !self.removed.contains(&r)
+                {
                     missing.push((offset, r));
                 }
             }
@@ -509,6 +523,12 @@ impl World {
                 if self.up[i] && self.incarnation[i] == incarnation {
                     self.handle(node, |w, ctx| match node {
                         NodeId::Controller => w.controller.on_timer(ctx, timer),
+                        NodeId::Broker(b) if timer == Timer::LogCleaner => {
+                            let keys = RecordKeys {
+                                producers: &w.producers,
+                            };
+                            w.brokers[b.0 as usize - 1].on_cleaner_wakeup(ctx, &keys);
+                        }
                         NodeId::Broker(b) => w.brokers[b.0 as usize - 1].on_timer(ctx, timer),
                         NodeId::Producer(p) => w.producers[p.0 as usize].on_timer(ctx, timer),
                         NodeId::Consumer(c) => w.consumers[c.0 as usize].on_timer(ctx, timer),
@@ -896,12 +916,15 @@ impl World {
                                 .get(&partition)
                                 .is_some_and(|rep| rep.log.record_at(*offset) == Some(*r))
                         });
-                        acked.contains(&(*offset, *r)) && !kept
+                        acked.contains(&(*offset, *r)) && !kept && !self.tracker.removed.contains(r)
                     })
                     .copied()
                     .collect();
                 let why = format!("{why}; no replica holds a copy any more");
                 self.record_losses(node, partition, lost, why);
+            }
+            Note::Removed { records, .. } => {
+                self.tracker.removed.extend(records.into_iter().map(|(_, r)| r));
             }
             Note::Processed { consumer, records } => {
                 // Instant processing would only repeat the line that received the records.

@@ -1765,12 +1765,27 @@ impl<'a> Checker<'a> {
             Some(rate) => Some(self.rate(rate)?),
             None => None,
         };
+        let tombstone = raw.tombstone.as_ref().is_some_and(|t| *t.get_ref());
+        if let (true, Some(value)) = (tombstone, &raw.value) {
+            return self.fail(
+                value.span(),
+                "`value` and `tombstone = true` cannot both be given: a tombstone's value is null",
+            );
+        }
+        if tombstone && keys.is_empty() {
+            let span = raw.tombstone.as_ref().expect("tombstone is set").span();
+            return self.fail(
+                span,
+                "`tombstone = true` needs a `key` or `keys`: a tombstone deletes a key",
+            );
+        }
         Ok(ProduceSpec {
             producer,
             topic,
             count,
             keys,
             value: raw.value.as_ref().map(|v| Arc::from(v.get_ref().as_str())),
+            tombstone,
             partition,
             rate_per_sec,
         })

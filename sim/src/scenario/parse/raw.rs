@@ -127,6 +127,7 @@ pub struct RawProduce {
     pub key: Option<Spanned<String>>,
     pub keys: Option<Spanned<Vec<Spanned<String>>>>,
     pub value: Option<Spanned<String>>,
+    pub tombstone: Option<Spanned<bool>>,
     pub partition: Option<Spanned<i64>>,
     pub rate: Option<Spanned<toml::Value>>,
 }
