@@ -1670,6 +1670,7 @@ pub(crate) mod tests {
                 records: Arc::new(records),
                 bytes: 100,
                 producer: None,
+                null_key: false,
             }],
         };
         deliver(

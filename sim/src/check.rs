@@ -71,8 +71,10 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
             duplicated,
             reordered,
             moved_keys,
+            removed,
         } => {
             let summary = ledger::summarize(world);
+            compare(&mut failures, "removed", *removed, summary.removed);
             compare(&mut failures, "acked_lost", *acked_lost, summary.acked_lost);
             compare(&mut failures, "duplicated", *duplicated, summary.duplicated);
             compare(&mut failures, "reordered", *reordered, summary.reordered);
@@ -88,7 +90,18 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
             leader_epoch,
             leo,
             log,
+            log_start_offset,
+            segments,
+            offsets,
         } => {
+            check_log_shape(
+                world,
+                *partition,
+                &mut failures,
+                *log_start_offset,
+                segments.as_deref(),
+                offsets.as_deref(),
+            );
             check_partition(
                 world,
                 *partition,
@@ -312,6 +325,58 @@ fn check_mean_in_range(
         None => Some(format!(
             "expected {what} in [{min}, {max}], found none: {when_none}"
         )),
+    }
+}
+
+/// The log start offset, the segments and the offsets present, on the log that counts.
+fn check_log_shape(
+    world: &World,
+    tp: TopicPartition,
+    failures: &mut Vec<String>,
+    log_start_offset: Option<u64>,
+    segments: Option<&[u64]>,
+    offsets: Option<&[u64]>,
+) {
+    if log_start_offset.is_none() && segments.is_none() && offsets.is_none() {
+        return;
+    }
+    let Some(log) = authoritative_log(world, tp) else {
+        failures.push("no replica to read the log from".to_string());
+        return;
+    };
+    compare(
+        failures,
+        "log start offset",
+        log_start_offset,
+        log.log_start_offset().0,
+    );
+    let list = |v: &[u64]| {
+        let items: Vec<String> = v.iter().map(u64::to_string).collect();
+        format!("[{}]", items.join(", "))
+    };
+    if let Some(expected) = segments {
+        let found: Vec<u64> = log.segments().iter().map(|s| s.base_offset.0).collect();
+        if found != expected {
+            failures.push(format!(
+                "expected segments {}, found {}",
+                list(expected),
+                list(&found)
+            ));
+        }
+    }
+    if let Some(expected) = offsets {
+        let found: Vec<u64> = log
+            .records()
+            .map(|(o, _)| o.0)
+            .filter(|&o| o >= log.log_start_offset().0)
+            .collect();
+        if found != expected {
+            failures.push(format!(
+                "expected offsets {}, found {}",
+                list(expected),
+                list(&found)
+            ));
+        }
     }
 }
 

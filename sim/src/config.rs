@@ -1608,7 +1608,8 @@ mod tests {
             (ValueKind::Int { min, max }, ConfigDefault::Int(d)) => {
                 int(if d < max { d + 1 } else { min })
             }
-            (ValueKind::Int { min, .. }, _) => int(min + 7),
+            // Below zero means "no limit" for sizes; a positive value is a real change.
+            (ValueKind::Int { min, .. }, _) => int(if min < 0 { 1000 } else { min + 7 }),
             (ValueKind::Bool, ConfigDefault::Bool(d)) => ConfigValue::Bool(!d),
             (ValueKind::Bool, _) => ConfigValue::Bool(true),
             (ValueKind::OneOf(allowed), _) => {
@@ -1624,6 +1625,7 @@ mod tests {
             }
             (ValueKind::Text { .. }, _) => s("x"),
             (ValueKind::ClassList(allowed), _) => s(allowed[1]),
+            (ValueKind::Double { max, .. }, _) => ConfigValue::Float(max),
         }
     }
 
@@ -1680,7 +1682,8 @@ mod tests {
             );
             match (def.kind, def.default) {
                 (ValueKind::Int { min, max }, ConfigDefault::Int(d)) => {
-                    assert!(min >= 0 && min <= d && d <= max, "{}", def.name)
+                    // Negative values (retention's "unlimited") are read with `opt_int`.
+                    assert!(min <= d && d <= max, "{}", def.name)
                 }
                 (ValueKind::OneOf(allowed), ConfigDefault::Text(d)) => {
                     assert!(allowed.contains(&d), "{}", def.name)
@@ -1689,6 +1692,10 @@ mod tests {
                     assert!(d.split(',').all(|c| allowed.contains(&c)), "{}", def.name)
                 }
                 (ValueKind::Bool, ConfigDefault::Bool(_)) => {}
+                (ValueKind::Double { min, max }, ConfigDefault::Text(d)) => {
+                    let d: f64 = d.parse().expect("a double's default is a number");
+                    assert!(min <= d && d <= max, "{}", def.name)
+                }
                 (_, ConfigDefault::Unset) => {}
                 (_, ConfigDefault::Broker(name)) => {
                     let broker = lookup(Scope::Broker, name).expect("the synonym exists");
@@ -1854,6 +1861,7 @@ mod tests {
                 flush_messages: 1,
                 flush_ms: Some(0),
                 max_message_bytes: 100,
+                ..TopicConfig::default()
             }
         );
     }

@@ -33,6 +33,9 @@ pub struct LedgerSummary {
     pub committed: u64,
     /// Acknowledged, then gone from the partition's log.
     pub acked_lost: u64,
+    /// Acknowledged, then removed by the log cleanup its topic asks for: deleted by retention
+    /// or compacted away (R10). Not a loss: the configuration said so.
+    pub removed: u64,
     /// Present more than once in the final log.
     pub duplicated: u64,
     /// Placed in the final log after a record its producer sent later to the same partition.
@@ -52,6 +55,8 @@ pub enum Fate {
     Acked,
     Failed,
     Lost,
+    /// Removed by retention or compaction, as the topic's settings ask.
+    Removed,
 }
 
 #[derive(Clone, Debug)]
@@ -151,11 +156,12 @@ fn read_final_logs(world: &World) -> FinalLogs {
     }
 }
 
-fn fate_of(outcome: Outcome, present: bool) -> Fate {
+fn fate_of(outcome: Outcome, present: bool, removed: bool) -> Fate {
     match outcome {
         Outcome::Pending => Fate::Pending,
         Outcome::Failed(_) => Fate::Failed,
         Outcome::Acked(_) if present => Fate::Acked,
+        Outcome::Acked(_) if removed => Fate::Removed,
         Outcome::Acked(_) => Fate::Lost,
     }
 }
@@ -166,8 +172,17 @@ pub fn summarize(world: &World) -> LedgerSummary {
     let mut summary = LedgerSummary::default();
     for (p, producer) in world.producers().iter().enumerate() {
         let records = producer.records.iter();
-        for ((sent, &copies), &reordered) in records.zip(&logs.copies[p]).zip(&logs.reordered[p]) {
-            let fate = fate_of(sent.outcome(), copies > 0);
+        for (n, ((sent, &copies), &reordered)) in records
+            .zip(&logs.copies[p])
+            .zip(&logs.reordered[p])
+            .enumerate()
+        {
+            let id = RecordId {
+                producer: ProducerIdx(p as u32),
+                n: n as u32,
+            };
+            let removed = world.tracker.removed.contains(&id);
+            let fate = fate_of(sent.outcome(), copies > 0, removed);
             count(&mut summary, fate, sent.committed, copies > 1, reordered);
         }
     }
@@ -196,6 +211,10 @@ fn count(
             summary.acked += 1;
             summary.acked_lost += 1;
         }
+        Fate::Removed => {
+            summary.acked += 1;
+            summary.removed += 1;
+        }
     }
     summary.committed += u64::from(committed);
     summary.duplicated += u64::from(duplicated);
@@ -214,7 +233,8 @@ pub fn compute(world: &World) -> Ledger {
                 n: n as u32,
             };
             let (key, value) = producer.key_and_value(n as u32);
-            let fate = fate_of(sent.outcome(), logs.copies[p][n] > 0);
+            let removed = world.tracker.removed.contains(&id);
+            let fate = fate_of(sent.outcome(), logs.copies[p][n] > 0, removed);
             let (offset, error) = match sent.outcome() {
                 Outcome::Acked(offset) => (offset.map(|o| o.0), None),
                 Outcome::Failed(e) => (None, Some(e.name().to_string())),

@@ -866,15 +866,14 @@ mod tests {
     }
 
     fn batch(base: u64, epoch: u32, count: u32) -> Arc<StoredBatch> {
-        Arc::new(StoredBatch {
-            base_offset: Offset(base),
-            leader_epoch: LeaderEpoch(epoch),
-            records: Arc::new((0..count).map(|i| record(base as u32 + i)).collect()),
-            bytes: BATCH_HEADER_BYTES + 10 * count,
-            producer: None,
-            append_time: SimTime::ZERO,
-            group_records: None,
-        })
+        Arc::new(StoredBatch::new(
+            Offset(base),
+            LeaderEpoch(epoch),
+            Arc::new((0..count).map(|i| record(base as u32 + i)).collect()),
+            BATCH_HEADER_BYTES + 10 * count,
+            None,
+            SimTime::ZERO,
+        ))
     }
 
     fn log_with_epochs(entries: &[(u32, u64)], end: u64) -> ReplicaLog {

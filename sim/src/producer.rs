@@ -2046,6 +2046,7 @@ config = {{ {config} }}
                 count: 100_000,
                 keys: Vec::new(),
                 value: None,
+                tombstone: false,
                 partition: None,
                 rate_per_sec: Some(rate),
             };

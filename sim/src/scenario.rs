@@ -197,6 +197,8 @@ pub enum Subject {
         reordered: Option<u64>,
         /// Keys a producer sent to another partition than before (partition growth, R7.6).
         moved_keys: Option<u64>,
+        /// Acknowledged records removed by retention or compaction (R10).
+        removed: Option<u64>,
     },
     Partition {
         partition: TopicPartition,
@@ -210,6 +212,11 @@ pub enum Subject {
         leo: BTreeMap<BrokerId, u64>,
         /// Record values on a broker's replica, in offset order.
         log: BTreeMap<BrokerId, Vec<String>>,
+        /// On the partition's leader (or, offline, the replica that will lead): the first
+        /// offset a reader may fetch, the base offsets of its segments, the offsets it holds.
+        log_start_offset: Option<u64>,
+        segments: Option<Vec<u64>>,
+        offsets: Option<Vec<u64>>,
     },
     Producer {
         producer: ProducerIdx,

@@ -1407,7 +1407,16 @@ impl<'a> Checker<'a> {
             partitions,
             replication_factor: rf,
             replicas: None,
-            config: TopicConfig::resolve(broker, &[]).expect("no settings, nothing to refuse"),
+            // Kafka creates it compacted, with `offsets.topic.segment.bytes` (100 MiB)
+            // segments, so that only each group's latest commit per partition stays.
+            config: TopicConfig::resolve(
+                broker,
+                &[
+                    Setting::new("cleanup.policy", ConfigValue::Str("compact".into())),
+                    Setting::new("segment.bytes", ConfigValue::Int(104_857_600)),
+                ],
+            )
+            .expect("valid settings"),
             internal: true,
         });
         self.topics.push((OFFSETS_TOPIC.to_string(), 0..0));
@@ -1791,6 +1800,29 @@ impl<'a> Checker<'a> {
         })
     }
 
+    /// A list of offsets in increasing order (`segments`, `offsets`).
+    fn offset_list(
+        &self,
+        list: &Option<Spanned<Vec<Spanned<i64>>>>,
+        key: &str,
+    ) -> Result<Option<Vec<u64>>> {
+        let Some(list) = list else {
+            return Ok(None);
+        };
+        let mut offsets: Vec<u64> = Vec::new();
+        for value in list.get_ref() {
+            let offset = self.count(value, key)?;
+            if offsets.last().is_some_and(|&last| last >= offset) {
+                return self.fail(
+                    value.span(),
+                    format!("`{key}`: expected offsets in increasing order, found {offset} after {}", offsets.last().expect("just seen")),
+                );
+            }
+            offsets.push(offset);
+        }
+        Ok(Some(offsets))
+    }
+
     /// `rate = "500/s"`: records per second.
     fn rate(&self, value: &Spanned<toml::Value>) -> Result<u64> {
         let parsed = match value.get_ref() {
@@ -1941,10 +1973,11 @@ impl<'a> Checker<'a> {
             raw.duplicated.as_ref().map(Spanned::span),
             raw.reordered.as_ref().map(Spanned::span),
             raw.moved_keys.as_ref().map(Spanned::span),
+            raw.removed.as_ref().map(Spanned::span),
         ]);
         let mut subjects: Vec<(&str, Range<usize>)> = [
             (
-                "the ledger (acked_lost, duplicated, reordered, moved_keys)",
+                "the ledger (acked_lost, duplicated, reordered, moved_keys, removed)",
                 ledger.clone(),
             ),
             ("`partition`", raw.partition.as_ref().map(Spanned::span)),
@@ -1983,6 +2016,21 @@ impl<'a> Checker<'a> {
             ),
             ("leo", "partition", raw.leo.as_ref().map(Spanned::span)),
             ("log", "partition", raw.log.as_ref().map(Spanned::span)),
+            (
+                "log_start_offset",
+                "partition",
+                raw.log_start_offset.as_ref().map(Spanned::span),
+            ),
+            (
+                "segments",
+                "partition",
+                raw.segments.as_ref().map(Spanned::span),
+            ),
+            (
+                "offsets",
+                "partition",
+                raw.offsets.as_ref().map(Spanned::span),
+            ),
             ("acked", "producer", raw.acked.as_ref().map(Spanned::span)),
             ("failed", "producer", raw.failed.as_ref().map(Spanned::span)),
             ("errors", "producer", raw.errors.as_ref().map(Spanned::span)),
@@ -2073,7 +2121,7 @@ impl<'a> Checker<'a> {
                 }
                 return self.fail(
                     table.span(),
-                    "an expectation needs one subject: the ledger (acked_lost, duplicated, reordered, moved_keys), \
+                    "an expectation needs one subject: the ledger (acked_lost, duplicated, reordered, moved_keys, removed), \
                      `partition`, `producer`, `consumer` or `group`; found none",
                 );
             }
@@ -2117,6 +2165,7 @@ impl<'a> Checker<'a> {
                 duplicated: count(&raw.duplicated, "duplicated")?,
                 reordered: count(&raw.reordered, "reordered")?,
                 moved_keys: count(&raw.moved_keys, "moved_keys")?,
+                removed: count(&raw.removed, "removed")?,
             }
         } else if let Some(partition) = &raw.partition {
             let tp = self.topic_partition(partition, when)?;
@@ -2192,19 +2241,26 @@ impl<'a> Checker<'a> {
                     .transpose()?,
                 leo,
                 log,
+                log_start_offset: raw
+                    .log_start_offset
+                    .as_ref()
+                    .map(|v| self.count(v, "log_start_offset"))
+                    .transpose()?,
+                segments: self.offset_list(&raw.segments, "segments")?,
+                offsets: self.offset_list(&raw.offsets, "offsets")?,
             };
-            if owned[..7].iter().all(|(_, _, span)| span.is_none()) {
+            let partition_keys: Vec<&str> = owned
+                .iter()
+                .filter(|(_, owner, _)| *owner == "partition")
+                .map(|(key, _, _)| *key)
+                .collect();
+            if owned
+                .iter()
+                .all(|(_, owner, span)| *owner != "partition" || span.is_none())
+            {
                 return Err(nothing_to_check(
                     &format!("partition {}", partition.get_ref()),
-                    &[
-                        "leader",
-                        "offline",
-                        "isr",
-                        "high_watermark",
-                        "leader_epoch",
-                        "leo",
-                        "log",
-                    ],
+                    &partition_keys,
                 ));
             }
             subject

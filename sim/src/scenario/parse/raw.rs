@@ -156,6 +156,7 @@ pub struct RawExpect {
     pub duplicated: Option<Spanned<i64>>,
     pub reordered: Option<Spanned<i64>>,
     pub moved_keys: Option<Spanned<i64>>,
+    pub removed: Option<Spanned<i64>>,
     // A partition.
     pub partition: Option<Spanned<String>>,
     pub leader: Option<Spanned<toml::Value>>,
@@ -165,6 +166,9 @@ pub struct RawExpect {
     pub leader_epoch: Option<Spanned<i64>>,
     pub leo: Option<Spanned<BTreeMap<Spanned<String>, Spanned<i64>>>>,
     pub log: Option<Spanned<BrokerValues>>,
+    pub log_start_offset: Option<Spanned<i64>>,
+    pub segments: Option<Spanned<Vec<Spanned<i64>>>>,
+    pub offsets: Option<Spanned<Vec<Spanned<i64>>>>,
     // A producer.
     pub producer: Option<Spanned<String>>,
     pub acked: Option<Spanned<i64>>,

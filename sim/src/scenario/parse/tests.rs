@@ -111,7 +111,7 @@ fn unknown_key_suggests() {
 // Unknown keys inside an action's inline table are caught too.
 #[test]
 fn unknown_key_in_inline_table() {
-    insta::assert_snapshot!(error(&BASE.replace("count = 5", "cuont = 5")), @r#"x.toml:21:49: unknown key `cuont` in `produce`, did you mean `count`? valid keys: `producer`, `topic`, `count`, `key`, `keys`, `value`, `partition`, `rate`"#);
+    insta::assert_snapshot!(error(&BASE.replace("count = 5", "cuont = 5")), @r#"x.toml:21:49: unknown key `cuont` in `produce`, did you mean `count`? valid keys: `producer`, `topic`, `count`, `key`, `keys`, `value`, `tombstone`, `partition`, `rate`"#);
 }
 
 // An unknown Kafka config name suggests the real one.
@@ -261,13 +261,13 @@ fn network_partition_broker_twice() {
 // An expectation with no subject lists the possible ones.
 #[test]
 fn expect_without_subject() {
-    insta::assert_snapshot!(error(&format!("{BASE}\n[[expect]]\nat = \"1s\"\n")), @r#"x.toml:23:1: an expectation needs one subject: the ledger (acked_lost, duplicated, reordered, moved_keys), `partition`, `producer`, `consumer` or `group`; found none"#);
+    insta::assert_snapshot!(error(&format!("{BASE}\n[[expect]]\nat = \"1s\"\n")), @r#"x.toml:23:1: an expectation needs one subject: the ledger (acked_lost, duplicated, reordered, moved_keys, removed), `partition`, `producer`, `consumer` or `group`; found none"#);
 }
 
 // An expectation with two subjects points at the second.
 #[test]
 fn expect_with_two_subjects() {
-    insta::assert_snapshot!(error(&format!("{BASE}\n[[expect]]\nacked_lost = 0\npartition = \"orders-0\"\n")), @r#"x.toml:25:13: an expectation has one subject, found the ledger (acked_lost, duplicated, reordered, moved_keys) and `partition`; write one [[expect]] for each"#);
+    insta::assert_snapshot!(error(&format!("{BASE}\n[[expect]]\nacked_lost = 0\npartition = \"orders-0\"\n")), @r#"x.toml:25:13: an expectation has one subject, found the ledger (acked_lost, duplicated, reordered, moved_keys, removed) and `partition`; write one [[expect]] for each"#);
 }
 
 // A partition key without `partition` says what is missing.
@@ -468,6 +468,7 @@ fn design_example_resolves() {
                     count: 5,
                     keys: vec![Arc::from("k")],
                     value: None,
+                    tombstone: false,
                     partition: None,
                     rate_per_sec: None,
                 }),
@@ -508,7 +509,8 @@ fn design_example_resolves() {
             acked_lost: Some(1),
             duplicated: None,
             reordered: None,
-            moved_keys: None
+            moved_keys: None,
+            removed: None,
         }
     );
     assert_eq!(partition.pos.line, 42);
@@ -523,6 +525,9 @@ fn design_example_resolves() {
             leader_epoch: None,
             leo: BTreeMap::new(),
             log: BTreeMap::new(),
+            log_start_offset: None,
+            segments: None,
+            offsets: None,
         }
     );
 }
@@ -678,6 +683,7 @@ reordered = 0
             count: 4,
             keys: vec![Arc::from("a"), Arc::from("b")],
             value: Some(Arc::from("v")),
+            tombstone: false,
             partition: Some(1),
             rate_per_sec: Some(500),
         })
@@ -715,6 +721,9 @@ reordered = 0
             leader_epoch: Some(2),
             leo: BTreeMap::from([(BrokerId(1), 5), (BrokerId(2), 4)]),
             log: BTreeMap::from([(BrokerId(1), vec!["app-0".to_string(), "app-1".to_string()])]),
+            log_start_offset: None,
+            segments: None,
+            offsets: None,
         }
     );
     assert!(matches!(
@@ -763,7 +772,8 @@ reordered = 0
             acked_lost: None,
             duplicated: Some(0),
             reordered: Some(0),
-            moved_keys: None
+            moved_keys: None,
+            removed: None,
         }
     );
 }
