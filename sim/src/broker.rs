@@ -1028,7 +1028,11 @@ impl Broker {
             });
             return Err(KafkaError::MessageTooLarge);
         }
-        if batch.null_key && self.topic_configs[tp.topic.0 as usize].cleanup_policy.compact {
+        if batch.null_key
+            && self.topic_configs[tp.topic.0 as usize]
+                .cleanup_policy
+                .compact
+        {
             // Kafka's LogValidator: a compacted topic keeps records by key, so a record
             // without one has nothing to be kept by.
             let why = "a record has a null key: \"Compacted topic cannot accept message without key\" (cleanup.policy=compact)".to_string();

@@ -73,16 +73,18 @@ impl Broker {
                         "retention.ms={ms}: their newest record is more than {} old",
                         readable_duration(ms)
                     ),
-                    DeleteReason::RetentionBytes(bytes) => format!(
-                        "retention.bytes={bytes}: the partition is larger without them"
-                    ),
+                    DeleteReason::RetentionBytes(bytes) => {
+                        format!("retention.bytes={bytes}: the partition is larger without them")
+                    }
                     DeleteReason::LogStartOffset => {
                         "they lie wholly below the log start offset, which followed the leader's"
                             .to_string()
                     }
                 };
                 let why = if deletion.rolled {
-                    format!("{why}; the active segment qualified too, so an empty one was rolled first")
+                    format!(
+                        "{why}; the active segment qualified too, so an empty one was rolled first"
+                    )
                 } else {
                     why
                 };

@@ -1055,8 +1055,10 @@ impl Resolved {
     }
 
     fn opt_double(&self, name: &str) -> Option<f64> {
-        self.text(name)
-            .map(|t| t.parse().expect("doubles are checked before they are stored"))
+        self.text(name).map(|t| {
+            t.parse()
+                .expect("doubles are checked before they are stored")
+        })
     }
 
     /// A size where any negative means "no limit", as Kafka reads `retention.bytes`.
@@ -1121,7 +1123,9 @@ impl BrokerConfig {
         // F50: only the settings the scenario wrote count; log.retention.hours' default
         // applies when none of the three is written.
         let settings = &mut config.log_retention_settings;
-        settings.log_retention_ms = r.explicit("log.retention.ms").and(r.opt_int("log.retention.ms"));
+        settings.log_retention_ms = r
+            .explicit("log.retention.ms")
+            .and(r.opt_int("log.retention.ms"));
         settings.log_retention_minutes = r
             .explicit("log.retention.minutes")
             .and(r.opt_int("log.retention.minutes"))

@@ -93,6 +93,9 @@ pub struct Consumer {
     failed: BTreeSet<TopicPartition>,
     /// Partitions the coordinator said have no committed offset: auto.offset.reset applies.
     uncommitted: BTreeSet<TopicPartition>,
+    /// Partitions whose position fell out of the log (OFFSET_OUT_OF_RANGE), and where it was:
+    /// the next reset says so.
+    out_of_range: BTreeMap<TopicPartition, Offset>,
     offset_fetch: Option<(u64, Vec<TopicPartition>)>,
     brokers: u32,
     metadata: Option<Arc<MetadataImage>>,
@@ -198,6 +201,7 @@ impl Consumer {
             buffer: BTreeMap::new(),
             failed: BTreeSet::new(),
             uncommitted: BTreeSet::new(),
+            out_of_range: BTreeMap::new(),
             offset_fetch: None,
             brokers,
             metadata: None,
@@ -446,16 +450,20 @@ impl Consumer {
                 self.list_offsets.remove(&partition);
                 match result {
                     Ok(offset) if self.assignment.contains(&partition) => {
-                        let why = match self.config.auto_offset_reset {
-                            OffsetReset::Earliest => {
-                                "no committed offset; auto.offset.reset=earliest"
-                            }
-                            _ => "no committed offset; auto.offset.reset=latest",
+                        let policy = match self.config.auto_offset_reset {
+                            OffsetReset::Earliest => "auto.offset.reset=earliest",
+                            _ => "auto.offset.reset=latest",
+                        };
+                        let why = match self.out_of_range.remove(&partition) {
+                            Some(was) => format!(
+                                "offset {was} is out of range: the log no longer holds it; {policy}"
+                            ),
+                            None => format!("no committed offset; {policy}"),
                         };
                         ctx.trace(TraceEvent::OffsetReset {
                             partition,
                             to: offset,
-                            why: why.into(),
+                            why,
                         });
                         self.positions.insert(partition, offset);
                     }
@@ -571,6 +579,7 @@ impl Consumer {
                     // The position is gone: reset as auto.offset.reset says (R8.2).
                     self.positions.remove(&tp);
                     self.uncommitted.insert(tp);
+                    self.out_of_range.insert(tp, position);
                 }
                 self.on_error(ctx, tp, error);
                 continue;

@@ -159,7 +159,10 @@ impl GroupRecord {
         match self {
             GroupRecord::OffsetCommit {
                 group, partition, ..
-            } => format!("offset:{}:{}:{}", group.0, partition.topic.0, partition.partition),
+            } => format!(
+                "offset:{}:{}:{}",
+                group.0, partition.topic.0, partition.partition
+            ),
             GroupRecord::GroupMetadata { group, .. } => format!("group:{}", group.0),
         }
     }

@@ -23,8 +23,8 @@
 
 pub mod assignor;
 pub mod broker;
-pub mod cleanup;
 pub mod check;
+pub mod cleanup;
 pub mod compression;
 pub mod config;
 pub mod consumer;

@@ -75,7 +75,10 @@ impl StoredBatch {
 
     /// The offset of the batch's `i`-th record.
     pub fn offset_of(&self, i: usize) -> Offset {
-        let delta = self.offset_deltas.as_ref().map_or(i as u64, |d| d[i] as u64);
+        let delta = self
+            .offset_deltas
+            .as_ref()
+            .map_or(i as u64, |d| d[i] as u64);
         Offset(self.base_offset.0 + delta)
     }
 
@@ -624,7 +627,11 @@ impl ReplicaLog {
         key_of: impl Fn(&StoredBatch, usize) -> RecordKey,
     ) -> Option<Cleaning> {
         let first_dirty = self.first_dirty_offset.max(self.log_start_offset);
-        let active_base = self.segments.last().expect("a log has a segment").base_offset;
+        let active_base = self
+            .segments
+            .last()
+            .expect("a log has a segment")
+            .base_offset;
         let lag = SimTime::from_millis(policy.min_compaction_lag_ms);
         let too_recent = (policy.min_compaction_lag_ms > 0)
             .then(|| {
@@ -735,9 +742,10 @@ impl ReplicaLog {
             if set_horizon {
                 cleaning.horizons_set += 1;
             }
-            batches.push(Arc::new(batch.retaining(&kept, set_horizon.then(|| {
-                now + SimTime::from_millis(policy.delete_retention_ms)
-            }))));
+            batches.push(Arc::new(batch.retaining(
+                &kept,
+                set_horizon.then(|| now + SimTime::from_millis(policy.delete_retention_ms)),
+            )));
         }
         self.batches = batches;
         self.first_dirty_offset = first_uncleanable;

@@ -532,7 +532,11 @@ impl TraceEvent {
                 partition,
                 base,
                 why,
-            } => write!(out, "{} rolled a new segment at offset {base} ({why})", p(partition)),
+            } => write!(
+                out,
+                "{} rolled a new segment at offset {base} ({why})",
+                p(partition)
+            ),
             SegmentsDeleted {
                 partition,
                 segments,
@@ -564,7 +568,8 @@ impl TraceEvent {
                 why,
             } => {
                 let list = |offsets: &[Offset]| -> String {
-                    let shown: Vec<String> = offsets.iter().take(12).map(|o| o.to_string()).collect();
+                    let shown: Vec<String> =
+                        offsets.iter().take(12).map(|o| o.to_string()).collect();
                     let more = offsets.len().saturating_sub(12);
                     if more > 0 {
                         format!("{}, … +{more}", shown.join(", "))
@@ -576,7 +581,11 @@ impl TraceEvent {
                 let _ = if superseded.is_empty() {
                     write!(out, "nothing superseded")
                 } else {
-                    write!(out, "removed {} (a later record has the key)", list(superseded))
+                    write!(
+                        out,
+                        "removed {} (a later record has the key)",
+                        list(superseded)
+                    )
                 };
                 if !tombstones.is_empty() {
                     let _ = write!(

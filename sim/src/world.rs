@@ -924,7 +924,9 @@ impl World {
                 self.record_losses(node, partition, lost, why);
             }
             Note::Removed { records, .. } => {
-                self.tracker.removed.extend(records.into_iter().map(|(_, r)| r));
+                self.tracker
+                    .removed
+                    .extend(records.into_iter().map(|(_, r)| r));
             }
             Note::Processed { consumer, records } => {
                 // Instant processing would only repeat the line that received the records.

@@ -1815,7 +1815,10 @@ impl<'a> Checker<'a> {
             if offsets.last().is_some_and(|&last| last >= offset) {
                 return self.fail(
                     value.span(),
-                    format!("`{key}`: expected offsets in increasing order, found {offset} after {}", offsets.last().expect("just seen")),
+                    format!(
+                        "`{key}`: expected offsets in increasing order, found {offset} after {}",
+                        offsets.last().expect("just seen")
+                    ),
                 );
             }
             offsets.push(offset);

@@ -161,13 +161,14 @@ pub fn render(report: &RunReport) -> String {
 
 /// The ledger's counts as a two-line table, named as expectations name them.
 fn ledger_table(summary: &LedgerSummary) -> String {
-    let columns: [(&str, u64); 10] = [
+    let columns: [(&str, u64); 11] = [
         ("sent", summary.sent),
         ("acked", summary.acked),
         ("failed", summary.failed),
         ("pending", summary.pending),
         ("committed", summary.committed),
         ("acked_lost", summary.acked_lost),
+        ("removed", summary.removed),
         ("duplicated", summary.duplicated),
         ("reordered", summary.reordered),
         ("moved_keys", summary.moved_keys),
@@ -242,8 +243,8 @@ final state at 60s
     Partition: 0\tLeader: 2
 
 records
-  sent  acked  failed  pending  committed  acked_lost  duplicated  reordered  moved_keys  keys_split
-     5      5       0        0          4           1           0          0           0           0
+  sent  acked  failed  pending  committed  acked_lost  removed  duplicated  reordered  moved_keys  keys_split
+     5      5       0        0          4           1        0           0          0           0           0
 
 producer batches
   producer  requests  batches
@@ -288,11 +289,11 @@ engine  5678 events processed
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(
             lines[0],
-            "     sent  acked  failed  pending  committed  acked_lost  duplicated  reordered  moved_keys  keys_split"
+            "     sent  acked  failed  pending  committed  acked_lost  removed  duplicated  reordered  moved_keys  keys_split"
         );
         assert_eq!(
             lines[1],
-            "  1000000      0       0        0          0           0           0          0           0           0"
+            "  1000000      0       0        0          0           0        0           0          0           0           0"
         );
     }
 }
