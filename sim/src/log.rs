@@ -964,4 +964,208 @@ mod tests {
         assert_eq!(log.read(Offset(1), 1 << 20, Offset(2)).len(), 1);
         assert!(log.read(Offset(2), 1 << 20, Offset(2)).is_empty());
     }
+
+    fn ms(n: u64) -> SimTime {
+        SimTime::from_millis(n)
+    }
+
+    /// A batch of one keyed record (`key`, or a tombstone when `value` is None) at `at` ms.
+    fn keyed(base: u64, at: u64) -> Arc<StoredBatch> {
+        Arc::new(StoredBatch::new(
+            Offset(base),
+            LeaderEpoch(0),
+            Arc::new(vec![record(base as u32)]),
+            BATCH_HEADER_BYTES + 10,
+            None,
+            ms(at),
+        ))
+    }
+
+    const POLICY: CleanerPolicy = CleanerPolicy {
+        min_cleanable_dirty_ratio: 0.5,
+        delete_retention_ms: 1_000,
+        min_compaction_lag_ms: 0,
+    };
+
+    /// The log of R10.8: `0:k1=a 1:k2=b 2:k1=c 3:k3=d 4:k2=null` closed, `5:k1=e` active.
+    fn r10_8() -> (ReplicaLog, impl Fn(&StoredBatch, usize) -> RecordKey) {
+        let keys = ["k1", "k2", "k1", "k3", "k2", "k1"];
+        let mut log = ReplicaLog::new(SegmentPolicy {
+            segment_bytes: 1 << 20,
+            segment_ms: 1_000,
+        });
+        for base in 0..5 {
+            assert_eq!(log.append(keyed(base, base * 10)), None);
+        }
+        assert!(
+            log.append(keyed(5, 2_000)).is_some(),
+            "k1=e rolls the segment"
+        );
+        log.high_watermark = Offset(6);
+        let key_of = move |batch: &StoredBatch, i: usize| {
+            let n = batch.records[i].n as usize;
+            RecordKey {
+                key: Some(Arc::from(keys[n])),
+                tombstone: n == 4,
+            }
+        };
+        (log, key_of)
+    }
+
+    fn offsets(log: &ReplicaLog) -> Vec<u64> {
+        log.records().map(|(o, _)| o.0).collect()
+    }
+
+    // The reference's worked example: the map covers only the closed segment, so k1@2 stays
+    // although k1=e follows at 5; offsets keep their numbers and reads skip the gaps.
+    #[test]
+    fn compaction_matches_the_worked_example() {
+        let (mut log, key_of) = r10_8();
+        let cleaning = log.clean(ms(3_000), POLICY, &key_of).expect("100% dirty");
+        assert_eq!(offsets(&log), [2, 3, 4, 5]);
+        let superseded: Vec<u64> = cleaning.superseded.iter().map(|(o, _)| o.0).collect();
+        assert_eq!(superseded, [0, 1]);
+        assert_eq!(
+            cleaning.horizons_set, 1,
+            "the tombstone is kept, with a horizon"
+        );
+        assert_eq!(log.log_end_offset(), Offset(6));
+        let read: Vec<u64> = log
+            .read(Offset(0), 1 << 20, Offset(6))
+            .iter()
+            .flat_map(|b| b.entries().map(|(o, _)| o.0).collect::<Vec<_>>())
+            .collect();
+        assert_eq!(read, [2, 3, 4, 5], "a fetch at 0 starts at the next record");
+        assert_eq!(log.record_at(Offset(1)), None);
+        // Nothing new is dirty: no second cleaning, even after the tombstone's horizon.
+        assert_eq!(log.clean(ms(60_000), POLICY, &key_of), None);
+    }
+
+    // A tombstone outlives its first cleaning and goes at the first cleaning after its horizon.
+    #[test]
+    fn tombstones_go_after_their_horizon() {
+        let (mut log, key_of) = r10_8();
+        log.clean(ms(3_000), POLICY, &key_of).expect("100% dirty");
+        // More dirty data: offsets 6-9 rolled out of the active segment.
+        for base in 6..10 {
+            log.append(keyed(base, 3_500));
+        }
+        log.append(keyed(10, 5_000));
+        log.high_watermark = Offset(11);
+        let key_of = |batch: &StoredBatch, i: usize| {
+            let n = batch.records[i].n;
+            RecordKey {
+                key: Some(Arc::from(format!(
+                    "k{}",
+                    if n < 6 {
+                        [1, 2, 1, 3, 2, 1][n as usize]
+                    } else {
+                        n
+                    }
+                ))),
+                tombstone: n == 4,
+            }
+        };
+        let early = log.clone().clean(ms(3_900), POLICY, key_of).expect("dirty");
+        assert!(
+            early.tombstones_removed.is_empty(),
+            "3.9 s is before the 4 s horizon"
+        );
+        let late = log.clean(ms(4_100), POLICY, key_of).expect("dirty");
+        let gone: Vec<u64> = late.tombstones_removed.iter().map(|(o, _)| o.0).collect();
+        assert_eq!(gone, [4]);
+        // k1@2 goes too: k1=e at 5 is inside this cleaning's map.
+        assert_eq!(offsets(&log), [3, 5, 6, 7, 8, 9, 10]);
+    }
+
+    // The active segment and everything at or above the high watermark stay uncleaned.
+    #[test]
+    fn the_active_segment_and_uncommitted_data_are_never_cleaned() {
+        let (mut log, key_of) = r10_8();
+        log.high_watermark = Offset(3);
+        log.clean(ms(3_000), POLICY, &key_of)
+            .expect("dirty below the high watermark");
+        assert_eq!(
+            offsets(&log),
+            [1, 2, 3, 4, 5],
+            "only 0..3 was cleanable: k1@0 went"
+        );
+        assert_eq!(log.first_dirty_offset(), Offset(3));
+    }
+
+    // Retention deletes whole closed segments past retention.ms, oldest first, never above
+    // the high watermark; when every segment qualifies, an empty one is rolled first.
+    #[test]
+    fn retention_deletes_whole_old_segments() {
+        let (mut log, _) = r10_8();
+        assert!(
+            log.delete_old_segments(ms(1_000), Some(1_000), None)
+                .is_empty(),
+            "too young"
+        );
+        log.high_watermark = Offset(4);
+        assert!(
+            log.delete_old_segments(ms(10_000), Some(1_000), None)
+                .is_empty(),
+            "the high watermark has not passed the first segment's end"
+        );
+        log.high_watermark = Offset(6);
+        let deleted = log.delete_old_segments(ms(2_500), Some(1_000), None);
+        assert_eq!(deleted.len(), 1);
+        assert_eq!(deleted[0].segments, [Offset(0)]);
+        assert_eq!(deleted[0].records.len(), 5);
+        assert!(!deleted[0].rolled);
+        assert_eq!(log.log_start_offset(), Offset(5));
+        let deleted = log.delete_old_segments(ms(3_500), Some(1_000), None);
+        assert!(
+            deleted[0].rolled,
+            "the active segment qualified: an empty one comes first"
+        );
+        assert_eq!(log.log_start_offset(), Offset(6));
+        assert_eq!(log.segments().len(), 1);
+        assert_eq!(log.segments()[0].base_offset, Offset(6));
+        assert_eq!(log.log_end_offset(), Offset(6));
+    }
+
+    // retention.bytes deletes the oldest segments while the rest still reaches the limit.
+    #[test]
+    fn retention_bytes_keeps_the_newest_segments() {
+        let (mut log, _) = r10_8();
+        let total: u64 = log.segments().iter().map(|s| s.bytes).sum();
+        let first = log.segments()[0].bytes;
+        assert!(
+            log.delete_old_segments(ms(0), None, Some(total - first + 1))
+                .is_empty()
+        );
+        let deleted = log.delete_old_segments(ms(0), None, Some(total - first));
+        assert_eq!(deleted[0].segments, [Offset(0)]);
+        assert_eq!(log.log_start_offset(), Offset(5));
+    }
+
+    // Segments roll on an append past segment.bytes or more than segment.ms after their first
+    // record, never by time alone and never while empty.
+    #[test]
+    fn segments_roll_on_size_or_age() {
+        let mut log = ReplicaLog::new(SegmentPolicy {
+            segment_bytes: 200,
+            segment_ms: 1_000,
+        });
+        assert_eq!(log.append(keyed(0, 0)), None);
+        assert_eq!(
+            log.append(keyed(1, 1_000)),
+            None,
+            "exactly segment.ms is not more"
+        );
+        let roll = log.append(keyed(2, 1_001)).expect("older than segment.ms");
+        assert_eq!(roll.base_offset, Offset(2));
+        assert_eq!(log.append(keyed(3, 1_002)), None);
+        assert!(
+            log.append(keyed(4, 1_003))
+                .expect("past 200 bytes")
+                .why
+                .contains("segment.bytes")
+        );
+        let bases: Vec<u64> = log.segments().iter().map(|s| s.base_offset.0).collect();
+        assert_eq!(bases, [0, 2, 4]);
+    }
 }
