@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::config::{Acks, BrokerConfig, TopicConfig};
 use crate::group::Coordinator;
 use crate::idempotence::{ProducerStates, Verdict};
-use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, RecordId, TopicPartition};
+use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, RecordId, TopicId, TopicPartition};
 use crate::log::{ReplicaLog, Roll, SegmentPolicy, StoredBatch};
 use crate::message::{
     FetchPartition, FetchPartitionResponse, FetchRequest, FetchResponse, KafkaError, Message,
@@ -48,6 +48,8 @@ pub struct Broker {
     listening: bool,
     /// When the purgatory's expiry timer fires next, if it is set.
     delayed_timer: Option<SimTime>,
+    /// Topics this broker asked the controller to create, until the metadata shows them.
+    creating: std::collections::BTreeSet<TopicId>,
     /// The groups this broker coordinates, as leader of their `__consumer_offsets` partitions.
     pub(crate) coordinator: Coordinator,
 }
@@ -203,6 +205,7 @@ impl Broker {
             registered: true,
             listening: true,
             delayed_timer: None,
+            creating: std::collections::BTreeSet::new(),
             coordinator,
         };
         for (tp, state) in image.partitions() {
@@ -258,6 +261,36 @@ impl Broker {
     fn next_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
+    }
+
+    /// Kafka's `AutoTopicCreationManager` (R11): a metadata request naming a missing topic,
+    /// from a client that allows it, makes the broker ask the controller to create it when
+    /// `auto.create.topics.enable` is on. The answer still lacks the topic; the client asks
+    /// again and finds it once the controller's metadata arrives.
+    fn maybe_auto_create(
+        &mut self,
+        ctx: &mut Ctx,
+        from: NodeId,
+        topics: &[TopicId],
+        allow_auto_create: bool,
+    ) {
+        if !allow_auto_create || !self.config.auto_create_topics_enable {
+            return;
+        }
+        let Some(image) = &self.metadata else {
+            return;
+        };
+        for &topic in topics {
+            if image.partition_count(topic) > 0 || self.creating.contains(&topic) {
+                continue;
+            }
+            self.creating.insert(topic);
+            ctx.trace(TraceEvent::AutoCreateRequested {
+                topic,
+                client: from,
+            });
+            ctx.send(NodeId::Controller, Message::CreateTopic { topic });
+        }
     }
 
     /// Starts the periodic work and the fetchers.
@@ -425,7 +458,7 @@ impl Broker {
             message,
             Message::Fetch(_)
                 | Message::Produce(_)
-                | Message::MetadataRequest
+                | Message::MetadataRequest { .. }
                 | Message::ListOffsets { .. }
                 | Message::OffsetForLeaderEpoch { .. }
                 | Message::GroupRequest { .. }
@@ -477,7 +510,11 @@ impl Broker {
                     self.on_fetch_response(ctx, leader, response);
                 }
             }
-            Message::MetadataRequest => {
+            Message::MetadataRequest {
+                topics,
+                allow_auto_create,
+            } => {
+                self.maybe_auto_create(ctx, from, &topics, allow_auto_create);
                 ctx.send(from, Message::MetadataResponse(self.metadata.clone()))
             }
             // The leader we fetch from is gone: back off, then try again (or follow the new
@@ -575,6 +612,29 @@ impl Broker {
         self.metadata = Some(image.clone());
         if self.registered && !image.is_fenced(self.id) {
             self.listening = true;
+        }
+        self.creating
+            .retain(|&topic| image.partition_count(topic) == 0);
+        // A deleted topic's replicas go, logs and all.
+        let deleted: Vec<TopicPartition> = self
+            .replicas
+            .keys()
+            .filter(|tp| image.partition(**tp).is_none())
+            .copied()
+            .collect();
+        for tp in deleted {
+            let replica = self.replicas.remove(&tp).expect("listed above");
+            let records: Vec<(Offset, RecordId)> = replica.log.records().collect();
+            ctx.trace(TraceEvent::ReplicaDeleted {
+                partition: tp,
+                records: records.len() as u32,
+            });
+            if !records.is_empty() {
+                ctx.note(Note::Removed {
+                    partition: tp,
+                    records,
+                });
+            }
         }
         for (tp, state) in image.partitions() {
             if !state.replicas.contains(&self.id) {

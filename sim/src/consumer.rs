@@ -96,6 +96,8 @@ pub struct Consumer {
     /// Partitions whose position fell out of the log (OFFSET_OUT_OF_RANGE), and where it was:
     /// the next reset says so.
     out_of_range: BTreeMap<TopicPartition, Offset>,
+    /// Needed topics the metadata lacked, each said once.
+    missing_topics: BTreeSet<TopicId>,
     offset_fetch: Option<(u64, Vec<TopicPartition>)>,
     brokers: u32,
     metadata: Option<Arc<MetadataImage>>,
@@ -202,6 +204,7 @@ impl Consumer {
             failed: BTreeSet::new(),
             uncommitted: BTreeSet::new(),
             out_of_range: BTreeMap::new(),
+            missing_topics: BTreeSet::new(),
             offset_fetch: None,
             brokers,
             metadata: None,
@@ -440,6 +443,7 @@ impl Consumer {
                     self.metadata = Some(image);
                     self.metadata_at = ctx.now;
                     self.check_partition_counts();
+                    self.watch_missing_topics(ctx);
                 }
             }
             Message::ListOffsetsResponse {
@@ -1191,6 +1195,7 @@ impl Consumer {
         if self.metadata.is_some() && ctx.now - self.metadata_at >= metadata_age {
             self.request_metadata(ctx);
         }
+        self.watch_missing_topics(ctx);
         let member = matches!(self.join, JoinPhase::AwaitingSync(_) | JoinPhase::Stable);
         if let (true, Some(coordinator), None) =
             (member, self.coordinator, self.heartbeat_in_flight)
@@ -1693,7 +1698,52 @@ impl Consumer {
 
     fn request_metadata(&mut self, ctx: &mut Ctx) {
         let timeout = SimTime::from_millis(self.config.request_timeout_ms);
+        self.metadata_fetch.topics = self.wanted_topics();
+        self.metadata_fetch.allow_auto_create = self.config.allow_auto_create_topics;
         self.metadata_fetch.request(ctx, timeout);
+    }
+
+    /// The topics this consumer needs: its subscription, or those of its assigned partitions.
+    fn wanted_topics(&self) -> Vec<TopicId> {
+        let mut topics = self.subscription.clone();
+        for tp in self.fixed.iter().flatten() {
+            if !topics.contains(&tp.topic) {
+                topics.push(tp.topic);
+            }
+        }
+        topics
+    }
+
+    /// A needed topic missing from the metadata (UNKNOWN_TOPIC_OR_PARTITION): said once, and
+    /// metadata asked for again after each retry backoff, as Kafka's client does.
+    fn watch_missing_topics(&mut self, ctx: &mut Ctx) {
+        let Some(metadata) = &self.metadata else {
+            return;
+        };
+        let missing: Vec<TopicId> = self
+            .wanted_topics()
+            .into_iter()
+            .filter(|t| metadata.partition_count(*t) == 0)
+            .collect();
+        if missing.is_empty() {
+            return;
+        }
+        for topic in missing {
+            if self.missing_topics.insert(topic) {
+                self.errors.insert(KafkaError::UnknownTopicOrPartition);
+                let why = if self.config.allow_auto_create_topics {
+                    "the topic does not exist; a broker with auto.create.topics.enable=true creates it"
+                } else {
+                    "the topic does not exist, and allow.auto.create.topics=false asks no broker to create it"
+                };
+                ctx.trace(TraceEvent::TopicMissing {
+                    topic,
+                    error: "UNKNOWN_TOPIC_OR_PARTITION".into(),
+                    why: why.into(),
+                });
+            }
+        }
+        self.request_metadata(ctx);
     }
 
     /// LeaveGroup, which a static member never sends: its place waits for it until its

@@ -10,7 +10,7 @@ use crate::ids::{BrokerId, LeaderEpoch, NodeId, TopicId, TopicPartition};
 use crate::message::{KafkaError, Message};
 use crate::metadata::{MetadataImage, PartitionState, TopicImage};
 use crate::rng::{SimRng, Stream};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, TopicOrigin, TopicSpec};
 use crate::time::SimTime;
 use crate::trace::{TraceEvent, brokers};
 use crate::world::{Ctx, Timer};
@@ -38,6 +38,8 @@ pub struct Controller {
     placement: SimRng,
     /// `offsets.topic.replication.factor`, to say when `__consumer_offsets` got fewer.
     offsets_replication_factor: u32,
+    /// Every topic of the scenario, to create those that do not exist at the start.
+    specs: Vec<TopicSpec>,
 }
 
 impl Controller {
@@ -47,6 +49,13 @@ impl Controller {
             .topics
             .iter()
             .map(|topic| {
+                if topic.origin != TopicOrigin::Start {
+                    // Created later, by a step or a metadata request.
+                    return TopicImage {
+                        name: topic.name.clone(),
+                        partitions: Vec::new(),
+                    };
+                }
                 let assignment = topic.replicas.clone().unwrap_or_else(|| {
                     assign_replicas(
                         &broker_ids,
@@ -91,6 +100,7 @@ impl Controller {
                 .map(|t| t.config.unclean_leader_election_enable)
                 .collect(),
             offsets_replication_factor: config.offsets_topic_replication_factor,
+            specs: scenario.topics.clone(),
             placement: SimRng::for_member(
                 placement.between(0, u64::MAX >> 1),
                 Stream::Placement,
@@ -175,6 +185,12 @@ impl Controller {
                 incarnation,
                 metadata_offset,
             } => self.on_heartbeat(ctx, broker, incarnation, metadata_offset),
+            Message::CreateTopic { topic } if self.image.partition_count(topic) == 0 => {
+                let why = format!(
+                    "auto-created: {broker} got a metadata request naming it (auto.create.topics.enable=true)"
+                );
+                self.create_topic(ctx, topic, &why);
+            }
             Message::AlterPartition {
                 partition,
                 leader_epoch,
@@ -490,6 +506,87 @@ impl Controller {
                 .partitions
                 .push(state);
         }
+        self.publish(ctx);
+    }
+
+    /// CreateTopics (R11): places the topic's replicas, each partition led by its first live
+    /// replica. A topic that exists already is left alone (TOPIC_ALREADY_EXISTS); a
+    /// replication factor above the live brokers fails (INVALID_REPLICATION_FACTOR).
+    pub fn create_topic(&mut self, ctx: &mut Ctx, topic: TopicId, why: &str) {
+        let spec = self.specs[topic.0 as usize].clone();
+        if self.image.partition_count(topic) > 0 {
+            ctx.trace(TraceEvent::TopicNotCreated {
+                topic,
+                error: "TOPIC_ALREADY_EXISTS".into(),
+                why: format!("{why}, but the topic exists"),
+            });
+            return;
+        }
+        let live: Vec<BrokerId> = (1..=self.registrations.len() as u32)
+            .map(BrokerId)
+            .filter(|b| !self.image.is_fenced(*b))
+            .collect();
+        if spec.replicas.is_none() && (live.len() as u32) < spec.replication_factor {
+            ctx.trace(TraceEvent::TopicNotCreated {
+                topic,
+                error: "INVALID_REPLICATION_FACTOR".into(),
+                why: format!(
+                    "{why}: replication factor {} is larger than the {} available broker{}",
+                    spec.replication_factor,
+                    live.len(),
+                    if live.len() == 1 { "" } else { "s" }
+                ),
+            });
+            return;
+        }
+        let assignment = spec.replicas.clone().unwrap_or_else(|| {
+            assign_replicas(
+                &live,
+                spec.partitions,
+                spec.replication_factor,
+                0,
+                &mut self.placement,
+            )
+        });
+        ctx.trace(TraceEvent::TopicCreated {
+            topic,
+            partitions: spec.partitions,
+            replication_factor: spec.replication_factor,
+            why: why.to_string(),
+        });
+        self.unclean[topic.0 as usize] = spec.config.unclean_leader_election_enable;
+        for (p, replicas) in assignment.into_iter().enumerate() {
+            let mut state = new_partition(replicas);
+            state.isr.retain(|b| !self.image.is_fenced(*b));
+            state.leader = state.isr.first().copied();
+            ctx.trace(TraceEvent::Election {
+                partition: TopicPartition::new(topic, p as u32),
+                leader: state.leader,
+                epoch: state.leader_epoch,
+                isr: state.isr.clone(),
+                why: format!("topic created, replicas {}", brokers(&state.replicas)),
+            });
+            Arc::make_mut(&mut self.image).topics[topic.0 as usize]
+                .partitions
+                .push(state);
+        }
+        self.publish(ctx);
+    }
+
+    /// DeleteTopics: the topic leaves the metadata; each broker then deletes its replicas.
+    pub fn delete_topic(&mut self, ctx: &mut Ctx, topic: TopicId) {
+        if self.image.partition_count(topic) == 0 {
+            ctx.trace(TraceEvent::TopicNotCreated {
+                topic,
+                error: "UNKNOWN_TOPIC_OR_PARTITION".into(),
+                why: "delete_topic: the topic does not exist".into(),
+            });
+            return;
+        }
+        ctx.trace(TraceEvent::TopicDeleted { topic });
+        Arc::make_mut(&mut self.image).topics[topic.0 as usize]
+            .partitions
+            .clear();
         self.publish(ctx);
     }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::config::Acks;
 use crate::group::{GroupRequest, GroupResponse};
 use crate::idempotence::ProducerStamp;
-use crate::ids::{BrokerId, GroupId, LeaderEpoch, Offset, RecordId, TopicPartition};
+use crate::ids::{BrokerId, GroupId, LeaderEpoch, Offset, RecordId, TopicId, TopicPartition};
 use crate::log::StoredBatch;
 use crate::metadata::{MetadataImage, PartitionState};
 use crate::time::SimTime;
@@ -167,7 +167,16 @@ pub enum Message {
     FetchResponse(FetchResponse),
 
     // Clients.
-    MetadataRequest,
+    /// A client asks for the cluster's metadata, naming the topics it needs; a broker may
+    /// auto-create missing ones when the client allows it (R11.1).
+    MetadataRequest {
+        topics: Vec<TopicId>,
+        allow_auto_create: bool,
+    },
+    /// A broker asks the controller to create a topic a metadata request named.
+    CreateTopic {
+        topic: TopicId,
+    },
     /// `None` from a broker that has no metadata yet (it just started).
     MetadataResponse(Option<Arc<MetadataImage>>),
     Produce(ProduceRequest),

@@ -92,6 +92,9 @@ pub struct MetadataFetcher {
     last_ended: Option<SimTime>,
     /// A wake-up is set for the end of the backoff.
     retry_set: bool,
+    /// The topics the client's requests name, and whether a broker may create missing ones.
+    pub topics: Vec<TopicId>,
+    pub allow_auto_create: bool,
 }
 
 impl MetadataFetcher {
@@ -105,6 +108,8 @@ impl MetadataFetcher {
             backoff,
             last_ended: None,
             retry_set: false,
+            topics: Vec::new(),
+            allow_auto_create: true,
         }
     }
 
@@ -131,7 +136,13 @@ impl MetadataFetcher {
         let broker = BrokerId(self.next % self.brokers + 1);
         self.requests += 1;
         self.in_flight = Some((broker, self.requests));
-        ctx.send(NodeId::Broker(broker), Message::MetadataRequest);
+        ctx.send(
+            NodeId::Broker(broker),
+            Message::MetadataRequest {
+                topics: self.topics.clone(),
+                allow_auto_create: self.allow_auto_create,
+            },
+        );
         ctx.timer_after(timeout, Timer::MetadataTimeout(self.requests));
     }
 

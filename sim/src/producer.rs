@@ -292,6 +292,8 @@ pub struct Producer {
     rng: SimRng,
     metadata: Option<Arc<MetadataImage>>,
     metadata_wanted: bool,
+    /// Topics the metadata lacked, each said once in the trace.
+    missing_topics: BTreeSet<TopicId>,
     metadata_fetch: MetadataFetcher,
     metadata_fetched_at: SimTime,
     /// When the producer first had metadata, since when send() no longer blocks.
@@ -364,6 +366,7 @@ impl Producer {
             rng: SimRng::for_member(seed, Stream::Clients, idx.0),
             metadata: None,
             metadata_wanted: true,
+            missing_topics: BTreeSet::new(),
             metadata_fetch: MetadataFetcher::new(
                 brokers,
                 idx.0,
@@ -553,7 +556,7 @@ impl Producer {
     /// `reconnect.backoff.max.ms`) and asks for fresh metadata.
     fn on_refused(&mut self, ctx: &mut Ctx, broker: BrokerId, refused: Message) {
         match refused {
-            Message::MetadataRequest => self.metadata_fetch.failed(ctx.now, broker),
+            Message::MetadataRequest { .. } => self.metadata_fetch.failed(ctx.now, broker),
             Message::Produce(request) => {
                 self.untraced_sends.remove(&request.correlation);
                 let Some(in_flight) = self.in_flight.remove(&request.correlation) else {
@@ -704,7 +707,28 @@ impl Producer {
                 if due > now {
                     break;
                 }
-                match &metadata {
+                let topic = schedule.spec.topic;
+                if !self.metadata_fetch.topics.contains(&topic) {
+                    // Kafka's producer asks for a topic's metadata once it sends to it.
+                    self.metadata_fetch.topics.push(topic);
+                }
+                let known = metadata.as_ref().filter(|m| m.partition_count(topic) > 0);
+                if let (Some(_), None) = (&metadata, known)
+                    && self.missing_topics.insert(topic)
+                {
+                    // The topic does not exist (yet): send() waits for it, up to
+                    // max.block.ms, asking for metadata again after each retry backoff.
+                    self.errors.insert(KafkaError::UnknownTopicOrPartition);
+                    ctx.trace(TraceEvent::TopicMissing {
+                        topic,
+                        error: "UNKNOWN_TOPIC_OR_PARTITION".into(),
+                        why: format!(
+                            "send() waits up to max.block.ms={} for it",
+                            self.config.max_block_ms
+                        ),
+                    });
+                }
+                match known {
                     Some(metadata) => {
                         let sent = self.append_run(ctx, schedule, metadata);
                         if sent > 0 {
@@ -735,9 +759,21 @@ impl Producer {
                         schedule.next += 1;
                     }
                     None if now >= due + max_block => {
-                        // send() blocked for max.block.ms waiting for metadata, then threw.
+                        // send() blocked for max.block.ms waiting for metadata, then threw
+                        // ("Topic orders not present in metadata after 60000 ms.").
                         let mut record = SentRecord::new(schedule.step, schedule.next, None);
                         record.set_outcome(Outcome::Failed(KafkaError::TimeoutException));
+                        if metadata.is_some() {
+                            // The metadata came, without the topic.
+                            ctx.trace(TraceEvent::SendFailed {
+                                record: self.records.len() as u32,
+                                error: format!(
+                                    "TimeoutException: Topic {} not present in metadata after {} ms.",
+                                    self.scenario.topic_name(topic),
+                                    self.config.max_block_ms
+                                ),
+                            });
+                        }
                         self.records.push(record);
                         self.errors.insert(KafkaError::TimeoutException);
                         schedule.next += 1;

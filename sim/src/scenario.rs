@@ -69,6 +69,21 @@ pub struct TopicSpec {
     pub config: TopicConfig,
     /// Kafka's own topic (`__consumer_offsets`), created by the cluster, not the scenario.
     pub internal: bool,
+    /// When the topic comes into being.
+    pub origin: TopicOrigin,
+}
+
+/// When a topic comes into being (R11).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TopicOrigin {
+    /// It exists from the start: `[[topics]]`, or `__consumer_offsets`.
+    Start,
+    /// A `create_topic` step creates it.
+    Step,
+    /// Named by a client but declared nowhere: it exists only if a metadata request creates
+    /// it (`auto.create.topics.enable`), with `num.partitions` and
+    /// `default.replication.factor`.
+    Auto,
 }
 
 /// The topic where group coordinators keep committed offsets and group metadata.
@@ -155,6 +170,10 @@ pub enum Action {
         consumer: ConsumerIdx,
         topics: Vec<TopicId>,
     },
+    /// The admin client creates the topic (`kafka-topics --create`).
+    CreateTopic(TopicId),
+    /// The admin client deletes the topic: every replica's log goes.
+    DeleteTopic(TopicId),
     Say(String),
 }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, TopicPartition};
+use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, TopicId, TopicPartition};
 use crate::time::{SimTime, format_duration};
 
 /// Names for rendering: topics, producers and consumers by index.
@@ -136,6 +136,36 @@ pub enum TraceEvent {
         from: Offset,
         to: Offset,
         why: String,
+    },
+    TopicCreated {
+        topic: TopicId,
+        partitions: u32,
+        replication_factor: u32,
+        why: String,
+    },
+    TopicNotCreated {
+        topic: TopicId,
+        error: String,
+        why: String,
+    },
+    TopicDeleted {
+        topic: TopicId,
+    },
+    /// A broker asks the controller to create a topic a metadata request named (R11).
+    AutoCreateRequested {
+        topic: TopicId,
+        #[serde(skip)]
+        client: NodeId,
+    },
+    /// A client's metadata lacks a topic it needs.
+    TopicMissing {
+        topic: TopicId,
+        error: String,
+        why: String,
+    },
+    ReplicaDeleted {
+        partition: TopicPartition,
+        records: u32,
     },
     SegmentRolled {
         partition: TopicPartition,
@@ -356,6 +386,9 @@ impl TraceEvent {
             Election { .. } | BecameLeader { .. } | BecameFollower { .. } => "election",
             Truncate { .. } => "truncate",
             SegmentRolled { .. } => "log",
+            TopicCreated { .. } | TopicDeleted { .. } | AutoCreateRequested { .. } => "topic",
+            ReplicaDeleted { .. } => "topic",
+            TopicNotCreated { .. } | TopicMissing { .. } => "error",
             SegmentsDeleted { .. } | LogCleaned { .. } => "cleanup",
             Fenced { .. } | Unfenced { .. } | RegistrationRefused { .. } => "fence",
             Metadata { .. } => "metadata",
@@ -383,6 +416,13 @@ impl TraceEvent {
     fn render(&self, names: &Names, out: &mut String) {
         use TraceEvent::*;
         let p = |tp: &TopicPartition| names.partition(*tp);
+        let t = |topic: &TopicId| {
+            names
+                .topics
+                .get(topic.0 as usize)
+                .map_or("?", String::as_str)
+                .to_string()
+        };
         let _ = match self {
             Say { text } => write!(out, "say: {text}"),
             Crash => write!(out, "process crashed (appended data stays on disk)"),
@@ -528,6 +568,40 @@ impl TraceEvent {
             } => {
                 write!(out, "{} truncate leo {from}→{to} ({why})", p(partition))
             }
+            TopicCreated {
+                topic,
+                partitions,
+                replication_factor,
+                why,
+            } => write!(
+                out,
+                "creates topic {} ({partitions} partition{}, replication factor {replication_factor}): {why}",
+                t(topic),
+                if *partitions == 1 { "" } else { "s" }
+            ),
+            TopicNotCreated { topic, error, why } => {
+                write!(out, "topic {}: {error} ({why})", t(topic))
+            }
+            TopicDeleted { topic } => write!(
+                out,
+                "deletes topic {}: it leaves the metadata, and each broker deletes its replicas",
+                t(topic)
+            ),
+            AutoCreateRequested { topic, client } => write!(
+                out,
+                "topic {} does not exist: asks the controller to create it (metadata request from {}, auto.create.topics.enable=true); the answer says UNKNOWN_TOPIC_OR_PARTITION for now",
+                t(topic),
+                names.node(*client)
+            ),
+            TopicMissing { topic, error, why } => {
+                write!(out, "metadata: topic {} {error} ({why})", t(topic))
+            }
+            ReplicaDeleted { partition, records } => write!(
+                out,
+                "{} replica deleted with its topic ({records} record{})",
+                p(partition),
+                if *records == 1 { "" } else { "s" }
+            ),
             SegmentRolled {
                 partition,
                 base,
@@ -612,6 +686,9 @@ impl TraceEvent {
                 p(partition)
             ),
             Flush { partition, to } => write!(out, "{} flushed to disk up to {to}", p(partition)),
+            Metadata { leaders } if leaders.is_empty() => {
+                write!(out, "metadata: none of the scenario's topics exists yet")
+            }
             Metadata { leaders } => write!(out, "metadata: {leaders}"),
             Duplicate {
                 partition,

@@ -717,6 +717,18 @@ impl World {
                     },
                 );
             }
+            Action::CreateTopic(topic) => {
+                let topic = *topic;
+                self.handle(NodeId::Controller, |w, ctx| {
+                    w.controller.create_topic(ctx, topic, "create_topic step")
+                });
+            }
+            Action::DeleteTopic(topic) => {
+                let topic = *topic;
+                self.handle(NodeId::Controller, |w, ctx| {
+                    w.controller.delete_topic(ctx, topic)
+                });
+            }
             Action::AddPartitions { topic, count } => {
                 let (topic, count) = (*topic, *count);
                 self.handle(NodeId::Controller, |w, ctx| {

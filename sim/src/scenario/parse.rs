@@ -14,7 +14,7 @@ use toml::Spanned;
 
 use super::{
     Action, Client, ConsumerSpec, Delivery, Expectation, NetworkSpec, OFFSETS_TOPIC, Pos,
-    ProduceSpec, ProducerSpec, Scenario, Step, Subject, Subscription, TopicSpec,
+    ProduceSpec, ProducerSpec, Scenario, Step, Subject, Subscription, TopicOrigin, TopicSpec,
 };
 use crate::config::{
     BrokerConfig, ConfigError, ConfigValue, ConsumerConfig, ProducerConfig, Setting, SettingPart,
@@ -90,6 +90,7 @@ pub const CONSUMER_ERRORS: &[&str] = &[
     "FENCED_INSTANCE_ID",
     "INCONSISTENT_GROUP_PROTOCOL",
     "OFFSET_OUT_OF_RANGE",
+    "UNKNOWN_TOPIC_OR_PARTITION",
     "NOT_LEADER_OR_FOLLOWER",
     "FENCED_LEADER_EPOCH",
     "UNKNOWN_LEADER_EPOCH",
@@ -511,6 +512,8 @@ impl<'a> Checker<'a> {
             topic_specs.push(spec);
         }
 
+        self.later_topics(&consumers, &steps, &broker_config, &mut topic_specs)?;
+
         let mut producer_specs = Vec::new();
         for producer in &producers {
             let (name, name_span) =
@@ -834,6 +837,108 @@ impl<'a> Checker<'a> {
         self.fail(name.span(), message)
     }
 
+    /// Topics that do not exist at the start: those a `create_topic` step creates, then those
+    /// a client names but nothing declares, which a metadata request may auto-create (R11).
+    /// A name close to a declared topic's is left alone, so that the usual "did you mean"
+    /// error catches the typo instead of a silent new topic.
+    fn later_topics(
+        &mut self,
+        consumers: &[Spanned<RawConsumer>],
+        steps: &[Spanned<RawStep>],
+        broker: &BrokerConfig,
+        specs: &mut Vec<TopicSpec>,
+    ) -> Result<()> {
+        for step in steps {
+            let Some(create) = &step.get_ref().create_topic else {
+                continue;
+            };
+            let mut spec = self.topic(create, broker)?;
+            if let Some((_, first)) = self.topics.iter().find(|(n, _)| *n == spec.name) {
+                let name_span = create
+                    .get_ref()
+                    .name
+                    .as_ref()
+                    .map_or(create.span(), |n| n.span());
+                let where_ = if first.is_empty() {
+                    "it is Kafka's own topic".to_string()
+                } else {
+                    format!("it is declared at line {}", self.pos(first).line)
+                };
+                return self.fail(
+                    name_span,
+                    format!(
+                        "topic {:?} already exists ({where_}); create_topic would fail with TOPIC_ALREADY_EXISTS",
+                        spec.name
+                    ),
+                );
+            }
+            spec.origin = TopicOrigin::Step;
+            self.topics.push((spec.name.clone(), create.span()));
+            self.partitions.push(spec.partitions);
+            specs.push(spec);
+        }
+        let declared: Vec<String> = self.topics.iter().map(|(n, _)| n.clone()).collect();
+        let mut named: Vec<&Spanned<String>> = Vec::new();
+        for consumer in consumers {
+            let raw = consumer.get_ref();
+            named.extend(raw.subscribe.iter().flat_map(|s| s.get_ref()));
+        }
+        let assigned: Vec<Spanned<String>> = consumers
+            .iter()
+            .flat_map(|c| c.get_ref().assign.iter().flat_map(|a| a.get_ref()))
+            .filter_map(|tp| {
+                let (topic, p) = tp.get_ref().rsplit_once('-')?;
+                (!topic.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| Spanned::new(tp.span(), topic.to_string()))
+            })
+            .collect();
+        named.extend(assigned.iter());
+        for step in steps {
+            let raw = step.get_ref();
+            named.extend(
+                raw.produce
+                    .iter()
+                    .filter_map(|p| p.get_ref().topic.as_ref()),
+            );
+            named.extend(
+                raw.subscribe
+                    .iter()
+                    .filter_map(|s| s.get_ref().topics.as_ref())
+                    .flat_map(|t| t.get_ref()),
+            );
+        }
+        for name in named {
+            let wanted = name.get_ref();
+            let known = self.topics.iter().any(|(n, _)| n == wanted);
+            let typo = nearest(wanted, declared.iter().map(String::as_str)).is_some();
+            if known || typo || wanted.is_empty() || wanted == OFFSETS_TOPIC {
+                continue;
+            }
+            self.topic_name(name)?;
+            if broker.num_partitions > MAX_PARTITIONS {
+                return self.fail(
+                    name.span(),
+                    format!(
+                        "topic {wanted:?} would be auto-created with num.partitions ({}), above ksim's limit of {MAX_PARTITIONS}",
+                        broker.num_partitions
+                    ),
+                );
+            }
+            self.topics.push((wanted.clone(), name.span()));
+            self.partitions.push(broker.num_partitions);
+            specs.push(TopicSpec {
+                name: wanted.clone(),
+                partitions: broker.num_partitions,
+                replication_factor: broker.default_replication_factor,
+                replicas: None,
+                config: TopicConfig::resolve(broker, &[]).expect("no settings, nothing to refuse"),
+                internal: false,
+                origin: TopicOrigin::Auto,
+            });
+        }
+        Ok(())
+    }
+
     /// How many partitions a topic has at `at`, after any `add_partitions` up to then.
     fn partitions_at(&self, topic: TopicId, at: SimTime) -> u32 {
         let initial = self.partitions[topic.0 as usize];
@@ -1049,6 +1154,7 @@ impl<'a> Checker<'a> {
             replicas,
             config,
             internal: false,
+            origin: TopicOrigin::Start,
         })
     }
 
@@ -1418,6 +1524,7 @@ impl<'a> Checker<'a> {
             )
             .expect("valid settings"),
             internal: true,
+            origin: TopicOrigin::Start,
         });
         self.topics.push((OFFSETS_TOPIC.to_string(), 0..0));
         self.partitions.push(partitions);
@@ -1514,6 +1621,8 @@ impl<'a> Checker<'a> {
             ("stop", raw.stop.as_ref().map(Spanned::span)),
             ("commit", raw.commit.as_ref().map(Spanned::span)),
             ("subscribe", raw.subscribe.as_ref().map(Spanned::span)),
+            ("create_topic", raw.create_topic.as_ref().map(Spanned::span)),
+            ("delete_topic", raw.delete_topic.as_ref().map(Spanned::span)),
             ("say", raw.say.as_ref().map(Spanned::span)),
         ]
         .into_iter()
@@ -1601,6 +1710,17 @@ impl<'a> Checker<'a> {
             let (action, span) = self.add_partitions(add)?;
             count_span = span;
             action
+        } else if let Some(create) = &raw.create_topic {
+            let name = create
+                .get_ref()
+                .name
+                .as_ref()
+                .expect("later_topics checked every create_topic");
+            Action::CreateTopic(self.topic_id(name)?)
+        } else if let Some(name) = &raw.delete_topic {
+            let topic = self.topic_id(name)?;
+            self.not_internal(name, topic, "delete")?;
+            Action::DeleteTopic(topic)
         } else if let Some(client) = &raw.start {
             Action::Start(self.client(client)?)
         } else if let Some(client) = &raw.stop {
@@ -2588,6 +2708,8 @@ const ACTIONS: &[&str] = &[
     "stop",
     "commit",
     "subscribe",
+    "create_topic",
+    "delete_topic",
     "say",
 ];
 

@@ -108,6 +108,8 @@ pub struct RawStep {
     /// A consumer's name (commitSync), or `{ consumer, sync }`.
     pub commit: Option<Spanned<toml::Value>>,
     pub subscribe: Option<Spanned<RawSubscribe>>,
+    pub create_topic: Option<Spanned<RawTopic>>,
+    pub delete_topic: Option<Spanned<String>>,
     pub say: Option<Spanned<String>>,
 }
 

@@ -195,7 +195,7 @@ fn step_with_two_actions() {
 // A step with only `at` lists the actions it could take.
 #[test]
 fn step_without_action() {
-    insta::assert_snapshot!(error(&format!("{BASE}\n[[steps]]\nat = \"1s\"\n")), @r#"x.toml:23:1: a step needs one action (`produce`, `crash`, `restart`, `power_loss`, `isolate`, `partition`, `heal`, `slow`, `add_partitions`, `start`, `stop`, `commit`, `subscribe` or `say`), found none"#);
+    insta::assert_snapshot!(error(&format!("{BASE}\n[[steps]]\nat = \"1s\"\n")), @r#"x.toml:23:1: a step needs one action (`produce`, `crash`, `restart`, `power_loss`, `isolate`, `partition`, `heal`, `slow`, `add_partitions`, `start`, `stop`, `commit`, `subscribe`, `create_topic`, `delete_topic` or `say`), found none"#);
 }
 
 // A replication factor above the broker count quotes Kafka's refusal.
