@@ -4,7 +4,9 @@
 pub mod assign;
 pub mod bench;
 pub mod check;
+pub mod learn;
 pub mod partition;
+pub mod quiz;
 pub mod retention;
 pub mod run;
 pub mod trace;

@@ -5,7 +5,9 @@
 //! that cannot be read or parsed, a wrong flag) or an output error.
 
 mod cmd;
+mod lesson;
 mod output;
+mod progress;
 mod scenario_files;
 mod seed;
 
@@ -17,8 +19,10 @@ use clap::{Parser, Subcommand};
 use cmd::assign::AssignFormat;
 use cmd::check::CheckFormat;
 use cmd::partition::PartitionFormat;
+use cmd::quiz::{QuizFormat, QuizOptions};
 use cmd::retention::RetentionFormat;
 use cmd::trace::TraceFormat;
+use lesson::Lang;
 
 /// A deterministic Apache Kafka cluster simulator: run scenarios, check what they expect,
 /// read their traces.
@@ -127,6 +131,55 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         runs: u32,
     },
+    /// The lessons: `--list` (the default) groups them by area with progress marks; a lesson
+    /// name or fact id prints that lesson and marks it seen.
+    Learn {
+        /// A lesson's file name without `.toml`, or a fact id it covers (`F22`).
+        lesson: Option<String>,
+        /// List the lessons (what `ksim learn` does without a lesson).
+        #[arg(long, conflicts_with = "lesson")]
+        list: bool,
+        /// The directory of lesson files; default `scenarios/lessons`.
+        #[arg(long, value_name = "DIR")]
+        lessons: Option<PathBuf>,
+        /// en or ko; default from LC_ALL, LC_MESSAGES or LANG (ko… is Korean).
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
+        /// Do not record the lesson as seen.
+        #[arg(long)]
+        no_save: bool,
+    },
+    /// Exam-style questions from the lessons, answered on standard input; score and review at
+    /// the end, progress saved in the user's data directory.
+    Quiz {
+        /// Only questions of lessons in this area (replication, producer, consumer, …).
+        #[arg(long)]
+        area: Option<String>,
+        /// Only questions about these facts: `--facts F17,F36`.
+        #[arg(long, value_delimiter = ',')]
+        facts: Vec<String>,
+        /// How many questions (default 10, or one per `--answers` entry).
+        #[arg(long)]
+        count: Option<usize>,
+        /// en or ko; default from LC_ALL, LC_MESSAGES or LANG (ko… is Korean).
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
+        /// The seed that orders the questions and their choices.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Answers instead of standard input: one per question, separated by commas; a
+        /// choose-two answer joins its two choices with `+` (`1,2+4,3`).
+        #[arg(long)]
+        answers: Option<String>,
+        #[arg(long, value_enum, default_value_t = QuizFormat::Text)]
+        format: QuizFormat,
+        /// Do not save progress (it is still read, to ask due questions first).
+        #[arg(long)]
+        no_save: bool,
+        /// The directory of lesson files; default `scenarios/lessons`.
+        #[arg(long, value_name = "DIR")]
+        lessons: Option<PathBuf>,
+    },
     /// Explore a scenario in the terminal (not built yet).
     Tui { scenario: PathBuf },
 }
@@ -167,6 +220,34 @@ fn main() -> ExitCode {
             seed,
             runs,
         }) => cmd::bench::bench(&scenario, seed, runs),
+        Some(Command::Learn {
+            lesson,
+            list: _,
+            lessons,
+            lang,
+            no_save,
+        }) => cmd::learn::learn(lesson.as_deref(), lessons, lang, no_save),
+        Some(Command::Quiz {
+            area,
+            facts,
+            count,
+            lang,
+            seed,
+            answers,
+            format,
+            no_save,
+            lessons,
+        }) => cmd::quiz::quiz(&QuizOptions {
+            lessons,
+            area,
+            facts,
+            count,
+            lang,
+            seed,
+            answers,
+            format,
+            no_save,
+        }),
         Some(Command::Tui { scenario }) => cmd::tui::tui(&scenario),
         // `ksim <file>`: the terminal explorer will open here once it exists; until then the
         // file is run once, which is the most useful thing to do with it.
