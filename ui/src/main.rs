@@ -18,9 +18,11 @@ use clap::{Parser, Subcommand};
 
 use cmd::assign::AssignFormat;
 use cmd::check::CheckFormat;
+use cmd::connect_tasks::ConnectTasksFormat;
 use cmd::partition::PartitionFormat;
 use cmd::quiz::{QuizFormat, QuizOptions};
 use cmd::retention::RetentionFormat;
+use cmd::schema::{CompatibilityMode, SchemaFormat};
 use cmd::trace::TraceFormat;
 use lesson::Lang;
 
@@ -180,8 +182,53 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         lessons: Option<PathBuf>,
     },
+    /// Avro schemas as Schema Registry judges them: compatibility between versions, and the
+    /// attributes a schema must have.
+    Schema {
+        #[command(subcommand)]
+        command: SchemaCommand,
+    },
+    /// How many tasks Kafka Connect's JDBC source runs and which tables each reads (F29).
+    ConnectTasks {
+        /// How many tables the connector finds (named t1, t2, …).
+        #[arg(long)]
+        tables: u32,
+        /// The connector's tasks.max (at least 1).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        tasks_max: u32,
+        #[arg(long, value_enum, default_value_t = ConnectTasksFormat::Text)]
+        format: ConnectTasksFormat,
+    },
     /// Explore a scenario in the terminal (not built yet).
     Tui { scenario: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+enum SchemaCommand {
+    /// Whether the new schema (the last file) is compatible with the older ones under a
+    /// Schema Registry compatibility mode; exit 0 compatible, 1 incompatible, 2 bad input.
+    Check {
+        /// backward, forward, full, or one of them with _transitive.
+        #[arg(long, value_enum, ignore_case = true)]
+        mode: CompatibilityMode,
+        /// Schema files, oldest first; the last one is the new schema.
+        #[arg(required = true, num_args = 2.., value_name = "SCHEMA.avsc")]
+        schemas: Vec<PathBuf>,
+        /// en or ko; default from LC_ALL, LC_MESSAGES or LANG (ko… is Korean).
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
+        #[arg(long, value_enum, default_value_t = SchemaFormat::Text)]
+        format: SchemaFormat,
+    },
+    /// The attributes the Avro specification requires that a schema lacks (a record needs
+    /// name and fields), at file:line:column; exit 0 valid, 1 invalid, 2 bad input.
+    Validate {
+        #[arg(value_name = "SCHEMA.avsc")]
+        schema: PathBuf,
+        /// en or ko; default from LC_ALL, LC_MESSAGES or LANG (ko… is Korean).
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -248,6 +295,20 @@ fn main() -> ExitCode {
             format,
             no_save,
         }),
+        Some(Command::Schema { command }) => match command {
+            SchemaCommand::Check {
+                mode,
+                schemas,
+                lang,
+                format,
+            } => cmd::schema::check(mode, &schemas, lang, format),
+            SchemaCommand::Validate { schema, lang } => cmd::schema::validate(&schema, lang),
+        },
+        Some(Command::ConnectTasks {
+            tables,
+            tasks_max,
+            format,
+        }) => cmd::connect_tasks::connect_tasks(tables, tasks_max, format),
         Some(Command::Tui { scenario }) => cmd::tui::tui(&scenario),
         // `ksim <file>`: the terminal explorer will open here once it exists; until then the
         // file is run once, which is the most useful thing to do with it.
