@@ -713,7 +713,7 @@ mod tests {
             [
                 "1:1 record is missing \"name\", which the Avro specification requires",
                 "5:5 field 2 of record is missing \"type\", which the Avro specification requires",
-                "6:31 enum Kind is missing \"symbols\", which the Avro specification requires",
+                "6:30 enum Kind is missing \"symbols\", which the Avro specification requires",
             ]
         );
         let valid = r#"{"type": "record", "name": "P", "fields": []}"#;
