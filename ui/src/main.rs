@@ -19,6 +19,7 @@ use clap::{Parser, Subcommand};
 use cmd::assign::AssignFormat;
 use cmd::check::CheckFormat;
 use cmd::connect_tasks::ConnectTasksFormat;
+use cmd::learn::LearnFormat;
 use cmd::partition::PartitionFormat;
 use cmd::quiz::{QuizFormat, QuizOptions};
 use cmd::retention::RetentionFormat;
@@ -150,6 +151,8 @@ enum Command {
         /// Do not record the lesson as seen.
         #[arg(long)]
         no_save: bool,
+        #[arg(long, value_enum, default_value_t = LearnFormat::Text)]
+        format: LearnFormat,
     },
     /// Exam-style questions from the lessons, answered on standard input; score and review at
     /// the end, progress saved in the user's data directory.
@@ -273,7 +276,8 @@ fn main() -> ExitCode {
             lessons,
             lang,
             no_save,
-        }) => cmd::learn::learn(lesson.as_deref(), lessons, lang, no_save),
+            format,
+        }) => cmd::learn::learn(lesson.as_deref(), lessons, lang, format, no_save),
         Some(Command::Quiz {
             area,
             facts,

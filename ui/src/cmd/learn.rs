@@ -13,10 +13,20 @@ use crate::lesson::{self, Area, Catalogue, Lang, Lesson};
 use crate::output;
 use crate::progress::{self, Progress};
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LearnFormat {
+    /// For people: the list grouped by area, or the lesson's text.
+    Text,
+    /// The lessons as one JSON document: file, facts, area, teach, title, scenario, calc,
+    /// question ids and the learner's progress on each.
+    Json,
+}
+
 pub fn learn(
     lesson_name: Option<&str>,
     lessons: Option<PathBuf>,
     lang: Option<Lang>,
+    format: LearnFormat,
     no_save: bool,
 ) -> anyhow::Result<ExitCode> {
     let lang = Lang::choose(lang);
@@ -34,6 +44,9 @@ pub fn learn(
         eprintln!("warning: {warning}");
     }
     match lesson_name {
+        None if format == LearnFormat::Json => {
+            output::print(&render_json(&catalogue.lessons, &loaded.progress, lang))?;
+        }
         None => output::print(&render_list(&catalogue, &loaded.progress, lang))?,
         Some(name) => {
             let Some(lesson) = catalogue.find(name) else {
@@ -44,7 +57,13 @@ pub fn learn(
                     names.join(", ")
                 );
             };
-            output::print(&render_lesson(lesson, lang))?;
+            let text = match format {
+                LearnFormat::Text => render_lesson(lesson, lang),
+                LearnFormat::Json => {
+                    render_json(std::slice::from_ref(lesson), &loaded.progress, lang)
+                }
+            };
+            output::print(&text)?;
             if !no_save
                 && let Some(path) = &path
                 && loaded.progress.lessons_seen.insert(lesson.slug.clone())
@@ -158,6 +177,47 @@ fn render_list(catalogue: &Catalogue, progress: &Progress, lang: Lang) -> String
     )
     .unwrap();
     out
+}
+
+fn render_json(lessons: &[Lesson], progress: &Progress, lang: Lang) -> String {
+    let lessons: Vec<serde_json::Value> = lessons
+        .iter()
+        .map(|lesson| {
+            let questions: Vec<serde_json::Value> = lesson
+                .quiz
+                .iter()
+                .map(|question| {
+                    let record = progress.questions.get(&question.id);
+                    serde_json::json!({
+                        "id": question.id,
+                        "kind": question.kind.name(),
+                        "fact": question.fact(),
+                        "right": record.map_or(0, |r| r.right),
+                        "wrong": record.map_or(0, |r| r.wrong),
+                        "due_again": progress.is_due_again(&question.id),
+                    })
+                })
+                .collect();
+            serde_json::json!({
+                "file": lesson.file,
+                "name": lesson.slug,
+                "facts": lesson.facts,
+                "area": lesson.area.name(),
+                "teach": lesson.teach.name(),
+                "title": lesson.title.get(lang),
+                "correction": lesson.correction.is_some(),
+                "scenario": lesson.scenario.as_ref().map(|s| s.path.display().to_string()),
+                "calc": lesson.calc,
+                "mark": mark(lesson, progress),
+                "seen": progress.lessons_seen.contains(&lesson.slug),
+                "questions": questions,
+            })
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&serde_json::json!({ "lessons": lessons }))
+        .expect("plain JSON values");
+    text.push('\n');
+    text
 }
 
 fn render_lesson(lesson: &Lesson, lang: Lang) -> String {

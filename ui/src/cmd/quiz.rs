@@ -160,6 +160,7 @@ pub fn quiz(options: &QuizOptions) -> anyhow::Result<ExitCode> {
         ))?;
     }
     let total = session.len();
+    let planned: Vec<String> = session.iter().map(|a| a.question.id.clone()).collect();
     let mut answered: Vec<Answered> = Vec::new();
     for (number, asked) in session.into_iter().enumerate() {
         if text {
@@ -194,7 +195,7 @@ pub fn quiz(options: &QuizOptions) -> anyhow::Result<ExitCode> {
     };
     let report = match options.format {
         QuizFormat::Text => render_summary(&answered, total, &saved, lang),
-        QuizFormat::Json => render_json(&answered, total, seed.value, &saved, lang),
+        QuizFormat::Json => render_json(&answered, &planned, seed.value, &saved, lang),
     };
     output::print(&report)?;
     Ok(ExitCode::SUCCESS)
@@ -541,7 +542,7 @@ fn render_summary(answered: &[Answered], total: usize, saved: &Saved, lang: Lang
 
 fn render_json(
     answered: &[Answered],
-    total: usize,
+    planned: &[String],
     seed: u64,
     saved: &Saved,
     lang: Lang,
@@ -577,7 +578,7 @@ fn render_json(
         "seed": seed,
         "lang": lang.code(),
         "asked": answered.len(),
-        "planned": total,
+        "planned": planned,
         "right": answered.iter().filter(|a| a.right).count(),
         "questions": questions,
         "saved_in": saved,
