@@ -211,7 +211,7 @@ enum SchemaCommand {
     /// Whether the new schema (the last file) is compatible with the older ones under a
     /// Schema Registry compatibility mode; exit 0 compatible, 1 incompatible, 2 bad input.
     Check {
-        /// backward, forward, full, or one of them with _transitive.
+        /// none, backward, forward, full, or one of the last three with _transitive.
         #[arg(long, value_enum, ignore_case = true)]
         mode: CompatibilityMode,
         /// Schema files, oldest first; the last one is the new schema.

@@ -27,6 +27,8 @@ use crate::output;
 /// Schema Registry's compatibility types, spelt as its REST API and `--mode` spell them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum CompatibilityMode {
+    /// No check: Schema Registry accepts any new schema.
+    None,
     Backward,
     Forward,
     Full,
@@ -42,6 +44,7 @@ impl CompatibilityMode {
     /// The name Schema Registry gives it (`BACKWARD_TRANSITIVE`).
     fn registry_name(self) -> &'static str {
         match self {
+            CompatibilityMode::None => "NONE",
             CompatibilityMode::Backward => "BACKWARD",
             CompatibilityMode::Forward => "FORWARD",
             CompatibilityMode::Full => "FULL",
@@ -67,12 +70,17 @@ impl CompatibilityMode {
             CompatibilityMode::Backward | CompatibilityMode::BackwardTransitive => (true, false),
             CompatibilityMode::Forward | CompatibilityMode::ForwardTransitive => (false, true),
             CompatibilityMode::Full | CompatibilityMode::FullTransitive => (true, true),
+            CompatibilityMode::None => (false, false),
         }
     }
 
     fn meaning(self, lang: Lang) -> &'static str {
         let (backward, forward) = self.directions();
         match (backward, forward, lang) {
+            (false, false, Lang::En) => "no check: Schema Registry accepts any new schema",
+            (false, false, Lang::Ko) => {
+                "검사 없음: Schema Registry가 어떤 새 스키마든 받아들입니다"
+            }
             (true, false, Lang::En) => {
                 "a consumer on the new schema reads data written with the older one (F45)"
             }
@@ -132,6 +140,8 @@ pub fn check(
     let (new, older) = files.split_last().expect("at least two schemas");
     let against: &[SchemaFile] = if mode.transitive() {
         older
+    } else if mode == CompatibilityMode::None {
+        &[]
     } else {
         std::slice::from_ref(older.last().expect("at least one older schema"))
     };
@@ -154,7 +164,11 @@ pub fn check(
         }
     }
     let compatible = checks.iter().all(|check| check.problem.is_none());
-    let skipped = older.len() - against.len();
+    let skipped = if mode == CompatibilityMode::None {
+        0
+    } else {
+        older.len() - against.len()
+    };
     let text = match format {
         SchemaFormat::Text => render_check(mode, new, &checks, skipped, compatible, lang),
         SchemaFormat::Json => render_check_json(mode, &checks, compatible, lang),
