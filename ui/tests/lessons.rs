@@ -102,12 +102,6 @@ fn problems(lessons: &[serde_json::Value]) -> Vec<String> {
     for lesson in lessons {
         let file = lesson["file"].as_str().unwrap();
         let teach = lesson["teach"].as_str().unwrap();
-        let facts: Vec<&str> = lesson["facts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f.as_str().unwrap())
-            .collect();
         if teach == "sim" && lesson["scenario"].is_null() {
             problems.push(format!(
                 "{file}: teach = \"sim\" without a `scenario` that shows it live"
