@@ -21,7 +21,7 @@ use apache_avro::error::CompatibilityError;
 use apache_avro::schema_compatibility::SchemaCompatibility;
 use jsonc_parser::ast::{Object, Value};
 
-use crate::lesson::Lang;
+use crate::lesson::{Bilingual, Lang};
 use crate::output;
 
 /// Schema Registry's compatibility types, spelt as its REST API and `--mode` spell them.
@@ -431,10 +431,20 @@ fn reason(problem: &CompatibilityError, lang: Lang) -> String {
     }
 }
 
+/// Schema kinds as Avro spells them: `TimeMillis` is `time-millis`.
 fn kinds(kinds: &[apache_avro::schema::SchemaKind]) -> String {
     kinds
         .iter()
-        .map(|kind| format!("{kind:?}").to_lowercase())
+        .map(|kind| {
+            let mut name = String::new();
+            for (index, c) in format!("{kind:?}").chars().enumerate() {
+                if c.is_ascii_uppercase() && index > 0 {
+                    name.push('-');
+                }
+                name.push(c.to_ascii_lowercase());
+            }
+            name
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -447,8 +457,8 @@ fn kinds(kinds: &[apache_avro::schema::SchemaKind]) -> String {
 struct Missing {
     line: usize,
     column: usize,
-    /// What lacks it: `record`, `field 2 of record Payment`, `enum`.
-    what: String,
+    /// What lacks it, in English and Korean: `record`, `field 2 of record Payment`, `enum`.
+    what: Bilingual,
     /// The attribute: `name`, `fields`, `type`, `symbols`, `size`, `items`, `values`.
     attribute: &'static str,
 }
@@ -458,11 +468,11 @@ impl Missing {
         match lang {
             Lang::En => format!(
                 "{} is missing \"{}\", which the Avro specification requires",
-                self.what, self.attribute
+                self.what.en, self.attribute
             ),
             Lang::Ko => format!(
                 "{}에 필수 속성 \"{}\"이(가) 없습니다 (Avro 명세상 필수)",
-                self.what, self.attribute
+                self.what.ko, self.attribute
             ),
         }
     }
@@ -580,7 +590,7 @@ fn missing_attributes(text: &str) -> Result<Vec<Missing>, String> {
         .map_err(|error| error.to_string())?;
     let mut missing = Vec::new();
     if let Some(value) = &parsed.value {
-        walk(text, value, "schema", &mut missing);
+        walk(text, value, &both("schema", "스키마"), &mut missing);
     }
     Ok(missing)
 }
@@ -593,16 +603,22 @@ fn property<'a, 'b>(object: &'b Object<'a>, name: &str) -> Option<&'b Value<'a>>
         .map(|property| &property.value)
 }
 
-fn walk(text: &str, value: &Value, what: &str, missing: &mut Vec<Missing>) {
+fn both(en: impl Into<String>, ko: impl Into<String>) -> Bilingual {
+    Bilingual {
+        en: en.into(),
+        ko: ko.into(),
+    }
+}
+
+fn walk(text: &str, value: &Value, what: &Bilingual, missing: &mut Vec<Missing>) {
     match value {
         Value::Array(union) => {
             for (index, branch) in union.elements.iter().enumerate() {
-                walk(
-                    text,
-                    branch,
-                    &format!("branch {} of a union", index + 1),
-                    missing,
+                let branch_what = both(
+                    format!("branch {} of a union", index + 1),
+                    format!("union의 {}번째 타입", index + 1),
                 );
+                walk(text, branch, &branch_what, missing);
             }
         }
         Value::Object(object) => walk_object(text, object, what, missing),
@@ -610,13 +626,13 @@ fn walk(text: &str, value: &Value, what: &str, missing: &mut Vec<Missing>) {
     }
 }
 
-fn walk_object(text: &str, object: &Object, what: &str, missing: &mut Vec<Missing>) {
+fn walk_object(text: &str, object: &Object, what: &Bilingual, missing: &mut Vec<Missing>) {
     let (line, column) = line_column(text, object.range.start);
-    let mut lacks = |what: &str, attribute: &'static str| {
+    let mut lacks = |what: &Bilingual, attribute: &'static str| {
         missing.push(Missing {
             line,
             column,
-            what: what.to_string(),
+            what: what.clone(),
             attribute,
         })
     };
@@ -639,10 +655,11 @@ fn walk_object(text: &str, object: &Object, what: &str, missing: &mut Vec<Missin
         "map" => &["values"],
         _ => &[],
     };
-    let name = match property(object, "name") {
+    let name_text = match property(object, "name") {
         Some(Value::StringLit(name)) => format!("{kind} {}", name.value),
         _ => kind.clone(),
     };
+    let name = both(name_text.clone(), name_text.clone());
     for attribute in required {
         if property(object, attribute).is_none() {
             lacks(&name, attribute);
@@ -652,7 +669,10 @@ fn walk_object(text: &str, object: &Object, what: &str, missing: &mut Vec<Missin
         "record" | "error" => {
             if let Some(Value::Array(fields)) = property(object, "fields") {
                 for (index, field) in fields.elements.iter().enumerate() {
-                    let field_what = format!("field {} of {name}", index + 1);
+                    let field_what = both(
+                        format!("field {} of {name_text}", index + 1),
+                        format!("{name_text}의 {}번째 필드", index + 1),
+                    );
                     let Value::Object(field) = field else {
                         continue;
                     };
@@ -675,12 +695,20 @@ fn walk_object(text: &str, object: &Object, what: &str, missing: &mut Vec<Missin
         }
         "array" => {
             if let Some(items) = property(object, "items") {
-                walk(text, items, &format!("items of {name}"), missing);
+                let items_what = both(
+                    format!("items of {name_text}"),
+                    format!("{name_text}의 items"),
+                );
+                walk(text, items, &items_what, missing);
             }
         }
         "map" => {
             if let Some(values) = property(object, "values") {
-                walk(text, values, &format!("values of {name}"), missing);
+                let values_what = both(
+                    format!("values of {name_text}"),
+                    format!("{name_text}의 values"),
+                );
+                walk(text, values, &values_what, missing);
             }
         }
         _ => {}
