@@ -193,8 +193,8 @@ enum Command {
     },
     /// How many tasks Kafka Connect's JDBC source runs and which tables each reads (F29).
     ConnectTasks {
-        /// How many tables the connector finds (named t1, t2, …).
-        #[arg(long)]
+        /// How many tables the connector finds (named t1, t2, …), up to 10000.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(0..=10_000))]
         tables: u32,
         /// The connector's tasks.max (at least 1).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]

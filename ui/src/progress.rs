@@ -68,7 +68,7 @@ impl Progress {
 
     /// The number of the next quiz session.
     pub fn next_session(&self) -> u64 {
-        self.sessions + 1
+        self.sessions.saturating_add(1)
     }
 
     /// Whether a question should be asked in the next session: never answered, or due.
@@ -94,7 +94,7 @@ impl Progress {
 
     /// Records the answers of one finished session.
     pub fn record_session(&mut self, answers: &[(String, bool)]) {
-        self.sessions += 1;
+        self.sessions = self.sessions.saturating_add(1);
         let session = self.sessions;
         for (id, right) in answers {
             let record = self.questions.entry(id.clone()).or_insert(QuestionRecord {
@@ -104,10 +104,10 @@ impl Progress {
                 last_session: session,
             });
             if *right {
-                record.right += 1;
-                record.leitner_box = (record.leitner_box + 1).min(LAST_BOX);
+                record.right = record.right.saturating_add(1);
+                record.leitner_box = record.leitner_box.min(LAST_BOX - 1) + 1;
             } else {
-                record.wrong += 1;
+                record.wrong = record.wrong.saturating_add(1);
                 record.leitner_box = 1;
             }
             record.last_session = session;

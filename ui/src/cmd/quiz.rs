@@ -7,7 +7,7 @@
 //! session can be repeated; questions due again in the learner's progress come first.
 
 use std::fmt::Write as _;
-use std::io::{self, BufRead, IsTerminal, Write as _};
+use std::io::{self, BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -356,13 +356,12 @@ impl<R: BufRead> Input<R> {
                             lang.pick("answer (two, like 2,4)", "답 (두 개, 예: 2,4)")
                         }
                     };
-                    print!("{hint}: ");
-                    io::stdout().flush().ok();
+                    output::print(&format!("{hint}: "))?;
                 }
                 let mut line = String::new();
                 if reader.read_line(&mut line).context("reading an answer")? == 0 {
                     if prompt {
-                        println!();
+                        output::print("\n")?;
                     }
                     return Ok(None);
                 }
@@ -370,7 +369,7 @@ impl<R: BufRead> Input<R> {
                 if prompt && !io::stdin().is_terminal() {
                     // Piped answers are not echoed by a terminal: show them, so that the
                     // transcript reads like a session.
-                    println!("{line}");
+                    output::print(&format!("{line}\n"))?;
                 }
                 if line == "q" || line == "quit" {
                     return Ok(None);
@@ -383,7 +382,7 @@ impl<R: BufRead> Input<R> {
                     .and_then(|given| check_answer(asked, given, lang));
                 match checked {
                     Ok(given) => return Ok(Some(given)),
-                    Err(why) if prompt => println!("  {why}"),
+                    Err(why) if prompt => output::print(&format!("  {why}\n"))?,
                     Err(why) => bail!("question {number}: answer \"{line}\": {why}"),
                 }
             },
