@@ -52,6 +52,20 @@ fn scripted_session_json() {
     }
 }
 
+// The list of lessons in Korean, before any progress: every lesson not started.
+#[test]
+fn learn_list_in_korean() {
+    let dir = TempDir::new("learn-list-ko");
+    let out = ksim_with(
+        &["learn", "--list", "--lessons", LESSONS, "--lang", "ko"],
+        &[("XDG_DATA_HOME", dir.path())],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    insta::assert_snapshot!(stdout(&out));
+    assert!(!dir.0.join("ksim").exists(), "listing writes nothing");
+}
+
 // Another seed gives another order, and the same seed the same one.
 #[test]
 fn seed_orders_questions() {

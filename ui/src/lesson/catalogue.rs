@@ -44,7 +44,10 @@ pub fn default_dir() -> PathBuf {
     if here.is_dir() {
         return here;
     }
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/lessons"))
+    super::parse::normalize(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../scenarios/lessons"
+    )))
 }
 
 /// Is this text a lesson and nothing else (a `[lesson]` table and no `[cluster]`)? `ksim

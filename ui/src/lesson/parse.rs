@@ -572,7 +572,7 @@ impl Source<'_> {
 
 /// The path with `.` and `dir/..` removed, without touching the file system, so that
 /// `lessons/../x.toml` is shown as `x.toml`.
-fn normalize(path: &Path) -> std::path::PathBuf {
+pub(crate) fn normalize(path: &Path) -> std::path::PathBuf {
     use std::path::Component;
     let mut out: Vec<Component> = Vec::new();
     for component in path.components() {
