@@ -11,6 +11,7 @@
 //! (a record needs `name` and `fields`; `namespace` and `doc` are optional), each at its
 //! file:line:column, then lets `apache-avro` parse what is left.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -18,6 +19,7 @@ use std::process::ExitCode;
 use anyhow::{Context, anyhow};
 use apache_avro::Schema;
 use apache_avro::error::CompatibilityError;
+use apache_avro::schema::UnionSchema;
 use apache_avro::schema_compatibility::SchemaCompatibility;
 use jsonc_parser::ast::{Object, Value};
 
@@ -152,14 +154,14 @@ pub fn check(
             checks.push(Check {
                 writer: old,
                 reader: new,
-                problem: SchemaCompatibility::can_read(&old.schema, &new.schema).err(),
+                problem: can_read(&old.schema, &new.schema),
             });
         }
         if forward {
             checks.push(Check {
                 writer: new,
                 reader: old,
-                problem: SchemaCompatibility::can_read(&new.schema, &old.schema).err(),
+                problem: can_read(&new.schema, &old.schema),
             });
         }
     }
@@ -179,6 +181,91 @@ pub fn check(
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Whether data written with `writer` can be read with `reader`, as Java Avro's
+/// `SchemaCompatibility` (which Schema Registry uses) decides: `apache-avro`'s check, with one
+/// rule of Avro 1.9+ added. An enum reader whose `default` is one of its symbols reads any
+/// symbol it lacks as that default, so before asking `apache-avro` (which does not know the
+/// rule) each such reader enum is given the symbols of the writer's enum of the same name.
+fn can_read(writer: &Schema, reader: &Schema) -> Option<CompatibilityError> {
+    let mut writer_enums = BTreeMap::new();
+    collect_enum_symbols(writer, &mut writer_enums);
+    let reader = with_enum_defaults(reader, &writer_enums);
+    SchemaCompatibility::can_read(writer, &reader).err()
+}
+
+fn collect_enum_symbols(schema: &Schema, symbols: &mut BTreeMap<String, Vec<String>>) {
+    match schema {
+        Schema::Enum(enum_schema) => symbols
+            .entry(enum_schema.name.name.clone())
+            .or_default()
+            .extend(enum_schema.symbols.iter().cloned()),
+        Schema::Record(record) => {
+            for field in &record.fields {
+                collect_enum_symbols(&field.schema, symbols);
+            }
+        }
+        Schema::Array(array) => collect_enum_symbols(&array.items, symbols),
+        Schema::Map(map) => collect_enum_symbols(&map.types, symbols),
+        Schema::Union(union) => {
+            for variant in union.variants() {
+                collect_enum_symbols(variant, symbols);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn with_enum_defaults(schema: &Schema, writer_enums: &BTreeMap<String, Vec<String>>) -> Schema {
+    match schema {
+        Schema::Enum(enum_schema)
+            if enum_schema
+                .default
+                .as_ref()
+                .is_some_and(|default| enum_schema.symbols.contains(default)) =>
+        {
+            let mut enum_schema = enum_schema.clone();
+            for symbol in writer_enums
+                .get(&enum_schema.name.name)
+                .into_iter()
+                .flatten()
+            {
+                if !enum_schema.symbols.contains(symbol) {
+                    enum_schema.symbols.push(symbol.clone());
+                }
+            }
+            Schema::Enum(enum_schema)
+        }
+        Schema::Record(record) => {
+            let mut record = record.clone();
+            for field in &mut record.fields {
+                field.schema = with_enum_defaults(&field.schema, writer_enums);
+            }
+            Schema::Record(record)
+        }
+        Schema::Array(array) => {
+            let mut array = array.clone();
+            array.items = Box::new(with_enum_defaults(&array.items, writer_enums));
+            Schema::Array(array)
+        }
+        Schema::Map(map) => {
+            let mut map = map.clone();
+            map.types = Box::new(with_enum_defaults(&map.types, writer_enums));
+            Schema::Map(map)
+        }
+        Schema::Union(union) => {
+            let variants = union
+                .variants()
+                .iter()
+                .map(|variant| with_enum_defaults(variant, writer_enums))
+                .collect();
+            UnionSchema::new(variants)
+                .map(Schema::Union)
+                .unwrap_or_else(|_| schema.clone())
+        }
+        other => other.clone(),
+    }
 }
 
 fn read_text(path: &Path) -> anyhow::Result<(String, String)> {
@@ -760,6 +847,28 @@ mod tests {
         );
         let valid = r#"{"type": "record", "name": "P", "fields": []}"#;
         assert!(missing_attributes(valid).unwrap().is_empty());
+    }
+
+    // An enum reader with a default reads symbols it lacks, as Java Avro (Schema Registry)
+    // allows; without a default it cannot.
+    #[test]
+    fn enum_default_reads_unknown_symbols() {
+        let enum_of = |symbols: &str, default: &str| {
+            Schema::parse_str(&format!(
+                r#"{{"type": "record", "name": "Car", "fields": [{{"name": "color", "type":
+                {{"type": "enum", "name": "Color", "symbols": [{symbols}]{default}}}}}]}}"#
+            ))
+            .unwrap()
+        };
+        let old_with_default = enum_of(r#""RED", "GREEN""#, r#", "default": "RED""#);
+        let old_without = enum_of(r#""RED", "GREEN""#, "");
+        let new = enum_of(r#""RED", "GREEN", "BLUE""#, "");
+        assert!(can_read(&new, &old_with_default).is_none());
+        assert!(matches!(
+            can_read(&new, &old_without),
+            Some(CompatibilityError::FieldTypeMismatch(..))
+        ));
+        assert!(can_read(&old_without, &new).is_none());
     }
 
     // The type name comes from the start of a schema's debug form.
