@@ -4,8 +4,12 @@
 pub mod assign;
 pub mod bench;
 pub mod check;
+pub mod connect_tasks;
+pub mod learn;
 pub mod partition;
+pub mod quiz;
 pub mod retention;
 pub mod run;
+pub mod schema;
 pub mod trace;
 pub mod tui;

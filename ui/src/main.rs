@@ -5,7 +5,9 @@
 //! that cannot be read or parsed, a wrong flag) or an output error.
 
 mod cmd;
+mod lesson;
 mod output;
+mod progress;
 mod scenario_files;
 mod seed;
 
@@ -16,9 +18,14 @@ use clap::{Parser, Subcommand};
 
 use cmd::assign::AssignFormat;
 use cmd::check::CheckFormat;
+use cmd::connect_tasks::ConnectTasksFormat;
+use cmd::learn::LearnFormat;
 use cmd::partition::PartitionFormat;
+use cmd::quiz::{QuizFormat, QuizOptions};
 use cmd::retention::RetentionFormat;
+use cmd::schema::{CompatibilityMode, SchemaFormat};
 use cmd::trace::TraceFormat;
+use lesson::Lang;
 
 /// A deterministic Apache Kafka cluster simulator: run scenarios, check what they expect,
 /// read their traces.
@@ -127,8 +134,104 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         runs: u32,
     },
+    /// The lessons: `--list` (the default) groups them by area with progress marks; a lesson
+    /// name or fact id prints that lesson and marks it seen.
+    Learn {
+        /// A lesson's file name without `.toml`, or a fact id it covers (`F22`).
+        lesson: Option<String>,
+        /// List the lessons (what `ksim learn` does without a lesson).
+        #[arg(long, conflicts_with = "lesson")]
+        list: bool,
+        /// The directory of lesson files; default `scenarios/lessons`.
+        #[arg(long, value_name = "DIR")]
+        lessons: Option<PathBuf>,
+        /// en or ko; default from LC_ALL, LC_MESSAGES or LANG (ko… is Korean).
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
+        /// Do not record the lesson as seen.
+        #[arg(long)]
+        no_save: bool,
+        #[arg(long, value_enum, default_value_t = LearnFormat::Text)]
+        format: LearnFormat,
+    },
+    /// Exam-style questions from the lessons, answered on standard input; score and review at
+    /// the end, progress saved in the user's data directory.
+    Quiz {
+        /// Only questions of lessons in this area (replication, producer, consumer, …).
+        #[arg(long)]
+        area: Option<String>,
+        /// Only questions about these facts: `--facts F17,F36`.
+        #[arg(long, value_delimiter = ',')]
+        facts: Vec<String>,
+        /// How many questions (default 10, or one per `--answers` entry).
+        #[arg(long)]
+        count: Option<usize>,
+        /// en or ko; default from LC_ALL, LC_MESSAGES or LANG (ko… is Korean).
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
+        /// The seed that orders the questions and their choices.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Answers instead of standard input: one per question, separated by commas; a
+        /// choose-two answer joins its two choices with `+` (`1,2+4,3`).
+        #[arg(long)]
+        answers: Option<String>,
+        #[arg(long, value_enum, default_value_t = QuizFormat::Text)]
+        format: QuizFormat,
+        /// Do not save progress (it is still read, to ask due questions first).
+        #[arg(long)]
+        no_save: bool,
+        /// The directory of lesson files; default `scenarios/lessons`.
+        #[arg(long, value_name = "DIR")]
+        lessons: Option<PathBuf>,
+    },
+    /// Avro schemas as Schema Registry judges them: compatibility between versions, and the
+    /// attributes a schema must have.
+    Schema {
+        #[command(subcommand)]
+        command: SchemaCommand,
+    },
+    /// How many tasks Kafka Connect's JDBC source runs and which tables each reads (F29).
+    ConnectTasks {
+        /// How many tables the connector finds (named t1, t2, …), up to 10000.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(0..=10_000))]
+        tables: u32,
+        /// The connector's tasks.max (at least 1).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        tasks_max: u32,
+        #[arg(long, value_enum, default_value_t = ConnectTasksFormat::Text)]
+        format: ConnectTasksFormat,
+    },
     /// Explore a scenario in the terminal (not built yet).
     Tui { scenario: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+enum SchemaCommand {
+    /// Whether the new schema (the last file) is compatible with the older ones under a
+    /// Schema Registry compatibility mode; exit 0 compatible, 1 incompatible, 2 bad input.
+    Check {
+        /// none, backward, forward, full, or one of the last three with _transitive.
+        #[arg(long, value_enum, ignore_case = true)]
+        mode: CompatibilityMode,
+        /// Schema files, oldest first; the last one is the new schema.
+        #[arg(required = true, num_args = 2.., value_name = "SCHEMA.avsc")]
+        schemas: Vec<PathBuf>,
+        /// en or ko; default from LC_ALL, LC_MESSAGES or LANG (ko… is Korean).
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
+        #[arg(long, value_enum, default_value_t = SchemaFormat::Text)]
+        format: SchemaFormat,
+    },
+    /// The attributes the Avro specification requires that a schema lacks (a record needs
+    /// name and fields), at file:line:column; exit 0 valid, 1 invalid, 2 bad input.
+    Validate {
+        #[arg(value_name = "SCHEMA.avsc")]
+        schema: PathBuf,
+        /// en or ko; default from LC_ALL, LC_MESSAGES or LANG (ko… is Korean).
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -167,6 +270,49 @@ fn main() -> ExitCode {
             seed,
             runs,
         }) => cmd::bench::bench(&scenario, seed, runs),
+        Some(Command::Learn {
+            lesson,
+            list: _,
+            lessons,
+            lang,
+            no_save,
+            format,
+        }) => cmd::learn::learn(lesson.as_deref(), lessons, lang, format, no_save),
+        Some(Command::Quiz {
+            area,
+            facts,
+            count,
+            lang,
+            seed,
+            answers,
+            format,
+            no_save,
+            lessons,
+        }) => cmd::quiz::quiz(&QuizOptions {
+            lessons,
+            area,
+            facts,
+            count,
+            lang,
+            seed,
+            answers,
+            format,
+            no_save,
+        }),
+        Some(Command::Schema { command }) => match command {
+            SchemaCommand::Check {
+                mode,
+                schemas,
+                lang,
+                format,
+            } => cmd::schema::check(mode, &schemas, lang, format),
+            SchemaCommand::Validate { schema, lang } => cmd::schema::validate(&schema, lang),
+        },
+        Some(Command::ConnectTasks {
+            tables,
+            tasks_max,
+            format,
+        }) => cmd::connect_tasks::connect_tasks(tables, tasks_max, format),
         Some(Command::Tui { scenario }) => cmd::tui::tui(&scenario),
         // `ksim <file>`: the terminal explorer will open here once it exists; until then the
         // file is run once, which is the most useful thing to do with it.

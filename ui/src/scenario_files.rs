@@ -37,6 +37,9 @@ fn text_of<'a>(bytes: &'a [u8], label: &str) -> anyhow::Result<&'a str> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Found {
     Scenario(PathBuf),
+    /// A lesson file with no cluster to run (`[lesson]` and no `[cluster]`): `ksim check`
+    /// skips it, `ksim learn` and `ksim quiz` read it.
+    Lesson(PathBuf),
     /// A path that does not exist or a directory that cannot be listed: bad input.
     Unreadable {
         path: PathBuf,
@@ -47,7 +50,24 @@ pub enum Found {
 /// The scenario files named by `paths`, in a fixed order: each path in the order given; a file
 /// as is, whatever its name; a directory searched recursively for `*.toml` files, sorted by
 /// path, skipping hidden entries (names starting with a dot). A file found twice runs once.
+/// A file that is only a lesson comes back as [`Found::Lesson`].
 pub fn find(paths: &[PathBuf]) -> Vec<Found> {
+    find_files(paths)
+        .into_iter()
+        .map(|entry| match entry {
+            Found::Scenario(path) if is_lesson_file(&path) => Found::Lesson(path),
+            other => other,
+        })
+        .collect()
+}
+
+/// Whether the file reads as a lesson with no cluster; a file that cannot be read is not,
+/// and is left to the scenario loader to report.
+fn is_lesson_file(path: &Path) -> bool {
+    fs::read_to_string(path).is_ok_and(|text| crate::lesson::is_lesson_only(&text))
+}
+
+fn find_files(paths: &[PathBuf]) -> Vec<Found> {
     let mut found = Vec::new();
     let mut seen = BTreeSet::new();
     for path in paths {
@@ -72,7 +92,7 @@ pub fn find(paths: &[PathBuf]) -> Vec<Found> {
 
 fn found_path(found: &Found) -> &Path {
     match found {
-        Found::Scenario(path) | Found::Unreadable { path, .. } => path,
+        Found::Scenario(path) | Found::Lesson(path) | Found::Unreadable { path, .. } => path,
     }
 }
 
@@ -147,6 +167,12 @@ mod tests {
             fs::create_dir_all(path.parent().unwrap()).unwrap();
             fs::write(path, "name = \"x\"\n").unwrap();
         }
+
+        fn file_with(&self, relative: &str, text: &str) {
+            let path = self.0.join(relative);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, text).unwrap();
+        }
     }
 
     impl Drop for TempDir {
@@ -160,6 +186,9 @@ mod tests {
             .iter()
             .map(|entry| match entry {
                 Found::Scenario(path) => path.strip_prefix(root).unwrap().display().to_string(),
+                Found::Lesson(path) => {
+                    format!("lesson: {}", path.strip_prefix(root).unwrap().display())
+                }
                 Found::Unreadable { message, .. } => format!("unreadable: {message}"),
             })
             .collect()
@@ -226,6 +255,25 @@ mod tests {
             other => panic!("expected unreadable, found {other:?}"),
         }
         assert_eq!(found[1], Found::Scenario(dir.0.join("a.toml")));
+    }
+
+    // A file with `[lesson]` and no `[cluster]` is found as a lesson; one with both, or with
+    // broken TOML, is still a scenario (its errors are the scenario loader's to report).
+    #[test]
+    fn lesson_files_are_told_apart() {
+        let dir = TempDir::new("lessons");
+        dir.file_with("a.toml", "[lesson]\nfacts = [\"F22\"]\n");
+        dir.file_with(
+            "b.toml",
+            "name = \"x\"\n[lesson]\nfacts = []\n[cluster]\nbrokers = 1\n",
+        );
+        dir.file_with("c.toml", "[lesson\n");
+        dir.file("d.toml");
+        let found = find(std::slice::from_ref(&dir.0));
+        assert_eq!(
+            scenario_names(&found, &dir.0),
+            ["lesson: a.toml", "b.toml", "c.toml", "d.toml"]
+        );
     }
 
     // Bytes that are not UTF-8 are refused with the offset of the first bad byte.

@@ -155,12 +155,20 @@ pub fn check(
         let names: Vec<String> = paths.iter().map(|p| scenario_files::label(p)).collect();
         anyhow::bail!("no scenario files (*.toml) found in {}", names.join(", "));
     }
+    let (lessons, found): (Vec<Found>, Vec<Found>) = found
+        .into_iter()
+        .partition(|entry| matches!(entry, Found::Lesson(_)));
     let reports: Vec<ScenarioReport> = found
         .into_iter()
         .map(|entry| check_one(entry, seed_flag))
         .collect();
     let summary = Summary::of(&reports);
     let rendered = match format {
+        CheckFormat::Text if !lessons.is_empty() => format!(
+            "{}{} skipped: no [cluster] to run (ksim learn and ksim quiz read them)\n",
+            text::render(&reports, &summary),
+            plural(lessons.len(), "lesson file")
+        ),
         CheckFormat::Text => text::render(&reports, &summary),
         CheckFormat::Json => json::render(&reports, &summary),
         CheckFormat::Junit => junit::render(&reports, &summary),
@@ -171,7 +179,7 @@ pub fn check(
 
 fn check_one(entry: Found, seed_flag: Option<u64>) -> ScenarioReport {
     let path = match entry {
-        Found::Scenario(path) => path,
+        Found::Scenario(path) | Found::Lesson(path) => path,
         Found::Unreadable { path, message } => {
             return ScenarioReport {
                 file: scenario_files::label(&path),
