@@ -8,6 +8,7 @@ mod cmd;
 mod output;
 mod scenario_files;
 mod seed;
+mod tui;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,7 +29,8 @@ struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
 
-    /// A scenario to explore; for now the same as `ksim run <scenario>`.
+    /// A scenario to explore in the terminal explorer; when stdout is not a terminal, the
+    /// same as `ksim run <scenario>`.
     scenario: Option<PathBuf>,
 
     /// The seed of the run, over the scenario's own `seed`.
@@ -127,8 +129,13 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         runs: u32,
     },
-    /// Explore a scenario in the terminal (not built yet).
-    Tui { scenario: PathBuf },
+    /// Explore a scenario in the terminal: scrub time, watch replication, inject faults.
+    Tui {
+        scenario: PathBuf,
+        /// The seed of the run, over the scenario's own `seed`.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -167,10 +174,13 @@ fn main() -> ExitCode {
             seed,
             runs,
         }) => cmd::bench::bench(&scenario, seed, runs),
-        Some(Command::Tui { scenario }) => cmd::tui::tui(&scenario),
-        // `ksim <file>`: the terminal explorer will open here once it exists; until then the
-        // file is run once, which is the most useful thing to do with it.
+        Some(Command::Tui { scenario, seed }) => cmd::tui::tui(&scenario, seed),
+        // `ksim <file>`: the explorer on a terminal; piped or redirected, the run's outcome,
+        // so that scripts get text.
         None => match cli.scenario {
+            Some(scenario) if std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
+                cmd::tui::tui(&scenario, cli.seed)
+            }
             Some(scenario) => cmd::run::run(&scenario, cli.seed),
             None => {
                 let mut command = <Cli as clap::CommandFactory>::command();

@@ -1,0 +1,297 @@
+//! The cluster view: brokers and their state, then for the selected topic every partition
+//! with one row per replica (role, ISR membership, epoch, the log as cells, HW and LEO),
+//! acknowledged records that were lost as marked ghost cells, then producers and consumers.
+
+use std::collections::BTreeMap;
+
+use ksim::ids::{BrokerId, NodeId, Offset, TopicId, TopicPartition};
+use ksim::producer::Outcome;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use super::{producer_color, titled};
+use crate::tui::app::App;
+
+/// Columns before a replica's cells: ` b1 leader   ISR e1 `.
+const PREFIX: usize = 22;
+/// Columns after them: ` hw 123456 leo 123456`.
+const SUFFIX: usize = 22;
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let world = &app.world;
+    let image = world.controller().image();
+    let topic = TopicId(app.topic as u32);
+    let topic_name = app.scenario.topic_name(topic).to_string();
+    let mut lines: Vec<Line> = Vec::new();
+
+    let mut brokers = vec![Span::raw("brokers ")];
+    for broker in world.brokers() {
+        let node = NodeId::Broker(broker.id);
+        let state = if !broker.alive {
+            "DOWN"
+        } else if world.is_cut(node, NodeId::Controller) {
+            "isolated"
+        } else if image.is_fenced(broker.id) {
+            "fenced"
+        } else {
+            "up"
+        };
+        let leads = image
+            .partitions()
+            .filter(|(tp, p)| p.leader == Some(broker.id) && tp.topic == topic)
+            .count();
+        let style = match state {
+            "up" => Style::new().fg(Color::Green),
+            "DOWN" => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+            _ => Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        };
+        brokers.push(Span::styled(
+            format!(" {} {state}", broker.id),
+            app.paint(style),
+        ));
+        brokers.push(Span::raw(format!(" (leads {leads}) ")));
+    }
+    brokers.push(Span::raw(" │ controller: KRaft quorum"));
+    lines.push(Line::from(brokers));
+
+    let cells = (area.width as usize).saturating_sub(PREFIX + SUFFIX) / 2;
+    let partitions = image.partition_count(topic);
+    let lost = lost_by_partition(app);
+    for p in 0..partitions {
+        let tp = TopicPartition::new(topic, p);
+        let Some(state) = image.partition(tp) else {
+            continue;
+        };
+        let leader = state
+            .leader
+            .map_or("none (OFFLINE)".to_string(), |b| b.to_string());
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{topic_name}-{p}"),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+            Span::raw(format!(
+                "  leader {leader}  epoch {}  isr {}  replicas {}",
+                state.leader_epoch,
+                ksim::trace::brokers(&state.isr),
+                ksim::trace::brokers(&state.replicas)
+            )),
+        ]));
+        let ghosts = lost.get(&tp);
+        let end = state
+            .replicas
+            .iter()
+            .filter_map(|b| world.brokers()[b.0 as usize - 1].replicas.get(&tp))
+            .map(|r| r.log.log_end_offset().0)
+            .chain(ghosts.into_iter().flatten().map(|(o, _)| o.0 + 1))
+            .max()
+            .unwrap_or(0);
+        let start = end.saturating_sub(cells as u64);
+        for &b in &state.replicas {
+            lines.push(replica_row(
+                app,
+                tp,
+                b,
+                state.isr.contains(&b),
+                start,
+                cells,
+            ));
+        }
+        if let Some(ghosts) = ghosts {
+            lines.push(ghost_row(app, ghosts, start, cells));
+        }
+    }
+    lines.push(Line::raw(
+        "cells: one per record, the digit is the batch's leader epoch, ┃ after the last record below the HW",
+    ));
+
+    for producer in world.producers() {
+        let (mut acked, mut failed, mut pending) = (0, 0, 0);
+        for record in &producer.records {
+            match record.outcome() {
+                Outcome::Acked(_) => acked += 1,
+                Outcome::Failed(_) => failed += 1,
+                Outcome::Pending => pending += 1,
+            }
+        }
+        let errors: Vec<&str> = producer.errors.iter().map(|e| e.name()).collect();
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("producer {}", producer.name),
+                app.paint(Style::new().fg(producer_color(producer.idx.0 as usize))),
+            ),
+            Span::raw(format!(
+                "  sent {}  acked {acked}  failed {failed}  in flight {pending}  errors {}",
+                producer.records.len(),
+                if errors.is_empty() {
+                    "none".to_string()
+                } else {
+                    errors.join(", ")
+                }
+            )),
+        ]));
+    }
+    for consumer in world.consumers() {
+        let group = consumer
+            .group
+            .map(|g| app.scenario.groups[g.0 as usize].clone())
+            .unwrap_or_else(|| "none".to_string());
+        let lag = consumer.lag();
+        let positions: Vec<String> = consumer
+            .assignment
+            .iter()
+            .map(|tp| {
+                let position = consumer
+                    .positions
+                    .get(tp)
+                    .map_or("-".to_string(), |o| o.to_string());
+                let lag = lag.get(tp).map_or("-".to_string(), |l| l.to_string());
+                format!(
+                    "{} at {position} lag {lag}",
+                    app.scenario.partition_name(*tp)
+                )
+            })
+            .collect();
+        lines.push(Line::raw(format!(
+            "consumer {}  group {group}  {}  {}",
+            consumer.name,
+            if consumer.running {
+                "running"
+            } else {
+                "stopped"
+            },
+            if positions.is_empty() {
+                "no partitions".to_string()
+            } else {
+                positions.join(", ")
+            }
+        )));
+    }
+
+    let title = format!("cluster: topic {topic_name} (t: next topic)");
+    let inner = titled(title);
+    let scroll = (app.selected as u16).min(lines.len().saturating_sub(1) as u16);
+    Paragraph::new(lines)
+        .block(inner)
+        .scroll((scroll, 0))
+        .render(area, buf);
+}
+
+/// Per partition, the acknowledged records lost so far: offset and value.
+fn lost_by_partition(app: &App) -> BTreeMap<TopicPartition, Vec<(Offset, String)>> {
+    let mut lost: BTreeMap<TopicPartition, Vec<(Offset, String)>> = BTreeMap::new();
+    for (record, tp, offset, _) in app.world.lost_records() {
+        let value = ksim::ledger::value_of(&app.world, record);
+        lost.entry(tp).or_default().push((offset, value));
+    }
+    lost
+}
+
+fn replica_row(
+    app: &App,
+    tp: TopicPartition,
+    broker: BrokerId,
+    in_isr: bool,
+    start: u64,
+    cells: usize,
+) -> Line<'static> {
+    let world = &app.world;
+    let node = &world.brokers()[broker.0 as usize - 1];
+    let Some(replica) = node.replicas.get(&tp) else {
+        return Line::raw(format!(" {broker:<4} (no replica)"));
+    };
+    let role = if !node.alive {
+        "down"
+    } else if replica.leading.is_some() {
+        "leader"
+    } else {
+        "follower"
+    };
+    let isr = if in_isr { "ISR" } else { "out" };
+    let mut spans = vec![Span::styled(
+        format!(
+            " {:<4}{role:<9}{isr:<4}e{:<3}",
+            broker.to_string(),
+            replica.leader_epoch.0
+        ),
+        if node.alive {
+            Style::new()
+        } else {
+            Style::new().add_modifier(Modifier::DIM | Modifier::CROSSED_OUT)
+        },
+    )];
+    spans.push(Span::raw(if start > 0 { "…" } else { " " }));
+    let log = &replica.log;
+    let hw = log.high_watermark.0;
+    let end = (start + cells as u64).min(log.log_end_offset().0);
+    let mut offset = start;
+    for batch in log.batches() {
+        let batch_end = batch.end_offset().0;
+        if batch_end <= start || offset >= end {
+            continue;
+        }
+        for (i, record) in batch.records.iter().enumerate() {
+            let o = batch.base_offset.0 + i as u64;
+            if o < start || o >= end {
+                continue;
+            }
+            offset = o + 1;
+            let color = if record.is_group_record() {
+                Color::Gray
+            } else {
+                producer_color(record.producer.0 as usize)
+            };
+            let mut style = Style::new().fg(color);
+            if o >= hw {
+                style = style.add_modifier(Modifier::UNDERLINED);
+            }
+            spans.push(Span::styled(
+                char::from_digit(batch.leader_epoch.0 % 10, 10)
+                    .unwrap_or('?')
+                    .to_string(),
+                app.paint(style),
+            ));
+            spans.push(Span::raw(if o + 1 == hw { "┃" } else { " " }));
+        }
+    }
+    let shown = offset.saturating_sub(start) as usize;
+    if hw == start && hw > 0 {
+        // The HW sits just before the window.
+        spans[1] = Span::raw("┃");
+    }
+    spans.push(Span::raw(" ".repeat((cells - shown.min(cells)) * 2)));
+    spans.push(Span::raw(format!(
+        " hw {} leo {}",
+        log.high_watermark,
+        log.log_end_offset()
+    )));
+    Line::from(spans)
+}
+
+/// The ghost row under a partition: an `✗` at each lost record's offset, then their values.
+fn ghost_row(app: &App, ghosts: &[(Offset, String)], start: u64, cells: usize) -> Line<'static> {
+    let mut row = vec![' '; cells * 2];
+    for (offset, _) in ghosts {
+        if offset.0 >= start && ((offset.0 - start) as usize) < cells {
+            row[(offset.0 - start) as usize * 2] = '✗';
+        }
+    }
+    let values: Vec<String> = ghosts
+        .iter()
+        .map(|(offset, value)| format!("{value}@{offset}"))
+        .collect();
+    Line::from(vec![
+        Span::raw(format!(" {:<22}", "lost (acked)")),
+        Span::styled(
+            row.into_iter().collect::<String>(),
+            app.paint(Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)),
+        ),
+        Span::styled(
+            format!(" ✗ {}", values.join(", ")),
+            app.paint(Style::new().fg(Color::Red)),
+        ),
+    ])
+}
