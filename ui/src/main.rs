@@ -129,6 +129,18 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         runs: u32,
     },
+    /// Measure the explorer on scenarios (use a release build): first frame, seek, draw.
+    BenchTui {
+        /// Scenario files, or directories to search for `*.toml` files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The seed of every run, over the scenarios' own `seed`.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// How many random seeks (and frames) to take the medians of.
+        #[arg(long, default_value_t = 200)]
+        seeks: u32,
+    },
     /// Explore a scenario in the terminal: scrub time, watch replication, inject faults.
     Tui {
         scenario: PathBuf,
@@ -174,6 +186,9 @@ fn main() -> ExitCode {
             seed,
             runs,
         }) => cmd::bench::bench(&scenario, seed, runs),
+        Some(Command::BenchTui { paths, seed, seeks }) => {
+            cmd::bench_tui::bench_tui(&paths, seed, seeks)
+        }
         Some(Command::Tui { scenario, seed }) => cmd::tui::tui(&scenario, seed),
         // `ksim <file>`: the explorer on a terminal; piped or redirected, the run's outcome,
         // so that scripts get text.

@@ -148,6 +148,15 @@ pub struct App {
     pub status: Option<String>,
     /// The ledger at the cursor, for the records view (computed when that view is shown).
     pub ledger: Option<Ledger>,
+    /// Each producer's records by outcome at the cursor.
+    pub producer_counts: Vec<ProducerCounts>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ProducerCounts {
+    pub acked: u64,
+    pub failed: u64,
+    pub in_flight: u64,
 }
 
 impl App {
@@ -156,7 +165,7 @@ impl App {
         let world = World::new(scenario.clone(), seed);
         let timeline = Timeline::record(world, keyframe_interval);
         let world = timeline.world_at(0);
-        App {
+        let mut app = App {
             scenario,
             branches: vec![Branch::new("original".to_string(), timeline, None)],
             branch: 0,
@@ -175,7 +184,10 @@ impl App {
             height: 30,
             status: None,
             ledger: None,
-        }
+            producer_counts: Vec::new(),
+        };
+        app.producer_counts = super::update::producer_counts(&app.world);
+        app
     }
 
     pub fn current(&self) -> &Branch {

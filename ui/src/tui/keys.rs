@@ -23,7 +23,7 @@ pub const KEYS: &[(&str, &str)] = &[
         "Tab / S-Tab",
         "next / previous view: cluster, records, keys, groups",
     ),
-    ("t", "next topic (cluster view)"),
+    ("t", "next topic (cluster and keys views)"),
     ("j / k, ↓ / ↑", "select / scroll"),
     ("Enter", "details of the event at the cursor"),
     (

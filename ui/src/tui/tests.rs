@@ -397,3 +397,19 @@ crash = 1
     assert_eq!(unicode_width::UnicodeWidthStr::width(row), 100, "{row}");
     assert_snapshot!(text);
 }
+
+// The README's explorer section lists every key of the key map.
+#[test]
+fn readme_lists_every_key() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
+    let readme = std::fs::read_to_string(path).unwrap();
+    let start = readme.find("## The explorer").expect("an explorer section");
+    let end = start + readme[start + 3..].find("\n## ").unwrap() + 3;
+    let section = &readme[start..end];
+    for (key, _) in KEYS {
+        assert!(
+            section.contains(&format!("| `{key}` |")),
+            "README's explorer section has no row for {key}"
+        );
+    }
+}

@@ -10,7 +10,7 @@ use ksim::trace::{Trace, TraceEntry};
 
 /// Keyframes kept per run at most; past this, every other one is dropped and the interval
 /// doubles, so that memory stays bounded on long runs while seeking stays a short replay.
-const MAX_KEYFRAMES: usize = 256;
+const MAX_KEYFRAMES: usize = 32;
 
 /// A clone of the world at some engine step. A pinned keyframe is where a branch departs
 /// from its parent (the fault waits in its queue); it is never thinned out.

@@ -4,14 +4,16 @@
 use ksim::time::{SimTime, parse_duration};
 
 use super::action::Action;
-use super::app::{App, Branch, FateFilter, Overlay, SPEEDS, View};
+use ksim::producer::Outcome;
+
+use super::app::{App, Branch, FateFilter, Overlay, ProducerCounts, SPEEDS, View};
 use super::timeline::Timeline;
 
 pub fn update(app: &mut App, action: Action) {
     if let Some(overlay) = app.overlay.clone()
         && update_overlay(app, overlay, &action)
     {
-        refresh_ledger(app);
+        refresh(app);
         return;
     }
     let last = app.timeline().len().saturating_sub(1);
@@ -103,7 +105,7 @@ pub fn update(app: &mut App, action: Action) {
             app.height = height;
         }
     }
-    refresh_ledger(app);
+    refresh(app);
 }
 
 /// Keys while a window is open. True when the window used the action.
@@ -229,6 +231,28 @@ fn switch_branch(app: &mut App, branch: usize) {
     app.cursor = index;
 }
 
-fn refresh_ledger(app: &mut App) {
+/// What the views show that costs a pass over every record: computed once per change, not
+/// once per frame.
+fn refresh(app: &mut App) {
     app.ledger = (app.view == View::Records).then(|| app.world.ledger());
+    app.producer_counts = producer_counts(&app.world);
+}
+
+/// Per producer: records acknowledged, failed, and still in flight.
+pub fn producer_counts(world: &ksim::World) -> Vec<ProducerCounts> {
+    world
+        .producers()
+        .iter()
+        .map(|producer| {
+            let mut counts = ProducerCounts::default();
+            for record in &producer.records {
+                match record.outcome() {
+                    Outcome::Acked(_) => counts.acked += 1,
+                    Outcome::Failed(_) => counts.failed += 1,
+                    Outcome::Pending => counts.in_flight += 1,
+                }
+            }
+            counts
+        })
+        .collect()
 }

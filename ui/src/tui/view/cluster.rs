@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use ksim::ids::{BrokerId, NodeId, Offset, TopicId, TopicPartition};
-use ksim::producer::Outcome;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -108,15 +107,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         "cells: one per record, the digit is the batch's leader epoch, ┃ after the last record below the HW",
     ));
 
-    for producer in world.producers() {
-        let (mut acked, mut failed, mut pending) = (0, 0, 0);
-        for record in &producer.records {
-            match record.outcome() {
-                Outcome::Acked(_) => acked += 1,
-                Outcome::Failed(_) => failed += 1,
-                Outcome::Pending => pending += 1,
-            }
-        }
+    for (p, producer) in world.producers().iter().enumerate() {
+        let counts = app.producer_counts.get(p).copied().unwrap_or_default();
+        let (acked, failed, pending) = (counts.acked, counts.failed, counts.in_flight);
         let errors: Vec<&str> = producer.errors.iter().map(|e| e.name()).collect();
         lines.push(Line::from(vec![
             Span::styled(
@@ -228,10 +221,11 @@ fn replica_row(
     let hw = log.high_watermark.0;
     let end = (start + cells as u64).min(log.log_end_offset().0);
     let mut offset = start;
-    for batch in log.batches() {
-        let batch_end = batch.end_offset().0;
-        if batch_end <= start || offset >= end {
-            continue;
+    let batches = log.batches();
+    let first = batches.partition_point(|b| b.end_offset().0 <= start);
+    for batch in &batches[first..] {
+        if offset >= end || batch.base_offset.0 >= end {
+            break;
         }
         for (i, record) in batch.records.iter().enumerate() {
             let o = batch.base_offset.0 + i as u64;
