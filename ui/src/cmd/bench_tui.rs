@@ -1,7 +1,7 @@
 //! `ksim bench-tui <paths…>`: how fast the explorer is, in a release build. For each scenario:
 //! the time from start to the first frame (reading, the recorded run with its keyframes, one
 //! draw), then the medians of seeking to random events and of drawing a frame (cluster view,
-//! 100x30, on ratatui's `TestBackend`).
+//! 100x30, on ratatui's `TestBackend`), and of cloning the run's last world (a seek's floor).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,7 +26,7 @@ pub fn bench_tui(
     seeks: u32,
 ) -> anyhow::Result<ExitCode> {
     let mut text = format!(
-        "{:<52} {:>9} {:>9} {:>10} {:>11} {:>11} {:>11} {:>10}\n",
+        "{:<52} {:>9} {:>9} {:>10} {:>11} {:>11} {:>11} {:>10} {:>11}\n",
         "scenario",
         "events",
         "keyframes",
@@ -34,7 +34,8 @@ pub fn bench_tui(
         "first frame",
         "seek (med)",
         "seek (max)",
-        "draw (med)"
+        "draw (med)",
+        "clone (med)"
     );
     let mut worst_first = 0.0f64;
     for found in scenario_files::find(paths) {
@@ -64,11 +65,23 @@ pub fn bench_tui(
             terminal.draw(|frame| frame.render_widget(&app, frame.area()))?;
             draw_times.push(start.elapsed().as_secs_f64());
         }
+        // The floor of a seek far from the screen: one clone of a world (the last one, the
+        // largest), as a keyframe is cloned.
+        let mut clone_times: Vec<f64> = (0..seeks.clamp(1, 20))
+            .map(|_| {
+                let start = Instant::now();
+                let copy = ksim::World::clone(&app.timeline().final_world);
+                let elapsed = start.elapsed().as_secs_f64();
+                drop(copy);
+                elapsed
+            })
+            .collect();
+        clone_times.sort_by(f64::total_cmp);
         seek_times.sort_by(f64::total_cmp);
         draw_times.sort_by(f64::total_cmp);
         let ms = |s: f64| format!("{:.2}ms", s * 1e3);
         text.push_str(&format!(
-            "{:<52} {:>9} {:>9} {:>10} {:>11} {:>11} {:>11} {:>10}\n",
+            "{:<52} {:>9} {:>9} {:>10} {:>11} {:>11} {:>11} {:>10} {:>11}\n",
             scenario_files::label(&path),
             app.timeline().len(),
             app.timeline().keyframe_count(),
@@ -77,6 +90,7 @@ pub fn bench_tui(
             ms(seek_times[seek_times.len() / 2]),
             ms(seek_times[seek_times.len() - 1]),
             ms(draw_times[draw_times.len() / 2]),
+            ms(clone_times[clone_times.len() / 2]),
         ));
     }
     text.push_str(&format!("slowest first frame {:.1}ms\n", worst_first * 1e3));

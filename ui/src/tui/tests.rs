@@ -82,6 +82,18 @@ fn cluster_view_during_the_partition() {
     assert_snapshot!(screen(&app, 100, 30));
 }
 
+// A consumer's position and lag per partition, and its lag over time as a sparkline.
+#[test]
+fn cluster_view_with_a_consumer() {
+    let mut app = app("scenarios/records-lag-max.toml");
+    let middle = app.timeline().len() / 2;
+    update(&mut app, Action::SeekTo(middle));
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("consumer "), "{text}");
+    assert!(text.contains(" lag "), "{text}");
+    assert_snapshot!(text);
+}
+
 // The records view at the end, all fates and then only the lost one.
 #[test]
 fn records_view() {

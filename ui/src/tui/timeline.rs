@@ -12,6 +12,9 @@ use ksim::trace::{Trace, TraceEntry};
 /// doubles, so that memory stays bounded on long runs while seeking stays a short replay.
 const MAX_KEYFRAMES: usize = 32;
 
+/// Engine steps between two samples of the consumers' lag.
+const LAG_SAMPLE_INTERVAL: u64 = 32;
+
 /// A clone of the world at some engine step. A pinned keyframe is where a branch departs
 /// from its parent (the fault waits in its queue); it is never thinned out.
 #[derive(Clone)]
@@ -31,6 +34,9 @@ pub struct Timeline {
     /// Engine steps between two keyframes.
     pub interval: u64,
     pub final_world: Arc<World>,
+    /// Every `LAG_SAMPLE_INTERVAL` engine steps, each consumer's lag summed over its
+    /// partitions: the history the cluster view draws as a sparkline.
+    pub lag_samples: Vec<(u64, Vec<u64>)>,
 }
 
 impl Timeline {
@@ -43,6 +49,7 @@ impl Timeline {
             keyframes: Vec::new(),
             interval: interval.max(1),
             final_world: Arc::new(world.clone()),
+            lag_samples: Vec::new(),
         };
         timeline.run(world, false);
         timeline
@@ -67,6 +74,12 @@ impl Timeline {
                 .collect(),
             interval: self.interval,
             final_world: self.final_world.clone(),
+            lag_samples: self
+                .lag_samples
+                .iter()
+                .filter(|(e, _)| *e <= engine)
+                .cloned()
+                .collect(),
         };
         timeline.run(world, true);
         timeline
@@ -83,6 +96,16 @@ impl Timeline {
             self.take_entries(&mut world);
             if !more {
                 break;
+            }
+            if !world.consumers().is_empty()
+                && world.events_processed().is_multiple_of(LAG_SAMPLE_INTERVAL)
+            {
+                let lags = world
+                    .consumers()
+                    .iter()
+                    .map(|c| c.lag().values().sum())
+                    .collect();
+                self.lag_samples.push((world.events_processed(), lags));
             }
             if world.events_processed().is_multiple_of(self.interval) {
                 self.keyframes.push(Keyframe {
@@ -151,6 +174,25 @@ impl Timeline {
         if !world.trace().entries().is_empty() {
             world.drain_trace();
         }
+    }
+
+    /// A consumer's lag from the start to engine step `engine`, as `points` evenly spaced
+    /// samples.
+    pub fn lag_history(&self, consumer: usize, engine: u64, points: usize) -> Vec<u64> {
+        let upto = self.lag_samples.partition_point(|(e, _)| *e <= engine);
+        if upto == 0 || points == 0 {
+            return Vec::new();
+        }
+        (0..points)
+            .map(|i| {
+                let at = (i * (upto - 1)) / points.saturating_sub(1).max(1);
+                self.lag_samples[at.min(upto - 1)]
+                    .1
+                    .get(consumer)
+                    .copied()
+                    .unwrap_or(0)
+            })
+            .collect()
     }
 
     /// One entry as its trace line.

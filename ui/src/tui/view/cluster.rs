@@ -127,7 +127,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             )),
         ]));
     }
-    for consumer in world.consumers() {
+    let engine = world.events_processed();
+    for (c, consumer) in world.consumers().iter().enumerate() {
+        let history = app.timeline().lag_history(c, engine, 12);
         let group = consumer
             .group
             .map(|g| app.scenario.groups[g.0 as usize].clone())
@@ -149,13 +151,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             })
             .collect();
         lines.push(Line::raw(format!(
-            "consumer {}  group {group}  {}  {}",
+            "consumer {}  group {group}  {}  lag {}  {}",
             consumer.name,
             if consumer.running {
                 "running"
             } else {
                 "stopped"
             },
+            sparkline(&history),
             if positions.is_empty() {
                 "no partitions".to_string()
             } else {
@@ -288,4 +291,28 @@ fn ghost_row(app: &App, ghosts: &[(Offset, String)], start: u64, cells: usize) -
             app.paint(Style::new().fg(Color::Red)),
         ),
     ])
+}
+
+/// Values as a row of block characters, the highest as a full block; `·` when all are zero.
+fn sparkline(values: &[u64]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let top = values.iter().copied().max().unwrap_or(0);
+    if top == 0 {
+        return "·".repeat(values.len().max(1));
+    }
+    values
+        .iter()
+        .map(|&v| BARS[((v * 7).div_ceil(top)) as usize])
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    // The sparkline scales to its highest value and shows zero lag as dots.
+    #[test]
+    fn sparkline_scales() {
+        assert_eq!(super::sparkline(&[0, 1, 2, 4]), "▁▃▅█");
+        assert_eq!(super::sparkline(&[0, 0]), "··");
+        assert_eq!(super::sparkline(&[]), "·");
+    }
 }
