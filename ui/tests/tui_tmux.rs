@@ -32,8 +32,9 @@ impl Drop for Session {
     }
 }
 
-// Start, press End, see the HW, the ISR and the lost record's mark; quit with q; the process
-// exits 0 and the terminal is back in cooked mode on the normal screen.
+// Start, press End, see the HW, the ISR and the lost record's mark; shrink the window while
+// playing and grow it back; quit with q; the process exits 0 and the terminal is back in
+// cooked mode on the normal screen.
 #[test]
 fn explorer_in_a_real_terminal() {
     if Command::new("tmux").arg("-V").output().is_err() {
@@ -81,6 +82,15 @@ fn explorer_in_a_real_terminal() {
         screen.contains("✗ fast-3@6"),
         "the lost record is marked:\n{screen}"
     );
+
+    // Too small while playing, then back: a message, no crash, the screen again.
+    tmux(&["send-keys", "-t", &session.0, "Home", "Space"]);
+    tmux(&["resize-window", "-t", &session.0, "-x", "60", "-y", "20"]);
+    let screen = wait_for(&session.0, |s| s.contains("terminal too small"));
+    assert!(screen.contains("terminal too small: 60x20"), "{screen}");
+    tmux(&["resize-window", "-t", &session.0, "-x", "100", "-y", "30"]);
+    let screen = wait_for(&session.0, |s| s.contains("ksim │"));
+    assert!(screen.contains("ksim │"), "{screen}");
 
     tmux(&["send-keys", "-t", &session.0, "q"]);
     let screen = wait_for(&session.0, |s| {
