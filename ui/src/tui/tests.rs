@@ -109,6 +109,18 @@ fn records_view() {
     assert_snapshot!("records_lost", lost);
 }
 
+// The selected record's key: as produced, and as each consumer received it.
+#[test]
+fn records_view_key_order() {
+    let mut app = app("scenarios/add-partitions-moves-keys.toml");
+    update(&mut app, Action::End);
+    update(&mut app, Action::NextView);
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("as produced:"), "{text}");
+    assert!(text.contains("received it:"), "{text}");
+    assert_snapshot!(text);
+}
+
 // The keys view after partitions were added: moved keys marked.
 #[test]
 fn keys_view_after_adding_partitions() {

@@ -69,8 +69,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .iter()
         .filter(|r| passes(app.filter, r))
         .collect();
-    let rows = area.height.saturating_sub(3) as usize;
     let selected = app.selected.min(shown.len().saturating_sub(1));
+    let order = shown
+        .get(selected)
+        .map(|record| key_order(app, &ledger.records, record))
+        .unwrap_or_default();
+    let rows = (area.height as usize).saturating_sub(3 + order.len());
     let first = selected.saturating_sub(rows.saturating_sub(1));
     for (i, record) in shown.iter().enumerate().skip(first).take(rows) {
         let decided = match lost_by.get(&record.id) {
@@ -111,6 +115,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             app.paint(style),
         )]));
     }
+    while lines.len() < rows + 2 {
+        lines.push(Line::raw(""));
+    }
+    lines.extend(
+        order
+            .into_iter()
+            .map(|l| Line::styled(l, app.paint(Style::new().fg(Color::Cyan)))),
+    );
     let filters: Vec<String> = FateFilter::ALL
         .iter()
         .enumerate()
@@ -129,4 +141,41 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             filters.join(" ")
         )))
         .render(area, buf);
+}
+
+/// For the selected record's key: its records in the order its producer sent them, and in
+/// the order each consumer received them (which differs once the key's records sit in two
+/// partitions, or a retry reordered them).
+fn key_order(app: &App, records: &[RecordFate], selected: &RecordFate) -> Vec<String> {
+    let Some(key) = &selected.key else {
+        return Vec::new();
+    };
+    let producer = selected.id.producer;
+    let produced: Vec<&str> = records
+        .iter()
+        .filter(|r| r.id.producer == producer && r.key.as_ref() == Some(key))
+        .map(|r| r.value.as_str())
+        .collect();
+    let mut lines = vec![format!("key {key:?} as produced: {}", produced.join(", "))];
+    for consumer in app.world.consumers() {
+        let consumed: Vec<String> = consumer
+            .received
+            .iter()
+            .filter(|(_, _, r)| {
+                r.producer == producer
+                    && app.world.producers()[producer.0 as usize]
+                        .key_of(r.n)
+                        .is_some_and(|k| **k == **key)
+            })
+            .map(|(_, _, r)| ksim::ledger::value_of(&app.world, *r))
+            .collect();
+        if !consumed.is_empty() {
+            lines.push(format!(
+                "key {key:?} as {} received it: {}",
+                consumer.name,
+                consumed.join(", ")
+            ));
+        }
+    }
+    lines
 }
