@@ -38,10 +38,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         } else {
             "up"
         };
-        let leads = image
+        let leads: Vec<String> = image
             .partitions()
             .filter(|(tp, p)| p.leader == Some(broker.id) && tp.topic == topic)
-            .count();
+            .map(|(tp, _)| tp.partition.to_string())
+            .collect();
+        let leads = match leads.len() {
+            0 => "leads none".to_string(),
+            1..=4 => format!("leads {}", leads.join(",")),
+            n => format!("leads {n}"),
+        };
         let style = match state {
             "up" => Style::new().fg(Color::Green),
             "DOWN" => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
@@ -51,7 +57,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             format!(" {} {state}", broker.id),
             app.paint(style),
         ));
-        brokers.push(Span::raw(format!(" (leads {leads}) ")));
+        brokers.push(Span::raw(format!(" ({leads}) ")));
     }
     brokers.push(Span::raw(" │ controller: KRaft quorum"));
     lines.push(Line::from(brokers));
