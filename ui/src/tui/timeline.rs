@@ -151,6 +151,15 @@ impl Timeline {
             .unwrap_or(0)
     }
 
+    /// The engine step of the keyframe a seek to engine step `engine` would start from.
+    pub fn keyframe_before(&self, engine: u64) -> u64 {
+        let at = self
+            .keyframes
+            .partition_point(|k| k.world.events_processed() <= engine)
+            .saturating_sub(1);
+        self.keyframes[at].world.events_processed()
+    }
+
     /// The world just after the step that produced entry `index`: the nearest keyframe
     /// at or before it, cloned, then replayed.
     pub fn world_at(&self, index: usize) -> World {

@@ -185,14 +185,15 @@ fn parse_time(input: &str) -> Result<SimTime, String> {
         .map_err(|_| format!("expected a time such as 2s, 1500ms or 250us, found {input:?}"))
 }
 
-/// Moves the cursor to a trace event: a few steps forward from here when that is closer,
-/// otherwise the nearest keyframe and a replay.
+/// Moves the cursor to a trace event: forward from here when that is closer, otherwise from
+/// a clone of the nearest keyframe before it.
 pub fn seek(app: &mut App, index: usize) {
     let timeline = &app.branches[app.branch].timeline;
     let index = index.min(timeline.len().saturating_sub(1));
     let target = timeline.engine_step(index);
     let here = app.world.events_processed();
-    if target >= here && target - here <= timeline.interval {
+    // Forward from the screen when it is at least as close as the nearest keyframe: no clone.
+    if target >= here && here >= timeline.keyframe_before(target) {
         Timeline::advance(&mut app.world, target);
     } else if target != here {
         app.world = timeline.world_at(index);
