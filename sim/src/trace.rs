@@ -967,6 +967,9 @@ fn records(count: u32, first: u32) -> String {
 pub struct Trace {
     names: Arc<Names>,
     entries: Vec<TraceEntry>,
+    /// Entries handed out by `drain()`: indices keep counting from the first entry ever
+    /// recorded, so the ledger's references to trace lines stay meaningful.
+    drained: usize,
 }
 
 impl Trace {
@@ -974,6 +977,7 @@ impl Trace {
         Trace {
             names: Arc::new(names),
             entries: Vec::new(),
+            drained: 0,
         }
     }
 
@@ -981,20 +985,29 @@ impl Trace {
         self.entries.push(TraceEntry { time, node, event });
     }
 
+    /// The entries recorded since the last `drain()` (all of them if it was never called).
     pub fn entries(&self) -> &[TraceEntry] {
         &self.entries
+    }
+
+    /// Moves out the entries recorded since the last drain. The explorer keeps the trace of a
+    /// run once and drains each keyframe's copy, so that a clone of a world stays small.
+    pub fn drain(&mut self) -> Vec<TraceEntry> {
+        self.drained += self.entries.len();
+        std::mem::take(&mut self.entries)
     }
 
     pub fn names(&self) -> &Names {
         &self.names
     }
 
+    /// Entries ever recorded, drained ones included: the index the next entry will get.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.drained + self.entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
     }
 
     /// The header line: which scenario, which seed.
@@ -1007,8 +1020,23 @@ impl Trace {
 
     /// One entry as its text line (without the newline).
     pub fn line(&self, index: usize) -> String {
+        match index.checked_sub(self.drained) {
+            Some(i) if i < self.entries.len() => self.entry_line(&self.entries[i]),
+            _ => format!("(trace event {index})"),
+        }
+    }
+
+    /// An entry as its text line, for entries kept outside the trace (drained ones).
+    pub fn entry_line(&self, entry: &TraceEntry) -> String {
         let mut out = String::new();
-        self.write_line(&self.entries[index], &mut out);
+        self.write_line(entry, &mut out);
+        out
+    }
+
+    /// What an entry says, without its time and node: `orders-0 hw 3→6 (…)`.
+    pub fn event_text(&self, event: &TraceEvent) -> String {
+        let mut out = String::new();
+        event.render(&self.names, &mut out);
         out
     }
 

@@ -406,6 +406,39 @@ impl World {
         &self.trace
     }
 
+    /// Moves out the trace entries recorded since the last drain (see `Trace::drain`).
+    pub fn drain_trace(&mut self) -> Vec<crate::trace::TraceEntry> {
+        self.trace.drain()
+    }
+
+    /// Schedules a scenario action for now, as if the scenario had a step at this moment:
+    /// a what-if. The past stays as it was; the action runs after the events already due now.
+    pub fn inject(&mut self, action: Action) {
+        let mut scenario = (*self.scenario).clone();
+        scenario.steps.push(crate::scenario::Step {
+            at: self.now,
+            action,
+            pos: crate::scenario::Pos::default(),
+        });
+        let index = scenario.steps.len() - 1;
+        self.scenario = Arc::new(scenario);
+        self.schedule(self.now, Event::Step(index));
+    }
+
+    /// Acknowledged records that are gone so far: the record, where it was acknowledged,
+    /// and the index of the trace event that lost it.
+    pub fn lost_records(&self) -> impl Iterator<Item = (RecordId, TopicPartition, Offset, usize)> {
+        self.tracker
+            .lost_by
+            .iter()
+            .map(|(&r, &(tp, offset, index))| (r, tp, offset, index))
+    }
+
+    /// Is the link from one node to another cut by a network fault now?
+    pub fn is_cut(&self, from: NodeId, to: NodeId) -> bool {
+        self.network.is_cut(from, to)
+    }
+
     pub fn brokers(&self) -> &[Broker] {
         &self.brokers
     }

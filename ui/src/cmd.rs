@@ -3,6 +3,7 @@
 
 pub mod assign;
 pub mod bench;
+pub mod bench_tui;
 pub mod check;
 pub mod connect_tasks;
 pub mod learn;

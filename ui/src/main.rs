@@ -10,6 +10,7 @@ mod output;
 mod progress;
 mod scenario_files;
 mod seed;
+mod tui;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,7 +36,8 @@ struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
 
-    /// A scenario to explore; for now the same as `ksim run <scenario>`.
+    /// A scenario to explore in the terminal explorer; when stdout is not a terminal, the
+    /// same as `ksim run <scenario>`.
     scenario: Option<PathBuf>,
 
     /// The seed of the run, over the scenario's own `seed`.
@@ -202,8 +204,25 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ConnectTasksFormat::Text)]
         format: ConnectTasksFormat,
     },
-    /// Explore a scenario in the terminal (not built yet).
-    Tui { scenario: PathBuf },
+    /// Measure the explorer on scenarios (use a release build): first frame, seek, draw.
+    BenchTui {
+        /// Scenario files, or directories to search for `*.toml` files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The seed of every run, over the scenarios' own `seed`.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// How many random seeks (and frames) to take the medians of.
+        #[arg(long, default_value_t = 200)]
+        seeks: u32,
+    },
+    /// Explore a scenario in the terminal: scrub time, watch replication, inject faults.
+    Tui {
+        scenario: PathBuf,
+        /// The seed of the run, over the scenario's own `seed`.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -313,10 +332,16 @@ fn main() -> ExitCode {
             tasks_max,
             format,
         }) => cmd::connect_tasks::connect_tasks(tables, tasks_max, format),
-        Some(Command::Tui { scenario }) => cmd::tui::tui(&scenario),
-        // `ksim <file>`: the terminal explorer will open here once it exists; until then the
-        // file is run once, which is the most useful thing to do with it.
+        Some(Command::BenchTui { paths, seed, seeks }) => {
+            cmd::bench_tui::bench_tui(&paths, seed, seeks)
+        }
+        Some(Command::Tui { scenario, seed }) => cmd::tui::tui(&scenario, seed),
+        // `ksim <file>`: the explorer on a terminal; piped or redirected, the run's outcome,
+        // so that scripts get text.
         None => match cli.scenario {
+            Some(scenario) if std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
+                cmd::tui::tui(&scenario, cli.seed)
+            }
             Some(scenario) => cmd::run::run(&scenario, cli.seed),
             None => {
                 let mut command = <Cli as clap::CommandFactory>::command();

@@ -81,3 +81,14 @@ fn trace_is_reproducible() {
     assert!(String::from_utf8_lossy(&first.stdout).starts_with("# ksim trace: "));
     assert_eq!(first.stdout, second.stdout);
 }
+
+// The explorer on a file that does not exist: a message naming it, exit 2, and no terminal
+// mode entered (the scenario is read first).
+#[test]
+fn tui_on_a_missing_file() {
+    let out = ksim(&["tui", "scenarios/no-such-scenario.toml"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no-such-scenario.toml"), "{stderr}");
+    assert!(out.stdout.is_empty(), "no escape sequences were written");
+}

@@ -170,8 +170,6 @@ fn fixture_lessons_are_valid() {
 // The lessons of scenarios/lessons (or of KSIM_LESSONS_DIR): every one valid, every fact
 // F01-F54 with a lesson and a question, at least 120 questions.
 #[test]
-#[ignore = "needs the lesson content of the lessons branch in scenarios/lessons; drop this \
-            line once it is merged"]
 fn shipped_lessons_cover_every_fact() {
     let dir = std::env::var_os("KSIM_LESSONS_DIR")
         .map(PathBuf::from)

@@ -1,0 +1,36 @@
+//! What the user can ask of the explorer, as messages: keys, mouse clicks and the clock
+//! become `Action`s, and `update` applies them.
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    TogglePlay,
+    Faster,
+    Slower,
+    /// One trace event forward or back.
+    StepForward,
+    StepBack,
+    NextNotable,
+    PreviousNotable,
+    Home,
+    End,
+    /// Go to a trace event by index (a click on the timeline bar).
+    SeekTo(usize),
+    /// The clock while playing: move on by the speed's count of events.
+    Tick,
+    NextView,
+    PreviousView,
+    Down,
+    Up,
+    Enter,
+    Escape,
+    Help,
+    FaultMenu,
+    Branches,
+    GoToTime,
+    NextTopic,
+    /// A character typed into the go-to-time prompt, or a filter key in the records view.
+    Type(char),
+    Backspace,
+    Resize(u16, u16),
+}

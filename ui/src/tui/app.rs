@@ -1,0 +1,257 @@
+//! The explorer's model: the branches of the run (each a `Timeline`), which one is shown,
+//! the cursor (a trace event), the world at the cursor, and what the screen shows. `update`
+//! changes it; the views only read it.
+
+use std::sync::Arc;
+
+use ksim::ids::BrokerId;
+use ksim::ledger::{Ledger, LedgerSummary};
+use ksim::scenario::{Action as ScenarioAction, Scenario};
+use ksim::{World, trace::brokers};
+
+use super::timeline::Timeline;
+use super::why::{self, Notable};
+
+/// Play speeds, in trace events per tick (ten ticks a second).
+pub const SPEEDS: &[usize] = &[1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    Cluster,
+    Records,
+    Keys,
+    Groups,
+}
+
+impl View {
+    pub const ALL: [View; 4] = [View::Cluster, View::Records, View::Keys, View::Groups];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            View::Cluster => "cluster",
+            View::Records => "records",
+            View::Keys => "keys",
+            View::Groups => "groups",
+        }
+    }
+}
+
+/// The records view's filter: every record, or one fate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FateFilter {
+    All,
+    Acked,
+    Committed,
+    Lost,
+    Duplicated,
+    Reordered,
+    Failed,
+    Pending,
+}
+
+impl FateFilter {
+    pub const ALL: [FateFilter; 8] = [
+        FateFilter::All,
+        FateFilter::Acked,
+        FateFilter::Committed,
+        FateFilter::Lost,
+        FateFilter::Duplicated,
+        FateFilter::Reordered,
+        FateFilter::Failed,
+        FateFilter::Pending,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FateFilter::All => "all",
+            FateFilter::Acked => "acked",
+            FateFilter::Committed => "committed",
+            FateFilter::Lost => "lost",
+            FateFilter::Duplicated => "duplicated",
+            FateFilter::Reordered => "reordered",
+            FateFilter::Failed => "failed",
+            FateFilter::Pending => "pending",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Overlay {
+    Help,
+    /// The what-if menu: faults to inject at the cursor.
+    Faults {
+        selected: usize,
+    },
+    Branches {
+        selected: usize,
+    },
+    GoTo {
+        input: String,
+        error: Option<String>,
+    },
+    /// The event at the cursor in full.
+    Details,
+}
+
+/// One timeline of the scenario: the original run, or a what-if.
+pub struct Branch {
+    pub name: String,
+    pub timeline: Timeline,
+    /// The trace event at which the fault was injected (what-ifs only).
+    pub fork: Option<usize>,
+    /// Notable events: (trace index, kind), in order.
+    pub notable: Vec<(usize, Notable)>,
+    /// The ledger's counts at the end of this branch, for comparisons.
+    pub outcome: LedgerSummary,
+}
+
+impl Branch {
+    pub fn new(name: String, timeline: Timeline, fork: Option<usize>) -> Branch {
+        let notable = timeline
+            .entries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| why::notable(&e.event).map(|n| (i, n)))
+            .collect();
+        let outcome = ksim::ledger::summarize(&timeline.final_world);
+        Branch {
+            name,
+            timeline,
+            fork,
+            notable,
+            outcome,
+        }
+    }
+}
+
+pub struct App {
+    pub scenario: Arc<Scenario>,
+    pub branches: Vec<Branch>,
+    pub branch: usize,
+    /// The trace event the screen shows; the world is as it was just after it.
+    pub cursor: usize,
+    pub world: World,
+    pub playing: bool,
+    pub speed: usize,
+    pub view: View,
+    pub topic: usize,
+    /// Selected row (records, groups) or scroll offset (cluster, keys) of the view.
+    pub selected: usize,
+    pub overlay: Option<Overlay>,
+    pub filter: FateFilter,
+    /// False with `NO_COLOR`: marks and modifiers carry every meaning.
+    pub color: bool,
+    pub quit: bool,
+    pub width: u16,
+    pub height: u16,
+    /// A one-line message for the footer (a what-if made, a bad time typed).
+    pub status: Option<String>,
+    /// The ledger at the cursor, for the records view (computed when that view is shown).
+    pub ledger: Option<Ledger>,
+    /// Each producer's records by outcome at the cursor.
+    pub producer_counts: Vec<ProducerCounts>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ProducerCounts {
+    pub acked: u64,
+    pub failed: u64,
+    pub in_flight: u64,
+}
+
+impl App {
+    pub fn new(scenario: Scenario, seed: u64, keyframe_interval: u64) -> App {
+        let scenario = Arc::new(scenario);
+        let world = World::new(scenario.clone(), seed);
+        let timeline = Timeline::record(world, keyframe_interval);
+        let world = timeline.world_at(0);
+        let mut app = App {
+            scenario,
+            branches: vec![Branch::new("original".to_string(), timeline, None)],
+            branch: 0,
+            cursor: 0,
+            world,
+            playing: false,
+            speed: 2,
+            view: View::Cluster,
+            topic: 0,
+            selected: 0,
+            overlay: None,
+            filter: FateFilter::All,
+            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            quit: false,
+            width: 100,
+            height: 30,
+            status: None,
+            ledger: None,
+            producer_counts: Vec::new(),
+        };
+        app.producer_counts = super::update::producer_counts(&app.world);
+        app
+    }
+
+    pub fn current(&self) -> &Branch {
+        &self.branches[self.branch]
+    }
+
+    pub fn timeline(&self) -> &Timeline {
+        &self.current().timeline
+    }
+
+    /// The topics a user looks at: the scenario's, not `__consumer_offsets`.
+    pub fn topics(&self) -> Vec<usize> {
+        self.scenario
+            .topics
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| !t.internal)
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// The faults the what-if menu offers, with their labels.
+    pub fn fault_menu(&self) -> Vec<(String, ScenarioAction)> {
+        let mut items = Vec::new();
+        let all: Vec<BrokerId> = (1..=self.scenario.brokers).map(BrokerId).collect();
+        for &b in &all {
+            items.push((format!("crash broker {}", b.0), ScenarioAction::Crash(b)));
+            items.push((
+                format!("restart broker {}", b.0),
+                ScenarioAction::Restart(b),
+            ));
+            items.push((
+                format!("power loss on broker {} (unflushed data gone)", b.0),
+                ScenarioAction::PowerLoss(b),
+            ));
+            items.push((
+                format!("isolate broker {}", b.0),
+                ScenarioAction::Isolate(b),
+            ));
+        }
+        if all.len() > 1 {
+            for &b in &all {
+                let rest: Vec<BrokerId> = all.iter().copied().filter(|&o| o != b).collect();
+                items.push((
+                    format!("partition {} | {}", brokers(&[b]), brokers(&rest)),
+                    ScenarioAction::Partition(vec![vec![b], rest]),
+                ));
+            }
+        }
+        items.push(("heal the network".to_string(), ScenarioAction::Heal));
+        items
+    }
+
+    /// The last `say` at or before the cursor, with its index.
+    pub fn narration(&self) -> Option<(usize, &str)> {
+        let notable = &self.current().notable;
+        let upto = notable.partition_point(|&(i, _)| i <= self.cursor);
+        notable[..upto]
+            .iter()
+            .rev()
+            .filter(|(_, n)| *n == Notable::Say)
+            .find_map(|&(i, _)| match &self.timeline().entries[i].event {
+                ksim::trace::TraceEvent::Say { text } => Some((i, text.as_str())),
+                _ => None,
+            })
+    }
+}

@@ -1,0 +1,81 @@
+//! The key map, in the habits of less, k9s and lazygit: Space plays, arrows step, `[` `]`
+//! jump, `?` helps, `q` quits. The help screen and the README list the same table.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::action::Action;
+use super::app::{App, Overlay};
+
+/// Every key, as the help screen shows it.
+pub const KEYS: &[(&str, &str)] = &[
+    ("Space", "play / pause"),
+    ("+ / -", "faster / slower"),
+    ("→ / l", "step one event forward"),
+    ("← / h", "step one event back"),
+    (
+        "] / [",
+        "next / previous notable event: fault, election, ISR, loss, error",
+    ),
+    ("Home / End", "first / last event"),
+    ("g", "go to a simulated time (e.g. 2s, 1500ms)"),
+    ("click", "on the timeline bar: seek there"),
+    (
+        "Tab / S-Tab",
+        "next / previous view: cluster, records, keys, groups",
+    ),
+    ("t", "next topic (cluster and keys views)"),
+    ("j / k, ↓ / ↑", "select / scroll"),
+    ("Enter", "details of the event at the cursor"),
+    (
+        "0-7",
+        "records view: 0 all, 1 acked, 2 committed, 3 lost, 4 dup, 5 reordered, 6 failed, 7 pending",
+    ),
+    ("f", "what-if: inject a fault at the cursor (a new branch)"),
+    ("b", "branches: switch, compare with the original"),
+    ("?", "this help"),
+    ("Esc", "close a window"),
+    ("q / Ctrl-C", "quit"),
+];
+
+pub fn action_for(app: &App, key: KeyEvent) -> Option<Action> {
+    if key.kind == KeyEventKind::Release {
+        return None;
+    }
+    if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        return Some(Action::Quit);
+    }
+    if matches!(app.overlay, Some(Overlay::GoTo { .. })) {
+        return match key.code {
+            KeyCode::Enter => Some(Action::Enter),
+            KeyCode::Esc => Some(Action::Escape),
+            KeyCode::Backspace => Some(Action::Backspace),
+            KeyCode::Char(c) => Some(Action::Type(c)),
+            _ => None,
+        };
+    }
+    Some(match key.code {
+        KeyCode::Char('q') => Action::Quit,
+        KeyCode::Char(' ') => Action::TogglePlay,
+        KeyCode::Char('+') | KeyCode::Char('=') => Action::Faster,
+        KeyCode::Char('-') => Action::Slower,
+        KeyCode::Right | KeyCode::Char('l') => Action::StepForward,
+        KeyCode::Left | KeyCode::Char('h') => Action::StepBack,
+        KeyCode::Char(']') => Action::NextNotable,
+        KeyCode::Char('[') => Action::PreviousNotable,
+        KeyCode::Home => Action::Home,
+        KeyCode::End => Action::End,
+        KeyCode::Char('g') => Action::GoToTime,
+        KeyCode::Tab => Action::NextView,
+        KeyCode::BackTab => Action::PreviousView,
+        KeyCode::Char('t') => Action::NextTopic,
+        KeyCode::Down | KeyCode::Char('j') => Action::Down,
+        KeyCode::Up | KeyCode::Char('k') => Action::Up,
+        KeyCode::Enter => Action::Enter,
+        KeyCode::Esc => Action::Escape,
+        KeyCode::Char('?') => Action::Help,
+        KeyCode::Char('f') => Action::FaultMenu,
+        KeyCode::Char('b') => Action::Branches,
+        KeyCode::Char(c @ '0'..='7') => Action::Type(c),
+        _ => return None,
+    })
+}

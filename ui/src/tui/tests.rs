@@ -1,0 +1,439 @@
+//! Screen tests of the explorer on ratatui's `TestBackend`, driven by actions at chosen
+//! moments of shipped scenarios; one key-map test sends keys.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use insta::assert_snapshot;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+
+use super::action::Action;
+use super::app::{App, Overlay, View};
+use super::keys::{KEYS, action_for};
+use super::update::update;
+use super::why::Notable;
+
+fn app_for_text(text: &str, file: &str) -> App {
+    let scenario = ksim::scenario::parse(text, file).expect("the scenario parses");
+    let seed = scenario.seed.unwrap_or(1);
+    let mut app = App::new(scenario, seed, 64);
+    app.color = true;
+    app
+}
+
+fn app(file: &str) -> App {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(file);
+    app_for_text(&std::fs::read_to_string(path).unwrap(), file)
+}
+
+fn draw(app: &App, width: u16, height: u16) -> Buffer {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| frame.render_widget(app, frame.area()))
+        .unwrap();
+    terminal.backend().buffer().clone()
+}
+
+fn screen(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| frame.render_widget(app, frame.area()))
+        .unwrap();
+    terminal.backend().to_string()
+}
+
+/// Steps with `]` until the cursor is on a notable event of this kind.
+fn jump_to(app: &mut App, kind: Notable) {
+    while !app
+        .current()
+        .notable
+        .iter()
+        .any(|&(i, n)| i == app.cursor && n == kind)
+    {
+        let before = app.cursor;
+        update(app, Action::NextNotable);
+        assert_ne!(app.cursor, before, "no {kind:?} event in the run");
+    }
+}
+
+const ACKS_1: &str = "scenarios/acks-1-loses-acked-record.toml";
+
+// The cluster view at the loss: the ghost cell, the HW and LEO of each replica, the ISR.
+#[test]
+fn cluster_view_at_the_loss() {
+    let mut app = app(ACKS_1);
+    jump_to(&mut app, Notable::Loss);
+    assert_snapshot!("cluster_at_loss_100x30", screen(&app, 100, 30));
+    assert_snapshot!("cluster_at_loss_80x24", screen(&app, 80, 24));
+}
+
+// The cluster view in the middle of a run with a partition: the isolated leader's extra
+// records, the followers' HW behind it.
+#[test]
+fn cluster_view_during_the_partition() {
+    let mut app = app(ACKS_1);
+    jump_to(&mut app, Notable::Fault);
+    for _ in 0..6 {
+        update(&mut app, Action::StepForward);
+    }
+    assert_snapshot!(screen(&app, 100, 30));
+}
+
+// A consumer's position and lag per partition, and its lag over time as a sparkline.
+#[test]
+fn cluster_view_with_a_consumer() {
+    let mut app = app("scenarios/records-lag-max.toml");
+    let middle = app.timeline().len() / 2;
+    update(&mut app, Action::SeekTo(middle));
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("consumer "), "{text}");
+    assert!(text.contains(" lag "), "{text}");
+    assert_snapshot!(text);
+}
+
+// The records view at the end, all fates and then only the lost one.
+#[test]
+fn records_view() {
+    let mut app = app(ACKS_1);
+    update(&mut app, Action::End);
+    update(&mut app, Action::NextView);
+    assert_eq!(app.view, View::Records);
+    assert_snapshot!("records_all", screen(&app, 100, 30));
+    update(&mut app, Action::Type('3'));
+    let lost = screen(&app, 100, 30);
+    assert!(lost.contains("fast-3"), "{lost}");
+    assert!(!lost.contains("safe-3 "), "{lost}");
+    assert_snapshot!("records_lost", lost);
+}
+
+// The selected record's key: as produced, and as each consumer received it.
+#[test]
+fn records_view_key_order() {
+    let mut app = app("scenarios/add-partitions-moves-keys.toml");
+    update(&mut app, Action::End);
+    update(&mut app, Action::NextView);
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("as produced:"), "{text}");
+    assert!(text.contains("received it:"), "{text}");
+    assert_snapshot!(text);
+}
+
+// The keys view after partitions were added: moved keys marked.
+#[test]
+fn keys_view_after_adding_partitions() {
+    let mut app = app("scenarios/add-partitions-moves-keys.toml");
+    update(&mut app, Action::End);
+    update(&mut app, Action::NextView);
+    update(&mut app, Action::NextView);
+    assert_eq!(app.view, View::Keys);
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("moved"), "{text}");
+    assert_snapshot!(text);
+}
+
+// The groups view: members, generation, the rebalances and their reasons.
+#[test]
+fn groups_view() {
+    let mut app = app("scenarios/group-rebalances-join-leave-grow.toml");
+    update(&mut app, Action::End);
+    update(&mut app, Action::PreviousView);
+    assert_eq!(app.view, View::Groups);
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("generation"), "{text}");
+    assert_snapshot!(text);
+}
+
+// Help lists every key of the key map.
+#[test]
+fn help_lists_every_key() {
+    let mut app = app(ACKS_1);
+    update(&mut app, Action::Help);
+    let text = screen(&app, 100, 30);
+    for (key, _) in KEYS {
+        assert!(text.contains(key), "{key} missing from\n{text}");
+    }
+    assert_snapshot!(text);
+}
+
+// A what-if: power loss on broker 2 and 3 right after the partition heals... here simply a
+// crash of the new leader's only in-sync follower at the cursor; the branch list compares.
+#[test]
+fn what_if_branch_and_comparison() {
+    let mut app = app("scenarios/high-watermark-basics.toml");
+    let third = app.timeline().len() / 3;
+    update(&mut app, Action::SeekTo(third));
+    update(&mut app, Action::FaultMenu);
+    assert_snapshot!("fault_menu", screen(&app, 100, 30));
+    // The first item crashes broker 1.
+    update(&mut app, Action::Enter);
+    assert_eq!(app.branches.len(), 2);
+    assert_eq!(app.branch, 1);
+    assert!(app.current().name.starts_with("crash broker 1 at "));
+    update(&mut app, Action::End);
+    update(&mut app, Action::Branches);
+    assert!(matches!(
+        app.overlay,
+        Some(Overlay::Branches { selected: 1 })
+    ));
+    let text = screen(&app, 100, 30);
+    assert!(
+        text.contains("diverges from the original at event"),
+        "{text}"
+    );
+    assert_snapshot!("branches", text);
+    // Back to the original: its trace has no crash.
+    update(&mut app, Action::Up);
+    update(&mut app, Action::Enter);
+    assert_eq!(app.branch, 0);
+    assert!(
+        !app.timeline()
+            .entries
+            .iter()
+            .any(|e| matches!(e.event, ksim::trace::TraceEvent::Crash))
+    );
+}
+
+// `g` goes to the first event at or after a time; a bad time says what was expected.
+#[test]
+fn go_to_time() {
+    let mut app = app(ACKS_1);
+    update(&mut app, Action::GoToTime);
+    for c in "11s".chars() {
+        update(&mut app, Action::Type(c));
+    }
+    update(&mut app, Action::Enter);
+    assert!(app.overlay.is_none());
+    let time = app.timeline().entries[app.cursor].time;
+    assert!(time >= ksim::time::SimTime::from_secs(11), "{time}");
+    assert!(app.timeline().entries[app.cursor - 1].time < ksim::time::SimTime::from_secs(11));
+    update(&mut app, Action::GoToTime);
+    update(&mut app, Action::Type('x'));
+    update(&mut app, Action::Enter);
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("expected a time such as 2s"), "{text}");
+}
+
+// Every key of the help maps to the action it promises.
+#[test]
+fn key_map() {
+    let app = app(ACKS_1);
+    let key = |code| action_for(&app, KeyEvent::new(code, KeyModifiers::NONE));
+    assert_eq!(key(KeyCode::Char(' ')), Some(Action::TogglePlay));
+    assert_eq!(key(KeyCode::Char('+')), Some(Action::Faster));
+    assert_eq!(key(KeyCode::Char('-')), Some(Action::Slower));
+    assert_eq!(key(KeyCode::Right), Some(Action::StepForward));
+    assert_eq!(key(KeyCode::Char('l')), Some(Action::StepForward));
+    assert_eq!(key(KeyCode::Left), Some(Action::StepBack));
+    assert_eq!(key(KeyCode::Char('h')), Some(Action::StepBack));
+    assert_eq!(key(KeyCode::Char(']')), Some(Action::NextNotable));
+    assert_eq!(key(KeyCode::Char('[')), Some(Action::PreviousNotable));
+    assert_eq!(key(KeyCode::Home), Some(Action::Home));
+    assert_eq!(key(KeyCode::End), Some(Action::End));
+    assert_eq!(key(KeyCode::Char('g')), Some(Action::GoToTime));
+    assert_eq!(key(KeyCode::Tab), Some(Action::NextView));
+    assert_eq!(key(KeyCode::BackTab), Some(Action::PreviousView));
+    assert_eq!(key(KeyCode::Char('t')), Some(Action::NextTopic));
+    assert_eq!(key(KeyCode::Char('j')), Some(Action::Down));
+    assert_eq!(key(KeyCode::Down), Some(Action::Down));
+    assert_eq!(key(KeyCode::Char('k')), Some(Action::Up));
+    assert_eq!(key(KeyCode::Up), Some(Action::Up));
+    assert_eq!(key(KeyCode::Enter), Some(Action::Enter));
+    assert_eq!(key(KeyCode::Esc), Some(Action::Escape));
+    assert_eq!(key(KeyCode::Char('?')), Some(Action::Help));
+    assert_eq!(key(KeyCode::Char('f')), Some(Action::FaultMenu));
+    assert_eq!(key(KeyCode::Char('b')), Some(Action::Branches));
+    assert_eq!(key(KeyCode::Char('3')), Some(Action::Type('3')));
+    assert_eq!(key(KeyCode::Char('q')), Some(Action::Quit));
+    assert_eq!(
+        action_for(
+            &app,
+            KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)
+        ),
+        Some(Action::Quit)
+    );
+    assert_eq!(key(KeyCode::Char('z')), None);
+    // In the go-to prompt, letters are typed, not commands.
+    let mut app = app;
+    update(&mut app, Action::GoToTime);
+    let key = |code| action_for(&app, KeyEvent::new(code, KeyModifiers::NONE));
+    assert_eq!(key(KeyCode::Char('q')), Some(Action::Type('q')));
+    assert_eq!(key(KeyCode::Esc), Some(Action::Escape));
+}
+
+// No size panics, resizes while playing included; below 80x24 the screen says it is too
+// small.
+#[test]
+fn tiny_and_odd_sizes() {
+    let mut app = app(ACKS_1);
+    update(&mut app, Action::TogglePlay);
+    let sizes = [
+        (0, 0),
+        (1, 1),
+        (10, 3),
+        (79, 23),
+        (80, 23),
+        (79, 24),
+        (80, 24),
+        (81, 25),
+        (200, 60),
+        (3, 100),
+        (500, 5),
+    ];
+    for (width, height) in sizes {
+        update(&mut app, Action::Resize(width, height));
+        update(&mut app, Action::Tick);
+        if let Some(index) =
+            super::view::timeline_index_at(&app, width / 2, height.saturating_sub(3))
+        {
+            update(&mut app, Action::SeekTo(index));
+        }
+        for overlay in [
+            Action::Help,
+            Action::FaultMenu,
+            Action::Branches,
+            Action::Enter,
+        ] {
+            update(&mut app, overlay);
+            let buffer = draw(&app, width, height);
+            let text: String = buffer.content.iter().map(|c| c.symbol()).collect();
+            if (width < 80 || height < 24) && width >= 40 {
+                assert!(text.contains("too small"), "{width}x{height}: {text}");
+            }
+            update(&mut app, Action::Escape);
+        }
+    }
+    assert_snapshot!("too_small_79x23", screen(&app, 79, 23));
+}
+
+// Seeking to event N shows the same screen as stepping there from the start, and as playing.
+#[test]
+fn seek_equals_play() {
+    let mut sought = app(ACKS_1);
+    let mut stepped = app(ACKS_1);
+    let mut played = app(ACKS_1);
+    for n in [37, 12, 30, 3] {
+        update(&mut sought, Action::End);
+        update(&mut sought, Action::SeekTo(n));
+        update(&mut stepped, Action::Home);
+        for _ in 0..n {
+            update(&mut stepped, Action::StepForward);
+        }
+        assert_eq!(sought.cursor, n);
+        assert_eq!(stepped.cursor, n);
+        assert_eq!(
+            screen(&sought, 100, 30),
+            screen(&stepped, 100, 30),
+            "event {n}"
+        );
+    }
+    // Playing at speed 1 moves one event per tick.
+    played.speed = 0;
+    sought.speed = 0;
+    update(&mut played, Action::TogglePlay);
+    for _ in 0..12 {
+        update(&mut played, Action::Tick);
+    }
+    update(&mut played, Action::TogglePlay);
+    update(&mut sought, Action::SeekTo(12));
+    assert_eq!(screen(&sought, 100, 30), screen(&played, 100, 30));
+}
+
+// A click on the timeline bar seeks to the events under that column.
+#[test]
+fn click_on_the_timeline_seeks() {
+    let mut app = app(ACKS_1);
+    update(&mut app, Action::Resize(100, 30));
+    let bar = super::view::areas(ratatui::layout::Rect::new(0, 0, 100, 30)).timeline;
+    let total = app.timeline().len();
+    let index = super::view::timeline_index_at(&app, 50, bar.y).expect("on the bar");
+    assert_eq!(index * 100 / total, 50);
+    update(&mut app, Action::SeekTo(index));
+    assert_eq!(app.cursor, index);
+    assert_eq!(super::view::timeline_index_at(&app, 50, bar.y - 1), None);
+    assert_eq!(
+        super::view::timeline_index_at(&app, 99, bar.y),
+        Some(total - 1)
+    );
+}
+
+// Under NO_COLOR no cell has a colour, and the lost record and the cursor still carry marks.
+#[test]
+fn no_color_keeps_the_marks() {
+    let mut app = app(ACKS_1);
+    app.color = false;
+    jump_to(&mut app, Notable::Loss);
+    let buffer = draw(&app, 100, 30);
+    for cell in &buffer.content {
+        assert_eq!(cell.fg, Color::Reset, "{cell:?}");
+        assert_eq!(cell.bg, Color::Reset, "{cell:?}");
+    }
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("✗ fast-3@6"), "{text}");
+    assert!(text.contains('▶'), "{text}");
+    assert!(text.contains('X'), "the timeline marks the loss: {text}");
+}
+
+// Korean narration keeps the screen aligned: wide characters take two cells each.
+#[test]
+fn korean_narration_aligns() {
+    let text = r#"
+name = "리더 선출"
+seed = 1
+duration = "2s"
+[cluster]
+brokers = 3
+[[topics]]
+name = "t"
+partitions = 1
+replication_factor = 3
+replicas = [[1, 2, 3]]
+[[steps]]
+at = "10ms"
+say = "브로커 1이 멈추면 컨트롤러가 새 리더를 뽑는다."
+[[steps]]
+at = "20ms"
+crash = 1
+"#;
+    let mut app = app_for_text(text, "korean.toml");
+    jump_to(&mut app, Notable::Fault);
+    let buffer = draw(&app, 100, 30);
+    let say_row = (0..30)
+        .find(|&y| {
+            (0..100)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+                .contains("say at")
+        })
+        .expect("the narration is shown");
+    let text = screen(&app, 100, 30);
+    // The backend prints each row between quotes, then notes the cells wide symbols cover.
+    let row = text
+        .lines()
+        .nth(say_row as usize)
+        .unwrap()
+        .split('"')
+        .nth(1)
+        .unwrap();
+    assert!(row.contains("브로커 1이 멈추면"), "{row}");
+    assert_eq!(unicode_width::UnicodeWidthStr::width(row), 100, "{row}");
+    assert_snapshot!(text);
+}
+
+// The README's explorer section lists every key of the key map.
+#[test]
+fn readme_lists_every_key() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
+    let readme = std::fs::read_to_string(path).unwrap();
+    let start = readme.find("## The explorer").expect("an explorer section");
+    let end = start + readme[start + 3..].find("\n## ").unwrap() + 3;
+    let section = &readme[start..end];
+    for (key, _) in KEYS {
+        assert!(
+            section.contains(&format!("| `{key}` |")),
+            "README's explorer section has no row for {key}"
+        );
+    }
+}

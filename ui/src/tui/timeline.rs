@@ -1,0 +1,281 @@
+//! The timeline of one run: every trace event, the engine step that produced it, and
+//! keyframes (clones of the world) so that any moment can be shown by cloning the nearest
+//! keyframe and replaying a few steps. What-if branches share their parent's past.
+
+use std::sync::Arc;
+
+use ksim::World;
+use ksim::scenario::Action;
+use ksim::trace::{Trace, TraceEntry};
+
+/// Keyframes kept per run at most; past this, every other one is dropped and the interval
+/// doubles, so that memory stays bounded on long runs while seeking stays a short replay.
+const MAX_KEYFRAMES: usize = 32;
+
+/// Engine steps between two samples of the consumers' lag.
+const LAG_SAMPLE_INTERVAL: u64 = 32;
+
+/// A clone of the world at some engine step. A pinned keyframe is where a branch departs
+/// from its parent (the fault waits in its queue); it is never thinned out.
+#[derive(Clone)]
+struct Keyframe {
+    world: Arc<World>,
+    pinned: bool,
+}
+
+#[derive(Clone)]
+pub struct Timeline {
+    /// The run's trace with its entries drained: it names topics and clients for rendering.
+    pub names: Trace,
+    pub entries: Vec<TraceEntry>,
+    /// For each entry, the engine step after which it exists (`World::events_processed`).
+    pub engine_at: Vec<u64>,
+    keyframes: Vec<Keyframe>,
+    /// Engine steps between two keyframes.
+    pub interval: u64,
+    pub final_world: Arc<World>,
+    /// Every `LAG_SAMPLE_INTERVAL` engine steps, each consumer's lag summed over its
+    /// partitions: the history the cluster view draws as a sparkline.
+    pub lag_samples: Vec<(u64, Vec<u64>)>,
+}
+
+impl Timeline {
+    /// Runs a fresh world to its end, keeping keyframes every `interval` engine steps.
+    pub fn record(world: World, interval: u64) -> Timeline {
+        let mut timeline = Timeline {
+            names: world.trace().clone(),
+            entries: Vec::new(),
+            engine_at: Vec::new(),
+            keyframes: Vec::new(),
+            interval: interval.max(1),
+            final_world: Arc::new(world.clone()),
+            lag_samples: Vec::new(),
+        };
+        timeline.run(world, false);
+        timeline
+    }
+
+    /// A what-if: this timeline up to entry `index`, then `action` injected at that moment
+    /// and the run continued to its end. The past is shared, only the future differs.
+    pub fn branch(&self, index: usize, action: Action) -> Timeline {
+        let mut world = self.world_at(index);
+        let engine = world.events_processed();
+        let prefix = self.engine_at.partition_point(|&e| e <= engine);
+        world.inject(action);
+        let mut timeline = Timeline {
+            names: self.names.clone(),
+            entries: self.entries[..prefix].to_vec(),
+            engine_at: self.engine_at[..prefix].to_vec(),
+            keyframes: self
+                .keyframes
+                .iter()
+                .filter(|k| k.world.events_processed() <= engine)
+                .cloned()
+                .collect(),
+            interval: self.interval,
+            final_world: self.final_world.clone(),
+            lag_samples: self
+                .lag_samples
+                .iter()
+                .filter(|(e, _)| *e <= engine)
+                .cloned()
+                .collect(),
+        };
+        timeline.run(world, true);
+        timeline
+    }
+
+    fn run(&mut self, mut world: World, pin_first: bool) {
+        self.take_entries(&mut world);
+        self.keyframes.push(Keyframe {
+            world: Arc::new(world.clone()),
+            pinned: pin_first || self.keyframes.is_empty(),
+        });
+        loop {
+            let more = world.step();
+            self.take_entries(&mut world);
+            if !more {
+                break;
+            }
+            if !world.consumers().is_empty()
+                && world.events_processed().is_multiple_of(LAG_SAMPLE_INTERVAL)
+            {
+                let lags = world
+                    .consumers()
+                    .iter()
+                    .map(|c| c.lag().values().sum())
+                    .collect();
+                self.lag_samples.push((world.events_processed(), lags));
+            }
+            if world.events_processed().is_multiple_of(self.interval) {
+                self.keyframes.push(Keyframe {
+                    world: Arc::new(world.clone()),
+                    pinned: false,
+                });
+                if self.keyframes.len() > MAX_KEYFRAMES {
+                    self.interval *= 2;
+                    let interval = self.interval;
+                    self.keyframes.retain(|k| {
+                        k.pinned || k.world.events_processed().is_multiple_of(interval)
+                    });
+                }
+            }
+        }
+        self.final_world = Arc::new(world);
+    }
+
+    fn take_entries(&mut self, world: &mut World) {
+        if world.trace().entries().is_empty() {
+            return;
+        }
+        let engine = world.events_processed();
+        for entry in world.drain_trace() {
+            self.entries.push(entry);
+            self.engine_at.push(engine);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn keyframe_count(&self) -> usize {
+        self.keyframes.len()
+    }
+
+    /// The engine step at which entry `index` exists (0 for an empty trace).
+    pub fn engine_step(&self, index: usize) -> u64 {
+        self.engine_at
+            .get(index.min(self.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The engine step of the keyframe a seek to engine step `engine` would start from.
+    pub fn keyframe_before(&self, engine: u64) -> u64 {
+        let at = self
+            .keyframes
+            .partition_point(|k| k.world.events_processed() <= engine)
+            .saturating_sub(1);
+        self.keyframes[at].world.events_processed()
+    }
+
+    /// The world just after the step that produced entry `index`: the nearest keyframe
+    /// at or before it, cloned, then replayed.
+    pub fn world_at(&self, index: usize) -> World {
+        let engine = self.engine_step(index);
+        let at = self
+            .keyframes
+            .partition_point(|k| k.world.events_processed() <= engine)
+            .saturating_sub(1);
+        let mut world = World::clone(&self.keyframes[at].world);
+        Self::advance(&mut world, engine);
+        world
+    }
+
+    /// Steps a world forward to engine step `engine` (no-op when it is there or past it).
+    pub fn advance(world: &mut World, engine: u64) {
+        while world.events_processed() < engine && world.step() {
+            if !world.trace().entries().is_empty() {
+                world.drain_trace();
+            }
+        }
+        if !world.trace().entries().is_empty() {
+            world.drain_trace();
+        }
+    }
+
+    /// A consumer's lag from the start to engine step `engine`, as `points` evenly spaced
+    /// samples.
+    pub fn lag_history(&self, consumer: usize, engine: u64, points: usize) -> Vec<u64> {
+        let upto = self.lag_samples.partition_point(|(e, _)| *e <= engine);
+        if upto == 0 || points == 0 {
+            return Vec::new();
+        }
+        (0..points)
+            .map(|i| {
+                let at = (i * (upto - 1)) / points.saturating_sub(1).max(1);
+                self.lag_samples[at.min(upto - 1)]
+                    .1
+                    .get(consumer)
+                    .copied()
+                    .unwrap_or(0)
+            })
+            .collect()
+    }
+
+    /// One entry as its trace line.
+    pub fn line(&self, index: usize) -> String {
+        self.names.entry_line(&self.entries[index])
+    }
+
+    /// The first entry at which two timelines differ, if they do.
+    pub fn diverges_from(&self, other: &Timeline) -> Option<usize> {
+        let common = self
+            .entries
+            .iter()
+            .zip(&other.entries)
+            .position(|(a, b)| a != b);
+        match common {
+            Some(i) => Some(i),
+            None if self.len() != other.len() => Some(self.len().min(other.len())),
+            None => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn world(file: &str) -> World {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let scenario = ksim::scenario::parse(&text, file).unwrap();
+        let seed = scenario.seed.unwrap_or(0);
+        World::new(Arc::new(scenario), seed)
+    }
+
+    // The recorded trace is the run's trace, line for line, and keyframes reproduce it.
+    #[test]
+    fn recording_keeps_the_whole_trace() {
+        let mut whole = world("scenarios/acks-1-loses-acked-record.toml");
+        let timeline = Timeline::record(whole.clone(), 16);
+        whole.run_to_end();
+        assert_eq!(timeline.entries.as_slice(), whole.trace().entries());
+        assert!(timeline.keyframe_count() > 2);
+    }
+
+    // Seeking from a keyframe gives the same world as playing from the start.
+    #[test]
+    fn seeking_equals_playing() {
+        let start = world("scenarios/acks-1-loses-acked-record.toml");
+        let timeline = Timeline::record(start.clone(), 8);
+        for index in [0, 5, timeline.len() / 2, timeline.len() - 1] {
+            let sought = timeline.world_at(index);
+            let mut played = start.clone();
+            Timeline::advance(&mut played, timeline.engine_step(index));
+            assert_eq!(sought.describe(), played.describe(), "at entry {index}");
+            assert_eq!(sought.events_processed(), played.events_processed());
+        }
+    }
+
+    // A branch shares the past and departs from it only after the fault.
+    #[test]
+    fn a_branch_keeps_the_past() {
+        let timeline = Timeline::record(world("scenarios/high-watermark-basics.toml"), 8);
+        let index = timeline.len() / 3;
+        let branch = timeline.branch(index, Action::Crash(ksim::ids::BrokerId(1)));
+        let diverged = branch
+            .diverges_from(&timeline)
+            .expect("the crash changes the run");
+        assert!(diverged > index, "diverged at {diverged}, fault at {index}");
+        assert!(
+            branch.entries[diverged..]
+                .iter()
+                .any(|e| matches!(e.event, ksim::trace::TraceEvent::Crash))
+        );
+    }
+}

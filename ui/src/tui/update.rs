@@ -1,0 +1,259 @@
+//! `update(&mut App, Action)`: the only place the model changes. No I/O: seeking clones a
+//! keyframe and replays, a what-if runs a branch to its end, all in memory.
+
+use ksim::time::{SimTime, parse_duration};
+
+use super::action::Action;
+use ksim::producer::Outcome;
+
+use super::app::{App, Branch, FateFilter, Overlay, ProducerCounts, SPEEDS, View};
+use super::timeline::Timeline;
+
+pub fn update(app: &mut App, action: Action) {
+    if let Some(overlay) = app.overlay.clone()
+        && update_overlay(app, overlay, &action)
+    {
+        refresh(app);
+        return;
+    }
+    let last = app.timeline().len().saturating_sub(1);
+    match action {
+        Action::Quit => app.quit = true,
+        Action::TogglePlay => {
+            if !app.playing && app.cursor >= last {
+                seek(app, 0);
+            }
+            app.playing = !app.playing;
+        }
+        Action::Faster => app.speed = (app.speed + 1).min(SPEEDS.len() - 1),
+        Action::Slower => app.speed = app.speed.saturating_sub(1),
+        Action::StepForward => seek(app, app.cursor + 1),
+        Action::StepBack => seek(app, app.cursor.saturating_sub(1)),
+        Action::NextNotable => {
+            let notable = &app.current().notable;
+            let at = notable.partition_point(|&(i, _)| i <= app.cursor);
+            if let Some(&(i, _)) = notable.get(at) {
+                seek(app, i);
+            }
+        }
+        Action::PreviousNotable => {
+            let notable = &app.current().notable;
+            let at = notable.partition_point(|&(i, _)| i < app.cursor);
+            if let Some(&(i, _)) = at.checked_sub(1).and_then(|a| notable.get(a)) {
+                seek(app, i);
+            }
+        }
+        Action::Home => seek(app, 0),
+        Action::End => seek(app, last),
+        Action::SeekTo(index) => seek(app, index),
+        Action::Tick => {
+            if app.playing {
+                seek(app, app.cursor + SPEEDS[app.speed]);
+                if app.cursor >= last {
+                    app.playing = false;
+                }
+            }
+        }
+        Action::NextView | Action::PreviousView => {
+            let views = View::ALL;
+            let at = views.iter().position(|v| *v == app.view).unwrap_or(0);
+            let next = if action == Action::NextView {
+                (at + 1) % views.len()
+            } else {
+                (at + views.len() - 1) % views.len()
+            };
+            app.view = views[next];
+            app.selected = 0;
+        }
+        Action::Down => app.selected = app.selected.saturating_add(1),
+        Action::Up => app.selected = app.selected.saturating_sub(1),
+        Action::NextTopic => {
+            let topics = app.topics();
+            if !topics.is_empty() {
+                let at = topics.iter().position(|t| *t == app.topic).unwrap_or(0);
+                app.topic = topics[(at + 1) % topics.len()];
+                app.selected = 0;
+            }
+        }
+        Action::Enter => app.overlay = Some(Overlay::Details),
+        Action::Escape => app.status = None,
+        Action::Help => app.overlay = Some(Overlay::Help),
+        Action::FaultMenu => app.overlay = Some(Overlay::Faults { selected: 0 }),
+        Action::Branches => {
+            app.overlay = Some(Overlay::Branches {
+                selected: app.branch,
+            })
+        }
+        Action::GoToTime => {
+            app.playing = false;
+            app.overlay = Some(Overlay::GoTo {
+                input: String::new(),
+                error: None,
+            })
+        }
+        Action::Type(c) => {
+            if app.view == View::Records
+                && let Some(filter) = c.to_digit(10).and_then(|d| FateFilter::ALL.get(d as usize))
+            {
+                app.filter = *filter;
+                app.selected = 0;
+            }
+        }
+        Action::Backspace => {}
+        Action::Resize(width, height) => {
+            app.width = width;
+            app.height = height;
+        }
+    }
+    refresh(app);
+}
+
+/// Keys while a window is open. True when the window used the action.
+fn update_overlay(app: &mut App, overlay: Overlay, action: &Action) -> bool {
+    match (overlay, action) {
+        (_, Action::Quit) => return false,
+        (_, Action::Escape) => app.overlay = None,
+        (Overlay::GoTo { mut input, .. }, Action::Type(c)) => {
+            input.push(*c);
+            app.overlay = Some(Overlay::GoTo { input, error: None });
+        }
+        (Overlay::GoTo { mut input, .. }, Action::Backspace) => {
+            input.pop();
+            app.overlay = Some(Overlay::GoTo { input, error: None });
+        }
+        (Overlay::GoTo { input, .. }, Action::Enter) => match parse_time(&input) {
+            Ok(time) => {
+                let index = app
+                    .timeline()
+                    .entries
+                    .partition_point(|e| e.time < time)
+                    .min(app.timeline().len().saturating_sub(1));
+                seek(app, index);
+                app.overlay = None;
+            }
+            Err(error) => {
+                app.overlay = Some(Overlay::GoTo {
+                    input,
+                    error: Some(error),
+                })
+            }
+        },
+        (Overlay::GoTo { .. }, _) => {}
+        (Overlay::Faults { selected }, Action::Down) => {
+            let count = app.fault_menu().len();
+            app.overlay = Some(Overlay::Faults {
+                selected: (selected + 1).min(count.saturating_sub(1)),
+            });
+        }
+        (Overlay::Faults { selected }, Action::Up) => {
+            app.overlay = Some(Overlay::Faults {
+                selected: selected.saturating_sub(1),
+            })
+        }
+        (Overlay::Faults { selected }, Action::Enter) => {
+            app.overlay = None;
+            what_if(app, selected);
+        }
+        (Overlay::Branches { selected }, Action::Down) => {
+            app.overlay = Some(Overlay::Branches {
+                selected: (selected + 1).min(app.branches.len() - 1),
+            })
+        }
+        (Overlay::Branches { selected }, Action::Up) => {
+            app.overlay = Some(Overlay::Branches {
+                selected: selected.saturating_sub(1),
+            })
+        }
+        (Overlay::Branches { selected }, Action::Enter) => {
+            app.overlay = None;
+            switch_branch(app, selected);
+        }
+        (Overlay::Help | Overlay::Details, Action::Help | Action::Enter) => app.overlay = None,
+        // Everything else passes through: the screen behind keeps working.
+        _ => return false,
+    }
+    true
+}
+
+/// `2s`, `1500ms`, `250us`, or a bare number of milliseconds.
+fn parse_time(input: &str) -> Result<SimTime, String> {
+    let input = input.trim();
+    if let Ok(ms) = input.parse::<u64>() {
+        return Ok(SimTime::from_millis(ms));
+    }
+    parse_duration(input)
+        .map_err(|_| format!("expected a time such as 2s, 1500ms or 250us, found {input:?}"))
+}
+
+/// Moves the cursor to a trace event: forward from here when that is closer, otherwise from
+/// a clone of the nearest keyframe before it.
+pub fn seek(app: &mut App, index: usize) {
+    let timeline = &app.branches[app.branch].timeline;
+    let index = index.min(timeline.len().saturating_sub(1));
+    let target = timeline.engine_step(index);
+    let here = app.world.events_processed();
+    // Forward from the screen when it is at least as close as the nearest keyframe: no clone.
+    if target >= here && here >= timeline.keyframe_before(target) {
+        Timeline::advance(&mut app.world, target);
+    } else if target != here {
+        app.world = timeline.world_at(index);
+    }
+    app.cursor = index;
+}
+
+/// Clones the world at the cursor, injects the chosen fault, runs the rest, and shows the
+/// new branch at the same moment.
+fn what_if(app: &mut App, choice: usize) {
+    let menu = app.fault_menu();
+    let Some((label, action)) = menu.get(choice).cloned() else {
+        return;
+    };
+    let at = app.cursor;
+    let time = app
+        .timeline()
+        .entries
+        .get(at)
+        .map_or(SimTime::ZERO, |e| e.time);
+    let timeline = app.timeline().branch(at, action);
+    let name = format!("{label} at {time}");
+    app.branches
+        .push(Branch::new(name.clone(), timeline, Some(at)));
+    switch_branch(app, app.branches.len() - 1);
+    app.status = Some(format!("new branch: {name}"));
+}
+
+fn switch_branch(app: &mut App, branch: usize) {
+    if branch >= app.branches.len() {
+        return;
+    }
+    app.branch = branch;
+    let index = app.cursor.min(app.timeline().len().saturating_sub(1));
+    app.world = app.timeline().world_at(index);
+    app.cursor = index;
+}
+
+/// What the views show that costs a pass over every record: computed once per change, not
+/// once per frame.
+fn refresh(app: &mut App) {
+    app.ledger = (app.view == View::Records).then(|| app.world.ledger());
+    app.producer_counts = producer_counts(&app.world);
+}
+
+/// Per producer: records acknowledged, failed, and still in flight.
+pub fn producer_counts(world: &ksim::World) -> Vec<ProducerCounts> {
+    world
+        .producers()
+        .iter()
+        .map(|producer| {
+            let mut counts = ProducerCounts::default();
+            for record in &producer.records {
+                match record.outcome() {
+                    Outcome::Acked(_) => counts.acked += 1,
+                    Outcome::Failed(_) => counts.failed += 1,
+                    Outcome::Pending => counts.in_flight += 1,
+                }
+            }
+            counts
+        })
+        .collect()
+}

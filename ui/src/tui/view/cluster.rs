@@ -1,0 +1,324 @@
+//! The cluster view: brokers and their state, then for the selected topic every partition
+//! with one row per replica (role, ISR membership, epoch, the log as cells, HW and LEO),
+//! acknowledged records that were lost as marked ghost cells, then producers and consumers.
+
+use std::collections::BTreeMap;
+
+use ksim::ids::{BrokerId, NodeId, Offset, TopicId, TopicPartition};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use super::{producer_color, titled};
+use crate::tui::app::App;
+
+/// Columns before a replica's cells: ` b1 leader   ISR e1 `.
+const PREFIX: usize = 22;
+/// Columns after them: ` hw 123456 leo 123456`.
+const SUFFIX: usize = 22;
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let world = &app.world;
+    let image = world.controller().image();
+    let topic = TopicId(app.topic as u32);
+    let topic_name = app.scenario.topic_name(topic).to_string();
+    let mut lines: Vec<Line> = Vec::new();
+
+    let mut brokers = vec![Span::raw("brokers ")];
+    for broker in world.brokers() {
+        let node = NodeId::Broker(broker.id);
+        let state = if !broker.alive {
+            "DOWN"
+        } else if world.is_cut(node, NodeId::Controller) {
+            "isolated"
+        } else if image.is_fenced(broker.id) {
+            "fenced"
+        } else {
+            "up"
+        };
+        let leads: Vec<String> = image
+            .partitions()
+            .filter(|(tp, p)| p.leader == Some(broker.id) && tp.topic == topic)
+            .map(|(tp, _)| tp.partition.to_string())
+            .collect();
+        let leads = match leads.len() {
+            0 => "leads none".to_string(),
+            1..=4 => format!("leads {}", leads.join(",")),
+            n => format!("leads {n}"),
+        };
+        let style = match state {
+            "up" => Style::new().fg(Color::Green),
+            "DOWN" => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+            _ => Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        };
+        brokers.push(Span::styled(
+            format!(" {} {state}", broker.id),
+            app.paint(style),
+        ));
+        brokers.push(Span::raw(format!(" ({leads}) ")));
+    }
+    brokers.push(Span::raw(" │ controller: KRaft quorum"));
+    lines.push(Line::from(brokers));
+
+    let cells = (area.width as usize).saturating_sub(PREFIX + SUFFIX) / 2;
+    let partitions = image.partition_count(topic);
+    let lost = lost_by_partition(app);
+    for p in 0..partitions {
+        let tp = TopicPartition::new(topic, p);
+        let Some(state) = image.partition(tp) else {
+            continue;
+        };
+        let leader = state
+            .leader
+            .map_or("none (OFFLINE)".to_string(), |b| b.to_string());
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{topic_name}-{p}"),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+            Span::raw(format!(
+                "  leader {leader}  epoch {}  isr {}  replicas {}",
+                state.leader_epoch,
+                ksim::trace::brokers(&state.isr),
+                ksim::trace::brokers(&state.replicas)
+            )),
+        ]));
+        let ghosts = lost.get(&tp);
+        let end = state
+            .replicas
+            .iter()
+            .filter_map(|b| world.brokers()[b.0 as usize - 1].replicas.get(&tp))
+            .map(|r| r.log.log_end_offset().0)
+            .chain(ghosts.into_iter().flatten().map(|(o, _)| o.0 + 1))
+            .max()
+            .unwrap_or(0);
+        let start = end.saturating_sub(cells as u64);
+        for &b in &state.replicas {
+            lines.push(replica_row(
+                app,
+                tp,
+                b,
+                state.isr.contains(&b),
+                start,
+                cells,
+            ));
+        }
+        if let Some(ghosts) = ghosts {
+            lines.push(ghost_row(app, ghosts, start, cells));
+        }
+    }
+    lines.push(Line::raw(
+        "cells: one per record, the digit is the batch's leader epoch, ┃ after the last record below the HW",
+    ));
+
+    for (p, producer) in world.producers().iter().enumerate() {
+        let counts = app.producer_counts.get(p).copied().unwrap_or_default();
+        let (acked, failed, pending) = (counts.acked, counts.failed, counts.in_flight);
+        let errors: Vec<&str> = producer.errors.iter().map(|e| e.name()).collect();
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("producer {}", producer.name),
+                app.paint(Style::new().fg(producer_color(producer.idx.0 as usize))),
+            ),
+            Span::raw(format!(
+                "  sent {}  acked {acked}  failed {failed}  in flight {pending}  errors {}",
+                producer.records.len(),
+                if errors.is_empty() {
+                    "none".to_string()
+                } else {
+                    errors.join(", ")
+                }
+            )),
+        ]));
+    }
+    let engine = world.events_processed();
+    for (c, consumer) in world.consumers().iter().enumerate() {
+        let history = app.timeline().lag_history(c, engine, 12);
+        let group = consumer
+            .group
+            .map(|g| app.scenario.groups[g.0 as usize].clone())
+            .unwrap_or_else(|| "none".to_string());
+        let lag = consumer.lag();
+        let positions: Vec<String> = consumer
+            .assignment
+            .iter()
+            .map(|tp| {
+                let position = consumer
+                    .positions
+                    .get(tp)
+                    .map_or("-".to_string(), |o| o.to_string());
+                let lag = lag.get(tp).map_or("-".to_string(), |l| l.to_string());
+                format!(
+                    "{} at {position} lag {lag}",
+                    app.scenario.partition_name(*tp)
+                )
+            })
+            .collect();
+        lines.push(Line::raw(format!(
+            "consumer {}  group {group}  {}  lag {}  {}",
+            consumer.name,
+            if consumer.running {
+                "running"
+            } else {
+                "stopped"
+            },
+            sparkline(&history),
+            if positions.is_empty() {
+                "no partitions".to_string()
+            } else {
+                positions.join(", ")
+            }
+        )));
+    }
+
+    let title = format!("cluster: topic {topic_name} (t: next topic)");
+    let inner = titled(title);
+    let scroll = (app.selected as u16).min(lines.len().saturating_sub(1) as u16);
+    Paragraph::new(lines)
+        .block(inner)
+        .scroll((scroll, 0))
+        .render(area, buf);
+}
+
+/// Per partition, the acknowledged records lost so far: offset and value.
+fn lost_by_partition(app: &App) -> BTreeMap<TopicPartition, Vec<(Offset, String)>> {
+    let mut lost: BTreeMap<TopicPartition, Vec<(Offset, String)>> = BTreeMap::new();
+    for (record, tp, offset, _) in app.world.lost_records() {
+        let value = ksim::ledger::value_of(&app.world, record);
+        lost.entry(tp).or_default().push((offset, value));
+    }
+    lost
+}
+
+fn replica_row(
+    app: &App,
+    tp: TopicPartition,
+    broker: BrokerId,
+    in_isr: bool,
+    start: u64,
+    cells: usize,
+) -> Line<'static> {
+    let world = &app.world;
+    let node = &world.brokers()[broker.0 as usize - 1];
+    let Some(replica) = node.replicas.get(&tp) else {
+        return Line::raw(format!(" {broker:<4} (no replica)"));
+    };
+    let role = if !node.alive {
+        "down"
+    } else if replica.leading.is_some() {
+        "leader"
+    } else {
+        "follower"
+    };
+    let isr = if in_isr { "ISR" } else { "out" };
+    let mut spans = vec![Span::styled(
+        format!(
+            " {:<4}{role:<9}{isr:<4}e{:<3}",
+            broker.to_string(),
+            replica.leader_epoch.0
+        ),
+        if node.alive {
+            Style::new()
+        } else {
+            Style::new().add_modifier(Modifier::DIM | Modifier::CROSSED_OUT)
+        },
+    )];
+    spans.push(Span::raw(if start > 0 { "…" } else { " " }));
+    let log = &replica.log;
+    let hw = log.high_watermark.0;
+    let end = (start + cells as u64).min(log.log_end_offset().0);
+    let mut offset = start;
+    let batches = log.batches();
+    let first = batches.partition_point(|b| b.end_offset().0 <= start);
+    for batch in &batches[first..] {
+        if offset >= end || batch.base_offset.0 >= end {
+            break;
+        }
+        for (i, record) in batch.records.iter().enumerate() {
+            let o = batch.base_offset.0 + i as u64;
+            if o < start || o >= end {
+                continue;
+            }
+            offset = o + 1;
+            let color = if record.is_group_record() {
+                Color::Gray
+            } else {
+                producer_color(record.producer.0 as usize)
+            };
+            let mut style = Style::new().fg(color);
+            if o >= hw {
+                style = style.add_modifier(Modifier::UNDERLINED);
+            }
+            spans.push(Span::styled(
+                char::from_digit(batch.leader_epoch.0 % 10, 10)
+                    .unwrap_or('?')
+                    .to_string(),
+                app.paint(style),
+            ));
+            spans.push(Span::raw(if o + 1 == hw { "┃" } else { " " }));
+        }
+    }
+    let shown = offset.saturating_sub(start) as usize;
+    if hw == start && hw > 0 {
+        // The HW sits just before the window.
+        spans[1] = Span::raw("┃");
+    }
+    spans.push(Span::raw(" ".repeat((cells - shown.min(cells)) * 2)));
+    spans.push(Span::raw(format!(
+        " hw {} leo {}",
+        log.high_watermark,
+        log.log_end_offset()
+    )));
+    Line::from(spans)
+}
+
+/// The ghost row under a partition: an `✗` at each lost record's offset, then their values.
+fn ghost_row(app: &App, ghosts: &[(Offset, String)], start: u64, cells: usize) -> Line<'static> {
+    let mut row = vec![' '; cells * 2];
+    for (offset, _) in ghosts {
+        if offset.0 >= start && ((offset.0 - start) as usize) < cells {
+            row[(offset.0 - start) as usize * 2] = '✗';
+        }
+    }
+    let values: Vec<String> = ghosts
+        .iter()
+        .map(|(offset, value)| format!("{value}@{offset}"))
+        .collect();
+    Line::from(vec![
+        Span::raw(format!(" {:<22}", "lost (acked)")),
+        Span::styled(
+            row.into_iter().collect::<String>(),
+            app.paint(Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)),
+        ),
+        Span::styled(
+            format!(" ✗ {}", values.join(", ")),
+            app.paint(Style::new().fg(Color::Red)),
+        ),
+    ])
+}
+
+/// Values as a row of block characters, the highest as a full block; `·` when all are zero.
+fn sparkline(values: &[u64]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let top = values.iter().copied().max().unwrap_or(0);
+    if top == 0 {
+        return "·".repeat(values.len().max(1));
+    }
+    values
+        .iter()
+        .map(|&v| BARS[((v * 7).div_ceil(top)) as usize])
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    // The sparkline scales to its highest value and shows zero lag as dots.
+    #[test]
+    fn sparkline_scales() {
+        assert_eq!(super::sparkline(&[0, 1, 2, 4]), "▁▃▅█");
+        assert_eq!(super::sparkline(&[0, 0]), "··");
+        assert_eq!(super::sparkline(&[]), "·");
+    }
+}

@@ -1,0 +1,102 @@
+//! The keys view: where each key goes with the topic's current partition count and the count
+//! before it last grew, keys that moved marked, and the trace's key moves so far (R7.6, F39).
+
+use std::collections::BTreeSet;
+
+use ksim::ids::TopicId;
+use ksim::partitioner::partition_for_key;
+use ksim::trace::TraceEvent;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Widget};
+
+use super::titled;
+use crate::tui::app::App;
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let topic = TopicId(app.topic as u32);
+    let now = app.world.controller().image().partition_count(topic);
+    let initial = app.scenario.topics[app.topic].partitions;
+    // The count before the latest growth up to the cursor, if it grew.
+    let timeline = app.timeline();
+    let upto = (app.cursor + 1).min(timeline.len());
+    let mut before = initial;
+    let mut moves = Vec::new();
+    for entry in &timeline.entries[..upto] {
+        if let TraceEvent::KeyMoved {
+            key,
+            from,
+            to,
+            partitions_before,
+            partitions_now,
+        } = &entry.event
+            && from.topic == topic
+        {
+            before = *partitions_before;
+            moves.push(format!(
+                "{} key {key:?}: partition {} → {} ({partitions_before} → {partitions_now} partitions)",
+                entry.time, from.partition, to.partition
+            ));
+        }
+    }
+    if before == now && now != initial {
+        before = initial;
+    }
+    let keys: BTreeSet<String> = app
+        .world
+        .producers()
+        .iter()
+        .flat_map(|p| {
+            (0..p.records.len() as u32).filter_map(|n| p.key_of(n).map(|k| k.to_string()))
+        })
+        .collect();
+    let mut lines = vec![Line::styled(
+        format!(
+            "{:<20} {:>12} {:>12}",
+            "key",
+            format!("{before} partitions"),
+            format!("{now} partitions")
+        ),
+        Style::new().add_modifier(Modifier::BOLD),
+    )];
+    if keys.is_empty() {
+        lines.push(Line::raw(
+            "no keyed records yet: null keys are spread by the sticky partitioner",
+        ));
+    }
+    for key in &keys {
+        let old = partition_for_key(key.as_bytes(), before);
+        let new = partition_for_key(key.as_bytes(), now);
+        let moved = old != new;
+        lines.push(Line::styled(
+            format!(
+                "{key:<20} {old:>12} {new:>12}{}",
+                if moved {
+                    "  ← moved: its records now sit in two partitions"
+                } else {
+                    ""
+                }
+            ),
+            app.paint(if moved {
+                Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)
+            } else {
+                Style::new()
+            }),
+        ));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::raw(format!(
+        "key moves seen by the producers: {}",
+        moves.len()
+    )));
+    lines.extend(moves.into_iter().map(Line::raw));
+    Paragraph::new(lines)
+        .block(titled(format!(
+            "keys of topic {}: murmur2(key) % partitions",
+            app.scenario.topic_name(topic)
+        )))
+        .scroll((u16::try_from(app.selected).unwrap_or(u16::MAX), 0))
+        .render(area, buf);
+}

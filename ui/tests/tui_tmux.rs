@@ -1,0 +1,108 @@
+//! The explorer on a real terminal: tmux runs `ksim tui` at 100x30, keys go in, the screen
+//! comes back as text. Skipped, with a note, where tmux is not installed.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn tmux(args: &[&str]) -> String {
+    let out = Command::new("tmux").args(args).output().expect("tmux runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Captures the pane until `done` holds for the screen or the time is up.
+fn wait_for(session: &str, done: impl Fn(&str) -> bool) -> String {
+    let start = Instant::now();
+    loop {
+        let screen = tmux(&["capture-pane", "-p", "-t", session]);
+        if done(&screen) || start.elapsed() > Duration::from_secs(8) {
+            return screen;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+struct Session(String);
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.0])
+            .output();
+    }
+}
+
+// Start, press End, see the HW, the ISR and the lost record's mark; shrink the window while
+// playing and grow it back; quit with q; the process exits 0 and the terminal is back in
+// cooked mode on the normal screen.
+#[test]
+fn explorer_in_a_real_terminal() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        println!("note: tmux is not installed; the real-terminal test of `ksim tui` is skipped");
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let session = Session(format!("ksim-tui-test-{}", std::process::id()));
+    let command = format!(
+        "cd {} && {} tui scenarios/acks-1-loses-acked-record.toml; echo \"ksim exited $?\"; stty -a; sleep 30",
+        root.display(),
+        env!("CARGO_BIN_EXE_ksim")
+    );
+    let started = Command::new("tmux")
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            &session.0,
+            "-x",
+            "100",
+            "-y",
+            "30",
+            "sh",
+            "-c",
+        ])
+        .arg(&command)
+        .env("TERM", "xterm-256color")
+        .status()
+        .expect("tmux starts a session");
+    assert!(started.success());
+
+    let screen = wait_for(&session.0, |s| s.contains("event 1/"));
+    assert!(
+        screen.contains("ksim │"),
+        "the explorer did not start:\n{screen}"
+    );
+
+    tmux(&["send-keys", "-t", &session.0, "End"]);
+    let screen = wait_for(&session.0, |s| s.contains("event 44/44"));
+    assert!(screen.contains("event 44/44"), "{screen}");
+    assert!(screen.contains("hw 7 leo 7"), "the HW is shown:\n{screen}");
+    assert!(screen.contains("isr [2,3]"), "the ISR is shown:\n{screen}");
+    assert!(
+        screen.contains("✗ fast-3@6"),
+        "the lost record is marked:\n{screen}"
+    );
+
+    // Too small while playing, then back: a message, no crash, the screen again.
+    tmux(&["send-keys", "-t", &session.0, "Home", "Space"]);
+    tmux(&["resize-window", "-t", &session.0, "-x", "60", "-y", "20"]);
+    let screen = wait_for(&session.0, |s| s.contains("terminal too small"));
+    assert!(screen.contains("terminal too small: 60x20"), "{screen}");
+    tmux(&["resize-window", "-t", &session.0, "-x", "100", "-y", "30"]);
+    let screen = wait_for(&session.0, |s| s.contains("ksim │"));
+    assert!(screen.contains("ksim │"), "{screen}");
+
+    tmux(&["send-keys", "-t", &session.0, "q"]);
+    let screen = wait_for(&session.0, |s| {
+        s.contains("ksim exited") && s.contains("icanon")
+    });
+    assert!(screen.contains("ksim exited 0"), "{screen}");
+    assert!(
+        !screen.contains("ksim │"),
+        "the alternate screen is gone:\n{screen}"
+    );
+    assert!(
+        screen.contains(" icanon") && !screen.contains("-icanon") && !screen.contains("-echo "),
+        "the terminal is back in cooked mode:\n{screen}"
+    );
+}
