@@ -494,7 +494,7 @@ pub static CONFIGS: &[ConfigDef] = &[
     int(Broker, "num.partitions", 1, INT_MAX, 1,
         "the partition count of auto-created topics and of topics created without one"),
     boolean(Broker, "auto.create.topics.enable", true,
-        "a metadata request naming a missing topic creates it (first answer LEADER_NOT_AVAILABLE)"),
+        "a metadata request naming a missing topic creates it (in KRaft the first answer is still UNKNOWN_TOPIC_OR_PARTITION)"),
     int(Broker, "group.initial.rebalance.delay.ms", 0, INT_MAX, 3_000,
         "how long the coordinator waits for more members before an empty group's first rebalance completes"),
     int(Broker, "offsets.topic.num.partitions", 1, INT_MAX, 50,
