@@ -490,21 +490,33 @@ impl Controller {
             existing,
             &mut self.placement,
         );
-        for (i, replicas) in assignment.into_iter().enumerate() {
+        self.add_new_partitions(ctx, topic, assignment, "partition added");
+    }
+
+    /// Appends partitions with these replica lists to the topic, each led by its first
+    /// unfenced replica, and publishes the image.
+    fn add_new_partitions(
+        &mut self,
+        ctx: &mut Ctx,
+        topic: TopicId,
+        assignment: Vec<Vec<BrokerId>>,
+        why: &str,
+    ) {
+        for replicas in assignment {
             let mut state = new_partition(replicas);
             state.isr.retain(|b| !self.image.is_fenced(*b));
             state.leader = state.isr.first().copied();
-            let tp = TopicPartition::new(topic, existing + i as u32);
+            let partitions =
+                &mut Arc::make_mut(&mut self.image).topics[topic.0 as usize].partitions;
+            let tp = TopicPartition::new(topic, partitions.len() as u32);
             ctx.trace(TraceEvent::Election {
                 partition: tp,
                 leader: state.leader,
                 epoch: state.leader_epoch,
                 isr: state.isr.clone(),
-                why: format!("partition added, replicas {}", brokers(&state.replicas)),
+                why: format!("{why}, replicas {}", brokers(&state.replicas)),
             });
-            Arc::make_mut(&mut self.image).topics[topic.0 as usize]
-                .partitions
-                .push(state);
+            partitions.push(state);
         }
         self.publish(ctx);
     }
@@ -555,22 +567,7 @@ impl Controller {
             why: why.to_string(),
         });
         self.unclean[topic.0 as usize] = spec.config.unclean_leader_election_enable;
-        for (p, replicas) in assignment.into_iter().enumerate() {
-            let mut state = new_partition(replicas);
-            state.isr.retain(|b| !self.image.is_fenced(*b));
-            state.leader = state.isr.first().copied();
-            ctx.trace(TraceEvent::Election {
-                partition: TopicPartition::new(topic, p as u32),
-                leader: state.leader,
-                epoch: state.leader_epoch,
-                isr: state.isr.clone(),
-                why: format!("topic created, replicas {}", brokers(&state.replicas)),
-            });
-            Arc::make_mut(&mut self.image).topics[topic.0 as usize]
-                .partitions
-                .push(state);
-        }
-        self.publish(ctx);
+        self.add_new_partitions(ctx, topic, assignment, "topic created");
     }
 
     /// DeleteTopics: the topic leaves the metadata; each broker then deletes its replicas.
