@@ -1,11 +1,74 @@
 //! Invariants: properties of Kafka's replication protocol that must hold after every event of
-//! any run, whatever the faults. Tests run them after every step; a violation names the
-//! invariant and what broke it.
+//! any run, whatever the faults. Tests, `ksim run --invariants`, `ksim check --invariants`
+//! and every sweep run them after every step; a violation names the invariant, the event,
+//! the simulated time and the seed. The README has the table of names ([`NAMES`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 
-use crate::ids::{BrokerId, LeaderEpoch, Offset, TopicPartition};
+use crate::config::Acks;
+use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, RecordId, TopicPartition};
+use crate::time::SimTime;
+use crate::trace::TraceEvent;
 use crate::world::World;
+
+/// Every invariant, by the name a violation gives, with what it says.
+pub const NAMES: [(&str, &str); 8] = [
+    (
+        "one_leader_per_epoch",
+        "no two live brokers lead the same partition in the same leader epoch",
+    ),
+    (
+        "leader_in_isr",
+        "the controller's leader is in the ISR, and a leader's own ISR contains itself (R2.1)",
+    ),
+    (
+        "hw_within_isr",
+        "a leader's high watermark is never above its own LEO nor any ISR member's LEO (R3.1)",
+    ),
+    (
+        "hw_never_back",
+        "within one leader epoch, a leader's high watermark never goes back",
+    ),
+    (
+        "epoch_never_back",
+        "a partition's leader epoch only grows (R4.2)",
+    ),
+    (
+        "acked_not_lost",
+        "an acknowledged record is lost only where the configuration allows it: acks=0/1, min.insync.replicas=1, unclean election on, or a replica's power loss",
+    ),
+    (
+        "consumers_read_committed",
+        "poll() returns only committed records: below the high watermark",
+    ),
+    (
+        "ledger_adds_up",
+        "at the end, every record sent is acknowledged, failed or pending, and the lost are among the acknowledged",
+    ),
+];
+
+/// A broken invariant: which, when, and in which run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// One of [`NAMES`].
+    pub invariant: &'static str,
+    pub at: SimTime,
+    /// The engine event after which it was found (`World::events_processed`).
+    pub event: u64,
+    pub seed: u64,
+    pub message: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invariant {} broken at {} (event {}, seed {}): {}",
+            self.invariant, self.at, self.event, self.seed, self.message
+        )
+    }
+}
 
 /// Remembers what it saw, for the invariants that compare now with before.
 #[derive(Clone, Debug, Default)]
@@ -13,30 +76,63 @@ pub struct Invariants {
     /// Per partition and broker process (incarnation), the last leader epoch and HW seen.
     high_watermarks: BTreeMap<(TopicPartition, BrokerId, u32), (LeaderEpoch, Offset)>,
     epochs: BTreeMap<TopicPartition, LeaderEpoch>,
+    /// Trace entries already read (for power losses).
+    trace_seen: usize,
+    /// Brokers whose machine lost power at some point of the run.
+    power_lost: BTreeSet<BrokerId>,
+    /// Lost records already judged by `acked_not_lost`.
+    losses_judged: BTreeSet<RecordId>,
+    /// Per consumer, the records of `received` already checked.
+    received_seen: Vec<usize>,
+    ledger_checked: bool,
 }
 
 impl Invariants {
     /// Checks every invariant against the world as it is now.
-    pub fn check(&mut self, world: &World) -> Result<(), String> {
-        let at = world.now();
+    pub fn check(&mut self, world: &World) -> Result<(), Violation> {
+        let violation = |invariant: &'static str, message: String| Violation {
+            invariant,
+            at: world.now(),
+            event: world.events_processed(),
+            seed: world.seed(),
+            message,
+        };
+        self.replication(world)
+            .map_err(|(name, message)| violation(name, message))?;
+        self.losses(world)
+            .map_err(|message| violation("acked_not_lost", message))?;
+        self.consumers(world)
+            .map_err(|message| violation("consumers_read_committed", message))?;
+        if world.is_finished() && !self.ledger_checked {
+            self.ledger_checked = true;
+            ledger_adds_up(world).map_err(|message| violation("ledger_adds_up", message))?;
+        }
+        Ok(())
+    }
+
+    fn replication(&mut self, world: &World) -> Result<(), (&'static str, String)> {
         let image = world.controller().image();
         for (tp, state) in image.partitions() {
-            let name = world.scenario().partition_name(tp);
             // The controller's leader is always in the ISR (R2.1).
             if let Some(leader) = state.leader
                 && !state.isr.contains(&leader)
             {
-                return Err(format!(
-                    "at {at}: {name}: leader {leader} is not in the isr {:?}",
-                    state.isr
+                let name = world.scenario().partition_name(tp);
+                return Err((
+                    "leader_in_isr",
+                    format!("{name}: leader {leader} is not in the isr {:?}", state.isr),
                 ));
             }
             // Leader epochs only grow (R4.2).
             let last = self.epochs.entry(tp).or_insert(state.leader_epoch);
             if state.leader_epoch < *last {
-                return Err(format!(
-                    "at {at}: {name}: leader epoch went back from {} to {}",
-                    last, state.leader_epoch
+                let name = world.scenario().partition_name(tp);
+                return Err((
+                    "epoch_never_back",
+                    format!(
+                        "{name}: leader epoch went back from {} to {}",
+                        last, state.leader_epoch
+                    ),
                 ));
             }
             *last = state.leader_epoch;
@@ -47,26 +143,31 @@ impl Invariants {
                 let Some(leading) = &replica.leading else {
                     continue;
                 };
-                let name = world.scenario().partition_name(*tp);
+                let name = || world.scenario().partition_name(*tp);
                 // One leader per partition and epoch.
                 if let Some(other) = leaders.insert((*tp, replica.leader_epoch), broker.id) {
-                    return Err(format!(
-                        "at {at}: {name}: both {other} and {} lead epoch {}",
-                        broker.id, replica.leader_epoch
+                    return Err((
+                        "one_leader_per_epoch",
+                        format!(
+                            "{}: both {other} and {} lead epoch {}",
+                            name(),
+                            broker.id,
+                            replica.leader_epoch
+                        ),
                     ));
                 }
                 // A leader's view of the ISR contains itself.
                 if !replica.isr.contains(&broker.id) {
-                    return Err(format!(
-                        "at {at}: {name}: leader {} is not in its own isr",
-                        broker.id
+                    return Err((
+                        "leader_in_isr",
+                        format!("{}: leader {} is not in its own isr", name(), broker.id),
                     ));
                 }
                 let hw = replica.log.high_watermark;
                 if hw > replica.log.log_end_offset() {
-                    return Err(format!(
-                        "at {at}: {name}: {} has hw {hw} above its leo",
-                        broker.id
+                    return Err((
+                        "hw_within_isr",
+                        format!("{}: {} has hw {hw} above its leo", name(), broker.id),
                     ));
                 }
                 // The high watermark never passes the log end offset the leader has seen from
@@ -74,17 +175,20 @@ impl Invariants {
                 // incarnation's place until the controller fences that incarnation, with a log
                 // that may be shorter after a power loss: Kafka has the same window (KIP-966's
                 // unclean-shutdown handling closes it where ELR is on), so it is left out.
-                let metadata = world.controller().image();
                 let restarted = |b: BrokerId| {
-                    world.brokers()[b.0 as usize - 1].incarnation() != metadata.broker_epoch(b)
+                    world.brokers()[b.0 as usize - 1].incarnation() != image.broker_epoch(b)
                 };
                 for &member in replica.maximal_isr().iter().filter(|b| !restarted(**b)) {
                     if let Some(leo) = leading.followers.get(&member).and_then(|f| f.leo)
                         && hw > leo
                     {
-                        return Err(format!(
-                            "at {at}: {name}: leader {} has hw {hw} above isr member {member}'s leo {leo}",
-                            broker.id
+                        return Err((
+                            "hw_within_isr",
+                            format!(
+                                "{}: leader {} has hw {hw} above isr member {member}'s leo {leo}",
+                                name(),
+                                broker.id
+                            ),
                         ));
                     }
                 }
@@ -95,9 +199,13 @@ impl Invariants {
                     && epoch == replica.leader_epoch
                     && hw < last
                 {
-                    return Err(format!(
-                        "at {at}: {name}: leader {}'s hw went back from {last} to {hw} in epoch {epoch}",
-                        broker.id
+                    return Err((
+                        "hw_never_back",
+                        format!(
+                            "{}: leader {}'s hw went back from {last} to {hw} in epoch {epoch}",
+                            name(),
+                            broker.id
+                        ),
                     ));
                 }
                 self.high_watermarks.insert(key, (replica.leader_epoch, hw));
@@ -105,4 +213,135 @@ impl Invariants {
         }
         Ok(())
     }
+
+    /// `acked_not_lost`: every acknowledged record the engine saw lost, judged once, against
+    /// the settings that allow a loss.
+    fn losses(&mut self, world: &World) -> Result<(), String> {
+        let entries = world.trace().entries();
+        for entry in &entries[self.trace_seen.min(entries.len())..] {
+            if let (TraceEvent::PowerLoss { .. }, NodeId::Broker(b)) = (&entry.event, entry.node) {
+                self.power_lost.insert(b);
+            }
+        }
+        self.trace_seen = entries.len();
+        let lost = &world.tracker.lost_by;
+        if lost.len() <= self.losses_judged.len()
+            && lost.keys().all(|r| self.losses_judged.contains(r))
+        {
+            return Ok(());
+        }
+        let image = world.controller().image();
+        let scenario = world.scenario();
+        for (&record, &(tp, offset, line)) in lost {
+            if !self.losses_judged.insert(record) || record.is_group_record() {
+                continue;
+            }
+            let acks = scenario.producers[record.producer.0 as usize].config.acks;
+            let topic = &scenario.topics[tp.topic.0 as usize].config;
+            let replicas = image.partition(tp).map(|p| p.replicas.clone());
+            let power_lost = replicas
+                .iter()
+                .flatten()
+                .any(|b| self.power_lost.contains(b));
+            let allowed = acks != Acks::All
+                || topic.min_insync_replicas <= 1
+                || topic.unclean_leader_election_enable
+                || power_lost;
+            if !allowed {
+                let value = crate::ledger::value_of(world, record);
+                return Err(format!(
+                    "{value} (acks=all) lost from {} at offset {offset} with min.insync.replicas={}, unclean election off and no power loss: {}",
+                    scenario.partition_name(tp),
+                    topic.min_insync_replicas,
+                    world.trace().line(line).trim()
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// `consumers_read_committed`: each record poll() returned was below a leader's high
+    /// watermark when it was read (the producer's record says it was committed).
+    fn consumers(&mut self, world: &World) -> Result<(), String> {
+        let consumers = world.consumers();
+        self.received_seen.resize(consumers.len(), 0);
+        for (c, consumer) in consumers.iter().enumerate() {
+            let seen = self.received_seen[c].min(consumer.received.len());
+            for &(tp, offset, record) in &consumer.received[seen..] {
+                if record.is_group_record() {
+                    continue;
+                }
+                let committed = world
+                    .producers()
+                    .get(record.producer.0 as usize)
+                    .and_then(|p| p.records.get(record.n as usize))
+                    .is_some_and(|r| r.committed);
+                if !committed {
+                    return Err(format!(
+                        "consumer {} read {} at offset {offset} of {}, which no leader's high watermark had passed",
+                        world.scenario().consumers[c].name,
+                        crate::ledger::value_of(world, record),
+                        world.scenario().partition_name(tp)
+                    ));
+                }
+            }
+            self.received_seen[c] = consumer.received.len();
+        }
+        Ok(())
+    }
+}
+
+/// `ledger_adds_up`: the ledger's counts agree with each other and with the producers.
+fn ledger_adds_up(world: &World) -> Result<(), String> {
+    let summary = crate::ledger::summarize(world);
+    let sent: u64 = world
+        .producers()
+        .iter()
+        .map(|p| p.records.len() as u64)
+        .sum();
+    if summary.sent != sent {
+        return Err(format!(
+            "the ledger counts {} records sent, the producers {sent}",
+            summary.sent
+        ));
+    }
+    if summary.acked + summary.failed + summary.pending != summary.sent {
+        return Err(format!(
+            "acked {} + failed {} + pending {} != sent {}",
+            summary.acked, summary.failed, summary.pending, summary.sent
+        ));
+    }
+    if summary.acked_lost > summary.acked {
+        return Err(format!(
+            "acked_lost {} is more than acked {}",
+            summary.acked_lost, summary.acked
+        ));
+    }
+    if summary.committed > summary.sent || summary.duplicated > summary.sent {
+        return Err(format!(
+            "committed {} or duplicated {} is more than sent {}",
+            summary.committed, summary.duplicated, summary.sent
+        ));
+    }
+    Ok(())
+}
+
+/// Runs a world to its end, checking every invariant after every event; stops at the first
+/// violation. `max_events` bounds a runaway run (a retry loop without backoff).
+pub fn run_checked(world: &mut World, max_events: u64) -> Result<(), Violation> {
+    let mut invariants = Invariants::default();
+    invariants.check(world)?;
+    while world.step() {
+        invariants.check(world)?;
+        if world.events_processed() >= max_events {
+            return Err(Violation {
+                invariant: "runaway",
+                at: world.now(),
+                event: world.events_processed(),
+                seed: world.seed(),
+                message: format!("{max_events} events without reaching the end of the run"),
+            });
+        }
+    }
+    invariants.check(world)
 }

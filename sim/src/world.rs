@@ -253,8 +253,17 @@ pub struct World {
 }
 
 impl World {
-    /// Builds the cluster and clients of a scenario, with every step scheduled.
+    /// Builds the cluster and clients of a scenario, with every step scheduled. A scenario
+    /// with `[faults]` runs as the plain scenario its seed's fault schedule gives
+    /// (`nemesis::with_schedule`), so `scenario()` shows the faults as steps.
     pub fn new(scenario: Arc<Scenario>, seed: u64) -> World {
+        let scenario = match scenario.faults {
+            Some(_) => {
+                let faults = crate::nemesis::schedule(&scenario, seed);
+                Arc::new(crate::nemesis::with_schedule(&scenario, &faults))
+            }
+            None => scenario,
+        };
         let names = Names {
             scenario: scenario.name.clone(),
             seed,

@@ -38,11 +38,11 @@ pub fn run_checked(scenario: Arc<ksim::Scenario>, seed: Option<u64>) -> World {
             world.now()
         );
         if let Err(violation) = invariants.check(&world) {
-            panic!(
-                "{} (seed {seed}): invariant broken: {violation}",
-                world.scenario().file
-            );
+            panic!("{}: {violation}", world.scenario().file);
         }
+    }
+    if let Err(violation) = invariants.check(&world) {
+        panic!("{}: {violation}", world.scenario().file);
     }
     world
 }

@@ -7,5 +7,6 @@ pub mod check;
 pub mod partition;
 pub mod retention;
 pub mod run;
+pub mod sweep;
 pub mod trace;
 pub mod tui;

@@ -47,15 +47,37 @@ pub struct LostRecord {
     pub decided_by: Option<String>,
 }
 
-pub fn run(path: &Path, seed_flag: Option<u64>) -> anyhow::Result<ExitCode> {
+pub fn run(path: &Path, seed_flag: Option<u64>, invariants: bool) -> anyhow::Result<ExitCode> {
     let scenario = scenario_files::load(path)?;
     let seed = Seed::choose(seed_flag, scenario.seed);
-    let mut world = World::new(Arc::new(scenario), seed.value);
-    world.run_to_end();
+    let scenario = Arc::new(scenario);
+    let (world, violation) = if invariants {
+        let (world, outcome) = super::sweep::run_seed(scenario, seed.value);
+        match outcome {
+            super::sweep::SeedOutcome::Invariant(violation) => (world, Some(violation)),
+            _ => (world, None),
+        }
+    } else {
+        let mut world = World::new(scenario, seed.value);
+        world.run_to_end();
+        (world, None)
+    };
     let report = report(&world, seed);
-    output::print(&render(&report))?;
+    let mut text = render(&report);
+    if let Some(violation) = &violation {
+        text.push_str(&format!(
+            "\n{violation}\n  (the run stopped there; the state above is as it was then)\n"
+        ));
+    } else if invariants {
+        text.push_str("\ninvariants: all held after every event\n");
+    }
+    output::print(&text)?;
     let failed = report.results.iter().any(|result| !result.passed());
-    Ok(ExitCode::from(if failed { 1 } else { 0 }))
+    Ok(ExitCode::from(if failed || violation.is_some() {
+        1
+    } else {
+        0
+    }))
 }
 
 fn report(world: &World, seed: Seed) -> RunReport {
