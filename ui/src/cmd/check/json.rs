@@ -94,7 +94,7 @@ mod tests {
         assert_eq!(
             document["summary"],
             json!({"scenarios": 3, "passed": 1, "failed": 1, "bad_input": 1,
-                   "expectations": 4, "expectations_failed": 1})
+                   "skipped": 0, "expectations": 4, "expectations_failed": 1})
         );
         let scenarios = document["scenarios"].as_array().unwrap();
         assert_eq!(scenarios.len(), 3);
