@@ -173,8 +173,15 @@ pub fn schedule(scenario: &Scenario, seed: u64) -> Vec<Fault> {
     };
     let mut rng = SimRng::new(seed, Stream::Faults);
     let quiet_from = scenario.duration.saturating_sub(spec.quiet);
+    // Whole milliseconds, so that a schedule reads well, unless the range is narrower.
     let draw = |rng: &mut SimRng, (low, high): (SimTime, SimTime)| {
-        SimTime(rng.between(low.as_micros(), high.as_micros()))
+        if high.as_millis() > low.as_millis() {
+            SimTime::from_millis(rng.between(low.as_millis(), high.as_millis()))
+                .max(low)
+                .min(high)
+        } else {
+            SimTime(rng.between(low.as_micros(), high.as_micros()))
+        }
     };
     let mut faults: Vec<Fault> = Vec::new();
     let mut at = spec.start;
@@ -272,7 +279,10 @@ pub fn shrink_candidates(faults: &[Fault], run_end: SimTime) -> Vec<Vec<Fault>> 
         candidates.push(fewer);
     }
     for (i, fault) in faults.iter().enumerate() {
-        for length in [SimTime::ZERO, SimTime(fault.length.0 / 2)] {
+        for length in [
+            SimTime::ZERO,
+            SimTime::from_millis(fault.length.as_millis() / 2),
+        ] {
             if length < fault.length {
                 let mut shorter = faults.to_vec();
                 shorter[i].length = length;
@@ -283,7 +293,7 @@ pub fn shrink_candidates(faults: &[Fault], run_end: SimTime) -> Vec<Vec<Fault>> 
     for (i, fault) in faults.iter().enumerate() {
         let room = run_end.saturating_sub(fault.end());
         // Half the room left: a move that keeps the failure halves the room again.
-        let delay = SimTime(room.0 / 2);
+        let delay = SimTime::from_millis(room.as_millis() / 2);
         if delay >= SimTime::from_millis(1) {
             let mut later = faults.to_vec();
             later[i].at = fault.at + delay;

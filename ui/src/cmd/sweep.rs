@@ -34,20 +34,25 @@ pub enum SeedOutcome {
     Passed,
     /// An invariant broke; the run stopped there.
     Invariant(Violation),
-    /// The run ended and these expectations failed.
-    Expectations(Vec<CheckResult>),
+    /// The run ended and these expectations failed; `first` is the first one's place among
+    /// all the scenario's expectations (0 for the first in the file).
+    Expectations {
+        failed: Vec<CheckResult>,
+        first: usize,
+    },
 }
 
 impl SeedOutcome {
     /// What failed, as shrinking compares failures: the invariant's name, or the first failed
-    /// expectation's position and subject. `None` when the run passed.
+    /// expectation's place in the file and subject (not its line, which moves when the
+    /// counterexample is written out). `None` when the run passed.
     pub fn failure_key(&self) -> Option<String> {
         match self {
             SeedOutcome::Passed => None,
             SeedOutcome::Invariant(v) => Some(format!("invariant {}", v.invariant)),
-            SeedOutcome::Expectations(failed) => failed
+            SeedOutcome::Expectations { failed, first } => failed
                 .first()
-                .map(|r| format!("{}:{} {}", r.pos.line, r.pos.column, r.subject)),
+                .map(|r| format!("expectation #{}, {}", first + 1, r.subject)),
         }
     }
 
@@ -56,7 +61,7 @@ impl SeedOutcome {
         match self {
             SeedOutcome::Passed => Vec::new(),
             SeedOutcome::Invariant(v) => vec![v.to_string()],
-            SeedOutcome::Expectations(failed) => failed
+            SeedOutcome::Expectations { failed, .. } => failed
                 .iter()
                 .flat_map(|r| super::check::failure_lines(file, r))
                 .collect(),
@@ -71,15 +76,13 @@ pub fn run_seed(scenario: Arc<Scenario>, seed: u64) -> (World, SeedOutcome) {
     if let Err(violation) = invariants::run_checked(&mut world, MAX_EVENTS) {
         return (world, SeedOutcome::Invariant(violation));
     }
-    let failed: Vec<CheckResult> = world
-        .check_results()
-        .into_iter()
-        .filter(|r| !r.passed())
-        .collect();
-    let outcome = if failed.is_empty() {
-        SeedOutcome::Passed
-    } else {
-        SeedOutcome::Expectations(failed)
+    let results = world.check_results();
+    let outcome = match results.iter().position(|r| !r.passed()) {
+        None => SeedOutcome::Passed,
+        Some(first) => SeedOutcome::Expectations {
+            failed: results.into_iter().filter(|r| !r.passed()).collect(),
+            first,
+        },
     };
     (world, outcome)
 }
