@@ -250,6 +250,9 @@ pub struct World {
     pub(crate) tracker: Tracker,
     check_results: Vec<Option<CheckResult>>,
     effects: Vec<Effect>,
+    /// The node the last event was addressed to (a delivery or a timer), for the invariants,
+    /// which skip what a client's event cannot change.
+    last_event_node: Option<NodeId>,
 }
 
 impl World {
@@ -348,6 +351,7 @@ impl World {
             tracker: Tracker::default(),
             check_results: vec![None; scenario.expectations.len()],
             effects: Vec::new(),
+            last_event_node: None,
             scenario: scenario.clone(),
         };
         for (i, step) in scenario.steps.iter().enumerate() {
@@ -390,6 +394,12 @@ impl World {
 
     pub fn is_finished(&self) -> bool {
         self.finished
+    }
+
+    /// The node the last event was delivered to (a message or a timer); `None` for the
+    /// scenario's own events (steps, checks, the end).
+    pub fn last_event_node(&self) -> Option<NodeId> {
+        self.last_event_node
     }
 
     /// Engine events applied so far.
@@ -502,6 +512,11 @@ impl World {
         };
         self.now = time;
         self.events_processed += 1;
+        self.last_event_node = match &event {
+            Event::Deliver { to, .. } => Some(*to),
+            Event::Timer { node, .. } => Some(*node),
+            _ => None,
+        };
         match event {
             Event::Deliver {
                 from,
