@@ -24,7 +24,7 @@ pub const NAMES: [(&str, &str); 8] = [
     ),
     (
         "hw_within_isr",
-        "a leader's high watermark is never above its own LEO nor any ISR member's LEO (R3.1)",
+        "a leader's high watermark is never above its own LEO nor any ISR member's LEO (R1.2)",
     ),
     (
         "hw_never_back",

@@ -122,6 +122,7 @@ fn readme_describes_every_scenario_key() {
             "[[steps]]\nadd_partitions = { zzzzzzzz = 1 }",
         ),
         ("### `[[expect]]`", "[[expect]]\nzzzzzzzz = 1"),
+        ("### `[faults]`", "[faults]\nzzzzzzzz = 1"),
     ];
     let mut missing = Vec::new();
     for (heading, document) in tables {
