@@ -364,3 +364,119 @@ pub fn run_checked(world: &mut World, max_events: u64) -> Result<(), Violation> 
     }
     invariants.check(world)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::ids::{ProducerIdx, TopicId};
+
+    fn world(acks: &str) -> World {
+        let text = format!(
+            r#"name = "n"
+duration = "20s"
+[cluster]
+brokers = 3
+[[topics]]
+name = "t"
+partitions = 1
+replication_factor = 3
+replicas = [[1, 2, 3]]
+config = {{ "min.insync.replicas" = 2 }}
+[[producers]]
+name = "p"
+config = {{ "acks" = "{acks}", "enable.idempotence" = false }}
+[[consumers]]
+name = "c"
+assign = ["t-0"]
+[[steps]]
+at = "0s"
+produce = {{ producer = "p", topic = "t", count = 20, rate = "10/s" }}
+"#
+        );
+        let scenario = crate::scenario::parse(&text, "n.toml").unwrap();
+        let mut world = World::new(Arc::new(scenario), 1);
+        world.run_until(SimTime::from_secs(5));
+        world
+    }
+
+    fn tp() -> TopicPartition {
+        TopicPartition::new(TopicId(0), 0)
+    }
+
+    /// Checks a world that was fine, after `break_it` changed it.
+    fn broken(acks: &str, break_it: impl FnOnce(&mut World)) -> Result<(), Violation> {
+        let mut world = world(acks);
+        let mut invariants = Invariants::default();
+        invariants.check(&world).expect("the run itself is sound");
+        break_it(&mut world);
+        invariants.check(&world)
+    }
+
+    // A sound run passes; each invariant catches the state it forbids, by name, with the seed.
+    #[test]
+    fn each_invariant_catches_its_violation() {
+        assert!(broken("all", |_| {}).is_ok());
+        let v = broken("all", |w| {
+            let leo = w.brokers[0].replicas[&tp()].log.log_end_offset();
+            let replica = w.brokers[0].replicas.get_mut(&tp()).unwrap();
+            replica.log.high_watermark = Offset(leo.0 + 3);
+        })
+        .unwrap_err();
+        assert_eq!((v.invariant, v.seed), ("hw_within_isr", 1));
+        assert!(
+            v.to_string()
+                .starts_with("invariant hw_within_isr broken at 5000.000ms (event "),
+            "{v}"
+        );
+
+        let v = broken("all", |w| {
+            let replica = w.brokers[0].replicas.get_mut(&tp()).unwrap();
+            replica.log.high_watermark = Offset(replica.log.high_watermark.0 - 1);
+        })
+        .unwrap_err();
+        assert_eq!(v.invariant, "hw_never_back");
+
+        let v = broken("all", |w| {
+            let leading = w.brokers[0].replicas[&tp()].leading.clone();
+            w.brokers[1].replicas.get_mut(&tp()).unwrap().leading = leading;
+        })
+        .unwrap_err();
+        assert_eq!(v.invariant, "one_leader_per_epoch");
+
+        let v = broken("all", |w| {
+            let replica = w.brokers[0].replicas.get_mut(&tp()).unwrap();
+            replica.isr.retain(|b| *b != BrokerId(1));
+        })
+        .unwrap_err();
+        assert_eq!(v.invariant, "leader_in_isr");
+
+        let lose = |w: &mut World| {
+            let record = RecordId {
+                producer: ProducerIdx(0),
+                n: 0,
+            };
+            w.tracker.lost_by.insert(record, (tp(), Offset(0), 0));
+        };
+        let v = broken("all", lose).unwrap_err();
+        assert_eq!(v.invariant, "acked_not_lost");
+        assert!(v.message.contains("p-0 (acks=all) lost from t-0"), "{v}");
+        // acks=1 allows the same loss.
+        assert!(broken("1", lose).is_ok());
+
+        let v = broken("all", |w| {
+            let n = w.producers[0].records.len() as u32 - 1;
+            w.producers[0].records[n as usize].committed = false;
+            let record = RecordId {
+                producer: ProducerIdx(0),
+                n,
+            };
+            w.consumers[0]
+                .received
+                .push((tp(), Offset(u64::from(n)), record));
+        })
+        .unwrap_err();
+        assert_eq!(v.invariant, "consumers_read_committed");
+    }
+}

@@ -151,3 +151,16 @@ fn readme_describes_every_scenario_key() {
         );
     }
 }
+
+// Every invariant a violation can name has its row in the README's table.
+#[test]
+fn readme_lists_every_invariant() {
+    let readme = readme();
+    let table = section(&readme, "### Invariants");
+    for (name, _) in ksim::invariants::NAMES {
+        assert!(
+            table.contains(&format!("| `{name}` |")),
+            "README.md has no row for the invariant {name}"
+        );
+    }
+}

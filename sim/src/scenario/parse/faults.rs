@@ -165,3 +165,88 @@ impl Checker<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::nemesis::FaultKind;
+    use crate::scenario::parse;
+    use crate::time::SimTime;
+
+    fn with_faults(faults: &str) -> String {
+        format!("name = \"n\"\nduration = \"60s\"\n[cluster]\nbrokers = 3\n[faults]\n{faults}\n")
+    }
+
+    fn error(faults: &str) -> String {
+        match parse(&with_faults(faults), "x.toml") {
+            Ok(_) => panic!("expected an error for:\n{faults}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    // An empty [faults] takes the documented defaults.
+    #[test]
+    fn defaults() {
+        let scenario = parse(&with_faults(""), "x.toml").unwrap();
+        let spec = scenario.faults.unwrap();
+        assert_eq!(
+            spec.kinds,
+            [
+                FaultKind::Crash,
+                FaultKind::Restart,
+                FaultKind::Isolate,
+                FaultKind::Partition,
+                FaultKind::Slow
+            ]
+        );
+        assert_eq!(spec.every, (SimTime::from_secs(2), SimTime::from_secs(8)));
+        assert_eq!(
+            spec.heal_after,
+            (SimTime::from_secs(1), SimTime::from_secs(5))
+        );
+        assert_eq!(
+            (spec.max_down, spec.quiet, spec.start),
+            (1, SimTime::from_secs(15), SimTime::from_secs(1))
+        );
+        assert!(!spec.sweep_only);
+        assert_eq!((spec.pos.line, spec.pos.column), (5, 1));
+    }
+
+    // Each mistake is named at its place, with what was expected.
+    #[test]
+    fn mistakes_point_at_their_place() {
+        assert_eq!(
+            error("kinds = [\"crash\", \"isolat\"]"),
+            "x.toml:6:19: `kinds`: unknown fault \"isolat\"; did you mean \"isolate\"? the kinds are \"crash\", \"restart\", \"power_loss\", \"isolate\", \"partition\", \"slow\""
+        );
+        assert_eq!(
+            error("kinds = []"),
+            "x.toml:6:9: `kinds`: expected at least one kind of fault, such as [\"crash\"], found []"
+        );
+        assert_eq!(
+            error("every = [\"3s\", \"1s\"]"),
+            "x.toml:6:9: `every`: expected [min, max] with min no larger than max, found [\"3s\", \"1s\"]"
+        );
+        assert_eq!(
+            error("every = \"0s\""),
+            "x.toml:6:9: `every`: expected a pause longer than zero between faults, found \"0s\""
+        );
+        assert_eq!(
+            error("heal_after = 5"),
+            "x.toml:6:14: `heal_after`: expected a duration with a unit such as \"5ms\" or \"5s\", found 5"
+        );
+        assert_eq!(
+            error("max_down = 4"),
+            "x.toml:6:12: `max_down`: expected an integer from 1 to 3, found 4"
+        );
+        assert_eq!(
+            error("start = \"50s\""),
+            "x.toml:6:9: `start`: faults would start at 50s but the quiet period begins at 45s"
+        );
+        assert!(
+            error("kind = [\"crash\"]")
+                .starts_with("x.toml:6:1: unknown key `kind` in [faults], did you mean `kinds`?"),
+            "{}",
+            error("kind = [\"crash\"]")
+        );
+    }
+}
