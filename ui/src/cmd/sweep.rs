@@ -135,7 +135,17 @@ pub struct SweepOptions {
     pub out: Option<PathBuf>,
 }
 
+/// The most seeds one sweep takes (a shard of a larger range counts its own).
+pub const MAX_SEEDS: u64 = 10_000_000;
+
 pub fn sweep(path: &Path, options: SweepOptions) -> anyhow::Result<ExitCode> {
+    let (first, last) = options.seeds;
+    let (_, shards) = options.shard;
+    if (last - first) / shards >= MAX_SEEDS {
+        bail!(
+            "--seeds {first}..{last} is more than {MAX_SEEDS} seeds per shard; split it with --shard K/N or a smaller range"
+        );
+    }
     let scenario = Arc::new(scenario_files::load(path)?);
     let file = scenario.file.clone();
     let seeds = shard_seeds(options.seeds, options.shard);
