@@ -251,7 +251,7 @@ pub struct World {
     check_results: Vec<Option<CheckResult>>,
     effects: Vec<Effect>,
     /// The node the last event was addressed to (a delivery or a timer), for the invariants,
-    /// which skip what a client's event cannot change.
+    /// which look only at what that node's event can have changed.
     last_event_node: Option<NodeId>,
 }
 
