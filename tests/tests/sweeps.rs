@@ -80,6 +80,25 @@ fn unsafe_sweep_finds_losses() {
     );
 }
 
+// acks=all, RF 3, min ISR 2 under power losses: Kafka's missing fsync loses acknowledged
+// records in some schedules (a leader back before its session expires), and the invariants
+// count such a loss as allowed (R12.3), so the failure is the expectation's.
+#[test]
+fn power_loss_sweep_finds_allowed_losses() {
+    let results = sweep("sweeps/power-loss.toml", 1..41);
+    let failures: Vec<&String> = results.iter().filter_map(|(_, f)| f.as_ref()).collect();
+    assert!(
+        !failures.is_empty(),
+        "no power loss lost a record in 40 seeds"
+    );
+    assert!(
+        failures
+            .iter()
+            .all(|f| f.starts_with("the ledger: expected acked_lost 0")),
+        "{failures:#?}"
+    );
+}
+
 // The fuzz targets' seed corpus runs through the same functions as `cargo fuzz` (so CI
 // replays it without libFuzzer); a schedule gives the same trace twice.
 #[test]

@@ -136,7 +136,7 @@ fn check_skips_sweep_only_scenarios() {
     assert!(text.contains("skip "), "{text}");
     assert!(text.contains("(sweep only: run `ksim sweep "), "{text}");
     assert!(
-        text.contains("1 passed, 0 failed, 0 bad input, 1 skipped"),
+        text.contains("1 passed, 0 failed, 0 bad input, 2 skipped"),
         "{text}"
     );
 }
