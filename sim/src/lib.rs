@@ -19,6 +19,7 @@
 //! - `trace` records what happened, `ledger` the fate of every record, `check` the
 //!   expectations, `invariants` the protocol properties tests check after every event,
 //!   `report` the cluster as `kafka-topics --describe` shows it.
+//! - `nemesis` draws a random fault schedule from a scenario's `[faults]` and shrinks it.
 //! - `ids`, `time`, `rng`, `partitioner` are the small pieces they share.
 
 pub mod assignor;
@@ -37,6 +38,7 @@ pub mod ledger;
 pub mod log;
 pub mod message;
 pub mod metadata;
+pub mod nemesis;
 pub mod network;
 pub mod partitioner;
 pub mod producer;

@@ -10,6 +10,8 @@ pub enum Stream {
     Network = 1,
     Clients = 2,
     Placement = 3,
+    /// The nemesis's fault schedule (`[faults]`).
+    Faults = 4,
 }
 
 #[derive(Clone, Debug)]

@@ -48,6 +48,8 @@ pub struct Scenario {
     /// In time order (stable for equal times: file order).
     pub steps: Vec<Step>,
     pub expectations: Vec<Expectation>,
+    /// `[faults]`: a random fault schedule to draw from the seed (`nemesis.rs`).
+    pub faults: Option<crate::nemesis::FaultSpec>,
 }
 
 #[derive(Clone, Debug)]

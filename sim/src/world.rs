@@ -264,11 +264,23 @@ pub struct World {
     pub(crate) tracker: Tracker,
     check_results: Vec<Option<CheckResult>>,
     effects: Vec<Effect>,
+    /// The node the last event was addressed to (a delivery or a timer), for the invariants,
+    /// which look only at what that node's event can have changed.
+    last_event_node: Option<NodeId>,
 }
 
 impl World {
-    /// Builds the cluster and clients of a scenario, with every step scheduled.
+    /// Builds the cluster and clients of a scenario, with every step scheduled. A scenario
+    /// with `[faults]` runs as the plain scenario its seed's fault schedule gives
+    /// (`nemesis::with_schedule`), so `scenario()` shows the faults as steps.
     pub fn new(scenario: Arc<Scenario>, seed: u64) -> World {
+        let scenario = match scenario.faults {
+            Some(_) => {
+                let faults = crate::nemesis::schedule(&scenario, seed);
+                Arc::new(crate::nemesis::with_schedule(&scenario, &faults))
+            }
+            None => scenario,
+        };
         let names = Names {
             scenario: scenario.name.clone(),
             seed,
@@ -353,6 +365,7 @@ impl World {
             tracker: Tracker::default(),
             check_results: vec![None; scenario.expectations.len()],
             effects: Vec::new(),
+            last_event_node: None,
             scenario: scenario.clone(),
         };
         for (i, step) in scenario.steps.iter().enumerate() {
@@ -395,6 +408,12 @@ impl World {
 
     pub fn is_finished(&self) -> bool {
         self.finished
+    }
+
+    /// The node the last event was delivered to (a message or a timer); `None` for the
+    /// scenario's own events (steps, checks, the end).
+    pub fn last_event_node(&self) -> Option<NodeId> {
+        self.last_event_node
     }
 
     /// Engine events applied so far.
@@ -540,6 +559,11 @@ impl World {
         };
         self.now = time;
         self.events_processed += 1;
+        self.last_event_node = match &event {
+            Event::Deliver { to, .. } => Some(*to),
+            Event::Timer { node, .. } => Some(*node),
+            _ => None,
+        };
         match event {
             Event::Deliver {
                 from,

@@ -38,11 +38,90 @@ pub fn run_checked(scenario: Arc<ksim::Scenario>, seed: Option<u64>) -> World {
             world.now()
         );
         if let Err(violation) = invariants.check(&world) {
-            panic!(
-                "{} (seed {seed}): invariant broken: {violation}",
-                world.scenario().file
-            );
+            panic!("{}: {violation}", world.scenario().file);
         }
     }
+    if let Err(violation) = invariants.check(&world) {
+        panic!("{}: {violation}", world.scenario().file);
+    }
     world
+}
+
+/// The durable configuration the fault-schedule fuzzer and property tests drive: acks=all,
+/// replication factor 3, min.insync.replicas=2, unclean election off, a steady producer and a
+/// reader, over 30 simulated seconds.
+pub const DURABLE_CLUSTER: &str = r#"name = "durable cluster under arbitrary faults"
+duration = "30s"
+[cluster]
+brokers = 3
+config = { "unclean.leader.election.enable" = false }
+[[topics]]
+name = "t"
+partitions = 2
+replication_factor = 3
+config = { "min.insync.replicas" = 2 }
+[[producers]]
+name = "p"
+config = { "acks" = "all", "delivery.timeout.ms" = 60000 }
+[[consumers]]
+name = "c"
+assign = ["t-0", "t-1"]
+config = { "auto.offset.reset" = "earliest" }
+[[steps]]
+at = "0s"
+produce = { producer = "p", topic = "t", count = 600, rate = "40/s" }
+"#;
+
+/// Fuzz target: the scenario parser takes any bytes and answers with a scenario or an error
+/// naming file:line:column, never a panic.
+pub fn fuzz_parse(data: &[u8]) {
+    match ksim::scenario::parse_bytes(data, "fuzz.toml") {
+        Ok(scenario) => {
+            // What parses also runs its first simulated second without a panic.
+            let mut world = World::new(Arc::new(scenario), 0);
+            world.run_until(ksim::time::SimTime::from_secs(1));
+        }
+        Err(error) => {
+            let text = error.to_string();
+            assert!(text.starts_with("fuzz.toml:"), "{text}");
+        }
+    }
+}
+
+/// A fault schedule read from arbitrary bytes, 5 bytes a fault: when (in 100 ms steps), which
+/// kind, which broker, how long (in 100 ms steps), and a slow fault's latency. Faults may
+/// overlap and hit any broker.
+pub fn faults_from_bytes(data: &[u8], brokers: u32) -> Vec<ksim::nemesis::Fault> {
+    use ksim::ids::BrokerId;
+    use ksim::nemesis::{Fault, FaultKind};
+    use ksim::time::SimTime;
+    data.chunks_exact(5)
+        .take(24)
+        .map(|c| {
+            let kind = FaultKind::ALL[c[1] as usize % FaultKind::ALL.len()];
+            Fault {
+                at: SimTime::from_millis(u64::from(c[0]) * 100),
+                kind,
+                brokers: vec![BrokerId(1 + u32::from(c[2]) % brokers)],
+                length: SimTime::from_millis(u64::from(c[3]) * 100),
+                latency: SimTime::from_millis(u64::from(c[4]) * 4),
+            }
+        })
+        .collect()
+}
+
+/// Fuzz target: the durable cluster under any fault schedule never panics and keeps every
+/// invariant after every event, `acked_not_lost` included (power losses excepted, as that
+/// invariant allows; R12.3). Returns the run's trace, for replays that compare two runs.
+pub fn fuzz_faults(data: &[u8]) -> String {
+    let scenario = ksim::scenario::parse(DURABLE_CLUSTER, "durable.toml").expect("it parses");
+    let faults = faults_from_bytes(data, scenario.brokers);
+    let plain = Arc::new(ksim::nemesis::with_schedule(&scenario, &faults));
+    let seed = data.first().copied().map_or(0, u64::from);
+    let mut world = World::new(plain, seed);
+    if let Err(violation) = ksim::invariants::run_checked(&mut world, 5_000_000) {
+        let shown: Vec<String> = faults.iter().map(|f| f.to_string()).collect();
+        panic!("{violation}\nfaults:\n{}", shown.join("\n"));
+    }
+    world.trace().to_text()
 }

@@ -122,6 +122,7 @@ fn readme_describes_every_scenario_key() {
             "[[steps]]\nadd_partitions = { zzzzzzzz = 1 }",
         ),
         ("### `[[expect]]`", "[[expect]]\nzzzzzzzz = 1"),
+        ("### `[faults]`", "[faults]\nzzzzzzzz = 1"),
     ];
     let mut missing = Vec::new();
     for (heading, document) in tables {
@@ -147,6 +148,19 @@ fn readme_describes_every_scenario_key() {
         assert!(
             expect.contains(&format!("`{name}`")),
             "README.md does not list the error name {name}"
+        );
+    }
+}
+
+// Every invariant a violation can name has its row in the README's table.
+#[test]
+fn readme_lists_every_invariant() {
+    let readme = readme();
+    let table = section(&readme, "### Invariants");
+    for (name, _) in ksim::invariants::NAMES {
+        assert!(
+            table.contains(&format!("| `{name}` |")),
+            "README.md has no row for the invariant {name}"
         );
     }
 }

@@ -12,5 +12,6 @@ pub mod quiz;
 pub mod retention;
 pub mod run;
 pub mod schema;
+pub mod sweep;
 pub mod trace;
 pub mod tui;

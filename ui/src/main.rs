@@ -25,6 +25,7 @@ use cmd::partition::PartitionFormat;
 use cmd::quiz::{QuizFormat, QuizOptions};
 use cmd::retention::RetentionFormat;
 use cmd::schema::{CompatibilityMode, SchemaFormat};
+use cmd::sweep::{parse_seeds, parse_shard};
 use cmd::trace::TraceFormat;
 use lesson::Lang;
 
@@ -53,6 +54,9 @@ enum Command {
         /// The seed of the run, over the scenario's own `seed`.
         #[arg(long)]
         seed: Option<u64>,
+        /// Check every invariant after every event; stop at the first violation (exit 1).
+        #[arg(long)]
+        invariants: bool,
     },
     /// Run scenarios and verify every expectation; exit 1 on any failure, 2 on bad input.
     Check {
@@ -64,6 +68,30 @@ enum Command {
         seed: Option<u64>,
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
+        /// Check every invariant after every event; a violation fails the scenario.
+        #[arg(long)]
+        invariants: bool,
+    },
+    /// Run a scenario under many seeds (and so many fault schedules), invariants checked after
+    /// every event; print each failing seed and how to reproduce it. Exit 1 if any failed.
+    Sweep {
+        scenario: PathBuf,
+        /// The seeds, FIRST..LAST, both included.
+        #[arg(long, default_value = "1..100", value_parser = parse_seeds)]
+        seeds: (u64, u64),
+        /// Worker threads (default: the machine's cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Run only the K-th of N interleaved shares of the seeds, for splitting a sweep
+        /// across machines: `--shard 2/4`.
+        #[arg(long, default_value = "1/1", value_parser = parse_shard)]
+        shard: (u64, u64),
+        /// Shrink the first failing seed's fault schedule and write it as a plain scenario.
+        #[arg(long)]
+        shrink: bool,
+        /// Where --shrink writes its scenario file (default: target/ksim-sweep).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Print the full trace of a scenario's run.
     Trace {
@@ -256,12 +284,35 @@ enum SchemaCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Some(Command::Run { scenario, seed }) => cmd::run::run(&scenario, seed),
+        Some(Command::Run {
+            scenario,
+            seed,
+            invariants,
+        }) => cmd::run::run(&scenario, seed, invariants),
         Some(Command::Check {
             paths,
             seed,
             format,
-        }) => cmd::check::check(&paths, seed, format),
+            invariants,
+        }) => cmd::check::check(&paths, seed, format, invariants),
+        Some(Command::Sweep {
+            scenario,
+            seeds,
+            jobs,
+            shard,
+            shrink,
+            out,
+        }) => cmd::sweep::sweep(
+            &scenario,
+            cmd::sweep::SweepOptions {
+                seeds,
+                jobs: jobs
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+                shard,
+                shrink,
+                out,
+            },
+        ),
         Some(Command::Trace {
             scenario,
             seed,
@@ -342,7 +393,7 @@ fn main() -> ExitCode {
             Some(scenario) if std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
                 cmd::tui::tui(&scenario, cli.seed)
             }
-            Some(scenario) => cmd::run::run(&scenario, cli.seed),
+            Some(scenario) => cmd::run::run(&scenario, cli.seed, false),
             None => {
                 let mut command = <Cli as clap::CommandFactory>::command();
                 eprint!("{}", command.render_help());

@@ -23,6 +23,7 @@ use crate::config::{
 use crate::ids::{BrokerId, ConsumerIdx, ProducerIdx, TopicId, TopicPartition};
 use crate::time::{SimTime, format_duration, parse_duration};
 
+mod faults;
 mod raw;
 #[cfg(test)]
 mod tests;
@@ -297,6 +298,7 @@ fn top_level_table(key: &str) -> Option<&'static str> {
         "consumers" => "[[consumers]]",
         "steps" => "[[steps]]",
         "expect" => "[[expect]]",
+        "faults" => "[faults]",
         _ => return None,
     })
 }
@@ -416,6 +418,7 @@ impl<'a> Checker<'a> {
             consumers,
             steps,
             expect,
+            faults,
         } = raw;
         let nothing = name.is_none()
             && description.is_none()
@@ -428,7 +431,8 @@ impl<'a> Checker<'a> {
             && producers.is_empty()
             && consumers.is_empty()
             && steps.is_empty()
-            && expect.is_empty();
+            && expect.is_empty()
+            && faults.is_none();
         if nothing {
             return self.fail(
                 0..0,
@@ -565,6 +569,7 @@ impl<'a> Checker<'a> {
             &mut topic_specs,
         )?;
         let steps = self.steps(&steps)?;
+        let faults = faults.as_ref().map(|f| self.faults(f)).transpose()?;
         let expectations = expect
             .iter()
             .map(|e| self.expectation(e))
@@ -586,6 +591,7 @@ impl<'a> Checker<'a> {
             consumers: consumer_specs,
             steps,
             expectations,
+            faults,
         })
     }
 

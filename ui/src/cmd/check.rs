@@ -43,7 +43,11 @@ pub struct ScenarioReport {
 pub enum Outcome {
     /// The file could not be read or parsed; `message` says why and where.
     BadInput { message: String },
-    /// The scenario ran; `results` holds its expectations in file order.
+    /// Not run: a sweep-only scenario (`[faults] sweep_only = true`), whose expectations
+    /// are a claim about many seeds that one seed cannot settle.
+    Skipped { name: String, reason: String },
+    /// The scenario ran; `results` holds its expectations in file order (then a broken
+    /// invariant, with `--invariants`).
     Ran {
         name: String,
         seed: Seed,
@@ -55,7 +59,7 @@ impl ScenarioReport {
     /// How many of its expectations failed; 0 for bad input.
     pub fn failed_count(&self) -> usize {
         match &self.outcome {
-            Outcome::BadInput { .. } => 0,
+            Outcome::BadInput { .. } | Outcome::Skipped { .. } => 0,
             Outcome::Ran { results, .. } => results.iter().filter(|r| !r.passed()).count(),
         }
     }
@@ -63,6 +67,7 @@ impl ScenarioReport {
     pub fn status(&self) -> Status {
         match &self.outcome {
             Outcome::BadInput { .. } => Status::BadInput,
+            Outcome::Skipped { .. } => Status::Skipped,
             Outcome::Ran { .. } if self.failed_count() > 0 => Status::Failed,
             Outcome::Ran { .. } => Status::Passed,
         }
@@ -74,6 +79,7 @@ pub enum Status {
     Passed,
     Failed,
     BadInput,
+    Skipped,
 }
 
 /// The counts behind the summary line.
@@ -83,6 +89,7 @@ pub struct Summary {
     pub passed: usize,
     pub failed: usize,
     pub bad_input: usize,
+    pub skipped: usize,
     pub expectations: usize,
     pub expectations_failed: usize,
 }
@@ -98,6 +105,7 @@ impl Summary {
                 Status::Passed => summary.passed += 1,
                 Status::Failed => summary.failed += 1,
                 Status::BadInput => summary.bad_input += 1,
+                Status::Skipped => summary.skipped += 1,
             }
             if let Outcome::Ran { results, .. } = &report.outcome {
                 summary.expectations += results.len();
@@ -149,6 +157,7 @@ pub fn check(
     paths: &[PathBuf],
     seed_flag: Option<u64>,
     format: CheckFormat,
+    invariants: bool,
 ) -> anyhow::Result<ExitCode> {
     let found = scenario_files::find(paths);
     if found.is_empty() {
@@ -160,7 +169,7 @@ pub fn check(
         .partition(|entry| matches!(entry, Found::Lesson(_)));
     let reports: Vec<ScenarioReport> = found
         .into_iter()
-        .map(|entry| check_one(entry, seed_flag))
+        .map(|entry| check_one(entry, seed_flag, invariants))
         .collect();
     let summary = Summary::of(&reports);
     let rendered = match format {
@@ -177,7 +186,7 @@ pub fn check(
     Ok(ExitCode::from(summary.exit_code()))
 }
 
-fn check_one(entry: Found, seed_flag: Option<u64>) -> ScenarioReport {
+fn check_one(entry: Found, seed_flag: Option<u64>, invariants: bool) -> ScenarioReport {
     let path = match entry {
         Found::Scenario(path) | Found::Lesson(path) => path,
         Found::Unreadable { path, message } => {
@@ -199,16 +208,41 @@ fn check_one(entry: Found, seed_flag: Option<u64>) -> ScenarioReport {
             };
         }
     };
-    let seed = Seed::choose(seed_flag, scenario.seed);
     let name = scenario.name.clone();
-    let mut world = World::new(Arc::new(scenario), seed.value);
-    world.run_to_end();
+    if scenario.faults.as_ref().is_some_and(|f| f.sweep_only) {
+        return ScenarioReport {
+            outcome: Outcome::Skipped {
+                name,
+                reason: format!("sweep only: run `ksim sweep {file}`"),
+            },
+            file,
+        };
+    }
+    let seed = Seed::choose(seed_flag, scenario.seed);
+    let scenario = Arc::new(scenario);
+    let results = if invariants {
+        let (world, outcome) = super::sweep::run_seed(scenario, seed.value);
+        let mut results = world.check_results();
+        if let super::sweep::SeedOutcome::Invariant(violation) = outcome {
+            results.push(CheckResult {
+                pos: ksim::scenario::Pos { line: 1, column: 1 },
+                at: violation.at,
+                subject: format!("invariant {}", violation.invariant),
+                failures: vec![violation.to_string()],
+            });
+        }
+        results
+    } else {
+        let mut world = World::new(scenario, seed.value);
+        world.run_to_end();
+        world.check_results()
+    };
     ScenarioReport {
         file,
         outcome: Outcome::Ran {
             name,
             seed,
-            results: world.check_results(),
+            results,
         },
     }
 }
@@ -295,10 +329,36 @@ mod tests {
                 passed: 1,
                 failed: 1,
                 bad_input: 1,
+                skipped: 0,
                 expectations: 4,
                 expectations_failed: 1,
             }
         );
+    }
+
+    // A sweep-only scenario is skipped: counted apart, and no reason to fail the check.
+    #[test]
+    fn skipped_scenarios_do_not_fail() {
+        let mut all = reports();
+        all.truncate(1);
+        all.push(ScenarioReport {
+            file: "scenarios/sweeps/unsafe.toml".to_string(),
+            outcome: Outcome::Skipped {
+                name: "acks=1 loses".to_string(),
+                reason: "sweep only: run `ksim sweep scenarios/sweeps/unsafe.toml`".to_string(),
+            },
+        });
+        let summary = Summary::of(&all);
+        assert_eq!((summary.passed, summary.skipped), (1, 1));
+        assert_eq!(summary.exit_code(), 0);
+        let text = text::render(&all, &summary);
+        assert!(
+            text.contains("skip scenarios/sweeps/unsafe.toml  acks=1 loses (sweep only: run `ksim sweep scenarios/sweeps/unsafe.toml`)"),
+            "{text}"
+        );
+        assert!(text.contains("0 bad input, 1 skipped;"), "{text}");
+        assert!(junit::render(&all, &summary).contains("<skipped message="));
+        assert!(json::render(&all, &summary).contains("\"skipped\": 1"));
     }
 
     // A failed expectation gives one positioned line per mismatch.

@@ -34,6 +34,8 @@ pub struct RunReport {
     pub trace_events: usize,
     pub trace_hash: String,
     pub events_processed: u64,
+    /// The fault schedule the seed drew from `[faults]`, one fault a line; empty without.
+    pub faults: Vec<String>,
 }
 
 /// An acknowledged record that is gone, and the trace line that says when it went.
@@ -47,15 +49,44 @@ pub struct LostRecord {
     pub decided_by: Option<String>,
 }
 
-pub fn run(path: &Path, seed_flag: Option<u64>) -> anyhow::Result<ExitCode> {
+pub fn run(path: &Path, seed_flag: Option<u64>, invariants: bool) -> anyhow::Result<ExitCode> {
     let scenario = scenario_files::load(path)?;
     let seed = Seed::choose(seed_flag, scenario.seed);
-    let mut world = World::new(Arc::new(scenario), seed.value);
-    world.run_to_end();
-    let report = report(&world, seed);
-    output::print(&render(&report))?;
+    let scenario = Arc::new(scenario);
+    let faults = ksim::nemesis::schedule(&scenario, seed.value)
+        .iter()
+        .map(|fault| fault.to_string())
+        .collect();
+    let (world, violation) = if invariants {
+        let (world, outcome) = super::sweep::run_seed(scenario, seed.value);
+        match outcome {
+            super::sweep::SeedOutcome::Invariant(violation) => (world, Some(violation)),
+            _ => (world, None),
+        }
+    } else {
+        let mut world = World::new(scenario, seed.value);
+        world.run_to_end();
+        (world, None)
+    };
+    let report = RunReport {
+        faults,
+        ..report(&world, seed)
+    };
+    let mut text = render(&report);
+    if let Some(violation) = &violation {
+        text.push_str(&format!(
+            "\n{violation}\n  (the run stopped there; the state above is as it was then)\n"
+        ));
+    } else if invariants {
+        text.push_str("\ninvariants: all held after every event\n");
+    }
+    output::print(&text)?;
     let failed = report.results.iter().any(|result| !result.passed());
-    Ok(ExitCode::from(if failed { 1 } else { 0 }))
+    Ok(ExitCode::from(if failed || violation.is_some() {
+        1
+    } else {
+        0
+    }))
 }
 
 fn report(world: &World, seed: Seed) -> RunReport {
@@ -89,6 +120,7 @@ fn report(world: &World, seed: Seed) -> RunReport {
         trace_events: world.trace().len(),
         trace_hash: world.trace().hash(),
         events_processed: world.events_processed(),
+        faults: Vec::new(),
     }
 }
 
@@ -101,6 +133,18 @@ pub fn render(report: &RunReport) -> String {
     writeln!(out, "\nfinal state at {}", format_duration(report.ended_at)).unwrap();
     for line in report.final_state.trim_end().lines() {
         writeln!(out, "  {line}").unwrap();
+    }
+
+    if !report.faults.is_empty() {
+        writeln!(
+            out,
+            "\nfaults drawn from [faults] with seed {}",
+            report.seed.value
+        )
+        .unwrap();
+        for fault in &report.faults {
+            writeln!(out, "  {fault}").unwrap();
+        }
     }
 
     out.push_str("\nrecords\n");
@@ -223,6 +267,7 @@ mod tests {
                 result(41, "partition orders-0", &["expected leader 2, found 3"]),
             ],
             trace_events: 1234,
+            faults: Vec::new(),
             trace_hash: "1a2b3c4d".to_string(),
             events_processed: 5678,
         }
@@ -276,6 +321,23 @@ engine  5678 events processed
         assert!(!text.contains("producer batches"), "{text}");
         assert!(text.contains("\nlost records: none\n"), "{text}");
         assert!(text.contains("\nexpectations: none\n"), "{text}");
+    }
+
+    // A scenario with [faults] shows the schedule its seed drew, before the records.
+    #[test]
+    fn renders_the_fault_schedule() {
+        let report = RunReport {
+            faults: vec!["at 1s crash b2 for 3s".to_string()],
+            ..sample()
+        };
+        let text = render(&report);
+        assert!(
+            text.contains(
+                "\nfaults drawn from [faults] with seed 7\n  at 1s crash b2 for 3s\n\nrecords\n"
+            ),
+            "{text}"
+        );
+        assert!(!render(&sample()).contains("faults drawn"));
     }
 
     // Wide numbers widen their column so that the table stays aligned.

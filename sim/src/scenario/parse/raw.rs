@@ -42,6 +42,7 @@ pub struct RawScenario {
     pub steps: Vec<Spanned<RawStep>>,
     #[serde(default)]
     pub expect: Vec<Spanned<RawExpect>>,
+    pub faults: Option<Spanned<super::faults::RawFaults>>,
 }
 
 #[derive(Debug, Deserialize)]

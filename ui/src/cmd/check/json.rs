@@ -25,6 +25,7 @@ pub fn render(reports: &[ScenarioReport], summary: &Summary) -> String {
             "passed": summary.passed,
             "failed": summary.failed,
             "bad_input": summary.bad_input,
+            "skipped": summary.skipped,
             "expectations": summary.expectations,
             "expectations_failed": summary.expectations_failed,
         },
@@ -40,12 +41,19 @@ fn scenario(report: &ScenarioReport) -> Value {
         super::Status::Passed => "passed",
         super::Status::Failed => "failed",
         super::Status::BadInput => "bad_input",
+        super::Status::Skipped => "skipped",
     };
     match &report.outcome {
         Outcome::BadInput { message } => json!({
             "file": report.file,
             "status": status,
             "error": message,
+        }),
+        Outcome::Skipped { name, reason } => json!({
+            "file": report.file,
+            "status": status,
+            "name": name,
+            "reason": reason,
         }),
         Outcome::Ran {
             name,
@@ -86,7 +94,7 @@ mod tests {
         assert_eq!(
             document["summary"],
             json!({"scenarios": 3, "passed": 1, "failed": 1, "bad_input": 1,
-                   "expectations": 4, "expectations_failed": 1})
+                   "skipped": 0, "expectations": 4, "expectations_failed": 1})
         );
         let scenarios = document["scenarios"].as_array().unwrap();
         assert_eq!(scenarios.len(), 3);

@@ -11,7 +11,7 @@ pub fn render(reports: &[ScenarioReport], summary: &Summary) -> String {
     writeln!(
         out,
         "<testsuites name=\"ksim check\" tests=\"{}\" failures=\"{}\" errors=\"{}\">",
-        summary.expectations + summary.bad_input,
+        summary.expectations + summary.bad_input + summary.skipped,
         summary.expectations_failed,
         summary.bad_input,
     )
@@ -39,6 +39,21 @@ fn suite(out: &mut String, report: &ScenarioReport) {
             .unwrap();
             let message = escape(message);
             writeln!(out, "      <error message=\"{message}\">{message}</error>").unwrap();
+            out.push_str("    </testcase>\n");
+        }
+        Outcome::Skipped { name, reason } => {
+            writeln!(
+                out,
+                "  <testsuite name=\"{file}\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"1\">"
+            )
+            .unwrap();
+            writeln!(
+                out,
+                "    <testcase name=\"{}\" classname=\"{file}\" file=\"{file}\">",
+                escape(name)
+            )
+            .unwrap();
+            writeln!(out, "      <skipped message=\"{}\"/>", escape(reason)).unwrap();
             out.push_str("    </testcase>\n");
         }
         Outcome::Ran {

@@ -20,6 +20,9 @@ pub fn render(reports: &[ScenarioReport], summary: &Summary) -> String {
                 writeln!(out, "bad  {file}").unwrap();
                 writeln!(out, "{message}").unwrap();
             }
+            Outcome::Skipped { name, reason } => {
+                writeln!(out, "skip {file:<width$}  {name} ({reason})").unwrap();
+            }
             Outcome::Ran {
                 name,
                 seed,
@@ -57,8 +60,13 @@ pub fn render(reports: &[ScenarioReport], summary: &Summary) -> String {
 
 /// `3 scenarios: 1 passed, 1 failed, 1 bad input; 4 expectations, 1 failed`.
 fn summary_line(summary: &Summary) -> String {
+    let skipped = if summary.skipped > 0 {
+        format!(", {} skipped", summary.skipped)
+    } else {
+        String::new()
+    };
     format!(
-        "{}: {} passed, {} failed, {} bad input; {}, {} failed",
+        "{}: {} passed, {} failed, {} bad input{skipped}; {}, {} failed",
         plural(summary.scenarios, "scenario"),
         summary.passed,
         summary.failed,

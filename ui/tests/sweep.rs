@@ -1,0 +1,142 @@
+//! `ksim sweep` end to end: failing seeds sorted and reproducible whatever `--jobs`, shards
+//! that cover the range between them, exit codes, `--shrink` writing a counterexample that
+//! fails the same way, and `check` skipping a sweep-only scenario.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{ksim, stdout};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn scenario(relative: &str) -> String {
+    repo().join(relative).display().to_string()
+}
+
+/// The seeds a sweep's output names as failing.
+fn failing_seeds(text: &str) -> Vec<u64> {
+    text.lines()
+        .filter_map(|line| line.strip_prefix("seed ")?.strip_suffix(": FAIL"))
+        .map(|n| n.parse().unwrap())
+        .collect()
+}
+
+// The unsafe sweep finds losses (exit 1); the output is the same with one job or two, sorted
+// by seed, and each failure comes with the command that reproduces it.
+#[test]
+fn unsafe_sweep_fails_the_same_whatever_the_jobs() {
+    let file = scenario("scenarios/sweeps/unsafe.toml");
+    let one = ksim(&["sweep", &file, "--seeds", "1..24", "--jobs", "1"]);
+    let two = ksim(&["sweep", &file, "--seeds", "1..24", "--jobs", "2"]);
+    assert_eq!(one.status.code(), Some(1));
+    assert_eq!(stdout(&one), stdout(&two));
+    let text = stdout(&one);
+    let seeds = failing_seeds(&text);
+    assert!(!seeds.is_empty(), "{text}");
+    assert!(seeds.windows(2).all(|w| w[0] < w[1]), "{seeds:?}");
+    let first = seeds[0];
+    assert!(
+        text.contains(&format!(
+            "reproduce: ksim run {file} --seed {first} --invariants"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("expected acked_lost 0, found"), "{text}");
+    // The reproducing command fails the same way.
+    let again = ksim(&["run", &file, "--seed", &first.to_string(), "--invariants"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stdout(&again).contains("expected acked_lost 0, found"));
+}
+
+// Shards split the seeds between them: together they fail exactly where the whole sweep does.
+#[test]
+fn shards_cover_the_range() {
+    let file = scenario("scenarios/sweeps/unsafe.toml");
+    let whole = failing_seeds(&stdout(&ksim(&["sweep", &file, "--seeds", "1..12"])));
+    let mut parts: Vec<u64> = ["1/3", "2/3", "3/3"]
+        .iter()
+        .flat_map(|shard| {
+            let out = ksim(&["sweep", &file, "--seeds", "1..12", "--shard", shard]);
+            let text = stdout(&out);
+            assert!(text.contains(&format!("(shard {shard})")), "{text}");
+            failing_seeds(&text)
+        })
+        .collect();
+    parts.sort();
+    assert_eq!(parts, whole);
+}
+
+// The safe sweep passes (exit 0); bad seeds or shards are bad input (exit 2).
+#[test]
+fn safe_sweep_passes_and_bad_flags_exit_2() {
+    let file = scenario("scenarios/sweeps/safe.toml");
+    let out = ksim(&["sweep", &file, "--seeds", "1..10"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("swept 10 seeds (1..10): 0 failed, 10 passed"));
+    assert_eq!(
+        ksim(&["sweep", &file, "--seeds", "9..1"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        ksim(&["sweep", &file, "--shard", "4/3"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(ksim(&["sweep", "no-such.toml"]).status.code(), Some(2));
+}
+
+// --shrink writes a plain scenario (no [faults], the seed fixed, the faults as steps) that
+// fails the same way when run, and leaves the original alone.
+#[test]
+fn shrink_writes_a_counterexample() {
+    let file = scenario("scenarios/sweeps/unsafe.toml");
+    let before = std::fs::read_to_string(&file).unwrap();
+    let out_dir = std::env::temp_dir().join(format!("ksim-shrink-{}", std::process::id()));
+    let text = stdout(&ksim(&[
+        "sweep",
+        &file,
+        "--seeds",
+        "1..24",
+        "--shrink",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]));
+    let seed = failing_seeds(&text)[0];
+    assert!(
+        text.contains(&format!("shrunk seed {seed} (expectation #1, the ledger)")),
+        "{text}"
+    );
+    assert!(text.contains(": fails the same way"), "{text}");
+    let written = out_dir.join(format!("unsafe-seed{seed}-shrunk.toml"));
+    let counterexample = std::fs::read_to_string(&written).unwrap();
+    assert!(
+        !counterexample.lines().any(|l| l.trim() == "[faults]"),
+        "{counterexample}"
+    );
+    assert!(
+        counterexample.contains(&format!("seed = {seed}")),
+        "{counterexample}"
+    );
+    assert!(counterexample.contains("[[steps]]"), "{counterexample}");
+    let run = ksim(&["run", written.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(stdout(&run).contains("expected acked_lost 0, found"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), before);
+    let _ = std::fs::remove_dir_all(out_dir);
+}
+
+// `ksim check` runs the safe sweep scenario with its seed, and skips the sweep-only one.
+#[test]
+fn check_skips_sweep_only_scenarios() {
+    let out = ksim(&["check", &scenario("scenarios/sweeps"), "--invariants"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("skip "), "{text}");
+    assert!(text.contains("(sweep only: run `ksim sweep "), "{text}");
+    assert!(
+        text.contains("1 passed, 0 failed, 0 bad input, 2 skipped"),
+        "{text}"
+    );
+}
