@@ -130,3 +130,45 @@ fn generated_logs_do_get_compacted() {
         "cleanings removed almost nothing"
     );
 }
+
+// A compacted topic refuses records without a key (INVALID_RECORD, which the producer does not
+// retry), and takes keyed ones from the same producer.
+#[test]
+fn compacted_topics_refuse_null_keys() {
+    let text = r#"
+name = "null keys on a compacted topic"
+duration = "5s"
+[cluster]
+brokers = 1
+[[topics]]
+name = "profiles"
+partitions = 1
+config = { "cleanup.policy" = "compact" }
+[[producers]]
+name = "app"
+[[steps]]
+at = "0s"
+produce = { producer = "app", topic = "profiles", count = 2 }
+[[steps]]
+at = "1s"
+produce = { producer = "app", topic = "profiles", key = "k", count = 1 }
+[[expect]]
+producer = "app"
+acked = 1
+failed = 2
+errors = ["INVALID_RECORD"]
+"#;
+    let scenario = Arc::new(ksim::scenario::parse(text, "null-keys.toml").expect("valid"));
+    let world = ksim_tests::run_checked(scenario, Some(1));
+    let failures: Vec<_> = world
+        .check_results()
+        .into_iter()
+        .flat_map(|r| r.failures)
+        .collect();
+    assert!(failures.is_empty(), "{failures:?}");
+    assert!(
+        world.producers()[0]
+            .errors
+            .contains(&ksim::message::KafkaError::InvalidRecord)
+    );
+}
