@@ -69,6 +69,8 @@ pub struct Replica {
     /// After a fetch error the follower waits for new metadata before fetching again.
     fetch_retry_at: SimTime,
     producers: ProducerStates,
+    /// Which creation of its topic this replica belongs to (the topic ID, KIP-516).
+    pub(crate) topic_incarnation: u32,
 }
 
 /// What a leader knows of its followers and of its ISR proposal in flight.
@@ -150,7 +152,7 @@ struct DelayedProduce {
 }
 
 impl Replica {
-    fn new(state: &PartitionState, config: &TopicConfig) -> Replica {
+    fn new(state: &PartitionState, config: &TopicConfig, topic_incarnation: u32) -> Replica {
         Replica {
             log: ReplicaLog::new(SegmentPolicy {
                 segment_bytes: config.segment_bytes,
@@ -164,6 +166,7 @@ impl Replica {
             leading: None,
             fetch_retry_at: SimTime::ZERO,
             producers: ProducerStates::default(),
+            topic_incarnation,
         }
     }
 
@@ -212,7 +215,12 @@ impl Broker {
             if !state.replicas.contains(&id) {
                 continue;
             }
-            let mut replica = Replica::new(state, &broker.topic_configs[tp.topic.0 as usize]);
+            let incarnation = image.topics[tp.topic.0 as usize].incarnation;
+            let mut replica = Replica::new(
+                state,
+                &broker.topic_configs[tp.topic.0 as usize],
+                incarnation,
+            );
             replica.leader = state.leader;
             if state.leader == Some(id) {
                 replica.log.assign_epoch(state.leader_epoch, Offset(0));
@@ -613,15 +621,24 @@ impl Broker {
         if self.registered && !image.is_fenced(self.id) {
             self.listening = true;
         }
-        self.creating
-            .retain(|&topic| image.partition_count(topic) == 0);
-        // A deleted topic's replicas go, logs and all.
+        // Any news from the controller ends the wait for a creation: a topic still missing is
+        // asked for again at the next metadata request naming it.
+        self.creating.clear();
+        // A deleted topic's replicas go, logs and all; so do those of an earlier creation of
+        // a topic deleted and created again while this broker was away.
         let deleted: Vec<TopicPartition> = self
             .replicas
-            .keys()
-            .filter(|tp| image.partition(**tp).is_none())
-            .copied()
+            .iter()
+            .filter(|(tp, r)| {
+                image.partition(**tp).is_none()
+                    || r.topic_incarnation != image.topics[tp.topic.0 as usize].incarnation
+            })
+            .map(|(tp, _)| *tp)
             .collect();
+        for group in self.coordinator.groups.values_mut() {
+            // Kafka's coordinator drops the offsets of deleted partitions.
+            group.offsets.retain(|tp, _| image.partition(*tp).is_some());
+        }
         for tp in deleted {
             let replica = self.replicas.remove(&tp).expect("listed above");
             let records: Vec<(Offset, RecordId)> = replica.log.records().collect();
@@ -641,10 +658,11 @@ impl Broker {
                 continue;
             }
             let config = &self.topic_configs[tp.topic.0 as usize];
+            let incarnation = image.topics[tp.topic.0 as usize].incarnation;
             let replica = self
                 .replicas
                 .entry(tp)
-                .or_insert_with(|| Replica::new(state, config));
+                .or_insert_with(|| Replica::new(state, config, incarnation));
             replica.fetch_retry_at = SimTime::ZERO;
             let same_epoch =
                 replica.leader_epoch == state.leader_epoch && replica.leader == state.leader;
@@ -1684,6 +1702,7 @@ pub(crate) mod tests {
                     replicas: vec![BrokerId(1), BrokerId(2), BrokerId(3)],
                     isr: vec![BrokerId(1), BrokerId(2), BrokerId(3)],
                 }],
+                incarnation: 1,
             }],
             fenced: vec![false; 3],
             broker_epochs: vec![0; 3],

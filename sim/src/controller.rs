@@ -54,6 +54,7 @@ impl Controller {
                     return TopicImage {
                         name: topic.name.clone(),
                         partitions: Vec::new(),
+                        incarnation: 0,
                     };
                 }
                 let assignment = topic.replicas.clone().unwrap_or_else(|| {
@@ -68,6 +69,7 @@ impl Controller {
                 TopicImage {
                     name: topic.name.clone(),
                     partitions: assignment.into_iter().map(new_partition).collect(),
+                    incarnation: 1,
                 }
             })
             .collect();
@@ -567,6 +569,7 @@ impl Controller {
             why: why.to_string(),
         });
         self.unclean[topic.0 as usize] = spec.config.unclean_leader_election_enable;
+        Arc::make_mut(&mut self.image).topics[topic.0 as usize].incarnation += 1;
         self.add_new_partitions(ctx, topic, assignment, "topic created");
     }
 

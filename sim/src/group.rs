@@ -1868,10 +1868,12 @@ mod tests {
                 TopicImage {
                     name: "__consumer_offsets".into(),
                     partitions: vec![partition(Some(leader))],
+                    incarnation: 1,
                 },
                 TopicImage {
                     name: "orders".into(),
                     partitions: vec![partition(Some(leader))],
+                    incarnation: 1,
                 },
             ],
             fenced: vec![false; 3],

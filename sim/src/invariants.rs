@@ -81,8 +81,10 @@ impl fmt::Display for Violation {
 #[derive(Clone, Debug, Default)]
 pub struct Invariants {
     /// Per partition and broker process (incarnation), the last leader epoch and HW seen.
-    high_watermarks: BTreeMap<(TopicPartition, BrokerId, u32), (LeaderEpoch, Offset)>,
-    epochs: BTreeMap<TopicPartition, LeaderEpoch>,
+    /// Keyed by partition, broker, broker incarnation and topic incarnation (a topic deleted
+    /// and created again starts over).
+    high_watermarks: BTreeMap<(TopicPartition, BrokerId, u32, u32), (LeaderEpoch, Offset)>,
+    epochs: BTreeMap<(TopicPartition, u32), LeaderEpoch>,
     /// Trace entries already read (for power losses).
     trace_seen: usize,
     /// Brokers whose machine lost power at some point of the run.
@@ -163,7 +165,8 @@ impl Invariants {
                 ));
             }
             // Leader epochs only grow (R4.2).
-            match self.epochs.get_mut(&tp) {
+            let topic_incarnation = image.topics[tp.topic.0 as usize].incarnation;
+            match self.epochs.get_mut(&(tp, topic_incarnation)) {
                 Some(last) if state.leader_epoch < *last => {
                     let name = world.scenario().partition_name(tp);
                     return Err((
@@ -176,7 +179,8 @@ impl Invariants {
                 }
                 Some(last) => *last = state.leader_epoch,
                 None => {
-                    self.epochs.insert(tp, state.leader_epoch);
+                    self.epochs
+                        .insert((tp, topic_incarnation), state.leader_epoch);
                 }
             }
         }
@@ -227,7 +231,12 @@ impl Invariants {
                 }
                 // Within one leader epoch, a leader's high watermark never goes back (a
                 // restarted process starts again from its checkpoint).
-                let key = (*tp, broker.id, broker.incarnation());
+                let key = (
+                    *tp,
+                    broker.id,
+                    broker.incarnation(),
+                    replica.topic_incarnation,
+                );
                 match self.high_watermarks.get_mut(&key) {
                     Some(&mut (epoch, last)) if epoch == replica.leader_epoch && hw < last => {
                         return Err((

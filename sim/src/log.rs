@@ -465,8 +465,9 @@ impl ReplicaLog {
         self.high_watermark = self.high_watermark.min(offset);
         self.flushed_offset = self.flushed_offset.min(offset);
         self.first_dirty_offset = self.first_dirty_offset.min(offset);
-        // Segments that start at or past the cut go; the one holding it loses its tail.
-        self.segments.retain(|s| s.base_offset < offset);
+        // Segments that start past the cut go; the one holding it loses its tail (and one
+        // that starts exactly there stays, empty, as the active segment).
+        self.segments.retain(|s| s.base_offset <= offset);
         if self.segments.is_empty() {
             self.segments.push(Segment::empty(offset));
         }
@@ -854,7 +855,9 @@ impl ReplicaLog {
 
     /// A restart loads the log and resumes the high watermark from its checkpoint (R1.5).
     pub fn reload(&mut self) {
-        self.high_watermark = self.checkpointed_high_watermark.min(self.log_end_offset);
+        self.high_watermark = self
+            .checkpointed_high_watermark
+            .clamp(self.log_start_offset, self.log_end_offset);
     }
 
     pub fn checkpoint_high_watermark(&mut self) {

@@ -23,6 +23,9 @@ pub struct MetadataImage {
 pub struct TopicImage {
     pub name: String,
     pub partitions: Vec<PartitionState>,
+    /// Counts the topic's creations, standing for Kafka's topic ID (KIP-516): a topic deleted
+    /// and created again is a new topic, and replicas of the old one are deleted.
+    pub incarnation: u32,
 }
 
 #[derive(Clone, Debug, PartialEq)]
