@@ -98,6 +98,9 @@ pub struct Consumer {
     out_of_range: BTreeMap<TopicPartition, Offset>,
     /// Needed topics the metadata lacked, each said once.
     missing_topics: BTreeSet<TopicId>,
+    /// Per partition, where the last fetched batch ends (Kafka's `nextOffset()`): past the
+    /// last record when compaction removed the batch's tail, which a drained buffer skips.
+    buffer_end: BTreeMap<TopicPartition, Offset>,
     offset_fetch: Option<(u64, Vec<TopicPartition>)>,
     brokers: u32,
     metadata: Option<Arc<MetadataImage>>,
@@ -205,6 +208,7 @@ impl Consumer {
             uncommitted: BTreeSet::new(),
             out_of_range: BTreeMap::new(),
             missing_topics: BTreeSet::new(),
+            buffer_end: BTreeMap::new(),
             offset_fetch: None,
             brokers,
             metadata: None,
@@ -366,6 +370,7 @@ impl Consumer {
         }
         self.positions.retain(|tp, _| partitions.contains(tp));
         self.buffer.retain(|tp, _| partitions.contains(tp));
+        self.buffer_end.retain(|tp, _| partitions.contains(tp));
         self.uncommitted.retain(|tp| partitions.contains(tp));
         self.assignment = partitions.clone();
         ctx.trace(TraceEvent::Assigned { partitions });
@@ -544,6 +549,7 @@ impl Consumer {
             return;
         }
         self.buffer.remove(&tp);
+        self.buffer_end.remove(&tp);
         if end >= position {
             return;
         }
@@ -597,6 +603,9 @@ impl Consumer {
                         buffer.push_back((offset, record));
                         self.last_epochs.insert(tp, batch.leader_epoch);
                     }
+                }
+                if batch.end_offset() <= part.high_watermark && batch.end_offset() > from {
+                    self.buffer_end.insert(tp, batch.end_offset());
                 }
             }
             let lag = part.high_watermark.0.saturating_sub(position.0);
@@ -790,8 +799,17 @@ impl Consumer {
                     None => break,
                 }
             }
+            if buffer.is_empty()
+                && let Some(end) = self.buffer_end.remove(&tp)
+            {
+                // The batch is done: the position moves to its end, past any records
+                // compaction removed from its tail.
+                let next = got.last().map_or(position, |&(last, _)| Offset(last.0 + 1));
+                self.positions.insert(tp, next.max(end));
+            }
             if let Some(&(last, _)) = got.last() {
-                self.positions.insert(tp, Offset(last.0 + 1));
+                let next = Offset(last.0 + 1).max(self.positions[&tp]);
+                self.positions.insert(tp, next);
                 let lag = self
                     .high_watermarks
                     .get(&tp)
