@@ -1610,9 +1610,7 @@ impl Broker {
         let replica = self.replicas.get_mut(&tp).expect("caller checked");
         let from = replica.log.log_end_offset();
         let removed = if to > from {
-            let removed = replica.log.records().collect();
-            replica.log.truncate_fully_and_start_at(to);
-            removed
+            replica.log.truncate_fully_and_start_at(to)
         } else {
             replica.log.truncate_to(to)
         };

@@ -130,25 +130,16 @@ impl StoredBatch {
     }
 
     /// The first `keep` records (their offsets and bytes), for truncation inside a batch.
+    /// Unlike compaction, truncation ends the batch at its last kept record.
     fn prefix(&self, keep: usize) -> StoredBatch {
-        let per_record = (self.bytes - BATCH_HEADER_BYTES) / self.records.len().max(1) as u32;
+        let kept: Vec<usize> = (0..keep).collect();
         StoredBatch {
-            base_offset: self.base_offset,
-            leader_epoch: self.leader_epoch,
-            records: Arc::new(self.records[..keep].to_vec()),
-            bytes: BATCH_HEADER_BYTES + per_record * keep as u32,
-            producer: self.producer,
-            append_time: self.append_time,
-            group_records: self
-                .group_records
-                .as_ref()
-                .map(|g| Arc::new(g[..keep.min(g.len())].to_vec())),
             last_offset_delta: (self.offset_of(keep - 1).0 - self.base_offset.0) as u32,
             offset_deltas: self
                 .offset_deltas
                 .as_ref()
                 .map(|d| Arc::new(d[..keep].to_vec())),
-            delete_horizon: self.delete_horizon,
+            ..self.retaining(&kept, None)
         }
     }
 }
@@ -435,9 +426,7 @@ impl ReplicaLog {
             return removed;
         }
         if offset < self.log_start_offset {
-            removed = self.records().collect();
-            self.truncate_fully_and_start_at(offset);
-            return removed;
+            return self.truncate_fully_and_start_at(offset);
         }
         while let Some(last) = self.batches.last() {
             if last.base_offset >= offset {
@@ -477,7 +466,9 @@ impl ReplicaLog {
 
     /// Empties the log and starts it again at `offset`: what a follower does when its leader
     /// has deleted everything it would fetch next (Kafka's `truncateFullyAndStartAt`).
-    pub fn truncate_fully_and_start_at(&mut self, offset: Offset) {
+    /// Returns the records removed.
+    pub fn truncate_fully_and_start_at(&mut self, offset: Offset) -> Vec<(Offset, RecordId)> {
+        let removed = self.records().collect();
         self.batches.clear();
         self.segments = vec![Segment::empty(offset)];
         self.log_start_offset = offset;
@@ -486,6 +477,7 @@ impl ReplicaLog {
         self.high_watermark = offset;
         self.flushed_offset = offset;
         self.epochs.clear();
+        removed
     }
 
     /// Segment sizes and timestamps from the batches they hold, after batches changed.

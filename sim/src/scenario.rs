@@ -25,6 +25,25 @@ pub struct Pos {
     pub column: u32,
 }
 
+impl Pos {
+    /// The 1-based line and column (in characters, as toml counts them) of a byte offset of
+    /// `text`; every file ksim reads names its mistakes this way.
+    pub fn of(text: &str, offset: usize) -> Pos {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &text[..offset];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let line = before.matches('\n').count() + 1;
+        let column = before[line_start..].chars().count() + 1;
+        Pos {
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Scenario {
     /// The file name given to `parse`, used in every message (`scenarios/x.toml`).

@@ -47,6 +47,20 @@ pub fn run_checked(scenario: Arc<ksim::Scenario>, seed: Option<u64>) -> World {
     world
 }
 
+/// Parses scenario text, runs it as `run_checked` does, and panics with every expectation
+/// that failed: for tests that write their scenario inline.
+pub fn run_text_expecting_success(text: &str, file: &str) -> World {
+    let scenario = Arc::new(ksim::scenario::parse(text, file).unwrap_or_else(|e| panic!("{e}")));
+    let world = run_checked(scenario, None);
+    let failures: Vec<String> = world
+        .check_results()
+        .into_iter()
+        .flat_map(|r| r.failures)
+        .collect();
+    assert!(failures.is_empty(), "{file}: {failures:?}");
+    world
+}
+
 /// The durable configuration the fault-schedule fuzzer and property tests drive: acks=all,
 /// replication factor 3, min.insync.replicas=2, unclean election off, a steady producer and a
 /// reader, over 30 simulated seconds.

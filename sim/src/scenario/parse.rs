@@ -150,20 +150,8 @@ type Result<T> = std::result::Result<T, ScenarioError>;
 type SettingSpans = (Range<usize>, Range<usize>);
 
 impl<'a> Source<'a> {
-    /// The 1-based line and column (in characters, as toml counts them) of a byte offset.
     fn pos(&self, offset: usize) -> Pos {
-        let mut offset = offset.min(self.text.len());
-        while !self.text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        let before = &self.text[..offset];
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let line = before.matches('\n').count() + 1;
-        let column = before[line_start..].chars().count() + 1;
-        Pos {
-            line: u32::try_from(line).unwrap_or(u32::MAX),
-            column: u32::try_from(column).unwrap_or(u32::MAX),
-        }
+        Pos::of(self.text, offset)
     }
 
     fn error(&self, span: Range<usize>, message: impl Into<String>) -> ScenarioError {

@@ -804,16 +804,8 @@ fn walk_object(text: &str, object: &Object, what: &Bilingual, missing: &mut Vec<
 
 /// The 1-based line and column (in characters) of a byte offset.
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (
-        before.matches('\n').count() + 1,
-        before[line_start..].chars().count() + 1,
-    )
+    let pos = ksim::scenario::Pos::of(text, offset);
+    (pos.line as usize, pos.column as usize)
 }
 
 #[cfg(test)]

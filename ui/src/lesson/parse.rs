@@ -211,18 +211,8 @@ struct Source<'a> {
 impl Source<'_> {
     /// The 1-based line and column (in characters) of a byte offset.
     fn position(&self, offset: usize) -> (u32, u32) {
-        let mut offset = offset.min(self.text.len());
-        while !self.text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        let before = &self.text[..offset];
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let line = before.matches('\n').count() + 1;
-        let column = before[line_start..].chars().count() + 1;
-        (
-            u32::try_from(line).unwrap_or(u32::MAX),
-            u32::try_from(column).unwrap_or(u32::MAX),
-        )
+        let pos = ksim::scenario::Pos::of(self.text, offset);
+        (pos.line, pos.column)
     }
 
     fn error(&self, span: Range<usize>, message: impl Into<String>) -> LessonError {
