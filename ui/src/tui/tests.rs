@@ -94,6 +94,22 @@ fn cluster_view_with_a_consumer() {
     assert_snapshot!(text);
 }
 
+// A compacted log keeps its offsets: the removed ones show as gaps (·) in every replica's row,
+// not as records shifted left (F53).
+#[test]
+fn cluster_view_shows_compaction_gaps() {
+    let mut app = app("scenarios/compaction-keeps-offsets.toml");
+    let end = app.timeline().len() - 1;
+    update(&mut app, Action::SeekTo(end));
+    let text = screen(&app, 100, 30);
+    let row = text
+        .lines()
+        .find(|line| line.contains(" b1  leader "))
+        .expect("a leader row");
+    assert!(row.contains('·'), "{text}");
+    assert_snapshot!(text);
+}
+
 // The records view at the end, all fates and then only the lost one.
 #[test]
 fn records_view() {

@@ -7,6 +7,7 @@ mod events;
 mod groups;
 mod header;
 mod keys;
+mod log_cells;
 mod overlay;
 mod records;
 mod timeline;
