@@ -20,6 +20,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use super::app::{App, View};
 
+#[cfg(test)]
 pub use overlay::comparison;
 pub use timeline::timeline_index_at;
 
