@@ -75,18 +75,6 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let leader = state
             .leader
             .map_or("none (OFFLINE)".to_string(), |b| b.to_string());
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!("{topic_name}-{p}"),
-                Style::new().add_modifier(Modifier::BOLD),
-            ),
-            Span::raw(format!(
-                "  leader {leader}  epoch {}  isr {}  replicas {}",
-                state.leader_epoch,
-                ksim::trace::brokers(&state.isr),
-                ksim::trace::brokers(&state.replicas)
-            )),
-        ]));
         let ghosts = lost.get(&tp).map(Vec::as_slice).unwrap_or_default();
         let logs: Vec<&ksim::log::ReplicaLog> = state
             .replicas
@@ -94,6 +82,29 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             .filter_map(|b| world.brokers()[b.0 as usize - 1].replicas.get(&tp))
             .map(|r| &r.log)
             .collect();
+        // Retention or compaction moved the start: say where the logs begin now.
+        let log_start = logs
+            .iter()
+            .map(|l| l.log_start_offset().0)
+            .max()
+            .unwrap_or(0);
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{topic_name}-{p}"),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+            Span::raw(format!(
+                "  leader {leader}  epoch {}  isr {}  replicas {}{}",
+                state.leader_epoch,
+                ksim::trace::brokers(&state.isr),
+                ksim::trace::brokers(&state.replicas),
+                if log_start > 0 {
+                    format!("  log start {log_start} (older segments deleted)")
+                } else {
+                    String::new()
+                }
+            )),
+        ]));
         let lost_offsets: Vec<Offset> = ghosts.iter().map(|(o, _)| *o).collect();
         let columns = Columns::lay_out(&logs, &lost_offsets, cells);
         per_batch |= columns.per_batch;
