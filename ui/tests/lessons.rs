@@ -219,7 +219,7 @@ fn shipped_lessons_cover_every_fact() {
 fn load_link(name: &str, fact: &str, link: &str) -> (Option<i32>, String) {
     let dir = TempDir::new(name);
     std::fs::copy(
-        repository_root().join("scenarios/high-watermark-basics.toml"),
+        repository_root().join("scenarios/lessons/F17-acks-1-high-watermark.toml"),
         dir.0.join("high-watermark-basics.scenario.toml"),
     )
     .unwrap();

@@ -378,7 +378,7 @@ fn learn_shows_a_lesson() {
 }
 
 // `ksim check` skips lesson files: a directory of lessons only has no scenario to run, and
-// one with a scenario beside lessons runs the scenario alone.
+// one with a lesson that is a scenario (it has a [cluster]) beside them runs that one alone.
 #[test]
 fn check_skips_lessons() {
     let out = ksim_with(&["check", LESSONS], &[], "");
@@ -390,8 +390,8 @@ fn check_skips_lessons() {
     );
     let dir = TempDir::new("check-mixed");
     std::fs::copy(
-        "../scenarios/high-watermark-basics.toml",
-        dir.0.join("high-watermark-basics.toml"),
+        "../scenarios/lessons/F17-acks-1-high-watermark.toml",
+        dir.0.join("F17-acks-1-high-watermark.toml"),
     )
     .unwrap();
     std::fs::copy(

@@ -162,7 +162,7 @@ fn help_lists_every_key() {
 // crash of the new leader's only in-sync follower at the cursor; the branch list compares.
 #[test]
 fn what_if_branch_and_comparison() {
-    let mut app = app("scenarios/high-watermark-basics.toml");
+    let mut app = app("scenarios/lessons/F17-acks-1-high-watermark.toml");
     let third = app.timeline().len() / 3;
     update(&mut app, Action::SeekTo(third));
     update(&mut app, Action::FaultMenu);
