@@ -112,7 +112,7 @@ fn records_view() {
 // The selected record's key: as produced, and as each consumer received it.
 #[test]
 fn records_view_key_order() {
-    let mut app = app("scenarios/add-partitions-moves-keys.toml");
+    let mut app = app("scenarios/lessons/F39-adding-partitions-moves-keys.toml");
     update(&mut app, Action::End);
     update(&mut app, Action::NextView);
     let text = screen(&app, 100, 30);
@@ -124,7 +124,7 @@ fn records_view_key_order() {
 // The keys view after partitions were added: moved keys marked.
 #[test]
 fn keys_view_after_adding_partitions() {
-    let mut app = app("scenarios/add-partitions-moves-keys.toml");
+    let mut app = app("scenarios/lessons/F39-adding-partitions-moves-keys.toml");
     update(&mut app, Action::End);
     update(&mut app, Action::NextView);
     update(&mut app, Action::NextView);
