@@ -137,7 +137,7 @@ fn keys_view_after_adding_partitions() {
 // The groups view: members, generation, the rebalances and their reasons.
 #[test]
 fn groups_view() {
-    let mut app = app("scenarios/group-rebalances-join-leave-grow.toml");
+    let mut app = app("scenarios/lessons/F16-rebalance-triggers.toml");
     update(&mut app, Action::End);
     update(&mut app, Action::PreviousView);
     assert_eq!(app.view, View::Groups);
