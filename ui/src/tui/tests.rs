@@ -85,7 +85,7 @@ fn cluster_view_during_the_partition() {
 // A consumer's position and lag per partition, and its lag over time as a sparkline.
 #[test]
 fn cluster_view_with_a_consumer() {
-    let mut app = app("scenarios/records-lag-max.toml");
+    let mut app = app("scenarios/lessons/F14-records-lag-max.toml");
     let middle = app.timeline().len() / 2;
     update(&mut app, Action::SeekTo(middle));
     let text = screen(&app, 100, 30);
