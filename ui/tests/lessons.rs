@@ -226,11 +226,11 @@ fn load_link(name: &str, fact: &str, link: &str) -> (Option<i32>, String) {
     let fixture =
         std::fs::read_to_string("tests/fixtures/lessons/F22-required-producer-configs.toml")
             .unwrap()
-            .replace("F22", fact)
             .replace(
-                "scenario = \"../../../../scenarios/required-producer-configs.toml\"",
+                "scenario = \"../../../../scenarios/lessons/F22-required-producer-configs.toml\"",
                 &format!("scenario = \"{link}\""),
-            );
+            )
+            .replace("F22", fact);
     let sub = dir.0.join("lessons");
     std::fs::create_dir_all(&sub).unwrap();
     std::fs::write(sub.join("lesson.toml"), fixture).unwrap();
