@@ -377,6 +377,41 @@ fn learn_shows_a_lesson() {
     assert!(stderr(&unknown).starts_with("error: no lesson \"F01\" in tests/fixtures/lessons"));
 }
 
+// A CALC lesson shows its calculator's answer, not only the command: the tasks a JDBC source
+// runs (F29), and a schema check in the lesson's language (F45).
+#[test]
+fn learn_shows_the_calculators_answer() {
+    let lessons = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/lessons");
+    let show = |fact: &str, lang: &str| {
+        let out = ksim_with(
+            &[
+                "learn",
+                fact,
+                "--lessons",
+                lessons,
+                "--lang",
+                lang,
+                "--no-save",
+            ],
+            &[],
+            "",
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let tasks = show("F29", "en");
+    assert!(tasks.contains("calculate: ksim connect-tasks"), "{tasks}");
+    assert!(tasks.contains("  │   task 2: t3"), "{tasks}");
+    let schema = show("F45", "ko");
+    assert!(schema.contains("계산: ksim schema check"), "{schema}");
+    assert!(
+        schema
+            .lines()
+            .any(|l| l.starts_with("  │ ") && l.contains("호환")),
+        "{schema}"
+    );
+}
+
 // `ksim check` skips lesson files: a directory of lessons only has no scenario to run, and
 // one with a lesson that is a scenario (it has a [cluster]) beside them runs that one alone.
 #[test]

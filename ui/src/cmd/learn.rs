@@ -252,6 +252,19 @@ fn render_lesson(lesson: &Lesson, lang: Lang) -> String {
     }
     if let Some(calc) = &lesson.calc {
         writeln!(out, "\n{} {calc}", lang.pick("calculate:", "계산:")).unwrap();
+        match calc_answer(lesson, lang) {
+            Ok(answer) => {
+                for line in answer.lines() {
+                    writeln!(out, "  │ {line}").unwrap();
+                }
+            }
+            Err(error) => writeln!(
+                out,
+                "  ({} {error})",
+                lang.pick("could not run it:", "실행하지 못했습니다:")
+            )
+            .unwrap(),
+        }
     }
     if let Some(scenario) = lesson.scenario_file() {
         writeln!(
@@ -274,4 +287,44 @@ fn render_lesson(lesson: &Lesson, lang: Lang) -> String {
     )
     .unwrap();
     out
+}
+
+/// The answer of a CALC lesson's calculator: its `calc` command (`ksim schema check …`) run by
+/// this same executable, from the directory its paths are relative to (the one holding
+/// `scenarios/`), in the lesson's language where the command speaks both.
+pub fn calc_answer(lesson: &Lesson, lang: Lang) -> Result<String, String> {
+    let calc = lesson
+        .calc
+        .as_deref()
+        .ok_or("the lesson has no calculator")?;
+    let mut args: Vec<&str> = calc.split_whitespace().collect();
+    if args.first() == Some(&"ksim") {
+        args.remove(0);
+    }
+    let mut command = std::process::Command::new(
+        std::env::current_exe().map_err(|e| format!("where is ksim? {e}"))?,
+    );
+    command.args(&args);
+    if args.first() == Some(&"schema") {
+        command.args(["--lang", lang.code()]);
+    }
+    // scenarios/lessons/F42-….toml → the directory holding scenarios/.
+    let root = std::path::Path::new(&lesson.file)
+        .ancestors()
+        .nth(3)
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let output = command
+        .current_dir(root)
+        .env("NO_COLOR", "1")
+        .output()
+        .map_err(|e| format!("{calc}: {e}"))?;
+    // A calculator may exit non-zero to say "incompatible": its output is still the answer.
+    let stdout = String::from_utf8_lossy(&output.stdout)
+        .trim_end()
+        .to_string();
+    if stdout.is_empty() {
+        return Err(String::from_utf8_lossy(&output.stderr).trim().to_string());
+    }
+    Ok(stdout)
 }
