@@ -428,6 +428,24 @@ impl<'a> Checker<'a> {
             && steps.is_empty()
             && expect.is_empty()
             && faults.is_none();
+        if nothing && let Some(lesson) = &lesson {
+            let facts: Vec<&str> = lesson
+                .get_ref()
+                .get("facts")
+                .and_then(|f| f.as_array())
+                .map(|f| f.iter().filter_map(|f| f.as_str()).collect())
+                .unwrap_or_default();
+            let facts = if facts.is_empty() {
+                "<fact id>".to_string()
+            } else {
+                facts.join(",")
+            };
+            let first = facts.split(',').next().unwrap_or_default().to_string();
+            return self.fail(
+                0..0,
+                format!("this is a lesson with no [cluster] to run: read it with `ksim learn {first}` and practise with `ksim quiz --facts {facts}`"),
+            );
+        }
         if nothing {
             return self.fail(
                 0..0,

@@ -96,6 +96,12 @@ fn empty_file() {
     insta::assert_snapshot!(error(""), @r#"x.toml:1:1: the file is empty; a scenario needs at least `name` and a [cluster] with `brokers`"#);
 }
 
+// A lesson with nothing to run says which commands read it instead.
+#[test]
+fn lesson_without_a_cluster() {
+    insta::assert_snapshot!(error("[lesson]\nfacts = [\"F03\", \"F02\"]\n"), @"x.toml:1:1: this is a lesson with no [cluster] to run: read it with `ksim learn F03` and practise with `ksim quiz --facts F03,F02`");
+}
+
 // A scenario without a name is refused at the top of the file.
 #[test]
 fn missing_name() {
