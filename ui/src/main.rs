@@ -164,12 +164,13 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         runs: u32,
     },
-    /// The lessons: `--list` (the default) groups them by area with progress marks; a lesson
-    /// name or fact id prints that lesson and marks it seen.
+    /// The lessons: on a terminal, the lesson browser; `--list` (the default when piped)
+    /// groups them by area with progress marks; a lesson name or fact id prints that lesson
+    /// and marks it seen.
     Learn {
         /// A lesson's file name without `.toml`, or a fact id it covers (`F22`).
         lesson: Option<String>,
-        /// List the lessons (what `ksim learn` does without a lesson).
+        /// List the lessons as text, also on a terminal (what `ksim learn` does when piped).
         #[arg(long, conflicts_with = "lesson")]
         list: bool,
         /// The directory of lesson files; default `scenarios/lessons`.
@@ -342,12 +343,12 @@ fn main() -> ExitCode {
         }) => cmd::bench::bench(&scenario, seed, runs),
         Some(Command::Learn {
             lesson,
-            list: _,
+            list,
             lessons,
             lang,
             no_save,
             format,
-        }) => cmd::learn::learn(lesson.as_deref(), lessons, lang, format, no_save),
+        }) => cmd::learn::learn(lesson.as_deref(), list, lessons, lang, format, no_save),
         Some(Command::Quiz {
             area,
             facts,
