@@ -484,3 +484,21 @@ fn every_shipped_lesson_opens() {
         assert_eq!(browser.selected, count - 1);
     }
 }
+
+// The README's browser section lists every key of every screen.
+#[test]
+fn readme_lists_every_key() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
+    let readme = std::fs::read_to_string(path).unwrap();
+    let start = readme
+        .find("### The lesson browser")
+        .expect("a browser section");
+    let end = start + readme[start..].find("\n## ").unwrap();
+    let section = &readme[start..end];
+    for (key, _, _) in LIST_KEYS.iter().chain(LESSON_KEYS).chain(QUIZ_KEYS) {
+        assert!(
+            section.contains(&format!("| `{key}` |")),
+            "README's browser section has no row for {key}"
+        );
+    }
+}
