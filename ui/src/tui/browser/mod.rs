@@ -102,6 +102,15 @@ pub fn perform(browser: &mut Browser, progress_path: Option<&Path>) {
                     let seed = Seed::choose(None, scenario.seed);
                     let mut explorer = App::new(scenario, seed.value, KEYFRAME_INTERVAL);
                     explorer.color = browser.color;
+                    explorer.status = Some(
+                        browser
+                            .lang
+                            .pick(
+                                "q or Esc: back to the lesson  ·  Space play  ? help",
+                                "q나 Esc: 레슨으로 돌아가기  ·  Space 재생  ? 도움말",
+                            )
+                            .to_string(),
+                    );
                     super::update::update(
                         &mut explorer,
                         Action::Resize(browser.width, browser.height),
