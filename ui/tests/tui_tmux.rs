@@ -33,19 +33,13 @@ impl Drop for Session {
     }
 }
 
-// Start, press End, see the HW, the ISR and the lost record's mark; shrink the window while
-// playing and grow it back; quit with q; the process exits 0 and the terminal is back in
-// cooked mode on the normal screen.
-#[test]
-fn explorer_in_a_real_terminal() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        println!("note: tmux is not installed; the real-terminal test of `ksim tui` is skipped");
-        return;
-    }
+/// Starts `ksim tui` on the scenario in a detached 100x30 tmux session, with `env` set; when it
+/// exits, the shell prints its exit status and the terminal's mode (`stty -a`).
+fn start(name: &str, env: &str) -> Session {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let session = Session(format!("ksim-tui-test-{}", std::process::id()));
+    let session = Session(format!("ksim-tui-{name}-{}", std::process::id()));
     let command = format!(
-        "cd {} && {} tui scenarios/acks-1-loses-acked-record.toml; echo \"ksim exited $?\"; stty -a; sleep 30",
+        "cd {} && {env} {} tui scenarios/acks-1-loses-acked-record.toml; echo \"ksim exited $?\"; stty -a; sleep 30",
         root.display(),
         env!("CARGO_BIN_EXE_ksim")
     );
@@ -67,7 +61,59 @@ fn explorer_in_a_real_terminal() {
         .status()
         .expect("tmux starts a session");
     assert!(started.success());
+    session
+}
 
+fn tmux_missing() -> bool {
+    let missing = Command::new("tmux").arg("-V").output().is_err();
+    if missing {
+        println!("note: tmux is not installed; the real-terminal test of `ksim tui` is skipped");
+    }
+    missing
+}
+
+/// Waits for the shell's lines after ksim exits and checks the terminal is usable again: the
+/// normal screen, cooked mode, echo on.
+fn assert_restored(session: &Session) -> String {
+    let screen = wait_for(&session.0, |s| {
+        s.contains("ksim exited") && s.contains("icanon")
+    });
+    assert!(
+        !screen.contains("ksim │"),
+        "the alternate screen is gone:\n{screen}"
+    );
+    assert!(
+        screen.contains(" icanon") && !screen.contains("-icanon") && !screen.contains("-echo "),
+        "the terminal is back in cooked mode:\n{screen}"
+    );
+    screen
+}
+
+// A panic inside the explorer leaves raw mode and the alternate screen before the message is
+// printed: the message is readable and the shell works.
+#[test]
+fn a_panic_restores_the_terminal() {
+    if tmux_missing() {
+        return;
+    }
+    let session = start("panic", "RUST_BACKTRACE=0 KSIM_TUI_PANIC_FOR_TEST=1");
+    let screen = assert_restored(&session);
+    assert!(screen.contains("ksim exited 101"), "{screen}");
+    assert!(
+        screen.contains("panicked") && screen.contains("KSIM_TUI_PANIC_FOR_TEST is set"),
+        "the panic message is on the normal screen:\n{screen}"
+    );
+}
+
+// Start, press End, see the HW, the ISR and the lost record's mark; shrink the window while
+// playing and grow it back; quit with q; the process exits 0 and the terminal is back in
+// cooked mode on the normal screen.
+#[test]
+fn explorer_in_a_real_terminal() {
+    if tmux_missing() {
+        return;
+    }
+    let session = start("explore", "");
     let screen = wait_for(&session.0, |s| s.contains("event 1/"));
     assert!(
         screen.contains("ksim │"),
@@ -94,18 +140,8 @@ fn explorer_in_a_real_terminal() {
     assert!(screen.contains("ksim │"), "{screen}");
 
     tmux(&["send-keys", "-t", &session.0, "q"]);
-    let screen = wait_for(&session.0, |s| {
-        s.contains("ksim exited") && s.contains("icanon")
-    });
+    let screen = assert_restored(&session);
     assert!(screen.contains("ksim exited 0"), "{screen}");
-    assert!(
-        !screen.contains("ksim │"),
-        "the alternate screen is gone:\n{screen}"
-    );
-    assert!(
-        screen.contains(" icanon") && !screen.contains("-icanon") && !screen.contains("-echo "),
-        "the terminal is back in cooked mode:\n{screen}"
-    );
 }
 
 // `ksim learn` on a terminal opens the browser: the list, Enter opens a lesson, s plays its

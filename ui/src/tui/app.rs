@@ -99,6 +99,8 @@ pub struct Branch {
     pub timeline: Timeline,
     /// The trace event at which the fault was injected (what-ifs only).
     pub fork: Option<usize>,
+    /// The branch this one was forked from (what-ifs only).
+    pub parent: Option<usize>,
     /// Notable events: (trace index, kind), in order.
     pub notable: Vec<(usize, Notable)>,
     /// The ledger's counts at the end of this branch, for comparisons.
@@ -106,7 +108,9 @@ pub struct Branch {
 }
 
 impl Branch {
-    pub fn new(name: String, timeline: Timeline, fork: Option<usize>) -> Branch {
+    /// A branch: the original run (`fork` None) or a what-if forked from `fork = (parent,
+    /// trace index)`.
+    pub fn new(name: String, timeline: Timeline, fork: Option<(usize, usize)>) -> Branch {
         let notable = timeline
             .entries
             .iter()
@@ -117,7 +121,8 @@ impl Branch {
         Branch {
             name,
             timeline,
-            fork,
+            fork: fork.map(|(_, at)| at),
+            parent: fork.map(|(parent, _)| parent),
             notable,
             outcome,
         }

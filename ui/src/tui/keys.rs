@@ -31,7 +31,7 @@ pub const KEYS: &[(&str, &str)] = &[
         "records view: 0 all, 1 acked, 2 committed, 3 lost, 4 dup, 5 reordered, 6 failed, 7 pending",
     ),
     ("f", "what-if: inject a fault at the cursor (a new branch)"),
-    ("b", "branches: switch, compare with the original"),
+    ("b", "branches: switch between them, compare any two"),
     ("?", "this help"),
     ("Esc", "close a window"),
     ("q / Ctrl-C", "quit"),

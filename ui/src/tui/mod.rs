@@ -34,6 +34,10 @@ pub const KEYFRAME_INTERVAL: u64 = 2048;
 /// How often the clock ticks while playing.
 const TICK: Duration = Duration::from_millis(100);
 
+/// Set in the environment, makes the explorer panic after its first frame: the real-terminal
+/// test uses it to check that a panic leaves the terminal usable.
+pub const PANIC_FOR_TEST: &str = "KSIM_TUI_PANIC_FOR_TEST";
+
 pub fn tui(path: &Path, seed_flag: Option<u64>) -> anyhow::Result<ExitCode> {
     let scenario = scenario_files::load(path)?;
     let seed = Seed::choose(seed_flag, scenario.seed);
@@ -49,8 +53,12 @@ fn run(terminal: &mut terminal::Tui, app: &mut App) -> anyhow::Result<()> {
     let size = terminal.size()?;
     update::update(app, Action::Resize(size.width, size.height));
     let mut next_tick = Instant::now() + TICK;
+    let panic_for_test = std::env::var_os(PANIC_FOR_TEST).is_some();
     while !app.quit {
         terminal.draw(|frame| frame.render_widget(&*app, frame.area()))?;
+        if panic_for_test {
+            panic!("{PANIC_FOR_TEST} is set: the explorer panics after its first frame");
+        }
         let wait = next_tick.saturating_duration_since(Instant::now());
         if event::poll(wait)? {
             let action = match event::read()? {

@@ -12,6 +12,7 @@ use super::action::Action;
 use super::app::{App, Overlay, View};
 use super::keys::{KEYS, action_for};
 use super::update::update;
+use super::view::comparison;
 use super::why::Notable;
 
 fn app_for_text(text: &str, file: &str) -> App {
@@ -91,6 +92,22 @@ fn cluster_view_with_a_consumer() {
     let text = screen(&app, 100, 30);
     assert!(text.contains("consumer "), "{text}");
     assert!(text.contains(" lag "), "{text}");
+    assert_snapshot!(text);
+}
+
+// A compacted log keeps its offsets: the removed ones show as gaps (·) in every replica's row,
+// not as records shifted left (F53).
+#[test]
+fn cluster_view_shows_compaction_gaps() {
+    let mut app = app("scenarios/compaction-keeps-offsets.toml");
+    let end = app.timeline().len() - 1;
+    update(&mut app, Action::SeekTo(end));
+    let text = screen(&app, 100, 30);
+    let row = text
+        .lines()
+        .find(|line| line.contains(" b1  leader "))
+        .expect("a leader row");
+    assert!(row.contains('·'), "{text}");
     assert_snapshot!(text);
 }
 
@@ -180,7 +197,9 @@ fn what_if_branch_and_comparison() {
     ));
     let text = screen(&app, 100, 30);
     assert!(
-        text.contains("diverges from the original at event"),
+        text.contains("crash broker 1 at")
+            && text.contains("compared with original")
+            && text.contains("they diverge at event"),
         "{text}"
     );
     assert_snapshot!("branches", text);
@@ -193,6 +212,28 @@ fn what_if_branch_and_comparison() {
             .entries
             .iter()
             .any(|e| matches!(e.event, ksim::trace::TraceEvent::Crash))
+    );
+}
+
+// Comparing two branches names the acknowledged records only one of them lost: crashing the
+// leader before anything is written avoids the original's loss.
+#[test]
+fn comparison_names_records_lost_in_one_branch_only() {
+    let mut app = app(ACKS_1);
+    update(&mut app, Action::FaultMenu);
+    update(&mut app, Action::Enter);
+    assert_eq!(app.branch, 1);
+    assert_eq!(app.current().outcome.acked_lost, 0);
+    update(&mut app, Action::Branches);
+    update(&mut app, Action::Up);
+    let text = comparison(&app, 0).join("\n");
+    assert!(
+        text.starts_with("original compared with crash broker 1 at"),
+        "{text}"
+    );
+    assert!(
+        text.contains("this branch lost 1 acknowledged record, the other did not: fast-3@"),
+        "{text}"
     );
 }
 

@@ -217,7 +217,7 @@ fn what_if(app: &mut App, choice: usize) {
     let timeline = app.timeline().branch(at, action);
     let name = format!("{label} at {time}");
     app.branches
-        .push(Branch::new(name.clone(), timeline, Some(at)));
+        .push(Branch::new(name.clone(), timeline, Some((app.branch, at))));
     switch_branch(app, app.branches.len() - 1);
     app.status = Some(format!("new branch: {name}"));
 }

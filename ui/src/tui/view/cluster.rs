@@ -11,6 +11,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
+use super::log_cells::{Cell, Columns};
 use super::{producer_color, titled};
 use crate::tui::app::App;
 
@@ -65,6 +66,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let cells = (area.width as usize).saturating_sub(PREFIX + SUFFIX) / 2;
     let partitions = image.partition_count(topic);
     let lost = lost_by_partition(app);
+    let mut per_batch = false;
     for p in 0..partitions {
         let tp = TopicPartition::new(topic, p);
         let Some(state) = image.partition(tp) else {
@@ -73,45 +75,58 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let leader = state
             .leader
             .map_or("none (OFFLINE)".to_string(), |b| b.to_string());
+        let ghosts = lost.get(&tp).map(Vec::as_slice).unwrap_or_default();
+        let logs: Vec<&ksim::log::ReplicaLog> = state
+            .replicas
+            .iter()
+            .filter_map(|b| world.brokers()[b.0 as usize - 1].replicas.get(&tp))
+            .map(|r| &r.log)
+            .collect();
+        // Retention or compaction moved the start: say where the logs begin now.
+        let log_start = logs
+            .iter()
+            .map(|l| l.log_start_offset().0)
+            .max()
+            .unwrap_or(0);
         lines.push(Line::from(vec![
             Span::styled(
                 format!("{topic_name}-{p}"),
                 Style::new().add_modifier(Modifier::BOLD),
             ),
             Span::raw(format!(
-                "  leader {leader}  epoch {}  isr {}  replicas {}",
+                "  leader {leader}  epoch {}  isr {}  replicas {}{}",
                 state.leader_epoch,
                 ksim::trace::brokers(&state.isr),
-                ksim::trace::brokers(&state.replicas)
+                ksim::trace::brokers(&state.replicas),
+                if log_start > 0 {
+                    format!("  log start {log_start} (older segments deleted)")
+                } else {
+                    String::new()
+                }
             )),
         ]));
-        let ghosts = lost.get(&tp);
-        let end = state
-            .replicas
-            .iter()
-            .filter_map(|b| world.brokers()[b.0 as usize - 1].replicas.get(&tp))
-            .map(|r| r.log.log_end_offset().0)
-            .chain(ghosts.into_iter().flatten().map(|(o, _)| o.0 + 1))
-            .max()
-            .unwrap_or(0);
-        let start = end.saturating_sub(cells as u64);
+        let lost_offsets: Vec<Offset> = ghosts.iter().map(|(o, _)| *o).collect();
+        let columns = Columns::lay_out(&logs, &lost_offsets, cells);
+        per_batch |= columns.per_batch;
         for &b in &state.replicas {
             lines.push(replica_row(
                 app,
                 tp,
                 b,
                 state.isr.contains(&b),
-                start,
+                &columns,
                 cells,
             ));
         }
-        if let Some(ghosts) = ghosts {
-            lines.push(ghost_row(app, ghosts, start, cells));
+        if !ghosts.is_empty() {
+            lines.push(ghost_row(app, ghosts, &columns, cells));
         }
     }
-    lines.push(Line::raw(
-        "cells: one per record, the digit is the batch's leader epoch, ┃ after the last record below the HW",
-    ));
+    lines.push(Line::raw(if per_batch {
+        "cells: one per batch (long log); digit: leader epoch; ·: compacted away; ┃: the HW"
+    } else {
+        "cells: one per record; digit: its batch's leader epoch; ·: compacted away; ┃: the HW"
+    }));
 
     for (p, producer) in world.producers().iter().enumerate() {
         let counts = app.producer_counts.get(p).copied().unwrap_or_default();
@@ -197,7 +212,7 @@ fn replica_row(
     tp: TopicPartition,
     broker: BrokerId,
     in_isr: bool,
-    start: u64,
+    columns: &Columns,
     cells: usize,
 ) -> Line<'static> {
     let world = &app.world;
@@ -225,47 +240,40 @@ fn replica_row(
             Style::new().add_modifier(Modifier::DIM | Modifier::CROSSED_OUT)
         },
     )];
-    spans.push(Span::raw(if start > 0 { "…" } else { " " }));
+    spans.push(Span::raw(if columns.clipped { "…" } else { " " }));
     let log = &replica.log;
     let hw = log.high_watermark.0;
-    let end = (start + cells as u64).min(log.log_end_offset().0);
-    let mut offset = start;
-    let batches = log.batches();
-    let first = batches.partition_point(|b| b.end_offset().0 <= start);
-    for batch in &batches[first..] {
-        if offset >= end || batch.base_offset.0 >= end {
-            break;
-        }
-        for (i, record) in batch.records.iter().enumerate() {
-            let o = batch.base_offset.0 + i as u64;
-            if o < start || o >= end {
-                continue;
+    let hw_column = hw_column(columns, hw);
+    for (i, cell) in columns.cells(log).into_iter().enumerate() {
+        let (text, style) = match cell {
+            Cell::Empty => (' ', Style::new()),
+            Cell::Gap => ('·', Style::new().add_modifier(Modifier::DIM)),
+            Cell::Record {
+                epoch,
+                record,
+                above_hw,
+            } => {
+                let color = if record.is_group_record() {
+                    Color::Gray
+                } else {
+                    producer_color(record.producer.0 as usize)
+                };
+                let mut style = Style::new().fg(color);
+                if above_hw {
+                    style = style.add_modifier(Modifier::UNDERLINED);
+                }
+                (char::from_digit(epoch % 10, 10).unwrap_or('?'), style)
             }
-            offset = o + 1;
-            let color = if record.is_group_record() {
-                Color::Gray
-            } else {
-                producer_color(record.producer.0 as usize)
-            };
-            let mut style = Style::new().fg(color);
-            if o >= hw {
-                style = style.add_modifier(Modifier::UNDERLINED);
-            }
-            spans.push(Span::styled(
-                char::from_digit(batch.leader_epoch.0 % 10, 10)
-                    .unwrap_or('?')
-                    .to_string(),
-                app.paint(style),
-            ));
-            spans.push(Span::raw(if o + 1 == hw { "┃" } else { " " }));
-        }
+        };
+        spans.push(Span::styled(text.to_string(), app.paint(style)));
+        spans.push(Span::raw(if hw_column == Some(i) { "┃" } else { " " }));
     }
-    let shown = offset.saturating_sub(start) as usize;
-    if hw == start && hw > 0 {
-        // The HW sits just before the window.
+    if hw_column.is_none() && hw > 0 && columns.column_of(hw).is_some() {
+        // The HW sits at the first shown column: the marker goes before it.
         spans[1] = Span::raw("┃");
     }
-    spans.push(Span::raw(" ".repeat((cells - shown.min(cells)) * 2)));
+    let shown = columns.starts.len().min(cells);
+    spans.push(Span::raw(" ".repeat((cells - shown) * 2)));
     spans.push(Span::raw(format!(
         " hw {} leo {}",
         log.high_watermark,
@@ -274,12 +282,22 @@ fn replica_row(
     Line::from(spans)
 }
 
-/// The ghost row under a partition: an `✗` at each lost record's offset, then their values.
-fn ghost_row(app: &App, ghosts: &[(Offset, String)], start: u64, cells: usize) -> Line<'static> {
+/// The column after which the HW marker goes: the one holding the last offset below the HW.
+fn hw_column(columns: &Columns, hw: u64) -> Option<usize> {
+    hw.checked_sub(1).and_then(|last| columns.column_of(last))
+}
+
+/// The ghost row under a partition: an `✗` in each lost record's column, then their values.
+fn ghost_row(
+    app: &App,
+    ghosts: &[(Offset, String)],
+    columns: &Columns,
+    cells: usize,
+) -> Line<'static> {
     let mut row = vec![' '; cells * 2];
     for (offset, _) in ghosts {
-        if offset.0 >= start && ((offset.0 - start) as usize) < cells {
-            row[(offset.0 - start) as usize * 2] = '✗';
+        if let Some(i) = columns.column_of(offset.0).filter(|&i| i < cells) {
+            row[i * 2] = '✗';
         }
     }
     let values: Vec<String> = ghosts

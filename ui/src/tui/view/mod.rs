@@ -7,6 +7,7 @@ mod events;
 mod groups;
 mod header;
 mod keys;
+mod log_cells;
 mod overlay;
 mod records;
 mod timeline;
@@ -19,6 +20,8 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use super::app::{App, View};
 
+#[cfg(test)]
+pub use overlay::comparison;
 pub use timeline::timeline_index_at;
 
 /// The smallest screen the explorer draws on.

@@ -1,6 +1,8 @@
 //! Windows over the screen: help (every key), the what-if fault menu, the branch list with
 //! its comparison, the go-to-time prompt, and the details of the event at the cursor.
 
+use std::collections::BTreeSet;
+
 use ksim::ledger::LedgerSummary;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -108,49 +110,102 @@ fn selectable(app: &App, selected: bool, label: &str) -> Line<'static> {
     }
 }
 
-/// How a branch differs from the original: where they part, and their ledgers at the end.
-pub fn comparison(app: &App, branch: usize) -> Vec<String> {
-    let Some(this) = app.branches.get(branch) else {
+/// How the selected branch differs from another: the one shown, or, when the shown one is
+/// selected, the branch it was forked from. Where they part, their ledgers at the end, and
+/// which acknowledged records only one of them lost.
+pub fn comparison(app: &App, selected: usize) -> Vec<String> {
+    let Some(this) = app.branches.get(selected) else {
         return Vec::new();
     };
-    let original = &app.branches[0];
-    if branch == 0 {
+    let other = if selected != app.branch {
+        Some(app.branch)
+    } else {
+        this.parent
+    };
+    let Some(that) = other.and_then(|o| app.branches.get(o)) else {
         return vec![
-            format!("the original run: {}", outcome(&original.outcome)),
-            "press f to inject a fault at the cursor and make a branch".to_string(),
+            format!("{}: {}", this.name, outcome(&this.outcome)),
+            "press f to inject a fault at the cursor and make a branch; select another branch to compare"
+                .to_string(),
         ];
-    }
-    let mut lines = Vec::new();
-    match this.timeline.diverges_from(&original.timeline) {
+    };
+    let mut lines = vec![format!("{} compared with {}:", this.name, that.name)];
+    match this.timeline.diverges_from(&that.timeline) {
         Some(index) => {
             let time = this
                 .timeline
                 .entries
                 .get(index)
                 .map_or(String::new(), |e| e.time.to_string());
-            lines.push(format!(
-                "diverges from the original at event {} ({time})",
-                index + 1
-            ));
+            lines.push(format!("they diverge at event {} ({time})", index + 1));
         }
-        None => lines.push("the same events as the original".to_string()),
+        None => lines.push("the same events".to_string()),
     }
-    lines.push(format!("this branch: {}", outcome(&this.outcome)));
-    lines.push(format!("the original: {}", outcome(&original.outcome)));
-    let lost = |s: &LedgerSummary| match s.acked_lost {
-        0 => "none".to_string(),
-        n => n.to_string(),
+    lines.push(format!("  this:  {}", outcome(&this.outcome)));
+    lines.push(format!("  other: {}", outcome(&that.outcome)));
+    let lost_this = lost_values(&this.timeline.final_world);
+    let lost_that = lost_values(&that.timeline.final_world);
+    let only = |a: &BTreeSet<String>, b: &BTreeSet<String>| -> Vec<String> {
+        a.difference(b).cloned().collect()
     };
-    let this_lost = match this.outcome.acked_lost {
-        0 => "no acknowledged record".to_string(),
+    let (only_this, only_that) = (only(&lost_this, &lost_that), only(&lost_that, &lost_this));
+    lines.push(match (only_this.len(), only_that.len()) {
+        (0, 0) if lost_this.is_empty() => "neither lost an acknowledged record".to_string(),
+        (0, 0) => format!(
+            "both lost the same acknowledged records: {}",
+            listed(&lost_this)
+        ),
+        (n, 0) => format!(
+            "this branch lost {}, the other did not: {}",
+            records(n),
+            listed(&only_this)
+        ),
+        (0, n) => format!(
+            "the other lost {}, this branch did not: {}",
+            records(n),
+            listed(&only_that)
+        ),
+        (n, m) => format!(
+            "lost only here: {} ({}); only there: {} ({})",
+            records(n),
+            listed(&only_this),
+            records(m),
+            listed(&only_that)
+        ),
+    });
+    lines
+}
+
+/// The acknowledged records a run lost, as `value@partition:offset`.
+fn lost_values(world: &ksim::world::World) -> BTreeSet<String> {
+    world
+        .lost_records()
+        .map(|(record, tp, offset, _)| {
+            format!(
+                "{}@{}:{offset}",
+                ksim::ledger::value_of(world, record),
+                world.scenario().partition_name(tp)
+            )
+        })
+        .collect()
+}
+
+fn records(n: usize) -> String {
+    match n {
         1 => "1 acknowledged record".to_string(),
         n => format!("{n} acknowledged records"),
-    };
-    lines.push(format!(
-        "this branch lost {this_lost}, the original {}",
-        lost(&original.outcome)
-    ));
-    lines
+    }
+}
+
+/// The first few of a set, and how many more.
+fn listed<'a>(values: impl IntoIterator<Item = &'a String>) -> String {
+    const SHOWN: usize = 4;
+    let values: Vec<&str> = values.into_iter().map(String::as_str).collect();
+    let mut text = values[..values.len().min(SHOWN)].join(", ");
+    if values.len() > SHOWN {
+        text.push_str(&format!(" and {} more", values.len() - SHOWN));
+    }
+    text
 }
 
 fn outcome(s: &LedgerSummary) -> String {
