@@ -502,3 +502,25 @@ fn readme_lists_every_key() {
         );
     }
 }
+
+// The run loop's effects: opening a lesson saves the progress file where it is told to, and a
+// scenario that cannot be read is told in the footer, not fatal.
+#[test]
+fn effects_save_progress_and_report_failures() {
+    let dir = std::env::temp_dir().join(format!("ksim-browser-save-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("ksim/progress.json");
+    let mut browser = browser(Lang::En);
+    update(&mut browser, BrowserAction::Open);
+    perform(&mut browser, Some(&path));
+    let saved = crate::progress::load(&path, false).unwrap().progress;
+    assert!(saved.lessons_seen.contains("F17-acks-1-high-watermark"));
+    browser
+        .effects
+        .push(Effect::Play("no/such/scenario.toml".into()));
+    perform(&mut browser, Some(&path));
+    assert!(browser.explorer.is_none());
+    let text = screen(&browser, 100, 30);
+    assert!(text.contains("no/such/scenario.toml"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
