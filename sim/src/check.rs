@@ -299,6 +299,14 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
             format!("group {group}")
         }
     };
+    // A quiz question's `check` states its marked answer: a mismatch says that answer is wrong.
+    let failures = match &expectation.quiz {
+        Some(id) => failures
+            .into_iter()
+            .map(|failure| format!("quiz {id}'s answer does not hold: {failure}"))
+            .collect(),
+        None => failures,
+    };
     CheckResult {
         pos: expectation.pos,
         at: world.now(),

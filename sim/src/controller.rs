@@ -135,7 +135,9 @@ impl Controller {
                             state.replicas.len()
                         ));
                     }
-                    ctx.trace(TraceEvent::Say { text });
+                    ctx.trace(TraceEvent::Say {
+                        text: crate::scenario::Narration::english(text),
+                    });
                 }
                 continue;
             }

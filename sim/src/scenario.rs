@@ -195,7 +195,45 @@ pub enum Action {
     CreateTopic(TopicId),
     /// The admin client deletes the topic: every replica's log goes.
     DeleteTopic(TopicId),
-    Say(String),
+    Say(Narration),
+    /// A lesson's `[[quiz]]` question, by id: the explorer pauses here and asks it before
+    /// the steps that show the answer (predict, then watch). The simulation only notes it.
+    Ask(String),
+}
+
+/// The language a narration line is shown in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Ko,
+}
+
+/// A `say` line: English always (the trace prints it), Korean when the file gives
+/// `say = { en = "…", ko = "…" }`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Narration {
+    #[serde(rename = "text")]
+    pub en: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ko: Option<String>,
+}
+
+impl Narration {
+    /// A line with no Korean, as the simulator's own narration and a plain-string `say`.
+    pub fn english(text: impl Into<String>) -> Narration {
+        Narration {
+            en: text.into(),
+            ko: None,
+        }
+    }
+
+    /// The line in `lang`; English when there is no Korean.
+    pub fn text(&self, lang: Lang) -> &str {
+        match (lang, &self.ko) {
+            (Lang::Ko, Some(ko)) => ko,
+            _ => &self.en,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -227,6 +265,8 @@ pub struct Expectation {
     pub at: Option<SimTime>,
     pub subject: Subject,
     pub pos: Pos,
+    /// The `[[quiz]]` question whose marked answer this `check` states, if it is one.
+    pub quiz: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

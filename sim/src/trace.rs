@@ -55,7 +55,12 @@ pub struct TraceEntry {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TraceEvent {
     Say {
-        text: String,
+        #[serde(flatten)]
+        text: crate::scenario::Narration,
+    },
+    /// A lesson asks a `[[quiz]]` question here (predict, then watch).
+    Ask {
+        question: String,
     },
     Crash,
     PowerLoss {
@@ -372,6 +377,7 @@ impl TraceEvent {
         use TraceEvent::*;
         match self {
             Say { .. } => "say",
+            Ask { .. } => "ask",
             Crash
             | PowerLoss { .. }
             | Restart
@@ -424,7 +430,8 @@ impl TraceEvent {
                 .to_string()
         };
         let _ = match self {
-            Say { text } => write!(out, "say: {text}"),
+            Say { text } => write!(out, "say: {}", text.en),
+            Ask { question } => write!(out, "asks {question}: predict, then watch"),
             Crash => write!(out, "process crashed (appended data stays on disk)"),
             PowerLoss { lost } => {
                 let _ = write!(out, "power lost");

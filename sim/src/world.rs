@@ -825,6 +825,15 @@ impl World {
                     TraceEvent::Say { text: text.clone() },
                 );
             }
+            Action::Ask(question) => {
+                self.trace.push(
+                    self.now,
+                    NodeId::Controller,
+                    TraceEvent::Ask {
+                        question: question.clone(),
+                    },
+                );
+            }
         }
     }
 

@@ -12,6 +12,15 @@ pub fn scenarios_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios")
 }
 
+/// Whether a shipped `*.toml` is a scenario to run: every file outside `lessons/`, and a lesson
+/// file that has a `[cluster]` (a lesson that is its own scenario). A lesson with no cluster is
+/// explanation and quiz only, which `ksim check` skips.
+pub fn runs_as_scenario(path: &Path) -> bool {
+    let text = std::fs::read_to_string(path).expect("scenario files are readable");
+    let table: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    !table.contains_key("lesson") || table.contains_key("cluster")
+}
+
 /// Parses a scenario file, naming it as the command line would (`scenarios/x.toml`).
 pub fn load(path: &Path) -> ksim::Scenario {
     let text = std::fs::read_to_string(path).expect("scenario files are readable");

@@ -1,13 +1,20 @@
-//! Every shipped scenario: it passes its expectations, runs twice to the same trace byte for
-//! byte, keeps every invariant after every event, and its trace is pinned by a snapshot.
+//! Every shipped scenario, lessons that are scenarios included: it passes its expectations (a
+//! lesson's quiz `check`s among them), runs twice to the same trace byte for byte, keeps every
+//! invariant after every event, and its trace is pinned by a snapshot.
 
 use std::sync::Arc;
 
-use ksim_tests::{load, run_checked};
+use ksim_tests::{load, run_checked, runs_as_scenario};
+
+/// The top-level scenarios and the lesson files; lessons with no cluster are skipped.
+const SHIPPED: &str = "{*.toml,lessons/*.toml}";
 
 #[test]
 fn shipped_scenarios() {
-    insta::glob!("../../scenarios", "*.toml", |path| {
+    insta::glob!("../../scenarios", SHIPPED, |path| {
+        if !runs_as_scenario(path) {
+            return;
+        }
         let scenario = Arc::new(load(path));
         let first = run_checked(scenario.clone(), None);
         let failures: Vec<String> = first
@@ -49,7 +56,10 @@ fn shipped_scenarios() {
 // Every shipped scenario states what it teaches: an opening comment, a name and fact ids.
 #[test]
 fn shipped_scenarios_say_what_they_show() {
-    insta::glob!("../../scenarios", "*.toml", |path| {
+    insta::glob!("../../scenarios", SHIPPED, |path| {
+        if !runs_as_scenario(path) {
+            return;
+        }
         let text = std::fs::read_to_string(path).unwrap();
         assert!(
             text.starts_with('#'),

@@ -58,6 +58,16 @@ impl Lang {
     }
 }
 
+/// The same language as the simulator names it, for a scenario's `say` narration.
+impl From<Lang> for ksim::scenario::Lang {
+    fn from(lang: Lang) -> ksim::scenario::Lang {
+        match lang {
+            Lang::En => ksim::scenario::Lang::En,
+            Lang::Ko => ksim::scenario::Lang::Ko,
+        }
+    }
+}
+
 /// A text in both languages. A lesson file must give both: the tool teaches in either.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Bilingual {
@@ -205,7 +215,22 @@ pub struct Lesson {
     /// A shipped scenario that shows the fact live, as written in the file (relative to it)
     /// and resolved against the file's directory.
     pub scenario: Option<ScenarioLink>,
+    /// The file has a `[cluster]`: it is a scenario itself (steps with `say` and `ask`,
+    /// expectations, and `check` on its questions), and `ksim check` runs it.
+    pub own_scenario: bool,
     pub quiz: Vec<Question>,
+}
+
+impl Lesson {
+    /// The scenario file the lesson plays: the lesson file itself when it has a `[cluster]`,
+    /// else the shipped scenario it links, else none (CALC and LESSON lessons).
+    pub fn scenario_file(&self) -> Option<PathBuf> {
+        if self.own_scenario {
+            Some(PathBuf::from(&self.file))
+        } else {
+            self.scenario.as_ref().map(|link| link.path.clone())
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -75,8 +75,8 @@ fn check_exit_codes() {
 // The same seed prints the same trace; the trace is the canonical text form.
 #[test]
 fn trace_is_reproducible() {
-    let first = ksim(&["trace", "scenarios/high-watermark-basics.toml"]);
-    let second = ksim(&["trace", "scenarios/high-watermark-basics.toml"]);
+    let first = ksim(&["trace", "scenarios/lessons/F17-acks-1-high-watermark.toml"]);
+    let second = ksim(&["trace", "scenarios/lessons/F17-acks-1-high-watermark.toml"]);
     assert_eq!(first.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&first.stdout).starts_with("# ksim trace: "));
     assert_eq!(first.stdout, second.stdout);

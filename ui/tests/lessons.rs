@@ -219,18 +219,18 @@ fn shipped_lessons_cover_every_fact() {
 fn load_link(name: &str, fact: &str, link: &str) -> (Option<i32>, String) {
     let dir = TempDir::new(name);
     std::fs::copy(
-        repository_root().join("scenarios/high-watermark-basics.toml"),
+        repository_root().join("scenarios/lessons/F17-acks-1-high-watermark.toml"),
         dir.0.join("high-watermark-basics.scenario.toml"),
     )
     .unwrap();
     let fixture =
         std::fs::read_to_string("tests/fixtures/lessons/F22-required-producer-configs.toml")
             .unwrap()
-            .replace("F22", fact)
             .replace(
-                "scenario = \"../../../../scenarios/required-producer-configs.toml\"",
+                "scenario = \"../../../../scenarios/lessons/F22-required-producer-configs.toml\"",
                 &format!("scenario = \"{link}\""),
-            );
+            )
+            .replace("F22", fact);
     let sub = dir.0.join("lessons");
     std::fs::create_dir_all(&sub).unwrap();
     std::fs::write(sub.join("lesson.toml"), fixture).unwrap();

@@ -378,7 +378,7 @@ fn learn_shows_a_lesson() {
 }
 
 // `ksim check` skips lesson files: a directory of lessons only has no scenario to run, and
-// one with a scenario beside lessons runs the scenario alone.
+// one with a lesson that is a scenario (it has a [cluster]) beside them runs that one alone.
 #[test]
 fn check_skips_lessons() {
     let out = ksim_with(&["check", LESSONS], &[], "");
@@ -390,8 +390,8 @@ fn check_skips_lessons() {
     );
     let dir = TempDir::new("check-mixed");
     std::fs::copy(
-        "../scenarios/high-watermark-basics.toml",
-        dir.0.join("high-watermark-basics.toml"),
+        "../scenarios/lessons/F17-acks-1-high-watermark.toml",
+        dir.0.join("F17-acks-1-high-watermark.toml"),
     )
     .unwrap();
     std::fs::copy(
@@ -403,4 +403,47 @@ fn check_skips_lessons() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(json["summary"]["scenarios"], 1, "{json}");
+}
+
+// A lesson that is a scenario passes `ksim check` only if its quiz checks hold (a wrong one
+// names the question) and its lesson part is valid too (a broken one is bad input, at its
+// file:line:column).
+#[test]
+fn check_runs_lesson_scenarios() {
+    let text =
+        std::fs::read_to_string("../scenarios/lessons/F17-acks-1-high-watermark.toml").unwrap();
+    let dir = TempDir::new("check-lesson-scenario");
+    let wrong_check = dir.0.join("wrong-check.toml");
+    std::fs::write(
+        &wrong_check,
+        text.replace(
+            "isr = [1, 2, 3], high_watermark = 3, leo = { 1 = 8",
+            "isr = [1, 2, 3], high_watermark = 8, leo = { 1 = 8",
+        ),
+    )
+    .unwrap();
+    let out = ksim_with(&["check", wrong_check.to_str().unwrap()], &[], "");
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(
+            "wrong-check.toml:176:3: at 4s partition orders-0: quiz F17-2's answer does not \
+             hold: expected high watermark 8, found 3"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    let bad_lesson = dir.0.join("bad-lesson.toml");
+    std::fs::write(
+        &bad_lesson,
+        text.replace("teach = \"sim\"", "teach = \"simulate\""),
+    )
+    .unwrap();
+    let out = ksim_with(&["check", bad_lesson.to_str().unwrap()], &[], "");
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stdout(&out)
+            .contains("bad-lesson.toml:26:9: expected teach = \"sim\", \"calc\" or \"lesson\""),
+        "{}",
+        stdout(&out)
+    );
 }

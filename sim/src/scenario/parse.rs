@@ -13,8 +13,8 @@ use std::sync::Arc;
 use toml::Spanned;
 
 use super::{
-    Action, Client, ConsumerSpec, Delivery, Expectation, NetworkSpec, OFFSETS_TOPIC, Pos,
-    ProduceSpec, ProducerSpec, Scenario, Step, Subject, Subscription, TopicOrigin, TopicSpec,
+    Action, Client, ConsumerSpec, Delivery, Expectation, Narration, NetworkSpec, OFFSETS_TOPIC,
+    Pos, ProduceSpec, ProducerSpec, Scenario, Step, Subject, Subscription, TopicOrigin, TopicSpec,
 };
 use crate::config::{
     BrokerConfig, ConfigError, ConfigValue, ConsumerConfig, ProducerConfig, Setting, SettingPart,
@@ -30,7 +30,7 @@ mod tests;
 
 use raw::{
     BrokerLists, RawAddPartitions, RawConfig, RawConsumer, RawExpect, RawProduce, RawProducer,
-    RawScenario, RawSlow, RawStep, RawSubscribe, RawTopic,
+    RawQuestion, RawScenario, RawSlow, RawStep, RawSubscribe, RawTopic,
 };
 
 /// A scenario file the parser refuses: where (1-based line and column) and why, shown as
@@ -287,6 +287,8 @@ fn top_level_table(key: &str) -> Option<&'static str> {
         "steps" => "[[steps]]",
         "expect" => "[[expect]]",
         "faults" => "[faults]",
+        "lesson" => "[lesson]",
+        "quiz" => "[[quiz]]",
         _ => return None,
     })
 }
@@ -352,6 +354,8 @@ struct Checker<'a> {
     group_names: Vec<String>,
     /// Per consumer: whether it has a group, and whether it subscribes.
     consumer_kinds: Vec<(bool, bool)>,
+    /// The ids of a lesson file's `[[quiz]]` questions, which `ask` steps name.
+    quiz_ids: Vec<String>,
 }
 
 impl<'a> Checker<'a> {
@@ -367,6 +371,7 @@ impl<'a> Checker<'a> {
             consumers: Vec::new(),
             group_names: Vec::new(),
             consumer_kinds: Vec::new(),
+            quiz_ids: Vec::new(),
         }
     }
 
@@ -407,6 +412,8 @@ impl<'a> Checker<'a> {
             steps,
             expect,
             faults,
+            lesson,
+            quiz,
         } = raw;
         let nothing = name.is_none()
             && description.is_none()
@@ -441,8 +448,9 @@ impl<'a> Checker<'a> {
         let description = description.map(Spanned::into_inner);
         let facts = match facts {
             Some(facts) => self.facts(facts.into_inner())?,
-            None => Vec::new(),
+            None => lesson_facts(lesson.as_ref()),
         };
+        self.quiz_ids = self.quiz_ids(&quiz)?;
         let seed = match seed {
             Some(seed) => Some(self.int(&seed, "seed", 0, i64::MAX)? as u64),
             None => None,
@@ -562,6 +570,10 @@ impl<'a> Checker<'a> {
             .iter()
             .map(|e| self.expectation(e))
             .collect::<Result<Vec<_>>>()?;
+        let mut expectations = expectations;
+        for question in &quiz {
+            expectations.extend(self.quiz_checks(question)?);
+        }
 
         Ok(Scenario {
             file: self.src.file.to_string(),
@@ -1618,6 +1630,7 @@ impl<'a> Checker<'a> {
             ("create_topic", raw.create_topic.as_ref().map(Spanned::span)),
             ("delete_topic", raw.delete_topic.as_ref().map(Spanned::span)),
             ("say", raw.say.as_ref().map(Spanned::span)),
+            ("ask", raw.ask.as_ref().map(Spanned::span)),
         ]
         .into_iter()
         .filter_map(|(key, span)| Some((key, span?)))
@@ -1720,13 +1733,9 @@ impl<'a> Checker<'a> {
         } else if let Some(client) = &raw.stop {
             Action::Stop(self.client(client)?)
         } else if let Some(say) = &raw.say {
-            if say.get_ref().trim().is_empty() {
-                return self.fail(
-                    say.span(),
-                    "`say`: expected narration, found an empty string",
-                );
-            }
-            Action::Say(say.get_ref().clone())
+            Action::Say(self.say(say)?)
+        } else if let Some(id) = &raw.ask {
+            Action::Ask(self.ask(id)?)
         } else {
             unreachable!("exactly one action was found above")
         };
@@ -2574,7 +2583,152 @@ impl<'a> Checker<'a> {
             at,
             subject,
             pos: self.pos(&table.span()),
+            quiz: None,
         })
+    }
+
+    /// `say = "…"`, or `say = { en = "…", ko = "…" }` with both languages.
+    fn say(&self, say: &Spanned<toml::Value>) -> Result<Narration> {
+        let line = |value: &toml::Value, key: &str, span: Range<usize>| -> Result<String> {
+            match value {
+                toml::Value::String(text) if text.trim().is_empty() => self.fail(
+                    span,
+                    format!("`{key}`: expected narration, found an empty string"),
+                ),
+                toml::Value::String(text) => Ok(text.clone()),
+                other => self.fail(
+                    span,
+                    format!("`{key}`: expected a string, found {}", describe(other)),
+                ),
+            }
+        };
+        let table = match say.get_ref() {
+            toml::Value::Table(table) => table,
+            toml::Value::String(_) => {
+                return Ok(Narration::english(line(say.get_ref(), "say", say.span())?));
+            }
+            other => {
+                return self.fail(
+                    say.span(),
+                    format!(
+                        "`say`: expected a string or a table {{ en = \"…\", ko = \"…\" }}, found {}",
+                        describe(other)
+                    ),
+                );
+            }
+        };
+        // toml::Value keeps no spans inside the table: find each key in the table's text.
+        let key_span = |key: &str| {
+            let text = self.src.slice(&say.span());
+            let at = text
+                .match_indices(key)
+                .map(|(at, _)| at)
+                .find(|&at| {
+                    let before = text[..at].trim_end_matches([' ', '\t', '"']);
+                    let after = text[at + key.len()..].trim_start_matches([' ', '\t', '"']);
+                    (before.ends_with('{') || before.ends_with(',')) && after.starts_with('=')
+                })
+                .unwrap_or(0);
+            let start = say.span().start + at;
+            start..start + key.len()
+        };
+        for key in table.keys() {
+            if key != "en" && key != "ko" {
+                let message = match nearest(key, ["en", "ko"]) {
+                    Some(guess) => format!(
+                        "unknown key `{key}` in `say`, did you mean `{guess}`? valid keys: `en`, `ko`"
+                    ),
+                    None => format!("unknown key `{key}` in `say`; valid keys: `en`, `ko`"),
+                };
+                return self.fail(key_span(key), message);
+            }
+        }
+        let mut texts = Vec::new();
+        for (key, language) in [("en", "English"), ("ko", "Korean")] {
+            match table.get(key) {
+                Some(value) => texts.push(line(value, &format!("say.{key}"), key_span(key))?),
+                None => {
+                    return self.fail(
+                        say.span(),
+                        format!(
+                            "`say` has no {language} line: missing `{key}`; a narration table gives both, \
+                             {{ en = \"…\", ko = \"…\" }}"
+                        ),
+                    );
+                }
+            }
+        }
+        let ko = texts.pop();
+        let en = texts.pop().unwrap_or_default();
+        Ok(Narration { en, ko })
+    }
+
+    /// `ask = "F17-2"`: a `[[quiz]]` id of the same file.
+    fn ask(&self, id: &Spanned<String>) -> Result<String> {
+        let wanted = id.get_ref();
+        if self.quiz_ids.iter().any(|known| known == wanted) {
+            return Ok(wanted.clone());
+        }
+        let known = self.quiz_ids.iter().map(String::as_str);
+        let message = match nearest(wanted, known.clone()) {
+            Some(guess) => {
+                format!("`ask`: no [[quiz]] question has id {wanted:?}, did you mean \"{guess}\"?")
+            }
+            None if self.quiz_ids.is_empty() => format!(
+                "`ask`: no [[quiz]] question has id {wanted:?}; this file has no [[quiz]] questions"
+            ),
+            None => format!(
+                "`ask`: no [[quiz]] question has id {wanted:?}; the ids are {}",
+                quoted_list(known)
+            ),
+        };
+        self.fail(id.span(), message)
+    }
+
+    /// The ids of the `[[quiz]]` questions, each once.
+    fn quiz_ids(&self, quiz: &[Spanned<RawQuestion>]) -> Result<Vec<String>> {
+        let mut ids: Vec<String> = Vec::new();
+        for question in quiz {
+            let Some(id) = &question.get_ref().id else {
+                return self.fail(
+                    question.span(),
+                    "missing `id` in [[quiz]], such as id = \"F17-1\"",
+                );
+            };
+            if ids.contains(id.get_ref()) {
+                return self.fail(
+                    id.span(),
+                    format!("question id {:?} is used twice in this file", id.get_ref()),
+                );
+            }
+            ids.push(id.get_ref().clone());
+        }
+        Ok(ids)
+    }
+
+    /// A question's `check`: expectations in the `[[expect]]` vocabulary that state what its
+    /// marked answer claims, each tagged with the question's id.
+    fn quiz_checks(&self, question: &Spanned<RawQuestion>) -> Result<Vec<Expectation>> {
+        let question = question.get_ref();
+        let (Some(id), Some(checks)) = (&question.id, &question.check) else {
+            return Ok(Vec::new());
+        };
+        if checks.get_ref().is_empty() {
+            return self.fail(
+                checks.span(),
+                "`check`: expected at least one expectation, such as \
+                 [{ at = \"4s\", partition = \"orders-0\", high_watermark = 3 }]",
+            );
+        }
+        checks
+            .get_ref()
+            .iter()
+            .map(|check| {
+                let mut expectation = self.expectation(check)?;
+                expectation.quiz = Some(id.get_ref().clone());
+                Ok(expectation)
+            })
+            .collect()
     }
 
     /// `lag = { "orders-0" = 0 }` and `committed = { "orders-0" = 5 }`: a count per partition.
@@ -2705,7 +2859,18 @@ const ACTIONS: &[&str] = &[
     "create_topic",
     "delete_topic",
     "say",
+    "ask",
 ];
+
+/// A lesson file without top-level `facts` demonstrates the facts of its `[lesson]`.
+fn lesson_facts(lesson: Option<&Spanned<toml::Value>>) -> Vec<String> {
+    lesson
+        .and_then(|lesson| lesson.get_ref().get("facts")?.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|fact| fact.as_str().map(str::to_string))
+        .collect()
+}
 
 /// One millisecond each way, fixed, unless `[network] latency` says otherwise.
 fn default_network() -> NetworkSpec {

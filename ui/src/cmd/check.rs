@@ -208,6 +208,12 @@ fn check_one(entry: Found, seed_flag: Option<u64>, invariants: bool) -> Scenario
             };
         }
     };
+    if let Err(message) = check_lesson_part(&path, &file) {
+        return ScenarioReport {
+            file,
+            outcome: Outcome::BadInput { message },
+        };
+    }
     let name = scenario.name.clone();
     if scenario.faults.as_ref().is_some_and(|f| f.sweep_only) {
         return ScenarioReport {
@@ -245,6 +251,21 @@ fn check_one(entry: Found, seed_flag: Option<u64>, invariants: bool) -> Scenario
             results,
         },
     }
+}
+
+/// A lesson that is its own scenario must also be a valid lesson (titles and questions in both
+/// languages, and so on) for `ksim check` to pass it: the same file teaches in `ksim learn`.
+fn check_lesson_part(path: &std::path::Path, file: &str) -> Result<(), String> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Ok(());
+    };
+    let is_lesson = toml::from_str::<toml::Table>(&text).is_ok_and(|t| t.contains_key("lesson"));
+    if !is_lesson {
+        return Ok(());
+    }
+    crate::lesson::parse_lesson(&text, file, path.parent())
+        .map(|_| ())
+        .map_err(|error| error.to_string())
 }
 
 /// Hand-made results for the formatters' tests.

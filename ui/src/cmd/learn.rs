@@ -247,7 +247,7 @@ fn render_json(lessons: &[Lesson], progress: &Progress, lang: Lang) -> String {
                 "teach": lesson.teach.name(),
                 "title": lesson.title.get(lang),
                 "correction": lesson.correction.is_some(),
-                "scenario": lesson.scenario.as_ref().map(|s| s.path.display().to_string()),
+                "scenario": lesson.scenario_file().map(|path| path.display().to_string()),
                 "calc": lesson.calc,
                 "mark": mark(lesson, progress),
                 "seen": progress.lessons_seen.contains(&lesson.slug),
@@ -294,12 +294,12 @@ fn render_lesson(lesson: &Lesson, lang: Lang) -> String {
     if let Some(calc) = &lesson.calc {
         writeln!(out, "\n{} {calc}", lang.pick("calculate:", "계산:")).unwrap();
     }
-    if let Some(scenario) = &lesson.scenario {
+    if let Some(scenario) = lesson.scenario_file() {
         writeln!(
             out,
             "\n{} ksim run {}",
             lang.pick("see it live:", "직접 보기:"),
-            scenario.path.display()
+            scenario.display()
         )
         .unwrap();
     }

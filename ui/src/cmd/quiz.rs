@@ -507,12 +507,12 @@ fn render_summary(answered: &[Answered], total: usize, saved: &Saved, lang: Lang
             asked.lesson.slug
         )
         .unwrap();
-        if let Some(scenario) = &asked.lesson.scenario {
+        if let Some(scenario) = asked.lesson.scenario_file() {
             writeln!(
                 out,
                 "  {} ksim run {}",
                 lang.pick("see it live:", "직접 보기:"),
-                scenario.path.display()
+                scenario.display()
             )
             .unwrap();
         }

@@ -74,6 +74,8 @@ struct RawFile {
     _steps: Option<toml::Value>,
     #[serde(rename = "expect")]
     _expect: Option<toml::Value>,
+    #[serde(rename = "faults")]
+    _faults: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -112,6 +114,10 @@ struct RawQuestion {
     choices: Spanned<Vec<Spanned<RawText>>>,
     answer: Spanned<Vec<Spanned<i64>>>,
     explain: Spanned<RawText>,
+    // What the marked answer claims, as expectations the scenario parser checks and
+    // `ksim check` verifies.
+    #[serde(rename = "check")]
+    _check: Option<toml::Value>,
 }
 
 type Result<T> = std::result::Result<T, LessonError>;
@@ -157,10 +163,34 @@ pub fn parse_lesson(text: &str, file: &str, dir: Option<&Path>) -> Result<Lesson
         None => None,
         Some(calc) => Some(source.calc(calc)?),
     };
+    let own_scenario = raw._cluster.is_some();
     let scenario = match &lesson.scenario {
         None => None,
+        Some(link) if own_scenario => {
+            return Err(source.error(
+                link.span(),
+                "this lesson has its own [cluster], so it is its own scenario; remove \
+                 `scenario`, or move the cluster, steps and expectations to the linked file",
+            ));
+        }
         Some(link) => Some(source.scenario_link(link, dir, &facts)?),
     };
+    if own_scenario {
+        // The scenario parser checks the cluster, steps (`ask` ids among them) and the
+        // questions' `check` expectations, naming file:line:column as we do.
+        ksim::scenario::parse(text, file).map_err(|error| LessonError {
+            file: error.file,
+            line: error.line,
+            column: error.column,
+            message: error.message,
+        })?;
+    } else if teach == Teach::Sim && scenario.is_none() {
+        return Err(source.error(
+            lesson_span,
+            "a lesson with teach = \"sim\" shows its fact live: give it a scenario of its own \
+             ([cluster], [[steps]], [[expect]]) or link one with scenario = \"../x.toml\"",
+        ));
+    }
     if raw.quiz.is_empty() {
         return Err(source.error(
             lesson_span,
@@ -198,6 +228,7 @@ pub fn parse_lesson(text: &str, file: &str, dir: Option<&Path>) -> Result<Lesson
         correction,
         calc,
         scenario,
+        own_scenario,
         quiz,
     })
 }

@@ -155,6 +155,8 @@ pub struct App {
     pub ledger: Option<Ledger>,
     /// Each producer's records by outcome at the cursor.
     pub producer_counts: Vec<ProducerCounts>,
+    /// The language `say` narration is shown in (English unless set).
+    pub lang: ksim::scenario::Lang,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -190,6 +192,7 @@ impl App {
             status: None,
             ledger: None,
             producer_counts: Vec::new(),
+            lang: ksim::scenario::Lang::En,
         };
         app.producer_counts = super::update::producer_counts(&app.world);
         app
@@ -255,7 +258,7 @@ impl App {
             .rev()
             .filter(|(_, n)| *n == Notable::Say)
             .find_map(|&(i, _)| match &self.timeline().entries[i].event {
-                ksim::trace::TraceEvent::Say { text } => Some((i, text.as_str())),
+                ksim::trace::TraceEvent::Say { text } => Some((i, text.text(self.lang))),
                 _ => None,
             })
     }

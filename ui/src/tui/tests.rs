@@ -86,7 +86,7 @@ fn cluster_view_during_the_partition() {
 // A consumer's position and lag per partition, and its lag over time as a sparkline.
 #[test]
 fn cluster_view_with_a_consumer() {
-    let mut app = app("scenarios/records-lag-max.toml");
+    let mut app = app("scenarios/lessons/F14-records-lag-max.toml");
     let middle = app.timeline().len() / 2;
     update(&mut app, Action::SeekTo(middle));
     let text = screen(&app, 100, 30);
@@ -99,7 +99,7 @@ fn cluster_view_with_a_consumer() {
 // not as records shifted left (F53).
 #[test]
 fn cluster_view_shows_compaction_gaps() {
-    let mut app = app("scenarios/compaction-keeps-offsets.toml");
+    let mut app = app("scenarios/lessons/F53-compaction-keeps-offsets.toml");
     let end = app.timeline().len() - 1;
     update(&mut app, Action::SeekTo(end));
     let text = screen(&app, 100, 30);
@@ -129,7 +129,7 @@ fn records_view() {
 // The selected record's key: as produced, and as each consumer received it.
 #[test]
 fn records_view_key_order() {
-    let mut app = app("scenarios/add-partitions-moves-keys.toml");
+    let mut app = app("scenarios/lessons/F39-adding-partitions-moves-keys.toml");
     update(&mut app, Action::End);
     update(&mut app, Action::NextView);
     let text = screen(&app, 100, 30);
@@ -141,7 +141,7 @@ fn records_view_key_order() {
 // The keys view after partitions were added: moved keys marked.
 #[test]
 fn keys_view_after_adding_partitions() {
-    let mut app = app("scenarios/add-partitions-moves-keys.toml");
+    let mut app = app("scenarios/lessons/F39-adding-partitions-moves-keys.toml");
     update(&mut app, Action::End);
     update(&mut app, Action::NextView);
     update(&mut app, Action::NextView);
@@ -154,7 +154,7 @@ fn keys_view_after_adding_partitions() {
 // The groups view: members, generation, the rebalances and their reasons.
 #[test]
 fn groups_view() {
-    let mut app = app("scenarios/group-rebalances-join-leave-grow.toml");
+    let mut app = app("scenarios/lessons/F16-rebalance-triggers.toml");
     update(&mut app, Action::End);
     update(&mut app, Action::PreviousView);
     assert_eq!(app.view, View::Groups);
@@ -179,7 +179,7 @@ fn help_lists_every_key() {
 // crash of the new leader's only in-sync follower at the cursor; the branch list compares.
 #[test]
 fn what_if_branch_and_comparison() {
-    let mut app = app("scenarios/high-watermark-basics.toml");
+    let mut app = app("scenarios/lessons/F17-acks-1-high-watermark.toml");
     let third = app.timeline().len() / 3;
     update(&mut app, Action::SeekTo(third));
     update(&mut app, Action::FaultMenu);

@@ -265,7 +265,8 @@ mod tests {
     // A branch shares the past and departs from it only after the fault.
     #[test]
     fn a_branch_keeps_the_past() {
-        let timeline = Timeline::record(world("scenarios/high-watermark-basics.toml"), 8);
+        let timeline =
+            Timeline::record(world("scenarios/lessons/F17-acks-1-high-watermark.toml"), 8);
         let index = timeline.len() / 3;
         let branch = timeline.branch(index, Action::Crash(ksim::ids::BrokerId(1)));
         let diverged = branch

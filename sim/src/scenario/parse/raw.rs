@@ -43,6 +43,29 @@ pub struct RawScenario {
     #[serde(default)]
     pub expect: Vec<Spanned<RawExpect>>,
     pub faults: Option<Spanned<super::faults::RawFaults>>,
+    /// A lesson that is also a scenario: the ui's lesson loader reads and checks `[lesson]`.
+    pub lesson: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    pub quiz: Vec<Spanned<RawQuestion>>,
+}
+
+/// One `[[quiz]]` question of a lesson file. The simulator reads only its `id` and the `check`
+/// expectations that state what its marked answer claims; the rest is the lesson loader's.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQuestion {
+    pub id: Option<Spanned<String>>,
+    pub check: Option<Spanned<Vec<Spanned<RawExpect>>>>,
+    #[serde(rename = "kind")]
+    pub _kind: Option<toml::Value>,
+    #[serde(rename = "question")]
+    pub _question: Option<toml::Value>,
+    #[serde(rename = "choices")]
+    pub _choices: Option<toml::Value>,
+    #[serde(rename = "answer")]
+    pub _answer: Option<toml::Value>,
+    #[serde(rename = "explain")]
+    pub _explain: Option<toml::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -111,7 +134,10 @@ pub struct RawStep {
     pub subscribe: Option<Spanned<RawSubscribe>>,
     pub create_topic: Option<Spanned<RawTopic>>,
     pub delete_topic: Option<Spanned<String>>,
-    pub say: Option<Spanned<String>>,
+    /// Narration: a string (English) or `{ en = "…", ko = "…" }`.
+    pub say: Option<Spanned<toml::Value>>,
+    /// A `[[quiz]]` id of the same file: the explorer pauses and asks it (predict, then watch).
+    pub ask: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -195,7 +195,7 @@ fn step_with_two_actions() {
 // A step with only `at` lists the actions it could take.
 #[test]
 fn step_without_action() {
-    insta::assert_snapshot!(error(&format!("{BASE}\n[[steps]]\nat = \"1s\"\n")), @r#"x.toml:23:1: a step needs one action (`produce`, `crash`, `restart`, `power_loss`, `isolate`, `partition`, `heal`, `slow`, `add_partitions`, `start`, `stop`, `commit`, `subscribe`, `create_topic`, `delete_topic` or `say`), found none"#);
+    insta::assert_snapshot!(error(&format!("{BASE}\n[[steps]]\nat = \"1s\"\n")), @r#"x.toml:23:1: a step needs one action (`produce`, `crash`, `restart`, `power_loss`, `isolate`, `partition`, `heal`, `slow`, `add_partitions`, `start`, `stop`, `commit`, `subscribe`, `create_topic`, `delete_topic`, `say` or `ask`), found none"#);
 }
 
 // A replication factor above the broker count quotes Kafka's refusal.
@@ -477,9 +477,9 @@ fn design_example_resolves() {
             (SimTime::from_millis(10), &Action::Crash(BrokerId(1)), 31),
             (
                 SimTime::from_secs(1),
-                &Action::Say(
-                    "The leader died before its followers fetched the last record.".to_string()
-                ),
+                &Action::Say(Narration::english(
+                    "The leader died before its followers fetched the last record."
+                )),
                 35
             ),
         ]
@@ -578,7 +578,7 @@ fn steps_sorted_stably() {
         .steps
         .iter()
         .filter_map(|step| match &step.action {
-            Action::Say(text) => Some(text.clone()),
+            Action::Say(text) => Some(text.en.clone()),
             _ => None,
         })
         .collect();
@@ -941,4 +941,98 @@ fn offsets_topic_shrinks_to_a_small_cluster() {
     let offsets = s.topics.last().expect("__consumer_offsets");
     assert!(offsets.internal);
     assert_eq!(offsets.replication_factor, 2);
+}
+
+// A lesson that is also a scenario: `[lesson]` and `[[quiz]]` tables are accepted, `say` takes
+// both languages, `ask` names a question of the file, and a question's `check` becomes an
+// expectation tagged with its id.
+const LESSON: &str = r#"
+[lesson]
+facts = ["F17"]
+area = "replication"
+
+[[quiz]]
+id = "F17-1"
+question = { en = "q", ko = "질문" }
+answer = [2]
+check = [{ at = "1s", partition = "orders-0", high_watermark = 5 }]
+
+[[quiz]]
+id = "F17-2"
+question = { en = "q", ko = "질문" }
+"#;
+
+#[test]
+fn lesson_scenario_parses() {
+    let text = format!(
+        "{BASE}\n[[steps]]\nat = \"1s\"\nsay = {{ en = \"Five records.\", ko = \"레코드 다섯 건.\" }}\n\n[[steps]]\nat = \"1s\"\nask = \"F17-2\"\n{LESSON}"
+    );
+    let s = parse(&text, "x.toml").expect("parses");
+    assert_eq!(
+        s.facts,
+        ["F17"],
+        "the lesson's facts when there are no top-level ones"
+    );
+    assert_eq!(
+        s.steps[1].action,
+        Action::Say(Narration {
+            en: "Five records.".to_string(),
+            ko: Some("레코드 다섯 건.".to_string()),
+        })
+    );
+    assert_eq!(s.steps[2].action, Action::Ask("F17-2".to_string()));
+    let check = s.expectations.last().expect("the quiz check");
+    assert_eq!(check.quiz.as_deref(), Some("F17-1"));
+    assert_eq!(check.at, Some(SimTime::from_secs(1)));
+    assert_eq!((check.pos.line, check.pos.column), (39, 10));
+}
+
+// A plain string is English narration, as in format v1; Korean falls back to it.
+#[test]
+fn say_string_is_english() {
+    let s = parse(
+        &format!("{BASE}\n[[steps]]\nat = \"1s\"\nsay = \"Hi.\"\n"),
+        "x.toml",
+    )
+    .unwrap();
+    let Action::Say(line) = &s.steps[1].action else {
+        panic!("a say step")
+    };
+    assert_eq!(line, &Narration::english("Hi."));
+    assert_eq!(line.text(crate::scenario::Lang::Ko), "Hi.");
+}
+
+// A narration table needs both languages; a misspelt key is named with a suggestion, at the
+// key's own line and column.
+#[test]
+fn say_table_errors() {
+    let step = |say: &str| format!("{BASE}\n[[steps]]\nat = \"1s\"\nsay = {say}\n");
+    insta::assert_snapshot!(error(&step("{ en = \"broken\", kr = \"한국어\" }")), @"x.toml:25:24: unknown key `kr` in `say`, did you mean `ko`? valid keys: `en`, `ko`");
+    insta::assert_snapshot!(error(&step("{ en = \"Hi.\" }")), @r#"x.toml:25:7: `say` has no Korean line: missing `ko`; a narration table gives both, { en = "…", ko = "…" }"#);
+    insta::assert_snapshot!(error(&step("{ en = \"Hi.\", ko = \" \" }")), @"x.toml:25:21: `say.ko`: expected narration, found an empty string");
+    insta::assert_snapshot!(error(&step("3")), @r#"x.toml:25:7: `say`: expected a string or a table { en = "…", ko = "…" }, found 3"#);
+}
+
+// `ask` must name a question of the same file: the nearest id is suggested.
+#[test]
+fn ask_unknown_question() {
+    let ask =
+        |id: &str, quiz: &str| format!("{BASE}\n[[steps]]\nat = \"1s\"\nask = \"{id}\"\n{quiz}");
+    insta::assert_snapshot!(error(&ask("F17-3", LESSON)), @r#"x.toml:25:7: `ask`: no [[quiz]] question has id "F17-3", did you mean "F17-1"?"#);
+    insta::assert_snapshot!(error(&ask("F99-x", LESSON)), @r#"x.toml:25:7: `ask`: no [[quiz]] question has id "F99-x"; the ids are "F17-1", "F17-2""#);
+    insta::assert_snapshot!(error(&ask("F17-1", "")), @r#"x.toml:25:7: `ask`: no [[quiz]] question has id "F17-1"; this file has no [[quiz]] questions"#);
+}
+
+// A question's `check` is read in the `[[expect]]` vocabulary, with its errors.
+#[test]
+fn quiz_check_errors() {
+    let quiz = |check: &str| format!("{BASE}\n[[quiz]]\nid = \"F17-1\"\ncheck = {check}\n");
+    insta::assert_snapshot!(error(&quiz("[{ at = \"1s\", partition = \"orders-9\", high_watermark = 3 }]")), @r#"x.toml:25:35: partition orders-9 does not exist; topic "orders" has 3 partitions, 0 to 2"#);
+    insta::assert_snapshot!(error(&quiz("[]")), @r#"x.toml:25:9: `check`: expected at least one expectation, such as [{ at = "4s", partition = "orders-0", high_watermark = 3 }]"#);
+    let unknown = error(&quiz("[{ at = \"1s\", partition = \"orders-0\", hw = 3 }]"));
+    assert!(
+        unknown.starts_with("x.toml:25:47: unknown key `hw` in `check`"),
+        "{unknown}"
+    );
+    insta::assert_snapshot!(error(&format!("{BASE}\n[[quiz]]\ncheck = [{{ acked_lost = 0 }}]\n")), @r#"x.toml:23:1: missing `id` in [[quiz]], such as id = "F17-1""#);
 }

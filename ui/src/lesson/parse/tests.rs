@@ -204,3 +204,68 @@ fn normalizes_links() {
     );
     assert_eq!(normalize(Path::new("./a/./b/../c")), Path::new("a/c"));
 }
+
+/// GOOD as a SIM lesson that is its own scenario, with `extra` steps after the cluster.
+fn own_scenario(extra: &str) -> String {
+    let lesson = GOOD.replace("teach = \"calc\"", "teach = \"sim\"");
+    format!("name = \"x\"\nduration = \"2s\"\n{lesson}\n[cluster]\nbrokers = 1\n{extra}")
+}
+
+// A lesson with a [cluster] plays itself; the legacy link plays the linked file; a CALC
+// lesson plays nothing.
+#[test]
+fn which_scenario_a_lesson_plays() {
+    let text = own_scenario("[[steps]]\nat = \"1s\"\nask = \"F29-1\"\n");
+    let lesson = parse_lesson(&text, "dir/F29-x.toml", None).unwrap();
+    assert!(lesson.own_scenario);
+    assert_eq!(lesson.scenario_file(), Some("dir/F29-x.toml".into()));
+    let linked = GOOD.replace("teach = \"calc\"", "teach = \"sim\"").replace(
+        "calc = \"ksim connect-tasks --tables 3 --tasks-max 5\"",
+        "scenario = \"../x.toml\"",
+    );
+    let lesson = parse_lesson(&linked, "dir/F29-x.toml", None).unwrap();
+    assert_eq!(lesson.scenario_file(), Some("../x.toml".into()));
+    assert_eq!(
+        parse_lesson(GOOD, "l.toml", None).unwrap().scenario_file(),
+        None
+    );
+}
+
+// The scenario part of a lesson is checked as the scenario parser checks it, at file:line:col:
+// an `ask` naming no question of the file, a narration table without Korean.
+#[test]
+fn scenario_part_errors() {
+    assert_eq!(
+        error(&own_scenario("[[steps]]\nat = \"1s\"\nask = \"F29-2\"\n")),
+        "l.toml:28:7: `ask`: no [[quiz]] question has id \"F29-2\", did you mean \"F29-1\"?"
+    );
+    assert_eq!(
+        error(&own_scenario(
+            "[[steps]]\nat = \"1s\"\nsay = { en = \"Hi.\", kor = \"안녕\" }\n"
+        )),
+        "l.toml:28:21: unknown key `kor` in `say`, did you mean `ko`? valid keys: `en`, `ko`"
+    );
+}
+
+// A SIM lesson shows its fact live: its own cluster or a link, not both and not neither.
+#[test]
+fn sim_lessons_need_a_scenario() {
+    let bare = GOOD.replace("teach = \"calc\"", "teach = \"sim\"").replace(
+        "calc = \"ksim connect-tasks --tables 3 --tasks-max 5\"\n",
+        "",
+    );
+    assert!(
+        error(&bare).starts_with("l.toml:1:1: a lesson with teach = \"sim\" shows its fact live"),
+        "{}",
+        error(&bare)
+    );
+    let both = own_scenario("").replace(
+        "calc = \"ksim connect-tasks --tables 3 --tasks-max 5\"",
+        "scenario = \"../x.toml\"",
+    );
+    assert!(
+        error(&both).starts_with("l.toml:9:12: this lesson has its own [cluster]"),
+        "{}",
+        error(&both)
+    );
+}
