@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod app;
+pub mod ask;
 pub mod browser;
 pub mod keys;
 pub mod terminal;

@@ -145,9 +145,6 @@ impl Browser {
 
     /// The scenario that shows the selected lesson live, if it has one.
     pub fn scenario(&self) -> Option<PathBuf> {
-        self.lesson()
-            .scenario
-            .as_ref()
-            .map(|link| link.path.clone())
+        self.lesson().scenario_file()
     }
 }

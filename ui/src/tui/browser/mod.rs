@@ -23,6 +23,7 @@ use app::{Browser, Effect};
 
 use super::action::Action;
 use super::app::App;
+use super::ask::LessonPlay;
 use super::{KEYFRAME_INTERVAL, terminal};
 use crate::progress;
 use crate::scenario_files;
@@ -102,6 +103,8 @@ pub fn perform(browser: &mut Browser, progress_path: Option<&Path>) {
                     let seed = Seed::choose(None, scenario.seed);
                     let mut explorer = App::new(scenario, seed.value, KEYFRAME_INTERVAL);
                     explorer.color = browser.color;
+                    explorer.lang = browser.lang.into();
+                    explorer.lesson = Some(LessonPlay::new(browser.lesson().clone(), browser.lang));
                     explorer.status = Some(
                         browser
                             .lang

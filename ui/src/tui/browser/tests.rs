@@ -524,3 +524,67 @@ fn effects_save_progress_and_report_failures() {
     assert!(text.contains("no/such/scenario.toml"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// A lesson that is its own scenario plays with its questions: the answer given at its `ask`
+// counts in the progress as one quiz session when the explorer closes, and the narration
+// comes in the chosen language.
+#[test]
+fn answers_at_an_ask_count_in_progress() {
+    let dir = std::env::temp_dir().join(format!("ksim-browser-ask-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("F36-predict-then-watch.toml"),
+        crate::tui::ask::tests::LESSON,
+    )
+    .unwrap();
+    let catalogue = lesson::load_dir(&dir).expect("the lesson loads");
+    let mut browser = Browser::new(catalogue, Lang::Ko, Progress::new(), true);
+    act(
+        &mut browser,
+        &[
+            BrowserAction::Resize(100, 30),
+            BrowserAction::Open,
+            BrowserAction::Play,
+        ],
+    );
+    let explorer = browser
+        .explorer
+        .as_ref()
+        .expect("the explorer plays the lesson");
+    assert!(explorer.lesson.is_some());
+    act(
+        &mut browser,
+        &[BrowserAction::Explorer(Action::StepForward)],
+    );
+    assert!(
+        screen(&browser, 100, 30).contains("브로커 세 대"),
+        "Korean narration"
+    );
+    act(&mut browser, &[BrowserAction::Explorer(Action::TogglePlay)]);
+    for _ in 0..100 {
+        act(&mut browser, &[BrowserAction::Explorer(Action::Tick)]);
+    }
+    let explorer = browser.explorer.as_ref().unwrap();
+    assert!(matches!(
+        explorer.overlay,
+        Some(crate::tui::app::Overlay::Ask { .. })
+    ));
+    act(
+        &mut browser,
+        &[
+            BrowserAction::Explorer(Action::Type('2')),
+            BrowserAction::Explorer(Action::Enter),
+        ],
+    );
+    assert_eq!(
+        browser.progress.sessions, 0,
+        "recorded when the explorer closes"
+    );
+    update(&mut browser, BrowserAction::Explorer(Action::Quit));
+    assert!(browser.explorer.is_none());
+    assert_eq!(browser.effects, [Effect::SaveProgress]);
+    assert_eq!(browser.progress.sessions, 1);
+    assert_eq!(browser.progress.questions["F36-9"].right, 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}

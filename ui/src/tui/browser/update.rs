@@ -23,6 +23,7 @@ pub fn update(browser: &mut Browser, action: BrowserAction) {
     }
     if action == BrowserAction::Quit {
         finish_quiz(browser);
+        close_explorer(browser);
         browser.quit = true;
         return;
     }
@@ -247,6 +248,22 @@ fn explorer(browser: &mut Browser, action: Action) {
         crate::tui::update::update(app, action);
     }
     if app.quit {
-        browser.explorer = None;
+        close_explorer(browser);
+    }
+}
+
+/// Back from the explorer: the answers given at its `ask` steps count as one quiz session.
+fn close_explorer(browser: &mut Browser) {
+    let Some(explorer) = browser.explorer.take() else {
+        return;
+    };
+    let results = explorer
+        .lesson
+        .as_ref()
+        .map(|play| play.results())
+        .unwrap_or_default();
+    if browser.record && !results.is_empty() {
+        browser.progress.record_session(&results);
+        browser.effects.push(Effect::SaveProgress);
     }
 }
