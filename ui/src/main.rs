@@ -251,6 +251,13 @@ enum Command {
         /// The seed of the run, over the scenario's own `seed`.
         #[arg(long)]
         seed: Option<u64>,
+        /// The language of `say` narration and a lesson's questions, en or ko; default from
+        /// LC_ALL, LC_MESSAGES or LANG (ko… is Korean).
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
+        /// Do not record the answers given to a lesson's questions in the progress file.
+        #[arg(long)]
+        no_save: bool,
     },
 }
 
@@ -387,12 +394,17 @@ fn main() -> ExitCode {
         Some(Command::BenchTui { paths, seed, seeks }) => {
             cmd::bench_tui::bench_tui(&paths, seed, seeks)
         }
-        Some(Command::Tui { scenario, seed }) => cmd::tui::tui(&scenario, seed),
+        Some(Command::Tui {
+            scenario,
+            seed,
+            lang,
+            no_save,
+        }) => cmd::tui::tui(&scenario, seed, lang, no_save),
         // `ksim <file>`: the explorer on a terminal; piped or redirected, the run's outcome,
         // so that scripts get text.
         None => match cli.scenario {
             Some(scenario) if std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
-                cmd::tui::tui(&scenario, cli.seed)
+                cmd::tui::tui(&scenario, cli.seed, None, false)
             }
             Some(scenario) => cmd::run::run(&scenario, cli.seed, false),
             None => {

@@ -251,3 +251,18 @@ fn key_map_in_the_question() {
     assert_eq!(key(KeyCode::Esc), Some(Action::Escape));
     assert_eq!(key(KeyCode::Backspace), Some(Action::Backspace));
 }
+
+// `ksim tui` on a lesson file that is also a scenario finds its questions; on a plain
+// scenario, none.
+#[test]
+fn ksim_tui_finds_the_lesson_of_a_lesson_file() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let lesson =
+        crate::tui::lesson_in(&root.join("scenarios/lessons/F17-acks-1-high-watermark.toml"))
+            .unwrap()
+            .expect("F17 is a lesson and a scenario");
+    assert!(lesson.quiz.iter().any(|question| question.id == "F17-2"));
+    let plain =
+        crate::tui::lesson_in(&root.join("scenarios/acks-1-loses-acked-record.toml")).unwrap();
+    assert!(plain.is_none());
+}
