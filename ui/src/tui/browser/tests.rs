@@ -459,7 +459,25 @@ fn tiny_and_odd_sizes() {
             }
         }
     }
+    // The explorer opened from a lesson, resized while playing.
     let mut browser = browser(Lang::En);
+    act(&mut browser, &[BrowserAction::Play]);
+    assert!(browser.explorer.is_some());
+    act(&mut browser, &[BrowserAction::Explorer(Action::TogglePlay)]);
+    for (width, height) in sizes {
+        act(
+            &mut browser,
+            &[
+                BrowserAction::Resize(width, height),
+                BrowserAction::Explorer(Action::Tick),
+            ],
+        );
+        let text = cells(&browser, width, height);
+        if (width < 80 || height < 24) && width >= 40 {
+            assert!(text.contains("too small"), "{width}x{height}: {text}");
+        }
+    }
+    act(&mut browser, &[BrowserAction::Explorer(Action::Quit)]);
     update(&mut browser, BrowserAction::Resize(79, 23));
     assert_snapshot!("too_small_79x23", screen(&browser, 79, 23));
 }
