@@ -658,7 +658,9 @@ impl TraceEvent {
                         shown.join(", ")
                     }
                 };
-                let _ = write!(out, "{} compacted offsets {from}..{to}: ", p(partition));
+                // Inclusive, as every other offset range in the trace.
+                let last = Offset(to.0.saturating_sub(1).max(from.0));
+                let _ = write!(out, "{} compacted offsets {from}..{last}: ", p(partition));
                 let _ = if superseded.is_empty() {
                     write!(out, "nothing superseded")
                 } else {

@@ -18,7 +18,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         titled("events: none".to_string()).render(area, buf);
         return;
     }
-    let height = |i: usize| 1 + usize::from(why::why(&timeline.entries[i].event).is_some());
+    let height = |i: usize| 1 + usize::from(why::why(&timeline.entries, i).is_some());
     // Keep up to half the rows for what follows the cursor, and fill the rest with what
     // came before it (all of them at the end of the run).
     let mut after = 0;
@@ -53,7 +53,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Span::raw(mark),
             Span::styled(timeline.line(index), app.paint(style)),
         ]));
-        if let Some(why) = why::why(&entry.event)
+        if let Some(why) = why::why(&timeline.entries, index)
             && lines.len() < rows
         {
             lines.push(Line::styled(

@@ -73,7 +73,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             if let Some(entry) = timeline.entries.get(app.cursor) {
                 lines.push(Line::raw(timeline.line(app.cursor).trim().to_string()));
                 lines.push(Line::raw(format!("kind: {}", entry.event.kind())));
-                if let Some(why) = why::why(&entry.event) {
+                if let Some(why) = why::why(&timeline.entries, app.cursor) {
                     lines.push(Line::raw(format!("why: {why}")));
                 }
                 lines.push(Line::raw(format!(
