@@ -164,12 +164,13 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         runs: u32,
     },
-    /// The lessons: `--list` (the default) groups them by area with progress marks; a lesson
-    /// name or fact id prints that lesson and marks it seen.
+    /// The lessons: on a terminal, the lesson browser; `--list` (the default when piped)
+    /// groups them by area with progress marks; a lesson name or fact id prints that lesson
+    /// and marks it seen.
     Learn {
         /// A lesson's file name without `.toml`, or a fact id it covers (`F22`).
         lesson: Option<String>,
-        /// List the lessons (what `ksim learn` does without a lesson).
+        /// List the lessons as text, also on a terminal (what `ksim learn` does when piped).
         #[arg(long, conflicts_with = "lesson")]
         list: bool,
         /// The directory of lesson files; default `scenarios/lessons`.
@@ -250,6 +251,13 @@ enum Command {
         /// The seed of the run, over the scenario's own `seed`.
         #[arg(long)]
         seed: Option<u64>,
+        /// The language of `say` narration and a lesson's questions, en or ko; default from
+        /// LC_ALL, LC_MESSAGES or LANG (ko… is Korean).
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
+        /// Do not record the answers given to a lesson's questions in the progress file.
+        #[arg(long)]
+        no_save: bool,
     },
 }
 
@@ -342,12 +350,12 @@ fn main() -> ExitCode {
         }) => cmd::bench::bench(&scenario, seed, runs),
         Some(Command::Learn {
             lesson,
-            list: _,
+            list,
             lessons,
             lang,
             no_save,
             format,
-        }) => cmd::learn::learn(lesson.as_deref(), lessons, lang, format, no_save),
+        }) => cmd::learn::learn(lesson.as_deref(), list, lessons, lang, format, no_save),
         Some(Command::Quiz {
             area,
             facts,
@@ -386,12 +394,17 @@ fn main() -> ExitCode {
         Some(Command::BenchTui { paths, seed, seeks }) => {
             cmd::bench_tui::bench_tui(&paths, seed, seeks)
         }
-        Some(Command::Tui { scenario, seed }) => cmd::tui::tui(&scenario, seed),
+        Some(Command::Tui {
+            scenario,
+            seed,
+            lang,
+            no_save,
+        }) => cmd::tui::tui(&scenario, seed, lang, no_save),
         // `ksim <file>`: the explorer on a terminal; piped or redirected, the run's outcome,
         // so that scripts get text.
         None => match cli.scenario {
             Some(scenario) if std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
-                cmd::tui::tui(&scenario, cli.seed)
+                cmd::tui::tui(&scenario, cli.seed, None, false)
             }
             Some(scenario) => cmd::run::run(&scenario, cli.seed, false),
             None => {

@@ -1,5 +1,6 @@
-//! The explorer on a real terminal: tmux runs `ksim tui` at 100x30, keys go in, the screen
-//! comes back as text. Skipped, with a note, where tmux is not installed.
+//! The explorer and the lesson browser on a real terminal: tmux runs `ksim tui` and `ksim
+//! learn` at 100x30, keys go in, the screen comes back as text. Skipped, with a note, where
+//! tmux is not installed.
 
 use std::path::Path;
 use std::process::Command;
@@ -141,4 +142,75 @@ fn explorer_in_a_real_terminal() {
     tmux(&["send-keys", "-t", &session.0, "q"]);
     let screen = assert_restored(&session);
     assert!(screen.contains("ksim exited 0"), "{screen}");
+}
+
+// `ksim learn` on a terminal opens the browser: the list, Enter opens a lesson, s plays its
+// scenario in the explorer, q comes back to the lesson, q quits; exit 0, cooked mode, and
+// with --no-save no progress file.
+#[test]
+fn lesson_browser_in_a_real_terminal() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        println!("note: tmux is not installed; the real-terminal test of `ksim learn` is skipped");
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let data = std::env::temp_dir().join(format!("ksim-learn-tmux-{}", std::process::id()));
+    let session = Session(format!("ksim-learn-test-{}", std::process::id()));
+    let command = format!(
+        "cd {} && XDG_DATA_HOME={} {} learn --lessons ui/tests/fixtures/lessons --lang en --no-save; \
+         echo \"ksim exited $?\"; stty -a; sleep 30",
+        root.display(),
+        data.display(),
+        env!("CARGO_BIN_EXE_ksim")
+    );
+    let started = Command::new("tmux")
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            &session.0,
+            "-x",
+            "100",
+            "-y",
+            "30",
+            "sh",
+            "-c",
+        ])
+        .arg(&command)
+        .env("TERM", "xterm-256color")
+        .status()
+        .expect("tmux starts a session");
+    assert!(started.success());
+
+    let screen = wait_for(&session.0, |s| s.contains("ksim learn │"));
+    assert!(
+        screen.contains("▶   F17"),
+        "the list, first lesson selected:\n{screen}"
+    );
+    tmux(&["send-keys", "-t", &session.0, "Enter"]);
+    let screen = wait_for(&session.0, |s| s.contains("lesson 1/3"));
+    assert!(
+        screen.contains("With acks=1 the leader answers"),
+        "{screen}"
+    );
+    tmux(&["send-keys", "-t", &session.0, "s"]);
+    let screen = wait_for(&session.0, |s| s.contains("ksim │"));
+    assert!(screen.contains("event 1/"), "the explorer plays:\n{screen}");
+    tmux(&["send-keys", "-t", &session.0, "q"]);
+    let screen = wait_for(&session.0, |s| s.contains("lesson 1/3"));
+    assert!(
+        screen.contains("With acks=1 the leader answers"),
+        "{screen}"
+    );
+    tmux(&["send-keys", "-t", &session.0, "q"]);
+    let screen = wait_for(&session.0, |s| {
+        s.contains("ksim exited") && s.contains("icanon")
+    });
+    assert!(screen.contains("ksim exited 0"), "{screen}");
+    assert!(!screen.contains("ksim learn │"), "{screen}");
+    assert!(
+        screen.contains(" icanon") && !screen.contains("-icanon"),
+        "the terminal is back in cooked mode:\n{screen}"
+    );
+    assert!(!data.join("ksim").exists(), "--no-save writes nothing");
 }

@@ -1,17 +1,20 @@
-//! `ksim learn`: the lessons as plain text. `--list` (the default) shows them grouped by area
+//! `ksim learn`: with no lesson on a terminal, the lesson browser (`tui/browser/`); otherwise
+//! the lessons as plain text. `--list` (the default off a terminal) shows them grouped by area
 //! with progress marks; `ksim learn <lesson>` prints one lesson (its explanation, the note's
-//! correction, the command or scenario that shows it) and marks it seen. The browser in the
-//! terminal explorer reads the same lessons.
+//! correction, the command or scenario that shows it) and marks it seen.
 
 use std::fmt::Write as _;
+use std::io::{self, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::bail;
 
-use crate::lesson::{self, Area, Catalogue, Lang, Lesson};
+use crate::lesson::{self, Catalogue, Lang, Lesson};
 use crate::output;
 use crate::progress::{self, Progress};
+use crate::tui;
+use crate::tui::browser::app::Browser;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum LearnFormat {
@@ -24,6 +27,7 @@ pub enum LearnFormat {
 
 pub fn learn(
     lesson_name: Option<&str>,
+    list: bool,
     lessons: Option<PathBuf>,
     lang: Option<Lang>,
     format: LearnFormat,
@@ -33,8 +37,13 @@ pub fn learn(
     let dir = lessons.unwrap_or_else(lesson::default_dir);
     let catalogue = lesson::load_dir(&dir).map_err(|errors| anyhow::anyhow!(errors.join("\n")))?;
     let path = progress::default_path();
+    let browse = lesson_name.is_none()
+        && !list
+        && format == LearnFormat::Text
+        && io::stdout().is_terminal()
+        && io::stdin().is_terminal();
     let mut loaded = match &path {
-        Some(path) => progress::load(path, !no_save && lesson_name.is_some())?,
+        Some(path) => progress::load(path, !no_save && (lesson_name.is_some() || browse))?,
         None => progress::Loaded {
             progress: Progress::new(),
             warning: None,
@@ -42,6 +51,12 @@ pub fn learn(
     };
     if let Some(warning) = &loaded.warning {
         eprintln!("warning: {warning}");
+    }
+    if browse {
+        let mut browser = Browser::new(catalogue, lang, loaded.progress, !no_save);
+        browser.status = loaded.warning.map(|warning| format!("warning: {warning}"));
+        tui::browser::browse(browser, path.filter(|_| !no_save))?;
+        return Ok(ExitCode::SUCCESS);
     }
     match lesson_name {
         None if format == LearnFormat::Json => {
@@ -73,6 +88,52 @@ pub fn learn(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where a learner stands with one lesson: what the list and the browser show beside it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LessonProgress {
+    /// Opened with `ksim learn <lesson>` or in the browser.
+    pub seen: bool,
+    /// Questions whose last answer was right.
+    pub right: usize,
+    /// Questions in the lesson.
+    pub total: usize,
+    /// Questions answered before and due again in the next session.
+    pub due: usize,
+}
+
+pub fn lesson_progress(lesson: &Lesson, progress: &Progress) -> LessonProgress {
+    LessonProgress {
+        seen: progress.lessons_seen.contains(&lesson.slug),
+        right: lesson
+            .quiz
+            .iter()
+            .filter(|q| {
+                progress
+                    .questions
+                    .get(&q.id)
+                    .is_some_and(|r| r.last_right())
+            })
+            .count(),
+        total: lesson.quiz.len(),
+        due: lesson
+            .quiz
+            .iter()
+            .filter(|q| progress.is_due_again(&q.id))
+            .count(),
+    }
+}
+
+/// The lessons' indices in the order the list shows them: by area (in `Area::ALL`'s order),
+/// then by first fact and file name.
+pub fn list_order(catalogue: &Catalogue) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..catalogue.lessons.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&catalogue.lessons[a], &catalogue.lessons[b]);
+        (a.area, &a.facts[0], &a.slug).cmp(&(b.area, &b.facts[0], &b.slug))
+    });
+    order
 }
 
 /// `[x]` every question answered right last time, `[~]` started (seen or some answered), `[ ]`
@@ -116,54 +177,34 @@ fn render_list(catalogue: &Catalogue, progress: &Progress, lang: Lang) -> String
         .map(|lesson| lesson.facts.join(",").len())
         .max()
         .unwrap_or(0);
-    for area in Area::ALL {
-        let mut lessons: Vec<&Lesson> = catalogue
-            .lessons
-            .iter()
-            .filter(|lesson| lesson.area == area)
-            .collect();
-        if lessons.is_empty() {
-            continue;
+    let mut shown_area = None;
+    for index in list_order(catalogue) {
+        let lesson = &catalogue.lessons[index];
+        if shown_area != Some(lesson.area) {
+            writeln!(out, "\n{}", lesson.area.title(lang)).unwrap();
+            shown_area = Some(lesson.area);
         }
-        lessons.sort_by(|a, b| (&a.facts[0], &a.slug).cmp(&(&b.facts[0], &b.slug)));
-        writeln!(out, "\n{}", area.title(lang)).unwrap();
-        for lesson in lessons {
-            let asked = lesson.quiz.len();
-            let right = lesson
-                .quiz
-                .iter()
-                .filter(|q| {
-                    progress
-                        .questions
-                        .get(&q.id)
-                        .is_some_and(|r| r.last_right())
-                })
-                .count();
-            let due = lesson
-                .quiz
-                .iter()
-                .filter(|q| progress.is_due_again(&q.id))
-                .count();
-            let mut status = match lang {
-                Lang::En => format!("{right}/{asked} right"),
-                Lang::Ko => format!("{asked}문제 중 {right} 정답"),
-            };
-            if due > 0 {
-                match lang {
-                    Lang::En => write!(status, ", {due} due"),
-                    Lang::Ko => write!(status, ", 복습 {due}"),
-                }
-                .unwrap();
+        let counts = lesson_progress(lesson, progress);
+        let (right, asked, due) = (counts.right, counts.total, counts.due);
+        let mut status = match lang {
+            Lang::En => format!("{right}/{asked} right"),
+            Lang::Ko => format!("{asked}문제 중 {right} 정답"),
+        };
+        if due > 0 {
+            match lang {
+                Lang::En => write!(status, ", {due} due"),
+                Lang::Ko => write!(status, ", 복습 {due}"),
             }
-            writeln!(
-                out,
-                "  {} {:<width$}  {}  ({status})",
-                mark(lesson, progress),
-                lesson.facts.join(","),
-                lesson.title.get(lang),
-            )
             .unwrap();
         }
+        writeln!(
+            out,
+            "  {} {:<width$}  {}  ({status})",
+            mark(lesson, progress),
+            lesson.facts.join(","),
+            lesson.title.get(lang),
+        )
+        .unwrap();
     }
     writeln!(
         out,

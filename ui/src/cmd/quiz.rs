@@ -46,17 +46,23 @@ pub struct QuizOptions {
     pub no_save: bool,
 }
 
-/// A question as asked: its choices in the shuffled order shown.
-struct Asked<'a> {
-    lesson: &'a Lesson,
-    question: &'a Question,
+/// A question as asked: its choices in the shuffled order shown. The browser's inline quiz
+/// asks the same way.
+pub struct Asked<'a> {
+    pub lesson: &'a Lesson,
+    pub question: &'a Question,
     /// `order[i]` is the index in the file of the choice shown as number i + 1.
-    order: Vec<usize>,
+    pub order: Vec<usize>,
 }
 
 impl Asked<'_> {
+    /// Whether a checked answer (see [`check_answer`]) is right: exactly the right choices.
+    pub fn is_right(&self, given: &[usize]) -> bool {
+        given == self.shown_answer()
+    }
+
     /// The right choices as numbered on screen, ascending.
-    fn shown_answer(&self) -> Vec<usize> {
+    pub fn shown_answer(&self) -> Vec<usize> {
         let mut shown: Vec<usize> = self
             .question
             .answer
@@ -169,7 +175,7 @@ pub fn quiz(options: &QuizOptions) -> anyhow::Result<ExitCode> {
         let Some(given) = input.next_answer(&asked, number + 1, text, lang)? else {
             break;
         };
-        let right = given == asked.shown_answer();
+        let right = asked.is_right(&given);
         if text {
             output::print(&render_verdict(&asked, right, lang))?;
         }
@@ -217,7 +223,7 @@ fn select<'a>(
 
 /// The session: the pool shuffled by the seed, then the questions due first (lowest Leitner
 /// box first), cut to `count`, each with its choices shuffled by the same generator.
-fn order<'a>(
+pub fn order<'a>(
     mut pool: Vec<(&'a Lesson, &'a Question)>,
     progress: &Progress,
     seed: u64,
@@ -268,7 +274,7 @@ fn parse_answer_list(list: &str) -> anyhow::Result<Vec<Vec<usize>>> {
 }
 
 /// Reads an interactive answer: `2`, or for choose-two `2,4`, `2 4` or `2+4`.
-fn parse_typed_answer(line: &str) -> Option<Vec<usize>> {
+pub fn parse_typed_answer(line: &str) -> Option<Vec<usize>> {
     let numbers: Option<Vec<usize>> = line
         .split([',', '+', ' ', '\t'])
         .filter(|part| !part.is_empty())
@@ -279,7 +285,11 @@ fn parse_typed_answer(line: &str) -> Option<Vec<usize>> {
 
 /// Checks an answer against the question shown: the right number of distinct choices, each
 /// one shown; returns it sorted, or why not.
-fn check_answer(asked: &Asked, mut given: Vec<usize>, lang: Lang) -> Result<Vec<usize>, String> {
+pub fn check_answer(
+    asked: &Asked,
+    mut given: Vec<usize>,
+    lang: Lang,
+) -> Result<Vec<usize>, String> {
     let wanted = asked.question.kind.answer_count();
     let choices = asked.order.len();
     given.sort_unstable();
@@ -390,7 +400,7 @@ impl<R: BufRead> Input<R> {
     }
 }
 
-fn render_question(asked: &Asked, number: usize, total: usize, lang: Lang) -> String {
+pub fn render_question(asked: &Asked, number: usize, total: usize, lang: Lang) -> String {
     let question = asked.question;
     let kind = match question.kind {
         QuestionKind::Single => lang.pick("one answer", "하나 고르기"),
@@ -417,7 +427,7 @@ fn render_question(asked: &Asked, number: usize, total: usize, lang: Lang) -> St
     out
 }
 
-fn render_verdict(asked: &Asked, right: bool, lang: Lang) -> String {
+pub fn render_verdict(asked: &Asked, right: bool, lang: Lang) -> String {
     if right {
         format!("{}\n", lang.pick("right", "정답"))
     } else {

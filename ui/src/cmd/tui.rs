@@ -3,6 +3,13 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-pub fn tui(path: &Path, seed: Option<u64>) -> anyhow::Result<ExitCode> {
-    crate::tui::tui(path, seed)
+use crate::lesson::Lang;
+
+pub fn tui(
+    path: &Path,
+    seed: Option<u64>,
+    lang: Option<Lang>,
+    no_save: bool,
+) -> anyhow::Result<ExitCode> {
+    crate::tui::tui(path, seed, lang, no_save)
 }

@@ -9,6 +9,7 @@ use ksim::ledger::{Ledger, LedgerSummary};
 use ksim::scenario::{Action as ScenarioAction, Scenario};
 use ksim::{World, trace::brokers};
 
+use super::ask::LessonPlay;
 use super::timeline::Timeline;
 use super::why::{self, Notable};
 
@@ -91,6 +92,17 @@ pub enum Overlay {
     },
     /// The event at the cursor in full.
     Details,
+    /// A lesson's `ask` step: the question, the answer being typed, why the last one did not
+    /// fit (predict, then watch).
+    Ask {
+        question: String,
+        input: String,
+        error: Option<String>,
+    },
+    /// Playing reached the first `check` of an asked question: here is the answer.
+    Answer {
+        question: String,
+    },
 }
 
 /// One timeline of the scenario: the original run, or a what-if.
@@ -157,6 +169,9 @@ pub struct App {
     pub producer_counts: Vec<ProducerCounts>,
     /// The language `say` narration is shown in (English unless set).
     pub lang: ksim::scenario::Lang,
+    /// The lesson being played, when the browser opened the explorer on one: its questions
+    /// for the `ask` steps, and the answers given.
+    pub lesson: Option<LessonPlay>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -193,6 +208,7 @@ impl App {
             ledger: None,
             producer_counts: Vec::new(),
             lang: ksim::scenario::Lang::En,
+            lesson: None,
         };
         app.producer_counts = super::update::producer_counts(&app.world);
         app

@@ -30,6 +30,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "0-7",
         "records view: 0 all, 1 acked, 2 committed, 3 lost, 4 dup, 5 reordered, 6 failed, 7 pending",
     ),
+    (
+        "1-9 Enter",
+        "a lesson's question (predict, then watch): answer and play on; Esc skips",
+    ),
     ("f", "what-if: inject a fault at the cursor (a new branch)"),
     ("b", "branches: switch between them, compare any two"),
     ("?", "this help"),
@@ -44,7 +48,10 @@ pub fn action_for(app: &App, key: KeyEvent) -> Option<Action> {
     if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
         return Some(Action::Quit);
     }
-    if matches!(app.overlay, Some(Overlay::GoTo { .. })) {
+    if matches!(
+        app.overlay,
+        Some(Overlay::GoTo { .. } | Overlay::Ask { .. })
+    ) {
         return match key.code {
             KeyCode::Enter => Some(Action::Enter),
             KeyCode::Esc => Some(Action::Escape),

@@ -4,6 +4,8 @@
 
 pub mod action;
 pub mod app;
+pub mod ask;
+pub mod browser;
 pub mod keys;
 pub mod terminal;
 pub mod timeline;
@@ -23,8 +25,13 @@ use crossterm::event::{self, Event, MouseButton, MouseEventKind};
 use action::Action;
 use app::App;
 
+use anyhow::Context;
+
+use crate::lesson::{self, Lang, Lesson};
+use crate::progress;
 use crate::scenario_files;
 use crate::seed::Seed;
+use ask::LessonPlay;
 
 /// Engine steps between keyframes at first (the timeline doubles it on long runs): a seek
 /// replays at most this many steps after cloning a keyframe.
@@ -37,15 +44,74 @@ const TICK: Duration = Duration::from_millis(100);
 /// test uses it to check that a panic leaves the terminal usable.
 pub const PANIC_FOR_TEST: &str = "KSIM_TUI_PANIC_FOR_TEST";
 
-pub fn tui(path: &Path, seed_flag: Option<u64>) -> anyhow::Result<ExitCode> {
+pub fn tui(
+    path: &Path,
+    seed_flag: Option<u64>,
+    lang: Option<Lang>,
+    no_save: bool,
+) -> anyhow::Result<ExitCode> {
     let scenario = scenario_files::load(path)?;
+    let lang = Lang::choose(lang);
+    let lesson = lesson_in(path)?;
     let seed = Seed::choose(seed_flag, scenario.seed);
     let mut app = App::new(scenario, seed.value, KEYFRAME_INTERVAL);
+    app.lang = lang.into();
+    app.lesson = lesson.map(|lesson| LessonPlay::new(lesson, lang));
     let mut terminal = terminal::enter()?;
     let result = run(&mut terminal, &mut app);
     terminal::restore()?;
     result?;
+    save_answers(&app, no_save)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The lesson of a lesson file that is also a scenario (`[lesson]` and `[cluster]`), so that
+/// its `ask` steps ask; none for a plain scenario. The file parsed as a scenario already.
+fn lesson_in(path: &Path) -> anyhow::Result<Option<Lesson>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading {}", scenario_files::label(path)))?;
+    let has_lesson =
+        toml::from_str::<toml::Table>(&text).is_ok_and(|table| table.contains_key("lesson"));
+    if !has_lesson {
+        return Ok(None);
+    }
+    let lesson = lesson::parse_lesson(&text, &scenario_files::label(path), path.parent())?;
+    Ok(Some(lesson))
+}
+
+/// The answers given at a lesson's `ask` steps, recorded as one quiz session (as the browser
+/// does), unless `--no-save`; said on standard output once the terminal is back.
+fn save_answers(app: &App, no_save: bool) -> anyhow::Result<()> {
+    let results = app
+        .lesson
+        .as_ref()
+        .map(|play| play.results())
+        .unwrap_or_default();
+    if results.is_empty() || no_save {
+        return Ok(());
+    }
+    let Some(path) = progress::default_path() else {
+        return Ok(());
+    };
+    let mut loaded = progress::load(&path, true)?;
+    if let Some(warning) = &loaded.warning {
+        eprintln!("warning: {warning}");
+    }
+    loaded.progress.record_session(&results);
+    progress::save(&path, &loaded.progress)?;
+    let right = results.iter().filter(|(_, right)| *right).count();
+    let total = results.len();
+    let lang = app.lesson.as_ref().map_or(Lang::En, |play| play.lang);
+    crate::output::print(&match lang {
+        Lang::En => format!(
+            "{right} of {total} answers right; progress saved in {}\n",
+            path.display()
+        ),
+        Lang::Ko => format!(
+            "{total}문제 중 {right}문제 정답; 진행 상황 저장: {}\n",
+            path.display()
+        ),
+    })
 }
 
 fn run(terminal: &mut terminal::Tui, app: &mut App) -> anyhow::Result<()> {

@@ -7,6 +7,7 @@ use super::action::Action;
 use ksim::producer::Outcome;
 
 use super::app::{App, Branch, FateFilter, Overlay, ProducerCounts, SPEEDS, View};
+use super::ask;
 use super::timeline::Timeline;
 
 pub fn update(app: &mut App, action: Action) {
@@ -27,7 +28,7 @@ pub fn update(app: &mut App, action: Action) {
         }
         Action::Faster => app.speed = (app.speed + 1).min(SPEEDS.len() - 1),
         Action::Slower => app.speed = app.speed.saturating_sub(1),
-        Action::StepForward => seek(app, app.cursor + 1),
+        Action::StepForward => play_to(app, app.cursor + 1),
         Action::StepBack => seek(app, app.cursor.saturating_sub(1)),
         Action::NextNotable => {
             let notable = &app.current().notable;
@@ -48,7 +49,7 @@ pub fn update(app: &mut App, action: Action) {
         Action::SeekTo(index) => seek(app, index),
         Action::Tick => {
             if app.playing {
-                seek(app, app.cursor + SPEEDS[app.speed]);
+                play_to(app, app.cursor + SPEEDS[app.speed]);
                 if app.cursor >= last {
                     app.playing = false;
                 }
@@ -112,6 +113,9 @@ pub fn update(app: &mut App, action: Action) {
 fn update_overlay(app: &mut App, overlay: Overlay, action: &Action) -> bool {
     match (overlay, action) {
         (_, Action::Quit) => return false,
+        (Overlay::Ask { .. } | Overlay::Answer { .. }, _) => {
+            return ask::update_overlay(app, action);
+        }
         (_, Action::Escape) => app.overlay = None,
         (Overlay::GoTo { mut input, .. }, Action::Type(c)) => {
             input.push(*c);
@@ -183,6 +187,48 @@ fn parse_time(input: &str) -> Result<SimTime, String> {
     }
     parse_duration(input)
         .map_err(|_| format!("expected a time such as 2s, 1500ms or 250us, found {input:?}"))
+}
+
+/// Plays forward to a trace event, as the clock and the step key do: in a lesson, the first
+/// `ask` or answer on the way stops the cursor there, pauses, and opens it. Seeks (Home, End,
+/// a click, `g`, `[` `]`) pass them by.
+fn play_to(app: &mut App, index: usize) {
+    let stop = app.lesson.as_ref().and_then(|play| {
+        let timeline = app.timeline();
+        let ask = ask::ask_between(play, timeline, app.cursor, index).map(|(at, question)| {
+            (
+                at,
+                Overlay::Ask {
+                    question,
+                    input: String::new(),
+                    error: None,
+                },
+            )
+        });
+        let answer = ask::answer_moments(play, &app.scenario, timeline)
+            .into_iter()
+            .find(|moment| moment.index > app.cursor && moment.index <= index)
+            .map(|moment| {
+                (
+                    moment.index,
+                    Overlay::Answer {
+                        question: moment.question,
+                    },
+                )
+            });
+        match (ask, answer) {
+            (Some(ask), Some(answer)) => Some(if answer.0 < ask.0 { answer } else { ask }),
+            (ask, answer) => ask.or(answer),
+        }
+    });
+    match stop {
+        Some((at, overlay)) => {
+            seek(app, at);
+            app.playing = false;
+            app.overlay = Some(overlay);
+        }
+        None => seek(app, index),
+    }
 }
 
 /// Moves the cursor to a trace event: forward from here when that is closer, otherwise from

@@ -93,16 +93,21 @@ fn too_small(area: Rect, buf: &mut Buffer) {
 
 /// The last `say` step at or before the cursor, as a callout.
 fn narration(app: &App, area: Rect, buf: &mut Buffer) {
-    let Some((index, text)) = app.narration() else {
-        return;
+    let say = app.narration();
+    let answer = crate::tui::ask::callout(app, say.map(|(index, _)| index));
+    let (time, label, text) = match (answer, say) {
+        (Some((moment, text)), _) => (moment.at, "answer", text),
+        (None, Some((index, text))) => {
+            (app.timeline().entries[index].time, "say", text.to_string())
+        }
+        (None, None) => return,
     };
-    let time = app.timeline().entries[index].time;
     let line = Line::from(vec![
         Span::styled(
-            format!("▌ say at {time}: "),
+            format!("▌ {label} at {time}: "),
             app.paint(Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)),
         ),
-        Span::raw(text.to_string()),
+        Span::raw(text),
     ]);
     Paragraph::new(line)
         .wrap(Wrap { trim: true })

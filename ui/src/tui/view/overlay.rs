@@ -61,6 +61,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             }
             ("go to".to_string(), lines)
         }
+        Overlay::Ask { .. } | Overlay::Answer { .. } => {
+            let Some((title, lines)) = crate::tui::ask::window(app, overlay) else {
+                return;
+            };
+            (title, lines.into_iter().map(Line::raw).collect())
+        }
         Overlay::Details => {
             let timeline = app.timeline();
             let mut lines = Vec::new();

@@ -1,0 +1,150 @@
+//! The lesson browser's model: the lessons in list order, the selected one, which screen shows
+//! (the list, a lesson, its inline quiz), the learner's progress, and the explorer while it
+//! plays a lesson's scenario. `update` changes it; the view only reads it.
+
+use std::path::PathBuf;
+
+use crate::cmd::learn::list_order;
+use crate::cmd::quiz::Asked;
+use crate::lesson::{Catalogue, Lang, Lesson};
+use crate::progress::Progress;
+use crate::tui::app::App;
+
+/// Which screen the browser shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Screen {
+    /// The lessons grouped by area, with progress marks.
+    List,
+    /// The selected lesson's text, scrolled down by `scroll` rows.
+    Lesson { scroll: u16 },
+    /// The selected lesson's questions, asked one by one.
+    Quiz(InlineQuiz),
+}
+
+/// The questions of one lesson asked in the browser, as `ksim quiz` asks them: shuffled
+/// choices, digits typed, a verdict with the explanation after each answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InlineQuiz {
+    /// For each question in the order asked: its index in the lesson's quiz, and `order[i]`,
+    /// the index in the file of the choice shown as number i + 1.
+    pub questions: Vec<(usize, Vec<usize>)>,
+    /// The question on screen.
+    pub current: usize,
+    /// The answer being typed.
+    pub input: String,
+    pub state: QuizState,
+    /// Each answered question's id and whether the answer was right.
+    pub results: Vec<(String, bool)>,
+    /// The results went into the progress (at the end, or when the learner left).
+    pub recorded: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum QuizState {
+    /// Waiting for an answer; `error` says why the last one typed did not fit.
+    Answering { error: Option<String> },
+    /// The verdict on the answer given (checked, as shown numbers).
+    Answered { given: Vec<usize>, right: bool },
+    /// Every question answered: the score.
+    Done,
+}
+
+impl InlineQuiz {
+    /// The question number `index` as `ksim quiz` asks it.
+    pub fn asked<'a>(&self, lesson: &'a Lesson, index: usize) -> Asked<'a> {
+        let (question, order) = &self.questions[index];
+        Asked {
+            lesson,
+            question: &lesson.quiz[*question],
+            order: order.clone(),
+        }
+    }
+
+    pub fn right(&self) -> usize {
+        self.results.iter().filter(|(_, right)| *right).count()
+    }
+}
+
+/// Work the run loop does for `update`, which does no I/O.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Write the progress file.
+    SaveProgress,
+    /// Read this scenario and open the explorer on it.
+    Play(PathBuf),
+}
+
+pub struct Browser {
+    pub catalogue: Catalogue,
+    pub lang: Lang,
+    pub progress: Progress,
+    /// False with `--no-save`: nothing the learner does is recorded.
+    pub record: bool,
+    /// The lessons' indices in list order: grouped by area, then by fact.
+    pub order: Vec<usize>,
+    /// The selected lesson, as a position in `order`.
+    pub selected: usize,
+    pub screen: Screen,
+    /// The help window is open over the screen.
+    pub help: bool,
+    /// The explorer, while it plays the selected lesson's scenario; it gets the keys.
+    pub explorer: Option<Box<App>>,
+    /// Shuffles an inline quiz's questions and choices; each quiz started adds one.
+    pub seed: u64,
+    pub effects: Vec<Effect>,
+    /// A one-line message for the footer (a lesson without a scenario, a save that failed).
+    pub status: Option<String>,
+    /// False with `NO_COLOR`: marks and modifiers carry every meaning.
+    pub color: bool,
+    pub quit: bool,
+    pub width: u16,
+    pub height: u16,
+}
+
+impl Browser {
+    pub fn new(catalogue: Catalogue, lang: Lang, progress: Progress, record: bool) -> Browser {
+        let order = list_order(&catalogue);
+        Browser {
+            catalogue,
+            lang,
+            progress,
+            record,
+            order,
+            selected: 0,
+            screen: Screen::List,
+            help: false,
+            explorer: None,
+            seed: 0,
+            effects: Vec::new(),
+            status: None,
+            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            quit: false,
+            width: 100,
+            height: 30,
+        }
+    }
+
+    /// The selected lesson.
+    pub fn lesson(&self) -> &Lesson {
+        &self.catalogue.lessons[self.order[self.selected]]
+    }
+
+    /// Selects a lesson by its file name without `.toml` or a fact it covers (`F17`).
+    pub fn select(&mut self, name: &str) -> bool {
+        let Some(lesson) = self.catalogue.find(name) else {
+            return false;
+        };
+        let slug = lesson.slug.clone();
+        self.selected = self
+            .order
+            .iter()
+            .position(|&i| self.catalogue.lessons[i].slug == slug)
+            .expect("every lesson is in the list order");
+        true
+    }
+
+    /// The scenario that shows the selected lesson live, if it has one.
+    pub fn scenario(&self) -> Option<PathBuf> {
+        self.lesson().scenario_file()
+    }
+}

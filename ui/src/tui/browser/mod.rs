@@ -1,0 +1,127 @@
+//! `ksim learn` on a terminal: the lesson browser. The lessons grouped by area with progress
+//! marks; a lesson to read (`n`/`p` for the next and previous); its scenario played in the
+//! explorer with the narration; its questions asked inline. `Browser` is the model,
+//! `BrowserAction` the message, `update` the only change, `view` the drawing, `keys` the key
+//! map; this file owns the terminal and does the I/O `update` asks for (`Effect`s).
+
+pub mod action;
+pub mod app;
+pub mod keys;
+pub mod update;
+pub mod view;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crossterm::event::{self, Event, MouseButton, MouseEventKind};
+
+use action::BrowserAction;
+use app::{Browser, Effect};
+
+use super::action::Action;
+use super::app::App;
+use super::ask::LessonPlay;
+use super::{KEYFRAME_INTERVAL, terminal};
+use crate::progress;
+use crate::scenario_files;
+use crate::seed::Seed;
+
+/// How often the explorer's clock ticks while it plays a lesson.
+const TICK: Duration = Duration::from_millis(100);
+
+/// Runs the browser full screen until the learner quits. `progress_path` is where progress
+/// is saved (none with `--no-save` or without a data directory).
+pub fn browse(mut browser: Browser, progress_path: Option<PathBuf>) -> anyhow::Result<()> {
+    browser.seed = Seed::choose(None, None).value;
+    let mut terminal = terminal::enter()?;
+    let result = run(&mut terminal, &mut browser, progress_path.as_deref());
+    terminal::restore()?;
+    result
+}
+
+fn run(
+    terminal: &mut terminal::Tui,
+    browser: &mut Browser,
+    progress_path: Option<&Path>,
+) -> anyhow::Result<()> {
+    let size = terminal.size()?;
+    update::update(browser, BrowserAction::Resize(size.width, size.height));
+    let mut next_tick = Instant::now() + TICK;
+    while !browser.quit {
+        terminal.draw(|frame| frame.render_widget(&*browser, frame.area()))?;
+        let wait = next_tick.saturating_duration_since(Instant::now());
+        if event::poll(wait)? {
+            let action = match event::read()? {
+                Event::Key(key) => keys::action_for(browser, key),
+                Event::Mouse(mouse) => browser.explorer.as_deref().and_then(|explorer| {
+                    match mouse.kind {
+                        MouseEventKind::Down(MouseButton::Left) => {
+                            super::view::timeline_index_at(explorer, mouse.column, mouse.row)
+                                .map(Action::SeekTo)
+                        }
+                        MouseEventKind::ScrollDown => Some(Action::Down),
+                        MouseEventKind::ScrollUp => Some(Action::Up),
+                        _ => None,
+                    }
+                    .map(BrowserAction::Explorer)
+                }),
+                Event::Resize(width, height) => Some(BrowserAction::Resize(width, height)),
+                _ => None,
+            };
+            if let Some(action) = action {
+                update::update(browser, action);
+            }
+        }
+        if Instant::now() >= next_tick {
+            if browser.explorer.is_some() {
+                update::update(browser, BrowserAction::Explorer(Action::Tick));
+            }
+            next_tick = Instant::now() + TICK;
+        }
+        perform(browser, progress_path);
+    }
+    Ok(())
+}
+
+/// Does what `update` asked for: saves the progress, opens the explorer on a scenario. A
+/// failure is told in the footer; the browser goes on.
+pub fn perform(browser: &mut Browser, progress_path: Option<&Path>) {
+    for effect in std::mem::take(&mut browser.effects) {
+        match effect {
+            Effect::SaveProgress => {
+                if let Some(path) = progress_path
+                    && let Err(error) = progress::save(path, &browser.progress)
+                {
+                    browser.status = Some(format!("{error:#}"));
+                }
+            }
+            Effect::Play(path) => match scenario_files::load(&path) {
+                Ok(scenario) => {
+                    let seed = Seed::choose(None, scenario.seed);
+                    let mut explorer = App::new(scenario, seed.value, KEYFRAME_INTERVAL);
+                    explorer.color = browser.color;
+                    explorer.lang = browser.lang.into();
+                    explorer.lesson = Some(LessonPlay::new(browser.lesson().clone(), browser.lang));
+                    explorer.status = Some(
+                        browser
+                            .lang
+                            .pick(
+                                "q or Esc: back to the lesson  ·  Space play  ? help",
+                                "q나 Esc: 레슨으로 돌아가기  ·  Space 재생  ? 도움말",
+                            )
+                            .to_string(),
+                    );
+                    super::update::update(
+                        &mut explorer,
+                        Action::Resize(browser.width, browser.height),
+                    );
+                    browser.explorer = Some(Box::new(explorer));
+                }
+                Err(error) => browser.status = Some(format!("{error:#}")),
+            },
+        }
+    }
+}
