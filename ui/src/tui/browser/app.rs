@@ -2,6 +2,7 @@
 //! (the list, a lesson, its inline quiz), the learner's progress, and the explorer while it
 //! plays a lesson's scenario. `update` changes it; the view only reads it.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::cmd::learn::list_order;
@@ -72,6 +73,8 @@ pub enum Effect {
     SaveProgress,
     /// Read this scenario and open the explorer on it.
     Play(PathBuf),
+    /// Run the selected CALC lesson's calculator and keep its answer.
+    Calculate,
 }
 
 pub struct Browser {
@@ -92,6 +95,12 @@ pub struct Browser {
     /// Shuffles an inline quiz's questions and choices; each quiz started adds one.
     pub seed: u64,
     pub effects: Vec<Effect>,
+    /// The answers of the CALC lessons' calculators run so far, by lesson file (an error
+    /// when the command could not run).
+    pub calc_answers: BTreeMap<String, Result<String, String>>,
+    /// Runs CALC lessons' calculators: true for the real browser; tests, whose executable is
+    /// not ksim, leave it off.
+    pub run_calculators: bool,
     /// A one-line message for the footer (a lesson without a scenario, a save that failed).
     pub status: Option<String>,
     /// False with `NO_COLOR`: marks and modifiers carry every meaning.
@@ -116,6 +125,8 @@ impl Browser {
             explorer: None,
             seed: 0,
             effects: Vec::new(),
+            calc_answers: BTreeMap::new(),
+            run_calculators: false,
             status: None,
             color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
             quit: false,

@@ -36,6 +36,7 @@ const TICK: Duration = Duration::from_millis(100);
 /// is saved (none with `--no-save` or without a data directory).
 pub fn browse(mut browser: Browser, progress_path: Option<PathBuf>) -> anyhow::Result<()> {
     browser.seed = Seed::choose(None, None).value;
+    browser.run_calculators = true;
     let mut terminal = terminal::enter()?;
     let result = run(&mut terminal, &mut browser, progress_path.as_deref());
     terminal::restore()?;
@@ -98,6 +99,12 @@ pub fn perform(browser: &mut Browser, progress_path: Option<&Path>) {
                     browser.status = Some(format!("{error:#}"));
                 }
             }
+            Effect::Calculate if browser.run_calculators => {
+                let lesson = browser.lesson();
+                let answer = crate::cmd::learn::calc_answer(lesson, browser.lang);
+                browser.calc_answers.insert(lesson.file.clone(), answer);
+            }
+            Effect::Calculate => {}
             Effect::Play(path) => match scenario_files::load(&path) {
                 Ok(scenario) => {
                     let seed = Seed::choose(None, scenario.seed);

@@ -319,6 +319,27 @@ fn play_the_scenario_and_come_back() {
     assert!(screen(&browser, 100, 30).contains("this lesson has no scenario to play"));
 }
 
+// Opening a CALC lesson asks for its calculator's answer, and the lesson shows it under the
+// command (the real browser runs ksim; here the answer is put in by hand).
+#[test]
+fn a_calc_lesson_shows_its_answer() {
+    let mut browser = browser(Lang::En);
+    browser.select("F29");
+    update(&mut browser, BrowserAction::Open);
+    assert!(browser.effects.contains(&Effect::Calculate));
+    perform(&mut browser, None);
+    let file = browser.lesson().file.clone();
+    browser.calc_answers.insert(
+        file,
+        Ok("tasks that run: 3 = min(3 tables, tasks.max 5) (F29)".into()),
+    );
+    let text = screen(&browser, 100, 30);
+    assert!(
+        text.contains("│ tasks that run: 3 = min(3 tables"),
+        "{text}"
+    );
+}
+
 // Every key of each screen's help maps to the action it promises.
 #[test]
 fn key_map() {

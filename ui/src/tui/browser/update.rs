@@ -155,6 +155,10 @@ fn open_lesson(browser: &mut Browser) {
     if browser.record && browser.progress.lessons_seen.insert(slug) {
         browser.effects.push(Effect::SaveProgress);
     }
+    let lesson = browser.lesson();
+    if lesson.calc.is_some() && !browser.calc_answers.contains_key(&lesson.file) {
+        browser.effects.push(Effect::Calculate);
+    }
 }
 
 fn play(browser: &mut Browser) {
@@ -207,6 +211,10 @@ fn start_quiz(browser: &mut Browser) {
     let slug = browser.lesson().slug.clone();
     if browser.record && browser.progress.lessons_seen.insert(slug) {
         browser.effects.push(Effect::SaveProgress);
+    }
+    let lesson = browser.lesson();
+    if lesson.calc.is_some() && !browser.calc_answers.contains_key(&lesson.file) {
+        browser.effects.push(Effect::Calculate);
     }
 }
 

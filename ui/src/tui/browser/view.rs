@@ -293,6 +293,16 @@ impl Browser {
                 label(lang.pick("calculate: ", "계산: "), Color::Cyan),
                 Span::raw(calc.clone()),
             ]));
+            match self.calc_answers.get(&lesson.file) {
+                Some(Ok(answer)) => {
+                    lines.extend(answer.lines().map(|line| Line::raw(format!("  │ {line}"))))
+                }
+                Some(Err(error)) => lines.push(Line::raw(format!(
+                    "  ({} {error})",
+                    lang.pick("could not run it:", "실행하지 못했습니다:")
+                ))),
+                None => {}
+            }
         }
         if let Some(path) = self.scenario() {
             lines.push(Line::raw(""));
