@@ -387,7 +387,7 @@ fn seek_equals_play() {
 fn click_on_the_timeline_seeks() {
     let mut app = app(ACKS_1);
     update(&mut app, Action::Resize(100, 30));
-    let bar = super::view::areas(ratatui::layout::Rect::new(0, 0, 100, 30)).timeline;
+    let bar = super::view::areas(&app, ratatui::layout::Rect::new(0, 0, 100, 30)).timeline;
     let total = app.timeline().len();
     let index = super::view::timeline_index_at(&app, 50, bar.y).expect("on the bar");
     assert_eq!(index * 100 / total, 50);
@@ -415,6 +415,24 @@ fn no_color_keeps_the_marks() {
     assert!(text.contains("✗ fast-3@6"), "{text}");
     assert!(text.contains('▶'), "{text}");
     assert!(text.contains('X'), "the timeline marks the loss: {text}");
+}
+
+// A long narration line gets the rows it needs (up to 5) at 80x24: its last words show.
+#[test]
+fn long_narration_is_not_cut() {
+    let say = "The group coordinator had already committed offset 5 when the consumer crashed, \
+        so the records at offsets 3 and 4 were never processed: with at-most-once delivery the \
+        offset is committed before processing, and a crash in between loses what was polled \
+        but not yet handled. The last words are here.";
+    let text = format!(
+        "name = \"long\"\nseed = 1\nduration = \"1s\"\n[cluster]\nbrokers = 1\n\
+         [[steps]]\nat = \"10ms\"\nsay = \"{say}\"\n"
+    );
+    let mut app = app_for_text(&text, "long.toml");
+    let end = app.timeline().len() - 1;
+    update(&mut app, Action::SeekTo(end));
+    let screen = screen(&app, 80, 24);
+    assert!(screen.contains("last words are here."), "{screen}");
 }
 
 // Korean narration keeps the screen aligned: wide characters take two cells each.

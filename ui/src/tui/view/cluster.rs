@@ -24,7 +24,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let world = &app.world;
     let image = world.controller().image();
     let topic = TopicId(app.topic as u32);
-    let topic_name = app.scenario.topic_name(topic).to_string();
+    let Some(topic_name) = app.scenario.topics.get(app.topic).map(|t| t.name.clone()) else {
+        return super::no_topics(area, buf);
+    };
     let mut lines: Vec<Line> = Vec::new();
 
     let mut brokers = vec![Span::raw("brokers ")];

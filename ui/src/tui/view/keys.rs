@@ -18,7 +18,9 @@ use crate::tui::app::App;
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let topic = TopicId(app.topic as u32);
     let now = app.world.controller().image().partition_count(topic);
-    let initial = app.scenario.topics[app.topic].partitions;
+    let Some(initial) = app.scenario.topics.get(app.topic).map(|t| t.partitions) else {
+        return super::no_topics(area, buf);
+    };
     // The count before the latest growth up to the cursor, if it grew.
     let timeline = app.timeline();
     let upto = (app.cursor + 1).min(timeline.len());

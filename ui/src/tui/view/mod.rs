@@ -38,12 +38,20 @@ pub struct Areas {
     pub footer: Rect,
 }
 
-pub fn areas(area: Rect) -> Areas {
+/// The narration's rows: as many as its text needs at this width, from 2 up to 5.
+fn narration_rows(app: &App, width: u16) -> u16 {
+    narration_paragraph(app).map_or(2, |p| p.line_count(width).clamp(2, 5) as u16)
+}
+
+pub fn areas(app: &App, area: Rect) -> Areas {
     let events = (area.height / 4).max(6);
+    // A long narration takes its rows from the event log, which keeps 4 at least.
+    let narration = narration_rows(app, area.width);
+    let events = events.saturating_sub(narration - 2).max(4);
     let [header, body, narration, events, timeline, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(6),
-        Constraint::Length(2),
+        Constraint::Length(narration),
         Constraint::Length(events),
         Constraint::Length(2),
         Constraint::Length(1),
@@ -65,7 +73,7 @@ impl Widget for &App {
             too_small(area, buf);
             return;
         }
-        let areas = areas(area);
+        let areas = areas(self, area);
         header::render(self, areas.header, buf);
         match self.view {
             View::Cluster => cluster::render(self, areas.body, buf),
@@ -81,6 +89,13 @@ impl Widget for &App {
     }
 }
 
+/// A scenario with no topic at all has no partitions to draw.
+fn no_topics(area: Rect, buf: &mut Buffer) {
+    Paragraph::new("no topics in this scenario: nothing to replicate yet")
+        .block(titled("no topics".to_string()))
+        .render(area, buf);
+}
+
 fn too_small(area: Rect, buf: &mut Buffer) {
     let text = format!(
         "terminal too small: {}x{}; ksim needs {MIN_WIDTH}x{MIN_HEIGHT}",
@@ -91,8 +106,15 @@ fn too_small(area: Rect, buf: &mut Buffer) {
         .render(area, buf);
 }
 
-/// The last `say` step at or before the cursor, as a callout.
+/// The last `say` step at or before the cursor (or the answer to a question asked), as a
+/// callout.
 fn narration(app: &App, area: Rect, buf: &mut Buffer) {
+    if let Some(paragraph) = narration_paragraph(app) {
+        paragraph.render(area, buf);
+    }
+}
+
+fn narration_paragraph(app: &App) -> Option<Paragraph<'static>> {
     let say = app.narration();
     let answer = crate::tui::ask::callout(app, say.map(|(index, _)| index));
     let (time, label, text) = match (answer, say) {
@@ -100,7 +122,7 @@ fn narration(app: &App, area: Rect, buf: &mut Buffer) {
         (None, Some((index, text))) => {
             (app.timeline().entries[index].time, "say", text.to_string())
         }
-        (None, None) => return,
+        (None, None) => return None,
     };
     let line = Line::from(vec![
         Span::styled(
@@ -109,9 +131,7 @@ fn narration(app: &App, area: Rect, buf: &mut Buffer) {
         ),
         Span::raw(text),
     ]);
-    Paragraph::new(line)
-        .wrap(Wrap { trim: true })
-        .render(area, buf);
+    Some(Paragraph::new(line).wrap(Wrap { trim: true }))
 }
 
 fn footer(app: &App, area: Rect, buf: &mut Buffer) {

@@ -91,7 +91,7 @@ pub fn timeline_index_at(app: &App, x: u16, y: u16) -> Option<usize> {
     if app.width < MIN_WIDTH || app.height < MIN_HEIGHT {
         return None;
     }
-    let bar = areas(Rect::new(0, 0, app.width, app.height)).timeline;
+    let bar = areas(app, Rect::new(0, 0, app.width, app.height)).timeline;
     let total = app.timeline().len();
     if y != bar.y || x < bar.x || x >= bar.x + bar.width || total == 0 {
         return None;
