@@ -121,22 +121,25 @@ impl Controller {
             if topic.name == crate::scenario::OFFSETS_TOPIC {
                 // One line for Kafka's internal topic rather than fifty.
                 if tp.partition == 0 {
-                    let mut text = format!(
-                        "__consumer_offsets exists with {} partitions of {} replica{}: each group's coordinator is the leader of partition abs(hash(group.id)) % {}",
-                        topic.partitions.len(),
-                        state.replicas.len(),
-                        if state.replicas.len() == 1 { "" } else { "s" },
-                        topic.partitions.len()
+                    let (partitions, replicas) = (topic.partitions.len(), state.replicas.len());
+                    let mut en = format!(
+                        "__consumer_offsets exists with {partitions} partitions of {replicas} replica{}: each group's coordinator is the leader of partition abs(hash(group.id)) % {partitions}",
+                        if replicas == 1 { "" } else { "s" },
                     );
-                    if (state.replicas.len() as u32) < self.offsets_replication_factor {
-                        text.push_str(&format!(
-                            " (offsets.topic.replication.factor={} is more than the cluster's brokers; Kafka would not create the topic, and groups would find no coordinator, until it is set to {})",
-                            self.offsets_replication_factor,
-                            state.replicas.len()
+                    let mut ko = format!(
+                        "__consumer_offsets는 파티션 {partitions}개, replica {replicas}개로 존재합니다. 각 그룹의 coordinator는 파티션 abs(hash(group.id)) % {partitions}의 리더입니다"
+                    );
+                    if (replicas as u32) < self.offsets_replication_factor {
+                        let factor = self.offsets_replication_factor;
+                        en.push_str(&format!(
+                            " (offsets.topic.replication.factor={factor} is more than the cluster's brokers; Kafka would not create the topic, and groups would find no coordinator, until it is set to {replicas})"
+                        ));
+                        ko.push_str(&format!(
+                            " (offsets.topic.replication.factor={factor}가 클러스터의 브로커 수보다 큽니다. 실제 Kafka는 이 값을 {replicas}로 낮출 때까지 토픽을 만들지 않고, 그룹은 coordinator를 찾지 못합니다)"
                         ));
                     }
                     ctx.trace(TraceEvent::Say {
-                        text: crate::scenario::Narration::english(text),
+                        text: crate::scenario::Narration { en, ko: Some(ko) },
                     });
                 }
                 continue;
