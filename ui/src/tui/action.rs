@@ -29,6 +29,8 @@ pub enum Action {
     Branches,
     GoToTime,
     NextTopic,
+    /// Cycle what log cells show: leader epoch, producer, key.
+    CellLabel,
     /// A character typed into the go-to-time prompt, or a filter key in the records view.
     Type(char),
     Backspace,

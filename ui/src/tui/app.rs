@@ -16,6 +16,28 @@ use super::why::{self, Notable};
 /// Play speeds, in trace events per tick (ten ticks a second).
 pub const SPEEDS: &[usize] = &[1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000];
 
+/// What each log cell of the cluster view shows. The character carries the meaning, so it
+/// reads without colour; the colour repeats it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CellLabel {
+    /// The batch's leader epoch, coloured by producer.
+    Epoch,
+    /// The producer, a letter each, coloured by producer.
+    Producer,
+    /// The record's key, a letter each, coloured by key.
+    Key,
+}
+
+impl CellLabel {
+    pub fn next(self) -> CellLabel {
+        match self {
+            CellLabel::Epoch => CellLabel::Producer,
+            CellLabel::Producer => CellLabel::Key,
+            CellLabel::Key => CellLabel::Epoch,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum View {
     Cluster,
@@ -152,6 +174,8 @@ pub struct App {
     pub speed: usize,
     pub view: View,
     pub topic: usize,
+    /// What a log cell's character says (and its colour follows): `c` cycles.
+    pub cells: CellLabel,
     /// Selected row (records, groups) or scroll offset (cluster, keys) of the view.
     pub selected: usize,
     pub overlay: Option<Overlay>,
@@ -197,6 +221,7 @@ impl App {
             speed: 2,
             view: View::Cluster,
             topic: 0,
+            cells: CellLabel::Epoch,
             selected: 0,
             overlay: None,
             filter: FateFilter::All,

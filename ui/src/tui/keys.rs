@@ -24,6 +24,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "next / previous view: cluster, records, keys, groups",
     ),
     ("t", "next topic (cluster and keys views)"),
+    (
+        "c",
+        "log cells show: leader epoch, producer, key (cluster view)",
+    ),
     ("j / k, ↓ / ↑", "select / scroll"),
     ("Enter", "details of the event at the cursor"),
     (
@@ -75,6 +79,7 @@ pub fn action_for(app: &App, key: KeyEvent) -> Option<Action> {
         KeyCode::Tab => Action::NextView,
         KeyCode::BackTab => Action::PreviousView,
         KeyCode::Char('t') => Action::NextTopic,
+        KeyCode::Char('c') => Action::CellLabel,
         KeyCode::Down | KeyCode::Char('j') => Action::Down,
         KeyCode::Up | KeyCode::Char('k') => Action::Up,
         KeyCode::Enter => Action::Enter,

@@ -417,6 +417,33 @@ fn no_color_keeps_the_marks() {
     assert!(text.contains('X'), "the timeline marks the loss: {text}");
 }
 
+// `c` makes log cells say which producer wrote each record, then which key it has, as
+// letters with a legend: who wrote what reads without colour.
+#[test]
+fn cells_by_producer_and_by_key() {
+    let mut app = app(ACKS_1);
+    app.color = false;
+    jump_to(&mut app, Notable::Loss);
+    let row = |app: &App| {
+        screen(app, 100, 30)
+            .lines()
+            .find(|l| l.contains(" b2  leader "))
+            .expect("a leader row")
+            .to_string()
+    };
+    assert!(row(&app).contains("0 0 0"), "{}", row(&app));
+    let key = action_for(&app, KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE));
+    update(&mut app, key.expect("c is mapped"));
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("producer: a=fast b=safe"), "{text}");
+    assert!(row(&app).contains('a') && row(&app).contains('b'), "{text}");
+    update(&mut app, Action::CellLabel);
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("key: "), "{text}");
+    update(&mut app, Action::CellLabel);
+    assert!(row(&app).contains("0 0 0"), "back to epochs: {}", row(&app));
+}
+
 // A long narration line gets the rows it needs (up to 5) at 80x24: its last words show.
 #[test]
 fn long_narration_is_not_cut() {

@@ -76,6 +76,7 @@ pub fn update(app: &mut App, action: Action) {
                 app.selected = 0;
             }
         }
+        Action::CellLabel => app.cells = app.cells.next(),
         Action::Enter => app.overlay = Some(Overlay::Details),
         Action::Escape => app.status = None,
         Action::Help => app.overlay = Some(Overlay::Help),

@@ -13,7 +13,7 @@ use ratatui::widgets::{Paragraph, Widget};
 
 use super::log_cells::{Cell, Columns};
 use super::{producer_color, titled};
-use crate::tui::app::App;
+use crate::tui::app::{App, CellLabel};
 
 /// Columns before a replica's cells: ` b1 leader   ISR e1 `.
 const PREFIX: usize = 22;
@@ -69,6 +69,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let partitions = image.partition_count(topic);
     let lost = lost_by_partition(app);
     let mut per_batch = false;
+    let mut keys = KeyLetters::default();
     for p in 0..partitions {
         let tp = TopicPartition::new(topic, p);
         let Some(state) = image.partition(tp) else {
@@ -118,17 +119,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 state.isr.contains(&b),
                 &columns,
                 cells,
+                &mut keys,
             ));
         }
         if !ghosts.is_empty() {
             lines.push(ghost_row(app, ghosts, &columns, cells));
         }
     }
-    lines.push(Line::raw(if per_batch {
-        "cells: one per batch (long log); digit: leader epoch; ·: compacted away; ┃: the HW"
-    } else {
-        "cells: one per record; digit: its batch's leader epoch; ·: compacted away; ┃: the HW"
-    }));
+    lines.push(Line::raw(legend(app, per_batch, &keys)));
 
     for (p, producer) in world.producers().iter().enumerate() {
         let counts = app.producer_counts.get(p).copied().unwrap_or_default();
@@ -216,6 +214,7 @@ fn replica_row(
     in_isr: bool,
     columns: &Columns,
     cells: usize,
+    keys: &mut KeyLetters,
 ) -> Line<'static> {
     let world = &app.world;
     let node = &world.brokers()[broker.0 as usize - 1];
@@ -255,16 +254,30 @@ fn replica_row(
                 record,
                 above_hw,
             } => {
-                let color = if record.is_group_record() {
-                    Color::Gray
+                let producer = record.producer.0 as usize;
+                let (text, color) = if record.is_group_record() {
+                    match app.cells {
+                        CellLabel::Epoch => (digit(epoch), Color::Gray),
+                        _ => ('=', Color::Gray),
+                    }
                 } else {
-                    producer_color(record.producer.0 as usize)
+                    match app.cells {
+                        CellLabel::Epoch => (digit(epoch), producer_color(producer)),
+                        CellLabel::Producer => (letter(producer), producer_color(producer)),
+                        CellLabel::Key => match world.producers()[producer].key_of(record.n) {
+                            Some(key) => {
+                                let i = keys.index(key);
+                                (letter(i), producer_color(i))
+                            }
+                            None => ('-', Color::Gray),
+                        },
+                    }
                 };
                 let mut style = Style::new().fg(color);
                 if above_hw {
                     style = style.add_modifier(Modifier::UNDERLINED);
                 }
-                (char::from_digit(epoch % 10, 10).unwrap_or('?'), style)
+                (text, style)
             }
         };
         spans.push(Span::styled(text.to_string(), app.paint(style)));
@@ -282,6 +295,75 @@ fn replica_row(
         log.log_end_offset()
     )));
     Line::from(spans)
+}
+
+fn digit(epoch: u32) -> char {
+    char::from_digit(epoch % 10, 10).unwrap_or('?')
+}
+
+/// a…z, then A…Z, then `*` for the rest.
+fn letter(index: usize) -> char {
+    const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    LETTERS.get(index).map_or('*', |&b| b as char)
+}
+
+/// The keys met while drawing the rows, each given the next letter.
+#[derive(Default)]
+struct KeyLetters(Vec<String>);
+
+impl KeyLetters {
+    fn index(&mut self, key: &str) -> usize {
+        match self.0.iter().position(|k| k == key) {
+            Some(i) => i,
+            None => {
+                self.0.push(key.to_string());
+                self.0.len() - 1
+            }
+        }
+    }
+}
+
+/// The line under the partitions that says what a cell is (`c` changes it).
+fn legend(app: &App, per_batch: bool, keys: &KeyLetters) -> String {
+    let unit = if per_batch {
+        "one per batch (long log), its first record"
+    } else {
+        "one per record"
+    };
+    let names = |names: Vec<String>| {
+        let shown: Vec<String> = names.iter().take(8).cloned().collect();
+        let more = names.len().saturating_sub(8);
+        if more > 0 {
+            format!("{} +{more}", shown.join(" "))
+        } else {
+            shown.join(" ")
+        }
+    };
+    let what = match app.cells {
+        CellLabel::Epoch => "digit: leader epoch".to_string(),
+        CellLabel::Producer => format!(
+            "producer: {}",
+            names(
+                app.world
+                    .producers()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| format!("{}={}", letter(i), p.name))
+                    .collect()
+            )
+        ),
+        CellLabel::Key => format!(
+            "key: {}; - none",
+            names(
+                keys.0
+                    .iter()
+                    .enumerate()
+                    .map(|(i, k)| format!("{}={k}", letter(i)))
+                    .collect()
+            )
+        ),
+    };
+    format!("cells (c): {unit}; {what}; · compacted away; ┃ the HW")
 }
 
 /// The column after which the HW marker goes: the one holding the last offset below the HW.
