@@ -490,29 +490,36 @@ impl World {
     /// processed (lost, as at-most-once allows), and how many were processed more than once
     /// (as at-least-once allows).
     pub fn group_processing(&self, name: &str) -> (u64, u64) {
+        let records = self.group_record_processing(name);
+        let lost = records.values().filter(|p| p.skipped).count() as u64;
+        let reprocessed = records.values().filter(|p| p.times > 1).count() as u64;
+        (lost, reprocessed)
+    }
+
+    /// Every record a group's members received, by partition and offset: how many times
+    /// they processed it, and whether the group committed past it without processing it.
+    pub fn group_record_processing(
+        &self,
+        name: &str,
+    ) -> BTreeMap<(TopicPartition, Offset), Processing> {
         // The consumers keep what their poll() returned and what they processed, across
         // crashes and restarts.
         let members = || self.consumers.iter().filter(|c| c.member_of(name));
-        let mut processed: BTreeMap<(TopicPartition, Offset), u32> = BTreeMap::new();
-        for &(tp, offset, _) in members().flat_map(|c| &c.processed) {
-            *processed.entry((tp, offset)).or_default() += 1;
-        }
-        let received: std::collections::BTreeSet<(TopicPartition, Offset)> = members()
+        let mut records: BTreeMap<(TopicPartition, Offset), Processing> = members()
             .flat_map(|c| &c.received)
-            .map(|&(tp, offset, _)| (tp, offset))
+            .map(|&(tp, offset, _)| ((tp, offset), Processing::default()))
             .collect();
+        for &(tp, offset, _) in members().flat_map(|c| &c.processed) {
+            records.entry((tp, offset)).or_default().times += 1;
+        }
         let committed = self.group(name).map(|(_, g)| &g.offsets);
-        let lost = received
-            .iter()
-            .filter(|(tp, offset)| {
-                !processed.contains_key(&(*tp, *offset))
-                    && committed
-                        .and_then(|c| c.get(tp))
-                        .is_some_and(|c| *offset < *c)
-            })
-            .count() as u64;
-        let reprocessed = processed.values().filter(|n| **n > 1).count() as u64;
-        (lost, reprocessed)
+        for ((tp, offset), processing) in records.iter_mut() {
+            processing.skipped = processing.times == 0
+                && committed
+                    .and_then(|c| c.get(tp))
+                    .is_some_and(|c| *offset < *c);
+        }
+        records
     }
 
     /// The fate of every record so far.
@@ -1072,4 +1079,14 @@ impl World {
             self.tracker.lost_by.insert(r, (partition, offset, index));
         }
     }
+}
+
+/// What a group did with one record it received.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Processing {
+    /// How many times its members processed it.
+    pub times: u32,
+    /// Never processed, yet the group's committed offset is past it: lost, as at-most-once
+    /// allows.
+    pub skipped: bool,
 }

@@ -189,6 +189,9 @@ pub struct App {
     pub status: Option<String>,
     /// The ledger at the cursor, for the records view (computed when that view is shown).
     pub ledger: Option<Ledger>,
+    /// For the records view: each record's acknowledgement or final failure, as the index of
+    /// that trace event (computed with the ledger).
+    pub record_events: std::collections::BTreeMap<ksim::ids::RecordId, usize>,
     /// Each producer's records by outcome at the cursor.
     pub producer_counts: Vec<ProducerCounts>,
     /// The language `say` narration is shown in (English unless set).
@@ -231,6 +234,7 @@ impl App {
             height: 30,
             status: None,
             ledger: None,
+            record_events: std::collections::BTreeMap::new(),
             producer_counts: Vec::new(),
             lang: ksim::scenario::Lang::En,
             lesson: None,

@@ -111,6 +111,19 @@ fn cluster_view_shows_compaction_gaps() {
     assert_snapshot!(text);
 }
 
+// The records view says which event acknowledged each record, and which records a group
+// committed past without processing (at-most-once, F11).
+#[test]
+fn records_view_shows_acks_and_unprocessed_records() {
+    let mut app = app("scenarios/lessons/F11-at-most-once.toml");
+    update(&mut app, Action::NextView);
+    let end = app.timeline().len() - 1;
+    update(&mut app, Action::SeekTo(end));
+    let text = screen(&app, 140, 40);
+    assert!(text.contains(" acked "), "{text}");
+    assert!(text.contains("never processed it"), "{text}");
+}
+
 // The records view at the end, all fates and then only the lost one.
 #[test]
 fn records_view() {

@@ -1,7 +1,11 @@
 //! `update(&mut App, Action)`: the only place the model changes. No I/O: seeking clones a
 //! keyframe and replays, a what-if runs a branch to its end, all in memory.
 
+use std::collections::BTreeMap;
+
+use ksim::ids::{NodeId, RecordId};
 use ksim::time::{SimTime, parse_duration};
+use ksim::trace::{TraceEntry, TraceEvent};
 
 use super::action::Action;
 use ksim::producer::Outcome;
@@ -283,7 +287,37 @@ fn switch_branch(app: &mut App, branch: usize) {
 /// once per frame.
 fn refresh(app: &mut App) {
     app.ledger = (app.view == View::Records).then(|| app.world.ledger());
+    app.record_events = if app.view == View::Records {
+        record_events(&app.timeline().entries[..(app.cursor + 1).min(app.timeline().len())])
+    } else {
+        Default::default()
+    };
     app.producer_counts = producer_counts(&app.world);
+}
+
+/// Up to the cursor, the event that acknowledged each record, or failed it for good.
+fn record_events(entries: &[TraceEntry]) -> BTreeMap<RecordId, usize> {
+    let mut events = BTreeMap::new();
+    for (index, entry) in entries.iter().enumerate() {
+        let NodeId::Producer(producer) = entry.node else {
+            continue;
+        };
+        let (first, count) = match &entry.event {
+            TraceEvent::ProduceAcked { first, count, .. } => (*first, *count),
+            TraceEvent::ProduceFailed {
+                first,
+                count,
+                retry: false,
+                ..
+            } => (*first, *count),
+            TraceEvent::SendFailed { record, .. } => (*record, 1),
+            _ => continue,
+        };
+        for n in first..first + count {
+            events.insert(RecordId { producer, n }, index);
+        }
+    }
+    events
 }
 
 /// Per producer: records acknowledged, failed, and still in flight.

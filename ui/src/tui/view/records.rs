@@ -1,7 +1,11 @@
 //! The records view: the ledger at the cursor as a table, every record's fate and the event
 //! that decided it, filtered by fate (keys 0-7).
 
+use std::collections::BTreeMap;
+
+use ksim::ids::{Offset, TopicPartition};
 use ksim::ledger::{Fate, RecordFate};
+use ksim::world::Processing;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -53,6 +57,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .lost_records()
         .map(|(record, _, _, index)| (record, index))
         .collect();
+    // What each group did with the records its members received.
+    let groups: Vec<(String, BTreeMap<(TopicPartition, Offset), Processing>)> = app
+        .scenario
+        .groups
+        .iter()
+        .map(|g| (g.clone(), app.world.group_record_processing(g)))
+        .collect();
     let s = &ledger.summary;
     let mut lines = vec![Line::raw(format!(
         "sent {}  acked {}  committed {}  acked_lost {}  duplicated {}  reordered {}  failed {}  pending {}",
@@ -78,7 +89,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let rows = (area.height as usize).saturating_sub(3 + order.len());
     let first = selected.saturating_sub(rows.saturating_sub(1));
     for (i, record) in shown.iter().enumerate().skip(first).take(rows) {
-        let decided = match lost_by.get(&record.id) {
+        let event = lost_by
+            .get(&record.id)
+            .or_else(|| app.record_events.get(&record.id));
+        let decided = match event {
             Some(&index) if index < app.timeline().len() => {
                 let timeline = app.timeline();
                 let entry = &timeline.entries[index];
@@ -91,6 +105,20 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             }
             _ => record.error.clone().unwrap_or_default(),
         };
+        let mut fate = fate(record);
+        if let (Some(tp), Some(offset)) = (record.partition, record.offset) {
+            for (group, records) in &groups {
+                match records.get(&(tp, Offset(offset))) {
+                    Some(p) if p.skipped => {
+                        fate.push_str(&format!(", ✗ {group} never processed it"))
+                    }
+                    Some(p) if p.times > 1 => {
+                        fate.push_str(&format!(", {group} processed it {}x", p.times))
+                    }
+                    _ => {}
+                }
+            }
+        }
         let partition = record
             .partition
             .map_or("-".to_string(), |tp| app.scenario.partition_name(tp));
@@ -112,7 +140,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 record.key.as_deref().unwrap_or("(null)"),
                 partition,
                 offset,
-                fate(record),
+                fate,
             ),
             app.paint(style),
         )]));
