@@ -15,6 +15,9 @@ use ratatui::widgets::{Paragraph, Widget};
 use super::titled;
 use crate::tui::app::{App, FateFilter};
 
+/// What a group did with each record its members received, by partition and offset.
+type GroupRecords = BTreeMap<(TopicPartition, Offset), Processing>;
+
 /// A record's fate in one word, with what else is true of it.
 fn fate(record: &RecordFate) -> String {
     let mut words = vec![match record.fate {
@@ -58,7 +61,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .map(|(record, _, _, index)| (record, index))
         .collect();
     // What each group did with the records its members received.
-    let groups: Vec<(String, BTreeMap<(TopicPartition, Offset), Processing>)> = app
+    let groups: Vec<(String, GroupRecords)> = app
         .scenario
         .groups
         .iter()
