@@ -231,6 +231,13 @@ pub struct Member {
     is_new: bool,
 }
 
+impl Member {
+    /// The consumer behind this member.
+    pub fn client(&self) -> NodeId {
+        self.client
+    }
+}
+
 /// A write to `__consumer_offsets` waiting for the high watermark.
 #[derive(Clone, Debug)]
 pub struct PendingWrite {

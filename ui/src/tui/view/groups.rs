@@ -1,12 +1,16 @@
 //! The groups view: each consumer group as its coordinator holds it (state, generation,
 //! protocol, members and their partitions), and the rebalances so far with their reasons.
 
+use std::collections::BTreeSet;
+
+use ksim::group::Group;
+use ksim::ids::{NodeId, TopicPartition};
 use ksim::trace::TraceEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Widget};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::titled;
 use crate::tui::app::App;
@@ -25,25 +29,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                         group.state.name(),
                         group.generation,
                         group.protocol.map_or("none", |p| p.protocol_name()),
-                        group.leader.as_deref().unwrap_or("none")
+                        group
+                            .leader
+                            .as_deref()
+                            .map_or("none".to_string(), |id| member_name(app, group, id))
                     ),
                     Style::new().add_modifier(Modifier::BOLD),
                 ));
-                for (id, member) in &group.members {
-                    let parts: Vec<String> = member
-                        .stored
-                        .assignment
-                        .iter()
-                        .map(|tp| app.scenario.partition_name(*tp))
-                        .collect();
-                    lines.push(Line::raw(format!("  member {id}: [{}]", parts.join(", "))));
-                }
-                for (tp, offset) in &group.offsets {
-                    lines.push(Line::raw(format!(
-                        "  committed {}: {offset}",
-                        app.scenario.partition_name(*tp)
-                    )));
-                }
+                lines.extend(assignment_matrix(app, group).into_iter().map(Line::raw));
             }
             None => lines.push(Line::raw(format!(
                 "group {name}: no coordinator loaded yet"
@@ -71,7 +64,90 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         }
     }
     Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
         .block(titled("groups".to_string()))
         .scroll((u16::try_from(app.selected).unwrap_or(u16::MAX), 0))
         .render(area, buf);
+}
+
+/// Members as rows, partitions as columns: `■` where the member owns the partition; then the
+/// group's committed offset of each partition.
+fn assignment_matrix(app: &App, group: &Group) -> Vec<String> {
+    let mut partitions: BTreeSet<TopicPartition> = group.offsets.keys().copied().collect();
+    for member in group.members.values() {
+        partitions.extend(member.stored.assignment.iter().copied());
+    }
+    let names: Vec<String> = partitions
+        .iter()
+        .map(|tp| app.scenario.partition_name(*tp))
+        .collect();
+    let label = |id: &str, client: NodeId| match client {
+        NodeId::Consumer(c) => format!("{} ({id})", app.world.consumers()[c.0 as usize].name),
+        _ => id.to_string(),
+    };
+    let rows: Vec<(String, Vec<bool>)> = group
+        .members
+        .iter()
+        .map(|(id, member)| {
+            let owned = partitions
+                .iter()
+                .map(|tp| member.stored.assignment.contains(tp))
+                .collect();
+            (label(id, member.client()), owned)
+        })
+        .collect();
+    const LABEL: usize = 28;
+    let cut = |text: &str| -> String {
+        if text.chars().count() > LABEL {
+            format!("{}…", text.chars().take(LABEL - 1).collect::<String>())
+        } else {
+            text.to_string()
+        }
+    };
+    let width = names.iter().map(|n| n.len()).max().unwrap_or(0).max(3) + 2;
+    let mut lines = vec![format!(
+        "  {:<LABEL$}{}",
+        if rows.is_empty() {
+            "no members"
+        } else {
+            "member"
+        },
+        names
+            .iter()
+            .map(|n| format!("{n:>width$}"))
+            .collect::<String>()
+    )];
+    for (label, owned) in &rows {
+        lines.push(format!(
+            "  {:<LABEL$}{}",
+            cut(label),
+            owned
+                .iter()
+                .map(|&o| format!("{:>width$}", if o { "■" } else { "·" }))
+                .collect::<String>()
+        ));
+    }
+    lines.push(format!(
+        "  {:<LABEL$}{}",
+        "committed offset",
+        partitions
+            .iter()
+            .map(|tp| {
+                let offset = group
+                    .offsets
+                    .get(tp)
+                    .map_or("-".to_string(), |o| o.to_string());
+                format!("{offset:>width$}")
+            })
+            .collect::<String>()
+    ));
+    lines
+}
+
+/// A member as the scenario names its consumer, or its member id.
+fn member_name(app: &App, group: &Group, id: &str) -> String {
+    match group.members.get(id).map(|m| m.client()) {
+        Some(NodeId::Consumer(c)) => app.world.consumers()[c.0 as usize].name.clone(),
+        _ => id.to_string(),
+    }
 }
