@@ -96,6 +96,34 @@ impl FateFilter {
             FateFilter::Pending => "pending",
         }
     }
+
+    /// Whether the records view shows this record under the filter.
+    pub fn admits(self, record: &ksim::ledger::RecordFate) -> bool {
+        use ksim::ledger::Fate;
+        match self {
+            FateFilter::All => true,
+            FateFilter::Acked => matches!(record.fate, Fate::Acked | Fate::Lost),
+            FateFilter::Committed => record.committed,
+            FateFilter::Lost => record.fate == Fate::Lost,
+            FateFilter::Duplicated => record.duplicated,
+            FateFilter::Reordered => record.reordered,
+            FateFilter::Failed => record.fate == Fate::Failed,
+            FateFilter::Pending => record.fate == Fate::Pending,
+        }
+    }
+
+    /// The selected row's record in the records view, if any.
+    pub fn selected<'a>(
+        self,
+        records: &'a [ksim::ledger::RecordFate],
+        selected: usize,
+    ) -> Option<&'a ksim::ledger::RecordFate> {
+        let shown: Vec<&ksim::ledger::RecordFate> =
+            records.iter().filter(|r| self.admits(r)).collect();
+        shown
+            .get(selected.min(shown.len().saturating_sub(1)))
+            .copied()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

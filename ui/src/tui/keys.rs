@@ -29,7 +29,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "log cells show: leader epoch, producer, key (cluster view)",
     ),
     ("j / k, ↓ / ↑", "select / scroll"),
-    ("Enter", "details of the event at the cursor"),
+    (
+        "Enter",
+        "details of the event at the cursor; records view: go to what decided the record",
+    ),
     (
         "0-7",
         "records view: 0 all, 1 acked, 2 committed, 3 lost, 4 dup, 5 reordered, 6 failed, 7 pending",

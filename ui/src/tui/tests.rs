@@ -124,6 +124,25 @@ fn records_view_shows_acks_and_unprocessed_records() {
     assert!(text.contains("never processed it"), "{text}");
 }
 
+// Enter on a lost record in the records view goes to the event that lost it.
+#[test]
+fn enter_on_a_record_goes_to_what_decided_it() {
+    let mut app = app(ACKS_1);
+    update(&mut app, Action::NextView);
+    update(&mut app, Action::End);
+    update(&mut app, Action::Type('3'));
+    update(&mut app, Action::Enter);
+    assert!(matches!(app.overlay, Some(Overlay::Details)));
+    assert!(
+        matches!(
+            app.timeline().entries[app.cursor].event,
+            ksim::trace::TraceEvent::RecordsLost { .. }
+        ),
+        "{:?}",
+        app.timeline().entries[app.cursor].event
+    );
+}
+
 // The records view at the end, all fates and then only the lost one.
 #[test]
 fn records_view() {

@@ -81,7 +81,27 @@ pub fn update(app: &mut App, action: Action) {
             }
         }
         Action::CellLabel => app.cells = app.cells.next(),
-        Action::Enter => app.overlay = Some(Overlay::Details),
+        Action::Enter => {
+            // In the records view, Enter goes to the event that decided the selected record.
+            let decided = app
+                .ledger
+                .as_ref()
+                .and_then(|ledger| app.filter.selected(&ledger.records, app.selected))
+                .and_then(|record| {
+                    app.world
+                        .lost_records()
+                        .find(|(r, ..)| *r == record.id)
+                        .map(|(.., index)| index)
+                        .or_else(|| app.record_events.get(&record.id).copied())
+                });
+            if app.view == View::Records
+                && let Some(index) = decided
+            {
+                seek(app, index);
+                refresh(app);
+            }
+            app.overlay = Some(Overlay::Details);
+        }
         Action::Escape => app.status = None,
         Action::Help => app.overlay = Some(Overlay::Help),
         Action::FaultMenu => app.overlay = Some(Overlay::Faults { selected: 0 }),

@@ -37,19 +37,6 @@ fn fate(record: &RecordFate) -> String {
     words.join(", ")
 }
 
-fn passes(filter: FateFilter, record: &RecordFate) -> bool {
-    match filter {
-        FateFilter::All => true,
-        FateFilter::Acked => matches!(record.fate, Fate::Acked | Fate::Lost),
-        FateFilter::Committed => record.committed,
-        FateFilter::Lost => record.fate == Fate::Lost,
-        FateFilter::Duplicated => record.duplicated,
-        FateFilter::Reordered => record.reordered,
-        FateFilter::Failed => record.fate == Fate::Failed,
-        FateFilter::Pending => record.fate == Fate::Pending,
-    }
-}
-
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let Some(ledger) = &app.ledger else {
         return;
@@ -82,7 +69,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let shown: Vec<&RecordFate> = ledger
         .records
         .iter()
-        .filter(|r| passes(app.filter, r))
+        .filter(|r| app.filter.admits(r))
         .collect();
     let selected = app.selected.min(shown.len().saturating_sub(1));
     let order = shown
