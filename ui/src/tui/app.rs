@@ -113,11 +113,11 @@ impl FateFilter {
     }
 
     /// The selected row's record in the records view, if any.
-    pub fn selected<'a>(
+    pub fn selected(
         self,
-        records: &'a [ksim::ledger::RecordFate],
+        records: &[ksim::ledger::RecordFate],
         selected: usize,
-    ) -> Option<&'a ksim::ledger::RecordFate> {
+    ) -> Option<&ksim::ledger::RecordFate> {
         let shown: Vec<&ksim::ledger::RecordFate> =
             records.iter().filter(|r| self.admits(r)).collect();
         shown
