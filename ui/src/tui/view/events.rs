@@ -1,5 +1,6 @@
 //! The event log: the trace around the cursor, the cursor's line marked, and under each
-//! notable event a one-line why in plain words.
+//! notable event a why in plain words: whole for the event at the cursor, one row for the
+//! others.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -11,6 +12,28 @@ use super::titled;
 use crate::tui::app::App;
 use crate::tui::why;
 
+const WHY_INDENT: &str = "                      ↳ why: ";
+const WHY_MORE: &str = "                             ";
+
+/// Words into lines of at most `width` characters (a longer word gets a line of its own).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let timeline = app.timeline();
     let rows = area.height.saturating_sub(1) as usize;
@@ -18,7 +41,22 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         titled("events: none".to_string()).render(area, buf);
         return;
     }
-    let height = |i: usize| 1 + usize::from(why::why(&timeline.entries, i).is_some());
+    // The why of the event at the cursor is shown whole (up to 3 rows); the others one row.
+    let why_width = (area.width as usize)
+        .saturating_sub(WHY_INDENT.len() + 2)
+        .max(20);
+    let why_lines = |i: usize| -> Vec<String> {
+        match why::why(&timeline.entries, i) {
+            None => Vec::new(),
+            Some(text) if i == app.cursor => {
+                let mut lines = wrap(&text, why_width);
+                lines.truncate(3);
+                lines
+            }
+            Some(text) => vec![text],
+        }
+    };
+    let height = |i: usize| 1 + why_lines(i).len();
     // Keep up to half the rows for what follows the cursor, and fill the rest with what
     // came before it (all of them at the end of the run).
     let mut after = 0;
@@ -53,11 +91,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Span::raw(mark),
             Span::styled(timeline.line(index), app.paint(style)),
         ]));
-        if let Some(why) = why::why(&timeline.entries, index)
-            && lines.len() < rows
-        {
+        for (i, why) in why_lines(index).into_iter().enumerate() {
+            if lines.len() >= rows {
+                break;
+            }
+            let lead = if i == 0 { WHY_INDENT } else { WHY_MORE };
             lines.push(Line::styled(
-                format!("                      ↳ why: {why}"),
+                format!("{lead}{why}"),
                 app.paint(
                     Style::new()
                         .fg(Color::DarkGray)
@@ -74,4 +114,21 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             timeline.len()
         )))
         .render(area, buf);
+}
+
+#[cfg(test)]
+mod tests {
+    // Lines break between words and never exceed the width unless a word does.
+    #[test]
+    fn wrap_breaks_between_words() {
+        assert_eq!(
+            super::wrap("the leader saw a follower lag", 12),
+            ["the leader", "saw a", "follower lag"]
+        );
+        assert_eq!(
+            super::wrap("replica.lag.time.max.ms", 5),
+            ["replica.lag.time.max.ms"]
+        );
+        assert!(super::wrap("", 5).is_empty());
+    }
 }
