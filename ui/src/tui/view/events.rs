@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::titled;
-use crate::tui::app::App;
+use crate::tui::app::{App, Overlay};
 use crate::tui::why;
 
 const WHY_INDENT: &str = "                      ↳ why: ";
@@ -59,9 +59,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let height = |i: usize| 1 + why_lines(i).len();
     // Keep up to half the rows for what follows the cursor, and fill the rest with what
     // came before it (all of them at the end of the run).
+    // While a question waits for a prediction, what follows stays hidden.
+    let asking = matches!(app.overlay, Some(Overlay::Ask { .. }));
+    let last = if asking {
+        app.cursor + 1
+    } else {
+        timeline.len()
+    };
     let mut after = 0;
     let mut next = app.cursor + 1;
-    while next < timeline.len() && after + height(next) <= rows / 2 {
+    while next < last && after + height(next) <= rows / 2 {
         after += height(next);
         next += 1;
     }
@@ -73,7 +80,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
     let mut lines = Vec::new();
     let mut index = start;
-    while lines.len() < rows && index < timeline.len() {
+    while lines.len() < rows && index < last {
         let entry = &timeline.entries[index];
         let at_cursor = index == app.cursor;
         let mut style = match why::notable(&entry.event) {

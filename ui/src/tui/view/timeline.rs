@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::{MIN_HEIGHT, MIN_WIDTH, areas};
-use crate::tui::app::App;
+use crate::tui::app::{App, Overlay};
 use crate::tui::why::Notable;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
@@ -20,7 +20,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
     let column = |index: usize| (index * width / total).min(width - 1);
     let mut marks: Vec<Option<Notable>> = vec![None; width];
+    // While a question waits for a prediction, the marks after the cursor stay hidden.
+    let asking = matches!(app.overlay, Some(Overlay::Ask { .. }));
     for &(index, notable) in &app.current().notable {
+        if asking && index > app.cursor {
+            break;
+        }
         let c = column(index);
         marks[c] = marks[c].max(Some(notable));
     }
