@@ -341,7 +341,7 @@ impl Invariants {
         self.received_seen.resize(consumers.len(), 0);
         for (c, consumer) in consumers.iter().enumerate() {
             let seen = self.received_seen[c].min(consumer.received.len());
-            for &(tp, offset, record) in &consumer.received[seen..] {
+            for &(tp, offset, record) in consumer.received.iter_from(seen) {
                 if record.is_group_record() {
                     continue;
                 }

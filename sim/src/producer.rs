@@ -22,6 +22,7 @@ use crate::metadata::{MetadataFetcher, MetadataImage};
 use crate::partitioner::{RoundRobinPartitioner, StickyPartitioner, partition_for_key};
 use crate::rng::{SimRng, Stream};
 use crate::scenario::{Action, ProduceSpec, ProducerSpec, Scenario};
+use crate::shared::SharedVec;
 use crate::time::SimTime;
 use crate::trace::TraceEvent;
 use crate::world::{Ctx, Note, Timer};
@@ -299,7 +300,7 @@ pub struct Producer {
     /// When the producer first had metadata, since when send() no longer blocks.
     metadata_since: SimTime,
     schedules: Vec<Schedule>,
-    pub records: Vec<SentRecord>,
+    pub records: SharedVec<SentRecord>,
     queues: BTreeMap<TopicPartition, VecDeque<Batch>>,
     in_flight: BTreeMap<u64, InFlight>,
     sticky: BTreeMap<TopicId, StickyPartitioner>,
@@ -375,7 +376,7 @@ impl Producer {
             metadata_fetched_at: SimTime::ZERO,
             metadata_since: SimTime::ZERO,
             schedules: Vec::new(),
-            records: Vec::new(),
+            records: SharedVec::new(),
             queues: BTreeMap::new(),
             in_flight: BTreeMap::new(),
             sticky: BTreeMap::new(),
@@ -430,8 +431,6 @@ impl Producer {
         if !self.running || self.closing {
             return;
         }
-        // Every scheduled send gets a record entry: make room once rather than regrow.
-        self.records.reserve(spec.count as usize);
         self.schedules.push(Schedule {
             step: step as u32,
             spec: spec.clone(),

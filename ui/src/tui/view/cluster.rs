@@ -232,7 +232,7 @@ fn replica_row(
     let mut offset = start;
     let batches = log.batches();
     let first = batches.partition_point(|b| b.end_offset().0 <= start);
-    for batch in &batches[first..] {
+    for batch in batches.iter_from(first) {
         if offset >= end || batch.base_offset.0 >= end {
             break;
         }
