@@ -379,6 +379,19 @@ fn ledger_adds_up(world: &World) -> Result<(), String> {
             summary.sent
         ));
     }
+    let counted = world
+        .producers()
+        .iter()
+        .map(|p| p.outcome_counts())
+        .fold((0, 0, 0), |(a, f, p), c| {
+            (a + c.acked, f + c.failed, p + c.pending)
+        });
+    if counted != (summary.acked, summary.failed, summary.pending) {
+        return Err(format!(
+            "the producers count (acked, failed, pending) {counted:?}, the ledger {:?}",
+            (summary.acked, summary.failed, summary.pending)
+        ));
+    }
     if summary.acked + summary.failed + summary.pending != summary.sent {
         return Err(format!(
             "acked {} + failed {} + pending {} != sent {}",
