@@ -3,10 +3,11 @@
 //!
 //! The explorer keeps clones of the world as keyframes, so a clone of the queue must be cheap
 //! although it holds tens of thousands of pending timers (request and fetch timeouts that
-//! almost never fire). Events due soon (within `NEAR`) go to a plain binary heap, which is
-//! fast and small; later ones to `imbl`'s persistent B-tree, whose clone shares every node
-//! and whose changes touch only the nodes near its front and near where new timers land.
-//! Both are ordered by the same (time, sequence) keys, so the order is one queue's.
+//! almost never fire). Events go to a plain binary heap, which is fast, while it is small or
+//! when they are due soon (within `NEAR`); the others to `imbl`'s persistent B-tree, whose
+//! clone shares every node and whose changes touch only the nodes near its front and near
+//! where new timers land. A small run never uses the tree. Both are ordered by the same
+//! (time, sequence) keys, so the order is one queue's whichever holds an event.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -15,8 +16,10 @@ use imbl::OrdMap;
 
 use crate::time::SimTime;
 
-/// Events due later than this after the latest popped event wait in the persistent tree.
+/// Events due later than this after the latest popped event wait in the persistent tree,
+/// once the heap holds `HEAP_ROOM` events.
 const NEAR: SimTime = SimTime::from_millis(100);
+const HEAP_ROOM: usize = 1024;
 
 #[derive(Clone, Debug)]
 pub struct EventQueue<E: Clone> {
@@ -72,7 +75,7 @@ impl<E: Clone> EventQueue<E> {
     pub fn push(&mut self, time: SimTime, event: E) {
         let key = (time, self.next_seq);
         self.next_seq += 1;
-        if time > self.now + NEAR {
+        if time > self.now + NEAR && self.near.len() >= HEAP_ROOM {
             self.far.insert(key, event);
             if self.far_first.is_none_or(|first| key < first) {
                 self.far_first = Some(key);
@@ -148,7 +151,7 @@ mod tests {
         let mut expected = Vec::new();
         let mut seq = 0u64;
         let mut rng = 7u64;
-        for round in 0..50u64 {
+        for round in 0..400u64 {
             for _ in 0..20 {
                 rng = rng
                     .wrapping_mul(6364136223846793005)
@@ -170,6 +173,12 @@ mod tests {
             assert_eq!(copy.len(), queue.len() + 1);
             assert_eq!(copy.peek_time(), Some(time));
         }
+        assert!(
+            queue.near.len() >= HEAP_ROOM - 1 && !queue.far.is_empty(),
+            "{} in the heap, {} in the tree",
+            queue.near.len(),
+            queue.far.len()
+        );
         let rest: Vec<_> = std::iter::from_fn(|| queue.pop()).collect();
         assert_eq!(rest, expected);
     }
