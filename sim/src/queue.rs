@@ -23,7 +23,11 @@ const HEAP_ROOM: usize = 1024;
 
 #[derive(Clone, Debug)]
 pub struct EventQueue<E: Clone> {
-    near: BinaryHeap<Reverse<Queued<E>>>,
+    /// The heap orders small (time, sequence, slot) keys; the events sit in `slots`, which
+    /// keeps the heap's work cheap however large an event is.
+    near: BinaryHeap<Reverse<(SimTime, u64, u32)>>,
+    slots: Vec<Option<E>>,
+    free: Vec<u32>,
     far: OrdMap<(SimTime, u64), E>,
     /// The far tree's first key, kept at hand: every pop compares it with the heap's top.
     far_first: Option<(SimTime, u64)>,
@@ -32,37 +36,12 @@ pub struct EventQueue<E: Clone> {
     next_seq: u64,
 }
 
-/// An event in the heap, ordered by its key alone.
-#[derive(Clone, Debug)]
-struct Queued<E> {
-    key: (SimTime, u64),
-    event: E,
-}
-
-impl<E> PartialEq for Queued<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
-
-impl<E> Eq for Queued<E> {}
-
-impl<E> PartialOrd for Queued<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl<E> Ord for Queued<E> {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.key.cmp(&other.key)
-    }
-}
-
 impl<E: Clone> Default for EventQueue<E> {
     fn default() -> Self {
         EventQueue {
             near: BinaryHeap::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
             far: OrdMap::new(),
             far_first: None,
             now: SimTime::ZERO,
@@ -73,27 +52,42 @@ impl<E: Clone> Default for EventQueue<E> {
 
 impl<E: Clone> EventQueue<E> {
     pub fn push(&mut self, time: SimTime, event: E) {
-        let key = (time, self.next_seq);
+        let seq = self.next_seq;
         self.next_seq += 1;
         if time > self.now + NEAR && self.near.len() >= HEAP_ROOM {
+            let key = (time, seq);
             self.far.insert(key, event);
             if self.far_first.is_none_or(|first| key < first) {
                 self.far_first = Some(key);
             }
-        } else {
-            self.near.push(Reverse(Queued { key, event }));
+            return;
         }
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = Some(event);
+                slot
+            }
+            None => {
+                self.slots.push(Some(event));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.near.push(Reverse((time, seq, slot)));
     }
 
     /// The earliest event, and its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let near_first = self.near.peek().map(|Reverse(q)| q.key);
+        let near_first = self.near.peek().map(|Reverse((t, s, _))| (*t, *s));
         let (time, event) = match (near_first, self.far_first) {
             (Some(near), Some(far)) if far < near => self.pop_far(far),
             (None, Some(far)) => self.pop_far(far),
             (Some(_), _) => {
-                let Reverse(q) = self.near.pop()?;
-                (q.key.0, q.event)
+                let Reverse((time, _, slot)) = self.near.pop()?;
+                self.free.push(slot);
+                let event = self.slots[slot as usize]
+                    .take()
+                    .expect("a queued slot holds its event");
+                (time, event)
             }
             (None, None) => return None,
         };
@@ -111,7 +105,7 @@ impl<E: Clone> EventQueue<E> {
     }
 
     pub fn peek_time(&self) -> Option<SimTime> {
-        let near = self.near.peek().map(|Reverse(q)| q.key);
+        let near = self.near.peek().map(|Reverse((t, s, _))| (*t, *s));
         match (near, self.far_first) {
             (Some(a), Some(b)) => Some(a.min(b).0),
             (a, b) => a.or(b).map(|k| k.0),

@@ -157,8 +157,8 @@ impl<'a> Ctx<'a> {
 
 #[derive(Clone, Debug)]
 enum Event {
-    /// The message is boxed so that an event stays small: the queue moves events around as
-    /// it orders them, and most pending events are timers.
+    /// The message is boxed so that an event stays small: the queue's persistent tree moves
+    /// events around as it orders them, and most pending events are timers.
     Deliver {
         from: NodeId,
         to: NodeId,
