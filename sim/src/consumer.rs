@@ -20,6 +20,7 @@ use crate::ids::{
 use crate::message::{FetchPartition, FetchRequest, FetchResponse, KafkaError, Message};
 use crate::metadata::{MetadataFetcher, MetadataImage};
 use crate::scenario::{ConsumerSpec, Delivery, Subscription};
+use crate::shared::SharedVec;
 use crate::time::SimTime;
 use crate::trace::TraceEvent;
 use crate::world::{Ctx, Note, Timer};
@@ -154,9 +155,9 @@ pub struct Consumer {
     high_watermarks: BTreeMap<TopicPartition, Offset>,
     lag_windows: VecDeque<(SimTime, u64)>,
     /// Every record poll() returned, in order.
-    pub received: Vec<Polled>,
+    pub received: SharedVec<Polled>,
     /// Every record whose processing finished, in order.
-    pub processed: Vec<Polled>,
+    pub processed: SharedVec<Polled>,
     pub errors: BTreeSet<KafkaError>,
     /// Wake-ups already set, so that each is set once.
     wakes: BTreeSet<SimTime>,
@@ -250,8 +251,8 @@ impl Consumer {
             commit_generations: BTreeMap::new(),
             high_watermarks: BTreeMap::new(),
             lag_windows: VecDeque::new(),
-            received: Vec::new(),
-            processed: Vec::new(),
+            received: SharedVec::new(),
+            processed: SharedVec::new(),
             errors: BTreeSet::new(),
             wakes: BTreeSet::new(),
         }

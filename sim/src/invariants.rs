@@ -341,7 +341,7 @@ impl Invariants {
         self.received_seen.resize(consumers.len(), 0);
         for (c, consumer) in consumers.iter().enumerate() {
             let seen = self.received_seen[c].min(consumer.received.len());
-            for &(tp, offset, record) in &consumer.received[seen..] {
+            for &(tp, offset, record) in consumer.received.iter_from(seen) {
                 if record.is_group_record() {
                     continue;
                 }
@@ -377,6 +377,19 @@ fn ledger_adds_up(world: &World) -> Result<(), String> {
         return Err(format!(
             "the ledger counts {} records sent, the producers {sent}",
             summary.sent
+        ));
+    }
+    let counted = world
+        .producers()
+        .iter()
+        .map(|p| p.outcome_counts())
+        .fold((0, 0, 0), |(a, f, p), c| {
+            (a + c.acked, f + c.failed, p + c.pending)
+        });
+    if counted != (summary.acked, summary.failed, summary.pending) {
+        return Err(format!(
+            "the producers count (acked, failed, pending) {counted:?}, the ledger {:?}",
+            (summary.acked, summary.failed, summary.pending)
         ));
     }
     if summary.acked + summary.failed + summary.pending != summary.sent {

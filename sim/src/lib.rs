@@ -21,6 +21,8 @@
 //!   `report` the cluster as `kafka-topics --describe` shows it.
 //! - `nemesis` draws a random fault schedule from a scenario's `[faults]` and shrinks it.
 //! - `ids`, `time`, `rng`, `partitioner` are the small pieces they share.
+//! - `shared` is the list with a nearly free clone that holds the run's long histories, so
+//!   that a clone of the world (the explorer's keyframe) copies little.
 
 pub mod assignor;
 pub mod broker;
@@ -47,6 +49,7 @@ pub mod report;
 pub mod retention;
 pub mod rng;
 pub mod scenario;
+pub mod shared;
 pub mod time;
 pub mod trace;
 pub mod world;

@@ -14,6 +14,7 @@ use crate::idempotence::ProducerStamp;
 #[cfg(test)]
 use crate::ids::ProducerIdx;
 use crate::ids::{LeaderEpoch, Offset, RecordId};
+use crate::shared::SharedVec;
 use crate::time::SimTime;
 
 /// The fixed part of a v2 record batch, in bytes.
@@ -252,7 +253,7 @@ pub struct Cleaning {
 
 #[derive(Clone, Debug)]
 pub struct ReplicaLog {
-    batches: Vec<Arc<StoredBatch>>,
+    batches: SharedVec<Arc<StoredBatch>>,
     /// Ascending base offsets; never empty. The last is the active segment.
     segments: Vec<Segment>,
     policy: SegmentPolicy,
@@ -282,7 +283,7 @@ impl Default for ReplicaLog {
 impl ReplicaLog {
     pub fn new(policy: SegmentPolicy) -> ReplicaLog {
         ReplicaLog {
-            batches: Vec::new(),
+            batches: SharedVec::new(),
             segments: vec![Segment::empty(Offset(0))],
             policy,
             log_start_offset: Offset(0),
@@ -311,7 +312,7 @@ impl ReplicaLog {
         self.first_dirty_offset
     }
 
-    pub fn batches(&self) -> &[Arc<StoredBatch>] {
+    pub fn batches(&self) -> &SharedVec<Arc<StoredBatch>> {
         &self.batches
     }
 
@@ -571,7 +572,8 @@ impl ReplicaLog {
         let old_start = self.log_start_offset;
         let records = self
             .batches
-            .drain(..cut)
+            .drain_front(cut)
+            .into_iter()
             .flat_map(|b| b.entries().collect::<Vec<_>>())
             .filter(|&(offset, _)| offset >= old_start)
             .collect();
@@ -696,8 +698,8 @@ impl ReplicaLog {
             tombstones_removed: Vec::new(),
             horizons_set: 0,
         };
-        let mut batches = Vec::with_capacity(self.batches.len());
-        for batch in std::mem::take(&mut self.batches) {
+        let mut batches = SharedVec::new();
+        for batch in std::mem::take(&mut self.batches).iter().cloned() {
             if batch.base_offset >= cleanable_end {
                 batches.push(batch);
                 continue;
@@ -789,7 +791,7 @@ impl ReplicaLog {
         }
         let start = self.batches.partition_point(|b| b.end_offset() <= from);
         let mut bytes = 0u64;
-        for batch in &self.batches[start..] {
+        for batch in self.batches.iter_from(start) {
             if batch.base_offset >= limit
                 || (!out.is_empty() && bytes + batch.bytes as u64 > max_bytes)
             {
@@ -818,8 +820,8 @@ impl ReplicaLog {
         to: Offset,
     ) -> impl Iterator<Item = (Offset, RecordId)> + '_ {
         let start = self.batches.partition_point(|b| b.end_offset() <= from);
-        self.batches[start..]
-            .iter()
+        self.batches
+            .iter_from(start)
             .take_while(move |b| b.base_offset < to)
             .flat_map(move |b| {
                 let first = b.index_from(from);

@@ -22,6 +22,7 @@ use crate::metadata::{MetadataFetcher, MetadataImage};
 use crate::partitioner::{RoundRobinPartitioner, StickyPartitioner, partition_for_key};
 use crate::rng::{SimRng, Stream};
 use crate::scenario::{Action, ProduceSpec, ProducerSpec, Scenario};
+use crate::shared::SharedVec;
 use crate::time::SimTime;
 use crate::trace::TraceEvent;
 use crate::world::{Ctx, Note, Timer};
@@ -275,6 +276,25 @@ impl BatchStats {
     }
 }
 
+/// A producer's records by outcome.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OutcomeCounts {
+    pub acked: u64,
+    pub failed: u64,
+    pub pending: u64,
+}
+
+impl OutcomeCounts {
+    fn add(&mut self, state: RecordState, delta: i64) {
+        let count = match state {
+            RecordState::Pending => return,
+            RecordState::Acked | RecordState::AckedWithoutOffset => &mut self.acked,
+            RecordState::Failed => &mut self.failed,
+        };
+        *count = count.wrapping_add_signed(delta);
+    }
+}
+
 #[derive(Clone, Debug)]
 struct InFlight {
     broker: BrokerId,
@@ -299,7 +319,7 @@ pub struct Producer {
     /// When the producer first had metadata, since when send() no longer blocks.
     metadata_since: SimTime,
     schedules: Vec<Schedule>,
-    pub records: Vec<SentRecord>,
+    pub records: SharedVec<SentRecord>,
     queues: BTreeMap<TopicPartition, VecDeque<Batch>>,
     in_flight: BTreeMap<u64, InFlight>,
     sticky: BTreeMap<TopicId, StickyPartitioner>,
@@ -347,9 +367,34 @@ pub struct Producer {
     /// `nodesDrainIndex`), so that `max.request.size` does not always cut the same ones.
     drain_index: BTreeMap<BrokerId, usize>,
     pub stats: BatchStats,
+    /// How many of `records` are acknowledged and how many failed, kept as they change so
+    /// that a screen showing them need not read every record.
+    settled: OutcomeCounts,
 }
 
 impl Producer {
+    /// The records by outcome: acknowledged, failed, neither yet.
+    pub fn outcome_counts(&self) -> OutcomeCounts {
+        OutcomeCounts {
+            pending: self.records.len() as u64 - self.settled.acked - self.settled.failed,
+            ..self.settled
+        }
+    }
+
+    /// Adds a record to the table, counting its outcome.
+    fn push_record(&mut self, record: SentRecord) {
+        self.settled.add(record.state, 1);
+        self.records.push(record);
+    }
+
+    /// Sets record `n`'s outcome, keeping the counts.
+    fn settle(&mut self, n: u32, outcome: Outcome) {
+        let record = &mut self.records[n as usize];
+        self.settled.add(record.state, -1);
+        record.set_outcome(outcome);
+        self.settled.add(record.state, 1);
+    }
+
     pub fn new(
         idx: ProducerIdx,
         spec: &ProducerSpec,
@@ -375,7 +420,7 @@ impl Producer {
             metadata_fetched_at: SimTime::ZERO,
             metadata_since: SimTime::ZERO,
             schedules: Vec::new(),
-            records: Vec::new(),
+            records: SharedVec::new(),
             queues: BTreeMap::new(),
             in_flight: BTreeMap::new(),
             sticky: BTreeMap::new(),
@@ -402,6 +447,7 @@ impl Producer {
             record_too_large_traced: false,
             drain_index: BTreeMap::new(),
             stats: BatchStats::default(),
+            settled: OutcomeCounts::default(),
         }
     }
 
@@ -430,8 +476,6 @@ impl Producer {
         if !self.running || self.closing {
             return;
         }
-        // Every scheduled send gets a record entry: make room once rather than regrow.
-        self.records.reserve(spec.count as usize);
         self.schedules.push(Schedule {
             step: step as u32,
             spec: spec.clone(),
@@ -774,7 +818,7 @@ impl Producer {
                                 ),
                             });
                         }
-                        self.records.push(record);
+                        self.push_record(record);
                         self.errors.insert(KafkaError::TimeoutException);
                         schedule.next += 1;
                     }
@@ -819,7 +863,7 @@ impl Producer {
         let n = self.records.len() as u32;
         let mut record = SentRecord::new(schedule.step, schedule.next, None);
         record.set_outcome(Outcome::Failed(KafkaError::TimeoutException));
-        self.records.push(record);
+        self.push_record(record);
         self.errors.insert(KafkaError::TimeoutException);
         self.blocked_since = None;
         self.send_resumed_at = since + max_block;
@@ -959,6 +1003,7 @@ impl Producer {
                     if i == first {
                         let mut failed = SentRecord::new(schedule.step, i, Some(partition));
                         failed.set_outcome(Outcome::Failed(KafkaError::MessageTooLarge));
+                        self.settled.add(failed.state, 1);
                         self.records.push(failed);
                         self.errors.insert(KafkaError::MessageTooLarge);
                         if !self.record_too_large_traced {
@@ -1497,8 +1542,7 @@ impl Producer {
                 self.stats.acked_records += records.len() as u64;
                 self.stats.last_ack = Some(ctx.now);
                 for (i, r) in records.iter().enumerate() {
-                    self.records[r.n as usize]
-                        .set_outcome(Outcome::Acked(base.map(|b| Offset(b.0 + i as u64))));
+                    self.settle(r.n, Outcome::Acked(base.map(|b| Offset(b.0 + i as u64))));
                 }
                 if let Some(base) = base {
                     ctx.trace(TraceEvent::ProduceAcked {
@@ -1517,7 +1561,7 @@ impl Producer {
             Err(error) => {
                 self.errors.insert(error);
                 for r in records.iter() {
-                    self.records[r.n as usize].set_outcome(Outcome::Failed(error));
+                    self.settle(r.n, Outcome::Failed(error));
                 }
                 if error == KafkaError::TimeoutException {
                     ctx.trace(TraceEvent::ProduceFailed {

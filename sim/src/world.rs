@@ -26,6 +26,7 @@ use crate::producer::Producer;
 use crate::queue::EventQueue;
 use crate::rng::{SimRng, Stream};
 use crate::scenario::{Action, Client, Scenario};
+use crate::shared::SharedVec;
 use crate::time::SimTime;
 use crate::trace::{Names, Trace, TraceEvent};
 
@@ -156,11 +157,13 @@ impl<'a> Ctx<'a> {
 
 #[derive(Clone, Debug)]
 enum Event {
+    /// The message is boxed so that an event stays small: the queue's persistent tree moves
+    /// events around as it orders them, and most pending events are timers.
     Deliver {
         from: NodeId,
         to: NodeId,
         sent: SimTime,
-        message: Message,
+        message: Box<Message>,
     },
     Timer {
         node: NodeId,
@@ -181,7 +184,7 @@ pub(crate) type AckedBatch = (Offset, Arc<Vec<RecordId>>);
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Tracker {
     /// Per partition, each acknowledged batch: its base offset and records.
-    pub acked: BTreeMap<TopicPartition, Vec<AckedBatch>>,
+    pub acked: BTreeMap<TopicPartition, SharedVec<AckedBatch>>,
     /// Acknowledged records missing from their partition's leader: where they were, and the
     /// trace line that said so.
     pub lost_by: BTreeMap<RecordId, (TopicPartition, Offset, usize)>,
@@ -577,7 +580,7 @@ impl World {
                 to,
                 sent,
                 message,
-            } => self.deliver(from, to, sent, message),
+            } => self.deliver(from, to, sent, *message),
             Event::Timer {
                 node,
                 incarnation,
@@ -679,7 +682,7 @@ impl World {
                     from: to,
                     to: from,
                     sent,
-                    message: Message::Refused(Box::new(message)),
+                    message: Box::new(Message::Refused(Box::new(message))),
                 },
             );
             return;
@@ -702,7 +705,7 @@ impl World {
                 from,
                 to,
                 sent,
-                message,
+                message: Box::new(message),
             },
         );
     }

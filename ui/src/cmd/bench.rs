@@ -85,7 +85,7 @@ pub fn bench(path: &Path, seed_flag: Option<u64>, runs: u32) -> anyhow::Result<E
 }
 
 /// The process's peak resident memory, from Linux's `/proc/self/status` (VmHWM).
-fn peak_memory_kib() -> Option<u64> {
+pub fn peak_memory_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()

@@ -1,7 +1,9 @@
 //! `ksim bench-tui <paths…>`: how fast the explorer is, in a release build. For each scenario:
-//! the time from start to the first frame (reading, the recorded run with its keyframes, one
-//! draw), then the medians of seeking to random events and of drawing a frame (cluster view,
-//! 100x30, on ratatui's `TestBackend`), and of cloning the run's last world (a seek's floor).
+//! the time from start to the first frame (reading, the first slice of the recording, one
+//! draw, as `ksim tui` does), the time until the whole run is recorded with its keyframes,
+//! then the medians of seeking to random events and of drawing a frame (cluster view,
+//! 100x30, on ratatui's `TestBackend`), and of cloning the run's last world (a keyframe's
+//! cost). At the end: the process's peak memory, keyframes included.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,10 +17,10 @@ use ratatui::backend::TestBackend;
 use crate::output;
 use crate::scenario_files::{self, Found};
 use crate::seed::Seed;
-use crate::tui::KEYFRAME_INTERVAL;
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::update::update;
+use crate::tui::{FIRST_RECORDING, KEYFRAME_INTERVAL};
 
 pub fn bench_tui(
     paths: &[PathBuf],
@@ -26,12 +28,13 @@ pub fn bench_tui(
     seeks: u32,
 ) -> anyhow::Result<ExitCode> {
     let mut text = format!(
-        "{:<52} {:>9} {:>9} {:>10} {:>11} {:>11} {:>11} {:>10} {:>11}\n",
+        "{:<52} {:>9} {:>9} {:>10} {:>11} {:>10} {:>11} {:>11} {:>10} {:>11}\n",
         "scenario",
         "events",
         "keyframes",
         "interval",
         "first frame",
+        "recorded",
         "seek (med)",
         "seek (max)",
         "draw (med)",
@@ -48,11 +51,17 @@ pub fn bench_tui(
         let start = Instant::now();
         let scenario = scenario_files::load(&path)?;
         let seed = Seed::choose(seed_flag, scenario.seed);
-        let mut app = App::new(scenario, seed.value, KEYFRAME_INTERVAL);
+        let mut app = App::starting(scenario, seed.value, KEYFRAME_INTERVAL);
+        app.record_for(FIRST_RECORDING);
         let mut terminal = Terminal::new(TestBackend::new(100, 30))?;
         terminal.draw(|frame| frame.render_widget(&app, frame.area()))?;
         let first_frame = start.elapsed().as_secs_f64();
         worst_first = worst_first.max(first_frame);
+        // The rest of the recording, with a frame between slices as the explorer draws them.
+        while !app.record_for(std::time::Duration::from_millis(40)) {
+            terminal.draw(|frame| frame.render_widget(&app, frame.area()))?;
+        }
+        let recorded = start.elapsed().as_secs_f64();
 
         let total = app.timeline().len().max(1);
         let mut rng = StdRng::seed_from_u64(seed.value);
@@ -83,12 +92,13 @@ pub fn bench_tui(
         draw_times.sort_by(f64::total_cmp);
         let ms = |s: f64| format!("{:.2}ms", s * 1e3);
         text.push_str(&format!(
-            "{:<52} {:>9} {:>9} {:>10} {:>11} {:>11} {:>11} {:>10} {:>11}\n",
+            "{:<52} {:>9} {:>9} {:>10} {:>11} {:>10} {:>11} {:>11} {:>10} {:>11}\n",
             scenario_files::label(&path),
             app.timeline().len(),
             app.timeline().keyframe_count(),
             app.timeline().interval,
             ms(first_frame),
+            ms(recorded),
             ms(seek_times[seek_times.len() / 2]),
             ms(seek_times[seek_times.len() - 1]),
             ms(draw_times[draw_times.len() / 2]),
@@ -96,6 +106,12 @@ pub fn bench_tui(
         ));
     }
     text.push_str(&format!("slowest first frame {:.1}ms\n", worst_first * 1e3));
+    if let Some(peak) = crate::cmd::bench::peak_memory_kib() {
+        text.push_str(&format!(
+            "peak memory {:.1} MiB (every scenario's timeline, one at a time)\n",
+            peak as f64 / 1024.0
+        ));
+    }
     if cfg!(debug_assertions) {
         text.push_str("note: a debug build: measure with `cargo run --release -- bench-tui`\n");
     }

@@ -13,6 +13,9 @@ use super::ask::LessonPlay;
 use super::timeline::Timeline;
 use super::why::{self, Notable};
 
+/// Engine steps recorded between two looks at the clock while recording in the background.
+pub const RECORD_SLICE: u64 = 4096;
+
 /// Play speeds, in trace events per tick (ten ticks a second).
 pub const SPEEDS: &[usize] = &[1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000];
 
@@ -165,7 +168,8 @@ pub struct Branch {
     pub parent: Option<usize>,
     /// Notable events: (trace index, kind), in order.
     pub notable: Vec<(usize, Notable)>,
-    /// The ledger's counts at the end of this branch, for comparisons.
+    /// The ledger's counts at the end of this branch, for comparisons (as far as it is
+    /// recorded, while it is).
     pub outcome: LedgerSummary,
 }
 
@@ -173,20 +177,38 @@ impl Branch {
     /// A branch: the original run (`fork` None) or a what-if forked from `fork = (parent,
     /// trace index)`.
     pub fn new(name: String, timeline: Timeline, fork: Option<(usize, usize)>) -> Branch {
-        let notable = timeline
-            .entries
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| why::notable(&e.event).map(|n| (i, n)))
-            .collect();
-        let outcome = ksim::ledger::summarize(&timeline.final_world);
-        Branch {
+        let mut branch = Branch {
             name,
             timeline,
             fork: fork.map(|(_, at)| at),
             parent: fork.map(|(parent, _)| parent),
-            notable,
-            outcome,
+            notable: Vec::new(),
+            outcome: LedgerSummary::default(),
+        };
+        branch.catch_up(0);
+        branch
+    }
+
+    /// Records up to `steps` more engine steps of a timeline still recording. True once it
+    /// is done.
+    pub fn record_steps(&mut self, steps: u64) -> bool {
+        let seen = self.timeline.len();
+        let done = self.timeline.record_steps(steps);
+        self.catch_up(seen);
+        done
+    }
+
+    /// Notes the notable events among the entries from `from` on, and the outcome once the
+    /// run has ended.
+    fn catch_up(&mut self, from: usize) {
+        self.notable.extend(
+            self.timeline.entries[from..]
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| why::notable(&e.event).map(|n| (from + i, n))),
+        );
+        if !self.timeline.is_recording() {
+            self.outcome = ksim::ledger::summarize(&self.timeline.final_world);
         }
     }
 }
@@ -237,10 +259,19 @@ pub struct ProducerCounts {
 }
 
 impl App {
+    /// The explorer on a run recorded to its end.
     pub fn new(scenario: Scenario, seed: u64, keyframe_interval: u64) -> App {
+        let mut app = App::starting(scenario, seed, keyframe_interval);
+        app.record(u64::MAX);
+        app
+    }
+
+    /// The explorer on a run whose recording has only begun: `record_for` goes on with it
+    /// between frames.
+    pub fn starting(scenario: Scenario, seed: u64, keyframe_interval: u64) -> App {
         let scenario = Arc::new(scenario);
         let world = World::new(scenario.clone(), seed);
-        let timeline = Timeline::record(world, keyframe_interval);
+        let timeline = Timeline::start(world, keyframe_interval);
         let world = timeline.world_at(0);
         let mut app = App {
             scenario,
@@ -269,6 +300,42 @@ impl App {
         };
         app.producer_counts = super::update::producer_counts(&app.world);
         app
+    }
+
+    /// True while a branch's run is still being recorded.
+    pub fn is_recording(&self) -> bool {
+        self.branches.iter().any(|b| b.timeline.is_recording())
+    }
+
+    /// Records up to `steps` more engine steps, of the shown branch first. True once every
+    /// branch is recorded.
+    pub fn record(&mut self, steps: u64) -> bool {
+        let order = std::iter::once(self.branch).chain(0..self.branches.len());
+        for b in order {
+            if self.branches[b].timeline.is_recording() {
+                self.branches[b].record_steps(steps);
+                break;
+            }
+        }
+        let done = !self.is_recording();
+        if self.world.events_processed() != self.timeline().engine_step(self.cursor) {
+            // The cursor was placed before its event was recorded: show it now.
+            super::update::seek(self, self.cursor);
+            super::update::refresh(self);
+        }
+        done
+    }
+
+    /// Records for about `budget` of wall time (in slices of `RECORD_SLICE` steps). True once
+    /// every branch is recorded.
+    pub fn record_for(&mut self, budget: std::time::Duration) -> bool {
+        let start = std::time::Instant::now();
+        while !self.record(RECORD_SLICE) {
+            if start.elapsed() >= budget {
+                return false;
+            }
+        }
+        true
     }
 
     pub fn current(&self) -> &Branch {

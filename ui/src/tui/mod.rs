@@ -1,6 +1,7 @@
-//! `ksim tui <scenario>`: the terminal explorer. The run is recorded once as a `Timeline`
-//! (trace and keyframes); `App` is the model, `Action` the message, `update` the only change,
-//! `view` the drawing, `keys` the key map, `terminal` the real terminal's setup and restore.
+//! `ksim tui <scenario>`: the terminal explorer. The run is recorded as a `Timeline` (trace
+//! and keyframes) between frames, so the first frame comes at once; `App` is the model,
+//! `Action` the message, `update` the only change, `view` the drawing, `keys` the key map,
+//! `terminal` the real terminal's setup and restore.
 
 pub mod action;
 pub mod app;
@@ -35,7 +36,14 @@ use ask::LessonPlay;
 
 /// Engine steps between keyframes at first (the timeline doubles it on long runs): a seek
 /// replays at most this many steps after cloning a keyframe.
-pub const KEYFRAME_INTERVAL: u64 = 2048;
+pub const KEYFRAME_INTERVAL: u64 = 1024;
+
+/// How long the run is recorded before the first frame: short scenarios are recorded whole,
+/// long ones go on recording between frames.
+pub const FIRST_RECORDING: Duration = Duration::from_millis(100);
+
+/// How long the run is recorded between two looks at the keyboard while it is recording.
+const RECORDING_SLICE: Duration = Duration::from_millis(40);
 
 /// How often the clock ticks while playing.
 const TICK: Duration = Duration::from_millis(100);
@@ -54,9 +62,10 @@ pub fn tui(
     let lang = Lang::choose(lang);
     let lesson = lesson_in(path)?;
     let seed = Seed::choose(seed_flag, scenario.seed);
-    let mut app = App::new(scenario, seed.value, KEYFRAME_INTERVAL);
+    let mut app = App::starting(scenario, seed.value, KEYFRAME_INTERVAL);
     app.lang = lang.into();
     app.lesson = lesson.map(|lesson| LessonPlay::new(lesson, lang));
+    app.record_for(FIRST_RECORDING);
     let mut terminal = terminal::enter()?;
     let result = run(&mut terminal, &mut app);
     terminal::restore()?;
@@ -124,7 +133,12 @@ fn run(terminal: &mut terminal::Tui, app: &mut App) -> anyhow::Result<()> {
         if panic_for_test {
             panic!("{PANIC_FOR_TEST} is set: the explorer panics after its first frame");
         }
-        let wait = next_tick.saturating_duration_since(Instant::now());
+        let mut wait = next_tick.saturating_duration_since(Instant::now());
+        if app.is_recording() {
+            // Record between frames; keys are looked at after every slice of recording.
+            app.record_for(RECORDING_SLICE.min(wait));
+            wait = Duration::ZERO;
+        }
         if event::poll(wait)? {
             let action = match event::read()? {
                 Event::Key(key) => keys::action_for(app, key),

@@ -555,3 +555,41 @@ fn readme_lists_every_key() {
         );
     }
 }
+
+// The explorer draws before the run is recorded: the header says how far the recording
+// is, a seek past its end stops at the last recorded event, and once it is done the screen
+// is the one of a run recorded at once.
+#[test]
+fn recording_goes_on_between_frames() {
+    let file = "scenarios/lessons/F16-rebalance-triggers.toml";
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(file);
+    let text = std::fs::read_to_string(path).unwrap();
+    let scenario = ksim::scenario::parse(&text, file).unwrap();
+    let seed = scenario.seed.unwrap_or(1);
+    let mut app = App::starting(scenario, seed, 64);
+    app.color = true;
+    assert!(app.is_recording());
+    app.record(200);
+    assert!(app.is_recording(), "200 steps do not end the run");
+    let recorded = app.timeline().len();
+    assert!(recorded > 0);
+    let header = screen(&app, 120, 30);
+    assert!(header.contains("(recording…"), "{header}");
+    update(&mut app, Action::End);
+    assert_eq!(app.cursor, recorded - 1);
+    update(&mut app, Action::SeekTo(recorded + 1000));
+    assert_eq!(app.cursor, recorded - 1);
+    while !app.record(200) {}
+    assert!(!app.timeline().is_recording());
+    update(&mut app, Action::SeekTo(recorded + 10));
+    let whole = self::app(file);
+    let mut whole = whole;
+    update(&mut whole, Action::SeekTo(recorded + 10));
+    assert_eq!(app.timeline().len(), whole.timeline().len());
+    assert_eq!(app.current().notable, whole.current().notable);
+    assert_eq!(app.current().outcome, whole.current().outcome);
+    assert_eq!(screen(&app, 120, 30), screen(&whole, 120, 30));
+    assert!(!screen(&app, 120, 30).contains("recording"));
+}

@@ -1,6 +1,10 @@
 //! The timeline of one run: every trace event, the engine step that produced it, and
 //! keyframes (clones of the world) so that any moment can be shown by cloning the nearest
 //! keyframe and replaying a few steps. What-if branches share their parent's past.
+//!
+//! A timeline is recorded in slices (`record_steps`), so that the explorer can draw its first
+//! frame at once and keep recording between frames: the entries and keyframes grow, and
+//! what a slice adds does not depend on where the slices were cut.
 
 use std::sync::Arc;
 
@@ -10,7 +14,9 @@ use ksim::trace::{Trace, TraceEntry};
 
 /// Keyframes kept per run at most; past this, every other one is dropped and the interval
 /// doubles, so that memory stays bounded on long runs while seeking stays a short replay.
-const MAX_KEYFRAMES: usize = 32;
+/// A keyframe shares all but what changed since the one before (the world's long histories
+/// are persistent), so hundreds of them cost far less than hundreds of worlds.
+const MAX_KEYFRAMES: usize = 512;
 
 /// Engine steps between two samples of the consumers' lag.
 const LAG_SAMPLE_INTERVAL: u64 = 32;
@@ -33,7 +39,10 @@ pub struct Timeline {
     keyframes: Vec<Keyframe>,
     /// Engine steps between two keyframes.
     pub interval: u64,
+    /// The world as far as the recording has gone: the run's last world once it is done.
     pub final_world: Arc<World>,
+    /// False once the run has reached its end.
+    recording: bool,
     /// Every `LAG_SAMPLE_INTERVAL` engine steps, each consumer's lag summed over its
     /// partitions: the history the cluster view draws as a sparkline.
     pub lag_samples: Vec<(u64, Vec<u64>)>,
@@ -42,6 +51,14 @@ pub struct Timeline {
 impl Timeline {
     /// Runs a fresh world to its end, keeping keyframes every `interval` engine steps.
     pub fn record(world: World, interval: u64) -> Timeline {
+        let mut timeline = Timeline::start(world, interval);
+        timeline.record_steps(u64::MAX);
+        timeline
+    }
+
+    /// A timeline of a fresh world that has recorded nothing yet but its first keyframe:
+    /// `record_steps` goes on.
+    pub fn start(world: World, interval: u64) -> Timeline {
         let mut timeline = Timeline {
             names: world.trace().clone(),
             entries: Vec::new(),
@@ -49,9 +66,10 @@ impl Timeline {
             keyframes: Vec::new(),
             interval: interval.max(1),
             final_world: Arc::new(world.clone()),
+            recording: true,
             lag_samples: Vec::new(),
         };
-        timeline.run(world, false);
+        timeline.begin(world, false);
         timeline
     }
 
@@ -74,6 +92,7 @@ impl Timeline {
                 .collect(),
             interval: self.interval,
             final_world: self.final_world.clone(),
+            recording: true,
             lag_samples: self
                 .lag_samples
                 .iter()
@@ -81,20 +100,35 @@ impl Timeline {
                 .cloned()
                 .collect(),
         };
-        timeline.run(world, true);
+        timeline.begin(world, true);
+        timeline.record_steps(u64::MAX);
         timeline
     }
 
-    fn run(&mut self, mut world: World, pin_first: bool) {
+    /// Takes the world where the recording starts as a keyframe (pinned for a branch, and
+    /// for the very first one) and makes it the one the recording goes on from.
+    fn begin(&mut self, mut world: World, pin: bool) {
         self.take_entries(&mut world);
         self.keyframes.push(Keyframe {
             world: Arc::new(world.clone()),
-            pinned: pin_first || self.keyframes.is_empty(),
+            pinned: pin || self.keyframes.is_empty(),
         });
-        loop {
+        self.final_world = Arc::new(world);
+    }
+
+    /// Runs up to `steps` more engine steps of the recording. True once the run has ended.
+    pub fn record_steps(&mut self, steps: u64) -> bool {
+        if !self.recording {
+            return true;
+        }
+        let mut final_world =
+            std::mem::replace(&mut self.final_world, self.keyframes[0].world.clone());
+        let world = Arc::make_mut(&mut final_world);
+        for _ in 0..steps {
             let more = world.step();
-            self.take_entries(&mut world);
+            self.take_entries(world);
             if !more {
+                self.recording = false;
                 break;
             }
             if !world.consumers().is_empty()
@@ -121,7 +155,22 @@ impl Timeline {
                 }
             }
         }
-        self.final_world = Arc::new(world);
+        self.final_world = final_world;
+        !self.recording
+    }
+
+    /// True while the run has not reached its end.
+    pub fn is_recording(&self) -> bool {
+        self.recording
+    }
+
+    /// How far the recording has gone, from 0 to 1, by simulated time.
+    pub fn recorded_fraction(&self) -> f64 {
+        if !self.recording {
+            return 1.0;
+        }
+        let duration = self.final_world.scenario().duration.as_micros().max(1);
+        (self.final_world.now().as_micros() as f64 / duration as f64).clamp(0.0, 1.0)
     }
 
     fn take_entries(&mut self, world: &mut World) {
@@ -278,5 +327,53 @@ mod tests {
                 .iter()
                 .any(|e| matches!(e.event, ksim::trace::TraceEvent::Crash))
         );
+    }
+
+    // Recording in slices of any size gives the timeline one recording gives: the same
+    // entries at the same steps, keyframes at the same steps, the same lag samples.
+    #[test]
+    fn slices_record_what_one_recording_does() {
+        let start = world("scenarios/lessons/F16-rebalance-triggers.toml");
+        let whole = Timeline::record(start.clone(), 16);
+        for slice in [1, 7, 100] {
+            let mut sliced = Timeline::start(start.clone(), 16);
+            let mut slices = 0;
+            while !sliced.record_steps(slice) {
+                assert!(sliced.is_recording());
+                assert!(sliced.recorded_fraction() < 1.0);
+                slices += 1;
+            }
+            assert!(slices > 1, "slices of {slice} steps");
+            assert!(!sliced.is_recording());
+            assert_eq!(sliced.recorded_fraction(), 1.0);
+            assert_eq!(sliced.entries, whole.entries);
+            assert_eq!(sliced.engine_at, whole.engine_at);
+            assert_eq!(sliced.lag_samples, whole.lag_samples);
+            assert_eq!(sliced.interval, whole.interval);
+            let steps = |t: &Timeline| -> Vec<u64> {
+                t.keyframes
+                    .iter()
+                    .map(|k| k.world.events_processed())
+                    .collect()
+            };
+            assert_eq!(steps(&sliced), steps(&whole));
+            assert_eq!(sliced.final_world.describe(), whole.final_world.describe());
+        }
+    }
+
+    // Past `MAX_KEYFRAMES` the interval doubles and keyframes thin out, so a long run keeps
+    // a bounded number of them, evenly spaced.
+    #[test]
+    fn keyframes_stay_bounded() {
+        let timeline = Timeline::record(world("scenarios/lessons/F14-records-lag-max.toml"), 1);
+        assert!(timeline.keyframe_count() <= MAX_KEYFRAMES);
+        assert!(timeline.keyframe_count() > MAX_KEYFRAMES / 2);
+        assert!(timeline.interval > 1);
+        let end = timeline.final_world.events_processed();
+        for index in [0, timeline.len() / 3, timeline.len() - 1] {
+            let engine = timeline.engine_step(index);
+            assert!(engine - timeline.keyframe_before(engine) < timeline.interval);
+            assert!(engine <= end);
+        }
     }
 }

@@ -8,7 +8,6 @@ use ksim::time::{SimTime, parse_duration};
 use ksim::trace::{TraceEntry, TraceEvent};
 
 use super::action::Action;
-use ksim::producer::Outcome;
 
 use super::app::{App, Branch, FateFilter, Overlay, ProducerCounts, SPEEDS, View};
 use super::ask;
@@ -54,7 +53,7 @@ pub fn update(app: &mut App, action: Action) {
         Action::Tick => {
             if app.playing {
                 play_to(app, app.cursor + SPEEDS[app.speed]);
-                if app.cursor >= last {
+                if app.cursor >= last && !app.timeline().is_recording() {
                     app.playing = false;
                 }
             }
@@ -305,7 +304,7 @@ fn switch_branch(app: &mut App, branch: usize) {
 
 /// What the views show that costs a pass over every record: computed once per change, not
 /// once per frame.
-fn refresh(app: &mut App) {
+pub fn refresh(app: &mut App) {
     app.ledger = (app.view == View::Records).then(|| app.world.ledger());
     app.record_events = if app.view == View::Records {
         record_events(&app.timeline().entries[..(app.cursor + 1).min(app.timeline().len())])
@@ -346,15 +345,12 @@ pub fn producer_counts(world: &ksim::World) -> Vec<ProducerCounts> {
         .producers()
         .iter()
         .map(|producer| {
-            let mut counts = ProducerCounts::default();
-            for record in &producer.records {
-                match record.outcome() {
-                    Outcome::Acked(_) => counts.acked += 1,
-                    Outcome::Failed(_) => counts.failed += 1,
-                    Outcome::Pending => counts.in_flight += 1,
-                }
+            let counts = producer.outcome_counts();
+            ProducerCounts {
+                acked: counts.acked,
+                failed: counts.failed,
+                in_flight: counts.pending,
             }
-            counts
         })
         .collect()
 }

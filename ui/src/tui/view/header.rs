@@ -20,11 +20,20 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     } else {
         "⏸ paused"
     };
+    // While the run is still being recorded, the total grows; say so, and how far it is.
+    let total = if timeline.is_recording() {
+        format!(
+            "{} (recording… {:.0}%)",
+            timeline.len(),
+            timeline.recorded_fraction() * 100.0
+        )
+    } else {
+        timeline.len().to_string()
+    };
     let text = format!(
-        " ksim │ t {} │ event {}/{} │ {state} x{} │ seed {} │ {} │ {} │ {}",
+        " ksim │ t {} │ event {}/{total} │ {state} x{} │ seed {} │ {} │ {} │ {}",
         time,
         app.cursor + 1,
-        timeline.len(),
         SPEEDS[app.speed],
         app.world.seed(),
         app.view.name(),

@@ -68,7 +68,7 @@ impl Columns {
         for log in logs {
             let batches = log.batches();
             let skip = batches.len().saturating_sub(width);
-            starts.extend(batches.iter().skip(skip).map(|b| b.base_offset.0));
+            starts.extend(batches.iter_from(skip).map(|b| b.base_offset.0));
         }
         starts.extend(lost.iter().map(|o| o.0));
         starts.retain(|&s| s >= start && s < end);
@@ -116,7 +116,7 @@ impl Columns {
                 while index < batches.len() && batches[index].end_offset().0 <= from {
                     index += 1;
                 }
-                first_record(&batches[index..], from, to).map_or(
+                first_record(batches.iter_from(index), from, to).map_or(
                     Cell::Gap,
                     |(offset, record, epoch)| Cell::Record {
                         epoch,
@@ -131,15 +131,16 @@ impl Columns {
 
 /// The first record at or after `from` and before `to` in `batches` (which start at the batch
 /// holding `from`): its offset, the record and its batch's leader epoch.
-fn first_record(batches: &[Arc<StoredBatch>], from: u64, to: u64) -> Option<(u64, RecordId, u32)> {
-    batches
-        .iter()
-        .take_while(|b| b.base_offset.0 < to)
-        .find_map(|b| {
-            b.entries()
-                .find(|(o, _)| o.0 >= from && o.0 < to)
-                .map(|(o, r)| (o.0, r, b.leader_epoch.0))
-        })
+fn first_record<'a>(
+    batches: impl Iterator<Item = &'a Arc<StoredBatch>>,
+    from: u64,
+    to: u64,
+) -> Option<(u64, RecordId, u32)> {
+    batches.take_while(|b| b.base_offset.0 < to).find_map(|b| {
+        b.entries()
+            .find(|(o, _)| o.0 >= from && o.0 < to)
+            .map(|(o, r)| (o.0, r, b.leader_epoch.0))
+    })
 }
 
 #[cfg(test)]
