@@ -132,8 +132,8 @@ fn problems(lessons: &[serde_json::Value]) -> Vec<String> {
 
 /// What a fact taught `mode` (facts.md's column) lacks among the lessons that cover it: a
 /// SIM fact needs a lesson with a scenario, a CALC fact a CALC lesson, SIM + CALC either.
-/// LESSON facts need nothing more, and neither do the facts of the streams area (F04, F06,
-/// F41: ksim has no Kafka Streams simulator yet).
+/// LESSON facts need nothing more, and neither do the facts of the streams area (F06 and F41:
+/// ksim has no Kafka Streams runtime; F04 is shown all the same, by the consumers Streams runs).
 fn missing_demonstration(
     lessons: &[serde_json::Value],
     fact: &str,
