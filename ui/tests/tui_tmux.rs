@@ -33,13 +33,16 @@ impl Drop for Session {
     }
 }
 
-/// Starts `ksim tui` on the scenario in a detached 100x30 tmux session, with `env` set; when it
-/// exits, the shell prints its exit status and the terminal's mode (`stty -a`).
-fn start(name: &str, env: &str) -> Session {
+/// The explorer on the shipped scenario.
+const TUI: &str = "tui scenarios/acks-1-loses-acked-record.toml";
+
+/// Starts `ksim <args>` from the repository root in a detached 100x30 tmux session, with `env`
+/// set; when it exits, the shell prints its exit status and the terminal's mode (`stty -a`).
+fn start(name: &str, env: &str, args: &str) -> Session {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let session = Session(format!("ksim-tui-{name}-{}", std::process::id()));
+    let session = Session(format!("ksim-{name}-{}", std::process::id()));
     let command = format!(
-        "cd {} && {env} {} tui scenarios/acks-1-loses-acked-record.toml; echo \"ksim exited $?\"; stty -a; sleep 30",
+        "cd {} && {env} {} {args}; echo \"ksim exited $?\"; stty -a; sleep 30",
         root.display(),
         env!("CARGO_BIN_EXE_ksim")
     );
@@ -67,7 +70,7 @@ fn start(name: &str, env: &str) -> Session {
 fn tmux_missing() -> bool {
     let missing = Command::new("tmux").arg("-V").output().is_err();
     if missing {
-        println!("note: tmux is not installed; the real-terminal test of `ksim tui` is skipped");
+        println!("note: tmux is not installed; the real-terminal tests are skipped");
     }
     missing
 }
@@ -96,7 +99,7 @@ fn a_panic_restores_the_terminal() {
     if tmux_missing() {
         return;
     }
-    let session = start("panic", "RUST_BACKTRACE=0 KSIM_TUI_PANIC_FOR_TEST=1");
+    let session = start("panic", "RUST_BACKTRACE=0 KSIM_TUI_PANIC_FOR_TEST=1", TUI);
     let screen = assert_restored(&session);
     assert!(screen.contains("ksim exited 101"), "{screen}");
     assert!(
@@ -113,7 +116,7 @@ fn explorer_in_a_real_terminal() {
     if tmux_missing() {
         return;
     }
-    let session = start("explore", "");
+    let session = start("explore", "", TUI);
     let screen = wait_for(&session.0, |s| s.contains("event 1/"));
     assert!(
         screen.contains("ksim │"),
@@ -149,38 +152,15 @@ fn explorer_in_a_real_terminal() {
 // with --no-save no progress file.
 #[test]
 fn lesson_browser_in_a_real_terminal() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        println!("note: tmux is not installed; the real-terminal test of `ksim learn` is skipped");
+    if tmux_missing() {
         return;
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let data = std::env::temp_dir().join(format!("ksim-learn-tmux-{}", std::process::id()));
-    let session = Session(format!("ksim-learn-test-{}", std::process::id()));
-    let command = format!(
-        "cd {} && XDG_DATA_HOME={} {} learn --lessons ui/tests/fixtures/lessons --lang en --no-save; \
-         echo \"ksim exited $?\"; stty -a; sleep 30",
-        root.display(),
-        data.display(),
-        env!("CARGO_BIN_EXE_ksim")
+    let session = start(
+        "learn",
+        &format!("XDG_DATA_HOME={}", data.display()),
+        "learn --lessons ui/tests/fixtures/lessons --lang en --no-save",
     );
-    let started = Command::new("tmux")
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            &session.0,
-            "-x",
-            "100",
-            "-y",
-            "30",
-            "sh",
-            "-c",
-        ])
-        .arg(&command)
-        .env("TERM", "xterm-256color")
-        .status()
-        .expect("tmux starts a session");
-    assert!(started.success());
 
     let screen = wait_for(&session.0, |s| s.contains("ksim learn │"));
     assert!(

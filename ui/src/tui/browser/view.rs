@@ -7,15 +7,15 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 use super::app::{Browser, InlineQuiz, QuizState, Screen};
 use super::keys::{describe, keys_of};
 use crate::cmd::learn::lesson_progress;
 use crate::cmd::quiz::{render_question, render_verdict};
 use crate::lesson::{Lang, Lesson, QuestionKind};
-use crate::tui::view::{MIN_HEIGHT, MIN_WIDTH};
+use crate::tui::view::{MIN_HEIGHT, MIN_WIDTH, fit, paint, window};
 
 impl Widget for &Browser {
     fn render(self, area: Rect, buf: &mut Buffer) {
@@ -61,16 +61,7 @@ impl Widget for &Browser {
 impl Browser {
     /// A style as given, or without its colours under `NO_COLOR` (modifiers stay).
     fn paint(&self, style: Style) -> Style {
-        if self.color {
-            style
-        } else {
-            Style {
-                fg: None,
-                bg: None,
-                underline_color: None,
-                ..style
-            }
-        }
+        paint(self.color, style)
     }
 
     fn header(&self, area: Rect, buf: &mut Buffer) {
@@ -438,24 +429,12 @@ impl Browser {
                 ))
             })
             .collect();
-        let width = (area.width * 4 / 5).max(20).min(area.width);
-        let inner = width.saturating_sub(2).max(1) as usize;
-        let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
-        let height = (rows as u16).saturating_add(2).min(area.height);
-        let window = Rect::new(
-            area.x + (area.width - width) / 2,
-            area.y + (area.height - height) / 2,
-            width,
-            height,
+        window(
+            lines,
+            lang.pick("keys (? or Esc closes)", "키 (? 또는 Esc로 닫기)"),
+            area,
+            buf,
         );
-        Clear.render(window, buf);
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(
-                Block::bordered()
-                    .title(lang.pick(" keys (? or Esc closes) ", " 키 (? 또는 Esc로 닫기) ")),
-            )
-            .render(window, buf);
     }
 }
 
@@ -478,32 +457,6 @@ pub fn lesson_scroll_limit(browser: &Browser) -> u16 {
         ..area
     };
     browser.scroll_limit_in(lesson_area(body))
-}
-
-/// `text` cut to `width` terminal cells (ending in `…` when cut) and padded with spaces to
-/// exactly that width; wide characters count two cells.
-fn fit(text: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut used = 0;
-    if text.width() <= width {
-        out.push_str(text);
-        used = text.width();
-    } else {
-        for c in text.chars() {
-            let w = c.width().unwrap_or(0);
-            if used + w + 1 > width {
-                break;
-            }
-            out.push(c);
-            used += w;
-        }
-        if width > 0 {
-            out.push('…');
-            used += 1;
-        }
-    }
-    out.extend(std::iter::repeat_n(' ', width.saturating_sub(used)));
-    out
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Widget};
 
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
 use crate::tui::app::{App, SPEEDS};
 
@@ -49,40 +49,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             .saturating_sub(" ksim │ ".width() + rest.width())
             .max(12);
     }
-    let text = format!(" ksim │ {}{rest}", fit(&app.scenario.name, room));
+    let text = format!(" ksim │ {}{rest}", super::cut(&app.scenario.name, room));
     Paragraph::new(Line::styled(
         text,
         app.paint(Style::new().add_modifier(Modifier::REVERSED)),
     ))
     .render(area, buf);
-}
-
-/// `text` in at most `width` columns, cut with `…` when longer (wide characters count two).
-fn fit(text: &str, width: usize) -> String {
-    if text.width() <= width {
-        return text.to_string();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > width {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    out.push('…');
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    // A long name is cut with an ellipsis to the columns given; wide characters count two.
-    #[test]
-    fn fit_cuts_to_columns() {
-        assert_eq!(super::fit("acks=1 loses", 20), "acks=1 loses");
-        assert_eq!(super::fit("acks=1 loses a record", 10), "acks=1 lo…");
-        assert_eq!(super::fit("리더 선출 시나리오", 8), "리더 선…");
-    }
 }

@@ -22,6 +22,20 @@ use super::app::{App, View};
 
 #[cfg(test)]
 pub use overlay::comparison;
+
+#[cfg(test)]
+mod tests {
+    // A long text is cut with an ellipsis to the cells given, wide characters counting two;
+    // fit pads it to exactly that width.
+    #[test]
+    fn cut_and_fit() {
+        assert_eq!(super::cut("acks=1 loses", 20), "acks=1 loses");
+        assert_eq!(super::cut("acks=1 loses a record", 10), "acks=1 lo…");
+        assert_eq!(super::cut("리더 선출 시나리오", 8), "리더 선…");
+        assert_eq!(super::fit("리더", 6), "리더  ");
+        assert_eq!(super::fit("abcdef", 4), "abc…");
+    }
+}
 pub use timeline::timeline_index_at;
 
 /// The smallest screen the explorer draws on.
@@ -154,19 +168,76 @@ pub fn titled(title: String) -> Block<'static> {
     ))
 }
 
+/// A style as given, or without its colours under `NO_COLOR` (modifiers stay).
+pub fn paint(color: bool, style: Style) -> Style {
+    if color {
+        style
+    } else {
+        Style {
+            fg: None,
+            bg: None,
+            underline_color: None,
+            ..style
+        }
+    }
+}
+
+/// A bordered window in the middle of `area`, 4/5 of its width and as tall as its wrapped
+/// lines, over whatever is drawn there.
+pub fn window(lines: Vec<Line>, title: &str, area: Rect, buf: &mut Buffer) {
+    let width = (area.width * 4 / 5).max(20).min(area.width);
+    // Lines wrap inside the borders: count the rows they take.
+    let inner = width.saturating_sub(2).max(1) as usize;
+    let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
+    let height = (rows as u16).saturating_add(2).min(area.height);
+    let window = Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    );
+    ratatui::widgets::Clear.render(window, buf);
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(Block::bordered().title(format!(" {title} ")))
+        .render(window, buf);
+}
+
+/// `text` in at most `width` terminal cells, cut with `…` when longer (wide characters count
+/// two).
+pub fn cut(text: &str, width: usize) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// `text` cut to `width` cells and padded with spaces to exactly that width.
+pub fn fit(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let text = cut(text, width);
+    let pad = width.saturating_sub(text.width());
+    text + &" ".repeat(pad)
+}
+
 impl App {
     /// A style as given, or without its colours under `NO_COLOR` (modifiers stay).
     pub fn paint(&self, style: Style) -> Style {
-        if self.color {
-            style
-        } else {
-            Style {
-                fg: None,
-                bg: None,
-                underline_color: None,
-                ..style
-            }
-        }
+        paint(self.color, style)
     }
 }
 

@@ -8,7 +8,6 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 use crate::tui::app::{App, Overlay};
 use crate::tui::keys::KEYS;
@@ -87,22 +86,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             )
         }
     };
-    let width = (area.width * 4 / 5).max(20).min(area.width);
-    // Lines wrap inside the borders: count the rows they take.
-    let inner = width.saturating_sub(2).max(1) as usize;
-    let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
-    let height = (rows as u16).saturating_add(2).min(area.height);
-    let window = Rect::new(
-        area.x + (area.width - width) / 2,
-        area.y + (area.height - height) / 2,
-        width,
-        height,
-    );
-    Clear.render(window, buf);
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .block(Block::bordered().title(format!(" {title} ")))
-        .render(window, buf);
+    super::window(lines, &title, area, buf);
 }
 
 fn selectable(app: &App, selected: bool, label: &str) -> Line<'static> {
