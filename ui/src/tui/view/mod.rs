@@ -23,19 +23,6 @@ use super::app::{App, View};
 #[cfg(test)]
 pub use overlay::comparison;
 
-#[cfg(test)]
-mod tests {
-    // A long text is cut with an ellipsis to the cells given, wide characters counting two;
-    // fit pads it to exactly that width.
-    #[test]
-    fn cut_and_fit() {
-        assert_eq!(super::cut("acks=1 loses", 20), "acks=1 loses");
-        assert_eq!(super::cut("acks=1 loses a record", 10), "acks=1 lo…");
-        assert_eq!(super::cut("리더 선출 시나리오", 8), "리더 선…");
-        assert_eq!(super::fit("리더", 6), "리더  ");
-        assert_eq!(super::fit("abcdef", 4), "abc…");
-    }
-}
 pub use timeline::timeline_index_at;
 
 /// The smallest screen the explorer draws on.
@@ -252,4 +239,18 @@ pub fn producer_color(index: usize) -> Color {
         Color::LightRed,
     ];
     COLORS[index % COLORS.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    // A long text is cut with an ellipsis to the cells given, wide characters counting two;
+    // fit pads it to exactly that width.
+    #[test]
+    fn cut_and_fit() {
+        assert_eq!(super::cut("acks=1 loses", 20), "acks=1 loses");
+        assert_eq!(super::cut("acks=1 loses a record", 10), "acks=1 lo…");
+        assert_eq!(super::cut("리더 선출 시나리오", 8), "리더 선…");
+        assert_eq!(super::fit("리더", 6), "리더  ");
+        assert_eq!(super::fit("abcdef", 4), "abc…");
+    }
 }
