@@ -269,6 +269,32 @@ fn comparison_names_records_lost_in_one_branch_only() {
     );
 }
 
+// A what-if on a long run shows at once and records its future between frames, as the
+// original does; the comparison says so until both runs have ended.
+#[test]
+fn a_long_what_if_records_as_the_explorer_goes_on() {
+    let mut app = app("scenarios/bench/throughput.toml");
+    update(&mut app, Action::FaultMenu);
+    update(&mut app, Action::Enter);
+    assert_eq!(app.branch, 1);
+    assert!(
+        app.timeline().is_recording(),
+        "the branch is still recording"
+    );
+    assert!(
+        comparison(&app, 1)
+            .iter()
+            .any(|l| l.starts_with("still recording"))
+    );
+    while !app.record(1 << 16) {}
+    assert!(!app.timeline().is_recording());
+    assert!(
+        !comparison(&app, 1)
+            .iter()
+            .any(|l| l.starts_with("still recording"))
+    );
+}
+
 // `g` goes to the first event at or after a time; a bad time says what was expected.
 #[test]
 fn go_to_time() {

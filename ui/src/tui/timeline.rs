@@ -101,7 +101,6 @@ impl Timeline {
                 .collect(),
         };
         timeline.begin(world, true);
-        timeline.record_steps(u64::MAX);
         timeline
     }
 
@@ -317,7 +316,12 @@ mod tests {
         let timeline =
             Timeline::record(world("scenarios/lessons/F17-acks-1-high-watermark.toml"), 8);
         let index = timeline.len() / 3;
-        let branch = timeline.branch(index, Action::Crash(ksim::ids::BrokerId(1)));
+        let mut branch = timeline.branch(index, Action::Crash(ksim::ids::BrokerId(1)));
+        assert!(
+            branch.is_recording(),
+            "a branch is recorded as the explorer goes on"
+        );
+        branch.record_steps(u64::MAX);
         let diverged = branch
             .diverges_from(&timeline)
             .expect("the crash changes the run");

@@ -271,8 +271,12 @@ pub fn seek(app: &mut App, index: usize) {
     app.cursor = index;
 }
 
-/// Clones the world at the cursor, injects the chosen fault, runs the rest, and shows the
-/// new branch at the same moment.
+/// Engine steps of a new what-if recorded before it is shown; the explorer records the rest
+/// between frames, as it does the original run.
+const BRANCH_FIRST_STEPS: u64 = 65_536;
+
+/// Clones the world at the cursor, injects the chosen fault, and shows the new branch at the
+/// same moment; its future is recorded from there on.
 fn what_if(app: &mut App, choice: usize) {
     let menu = app.fault_menu();
     let Some((label, action)) = menu.get(choice).cloned() else {
@@ -289,6 +293,7 @@ fn what_if(app: &mut App, choice: usize) {
     app.branches
         .push(Branch::new(name.clone(), timeline, Some((app.branch, at))));
     switch_branch(app, app.branches.len() - 1);
+    app.record(BRANCH_FIRST_STEPS);
     app.status = Some(format!("new branch: {name}"));
 }
 

@@ -120,6 +120,11 @@ pub fn comparison(app: &App, selected: usize) -> Vec<String> {
         ];
     };
     let mut lines = vec![format!("{} compared with {}:", this.name, that.name)];
+    if this.timeline.is_recording() || that.timeline.is_recording() {
+        lines.push(
+            "still recording: the comparison is complete once both runs have ended".to_string(),
+        );
+    }
     match this.timeline.diverges_from(&that.timeline) {
         Some(index) => {
             let time = this
