@@ -2,8 +2,9 @@
 //! the time from start to the first frame (reading, the first slice of the recording, one
 //! draw, as `ksim tui` does), the time until the whole run is recorded with its keyframes,
 //! then the medians of seeking to random events and of drawing a frame (cluster view,
-//! 100x30, on ratatui's `TestBackend`), and of cloning the run's last world (a keyframe's
-//! cost). At the end: the process's peak memory, keyframes included.
+//! 100x30, on ratatui's `TestBackend`), of cloning the run's last world (a keyframe's
+//! cost), and of a what-if at the middle of the run until its branch is shown. At the end:
+//! the process's peak memory, keyframes included.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,7 +29,7 @@ pub fn bench_tui(
     seeks: u32,
 ) -> anyhow::Result<ExitCode> {
     let mut text = format!(
-        "{:<52} {:>9} {:>9} {:>10} {:>11} {:>10} {:>11} {:>11} {:>10} {:>11}\n",
+        "{:<52} {:>9} {:>9} {:>10} {:>11} {:>10} {:>11} {:>11} {:>10} {:>11} {:>12}\n",
         "scenario",
         "events",
         "keyframes",
@@ -38,7 +39,8 @@ pub fn bench_tui(
         "seek (med)",
         "seek (max)",
         "draw (med)",
-        "clone (med)"
+        "clone (med)",
+        "what-if (med)"
     );
     let mut worst_first = 0.0f64;
     for found in scenario_files::find(paths) {
@@ -87,22 +89,40 @@ pub fn bench_tui(
                 elapsed
             })
             .collect();
+        let (events, keyframes, interval) = (
+            app.timeline().len(),
+            app.timeline().keyframe_count(),
+            app.timeline().interval,
+        );
+        // A what-if (the first fault of the menu) at the middle of the run, until its branch
+        // is shown; the rest of its future is recorded between frames.
+        let mut what_if_times: Vec<f64> = (0..3)
+            .map(|_| {
+                update(&mut app, Action::SeekTo(total / 2));
+                let start = Instant::now();
+                update(&mut app, Action::FaultMenu);
+                update(&mut app, Action::Enter);
+                start.elapsed().as_secs_f64()
+            })
+            .collect();
+        what_if_times.sort_by(f64::total_cmp);
         clone_times.sort_by(f64::total_cmp);
         seek_times.sort_by(f64::total_cmp);
         draw_times.sort_by(f64::total_cmp);
         let ms = |s: f64| format!("{:.2}ms", s * 1e3);
         text.push_str(&format!(
-            "{:<52} {:>9} {:>9} {:>10} {:>11} {:>10} {:>11} {:>11} {:>10} {:>11}\n",
+            "{:<52} {:>9} {:>9} {:>10} {:>11} {:>10} {:>11} {:>11} {:>10} {:>11} {:>12}\n",
             scenario_files::label(&path),
-            app.timeline().len(),
-            app.timeline().keyframe_count(),
-            app.timeline().interval,
+            events,
+            keyframes,
+            interval,
             ms(first_frame),
             ms(recorded),
             ms(seek_times[seek_times.len() / 2]),
             ms(seek_times[seek_times.len() - 1]),
             ms(draw_times[draw_times.len() / 2]),
             ms(clone_times[clone_times.len() / 2]),
+            ms(what_if_times[1]),
         ));
     }
     text.push_str(&format!("slowest first frame {:.1}ms\n", worst_first * 1e3));

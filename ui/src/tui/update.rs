@@ -273,7 +273,7 @@ pub fn seek(app: &mut App, index: usize) {
 
 /// Engine steps of a new what-if recorded before it is shown; the explorer records the rest
 /// between frames, as it does the original run.
-const BRANCH_FIRST_STEPS: u64 = 65_536;
+const BRANCH_FIRST_STEPS: u64 = 16_384;
 
 /// Clones the world at the cursor, injects the chosen fault, and shows the new branch at the
 /// same moment; its future is recorded from there on.
