@@ -15,7 +15,7 @@ pub mod view;
 pub mod why;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::path::Path;
 use std::process::ExitCode;

@@ -23,11 +23,21 @@ fn app_for_text(text: &str, file: &str) -> App {
     app
 }
 
-fn app(file: &str) -> App {
+/// A shipped scenario, by its path from the repository root.
+pub(crate) fn shipped(file: &str) -> ksim::scenario::Scenario {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("..")
         .join(file);
-    app_for_text(&std::fs::read_to_string(path).unwrap(), file)
+    ksim::scenario::parse(&std::fs::read_to_string(path).unwrap(), file)
+        .expect("the scenario parses")
+}
+
+fn app(file: &str) -> App {
+    let scenario = shipped(file);
+    let seed = scenario.seed.unwrap_or(1);
+    let mut app = App::new(scenario, seed, 64);
+    app.color = true;
+    app
 }
 
 fn draw(app: &App, width: u16, height: u16) -> Buffer {
@@ -587,12 +597,7 @@ fn readme_lists_every_key() {
 // is the one of a run recorded at once.
 #[test]
 fn recording_goes_on_between_frames() {
-    let file = "scenarios/lessons/F16-rebalance-triggers.toml";
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join(file);
-    let text = std::fs::read_to_string(path).unwrap();
-    let scenario = ksim::scenario::parse(&text, file).unwrap();
+    let scenario = shipped("scenarios/lessons/F16-rebalance-triggers.toml");
     let seed = scenario.seed.unwrap_or(1);
     let mut app = App::starting(scenario, seed, 64);
     app.color = true;
@@ -610,7 +615,7 @@ fn recording_goes_on_between_frames() {
     while !app.record(200) {}
     assert!(!app.timeline().is_recording());
     update(&mut app, Action::SeekTo(recorded + 10));
-    let whole = self::app(file);
+    let whole = self::app("scenarios/lessons/F16-rebalance-triggers.toml");
     let mut whole = whole;
     update(&mut whole, Action::SeekTo(recorded + 10));
     assert_eq!(app.timeline().len(), whole.timeline().len());

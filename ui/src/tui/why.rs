@@ -145,11 +145,7 @@ mod tests {
 
     /// The why of every ISR change, election and fencing in a shipped scenario's run.
     fn whys(file: &str) -> Vec<String> {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("..")
-            .join(file);
-        let text = std::fs::read_to_string(path).unwrap();
-        let scenario = ksim::scenario::parse(&text, file).unwrap();
+        let scenario = crate::tui::tests::shipped(file);
         let seed = scenario.seed.unwrap_or(1);
         let app = crate::tui::app::App::new(scenario, seed, 4096);
         let timeline = app.timeline();

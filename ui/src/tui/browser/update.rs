@@ -151,13 +151,18 @@ fn quiz(browser: &mut Browser, action: BrowserAction, mut quiz: InlineQuiz) {
 /// Shows the selected lesson from its top and marks it seen, as `ksim learn <lesson>` does.
 fn open_lesson(browser: &mut Browser) {
     browser.screen = Screen::Lesson { scroll: 0 };
-    let slug = browser.lesson().slug.clone();
-    if browser.record && browser.progress.lessons_seen.insert(slug) {
-        browser.effects.push(Effect::SaveProgress);
-    }
+    mark_seen(browser);
     let lesson = browser.lesson();
     if lesson.calc.is_some() && !browser.calc_answers.contains_key(&lesson.file) {
         browser.effects.push(Effect::Calculate);
+    }
+}
+
+/// Marks the selected lesson seen, and asks for the progress to be saved when that is news.
+fn mark_seen(browser: &mut Browser) {
+    let slug = browser.lesson().slug.clone();
+    if browser.record && browser.progress.lessons_seen.insert(slug) {
+        browser.effects.push(Effect::SaveProgress);
     }
 }
 
@@ -208,14 +213,7 @@ fn start_quiz(browser: &mut Browser) {
         results: Vec::new(),
         recorded: false,
     });
-    let slug = browser.lesson().slug.clone();
-    if browser.record && browser.progress.lessons_seen.insert(slug) {
-        browser.effects.push(Effect::SaveProgress);
-    }
-    let lesson = browser.lesson();
-    if lesson.calc.is_some() && !browser.calc_answers.contains_key(&lesson.file) {
-        browser.effects.push(Effect::Calculate);
-    }
+    mark_seen(browser);
 }
 
 /// Records the inline quiz's answers as one session, as `ksim quiz` does at its end (also
