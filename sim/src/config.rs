@@ -16,10 +16,12 @@
 //! trimmed. Where Kafka declares no validator, the range below is the one that makes sense
 //! (no negative sizes, no zero-length periodic timers) and the doc line says so.
 
+pub mod retention;
+
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::retention::{Retention, RetentionSettings, effective_retention};
+use crate::config::retention::{Retention, RetentionSettings, effective_retention};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Acks {

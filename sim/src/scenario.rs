@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::config::{BrokerConfig, ConsumerConfig, ProducerConfig, TopicConfig};
-use crate::ids::{BrokerId, ConsumerIdx, ProducerIdx, TopicId, TopicPartition};
-use crate::time::SimTime;
+use crate::engine::ids::{BrokerId, ConsumerIdx, ProducerIdx, TopicId, TopicPartition};
+use crate::engine::time::SimTime;
 
+pub mod nemesis;
 mod parse;
 
 pub use parse::{
@@ -68,7 +69,7 @@ pub struct Scenario {
     pub steps: Vec<Step>,
     pub expectations: Vec<Expectation>,
     /// `[faults]`: a random fault schedule to draw from the seed (`nemesis.rs`).
-    pub faults: Option<crate::nemesis::FaultSpec>,
+    pub faults: Option<crate::scenario::nemesis::FaultSpec>,
 }
 
 #[derive(Clone, Debug)]

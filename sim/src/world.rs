@@ -9,151 +9,27 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::broker::Broker;
-use crate::check::{self, CheckResult};
-use crate::cleanup::RecordKeys;
-use crate::consumer::Consumer;
-use crate::controller::Controller;
-use crate::group::{Coordinator, Group};
-use crate::ids::{
+use crate::clients::consumer::Consumer;
+use crate::clients::producer::Producer;
+use crate::engine::ids::{
     BrokerId, ConsumerIdx, GroupId, NodeId, Offset, ProducerIdx, RecordId, TopicId, TopicPartition,
 };
-use crate::ledger::{self, Ledger};
-use crate::log::ReplicaLog;
-use crate::message::Message;
-use crate::network::Network;
-use crate::producer::Producer;
-use crate::queue::EventQueue;
-use crate::rng::{SimRng, Stream};
+use crate::engine::network::Network;
+use crate::engine::queue::EventQueue;
+use crate::engine::rng::{SimRng, Stream};
+use crate::engine::shared::SharedVec;
+use crate::engine::time::SimTime;
+use crate::kafka::broker::Broker;
+use crate::kafka::cleanup::RecordKeys;
+use crate::kafka::controller::Controller;
+use crate::kafka::effects::{Ctx, Effect, Note, Timer};
+use crate::kafka::group::{Coordinator, Group};
+use crate::kafka::log::RecordKey;
+use crate::kafka::log::ReplicaLog;
+use crate::kafka::message::Message;
+use crate::kafka::trace::{Names, Trace, TraceEvent};
+use crate::observe::check::{self, CheckResult};
 use crate::scenario::{Action, Client, Scenario};
-use crate::shared::SharedVec;
-use crate::time::SimTime;
-use crate::trace::{Names, Trace, TraceEvent};
-
-/// Something a node asked for while handling an event.
-#[derive(Clone, Debug)]
-pub enum Effect {
-    Send(NodeId, Message),
-    Timer(SimTime, Timer),
-    Trace(TraceEvent),
-    Note(Note),
-}
-
-/// Facts the ledger needs, reported by the node that saw them.
-#[derive(Clone, Debug)]
-pub enum Note {
-    /// A broker became leader: acknowledged records its log lacks are lost.
-    LeaderChanged {
-        broker: BrokerId,
-        partition: TopicPartition,
-    },
-    /// A leader's high watermark advanced: the records in between are committed.
-    HighWatermark {
-        broker: BrokerId,
-        partition: TopicPartition,
-        from: Offset,
-        to: Offset,
-    },
-    /// A replica removed records from its log (truncation or a power loss).
-    Truncated {
-        broker: BrokerId,
-        partition: TopicPartition,
-        removed: Vec<(Offset, RecordId)>,
-        why: String,
-    },
-    /// A replica's log cleanup removed records, as its topic's settings ask.
-    Removed {
-        partition: TopicPartition,
-        records: Vec<(Offset, RecordId)>,
-    },
-    /// A producer learned that records were written at these offsets (`None` for acks=0).
-    Acked {
-        partition: TopicPartition,
-        base: Option<Offset>,
-        records: Arc<Vec<RecordId>>,
-    },
-    /// A consumer's poll() returned records.
-    Consumed {
-        consumer: ConsumerIdx,
-        partition: TopicPartition,
-        records: Vec<(Offset, RecordId)>,
-    },
-    /// A consumer's application finished processing records.
-    Processed {
-        consumer: ConsumerIdx,
-        records: Vec<crate::consumer::Polled>,
-    },
-}
-
-/// Timers, each addressed to one node.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Timer {
-    // Brokers.
-    Heartbeat,
-    Register,
-    IsrCheck,
-    HighWatermarkCheckpoint,
-    ParkedFetchExpiry(u64),
-    DelayedProduceExpiry,
-    FetcherTimeout {
-        leader: BrokerId,
-        correlation: u64,
-    },
-    FetcherBackoff {
-        leader: BrokerId,
-    },
-    // The controller.
-    SessionExpiry(BrokerId),
-    LeaderRebalance,
-    /// A group coordinator's deadlines: sessions, the initial delay, the rebalance timeout.
-    Group(GroupId),
-    /// A broker's retention check and its log cleaner's wake-up.
-    LogRetention,
-    LogCleaner,
-    // Clients.
-    Wake(SimTime),
-    /// A consumer's application finished processing the records of one poll.
-    Processed,
-    /// A consumer's heartbeat thread.
-    GroupHeartbeat,
-    RequestTimeout(u64),
-    MetadataTimeout(u64),
-}
-
-/// What a node's handler works with: the clock and somewhere to put its effects.
-pub struct Ctx<'a> {
-    pub now: SimTime,
-    pub me: NodeId,
-    effects: &'a mut Vec<Effect>,
-}
-
-impl<'a> Ctx<'a> {
-    /// A context for driving one node by hand, as unit tests of its rules do.
-    #[cfg(test)]
-    pub(crate) fn for_test(now: SimTime, me: NodeId, effects: &'a mut Vec<Effect>) -> Ctx<'a> {
-        Ctx { now, me, effects }
-    }
-
-    pub fn send(&mut self, to: NodeId, message: Message) {
-        self.effects.push(Effect::Send(to, message));
-    }
-
-    pub fn timer_at(&mut self, at: SimTime, timer: Timer) {
-        self.effects.push(Effect::Timer(at.max(self.now), timer));
-    }
-
-    pub fn timer_after(&mut self, after: SimTime, timer: Timer) {
-        self.effects.push(Effect::Timer(self.now + after, timer));
-    }
-
-    pub fn trace(&mut self, event: TraceEvent) {
-        self.effects.push(Effect::Trace(event));
-    }
-
-    pub fn note(&mut self, note: Note) {
-        self.effects.push(Effect::Note(note));
-    }
-}
 
 #[derive(Clone, Debug)]
 enum Event {
@@ -279,8 +155,8 @@ impl World {
     pub fn new(scenario: Arc<Scenario>, seed: u64) -> World {
         let scenario = match scenario.faults {
             Some(_) => {
-                let faults = crate::nemesis::schedule(&scenario, seed);
-                Arc::new(crate::nemesis::with_schedule(&scenario, &faults))
+                let faults = crate::scenario::nemesis::schedule(&scenario, seed);
+                Arc::new(crate::scenario::nemesis::with_schedule(&scenario, &faults))
             }
             None => scenario,
         };
@@ -429,7 +305,7 @@ impl World {
     }
 
     /// Moves out the trace entries recorded since the last drain (see `Trace::drain`).
-    pub fn drain_trace(&mut self) -> Vec<crate::trace::TraceEntry> {
+    pub fn drain_trace(&mut self) -> Vec<crate::kafka::trace::TraceEntry> {
         self.trace.drain()
     }
 
@@ -525,14 +401,32 @@ impl World {
         records
     }
 
-    /// The fate of every record so far.
-    pub fn ledger(&self) -> Ledger {
-        ledger::compute(self)
+    /// A record's value as expectations and the trace name it: `"app-3"`, or for what a
+    /// group coordinator wrote to `__consumer_offsets`, `"(group record)"`.
+    pub fn value_of(&self, r: RecordId) -> String {
+        if r.is_group_record() {
+            return "(group record)".to_string();
+        }
+        self.producers[r.producer.0 as usize].key_and_value(r.n).1
     }
 
-    /// The cluster as `kafka-topics --describe` shows it, with HW and LEO per replica.
-    pub fn describe(&self) -> String {
-        crate::report::describe(self)
+    /// Record values for a trace line: the first few, then how many more.
+    pub fn values_summary(&self, records: impl Iterator<Item = RecordId>) -> String {
+        const SHOWN: usize = 6;
+        let mut shown = Vec::new();
+        let mut more = 0;
+        for r in records {
+            if shown.len() < SHOWN {
+                shown.push(self.value_of(r));
+            } else {
+                more += 1;
+            }
+        }
+        let mut text = shown.join(", ");
+        if more > 0 {
+            text.push_str(&format!(", … +{more}"));
+        }
+        text
     }
 
     /// The expectations checked so far (all of them once the run is over), in file order.
@@ -591,8 +485,16 @@ impl World {
                     self.handle(node, |w, ctx| match node {
                         NodeId::Controller => w.controller.on_timer(ctx, timer),
                         NodeId::Broker(b) if timer == Timer::LogCleaner => {
+                            let producers = &w.producers;
+                            let client_record = |r: RecordId| {
+                                let producer = &producers[r.producer.0 as usize];
+                                RecordKey {
+                                    key: producer.key_of(r.n).cloned(),
+                                    tombstone: producer.is_tombstone(r.n),
+                                }
+                            };
                             let keys = RecordKeys {
-                                producers: &w.producers,
+                                client_record: &client_record,
                             };
                             w.brokers[b.0 as usize - 1].on_cleaner_wakeup(ctx, &keys);
                         }
@@ -637,14 +539,7 @@ impl World {
     /// Runs a handler for `node` with a fresh context, then applies what it asked for.
     fn handle(&mut self, node: NodeId, f: impl FnOnce(&mut World, &mut Ctx)) {
         let mut effects = std::mem::take(&mut self.effects);
-        f(
-            self,
-            &mut Ctx {
-                now: self.now,
-                me: node,
-                effects: &mut effects,
-            },
-        );
+        f(self, &mut Ctx::new(self.now, node, &mut effects));
         for effect in effects.drain(..) {
             match effect {
                 Effect::Send(to, message) => self.send(node, to, message),
@@ -964,7 +859,7 @@ impl World {
                     .map(|(r, _)| *r)
                     .collect();
                 if !back.is_empty() {
-                    let values = ledger::values_summary(self, back.iter().copied());
+                    let values = self.values_summary(back.iter().copied());
                     for r in &back {
                         self.tracker.lost_by.remove(r);
                     }
@@ -1019,7 +914,7 @@ impl World {
             Note::Processed { consumer, records } => {
                 // Instant processing would only repeat the line that received the records.
                 if self.scenario.consumers[consumer.0 as usize].processing > SimTime::ZERO {
-                    let values = ledger::values_summary(self, records.iter().map(|(_, _, r)| *r));
+                    let values = self.values_summary(records.iter().map(|(_, _, r)| *r));
                     self.trace.push(
                         self.now,
                         NodeId::Consumer(consumer),
@@ -1036,7 +931,7 @@ impl World {
                 records,
             } => {
                 if let (Some(&(first, _)), Some(&(last, _))) = (records.first(), records.last()) {
-                    let values = ledger::values_summary(self, records.iter().map(|(_, r)| *r));
+                    let values = self.values_summary(records.iter().map(|(_, r)| *r));
                     self.trace.push(
                         self.now,
                         NodeId::Consumer(consumer),
@@ -1066,7 +961,7 @@ impl World {
         if fresh.is_empty() {
             return;
         }
-        let values = ledger::values_summary(self, fresh.iter().map(|(_, r)| *r));
+        let values = self.values_summary(fresh.iter().map(|(_, r)| *r));
         self.trace.push(
             self.now,
             node,

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ksim::World;
-use ksim::invariants::Invariants;
+use ksim::observe::invariants::Invariants;
 
 /// The repository's `scenarios/` directory.
 pub fn scenarios_dir() -> PathBuf {
@@ -102,7 +102,7 @@ pub fn fuzz_parse(data: &[u8]) {
         Ok(scenario) => {
             // What parses also runs its first simulated second without a panic.
             let mut world = World::new(Arc::new(scenario), 0);
-            world.run_until(ksim::time::SimTime::from_secs(1));
+            world.run_until(ksim::engine::time::SimTime::from_secs(1));
         }
         Err(error) => {
             let text = error.to_string();
@@ -114,10 +114,10 @@ pub fn fuzz_parse(data: &[u8]) {
 /// A fault schedule read from arbitrary bytes, 5 bytes a fault: when (in 100 ms steps), which
 /// kind, which broker, how long (in 100 ms steps), and a slow fault's latency. Faults may
 /// overlap and hit any broker.
-pub fn faults_from_bytes(data: &[u8], brokers: u32) -> Vec<ksim::nemesis::Fault> {
-    use ksim::ids::BrokerId;
-    use ksim::nemesis::{Fault, FaultKind};
-    use ksim::time::SimTime;
+pub fn faults_from_bytes(data: &[u8], brokers: u32) -> Vec<ksim::scenario::nemesis::Fault> {
+    use ksim::engine::ids::BrokerId;
+    use ksim::engine::time::SimTime;
+    use ksim::scenario::nemesis::{Fault, FaultKind};
     data.chunks_exact(5)
         .take(24)
         .map(|c| {
@@ -139,10 +139,10 @@ pub fn faults_from_bytes(data: &[u8], brokers: u32) -> Vec<ksim::nemesis::Fault>
 pub fn fuzz_faults(data: &[u8]) -> String {
     let scenario = ksim::scenario::parse(DURABLE_CLUSTER, "durable.toml").expect("it parses");
     let faults = faults_from_bytes(data, scenario.brokers);
-    let plain = Arc::new(ksim::nemesis::with_schedule(&scenario, &faults));
+    let plain = Arc::new(ksim::scenario::nemesis::with_schedule(&scenario, &faults));
     let seed = data.first().copied().map_or(0, u64::from);
     let mut world = World::new(plain, seed);
-    if let Err(violation) = ksim::invariants::run_checked(&mut world, 5_000_000) {
+    if let Err(violation) = ksim::observe::invariants::run_checked(&mut world, 5_000_000) {
         let shown: Vec<String> = faults.iter().map(|f| f.to_string()).collect();
         panic!("{violation}\nfaults:\n{}", shown.join("\n"));
     }

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ksim::assignor::{DEFAULT_GENERATION, Member, Strategy, assign};
+use ksim::clients::assignor::{DEFAULT_GENERATION, Member, Strategy, assign};
 use proptest::prelude::*;
 use proptest::strategy::Strategy as _;
 

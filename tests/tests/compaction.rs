@@ -7,11 +7,11 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use ksim::ids::{LeaderEpoch, Offset, ProducerIdx, RecordId};
-use ksim::log::{
+use ksim::engine::ids::{LeaderEpoch, Offset, ProducerIdx, RecordId};
+use ksim::engine::time::SimTime;
+use ksim::kafka::log::{
     BATCH_HEADER_BYTES, CleanerPolicy, RecordKey, ReplicaLog, SegmentPolicy, StoredBatch,
 };
-use ksim::time::SimTime;
 use proptest::prelude::*;
 
 /// One record: its key (0..5), whether it is a tombstone, and the time since the last one.
@@ -162,6 +162,6 @@ errors = ["INVALID_RECORD"]
     assert!(
         world.producers()[0]
             .errors
-            .contains(&ksim::message::KafkaError::InvalidRecord)
+            .contains(&ksim::kafka::message::KafkaError::InvalidRecord)
     );
 }

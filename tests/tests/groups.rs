@@ -9,7 +9,7 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use ksim::trace::TraceEvent;
+use ksim::kafka::trace::TraceEvent;
 use ksim_tests::run_checked;
 use proptest::prelude::*;
 use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
@@ -158,7 +158,7 @@ fn check_settled(world: &ksim::World, plan: &Plan) -> Result<(), String> {
         let Some((coordinator, g)) = world.group(&name) else {
             return Err(format!("group {name} has no coordinator"));
         };
-        if g.state != ksim::group::GroupState::Stable {
+        if g.state != ksim::kafka::group::GroupState::Stable {
             return Err(format!(
                 "group {name} is {} on coordinator {coordinator}",
                 g.state.name()

@@ -8,7 +8,7 @@
 use std::cell::Cell;
 use std::sync::Arc;
 
-use ksim::trace::TraceEvent;
+use ksim::kafka::trace::TraceEvent;
 use ksim_tests::run_checked;
 use proptest::prelude::*;
 use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};

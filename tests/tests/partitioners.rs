@@ -47,7 +47,7 @@ fn logs(world: &World) -> Vec<Vec<String>> {
     (0..3)
         .map(|p| {
             let leader = p + 1; // replicas = [[1, ...], [2, ...], [3, ...]]
-            let tp = ksim::ids::TopicPartition::new(ksim::ids::TopicId(0), p);
+            let tp = ksim::engine::ids::TopicPartition::new(ksim::engine::ids::TopicId(0), p);
             world.brokers()[leader as usize - 1].replicas[&tp]
                 .log
                 .records()

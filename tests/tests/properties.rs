@@ -113,7 +113,7 @@ fn durable_configuration_loses_nothing() {
             .trace()
             .entries()
             .iter()
-            .filter(|e| matches!(e.event, ksim::trace::TraceEvent::BecameLeader { .. }))
+            .filter(|e| matches!(e.event, ksim::kafka::trace::TraceEvent::BecameLeader { .. }))
             .count();
         leader_changes.set(leader_changes.get() + changes);
         prop_assert_eq!(world.trace().to_text(), run(&text, seed).trace().to_text());

@@ -157,7 +157,7 @@ fn readme_describes_every_scenario_key() {
 fn readme_lists_every_invariant() {
     let readme = readme();
     let table = section(&readme, "### Invariants");
-    for (name, _) in ksim::invariants::NAMES {
+    for (name, _) in ksim::observe::invariants::NAMES {
         assert!(
             table.contains(&format!("| `{name}` |")),
             "README.md has no row for the invariant {name}"

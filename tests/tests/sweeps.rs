@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use ksim::World;
-use ksim::invariants::run_checked;
+use ksim::observe::invariants::run_checked;
 use ksim_tests::{load, scenarios_dir};
 
 /// Runs seeds on two threads; returns per seed whether it failed, and how.

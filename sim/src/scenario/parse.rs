@@ -20,8 +20,8 @@ use crate::config::{
     BrokerConfig, ConfigError, ConfigValue, ConsumerConfig, ProducerConfig, Setting, SettingPart,
     TopicConfig, nearest,
 };
-use crate::ids::{BrokerId, ConsumerIdx, ProducerIdx, TopicId, TopicPartition};
-use crate::time::{SimTime, format_duration, parse_duration};
+use crate::engine::ids::{BrokerId, ConsumerIdx, ProducerIdx, TopicId, TopicPartition};
+use crate::engine::time::{SimTime, format_duration, parse_duration};
 
 mod faults;
 mod raw;

@@ -1,7 +1,7 @@
 //! `ksim assign`: the consumer-group assignment calculator. Given members with their
 //! subscriptions (and, for the sticky strategies, what they owned before) and the topics'
 //! partition counts, it prints what the group leader's assignor computes, using the same
-//! `ksim::assignor` the simulated group coordinator uses.
+//! `ksim::clients::assignor` the simulated group coordinator uses.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::ValueEnum;
-use ksim::assignor::{self, DEFAULT_GENERATION, Member, Strategy};
+use ksim::clients::assignor::{self, DEFAULT_GENERATION, Member, Strategy};
 
 use crate::output;
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use ksim::World;
-use ksim::time::SimTime;
+use ksim::engine::time::SimTime;
 
 use crate::output;
 use crate::scenario_files;

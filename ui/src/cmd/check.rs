@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use clap::ValueEnum;
 use ksim::World;
-use ksim::check::CheckResult;
+use ksim::observe::check::CheckResult;
 
 use crate::output;
 use crate::scenario_files::{self, Found};
@@ -131,7 +131,7 @@ impl Summary {
 /// `file:line:col: at <time> <subject>: <failure>`, one line per mismatch of a failed
 /// expectation, as editors and CI logs recognise a position.
 pub fn failure_lines(file: &str, result: &CheckResult) -> Vec<String> {
-    let at = ksim::time::format_duration(result.at);
+    let at = ksim::engine::time::format_duration(result.at);
     result
         .failures
         .iter()
@@ -271,9 +271,9 @@ fn check_lesson_part(path: &std::path::Path, file: &str) -> Result<(), String> {
 /// Hand-made results for the formatters' tests.
 #[cfg(test)]
 pub(crate) mod fixtures {
-    use ksim::check::CheckResult;
+    use ksim::engine::time::SimTime;
+    use ksim::observe::check::CheckResult;
     use ksim::scenario::Pos;
-    use ksim::time::SimTime;
 
     use super::{Outcome, ScenarioReport};
     use crate::seed::{Seed, SeedSource};

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 use std::process::ExitCode;
 
-use ksim::partitioner::{murmur2, partition_for_key};
+use ksim::clients::partitioner::{murmur2, partition_for_key};
 
 use crate::output;
 

@@ -6,7 +6,9 @@ use std::fmt::Write;
 use std::process::ExitCode;
 
 use anyhow::bail;
-use ksim::retention::{Retention, RetentionDecision, RetentionSettings, effective_retention};
+use ksim::config::retention::{
+    Retention, RetentionDecision, RetentionSettings, effective_retention,
+};
 
 use crate::output;
 

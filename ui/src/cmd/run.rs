@@ -8,9 +8,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use ksim::World;
-use ksim::check::CheckResult;
-use ksim::ledger::{Fate, LedgerSummary};
-use ksim::time::{SimTime, format_duration};
+use ksim::engine::time::{SimTime, format_duration};
+use ksim::observe::check::CheckResult;
+use ksim::observe::ledger::{Fate, LedgerSummary};
 
 use super::check::{failure_lines, plural};
 use crate::output;
@@ -27,7 +27,7 @@ pub struct RunReport {
     /// `World::describe()`: the cluster as `kafka-topics --describe` shows it.
     pub final_state: String,
     pub ledger: LedgerSummary,
-    /// `ksim::report::producer_batches`: each producer's batching statistics, as a table.
+    /// `ksim::observe::report::producer_batches`: each producer's batching statistics, as a table.
     pub producer_batches: String,
     pub lost: Vec<LostRecord>,
     pub results: Vec<CheckResult>,
@@ -53,7 +53,7 @@ pub fn run(path: &Path, seed_flag: Option<u64>, invariants: bool) -> anyhow::Res
     let scenario = scenario_files::load(path)?;
     let seed = Seed::choose(seed_flag, scenario.seed);
     let scenario = Arc::new(scenario);
-    let faults = ksim::nemesis::schedule(&scenario, seed.value)
+    let faults = ksim::scenario::nemesis::schedule(&scenario, seed.value)
         .iter()
         .map(|fault| fault.to_string())
         .collect();
@@ -114,7 +114,7 @@ fn report(world: &World, seed: Seed) -> RunReport {
         ended_at: world.now(),
         final_state: world.describe(),
         ledger: ledger.summary,
-        producer_batches: ksim::report::producer_batches(world),
+        producer_batches: ksim::observe::report::producer_batches(world),
         lost,
         results: world.check_results(),
         trace_events: world.trace().len(),

@@ -17,9 +17,9 @@ use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use ksim::check::CheckResult;
-use ksim::invariants::{self, Violation};
-use ksim::nemesis::{self, Fault};
+use ksim::observe::check::CheckResult;
+use ksim::observe::invariants::{self, Violation};
+use ksim::scenario::nemesis::{self, Fault};
 use ksim::{Scenario, World};
 
 use crate::output;
@@ -405,7 +405,7 @@ pub fn counterexample_text(
     );
     for step in &plain.steps {
         let mut table = Table::new();
-        table["at"] = value(ksim::time::format_duration(step.at));
+        table["at"] = value(ksim::engine::time::format_duration(step.at));
         let (key, item) = action_item(&step.action);
         table[key] = item;
         steps.push(table);
@@ -438,7 +438,10 @@ fn action_item(action: &ksim::scenario::Action) -> (&'static str, toml_edit::Ite
         Action::Slow { broker, latency } => {
             let mut table = InlineTable::new();
             table.insert("broker", i64::from(broker.0).into());
-            table.insert("latency", ksim::time::format_duration(*latency).into());
+            table.insert(
+                "latency",
+                ksim::engine::time::format_duration(*latency).into(),
+            );
             ("slow", value(table))
         }
         other => unreachable!("the nemesis makes only fault steps, not {other:?}"),

@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
-use ksim::ids::BrokerId;
-use ksim::ledger::{Ledger, LedgerSummary};
+use ksim::engine::ids::BrokerId;
+use ksim::observe::ledger::{Ledger, LedgerSummary};
 use ksim::scenario::{Action as ScenarioAction, Scenario};
-use ksim::{World, trace::brokers};
+use ksim::{World, kafka::trace::brokers};
 
 use super::ask::LessonPlay;
 use super::timeline::Timeline;
@@ -101,8 +101,8 @@ impl FateFilter {
     }
 
     /// Whether the records view shows this record under the filter.
-    pub fn admits(self, record: &ksim::ledger::RecordFate) -> bool {
-        use ksim::ledger::Fate;
+    pub fn admits(self, record: &ksim::observe::ledger::RecordFate) -> bool {
+        use ksim::observe::ledger::Fate;
         match self {
             FateFilter::All => true,
             FateFilter::Acked => matches!(record.fate, Fate::Acked | Fate::Lost),
@@ -118,10 +118,10 @@ impl FateFilter {
     /// The selected row's record in the records view, if any.
     pub fn selected(
         self,
-        records: &[ksim::ledger::RecordFate],
+        records: &[ksim::observe::ledger::RecordFate],
         selected: usize,
-    ) -> Option<&ksim::ledger::RecordFate> {
-        let shown: Vec<&ksim::ledger::RecordFate> =
+    ) -> Option<&ksim::observe::ledger::RecordFate> {
+        let shown: Vec<&ksim::observe::ledger::RecordFate> =
             records.iter().filter(|r| self.admits(r)).collect();
         shown
             .get(selected.min(shown.len().saturating_sub(1)))
@@ -208,7 +208,7 @@ impl Branch {
                 .filter_map(|(i, e)| why::notable(&e.event).map(|n| (from + i, n))),
         );
         if !self.timeline.is_recording() {
-            self.outcome = ksim::ledger::summarize(&self.timeline.final_world);
+            self.outcome = ksim::observe::ledger::summarize(&self.timeline.final_world);
         }
     }
 }
@@ -241,7 +241,7 @@ pub struct App {
     pub ledger: Option<Ledger>,
     /// For the records view: each record's acknowledgement or final failure, as the index of
     /// that trace event (computed with the ledger).
-    pub record_events: std::collections::BTreeMap<ksim::ids::RecordId, usize>,
+    pub record_events: std::collections::BTreeMap<ksim::engine::ids::RecordId, usize>,
     /// Each producer's records by outcome at the cursor.
     pub producer_counts: Vec<ProducerCounts>,
     /// The language `say` narration is shown in (English unless set).
@@ -398,7 +398,7 @@ impl App {
             .rev()
             .filter(|(_, n)| *n == Notable::Say)
             .find_map(|&(i, _)| match &self.timeline().entries[i].event {
-                ksim::trace::TraceEvent::Say { text } => Some((i, text.text(self.lang))),
+                ksim::kafka::trace::TraceEvent::Say { text } => Some((i, text.text(self.lang))),
                 _ => None,
             })
     }

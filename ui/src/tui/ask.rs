@@ -7,8 +7,8 @@
 
 use std::collections::BTreeMap;
 
+use ksim::kafka::trace::TraceEvent;
 use ksim::scenario::Scenario;
-use ksim::trace::TraceEvent;
 
 use super::action::Action;
 use super::app::{App, Overlay};
@@ -134,7 +134,7 @@ pub struct AnswerMoment {
     /// The trace event after which the check holds.
     pub index: usize,
     /// The check's time.
-    pub at: ksim::time::SimTime,
+    pub at: ksim::engine::time::SimTime,
     pub question: String,
 }
 

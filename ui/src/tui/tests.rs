@@ -146,7 +146,7 @@ fn enter_on_a_record_goes_to_what_decided_it() {
     assert!(
         matches!(
             app.timeline().entries[app.cursor].event,
-            ksim::trace::TraceEvent::RecordsLost { .. }
+            ksim::kafka::trace::TraceEvent::RecordsLost { .. }
         ),
         "{:?}",
         app.timeline().entries[app.cursor].event
@@ -253,7 +253,7 @@ fn what_if_branch_and_comparison() {
         !app.timeline()
             .entries
             .iter()
-            .any(|e| matches!(e.event, ksim::trace::TraceEvent::Crash))
+            .any(|e| matches!(e.event, ksim::kafka::trace::TraceEvent::Crash))
     );
 }
 
@@ -316,8 +316,10 @@ fn go_to_time() {
     update(&mut app, Action::Enter);
     assert!(app.overlay.is_none());
     let time = app.timeline().entries[app.cursor].time;
-    assert!(time >= ksim::time::SimTime::from_secs(11), "{time}");
-    assert!(app.timeline().entries[app.cursor - 1].time < ksim::time::SimTime::from_secs(11));
+    assert!(time >= ksim::engine::time::SimTime::from_secs(11), "{time}");
+    assert!(
+        app.timeline().entries[app.cursor - 1].time < ksim::engine::time::SimTime::from_secs(11)
+    );
     update(&mut app, Action::GoToTime);
     update(&mut app, Action::Type('x'));
     update(&mut app, Action::Enter);

@@ -9,8 +9,8 @@
 use std::sync::Arc;
 
 use ksim::World;
+use ksim::kafka::trace::{Trace, TraceEntry};
 use ksim::scenario::Action;
-use ksim::trace::{Trace, TraceEntry};
 
 /// Keyframes kept per run at most; past this, every other one is dropped and the interval
 /// doubles, so that memory stays bounded on long runs while seeking stays a short replay.
@@ -316,7 +316,7 @@ mod tests {
         let timeline =
             Timeline::record(world("scenarios/lessons/F17-acks-1-high-watermark.toml"), 8);
         let index = timeline.len() / 3;
-        let mut branch = timeline.branch(index, Action::Crash(ksim::ids::BrokerId(1)));
+        let mut branch = timeline.branch(index, Action::Crash(ksim::engine::ids::BrokerId(1)));
         assert!(
             branch.is_recording(),
             "a branch is recorded as the explorer goes on"
@@ -329,7 +329,7 @@ mod tests {
         assert!(
             branch.entries[diverged..]
                 .iter()
-                .any(|e| matches!(e.event, ksim::trace::TraceEvent::Crash))
+                .any(|e| matches!(e.event, ksim::kafka::trace::TraceEvent::Crash))
         );
     }
 

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use ksim::ids::{NodeId, RecordId};
-use ksim::time::{SimTime, parse_duration};
-use ksim::trace::{TraceEntry, TraceEvent};
+use ksim::engine::ids::{NodeId, RecordId};
+use ksim::engine::time::{SimTime, parse_duration};
+use ksim::kafka::trace::{TraceEntry, TraceEvent};
 
 use super::action::Action;
 

@@ -1,8 +1,8 @@
 //! Plain words for the events that teach: why an ISR shrank, why a leader changed, why a
 //! record was lost. The trace says what happened; these lines say what it means.
 
-use ksim::ids::{BrokerId, TopicPartition};
-use ksim::trace::{HighWatermarkCause, TraceEntry, TraceEvent};
+use ksim::engine::ids::{BrokerId, TopicPartition};
+use ksim::kafka::trace::{HighWatermarkCause, TraceEntry, TraceEvent};
 
 /// What a marker on the timeline stands for; `[` and `]` jump between notable events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -139,7 +139,7 @@ fn isr_shrink(
 
 #[cfg(test)]
 mod tests {
-    use ksim::trace::TraceEvent;
+    use ksim::kafka::trace::TraceEvent;
 
     use super::why;
 

@@ -6,8 +6,8 @@ use toml::Spanned;
 
 use super::{Checker, Result, describe};
 use crate::config::nearest;
-use crate::nemesis::{FaultKind, FaultSpec};
-use crate::time::{SimTime, format_duration};
+use crate::engine::time::{SimTime, format_duration};
+use crate::scenario::nemesis::{FaultKind, FaultSpec};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -168,9 +168,9 @@ impl Checker<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::nemesis::FaultKind;
+    use crate::engine::time::SimTime;
+    use crate::scenario::nemesis::FaultKind;
     use crate::scenario::parse;
-    use crate::time::SimTime;
 
     fn with_faults(faults: &str) -> String {
         format!("name = \"n\"\nduration = \"60s\"\n[cluster]\nbrokers = 3\n[faults]\n{faults}\n")

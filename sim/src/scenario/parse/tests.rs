@@ -1,7 +1,7 @@
 //! Broken and valid scenario files, and what the parser makes of them.
 
 use super::*;
-use crate::ids::{BrokerId, ConsumerIdx, ProducerIdx, TopicId, TopicPartition};
+use crate::engine::ids::{BrokerId, ConsumerIdx, ProducerIdx, TopicId, TopicPartition};
 
 /// The example scenario of DESIGN.md, verbatim.
 const EXAMPLE: &str = r#"name = "acks=1 can lose an acknowledged record"

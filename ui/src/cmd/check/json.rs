@@ -68,7 +68,7 @@ fn scenario(report: &ScenarioReport) -> Value {
             "expectations": results.iter().map(|result| json!({
                 "line": result.pos.line,
                 "column": result.pos.column,
-                "at": ksim::time::format_duration(result.at),
+                "at": ksim::engine::time::format_duration(result.at),
                 "at_us": result.at.as_micros(),
                 "subject": result.subject,
                 "passed": result.passed(),

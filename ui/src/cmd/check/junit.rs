@@ -99,7 +99,7 @@ fn suite(out: &mut String, report: &ScenarioReport) {
                     continue;
                 }
                 writeln!(out, "{open}>").unwrap();
-                let at = ksim::time::format_duration(result.at);
+                let at = ksim::engine::time::format_duration(result.at);
                 let message = escape(&format!(
                     "at {at} {}: {}",
                     result.subject,

@@ -165,7 +165,7 @@ fn predict_then_watch() {
         );
         play(&mut app);
         assert!(matches!(&app.overlay, Some(Overlay::Answer { question }) if question == "F36-9"));
-        let check = ksim::time::SimTime::from_secs(1);
+        let check = ksim::engine::time::SimTime::from_secs(1);
         let entries = &app.timeline().entries;
         assert!(entries[app.cursor].time <= check);
         assert!(entries.get(app.cursor + 1).is_none_or(|e| e.time > check));
@@ -239,7 +239,7 @@ fn answer_moment_is_the_first_check() {
     assert_eq!(moments.len(), 1);
     let moment = &moments[0];
     assert_eq!(moment.question, "F36-9");
-    assert_eq!(moment.at, ksim::time::SimTime::from_secs(1));
+    assert_eq!(moment.at, ksim::engine::time::SimTime::from_secs(1));
     let entries = &app.timeline().entries;
     assert!(entries[moment.index].time <= moment.at);
     assert!(

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use ksim::ids::{BrokerId, NodeId, Offset, TopicId, TopicPartition};
+use ksim::engine::ids::{BrokerId, NodeId, Offset, TopicId, TopicPartition};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -79,7 +79,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             .leader
             .map_or("none (OFFLINE)".to_string(), |b| b.to_string());
         let ghosts = lost.get(&tp).map(Vec::as_slice).unwrap_or_default();
-        let logs: Vec<&ksim::log::ReplicaLog> = state
+        let logs: Vec<&ksim::kafka::log::ReplicaLog> = state
             .replicas
             .iter()
             .filter_map(|b| world.brokers()[b.0 as usize - 1].replicas.get(&tp))
@@ -99,8 +99,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Span::raw(format!(
                 "  leader {leader}  epoch {}  isr {}  replicas {}{}",
                 state.leader_epoch,
-                ksim::trace::brokers(&state.isr),
-                ksim::trace::brokers(&state.replicas),
+                ksim::kafka::trace::brokers(&state.isr),
+                ksim::kafka::trace::brokers(&state.replicas),
                 if log_start > 0 {
                     format!("  log start {log_start} (older segments deleted)")
                 } else {
@@ -201,7 +201,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 fn lost_by_partition(app: &App) -> BTreeMap<TopicPartition, Vec<(Offset, String)>> {
     let mut lost: BTreeMap<TopicPartition, Vec<(Offset, String)>> = BTreeMap::new();
     for (record, tp, offset, _) in app.world.lost_records() {
-        let value = ksim::ledger::value_of(&app.world, record);
+        let value = app.world.value_of(record);
         lost.entry(tp).or_default().push((offset, value));
     }
     lost

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use ksim::group::Group;
-use ksim::ids::{NodeId, TopicPartition};
-use ksim::trace::TraceEvent;
+use ksim::engine::ids::{NodeId, TopicPartition};
+use ksim::kafka::group::Group;
+use ksim::kafka::trace::TraceEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};

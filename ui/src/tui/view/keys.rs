@@ -3,9 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use ksim::ids::TopicId;
-use ksim::partitioner::partition_for_key;
-use ksim::trace::TraceEvent;
+use ksim::clients::partitioner::partition_for_key;
+use ksim::engine::ids::TopicId;
+use ksim::kafka::trace::TraceEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};

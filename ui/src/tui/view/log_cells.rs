@@ -5,8 +5,8 @@
 
 use std::sync::Arc;
 
-use ksim::ids::{Offset, RecordId};
-use ksim::log::{ReplicaLog, StoredBatch};
+use ksim::engine::ids::{Offset, RecordId};
+use ksim::kafka::log::{ReplicaLog, StoredBatch};
 
 /// The columns a partition's rows share: each covers the offsets from its start up to the next
 /// column's start (the last one up to `end`).
@@ -147,9 +147,9 @@ fn first_record<'a>(
 mod tests {
     use std::sync::Arc;
 
-    use ksim::ids::{LeaderEpoch, Offset, ProducerIdx, RecordId};
-    use ksim::log::{ReplicaLog, SegmentPolicy, StoredBatch};
-    use ksim::time::SimTime;
+    use ksim::engine::ids::{LeaderEpoch, Offset, ProducerIdx, RecordId};
+    use ksim::engine::time::SimTime;
+    use ksim::kafka::log::{ReplicaLog, SegmentPolicy, StoredBatch};
 
     use super::{Cell, Columns};
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use ksim::ledger::LedgerSummary;
+use ksim::observe::ledger::LedgerSummary;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -178,7 +178,7 @@ fn lost_values(world: &ksim::world::World) -> BTreeSet<String> {
         .map(|(record, tp, offset, _)| {
             format!(
                 "{}@{}:{offset}",
-                ksim::ledger::value_of(world, record),
+                world.value_of(record),
                 world.scenario().partition_name(tp)
             )
         })

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use ksim::ids::{Offset, TopicPartition};
-use ksim::ledger::{Fate, RecordFate};
+use ksim::engine::ids::{Offset, TopicPartition};
+use ksim::observe::ledger::{Fate, RecordFate};
 use ksim::world::Processing;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -187,7 +187,7 @@ fn key_order(app: &App, records: &[RecordFate], selected: &RecordFate) -> Vec<St
                         .key_of(r.n)
                         .is_some_and(|k| **k == **key)
             })
-            .map(|(_, _, r)| ksim::ledger::value_of(&app.world, *r))
+            .map(|(_, _, r)| app.world.value_of(*r))
             .collect();
         if !consumed.is_empty() {
             lines.push(format!(

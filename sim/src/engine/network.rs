@@ -3,9 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::ids::{BrokerId, NodeId};
-use crate::rng::SimRng;
-use crate::time::SimTime;
+use crate::engine::ids::{BrokerId, NodeId};
+use crate::engine::rng::SimRng;
+use crate::engine::time::SimTime;
 
 #[derive(Clone, Debug)]
 pub struct Network {
@@ -116,8 +116,8 @@ impl Network {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::ProducerIdx;
-    use crate::rng::Stream;
+    use crate::engine::ids::ProducerIdx;
+    use crate::engine::rng::Stream;
 
     // A message never overtakes an earlier one on the same connection, whatever the draws.
     #[test]

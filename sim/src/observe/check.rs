@@ -1,12 +1,12 @@
 //! Expectations: what a scenario says must hold, checked against the world at a moment, with
 //! a sentence for every mismatch (`expected leader 2, found 3`).
 
-use crate::ids::{BrokerId, TopicPartition};
-use crate::ledger::{self, authoritative_log};
-use crate::producer::Outcome;
+use crate::clients::producer::Outcome;
+use crate::engine::ids::{BrokerId, TopicPartition};
+use crate::engine::time::SimTime;
+use crate::kafka::trace::brokers;
+use crate::observe::ledger::{self, authoritative_log};
 use crate::scenario::{Expectation, Pos, Subject};
-use crate::time::SimTime;
-use crate::trace::brokers;
 use crate::world::World;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,7 +43,7 @@ fn compare<T: PartialEq + std::fmt::Display>(
 fn check_errors(
     failures: &mut Vec<String>,
     expected: &[String],
-    seen: &std::collections::BTreeSet<crate::message::KafkaError>,
+    seen: &std::collections::BTreeSet<crate::kafka::message::KafkaError>,
 ) {
     let seen: Vec<&str> = seen.iter().map(|e| e.name()).collect();
     for error in expected {
@@ -137,7 +137,7 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
                         let found: Vec<String> = r
                             .log
                             .records()
-                            .map(|(_, rec)| ledger::value_of(world, rec))
+                            .map(|(_, rec)| world.value_of(rec))
                             .collect();
                         if &found != expected {
                             failures.push(format!(
@@ -454,7 +454,7 @@ struct GroupChecks<'a> {
     committed: &'a std::collections::BTreeMap<TopicPartition, u64>,
     generation: Option<u32>,
     state: Option<&'a str>,
-    members: Option<&'a [crate::ids::ConsumerIdx]>,
+    members: Option<&'a [crate::engine::ids::ConsumerIdx]>,
     coordinator: Option<BrokerId>,
     lost: Option<u64>,
     reprocessed: Option<u64>,

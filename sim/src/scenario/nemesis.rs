@@ -8,10 +8,10 @@
 
 use std::fmt;
 
-use crate::ids::BrokerId;
-use crate::rng::{SimRng, Stream};
+use crate::engine::ids::BrokerId;
+use crate::engine::rng::{SimRng, Stream};
+use crate::engine::time::{SimTime, format_duration};
 use crate::scenario::{Action, Pos, Scenario, Step};
-use crate::time::{SimTime, format_duration};
 
 /// The kinds of fault the nemesis can inject, as `[faults] kinds` names them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

@@ -37,7 +37,10 @@ pub fn describe(world: &World) -> String {
             spec.config.unclean_leader_election_enable
         );
         for (p, state) in topic.partitions.iter().enumerate() {
-            let tp = crate::ids::TopicPartition::new(crate::ids::TopicId(t as u32), p as u32);
+            let tp = crate::engine::ids::TopicPartition::new(
+                crate::engine::ids::TopicId(t as u32),
+                p as u32,
+            );
             // Of __consumer_offsets, only the partitions that hold something.
             let used = || {
                 state.replicas.iter().any(|b| {
@@ -50,7 +53,7 @@ pub fn describe(world: &World) -> String {
             if spec.internal && !used() {
                 continue;
             }
-            let list = |l: &[crate::ids::BrokerId]| {
+            let list = |l: &[crate::engine::ids::BrokerId]| {
                 l.iter()
                     .map(|b| b.0.to_string())
                     .collect::<Vec<_>>()
@@ -176,7 +179,7 @@ pub fn producer_batches(world: &World) -> String {
                 stats.blocked_sends,
                 if stats.blocked_sends == 1 { "" } else { "s" },
                 config.buffer_memory,
-                crate::time::format_duration(stats.blocked_time),
+                crate::engine::time::format_duration(stats.blocked_time),
                 stats.buffer_exhausted,
                 if stats.buffer_exhausted == 1 { "" } else { "s" },
                 config.max_block_ms
@@ -210,4 +213,11 @@ pub fn producer_batches(world: &World) -> String {
     }
     out.push_str(&notes);
     out
+}
+
+impl World {
+    /// The cluster as `kafka-topics --describe` shows it, with HW and LEO per replica.
+    pub fn describe(&self) -> String {
+        describe(self)
+    }
 }

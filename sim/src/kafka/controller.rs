@@ -6,14 +6,14 @@
 
 use std::sync::Arc;
 
-use crate::ids::{BrokerId, LeaderEpoch, NodeId, TopicId, TopicPartition};
-use crate::message::{KafkaError, Message};
-use crate::metadata::{MetadataImage, PartitionState, TopicImage};
-use crate::rng::{SimRng, Stream};
+use crate::engine::ids::{BrokerId, LeaderEpoch, NodeId, TopicId, TopicPartition};
+use crate::engine::rng::{SimRng, Stream};
+use crate::engine::time::SimTime;
+use crate::kafka::effects::{Ctx, Timer};
+use crate::kafka::message::{KafkaError, Message};
+use crate::kafka::metadata::{MetadataImage, PartitionState, TopicImage};
+use crate::kafka::trace::{TraceEvent, brokers};
 use crate::scenario::{Scenario, TopicOrigin, TopicSpec};
-use crate::time::SimTime;
-use crate::trace::{TraceEvent, brokers};
-use crate::world::{Ctx, Timer};
 
 #[derive(Clone, Debug)]
 struct Registration {

@@ -11,107 +11,44 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::assignor::Strategy;
-use crate::broker::Broker;
-use crate::ids::{BrokerId, GroupId, NodeId, Offset, RecordId, TopicId, TopicPartition};
-use crate::log::{BATCH_HEADER_BYTES, StoredBatch};
-use crate::message::{KafkaError, Message};
-use crate::partitioner::coordinator_partition;
-use crate::time::SimTime;
-use crate::trace::TraceEvent;
-use crate::world::{Ctx, Timer};
+use crate::engine::ids::{BrokerId, GroupId, NodeId, Offset, RecordId, TopicId, TopicPartition};
+use crate::engine::time::SimTime;
+use crate::kafka::broker::Broker;
+use crate::kafka::effects::{Ctx, Timer};
+use crate::kafka::log::StoredBatch;
+use crate::kafka::message::BATCH_HEADER_BYTES;
+use crate::kafka::message::group::{
+    GroupRequest, GroupResponse, JoinRequest, JoinResult, JoinedMember, Strategy,
+};
+use crate::kafka::message::{KafkaError, Message};
+use crate::kafka::trace::TraceEvent;
 
 /// How long a commit or a new generation may wait for `__consumer_offsets` to replicate
 /// (`offsets.commit.timeout.ms`).
 const OFFSETS_COMMIT_TIMEOUT: SimTime = SimTime::from_millis(5_000);
 
-/// What a consumer asks of the group coordinator.
-#[derive(Clone, Debug)]
-pub enum GroupRequest {
-    /// Any broker answers: who coordinates this group?
-    FindCoordinator,
-    Join(Box<JoinRequest>),
-    Sync {
-        member_id: String,
-        instance_id: Option<String>,
-        generation: i32,
-        /// From the leader: every member's partitions. Followers send `None`.
-        assignments: Option<BTreeMap<String, Vec<TopicPartition>>>,
-    },
-    Heartbeat {
-        member_id: String,
-        instance_id: Option<String>,
-        generation: i32,
-    },
-    Leave {
-        member_id: String,
-        reason: String,
-    },
-    OffsetCommit {
-        member_id: String,
-        instance_id: Option<String>,
-        /// -1 for a consumer outside group management (`assign`).
-        generation: i32,
-        offsets: Vec<(TopicPartition, Offset)>,
-    },
-    OffsetFetch {
-        partitions: Vec<TopicPartition>,
-    },
+/// Java's `String.hashCode()`: `h = 31 * h + c` over the string's UTF-16 code units, wrapping
+/// like Java's `int`.
+pub fn java_string_hash(s: &str) -> i32 {
+    s.encode_utf16().fold(0i32, |h, unit| {
+        h.wrapping_mul(31).wrapping_add(i32::from(unit))
+    })
 }
 
-#[derive(Clone, Debug)]
-pub struct JoinRequest {
-    /// Empty on a member's first join: the coordinator hands out an id (KIP-394).
-    pub member_id: String,
-    pub instance_id: Option<String>,
-    pub client_id: String,
-    /// `partition.assignment.strategy`, preferred first.
-    pub protocols: Vec<Strategy>,
-    pub topics: Vec<TopicId>,
-    /// What the member owns now, and from which generation (the sticky assignors use them).
-    pub owned: Vec<TopicPartition>,
-    pub owned_generation: i32,
-    pub session_timeout: SimTime,
-    /// `max.poll.interval.ms`: how long a rebalance waits for the member to rejoin.
-    pub rebalance_timeout: SimTime,
-    pub reason: String,
-}
-
-#[derive(Clone, Debug)]
-pub enum GroupResponse {
-    /// The coordinator, and the `__consumer_offsets` partition it leads for the group (of
-    /// how many).
-    FindCoordinator(Result<(BrokerId, TopicPartition, u32), KafkaError>),
-    Join(Result<JoinResult, KafkaError>),
-    /// MEMBER_ID_REQUIRED carries the id to join with.
-    MemberIdRequired(String),
-    Sync(Result<Vec<TopicPartition>, KafkaError>),
-    Heartbeat(Result<(), KafkaError>),
-    Leave,
-    OffsetCommit(Result<Vec<(TopicPartition, Offset)>, KafkaError>),
-    OffsetFetch(Result<BTreeMap<TopicPartition, Offset>, KafkaError>),
-}
-
-#[derive(Clone, Debug)]
-pub struct JoinResult {
-    pub generation: i32,
-    pub protocol: Strategy,
-    pub leader: String,
-    pub member_id: String,
-    /// Only for the leader: every member, to compute the assignment with.
-    pub members: Vec<JoinedMember>,
-    /// KIP-814: a static leader that came back while the group was Stable keeps the current
-    /// assignment; it learns the members (to watch their topics) but must not assign.
-    pub skip_assignment: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct JoinedMember {
-    pub member_id: String,
-    pub instance_id: Option<String>,
-    pub topics: Vec<TopicId>,
-    pub owned: Vec<TopicPartition>,
-    pub owned_generation: i32,
+/// The `__consumer_offsets` partition that stores a group's offsets
+/// (`GroupMetadataManager.partitionFor`): `Utils.abs(groupId.hashCode()) % partitions`, where
+/// `partitions` is `offsets.topic.num.partitions` (50 by default). The leader of that
+/// partition is the group's coordinator.
+///
+/// Kafka's `Utils.abs` maps `Integer.MIN_VALUE`, which has no positive counterpart, to 0.
+pub fn coordinator_partition(group_id: &str, partitions: u32) -> u32 {
+    assert!(
+        partitions > 0,
+        "__consumer_offsets has at least one partition"
+    );
+    let hash = java_string_hash(group_id);
+    let positive = if hash == i32::MIN { 0 } else { hash.abs() };
+    positive as u32 % partitions
 }
 
 /// The classic protocol's group states (`ClassicGroupState`).
@@ -1180,7 +1117,7 @@ impl Broker {
             )
         };
         let roll = replica.log.append(Arc::new(stored));
-        crate::broker::trace_roll(ctx, tp, roll);
+        crate::kafka::broker::trace_roll(ctx, tp, roll);
         let leo = replica.log.log_end_offset();
         ctx.trace(TraceEvent::Append {
             partition: tp,
@@ -1840,12 +1777,39 @@ fn prepare_rebalance(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::broker::tests::deliver;
     use crate::config::{BrokerConfig, TopicConfig};
-    use crate::ids::{ConsumerIdx, LeaderEpoch};
-    use crate::message::{FetchPartition, FetchRequest};
-    use crate::metadata::{MetadataImage, PartitionState, TopicImage};
-    use crate::world::Effect;
+    use crate::engine::ids::{ConsumerIdx, LeaderEpoch};
+    use crate::kafka::broker::tests::deliver;
+    use crate::kafka::effects::Effect;
+    use crate::kafka::message::{FetchPartition, FetchRequest};
+    use crate::kafka::metadata::{MetadataImage, PartitionState, TopicImage};
+
+    // Java's String.hashCode, including a character outside the BMP (two UTF-16 units).
+    #[test]
+    fn java_string_hash_matches_java() {
+        assert_eq!(java_string_hash(""), 0);
+        assert_eq!(java_string_hash("a"), 97);
+        assert_eq!(java_string_hash("abc"), 96354);
+        assert_eq!(java_string_hash("hello"), 99162322);
+        // "\u{1F600}" is "\uD83D\uDE00" in Java: 0xD83D * 31 + 0xDE00.
+        assert_eq!(java_string_hash("\u{1F600}"), 0xD83D * 31 + 0xDE00);
+    }
+
+    // The group coordinator partitions of the reference (50 offsets partitions).
+    #[test]
+    fn coordinator_partitions() {
+        assert_eq!(coordinator_partition("my-group", 50), 12);
+        assert_eq!(coordinator_partition("test-group", 50), 12);
+        assert_eq!(coordinator_partition("group1", 50), 40);
+        assert_eq!(coordinator_partition("payments", 50), 13);
+    }
+
+    // Utils.abs maps Integer.MIN_VALUE to 0: "polygenelubricants" hashes to MIN_VALUE.
+    #[test]
+    fn coordinator_partition_of_min_value_hash() {
+        assert_eq!(java_string_hash("polygenelubricants"), i32::MIN);
+        assert_eq!(coordinator_partition("polygenelubricants", 50), 0);
+    }
 
     /// One `__consumer_offsets` partition (topic 0) holds every group; topic 1 is what the
     /// members subscribe to.
@@ -1923,7 +1887,7 @@ mod tests {
         req: GroupRequest,
     ) -> Vec<Effect> {
         let mut effects = Vec::new();
-        let mut ctx = Ctx::for_test(
+        let mut ctx = Ctx::new(
             SimTime::from_millis(now_ms),
             NodeId::Broker(b.id),
             &mut effects,
@@ -1934,7 +1898,7 @@ mod tests {
 
     fn timer(b: &mut Broker, now_ms: u64) -> Vec<Effect> {
         let mut effects = Vec::new();
-        let mut ctx = Ctx::for_test(
+        let mut ctx = Ctx::new(
             SimTime::from_millis(now_ms),
             NodeId::Broker(b.id),
             &mut effects,

@@ -29,62 +29,7 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-/// The assignment strategies of `partition.assignment.strategy`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Strategy {
-    Range,
-    RoundRobin,
-    Sticky,
-    CooperativeSticky,
-}
-
-impl Strategy {
-    pub const ALL: [Strategy; 4] = [
-        Strategy::Range,
-        Strategy::RoundRobin,
-        Strategy::Sticky,
-        Strategy::CooperativeSticky,
-    ];
-
-    /// The protocol name members announce in JoinGroup: "range", "roundrobin", "sticky", "cooperative-sticky".
-    pub fn protocol_name(self) -> &'static str {
-        match self {
-            Strategy::Range => "range",
-            Strategy::RoundRobin => "roundrobin",
-            Strategy::Sticky => "sticky",
-            Strategy::CooperativeSticky => "cooperative-sticky",
-        }
-    }
-
-    /// Kafka's class name, e.g. "org.apache.kafka.clients.consumer.RangeAssignor".
-    pub fn class_name(self) -> &'static str {
-        match self {
-            Strategy::Range => "org.apache.kafka.clients.consumer.RangeAssignor",
-            Strategy::RoundRobin => "org.apache.kafka.clients.consumer.RoundRobinAssignor",
-            Strategy::Sticky => "org.apache.kafka.clients.consumer.StickyAssignor",
-            Strategy::CooperativeSticky => {
-                "org.apache.kafka.clients.consumer.CooperativeStickyAssignor"
-            }
-        }
-    }
-
-    pub fn from_class_name(name: &str) -> Option<Strategy> {
-        Strategy::ALL
-            .into_iter()
-            .find(|strategy| strategy.class_name() == name)
-    }
-
-    pub fn from_protocol_name(name: &str) -> Option<Strategy> {
-        Strategy::ALL
-            .into_iter()
-            .find(|strategy| strategy.protocol_name() == name)
-    }
-
-    /// Whether the strategy supports the COOPERATIVE rebalance protocol (only CooperativeSticky).
-    pub fn is_cooperative(self) -> bool {
-        self == Strategy::CooperativeSticky
-    }
-}
+pub use crate::kafka::message::group::Strategy;
 
 /// A member as the group leader sees it in the JoinGroup response.
 #[derive(Clone, Debug, PartialEq, Eq)]

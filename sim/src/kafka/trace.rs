@@ -10,8 +10,8 @@ use std::sync::Arc;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, TopicId, TopicPartition};
-use crate::time::{SimTime, format_duration};
+use crate::engine::ids::{BrokerId, LeaderEpoch, NodeId, Offset, TopicId, TopicPartition};
+use crate::engine::time::{SimTime, format_duration};
 
 /// Names for rendering: topics, producers and consumers by index.
 #[derive(Clone, Debug, Default)]

@@ -14,7 +14,7 @@ use std::collections::BinaryHeap;
 
 use imbl::OrdMap;
 
-use crate::time::SimTime;
+use crate::engine::time::SimTime;
 
 /// Events due later than this after the latest popped event wait in the persistent tree,
 /// once the heap holds `HEAP_ROOM` events.

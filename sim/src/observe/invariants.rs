@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use crate::config::Acks;
-use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, RecordId, TopicPartition};
-use crate::time::SimTime;
-use crate::trace::TraceEvent;
+use crate::engine::ids::{BrokerId, LeaderEpoch, NodeId, Offset, RecordId, TopicPartition};
+use crate::engine::time::SimTime;
+use crate::kafka::trace::TraceEvent;
 use crate::world::World;
 
 /// Every invariant, by the name a violation gives, with what it says.
@@ -322,7 +322,7 @@ impl Invariants {
                 || topic.unclean_leader_election_enable
                 || power_lost;
             if !allowed {
-                let value = crate::ledger::value_of(world, record);
+                let value = world.value_of(record);
                 return Err(format!(
                     "{value} (acks=all) lost from {} at offset {offset} with min.insync.replicas={}, unclean election off and no power loss: {}",
                     scenario.partition_name(tp),
@@ -354,7 +354,7 @@ impl Invariants {
                     return Err(format!(
                         "consumer {} read {} at offset {offset} of {}, which no leader's high watermark had passed",
                         world.scenario().consumers[c].name,
-                        crate::ledger::value_of(world, record),
+                        world.value_of(record),
                         world.scenario().partition_name(tp)
                     ));
                 }
@@ -367,7 +367,7 @@ impl Invariants {
 
 /// `ledger_adds_up`: the ledger's counts agree with each other and with the producers.
 fn ledger_adds_up(world: &World) -> Result<(), String> {
-    let summary = crate::ledger::summarize(world);
+    let summary = crate::observe::ledger::summarize(world);
     let sent: u64 = world
         .producers()
         .iter()
@@ -438,7 +438,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::ids::{ProducerIdx, TopicId};
+    use crate::engine::ids::{ProducerIdx, TopicId};
 
     fn world(acks: &str) -> World {
         let text = format!(

@@ -80,30 +80,6 @@ pub fn partition_for_key(key: &[u8], num_partitions: u32) -> u32 {
     to_positive(murmur2(key)) as u32 % num_partitions
 }
 
-/// Java's `String.hashCode()`: `h = 31 * h + c` over the string's UTF-16 code units, wrapping
-/// like Java's `int`.
-pub fn java_string_hash(s: &str) -> i32 {
-    s.encode_utf16().fold(0i32, |h, unit| {
-        h.wrapping_mul(31).wrapping_add(i32::from(unit))
-    })
-}
-
-/// The `__consumer_offsets` partition that stores a group's offsets
-/// (`GroupMetadataManager.partitionFor`): `Utils.abs(groupId.hashCode()) % partitions`, where
-/// `partitions` is `offsets.topic.num.partitions` (50 by default). The leader of that
-/// partition is the group's coordinator.
-///
-/// Kafka's `Utils.abs` maps `Integer.MIN_VALUE`, which has no positive counterpart, to 0.
-pub fn coordinator_partition(group_id: &str, partitions: u32) -> u32 {
-    assert!(
-        partitions > 0,
-        "__consumer_offsets has at least one partition"
-    );
-    let hash = java_string_hash(group_id);
-    let positive = if hash == i32::MIN { 0 } else { hash.abs() };
-    positive as u32 % partitions
-}
-
 /// The weights the adaptive partitioner gives to partitions with these queue sizes (the number
 /// of batches waiting in the producer for each partition): `max queue + 1 - queue`.
 ///
@@ -442,33 +418,6 @@ mod tests {
         assert_eq!(to_positive(-1), i32::MAX);
         assert_eq!(to_positive(i32::MIN), 0);
         assert_eq!(to_positive(-790332482), 1357151166);
-    }
-
-    // Java's String.hashCode, including a character outside the BMP (two UTF-16 units).
-    #[test]
-    fn java_string_hash_matches_java() {
-        assert_eq!(java_string_hash(""), 0);
-        assert_eq!(java_string_hash("a"), 97);
-        assert_eq!(java_string_hash("abc"), 96354);
-        assert_eq!(java_string_hash("hello"), 99162322);
-        // "\u{1F600}" is "\uD83D\uDE00" in Java: 0xD83D * 31 + 0xDE00.
-        assert_eq!(java_string_hash("\u{1F600}"), 0xD83D * 31 + 0xDE00);
-    }
-
-    // The group coordinator partitions of the reference (50 offsets partitions).
-    #[test]
-    fn coordinator_partitions() {
-        assert_eq!(coordinator_partition("my-group", 50), 12);
-        assert_eq!(coordinator_partition("test-group", 50), 12);
-        assert_eq!(coordinator_partition("group1", 50), 40);
-        assert_eq!(coordinator_partition("payments", 50), 13);
-    }
-
-    // Utils.abs maps Integer.MIN_VALUE to 0: "polygenelubricants" hashes to MIN_VALUE.
-    #[test]
-    fn coordinator_partition_of_min_value_hash() {
-        assert_eq!(java_string_hash("polygenelubricants"), i32::MIN);
-        assert_eq!(coordinator_partition("polygenelubricants", 50), 0);
     }
 
     // The reference case of BuiltInPartitionerTest.adaptivePartitionsTest.

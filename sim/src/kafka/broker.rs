@@ -10,18 +10,20 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::config::{Acks, BrokerConfig, TopicConfig};
-use crate::group::Coordinator;
-use crate::idempotence::{ProducerStates, Verdict};
-use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, RecordId, TopicId, TopicPartition};
-use crate::log::{ReplicaLog, Roll, SegmentPolicy, StoredBatch};
-use crate::message::{
+use crate::engine::ids::{
+    BrokerId, LeaderEpoch, NodeId, Offset, RecordId, TopicId, TopicPartition,
+};
+use crate::engine::time::SimTime;
+use crate::kafka::effects::{Ctx, Note, Timer};
+use crate::kafka::group::Coordinator;
+use crate::kafka::idempotence::{ProducerStates, Verdict};
+use crate::kafka::log::{ReplicaLog, Roll, SegmentPolicy, StoredBatch};
+use crate::kafka::message::{
     FetchPartition, FetchPartitionResponse, FetchRequest, FetchResponse, KafkaError, Message,
     ProduceBatch, ProduceRequest, ProduceResponse,
 };
-use crate::metadata::{MetadataImage, PartitionState};
-use crate::time::SimTime;
-use crate::trace::{HighWatermarkCause, TraceEvent, brokers};
-use crate::world::{Ctx, Note, Timer};
+use crate::kafka::metadata::{MetadataImage, PartitionState};
+use crate::kafka::trace::{HighWatermarkCause, TraceEvent, brokers};
 
 /// How long a follower waits for a fetch response before it tries again
 /// (`replica.socket.timeout.ms`).
@@ -310,7 +312,10 @@ impl Broker {
             SimTime::from_millis(self.config.replica_high_watermark_checkpoint_interval_ms),
             Timer::HighWatermarkCheckpoint,
         );
-        ctx.timer_after(crate::cleanup::RETENTION_INITIAL_DELAY, Timer::LogRetention);
+        ctx.timer_after(
+            crate::kafka::cleanup::RETENTION_INITIAL_DELAY,
+            Timer::LogRetention,
+        );
         ctx.timer_after(
             SimTime::from_millis(self.config.log_cleaner_backoff_ms),
             Timer::LogCleaner,
@@ -1678,9 +1683,9 @@ fn maybe_flush(ctx: &mut Ctx, tp: TopicPartition, log: &mut ReplicaLog, flush_me
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::ids::{ProducerIdx, TopicId};
-    use crate::metadata::TopicImage;
-    use crate::world::Effect;
+    use crate::engine::ids::{ProducerIdx, TopicId};
+    use crate::kafka::effects::Effect;
+    use crate::kafka::metadata::TopicImage;
 
     const TP: TopicPartition = TopicPartition {
         topic: TopicId(0),
@@ -1726,7 +1731,7 @@ pub(crate) mod tests {
         message: Message,
     ) -> Vec<Effect> {
         let mut effects = Vec::new();
-        let mut ctx = Ctx::for_test(
+        let mut ctx = Ctx::new(
             SimTime::from_millis(now_ms),
             NodeId::Broker(broker.id),
             &mut effects,
@@ -1855,7 +1860,7 @@ pub(crate) mod tests {
         produce(&mut broker, 2, 3, Acks::One);
         fetch(&mut broker, 3, 2, 3);
         let mut effects = Vec::new();
-        let mut ctx = Ctx::for_test(
+        let mut ctx = Ctx::new(
             SimTime::from_millis(40_000),
             NodeId::Broker(BrokerId(1)),
             &mut effects,

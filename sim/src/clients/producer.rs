@@ -10,22 +10,23 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
-use crate::compression::{
+use crate::clients::compression::{
     INITIAL_ESTIMATE, compressed_records_bytes, estimated_batch_bytes, update_estimation,
 };
+use crate::clients::partitioner::{RoundRobinPartitioner, StickyPartitioner, partition_for_key};
 use crate::config::{Acks, Compression, PartitionerClass, ProducerConfig};
-use crate::idempotence::{ProducerStamp, increment_sequence};
-use crate::ids::{BrokerId, NodeId, Offset, ProducerIdx, RecordId, TopicId, TopicPartition};
-use crate::log::BATCH_HEADER_BYTES;
-use crate::message::{KafkaError, Message, ProduceBatch, ProduceRequest, ProduceResponse};
-use crate::metadata::{MetadataFetcher, MetadataImage};
-use crate::partitioner::{RoundRobinPartitioner, StickyPartitioner, partition_for_key};
-use crate::rng::{SimRng, Stream};
+use crate::engine::ids::{
+    BrokerId, NodeId, Offset, ProducerIdx, RecordId, TopicId, TopicPartition,
+};
+use crate::engine::rng::{SimRng, Stream};
+use crate::engine::shared::SharedVec;
+use crate::engine::time::SimTime;
+use crate::kafka::effects::{Ctx, Note, Timer};
+use crate::kafka::message::{BATCH_HEADER_BYTES, ProducerStamp, increment_sequence};
+use crate::kafka::message::{KafkaError, Message, ProduceBatch, ProduceRequest, ProduceResponse};
+use crate::kafka::metadata::{MetadataFetcher, MetadataImage};
+use crate::kafka::trace::TraceEvent;
 use crate::scenario::{Action, ProduceSpec, ProducerSpec, Scenario};
-use crate::shared::SharedVec;
-use crate::time::SimTime;
-use crate::trace::TraceEvent;
-use crate::world::{Ctx, Note, Timer};
 
 /// `reconnect.backoff.ms` and `reconnect.backoff.max.ms`, Kafka's defaults: how long a client
 /// waits before trying a broker that refused a connection, doubling per failure.

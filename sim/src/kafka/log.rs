@@ -9,16 +9,13 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::group::GroupRecord;
-use crate::idempotence::ProducerStamp;
 #[cfg(test)]
-use crate::ids::ProducerIdx;
-use crate::ids::{LeaderEpoch, Offset, RecordId};
-use crate::shared::SharedVec;
-use crate::time::SimTime;
-
-/// The fixed part of a v2 record batch, in bytes.
-pub const BATCH_HEADER_BYTES: u32 = 61;
+use crate::engine::ids::ProducerIdx;
+use crate::engine::ids::{LeaderEpoch, Offset, RecordId};
+use crate::engine::shared::SharedVec;
+use crate::engine::time::SimTime;
+use crate::kafka::group::GroupRecord;
+use crate::kafka::message::{BATCH_HEADER_BYTES, ProducerStamp};
 
 /// A batch as stored in a log: the leader gave it offsets and stamped its epoch.
 #[derive(Debug, PartialEq, Eq)]
@@ -363,7 +360,7 @@ impl ReplicaLog {
                     format!(
                         "segment.ms={}: the batch comes {} after the active segment's first one",
                         self.policy.segment_ms,
-                        crate::time::format_duration(
+                        crate::engine::time::format_duration(
                             batch.append_time - active.first_timestamp.unwrap_or_default()
                         )
                     )

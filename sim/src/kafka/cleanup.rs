@@ -8,22 +8,21 @@
 
 use std::sync::Arc;
 
-use crate::broker::Broker;
-use crate::ids::{Offset, TopicPartition};
-use crate::log::{CleanerPolicy, DeleteReason, RecordKey, StoredBatch};
-use crate::producer::Producer;
-use crate::retention::{Retention, readable_duration};
-use crate::time::SimTime;
-use crate::trace::TraceEvent;
-use crate::world::{Ctx, Note, Timer};
+use crate::config::retention::{Retention, readable_duration};
+use crate::engine::ids::{Offset, RecordId, TopicPartition};
+use crate::engine::time::SimTime;
+use crate::kafka::broker::Broker;
+use crate::kafka::effects::{Ctx, Note, Timer};
+use crate::kafka::log::{CleanerPolicy, DeleteReason, RecordKey, StoredBatch};
+use crate::kafka::trace::TraceEvent;
 
 /// Kafka's `LogManager` waits this long after startup before its first retention check.
 pub const RETENTION_INITIAL_DELAY: SimTime = SimTime::from_millis(30_000);
 
-/// What a record is to the cleaner: the scenario's keys and values, or a group coordinator's
-/// record in `__consumer_offsets`.
+/// What a record is to the cleaner: a group coordinator's record in `__consumer_offsets`, or
+/// a client's record, whose key and tombstone flag the world looks up for it.
 pub struct RecordKeys<'a> {
-    pub producers: &'a [Producer],
+    pub client_record: &'a dyn Fn(RecordId) -> RecordKey,
 }
 
 impl RecordKeys<'_> {
@@ -34,12 +33,7 @@ impl RecordKeys<'_> {
                 tombstone: false,
             };
         }
-        let r = batch.records[i];
-        let producer = &self.producers[r.producer.0 as usize];
-        RecordKey {
-            key: producer.key_of(r.n).cloned(),
-            tombstone: producer.is_tombstone(r.n),
-        }
+        (self.client_record)(batch.records[i])
     }
 }
 

@@ -2,10 +2,10 @@
 //! each partition, in which leader epoch, with which in-sync replicas, and which brokers are
 //! fenced. Shared as `Arc<MetadataImage>`, so handing it around costs a reference count.
 
-use crate::ids::{BrokerId, LeaderEpoch, NodeId, TopicId, TopicPartition};
-use crate::message::Message;
-use crate::time::SimTime;
-use crate::world::{Ctx, Timer};
+use crate::engine::ids::{BrokerId, LeaderEpoch, NodeId, TopicId, TopicPartition};
+use crate::engine::time::SimTime;
+use crate::kafka::effects::{Ctx, Timer};
+use crate::kafka::message::Message;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct MetadataImage {

@@ -5,39 +5,15 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::ids::{Offset, ProducerIdx};
-use crate::log::StoredBatch;
-use crate::message::KafkaError;
+use crate::engine::ids::{Offset, ProducerIdx};
+use crate::kafka::log::StoredBatch;
+use crate::kafka::message::{KafkaError, ProducerStamp, increment_sequence};
 
 /// How many batches per producer the broker remembers to spot duplicates
 /// (`ProducerStateEntry.NUM_BATCHES_TO_RETAIN`). A retry of an older batch can no longer be
 /// told apart from a gap, which is why an idempotent producer keeps at most 5 requests in
 /// flight.
 pub const BATCH_WINDOW: usize = 5;
-
-/// The highest sequence number: sequences are Java `int`s and wrap from 2147483647 to 0.
-pub const MAX_SEQUENCE: u32 = i32::MAX as u32;
-
-/// Kafka's `DefaultRecordBatch.incrementSequence`: the sequence `increment` records after
-/// `sequence`, wrapping past [`MAX_SEQUENCE`] to 0.
-pub fn increment_sequence(sequence: u32, increment: u32) -> u32 {
-    debug_assert!(sequence <= MAX_SEQUENCE && increment <= MAX_SEQUENCE);
-    if sequence > MAX_SEQUENCE - increment {
-        increment - (MAX_SEQUENCE - sequence) - 1
-    } else {
-        sequence + increment
-    }
-}
-
-/// An idempotent producer's stamp on a batch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ProducerStamp {
-    pub producer: ProducerIdx,
-    /// Bumped by the producer to start its sequences again from 0 (KIP-360).
-    pub epoch: u32,
-    /// The sequence number of the batch's first record.
-    pub sequence: u32,
-}
 
 /// What the partition should do with a stamped batch.
 #[derive(Clone, Debug, PartialEq, Eq)]

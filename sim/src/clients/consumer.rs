@@ -11,19 +11,20 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
-use crate::assignor::{self, Strategy};
+use crate::clients::assignor;
 use crate::config::{ConsumerConfig, OffsetReset};
-use crate::group::{GroupRequest, GroupResponse, JoinRequest, JoinResult};
-use crate::ids::{
+use crate::engine::ids::{
     BrokerId, ConsumerIdx, GroupId, LeaderEpoch, NodeId, Offset, RecordId, TopicId, TopicPartition,
 };
-use crate::message::{FetchPartition, FetchRequest, FetchResponse, KafkaError, Message};
-use crate::metadata::{MetadataFetcher, MetadataImage};
+use crate::engine::shared::SharedVec;
+use crate::engine::time::SimTime;
+use crate::kafka::effects::{Ctx, Note, Timer};
+use crate::kafka::message::group::Strategy;
+use crate::kafka::message::group::{GroupRequest, GroupResponse, JoinRequest, JoinResult};
+use crate::kafka::message::{FetchPartition, FetchRequest, FetchResponse, KafkaError, Message};
+use crate::kafka::metadata::{MetadataFetcher, MetadataImage};
+use crate::kafka::trace::TraceEvent;
 use crate::scenario::{ConsumerSpec, Delivery, Subscription};
-use crate::shared::SharedVec;
-use crate::time::SimTime;
-use crate::trace::TraceEvent;
-use crate::world::{Ctx, Note, Timer};
 
 /// `metrics.sample.window.ms` and `metrics.num.samples`: `records-lag-max` is the largest lag
 /// seen in the last two 30-second windows.
@@ -1194,7 +1195,7 @@ impl Consumer {
                 what: format!(
                     "consumer poll timeout has expired: {} since the last poll() > max.poll.interval.ms={}; \
                      the member leaves the group (raise max.poll.interval.ms or lower max.poll.records)",
-                    crate::time::format_duration(ctx.now - self.last_poll),
+                    crate::engine::time::format_duration(ctx.now - self.last_poll),
                     self.config.max_poll_interval_ms
                 ),
             });

@@ -7,12 +7,43 @@
 use std::sync::Arc;
 
 use crate::config::Acks;
-use crate::group::{GroupRequest, GroupResponse};
-use crate::idempotence::ProducerStamp;
-use crate::ids::{BrokerId, GroupId, LeaderEpoch, Offset, RecordId, TopicId, TopicPartition};
-use crate::log::StoredBatch;
-use crate::metadata::{MetadataImage, PartitionState};
-use crate::time::SimTime;
+use crate::engine::ids::{
+    BrokerId, GroupId, LeaderEpoch, Offset, ProducerIdx, RecordId, TopicId, TopicPartition,
+};
+use crate::kafka::log::StoredBatch;
+
+pub mod group;
+
+use crate::engine::time::SimTime;
+use crate::kafka::metadata::{MetadataImage, PartitionState};
+pub use group::{GroupRequest, GroupResponse};
+
+/// The fixed part of a v2 record batch, in bytes.
+pub const BATCH_HEADER_BYTES: u32 = 61;
+
+/// The highest sequence number: sequences are Java `int`s and wrap from 2147483647 to 0.
+pub const MAX_SEQUENCE: u32 = i32::MAX as u32;
+
+/// Kafka's `DefaultRecordBatch.incrementSequence`: the sequence `increment` records after
+/// `sequence`, wrapping past [`MAX_SEQUENCE`] to 0.
+pub fn increment_sequence(sequence: u32, increment: u32) -> u32 {
+    debug_assert!(sequence <= MAX_SEQUENCE && increment <= MAX_SEQUENCE);
+    if sequence > MAX_SEQUENCE - increment {
+        increment - (MAX_SEQUENCE - sequence) - 1
+    } else {
+        sequence + increment
+    }
+}
+
+/// An idempotent producer's stamp on a batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProducerStamp {
+    pub producer: ProducerIdx,
+    /// Bumped by the producer to start its sequences again from 0 (KIP-360).
+    pub epoch: u32,
+    /// The sequence number of the batch's first record.
+    pub sequence: u32,
+}
 
 /// Kafka's error codes that the simulation produces, by their protocol names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

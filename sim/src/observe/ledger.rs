@@ -11,9 +11,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::ids::{ProducerIdx, RecordId, TopicId, TopicPartition};
-use crate::log::ReplicaLog;
-use crate::producer::Outcome;
+use crate::clients::producer::Outcome;
+use crate::engine::ids::{ProducerIdx, RecordId, TopicId, TopicPartition};
+use crate::kafka::log::ReplicaLog;
 use crate::world::World;
 
 #[derive(Clone, Debug)]
@@ -271,32 +271,9 @@ pub fn compute(world: &World) -> Ledger {
     Ledger { records, summary }
 }
 
-/// A record's value as expectations and the trace name it: `"app-3"`, or for what a group
-/// coordinator wrote to `__consumer_offsets`, `"(group record)"`.
-pub fn value_of(world: &World, r: RecordId) -> String {
-    if r.is_group_record() {
-        return "(group record)".to_string();
+impl World {
+    /// The fate of every record so far.
+    pub fn ledger(&self) -> Ledger {
+        compute(self)
     }
-    world.producers()[r.producer.0 as usize]
-        .key_and_value(r.n)
-        .1
-}
-
-/// Record values for a trace line: the first few, then how many more.
-pub fn values_summary(world: &World, records: impl Iterator<Item = RecordId>) -> String {
-    const SHOWN: usize = 6;
-    let mut shown = Vec::new();
-    let mut more = 0;
-    for r in records {
-        if shown.len() < SHOWN {
-            shown.push(value_of(world, r));
-        } else {
-            more += 1;
-        }
-    }
-    let mut text = shown.join(", ");
-    if more > 0 {
-        text.push_str(&format!(", … +{more}"));
-    }
-    text
 }
