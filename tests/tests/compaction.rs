@@ -9,9 +9,8 @@ use std::sync::Arc;
 
 use ksim::engine::ids::{LeaderEpoch, Offset, ProducerIdx, RecordId};
 use ksim::engine::time::SimTime;
-use ksim::kafka::log::{
-    BATCH_HEADER_BYTES, CleanerPolicy, RecordKey, ReplicaLog, SegmentPolicy, StoredBatch,
-};
+use ksim::kafka::log::{CleanerPolicy, RecordKey, ReplicaLog, SegmentPolicy, StoredBatch};
+use ksim::kafka::message::BATCH_HEADER_BYTES;
 use proptest::prelude::*;
 
 /// One record: its key (0..5), whether it is a tombstone, and the time since the last one.

@@ -147,6 +147,7 @@ impl ProducerStates {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kafka::message::MAX_SEQUENCE;
 
     fn stamp(epoch: u32, sequence: u32) -> ProducerStamp {
         ProducerStamp {
