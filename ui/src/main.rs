@@ -5,10 +5,8 @@
 //! that cannot be read or parsed, a wrong flag) or an output error.
 
 mod cmd;
-mod lesson;
 mod output;
 mod progress;
-mod scenario_files;
 mod seed;
 mod tui;
 
@@ -27,7 +25,7 @@ use cmd::retention::RetentionFormat;
 use cmd::schema::{CompatibilityMode, SchemaFormat};
 use cmd::sweep::{parse_seeds, parse_shard};
 use cmd::trace::TraceFormat;
-use lesson::Lang;
+use ksim_app::lesson::Lang;
 
 /// A deterministic Apache Kafka cluster simulator: run scenarios, check what they expect,
 /// read their traces.

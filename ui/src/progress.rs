@@ -220,6 +220,17 @@ pub fn save(path: &Path, progress: &Progress) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The quiz orders a session by what is due and by box, wherever it is asked.
+impl ksim_app::quiz::Schedule for Progress {
+    fn is_due(&self, id: &str) -> bool {
+        Progress::is_due(self, id)
+    }
+
+    fn leitner_box(&self, id: &str) -> u32 {
+        Progress::leitner_box(self, id)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

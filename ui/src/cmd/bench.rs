@@ -11,8 +11,8 @@ use ksim::World;
 use ksim::engine::time::SimTime;
 
 use crate::output;
-use crate::scenario_files;
 use crate::seed::Seed;
+use ksim_app::scenario_files;
 
 pub fn bench(path: &Path, seed_flag: Option<u64>, runs: u32) -> anyhow::Result<ExitCode> {
     let scenario = Arc::new(scenario_files::load(path)?);

@@ -16,12 +16,12 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use crate::output;
-use crate::scenario_files::{self, Found};
 use crate::seed::Seed;
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::update::update;
 use crate::tui::{FIRST_RECORDING, KEYFRAME_INTERVAL};
+use ksim_app::scenario_files::{self, Found};
 
 pub fn bench_tui(
     paths: &[PathBuf],

@@ -18,8 +18,8 @@ use ksim::World;
 use ksim::observe::check::CheckResult;
 
 use crate::output;
-use crate::scenario_files::{self, Found};
 use crate::seed::Seed;
+use ksim_app::scenario_files::{self, Found};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum CheckFormat {
@@ -263,7 +263,7 @@ fn check_lesson_part(path: &std::path::Path, file: &str) -> Result<(), String> {
     if !is_lesson {
         return Ok(());
     }
-    crate::lesson::parse_lesson(&text, file, path.parent())
+    ksim_app::lesson::parse_lesson(&text, file, path.parent())
         .map(|_| ())
         .map_err(|error| error.to_string())
 }

@@ -9,6 +9,8 @@
 use std::fmt::Write;
 use std::process::ExitCode;
 
+use ksim_app::connect::jdbc_source_tasks;
+
 use crate::output;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -17,37 +19,6 @@ pub enum ConnectTasksFormat {
     Text,
     /// `{"tables": 3, "tasks_max": 5, "task_count": 3, "tasks": [["t1"], ["t2"], ["t3"]]}`.
     Json,
-}
-
-/// Kafka Connect's `ConnectorUtils.groupPartitions`: `elements` in `groups` contiguous groups,
-/// the first `len % groups` one element larger than the rest.
-pub fn group_partitions<T: Clone>(elements: &[T], groups: usize) -> Vec<Vec<T>> {
-    assert!(groups > 0, "Number of groups must be positive.");
-    let per_group = elements.len() / groups;
-    let leftover = elements.len() - groups * per_group;
-    let mut rest = elements;
-    (0..groups)
-        .map(|group| {
-            let size = if group < leftover {
-                per_group + 1
-            } else {
-                per_group
-            };
-            let (this, after) = rest.split_at(size);
-            rest = after;
-            this.to_vec()
-        })
-        .collect()
-}
-
-/// The tables each task of a JDBC source reads: `min(tables, tasks.max)` groups; no group at
-/// all when there are no tables (see [`render`] for what the connector does then).
-pub fn jdbc_source_tasks(tables: &[String], tasks_max: u32) -> Vec<Vec<String>> {
-    let groups = tables.len().min(tasks_max as usize);
-    if groups == 0 {
-        return Vec::new();
-    }
-    group_partitions(tables, groups)
 }
 
 pub fn connect_tasks(
@@ -123,31 +94,6 @@ mod tests {
 
     fn names(count: u32) -> Vec<String> {
         (1..=count).map(|n| format!("t{n}")).collect()
-    }
-
-    // groupPartitions: contiguous groups, the first `len % groups` one larger, as Kafka does.
-    #[test]
-    fn groups_like_connector_utils() {
-        assert_eq!(
-            group_partitions(&[1, 2, 3, 4, 5, 6, 7], 3),
-            vec![vec![1, 2, 3], vec![4, 5], vec![6, 7]]
-        );
-        assert_eq!(group_partitions(&[1, 2], 2), vec![vec![1], vec![2]]);
-        assert_eq!(
-            group_partitions(&[1, 2], 3),
-            vec![vec![1], vec![2], Vec::<i32>::new()]
-        );
-    }
-
-    // F29: fewer tables than tasks.max runs one task per table; more tables share tasks.
-    #[test]
-    fn one_task_per_table_below_tasks_max() {
-        assert_eq!(jdbc_source_tasks(&names(3), 5).len(), 3);
-        assert_eq!(
-            jdbc_source_tasks(&names(5), 2),
-            vec![names(3), vec!["t4".to_string(), "t5".to_string()]]
-        );
-        assert!(jdbc_source_tasks(&[], 4).is_empty());
     }
 
     // The text names the rule and the tasks that never start.

@@ -10,11 +10,11 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 
-use crate::lesson::{self, Catalogue, Lang, Lesson};
 use crate::output;
 use crate::progress::{self, Progress};
 use crate::tui;
 use crate::tui::browser::app::Browser;
+use ksim_app::lesson::{self, Catalogue, Lang, Lesson};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum LearnFormat {

@@ -14,8 +14,8 @@ use ksim::observe::ledger::{Fate, LedgerSummary};
 
 use super::check::{failure_lines, plural};
 use crate::output;
-use crate::scenario_files;
 use crate::seed::Seed;
+use ksim_app::scenario_files;
 
 /// Everything `ksim run` prints, taken from the finished world.
 #[derive(Clone, Debug)]

@@ -23,8 +23,8 @@ use apache_avro::schema::UnionSchema;
 use apache_avro::schema_compatibility::SchemaCompatibility;
 use jsonc_parser::ast::{Object, Value};
 
-use crate::lesson::{Bilingual, Lang};
 use crate::output;
+use ksim_app::lesson::{Bilingual, Lang};
 
 /// Schema Registry's compatibility types, spelt as its REST API and `--mode` spell them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

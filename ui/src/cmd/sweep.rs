@@ -23,7 +23,7 @@ use ksim::scenario::nemesis::{self, Fault};
 use ksim::{Scenario, World};
 
 use crate::output;
-use crate::scenario_files;
+use ksim_app::scenario_files;
 
 /// A run that goes past this many engine events is stopped as a runaway.
 pub const MAX_EVENTS: u64 = 5_000_000;

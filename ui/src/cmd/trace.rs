@@ -9,8 +9,8 @@ use clap::ValueEnum;
 use ksim::World;
 
 use crate::output;
-use crate::scenario_files;
 use crate::seed::{Seed, SeedSource};
+use ksim_app::scenario_files;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum TraceFormat {

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::lesson::Lang;
+use ksim_app::lesson::Lang;
 
 pub fn tui(
     path: &Path,

@@ -13,8 +13,8 @@ use ksim::scenario::Scenario;
 use super::action::Action;
 use super::app::{App, Overlay};
 use super::timeline::Timeline;
-use crate::cmd::quiz::{Asked, check_answer, parse_typed_answer};
-use crate::lesson::{Lang, Lesson, Question};
+use ksim_app::lesson::{Lang, Lesson, Question};
+use ksim_app::quiz::{Asked, check_answer, parse_typed_answer};
 
 /// The lesson the explorer plays, and what the learner answered while watching it.
 pub struct LessonPlay {
@@ -272,7 +272,7 @@ pub fn verdict(app: &App, question: &str, answer: &Answer, lang: Lang) -> String
     let Some(asked) = app.lesson.as_ref().and_then(|play| play.asked(question)) else {
         return String::new();
     };
-    crate::cmd::quiz::render_verdict(&asked, answer.right, lang)
+    ksim_app::quiz::render_verdict(&asked, answer.right, lang)
         .trim()
         .to_string()
 }
@@ -312,8 +312,8 @@ pub fn window(app: &App, overlay: &Overlay) -> Option<(String, Vec<String>)> {
             }
             lines.push(String::new());
             let hint = match asked.question.kind {
-                crate::lesson::QuestionKind::Single => lang.pick("answer", "답"),
-                crate::lesson::QuestionKind::ChooseTwo => {
+                ksim_app::lesson::QuestionKind::Single => lang.pick("answer", "답"),
+                ksim_app::lesson::QuestionKind::ChooseTwo => {
                     lang.pick("answer (two, like 2 4)", "답 (두 개, 예: 2 4)")
                 }
             };

@@ -28,11 +28,11 @@ use app::App;
 
 use anyhow::Context;
 
-use crate::lesson::{self, Lang, Lesson};
 use crate::progress;
-use crate::scenario_files;
 use crate::seed::Seed;
 use ask::LessonPlay;
+use ksim_app::lesson::{self, Lang, Lesson};
+use ksim_app::scenario_files;
 
 /// Engine steps between keyframes at first (the timeline doubles it on long runs): a seek
 /// replays at most this many steps after cloning a keyframe.

@@ -8,11 +8,11 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use super::{Answer, LessonPlay, answer_moments, ask_between};
-use crate::lesson::{Lang, parse_lesson};
 use crate::tui::action::Action;
 use crate::tui::app::{App, Overlay};
 use crate::tui::keys::action_for;
 use crate::tui::update::update;
+use ksim_app::lesson::{Lang, parse_lesson};
 
 /// Replication factor 3, acks=all: the question asks how many replicas have a record when the
 /// producer gets its answer; the check looks at the log end offsets after the write.

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::cmd::learn::list_order;
-use crate::cmd::quiz::Asked;
-use crate::lesson::{Catalogue, Lang, Lesson};
 use crate::progress::Progress;
 use crate::tui::app::App;
+use ksim_app::lesson::{Catalogue, Lang, Lesson};
+use ksim_app::quiz::Asked;
 
 /// Which screen the browser shows.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::BrowserAction;
 use super::app::{Browser, Screen};
-use crate::lesson::Lang;
+use ksim_app::lesson::Lang;
 
 /// A key and what it does, in English and Korean.
 pub type KeyHelp = (&'static str, &'static str, &'static str);

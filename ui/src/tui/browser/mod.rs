@@ -26,8 +26,8 @@ use super::app::App;
 use super::ask::LessonPlay;
 use super::{KEYFRAME_INTERVAL, terminal};
 use crate::progress;
-use crate::scenario_files;
 use crate::seed::Seed;
+use ksim_app::scenario_files;
 
 /// How often the explorer's clock ticks while it plays a lesson.
 const TICK: Duration = Duration::from_millis(100);

@@ -15,9 +15,9 @@ use super::app::{Browser, Effect, QuizState, Screen};
 use super::keys::{LESSON_KEYS, LIST_KEYS, QUIZ_KEYS, action_for};
 use super::perform;
 use super::update::update;
-use crate::lesson::{self, Lang};
 use crate::progress::Progress;
 use crate::tui::action::Action;
+use ksim_app::lesson::{self, Lang};
 
 fn browser(lang: Lang) -> Browser {
     // Relative to the package, where cargo runs tests, so that screens show short paths.

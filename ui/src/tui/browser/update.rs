@@ -4,8 +4,8 @@
 use super::action::BrowserAction;
 use super::app::{Browser, Effect, InlineQuiz, QuizState, Screen};
 use super::view;
-use crate::cmd::quiz::{check_answer, order, parse_typed_answer};
 use crate::tui::action::Action;
+use ksim_app::quiz::{check_answer, order, parse_typed_answer};
 
 pub fn update(browser: &mut Browser, action: BrowserAction) {
     if let BrowserAction::Resize(width, height) = action {

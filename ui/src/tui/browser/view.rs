@@ -13,9 +13,9 @@ use unicode_width::UnicodeWidthStr;
 use super::app::{Browser, InlineQuiz, QuizState, Screen};
 use super::keys::{describe, keys_of};
 use crate::cmd::learn::lesson_progress;
-use crate::cmd::quiz::{render_question, render_verdict};
-use crate::lesson::{Lang, Lesson, QuestionKind};
 use crate::tui::view::{MIN_HEIGHT, MIN_WIDTH, fit, paint, window};
+use ksim_app::lesson::{Lang, Lesson, QuestionKind};
+use ksim_app::quiz::{render_question, render_verdict};
 
 impl Widget for &Browser {
     fn render(self, area: Rect, buf: &mut Buffer) {

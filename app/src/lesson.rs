@@ -16,7 +16,8 @@ pub use catalogue::{Catalogue, default_dir, is_lesson_only, load_dir};
 pub use parse::parse_lesson;
 
 /// The language of everything a lesson says.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Lang {
     En,
     Ko,

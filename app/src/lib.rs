@@ -1,0 +1,15 @@
+//! What every ksim front end shares and none of them draws: the terminal today, the browser
+//! and the `serve` gateway later.
+//!
+//! - `lesson`: lessons and their quiz questions, parsed from `scenarios/lessons/*.toml`, and the
+//!   catalogue of a directory of them.
+//! - `quiz`: which questions a session asks, in what order, and how an answer is judged.
+//! - `scenario_files`: finding scenario and lesson files under the paths a user names.
+//! - `connect`: Kafka Connect's task arithmetic (F29).
+//!
+//! No terminal, no clap, no output: front ends decide how to show what these return.
+
+pub mod connect;
+pub mod lesson;
+pub mod quiz;
+pub mod scenario_files;
