@@ -6,6 +6,7 @@
 //! - `quiz`: which questions a session asks, in what order, and how an answer is judged.
 //! - `scenario_files`: finding scenario and lesson files under the paths a user names.
 //! - `connect`: Kafka Connect's task arithmetic (F29).
+//! - `schema`: Avro schema compatibility and validity, as Schema Registry judges them.
 //!
 //! No terminal, no clap, no output: front ends decide how to show what these return.
 
@@ -13,3 +14,4 @@ pub mod connect;
 pub mod lesson;
 pub mod quiz;
 pub mod scenario_files;
+pub mod schema;

@@ -22,10 +22,11 @@ use cmd::learn::LearnFormat;
 use cmd::partition::PartitionFormat;
 use cmd::quiz::{QuizFormat, QuizOptions};
 use cmd::retention::RetentionFormat;
-use cmd::schema::{CompatibilityMode, SchemaFormat};
+use cmd::schema::SchemaFormat;
 use cmd::sweep::{parse_seeds, parse_shard};
 use cmd::trace::TraceFormat;
 use ksim_app::lesson::Lang;
+use ksim_app::schema::CompatibilityMode;
 
 /// A deterministic Apache Kafka cluster simulator: run scenarios, check what they expect,
 /// read their traces.
