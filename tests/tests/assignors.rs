@@ -358,8 +358,8 @@ proptest! {
         check_no_transfer_in_one_round(&group, &cooperative)?;
     }
 
-    // Determinism: the same group gives the same assignment, whatever order the members come
-    // in (nothing depends on hash order or input order).
+    // The same group gives the same assignment whatever order the members come in: nothing
+    // depends on hash order or input order.
     #[test]
     fn same_group_same_assignment(
         group in groups_with_previous_owners(false),
@@ -370,8 +370,141 @@ proptest! {
         rotated.rotate_left(by);
         for strategy in Strategy::ALL {
             let result = assign(strategy, &group.members, &group.partitions);
-            prop_assert_eq!(&result, &assign(strategy, &group.members, &group.partitions));
             prop_assert_eq!(&result, &assign(strategy, &rotated, &group.partitions));
         }
     }
+}
+
+/// Kafka's member order (R9.1, `MemberInfo.compareTo`): static members first, by
+/// group.instance.id, then dynamic members by member id, as strings.
+fn kafka_member_order(members: &[Member]) -> Vec<&Member> {
+    let mut sorted: Vec<&Member> = members.iter().collect();
+    sorted.sort_by(|a, b| match (&a.instance_id, &b.instance_id) {
+        (Some(x), Some(y)) => x.cmp(y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.member_id.cmp(&b.member_id),
+    });
+    sorted
+}
+
+/// R9.2, written out as Kafka's `RangeAssignor` does it, independently of ksim's code: per
+/// topic, the subscribers in member order; the first P mod C take P div C + 1 consecutive
+/// partitions, the others P div C.
+fn range_reference(group: &Group) -> Assignment {
+    let mut result: Assignment = group
+        .members
+        .iter()
+        .map(|m| (m.member_id.clone(), Vec::new()))
+        .collect();
+    for (topic, &count) in &group.partitions {
+        let subscribers: Vec<&Member> = kafka_member_order(&group.members)
+            .into_iter()
+            .filter(|m| subscribes(m, topic))
+            .collect();
+        if subscribers.is_empty() {
+            continue;
+        }
+        let (quota, extra) = (
+            count / subscribers.len() as u32,
+            count % subscribers.len() as u32,
+        );
+        let mut next = 0;
+        for (i, member) in subscribers.iter().enumerate() {
+            let take = quota + u32::from((i as u32) < extra);
+            for partition in next..next + take {
+                result
+                    .get_mut(&member.member_id)
+                    .expect("every member listed")
+                    .push((topic.clone(), partition));
+            }
+            next += take;
+        }
+    }
+    for owned in result.values_mut() {
+        owned.sort();
+    }
+    result
+}
+
+/// R9.3, written out as Kafka's `RoundRobinAssignor` does it: every partition of a subscribed
+/// topic, by topic then number; a circular iterator over all members in member order skips
+/// those not subscribed to the partition's topic, gives it to the current one and moves on.
+fn round_robin_reference(group: &Group) -> Assignment {
+    let mut result: Assignment = group
+        .members
+        .iter()
+        .map(|m| (m.member_id.clone(), Vec::new()))
+        .collect();
+    let members = kafka_member_order(&group.members);
+    let mut at = 0;
+    for (topic, &count) in &group.partitions {
+        if !members.iter().any(|m| subscribes(m, topic)) {
+            continue;
+        }
+        for partition in 0..count {
+            while !subscribes(members[at % members.len()], topic) {
+                at += 1;
+            }
+            result
+                .get_mut(&members[at % members.len()].member_id)
+                .expect("every member listed")
+                .push((topic.clone(), partition));
+            at += 1;
+        }
+    }
+    for owned in result.values_mut() {
+        owned.sort();
+    }
+    result
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    // R9.1-R9.3: Range and RoundRobin give, partition for partition, what Kafka's algorithms
+    // give (written out above from RangeAssignor and RoundRobinAssignor), for groups with
+    // static and dynamic members, unequal subscriptions and subscriptions to missing topics.
+    #[test]
+    fn r9_range_and_round_robin_match_kafkas_algorithms(group in groups(false)) {
+        prop_assert_eq!(
+            assign(Strategy::Range, &group.members, &group.partitions),
+            range_reference(&group)
+        );
+        prop_assert_eq!(
+            assign(Strategy::RoundRobin, &group.members, &group.partitions),
+            round_robin_reference(&group)
+        );
+    }
+}
+
+// The reference implementations above agree with Kafka's own test cases (R9.4 row A:
+// RangeAssignorTest.testTwoConsumersTwoTopicsSixPartitions and
+// RoundRobinAssignorTest.testTwoDynamicConsumersTwoTopicsSixPartitions), so that they are no
+// copy of a mistake in ksim's code.
+#[test]
+fn r9_4_reference_implementations_match_kafkas_test_cases() {
+    let member = |id: &str| Member {
+        member_id: id.to_string(),
+        instance_id: None,
+        topics: vec!["t1".to_string(), "t2".to_string()],
+        owned: Vec::new(),
+        generation: DEFAULT_GENERATION,
+    };
+    let group = Group {
+        partitions: [("t1".to_string(), 3), ("t2".to_string(), 3)].into(),
+        members: vec![member("c2"), member("c1")],
+    };
+    let tps = |list: &[(&str, u32)]| -> Vec<(String, u32)> {
+        list.iter().map(|&(t, p)| (t.to_string(), p)).collect()
+    };
+    let range = range_reference(&group);
+    assert_eq!(
+        range["c1"],
+        tps(&[("t1", 0), ("t1", 1), ("t2", 0), ("t2", 1)])
+    );
+    assert_eq!(range["c2"], tps(&[("t1", 2), ("t2", 2)]));
+    let round_robin = round_robin_reference(&group);
+    assert_eq!(round_robin["c1"], tps(&[("t1", 0), ("t1", 2), ("t2", 1)]));
+    assert_eq!(round_robin["c2"], tps(&[("t1", 1), ("t2", 0), ("t2", 2)]));
 }

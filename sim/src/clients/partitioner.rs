@@ -556,22 +556,41 @@ mod tests {
         assert_eq!(partitioner.current.unwrap().produced_bytes, 0);
     }
 
-    // The same seed gives the same sequence of partitions.
+    /// An RNG that returns the given `next_u32` values in turn, so that every draw is known.
+    struct Scripted(std::vec::IntoIter<u32>);
+
+    impl RngCore for Scripted {
+        fn next_u32(&mut self) -> u32 {
+            self.0.next().expect("the test scripted enough draws")
+        }
+        fn next_u64(&mut self) -> u64 {
+            u64::from(self.next_u32())
+        }
+        fn fill_bytes(&mut self, dest: &mut [u8]) {
+            rand::rand_core::impls::fill_bytes_via_next(self, dest);
+        }
+    }
+
+    // R7.5 (KIP-794): with batch.size 10 and 4-byte records in closed batches, every third
+    // record (12 bytes >= 10) switches partitions; the new one is
+    // toPositive(nextInt()) % (partitions with a leader), counted among those with a leader
+    // (Kafka's `BuiltInPartitioner.nextPartition`). Partition 2 has no leader here.
     #[test]
-    fn deterministic_for_a_seed() {
-        let run = |seed| {
-            let mut partitioner = StickyPartitioner::new(10);
-            let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            let has_leader = [true; 6];
-            (0..50)
-                .map(|_| {
-                    let p = partitioner.partition(&mut rng, &has_leader, |_| false);
-                    partitioner.on_append(&mut rng, p, 4, true, &has_leader);
-                    p
-                })
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(run(42), run(42));
+    fn uniform_sticky_switches_after_batch_size_to_the_drawn_partition() {
+        let mut partitioner = StickyPartitioner::new(10);
+        // Available partitions: [0, 1, 3, 4, 5] (five).
+        let has_leader = [true, true, false, true, true, true];
+        // 7 % 5 = 2 -> partition 3; 0x8000_0009 has its sign bit cleared: 9 % 5 = 4 ->
+        // partition 5; 5 % 5 = 0 -> partition 0; 11 % 5 = 1 -> partition 1.
+        let mut rng = Scripted(vec![7, 0x8000_0009, 5, 11].into_iter());
+        let picks: Vec<u32> = (0..10)
+            .map(|_| {
+                let p = partitioner.partition(&mut rng, &has_leader, |_| false);
+                partitioner.on_append(&mut rng, p, 4, true, &has_leader);
+                p
+            })
+            .collect();
+        assert_eq!(picks, [3, 3, 3, 5, 5, 5, 0, 0, 0, 1]);
     }
 
     // Round robin visits the available partitions in turn, skips leaderless ones, and falls

@@ -2146,4 +2146,53 @@ config = {{ {config} }}
             }
         }
     }
+
+    // R3.6: a batch is sent at most `retries` + 1 times: Kafka's Sender retries while
+    // `attempts < retries`, counting only the resends. Here every send is refused with
+    // NOT_ENOUGH_REPLICAS (broker 2 is fenced, the ISR is {1}, min.insync.replicas=2).
+    #[test]
+    fn r3_6_retries_bounds_the_sends_of_a_batch() {
+        for retries in [0, 1, 2, 5] {
+            let text = format!(
+                r#"name = "t"
+duration = "20s"
+[cluster]
+brokers = 2
+[[topics]]
+name = "t"
+partitions = 1
+replication_factor = 2
+replicas = [[1, 2]]
+config = {{ "min.insync.replicas" = 2 }}
+[[producers]]
+name = "app"
+config = {{ retries = {retries}, "retry.backoff.ms" = 10, "retry.backoff.max.ms" = 10 }}
+[[steps]]
+at = "0s"
+crash = 2
+[[steps]]
+at = "12s"
+produce = {{ producer = "app", topic = "t" }}
+"#
+            );
+            let world = run(&text);
+            let producer = &world.producers()[0];
+            assert_eq!(
+                producer.records[0].outcome(),
+                Outcome::Failed(KafkaError::NotEnoughReplicas),
+                "retries={retries}"
+            );
+            assert_eq!(
+                producer.stats.requests,
+                retries + 1,
+                "retries={retries}: one send and {retries} retries"
+            );
+            let trace = world.trace().to_text();
+            assert_eq!(
+                trace.matches("NOT_ENOUGH_REPLICAS, will retry").count() as u64,
+                retries,
+                "{trace}"
+            );
+        }
+    }
 }

@@ -1162,4 +1162,39 @@ mod tests {
         let bases: Vec<u64> = log.segments().iter().map(|s| s.base_offset.0).collect();
         assert_eq!(bases, [0, 2, 4]);
     }
+
+    // R10.6: a tombstone is kept while now < its delete horizon and goes at a cleaning at
+    // exactly the horizon (Kafka's Cleaner: `currentTime < batch.deleteHorizonMs()`).
+    #[test]
+    fn r10_6_tombstone_goes_at_exactly_its_delete_horizon() {
+        let (mut log, key_of) = r10_8();
+        log.clean(ms(3_000), POLICY, &key_of).expect("100% dirty");
+        // The first cleaning set the horizon to 3 s + delete.retention.ms (1 s).
+        for base in 6..10 {
+            log.append(keyed(base, 3_500));
+        }
+        log.append(keyed(10, 5_000));
+        log.high_watermark = Offset(11);
+        let key_of = |batch: &StoredBatch, i: usize| {
+            let n = batch.records[i].n;
+            let key = match n {
+                0..6 => format!("k{}", [1, 2, 1, 3, 2, 1][n as usize]),
+                _ => format!("k{n}"),
+            };
+            RecordKey {
+                key: Some(Arc::from(key)),
+                tombstone: n == 4,
+            }
+        };
+        let removed = |now: u64| -> Vec<u64> {
+            let cleaning = log.clone().clean(ms(now), POLICY, key_of).expect("dirty");
+            cleaning
+                .tombstones_removed
+                .iter()
+                .map(|(o, _)| o.0)
+                .collect()
+        };
+        assert_eq!(removed(3_999), Vec::<u64>::new(), "1 ms before the horizon");
+        assert_eq!(removed(4_000), [4], "at the horizon");
+    }
 }
