@@ -35,7 +35,7 @@ fn section<'a>(text: &'a str, heading: &str) -> &'a str {
     }
 }
 
-/// A setting's row in the README's tables, written from the table in `config.rs`. A `<` in
+/// A setting's row in the README's tables, written from the table in `config/catalogue.rs`. A `<` in
 /// the meaning is escaped, so that `consumer-<group>-N` is not taken for an HTML tag.
 fn row(def: &ConfigDef) -> String {
     format!(

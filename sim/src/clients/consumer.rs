@@ -3,7 +3,7 @@
 //! for `subscribe`, a member of a consumer group (the client half of the classic protocol:
 //! FindCoordinator, JoinGroup, SyncGroup, heartbeats, LeaveGroup, offset commits).
 //!
-//! The coordinator's half is in `group.rs`; the assignors the group leader runs are in
+//! The coordinator's half is in `kafka/group.rs`; the assignors the group leader runs are in
 //! `assignor.rs`. Positions are the offsets poll() returns next; fetched records wait in a
 //! buffer until poll() hands them to the application, which then spends `processing` per
 //! record before it polls again (R8.1-R8.10).

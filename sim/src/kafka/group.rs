@@ -2,7 +2,7 @@
 //! `__consumer_offsets` runs its membership (join, sync, heartbeats, leave), picks the
 //! assignor, and is the only writer of its committed offsets (R8.3, R8.4, R8.6, R8.7; F31).
 //!
-//! The consumer side lives in `consumer.rs`. Here, every group a broker coordinates sits in
+//! The consumer side lives in `clients/consumer.rs`. Here, every group a broker coordinates sits in
 //! memory; what must survive a failover (committed offsets, each generation's members and
 //! assignment) is appended to the `__consumer_offsets` partition and replicated like any
 //! record. A broker that becomes the partition's leader loads its groups from its own copy of

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 /// A `config = { "name" = value }` table of Kafka settings, checked later against the table
-/// in `config.rs`.
+/// in `config/catalogue.rs`.
 pub type RawConfig = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
 
 /// `log = { 1 = ["app-0", "app-1"] }`: record values per broker.
