@@ -485,6 +485,15 @@ impl<'a> Checker<'a> {
                         ),
                     );
                 }
+                if d > MAX_DURATION {
+                    return self.fail(
+                        duration.span(),
+                        format!(
+                            "`duration`: expected at most \"24h\" (a day of simulated time), found {}",
+                            describe(duration.get_ref())
+                        ),
+                    );
+                }
                 d
             }
             None => SimTime::from_secs(60),
@@ -2889,6 +2898,10 @@ fn lesson_facts(lesson: Option<&Spanned<toml::Value>>) -> Vec<String> {
         .filter_map(|fact| fact.as_str().map(str::to_string))
         .collect()
 }
+
+/// The longest `duration` a scenario may ask for: a day of simulated time. Longer runs would
+/// keep a command busy for hours (a scenario's events grow with its duration).
+pub const MAX_DURATION: SimTime = SimTime::from_secs(24 * 3600); // "24h"
 
 /// One millisecond each way, fixed, unless `[network] latency` says otherwise.
 fn default_network() -> NetworkSpec {

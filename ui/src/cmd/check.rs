@@ -158,6 +158,7 @@ pub fn check(
     seed_flag: Option<u64>,
     format: CheckFormat,
     invariants: bool,
+    max_events: u64,
 ) -> anyhow::Result<ExitCode> {
     let found = scenario_files::find(paths);
     if found.is_empty() {
@@ -169,7 +170,7 @@ pub fn check(
         .partition(|entry| matches!(entry, Found::Lesson(_)));
     let reports: Vec<ScenarioReport> = found
         .into_iter()
-        .map(|entry| check_one(entry, seed_flag, invariants))
+        .map(|entry| check_one(entry, seed_flag, invariants, max_events))
         .collect();
     let summary = Summary::of(&reports);
     let rendered = match format {
@@ -186,7 +187,12 @@ pub fn check(
     Ok(ExitCode::from(summary.exit_code()))
 }
 
-fn check_one(entry: Found, seed_flag: Option<u64>, invariants: bool) -> ScenarioReport {
+fn check_one(
+    entry: Found,
+    seed_flag: Option<u64>,
+    invariants: bool,
+    max_events: u64,
+) -> ScenarioReport {
     let path = match entry {
         Found::Scenario(path) | Found::Lesson(path) => path,
         Found::Unreadable { path, message } => {
@@ -240,7 +246,14 @@ fn check_one(entry: Found, seed_flag: Option<u64>, invariants: bool) -> Scenario
         results
     } else {
         let mut world = World::new(scenario, seed.value);
-        world.run_to_end();
+        if let Err(runaway) = world.run_to_end_within(max_events) {
+            return ScenarioReport {
+                outcome: Outcome::BadInput {
+                    message: format!("{file}: {runaway}"),
+                },
+                file,
+            };
+        }
         world.check_results()
     };
     ScenarioReport {

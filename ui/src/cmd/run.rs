@@ -49,7 +49,12 @@ pub struct LostRecord {
     pub decided_by: Option<String>,
 }
 
-pub fn run(path: &Path, seed_flag: Option<u64>, invariants: bool) -> anyhow::Result<ExitCode> {
+pub fn run(
+    path: &Path,
+    seed_flag: Option<u64>,
+    invariants: bool,
+    max_events: u64,
+) -> anyhow::Result<ExitCode> {
     let scenario = scenario_files::load(path)?;
     let seed = Seed::choose(seed_flag, scenario.seed);
     let scenario = Arc::new(scenario);
@@ -65,7 +70,9 @@ pub fn run(path: &Path, seed_flag: Option<u64>, invariants: bool) -> anyhow::Res
         }
     } else {
         let mut world = World::new(scenario, seed.value);
-        world.run_to_end();
+        world
+            .run_to_end_within(max_events)
+            .map_err(|runaway| anyhow::anyhow!("{}: {runaway}", scenario_files::label(path)))?;
         (world, None)
     };
     let report = RunReport {

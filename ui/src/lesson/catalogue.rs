@@ -80,13 +80,10 @@ pub fn load_dir(dir: &Path) -> Result<Catalogue, Vec<String>> {
         };
         let label = scenario_files::label(&path);
         let text = match std::fs::read(&path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => text,
+            Ok(bytes) => match scenario_files::text_of(&bytes, &label) {
+                Ok(text) => text.to_string(),
                 Err(error) => {
-                    errors.push(format!(
-                        "{label}: not a text file (invalid UTF-8 at byte {})",
-                        error.utf8_error().valid_up_to()
-                    ));
+                    errors.push(error.to_string());
                     continue;
                 }
             },

@@ -1042,3 +1042,12 @@ fn quiz_check_errors() {
     );
     insta::assert_snapshot!(error(&format!("{BASE}\n[[quiz]]\ncheck = [{{ acked_lost = 0 }}]\n")), @r#"x.toml:23:1: missing `id` in [[quiz]], such as id = "F17-1""#);
 }
+
+// A duration past a day of simulated time is refused where it is written, not run for hours.
+#[test]
+fn absurd_duration() {
+    insta::assert_snapshot!(error(&BASE.replace("name = \"base\"\n", "name = \"base\"\nduration = \"876000h\"\n")), @r#"x.toml:2:12: `duration`: expected at most "24h" (a day of simulated time), found "876000h""#);
+    insta::assert_snapshot!(error(&BASE.replace("name = \"base\"\n", "name = \"base\"\nduration = \"18446744073709551615us\"\n")), @r#"x.toml:2:12: `duration`: expected at most "24h" (a day of simulated time), found "18446744073709551615us""#);
+    let day = BASE.replace("name = \"base\"\n", "name = \"base\"\nduration = \"24h\"\n");
+    assert_eq!(parse(&day, "x.toml").unwrap().duration, MAX_DURATION);
+}
