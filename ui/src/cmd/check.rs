@@ -168,16 +168,31 @@ pub fn check(
     let (lessons, found): (Vec<Found>, Vec<Found>) = found
         .into_iter()
         .partition(|entry| matches!(entry, Found::Lesson(_)));
-    let reports: Vec<ScenarioReport> = found
+    let mut reports: Vec<ScenarioReport> = found
         .into_iter()
         .map(|entry| check_one(entry, seed_flag, invariants, max_events))
         .collect();
+    // A skipped lesson is still read as a lesson: a broken one is bad input here too.
+    let mut skipped = 0;
+    for entry in &lessons {
+        if let Found::Lesson(path) = entry {
+            let file = scenario_files::label(path);
+            if let Err(message) = check_lesson_part(path, &file) {
+                reports.push(ScenarioReport {
+                    file,
+                    outcome: Outcome::BadInput { message },
+                });
+            } else {
+                skipped += 1;
+            }
+        }
+    }
     let summary = Summary::of(&reports);
     let rendered = match format {
-        CheckFormat::Text if !lessons.is_empty() => format!(
+        CheckFormat::Text if skipped > 0 => format!(
             "{}{} skipped: no [cluster] to run (ksim learn and ksim quiz read them)\n",
             text::render(&reports, &summary),
-            plural(lessons.len(), "lesson file")
+            plural(skipped, "lesson file")
         ),
         CheckFormat::Text => text::render(&reports, &summary),
         CheckFormat::Json => json::render(&reports, &summary),
@@ -267,8 +282,9 @@ fn check_one(
 }
 
 /// A lesson that is its own scenario must also be a valid lesson (titles and questions in both
-/// languages, and so on) for `ksim check` to pass it: the same file teaches in `ksim learn`.
-fn check_lesson_part(path: &std::path::Path, file: &str) -> Result<(), String> {
+/// languages, and so on) for `ksim check` (and `run`, `trace`) to accept it: the same file
+/// teaches in `ksim learn`.
+pub fn check_lesson_part(path: &std::path::Path, file: &str) -> Result<(), String> {
     let Ok(text) = std::fs::read_to_string(path) else {
         return Ok(());
     };

@@ -56,6 +56,8 @@ pub fn run(
     max_events: u64,
 ) -> anyhow::Result<ExitCode> {
     let scenario = scenario_files::load(path)?;
+    super::check::check_lesson_part(path, &scenario_files::label(path))
+        .map_err(anyhow::Error::msg)?;
     let seed = Seed::choose(seed_flag, scenario.seed);
     let scenario = Arc::new(scenario);
     let faults = ksim::scenario::nemesis::schedule(&scenario, seed.value)

@@ -27,6 +27,8 @@ pub fn trace(
     max_events: u64,
 ) -> anyhow::Result<ExitCode> {
     let scenario = scenario_files::load(path)?;
+    super::check::check_lesson_part(path, &scenario_files::label(path))
+        .map_err(anyhow::Error::msg)?;
     let seed = Seed::choose(seed_flag, scenario.seed);
     if seed.source == SeedSource::Random {
         // Standard output carries only the trace; the note goes beside it.

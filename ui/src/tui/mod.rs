@@ -108,8 +108,9 @@ fn save_answers(app: &App, no_save: bool) -> anyhow::Result<()> {
     if let Some(warning) = &loaded.warning {
         eprintln!("warning: {warning}");
     }
+    let base = loaded.progress.clone();
     loaded.progress.record_session(&results);
-    progress::save(&path, &loaded.progress)?;
+    progress::save(&path, &base, &loaded.progress)?;
     let right = results.iter().filter(|(_, right)| *right).count();
     let total = results.len();
     let lang = app.lesson.as_ref().map_or(Lang::En, |play| play.lang);
