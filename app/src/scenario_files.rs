@@ -23,12 +23,18 @@ pub fn load(path: &Path) -> anyhow::Result<Scenario> {
     Ok(ksim::scenario::parse(text, &label)?)
 }
 
-/// The bytes as text, or an error saying where they stop being UTF-8.
-fn text_of<'a>(bytes: &'a [u8], label: &str) -> anyhow::Result<&'a str> {
+/// The bytes as text, or an error saying at which line and column they stop being UTF-8.
+pub fn text_of<'a>(bytes: &'a [u8], label: &str) -> anyhow::Result<&'a str> {
     std::str::from_utf8(bytes).map_err(|error| {
+        let valid = &bytes[..error.valid_up_to()];
+        let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let line = 1 + valid.iter().filter(|&&b| b == b'\n').count();
+        let column = 1 + String::from_utf8_lossy(&valid[line_start..])
+            .chars()
+            .count();
         anyhow!(
-            "{label}: not a text file (invalid UTF-8 at byte {})",
-            error.valid_up_to()
+            "{label}:{line}:{column}: expected UTF-8 text, found the byte 0x{:02x}",
+            bytes[error.valid_up_to()]
         )
     })
 }
@@ -276,13 +282,19 @@ mod tests {
         );
     }
 
-    // Bytes that are not UTF-8 are refused with the offset of the first bad byte.
+    // Bytes that are not UTF-8 are refused at the line and column of the first bad byte,
+    // counted in characters as an editor counts them.
     #[test]
     fn refuses_non_utf8_text() {
         let error = text_of(b"name = \"\xff\"", "x.toml").unwrap_err();
         assert_eq!(
             error.to_string(),
-            "x.toml: not a text file (invalid UTF-8 at byte 8)"
+            "x.toml:1:9: expected UTF-8 text, found the byte 0xff"
+        );
+        let error = text_of(b"a = 1\nb = \"\xc3\xa9\xfe\"", "x.toml").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "x.toml:2:7: expected UTF-8 text, found the byte 0xfe"
         );
         assert_eq!(text_of(b"name = 1", "x.toml").unwrap(), "name = 1");
     }

@@ -18,7 +18,7 @@ use crate::engine::network::Network;
 use crate::engine::queue::EventQueue;
 use crate::engine::rng::{SimRng, Stream};
 use crate::engine::shared::SharedVec;
-use crate::engine::time::SimTime;
+use crate::engine::time::{SimTime, format_duration};
 use crate::kafka::broker::Broker;
 use crate::kafka::cleanup::RecordKeys;
 use crate::kafka::controller::Controller;
@@ -30,6 +30,24 @@ use crate::kafka::message::Message;
 use crate::kafka::trace::{Names, Trace, TraceEvent};
 use crate::observe::check::{self, CheckResult};
 use crate::scenario::{Action, Client, Scenario};
+
+/// The default bound on the engine events of one run in `run`, `check`, `trace` and `tui`
+/// (`--max-events` raises it): the largest shipped scenario takes about 2 M.
+pub const DEFAULT_MAX_EVENTS: u64 = 20_000_000;
+
+/// A run stopped by its event limit before the end of its duration.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the run stopped after {max_events} engine events, at {reached} of its {}: raise the limit with --max-events, or shorten `duration`",
+    format_duration(*duration)
+)]
+pub struct Runaway {
+    pub max_events: u64,
+    /// The simulated time the run had reached.
+    pub reached: SimTime,
+    /// The scenario's duration.
+    pub duration: SimTime,
+}
 
 #[derive(Clone, Debug)]
 enum Event {
@@ -441,6 +459,25 @@ impl World {
     /// Runs until the scenario's duration.
     pub fn run_to_end(&mut self) {
         while self.step() {}
+    }
+
+    /// Runs until the scenario's duration, unless the run takes more than `max_events` engine
+    /// events first: then it stops there and says how far it got. A runaway guard, so that no
+    /// scenario keeps a command busy for hours.
+    pub fn run_to_end_within(&mut self, max_events: u64) -> Result<(), Runaway> {
+        while self.events_processed < max_events {
+            if !self.step() {
+                return Ok(());
+            }
+        }
+        if self.finished {
+            return Ok(());
+        }
+        Err(Runaway {
+            max_events,
+            reached: self.now,
+            duration: self.scenario.duration,
+        })
     }
 
     /// Runs every event up to and including time `until`.

@@ -25,6 +25,7 @@ use cmd::retention::RetentionFormat;
 use cmd::schema::SchemaFormat;
 use cmd::sweep::{parse_seeds, parse_shard};
 use cmd::trace::TraceFormat;
+use ksim::world::DEFAULT_MAX_EVENTS;
 use ksim_app::lesson::Lang;
 use ksim_app::schema::CompatibilityMode;
 
@@ -56,6 +57,10 @@ enum Command {
         /// Check every invariant after every event; stop at the first violation (exit 1).
         #[arg(long)]
         invariants: bool,
+        /// Stop a run after this many engine events, with an error (exit 2): a guard against a
+        /// scenario that would run for hours.
+        #[arg(long, default_value_t = DEFAULT_MAX_EVENTS, value_parser = clap::value_parser!(u64).range(1..))]
+        max_events: u64,
     },
     /// Run scenarios and verify every expectation; exit 1 on any failure, 2 on bad input.
     Check {
@@ -70,6 +75,10 @@ enum Command {
         /// Check every invariant after every event; a violation fails the scenario.
         #[arg(long)]
         invariants: bool,
+        /// Stop a run after this many engine events, with an error (exit 2): a guard against a
+        /// scenario that would run for hours.
+        #[arg(long, default_value_t = DEFAULT_MAX_EVENTS, value_parser = clap::value_parser!(u64).range(1..))]
+        max_events: u64,
     },
     /// Run a scenario under many seeds (and so many fault schedules), invariants checked after
     /// every event; print each failing seed and how to reproduce it. Exit 1 if any failed.
@@ -78,8 +87,8 @@ enum Command {
         /// The seeds, FIRST..LAST, both included.
         #[arg(long, default_value = "1..100", value_parser = parse_seeds)]
         seeds: (u64, u64),
-        /// Worker threads (default: the machine's cores).
-        #[arg(long)]
+        /// Worker threads, at least 1 (default: the machine's cores).
+        #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         jobs: Option<usize>,
         /// Run only the K-th of N interleaved shares of the seeds, for splitting a sweep
         /// across machines: `--shard 2/4`.
@@ -100,6 +109,10 @@ enum Command {
         seed: Option<u64>,
         #[arg(long, value_enum, default_value_t = TraceFormat::Text)]
         format: TraceFormat,
+        /// Stop a run after this many engine events, with an error (exit 2): a guard against a
+        /// scenario that would run for hours.
+        #[arg(long, default_value_t = DEFAULT_MAX_EVENTS, value_parser = clap::value_parser!(u64).range(1..))]
+        max_events: u64,
     },
     /// Which partition each key goes to, as Kafka's producer computes it.
     Partition {
@@ -257,6 +270,10 @@ enum Command {
         /// Do not record the answers given to a lesson's questions in the progress file.
         #[arg(long)]
         no_save: bool,
+        /// Stop recording a run after this many engine events, and say so: a guard against a
+        /// scenario that would run for hours.
+        #[arg(long, default_value_t = DEFAULT_MAX_EVENTS, value_parser = clap::value_parser!(u64).range(1..))]
+        max_events: u64,
     },
 }
 
@@ -295,13 +312,15 @@ fn main() -> ExitCode {
             scenario,
             seed,
             invariants,
-        }) => cmd::run::run(&scenario, seed, invariants),
+            max_events,
+        }) => cmd::run::run(&scenario, seed, invariants, max_events),
         Some(Command::Check {
             paths,
             seed,
             format,
             invariants,
-        }) => cmd::check::check(&paths, seed, format, invariants),
+            max_events,
+        }) => cmd::check::check(&paths, seed, format, invariants, max_events),
         Some(Command::Sweep {
             scenario,
             seeds,
@@ -324,7 +343,8 @@ fn main() -> ExitCode {
             scenario,
             seed,
             format,
-        }) => cmd::trace::trace(&scenario, seed, format),
+            max_events,
+        }) => cmd::trace::trace(&scenario, seed, format, max_events),
         Some(Command::Partition {
             partitions,
             keys,
@@ -398,14 +418,15 @@ fn main() -> ExitCode {
             seed,
             lang,
             no_save,
-        }) => cmd::tui::tui(&scenario, seed, lang, no_save),
+            max_events,
+        }) => cmd::tui::tui(&scenario, seed, lang, no_save, max_events),
         // `ksim <file>`: the explorer on a terminal; piped or redirected, the run's outcome,
         // so that scripts get text.
         None => match cli.scenario {
             Some(scenario) if std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
-                cmd::tui::tui(&scenario, cli.seed, None, false)
+                cmd::tui::tui(&scenario, cli.seed, None, false, DEFAULT_MAX_EVENTS)
             }
-            Some(scenario) => cmd::run::run(&scenario, cli.seed, false),
+            Some(scenario) => cmd::run::run(&scenario, cli.seed, false, DEFAULT_MAX_EVENTS),
             None => {
                 let mut command = <Cli as clap::CommandFactory>::command();
                 eprint!("{}", command.render_help());

@@ -8,6 +8,12 @@
 //!
 //! A file that is not valid progress is never lost silently: it is reported and renamed aside
 //! (`progress.json.corrupt-1`, `-2`, …) before a fresh one is written.
+//!
+//! Several sessions may run at once (a quiz in one terminal, the explorer in another). Each
+//! save takes an advisory lock on `progress.json.lock`, reads the file as it is now, adds what
+//! this session changed since it loaded (a three-way merge) and writes through a temporary file
+//! of its own, so that no session's answers overwrite another's. A read-only progress file is
+//! left alone with an error; a symbolic link is followed, and its target replaced.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -159,15 +165,14 @@ pub fn load(path: &Path, set_aside: bool) -> anyhow::Result<Loaded> {
             return Err(error).with_context(|| format!("reading progress {}", path.display()));
         }
     };
-    let problem = match serde_json::from_slice::<Progress>(&bytes) {
-        Ok(progress) if progress.version == 1 => {
+    let problem = match parse(&bytes) {
+        Ok(progress) => {
             return Ok(Loaded {
                 progress,
                 warning: None,
             });
         }
-        Ok(progress) => format!("unknown version {}, expected 1", progress.version),
-        Err(error) => error.to_string(),
+        Err(problem) => problem,
     };
     let warning = if set_aside {
         let aside = free_aside_path(path);
@@ -184,7 +189,7 @@ pub fn load(path: &Path, set_aside: bool) -> anyhow::Result<Loaded> {
         )
     } else {
         format!(
-            "progress {} is not valid ({problem}); left as it is (--no-save), starting afresh",
+            "progress {} is not valid ({problem}); left as it is, and nothing is saved this time",
             path.display()
         )
     };
@@ -192,6 +197,30 @@ pub fn load(path: &Path, set_aside: bool) -> anyhow::Result<Loaded> {
         progress: Progress::new(),
         warning: Some(warning),
     })
+}
+
+/// The progress in `bytes`, or what is wrong with it: not JSON of the right shape, an unknown
+/// version, or a value out of its range (a box past [`LAST_BOX`], a session not yet held).
+fn parse(bytes: &[u8]) -> Result<Progress, String> {
+    let progress = serde_json::from_slice::<Progress>(bytes).map_err(|e| e.to_string())?;
+    if progress.version != 1 {
+        return Err(format!("unknown version {}, expected 1", progress.version));
+    }
+    for (id, record) in &progress.questions {
+        if !(1..=LAST_BOX).contains(&record.leitner_box) {
+            return Err(format!(
+                "question {id} has box {}, expected 1 to {LAST_BOX}",
+                record.leitner_box
+            ));
+        }
+        if record.last_session > progress.sessions {
+            return Err(format!(
+                "question {id} was last answered in session {}, after the last session {}",
+                record.last_session, progress.sessions
+            ));
+        }
+    }
+    Ok(progress)
 }
 
 /// `progress.json.corrupt-<n>` with the smallest n not taken.
@@ -206,18 +235,142 @@ fn free_aside_path(path: &Path) -> PathBuf {
         .expect("some number is free")
 }
 
-/// Writes the progress, creating the directory; written to a temporary file first and renamed,
-/// so that a crash mid-write leaves the old file whole.
-pub fn save(path: &Path, progress: &Progress) -> anyhow::Result<()> {
+/// Saves what this session changed, from `base` (the progress it loaded or last saved) to
+/// `progress`, into the file as it is now, and returns the merged progress (the next `base`).
+/// Under an advisory lock, so that concurrent sessions take turns; written to a temporary file
+/// of this process first and renamed, so that a crash mid-write leaves the old file whole.
+pub fn save(path: &Path, base: &Progress, progress: &Progress) -> anyhow::Result<Progress> {
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let mut text = serde_json::to_string_pretty(progress).expect("progress is plain data");
+    let target = writable_target(path)?;
+    let lock_path = append(&target, ".lock");
+    let lock = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("opening {}", lock_path.display()))?;
+    lock.lock()
+        .with_context(|| format!("locking {}", lock_path.display()))?;
+    let theirs = match fs::read(&target) {
+        Ok(bytes) => parse(&bytes).map_err(|problem| {
+            anyhow::anyhow!(
+                "progress {} changed while this session ran and is not valid ({problem}); not saved",
+                path.display()
+            )
+        })?,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Progress::new(),
+        Err(error) => {
+            return Err(error).with_context(|| format!("reading progress {}", path.display()));
+        }
+    };
+    let merged = merge(&theirs, base, progress);
+    let mut text = serde_json::to_string_pretty(&merged).expect("progress is plain data");
     text.push('\n');
-    let temporary = path.with_extension("json.tmp");
-    fs::write(&temporary, text).with_context(|| format!("writing {}", temporary.display()))?;
-    fs::rename(&temporary, path).with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    let temporary = temporary_path(&target);
+    let written = fs::write(&temporary, text)
+        .with_context(|| format!("writing {}", temporary.display()))
+        .and_then(|()| {
+            fs::rename(&temporary, &target).with_context(|| format!("writing {}", path.display()))
+        });
+    if written.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    written?;
+    drop(lock);
+    Ok(merged)
+}
+
+/// The file a save replaces: `path`, or the file a symbolic link at `path` points to (the link
+/// stays). A read-only file is refused rather than replaced behind its owner's back.
+fn writable_target(path: &Path) -> anyhow::Result<PathBuf> {
+    let metadata = match fs::symlink_metadata(path) {
+        Ok(metadata) => metadata,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(path.to_path_buf()),
+        Err(error) => {
+            return Err(error).with_context(|| format!("reading progress {}", path.display()));
+        }
+    };
+    let target = if metadata.file_type().is_symlink() {
+        fs::canonicalize(path).with_context(|| {
+            format!(
+                "progress {} is a symbolic link to a missing file; not saved",
+                path.display()
+            )
+        })?
+    } else {
+        path.to_path_buf()
+    };
+    let metadata =
+        fs::metadata(&target).with_context(|| format!("reading progress {}", path.display()))?;
+    if !metadata.is_file() {
+        anyhow::bail!("progress {} is not a file; not saved", path.display());
+    }
+    if metadata.permissions().readonly() {
+        anyhow::bail!(
+            "progress {} is read-only; not saved (make it writable, or pass --no-save)",
+            path.display()
+        );
+    }
+    Ok(target)
+}
+
+/// `progress.json.tmp-<process>-<n>`: a name no other session writes to.
+fn temporary_path(target: &Path) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    append(target, &format!(".tmp-{}-{n}", std::process::id()))
+}
+
+fn append(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// The progress on disk (`theirs`) with this session's changes from `base` to `mine` added:
+/// its new sessions counted after theirs, its lessons seen added, and each question it
+/// answered given its new answers and its latest box.
+pub fn merge(theirs: &Progress, base: &Progress, mine: &Progress) -> Progress {
+    let mut merged = theirs.clone();
+    let new_sessions = mine.sessions.saturating_sub(base.sessions);
+    merged.sessions = theirs.sessions.saturating_add(new_sessions);
+    let renumber = |session: u64| {
+        if session > base.sessions {
+            theirs.sessions.saturating_add(session - base.sessions)
+        } else {
+            session.min(merged.sessions)
+        }
+    };
+    merged
+        .lessons_seen
+        .extend(mine.lessons_seen.difference(&base.lessons_seen).cloned());
+    for (id, record) in &mine.questions {
+        let before = base.questions.get(id);
+        if before == Some(record) {
+            continue;
+        }
+        let (right, wrong) = before.map_or((0, 0), |b| (b.right, b.wrong));
+        let entry = merged
+            .questions
+            .entry(id.clone())
+            .or_insert(QuestionRecord {
+                leitner_box: record.leitner_box,
+                right: 0,
+                wrong: 0,
+                last_session: 0,
+            });
+        entry.right = entry
+            .right
+            .saturating_add(record.right.saturating_sub(right));
+        entry.wrong = entry
+            .wrong
+            .saturating_add(record.wrong.saturating_sub(wrong));
+        entry.leitner_box = record.leitner_box;
+        entry.last_session = renumber(record.last_session);
+    }
+    merged
 }
 
 /// The quiz orders a session by what is due and by box, wherever it is asked.
@@ -282,5 +435,156 @@ mod tests {
             Some(PathBuf::from("/h/.local/share/ksim"))
         );
         assert_eq!(data_dir(env(&[])), None);
+    }
+
+    /// A fresh directory under the system's temporary directory, removed on drop.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new(name: &str) -> TempDir {
+            let path =
+                std::env::temp_dir().join(format!("ksim-progress-{name}-{}", std::process::id()));
+            let _ = fs::remove_dir_all(&path);
+            fs::create_dir_all(&path).expect("the temporary directory is writable");
+            TempDir(path)
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// One quiz session: load, answer `question`, save.
+    fn session(path: &Path, question: &str) {
+        let loaded = load(path, true).unwrap();
+        assert_eq!(loaded.warning, None);
+        let mut progress = loaded.progress.clone();
+        progress.record_session(&[(question.to_string(), true)]);
+        save(path, &loaded.progress, &progress).unwrap();
+    }
+
+    // Sessions saving at once all keep their answers: each save merges into the file as it is
+    // then, under the lock, through a temporary file of its own.
+    #[test]
+    fn concurrent_saves_keep_every_answer() {
+        let dir = TempDir::new("concurrent");
+        let path = dir.0.join("progress.json");
+        std::thread::scope(|scope| {
+            for n in 0..8 {
+                let path = &path;
+                scope.spawn(move || {
+                    for round in 0..5 {
+                        session(path, &format!("F{n}-{round}"));
+                    }
+                });
+            }
+        });
+        let progress = load(&path, false).unwrap().progress;
+        assert_eq!(progress.sessions, 40);
+        assert_eq!(progress.questions.len(), 40);
+        assert!(
+            progress
+                .questions
+                .values()
+                .all(|r| r.right == 1 && r.leitner_box == 2)
+        );
+        let left: Vec<_> = fs::read_dir(&dir.0)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.contains(".tmp"))
+            .collect();
+        assert!(left.is_empty(), "temporary files left: {left:?}");
+    }
+
+    // Two sessions that loaded the same progress both count: the second adds its answers and
+    // its session after the first's, and a question both answered has both answers.
+    #[test]
+    fn merge_adds_this_sessions_changes() {
+        let mut base = Progress::new();
+        base.record_session(&[("a".into(), true)]);
+        let mut theirs = base.clone();
+        theirs.record_session(&[("a".into(), false), ("b".into(), true)]);
+        let mut mine = base.clone();
+        mine.record_session(&[("a".into(), true), ("c".into(), false)]);
+        mine.lessons_seen.insert("F01".into());
+        let merged = merge(&theirs, &base, &mine);
+        assert_eq!(merged.sessions, 3);
+        let a = &merged.questions["a"];
+        assert_eq!(
+            (a.right, a.wrong, a.leitner_box, a.last_session),
+            (2, 1, 3, 3)
+        );
+        assert_eq!(merged.questions["b"], theirs.questions["b"]);
+        assert_eq!(merged.questions["c"].last_session, 3);
+        assert!(merged.lessons_seen.contains("F01"));
+        assert_eq!(merge(&theirs, &base, &base), theirs);
+    }
+
+    // A box past the last, or a session not yet held, is reported like any corruption and the
+    // file set aside.
+    #[test]
+    fn out_of_range_values_are_corruption() {
+        let dir = TempDir::new("range");
+        let path = dir.0.join("progress.json");
+        let text = r#"{"version":1,"sessions":2,"lessons_seen":[],"questions":{"F1-1":{"box":99,"right":1,"wrong":0,"last_session":1}}}"#;
+        fs::write(&path, text).unwrap();
+        let warning = load(&path, false).unwrap().warning.unwrap();
+        assert!(
+            warning.contains("question F1-1 has box 99, expected 1 to 5"),
+            "{warning}"
+        );
+        assert!(
+            warning.contains("left as it is, and nothing is saved this time"),
+            "{warning}"
+        );
+        fs::write(
+            &path,
+            text.replace("99", "2")
+                .replace("\"last_session\":1", "\"last_session\":7"),
+        )
+        .unwrap();
+        let loaded = load(&path, true).unwrap();
+        assert!(
+            loaded
+                .warning
+                .unwrap()
+                .contains("last answered in session 7, after the last session 2")
+        );
+        assert!(dir.0.join("progress.json.corrupt-1").exists());
+    }
+
+    // A read-only progress file is not replaced; a symbolic link is followed and stays a link.
+    #[cfg(unix)]
+    #[test]
+    fn read_only_and_linked_files_are_respected() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = TempDir::new("perms");
+        let path = dir.0.join("progress.json");
+        session(&path, "a");
+        let before = fs::read(&path).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+        let base = load(&path, false).unwrap().progress;
+        let error = save(&path, &base, &Progress::new())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("is read-only; not saved"), "{error}");
+        assert_eq!(fs::read(&path).unwrap(), before);
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+
+        let real = dir.0.join("real.json");
+        fs::rename(&path, &real).unwrap();
+        std::os::unix::fs::symlink(&real, &path).unwrap();
+        session(&path, "b");
+        assert!(
+            fs::symlink_metadata(&path)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        let progress = load(&real, false).unwrap().progress;
+        assert_eq!(progress.sessions, 2);
+        assert!(progress.questions.contains_key("b"));
     }
 }

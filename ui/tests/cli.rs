@@ -92,3 +92,88 @@ fn tui_on_a_missing_file() {
     assert!(stderr.contains("no-such-scenario.toml"), "{stderr}");
     assert!(out.stdout.is_empty(), "no escape sequences were written");
 }
+
+// A run that would take too many engine events stops at `--max-events` with an error that says
+// how far it got, in `run`, `check` and `trace` alike (exit 2); `--max-events 0` is refused.
+#[test]
+fn runaway_runs_stop_at_the_event_limit() {
+    let path = scratch("runaway.toml", PASSING);
+    let path = path.to_str().unwrap();
+    for command in ["run", "check", "trace"] {
+        let out = ksim(&[command, path, "--max-events", "50"]);
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(2), "{command}: {all}");
+        assert!(
+            all.contains("runaway.toml: the run stopped after 50 engine events, at ")
+                && all.contains("of its 5s: raise the limit with --max-events"),
+            "{command}: {all}"
+        );
+    }
+    assert_eq!(
+        ksim(&["run", path, "--max-events", "0"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(ksim(&["run", path]).status.code(), Some(0));
+}
+
+// A lesson file whose `[cluster]` is misspelt is no longer skipped by `check` as a lesson with
+// nothing to run: `check` and `run` both refuse it (exit 2) and name the misspelt table.
+#[test]
+fn misspelt_cluster_in_a_lesson_fails_check_and_run() {
+    let lesson = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../scenarios/lessons/F37-restart-rejoins-isr.toml"),
+    )
+    .unwrap()
+    .replace("\n[cluster]\n", "\n[clutser]\n");
+    let path = scratch("clutser.toml", &lesson);
+    for command in ["check", "run"] {
+        let out = ksim(&[command, path.to_str().unwrap()]);
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(2), "{command}: {all}");
+        assert!(
+            all.contains("unknown key `clutser` at the top level, did you mean `cluster`?"),
+            "{command}: {all}"
+        );
+        assert!(!all.contains("skipped"), "{command}: {all}");
+    }
+}
+
+// A lesson-only file with a broken lesson part is bad input for `check`, not a skipped file.
+#[test]
+fn check_reads_skipped_lessons_as_lessons() {
+    let lesson = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../scenarios/lessons/F02-ksql-not-ansi-sql.toml"),
+    )
+    .unwrap();
+    assert!(
+        !lesson.contains("[cluster]"),
+        "F02 is a lesson with no cluster"
+    );
+    let path = scratch(
+        "lessn.toml",
+        &lesson.replacen("teach = \"", "teach = \"x", 1),
+    );
+    let out = ksim(&["check", path.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(stdout.contains("expected teach = \"sim\""), "{stdout}");
+}
+
+// `sweep --jobs 0` is refused as a bad flag rather than run with no workers.
+#[test]
+fn zero_jobs_is_refused() {
+    let path = scratch("jobs.toml", PASSING);
+    let out = ksim(&["sweep", path.to_str().unwrap(), "--jobs", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value '0' for '--jobs <JOBS>'"));
+}

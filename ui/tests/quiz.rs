@@ -217,7 +217,7 @@ fn corrupt_progress_is_set_aside() {
     let kept = quiz(&["--seed", "7", "--answers", "1", "--no-save"], &env, "");
     assert_eq!(kept.status.code(), Some(0), "{}", stderr(&kept));
     assert!(
-        stderr(&kept).contains("is not valid (EOF while parsing a value at line 1 column 27); left as it is (--no-save)"),
+        stderr(&kept).contains("is not valid (EOF while parsing a value at line 1 column 27); left as it is, and nothing is saved this time"),
         "{}",
         stderr(&kept)
     );

@@ -50,11 +50,15 @@ pub fn default_dir() -> PathBuf {
     )))
 }
 
-/// Is this text a lesson and nothing else (a `[lesson]` table and no `[cluster]`)? `ksim
-/// check` skips such files: there is no cluster to run.
+/// Is this text a lesson and nothing else (a `[lesson]` table and `[[quiz]]` questions, no
+/// other key)? `ksim check` skips such files: there is no cluster to run. Any other key (a
+/// misspelt `[clutser]`, `[[expect]]` with no cluster) makes the file a scenario, whose parser
+/// reports it, so that no expectation is ever skipped unseen.
 pub fn is_lesson_only(text: &str) -> bool {
     match toml::from_str::<toml::Table>(text) {
-        Ok(table) => table.contains_key("lesson") && !table.contains_key("cluster"),
+        Ok(table) => {
+            table.contains_key("lesson") && table.keys().all(|key| key == "lesson" || key == "quiz")
+        }
         Err(_) => false,
     }
 }
@@ -80,13 +84,10 @@ pub fn load_dir(dir: &Path) -> Result<Catalogue, Vec<String>> {
         };
         let label = scenario_files::label(&path);
         let text = match std::fs::read(&path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => text,
+            Ok(bytes) => match scenario_files::text_of(&bytes, &label) {
+                Ok(text) => text.to_string(),
                 Err(error) => {
-                    errors.push(format!(
-                        "{label}: not a text file (invalid UTF-8 at byte {})",
-                        error.utf8_error().valid_up_to()
-                    ));
+                    errors.push(error.to_string());
                     continue;
                 }
             },

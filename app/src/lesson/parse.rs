@@ -360,11 +360,16 @@ impl Source<'_> {
             .into_iter()
             .find(|mode| mode.name() == name)
             .ok_or_else(|| {
+                let names: Vec<&str> = Teach::ALL.iter().map(|mode| mode.name()).collect();
+                let guess = nearest(name, &names)
+                    .or_else(|| nearest(&name.to_lowercase(), &names))
+                    .map(|guess| format!(", did you mean \"{guess}\"?"))
+                    .unwrap_or_default();
                 self.error(
                     teach.span(),
                     format!(
                         "expected teach = \"sim\", \"calc\" or \"lesson\" (facts.md's column), \
-                         found \"{name}\""
+                         found \"{name}\"{guess}"
                     ),
                 )
             })

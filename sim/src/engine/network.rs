@@ -7,6 +7,11 @@ use crate::engine::ids::{BrokerId, NodeId};
 use crate::engine::rng::SimRng;
 use crate::engine::time::SimTime;
 
+/// The shortest time a message takes, the simulation's resolution: one microsecond. A
+/// `[network] latency` of zero means "as fast as the simulation can tell apart", not "in the
+/// same instant".
+pub const MIN_LATENCY: SimTime = SimTime(1);
+
 #[derive(Clone, Debug)]
 pub struct Network {
     latency_min: SimTime,
@@ -61,10 +66,15 @@ impl Network {
         self.nodes
     }
 
-    /// When a message sent now from `from` to `to` arrives.
+    /// When a message sent now from `from` to `to` arrives: never in the instant it was sent.
+    /// A real round trip always costs time, which is what keeps Kafka's fetch loops from
+    /// spinning when a fetch returns at once (`fetch.max.wait.ms = 0` or
+    /// `replica.fetch.wait.max.ms = 0` on an idle partition): with `latency = "0s"` every
+    /// message still takes `MIN_LATENCY`, so simulated time moves forward.
     pub fn arrival(&mut self, now: SimTime, from: NodeId, to: NodeId, rng: &mut SimRng) -> SimTime {
         let (f, t) = (self.index(from), self.index(to));
-        let latency = SimTime(rng.between(self.latency_min.0, self.latency_max.0));
+        let drawn = SimTime(rng.between(self.latency_min.0, self.latency_max.0));
+        let latency = drawn.max(MIN_LATENCY);
         let arrival = now + latency + self.slow[f] + self.slow[t];
         let last = &mut self.last_arrival[f * self.nodes + t];
         let arrival = arrival.max(*last);

@@ -54,6 +54,10 @@ pub const MAX_PARTITIONS: u32 = 10_000;
 /// The most records one `produce` step may send.
 pub const MAX_RECORDS_PER_STEP: u32 = 10_000_000;
 
+/// The most records all the `produce` steps of a scenario may send together, so that a run's
+/// records (each followed to its fate by the ledger) fit in memory.
+pub const MAX_RECORDS_PER_SCENARIO: u64 = 10_000_000;
+
 /// The error names a producer expectation may list in `errors`: the ones the simulated
 /// brokers and clients produce, spelled as Kafka's `Errors` enum spells them, plus the client's
 /// own `TimeoutException` (a record that outlived `delivery.timeout.ms` or `max.block.ms`).
@@ -481,6 +485,15 @@ impl<'a> Checker<'a> {
                         duration.span(),
                         format!(
                             "`duration`: expected a run longer than zero, found {}",
+                            describe(duration.get_ref())
+                        ),
+                    );
+                }
+                if d > MAX_DURATION {
+                    return self.fail(
+                        duration.span(),
+                        format!(
+                            "`duration`: expected at most \"24h\" (a day of simulated time), found {}",
                             describe(duration.get_ref())
                         ),
                     );
@@ -1584,8 +1597,26 @@ impl<'a> Checker<'a> {
 
     fn steps(&self, raw: &[Spanned<RawStep>]) -> Result<Vec<Step>> {
         let mut steps = Vec::new();
+        let mut records = 0u64;
         for table in raw {
-            steps.push(self.step(table)?);
+            let step = self.step(table)?;
+            if let Action::Produce(spec) = &step.0.action {
+                records += u64::from(spec.count);
+                if records > MAX_RECORDS_PER_SCENARIO {
+                    let span = table
+                        .get_ref()
+                        .produce
+                        .as_ref()
+                        .map_or(table.span(), |p| p.span());
+                    return self.fail(
+                        span,
+                        format!(
+                            "the steps send {records} records up to here, more than the {MAX_RECORDS_PER_SCENARIO} a scenario may send: every record is followed from send to fate, and more would not fit in memory"
+                        ),
+                    );
+                }
+            }
+            steps.push(step);
         }
         // Stable: steps at the same time keep their file order.
         steps.sort_by_key(|(step, _)| step.at);
@@ -2889,6 +2920,10 @@ fn lesson_facts(lesson: Option<&Spanned<toml::Value>>) -> Vec<String> {
         .filter_map(|fact| fact.as_str().map(str::to_string))
         .collect()
 }
+
+/// The longest `duration` a scenario may ask for: a day of simulated time. Longer runs would
+/// keep a command busy for hours (a scenario's events grow with its duration).
+pub const MAX_DURATION: SimTime = SimTime::from_secs(24 * 3600); // "24h"
 
 /// One millisecond each way, fixed, unless `[network] latency` says otherwise.
 fn default_network() -> NetworkSpec {

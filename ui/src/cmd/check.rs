@@ -158,6 +158,7 @@ pub fn check(
     seed_flag: Option<u64>,
     format: CheckFormat,
     invariants: bool,
+    max_events: u64,
 ) -> anyhow::Result<ExitCode> {
     let found = scenario_files::find(paths);
     if found.is_empty() {
@@ -167,16 +168,31 @@ pub fn check(
     let (lessons, found): (Vec<Found>, Vec<Found>) = found
         .into_iter()
         .partition(|entry| matches!(entry, Found::Lesson(_)));
-    let reports: Vec<ScenarioReport> = found
+    let mut reports: Vec<ScenarioReport> = found
         .into_iter()
-        .map(|entry| check_one(entry, seed_flag, invariants))
+        .map(|entry| check_one(entry, seed_flag, invariants, max_events))
         .collect();
+    // A skipped lesson is still read as a lesson: a broken one is bad input here too.
+    let mut skipped = 0;
+    for entry in &lessons {
+        if let Found::Lesson(path) = entry {
+            let file = scenario_files::label(path);
+            if let Err(message) = check_lesson_part(path, &file) {
+                reports.push(ScenarioReport {
+                    file,
+                    outcome: Outcome::BadInput { message },
+                });
+            } else {
+                skipped += 1;
+            }
+        }
+    }
     let summary = Summary::of(&reports);
     let rendered = match format {
-        CheckFormat::Text if !lessons.is_empty() => format!(
+        CheckFormat::Text if skipped > 0 => format!(
             "{}{} skipped: no [cluster] to run (ksim learn and ksim quiz read them)\n",
             text::render(&reports, &summary),
-            plural(lessons.len(), "lesson file")
+            plural(skipped, "lesson file")
         ),
         CheckFormat::Text => text::render(&reports, &summary),
         CheckFormat::Json => json::render(&reports, &summary),
@@ -186,7 +202,12 @@ pub fn check(
     Ok(ExitCode::from(summary.exit_code()))
 }
 
-fn check_one(entry: Found, seed_flag: Option<u64>, invariants: bool) -> ScenarioReport {
+fn check_one(
+    entry: Found,
+    seed_flag: Option<u64>,
+    invariants: bool,
+    max_events: u64,
+) -> ScenarioReport {
     let path = match entry {
         Found::Scenario(path) | Found::Lesson(path) => path,
         Found::Unreadable { path, message } => {
@@ -240,7 +261,14 @@ fn check_one(entry: Found, seed_flag: Option<u64>, invariants: bool) -> Scenario
         results
     } else {
         let mut world = World::new(scenario, seed.value);
-        world.run_to_end();
+        if let Err(runaway) = world.run_to_end_within(max_events) {
+            return ScenarioReport {
+                outcome: Outcome::BadInput {
+                    message: format!("{file}: {runaway}"),
+                },
+                file,
+            };
+        }
         world.check_results()
     };
     ScenarioReport {
@@ -254,8 +282,9 @@ fn check_one(entry: Found, seed_flag: Option<u64>, invariants: bool) -> Scenario
 }
 
 /// A lesson that is its own scenario must also be a valid lesson (titles and questions in both
-/// languages, and so on) for `ksim check` to pass it: the same file teaches in `ksim learn`.
-fn check_lesson_part(path: &std::path::Path, file: &str) -> Result<(), String> {
+/// languages, and so on) for `ksim check` (and `run`, `trace`) to accept it: the same file
+/// teaches in `ksim learn`.
+pub fn check_lesson_part(path: &std::path::Path, file: &str) -> Result<(), String> {
     let Ok(text) = std::fs::read_to_string(path) else {
         return Ok(());
     };

@@ -81,9 +81,11 @@ pub fn learn(
             output::print(&text)?;
             if !no_save
                 && let Some(path) = &path
-                && loaded.progress.lessons_seen.insert(lesson.slug.clone())
+                && !loaded.progress.lessons_seen.contains(&lesson.slug)
             {
-                progress::save(path, &loaded.progress)?;
+                let base = loaded.progress.clone();
+                loaded.progress.lessons_seen.insert(lesson.slug.clone());
+                progress::save(path, &base, &loaded.progress)?;
             }
         }
     }

@@ -158,8 +158,9 @@ pub fn quiz(options: &QuizOptions) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|a| (a.asked.question.id.clone(), a.right))
             .collect();
+        let base = loaded.progress.clone();
         loaded.progress.record_session(&results);
-        progress::save(path, &loaded.progress)?;
+        progress::save(path, &base, &loaded.progress)?;
         Saved::In(path.clone())
     } else {
         Saved::NoDataDir

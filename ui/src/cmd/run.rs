@@ -49,8 +49,15 @@ pub struct LostRecord {
     pub decided_by: Option<String>,
 }
 
-pub fn run(path: &Path, seed_flag: Option<u64>, invariants: bool) -> anyhow::Result<ExitCode> {
+pub fn run(
+    path: &Path,
+    seed_flag: Option<u64>,
+    invariants: bool,
+    max_events: u64,
+) -> anyhow::Result<ExitCode> {
     let scenario = scenario_files::load(path)?;
+    super::check::check_lesson_part(path, &scenario_files::label(path))
+        .map_err(anyhow::Error::msg)?;
     let seed = Seed::choose(seed_flag, scenario.seed);
     let scenario = Arc::new(scenario);
     let faults = ksim::scenario::nemesis::schedule(&scenario, seed.value)
@@ -65,7 +72,9 @@ pub fn run(path: &Path, seed_flag: Option<u64>, invariants: bool) -> anyhow::Res
         }
     } else {
         let mut world = World::new(scenario, seed.value);
-        world.run_to_end();
+        world
+            .run_to_end_within(max_events)
+            .map_err(|runaway| anyhow::anyhow!("{}: {runaway}", scenario_files::label(path)))?;
         (world, None)
     };
     let report = RunReport {

@@ -295,6 +295,24 @@ const SHRINK_BUDGET: usize = 400;
 
 /// Shrinks the failing seed's fault schedule while the same failure happens, writes the
 /// result as a plain scenario file, checks that the file fails the same way, and says so.
+/// Whether two paths name one file: the same path once links are resolved, or (on Unix) the
+/// same inode, as a hard link is.
+fn same_file(a: &Path, b: &Path) -> bool {
+    if let (Ok(a), Ok(b)) = (std::fs::canonicalize(a), std::fs::canonicalize(b))
+        && a == b
+    {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(a), Ok(b)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return a.dev() == b.dev() && a.ino() == b.ino();
+        }
+    }
+    false
+}
+
 fn shrink_and_write(
     path: &Path,
     scenario: &Arc<Scenario>,
@@ -343,18 +361,23 @@ fn shrink_and_write(
         .file_stem()
         .map_or_else(|| "scenario".into(), |s| s.to_string_lossy());
     let target = dir.join(format!("{stem}-seed{seed}-shrunk.toml"));
-    let same_file = match (std::fs::canonicalize(path), std::fs::canonicalize(&target)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    };
-    if same_file {
+    if same_file(path, &target) {
         bail!(
             "refusing to overwrite the scenario {} with its counterexample; give another --out",
             path.display()
         );
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    std::fs::write(&target, &text).with_context(|| format!("writing {}", target.display()))?;
+    // A new file renamed into place: a hard link at `target` keeps its other names' content.
+    let mut temporary = target.clone().into_os_string();
+    temporary.push(format!(".tmp-{}", std::process::id()));
+    let temporary = PathBuf::from(temporary);
+    std::fs::write(&temporary, &text)
+        .with_context(|| format!("writing {}", temporary.display()))?;
+    std::fs::rename(&temporary, &target).with_context(|| {
+        let _ = std::fs::remove_file(&temporary);
+        format!("writing {}", target.display())
+    })?;
     // The file is what a learner opens: it must fail the same way when read back.
     let label = target.display().to_string();
     let reread = ksim::scenario::parse(&text, &label)
@@ -469,5 +492,24 @@ mod tests {
         let mut all: Vec<u64> = (1..=4).flat_map(|k| shard_seeds((5, 50), (k, 4))).collect();
         all.sort();
         assert_eq!(all, (5..=50).collect::<Vec<_>>());
+    }
+
+    // A hard link to the scenario is the scenario: `same_file` sees it, so `--shrink` refuses
+    // to write its counterexample there.
+    #[cfg(unix)]
+    #[test]
+    fn a_hard_link_is_the_same_file() {
+        let dir = std::env::temp_dir().join(format!("ksim-sweep-link-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (scenario, link, other) = (dir.join("s.toml"), dir.join("l.toml"), dir.join("o.toml"));
+        std::fs::write(&scenario, "name = \"x\"\n").unwrap();
+        std::fs::write(&other, "name = \"x\"\n").unwrap();
+        let _ = std::fs::remove_file(&link);
+        std::fs::hard_link(&scenario, &link).unwrap();
+        assert!(same_file(&scenario, &link));
+        assert!(same_file(&scenario, &scenario));
+        assert!(!same_file(&scenario, &other));
+        assert!(!same_file(&scenario, &dir.join("missing.toml")));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -20,15 +20,24 @@ pub enum TraceFormat {
     Jsonl,
 }
 
-pub fn trace(path: &Path, seed_flag: Option<u64>, format: TraceFormat) -> anyhow::Result<ExitCode> {
+pub fn trace(
+    path: &Path,
+    seed_flag: Option<u64>,
+    format: TraceFormat,
+    max_events: u64,
+) -> anyhow::Result<ExitCode> {
     let scenario = scenario_files::load(path)?;
+    super::check::check_lesson_part(path, &scenario_files::label(path))
+        .map_err(anyhow::Error::msg)?;
     let seed = Seed::choose(seed_flag, scenario.seed);
     if seed.source == SeedSource::Random {
         // Standard output carries only the trace; the note goes beside it.
         eprintln!("seed {}", seed.describe());
     }
     let mut world = World::new(Arc::new(scenario), seed.value);
-    world.run_to_end();
+    world
+        .run_to_end_within(max_events)
+        .map_err(|runaway| anyhow::anyhow!("{}: {runaway}", scenario_files::label(path)))?;
     let text = match format {
         TraceFormat::Text => world.trace().to_text(),
         TraceFormat::Jsonl => world.trace().to_jsonl(),

@@ -10,6 +10,7 @@ pub fn tui(
     seed: Option<u64>,
     lang: Option<Lang>,
     no_save: bool,
+    max_events: u64,
 ) -> anyhow::Result<ExitCode> {
-    crate::tui::tui(path, seed, lang, no_save)
+    crate::tui::tui(path, seed, lang, no_save, max_events)
 }

@@ -302,6 +302,13 @@ impl App {
         app
     }
 
+    /// Stops recording each run after `max_events` engine events (`--max-events`).
+    pub fn set_max_events(&mut self, max_events: u64) {
+        for branch in &mut self.branches {
+            branch.timeline.max_events = max_events;
+        }
+    }
+
     /// True while a branch's run is still being recorded.
     pub fn is_recording(&self) -> bool {
         self.branches.iter().any(|b| b.timeline.is_recording())
@@ -314,6 +321,9 @@ impl App {
         for b in order {
             if self.branches[b].timeline.is_recording() {
                 self.branches[b].record_steps(steps);
+                if let Some(runaway) = &self.branches[b].timeline.runaway {
+                    self.status = Some(format!("{}: {runaway}", self.branches[b].name));
+                }
                 break;
             }
         }

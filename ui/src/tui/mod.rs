@@ -57,12 +57,14 @@ pub fn tui(
     seed_flag: Option<u64>,
     lang: Option<Lang>,
     no_save: bool,
+    max_events: u64,
 ) -> anyhow::Result<ExitCode> {
     let scenario = scenario_files::load(path)?;
     let lang = Lang::choose(lang);
     let lesson = lesson_in(path)?;
     let seed = Seed::choose(seed_flag, scenario.seed);
     let mut app = App::starting(scenario, seed.value, KEYFRAME_INTERVAL);
+    app.set_max_events(max_events);
     app.lang = lang.into();
     app.lesson = lesson.map(|lesson| LessonPlay::new(lesson, lang));
     app.record_for(FIRST_RECORDING);
@@ -106,8 +108,9 @@ fn save_answers(app: &App, no_save: bool) -> anyhow::Result<()> {
     if let Some(warning) = &loaded.warning {
         eprintln!("warning: {warning}");
     }
+    let base = loaded.progress.clone();
     loaded.progress.record_session(&results);
-    progress::save(&path, &loaded.progress)?;
+    progress::save(&path, &base, &loaded.progress)?;
     let right = results.iter().filter(|(_, right)| *right).count();
     let total = results.len();
     let lang = app.lesson.as_ref().map_or(Lang::En, |play| play.lang);

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use ksim::World;
 use ksim::kafka::trace::{Trace, TraceEntry};
 use ksim::scenario::Action;
+use ksim::world::{DEFAULT_MAX_EVENTS, Runaway};
 
 /// Keyframes kept per run at most; past this, every other one is dropped and the interval
 /// doubles, so that memory stays bounded on long runs while seeking stays a short replay.
@@ -43,6 +44,10 @@ pub struct Timeline {
     pub final_world: Arc<World>,
     /// False once the run has reached its end.
     recording: bool,
+    /// The engine events after which the recording stops short of the end (`--max-events`).
+    pub max_events: u64,
+    /// Set when the recording stopped at `max_events` rather than at the end of the run.
+    pub runaway: Option<Runaway>,
     /// Every `LAG_SAMPLE_INTERVAL` engine steps, each consumer's lag summed over its
     /// partitions: the history the cluster view draws as a sparkline.
     pub lag_samples: Vec<(u64, Vec<u64>)>,
@@ -67,6 +72,8 @@ impl Timeline {
             interval: interval.max(1),
             final_world: Arc::new(world.clone()),
             recording: true,
+            max_events: DEFAULT_MAX_EVENTS,
+            runaway: None,
             lag_samples: Vec::new(),
         };
         timeline.begin(world, false);
@@ -93,6 +100,8 @@ impl Timeline {
             interval: self.interval,
             final_world: self.final_world.clone(),
             recording: true,
+            max_events: self.max_events,
+            runaway: None,
             lag_samples: self
                 .lag_samples
                 .iter()
@@ -124,6 +133,15 @@ impl Timeline {
             std::mem::replace(&mut self.final_world, self.keyframes[0].world.clone());
         let world = Arc::make_mut(&mut final_world);
         for _ in 0..steps {
+            if world.events_processed() >= self.max_events {
+                self.runaway = Some(Runaway {
+                    max_events: self.max_events,
+                    reached: world.now(),
+                    duration: world.scenario().duration,
+                });
+                self.recording = false;
+                break;
+            }
             let more = world.step();
             self.take_entries(world);
             if !more {

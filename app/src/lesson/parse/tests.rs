@@ -129,7 +129,17 @@ fn bad_values() {
     assert_eq!(
         error(&GOOD.replace("\"calc\"\n", "\"SIM\"\n")),
         "l.toml:4:9: expected teach = \"sim\", \"calc\" or \"lesson\" (facts.md's column), \
-         found \"SIM\""
+         found \"SIM\", did you mean \"sim\"?"
+    );
+    assert_eq!(
+        error(&GOOD.replace("\"calc\"\n", "\"lessn\"\n")),
+        "l.toml:4:9: expected teach = \"sim\", \"calc\" or \"lesson\" (facts.md's column), \
+         found \"lessn\", did you mean \"lesson\"?"
+    );
+    assert_eq!(
+        error(&GOOD.replace("\"calc\"\n", "\"quiz\"\n")),
+        "l.toml:4:9: expected teach = \"sim\", \"calc\" or \"lesson\" (facts.md's column), \
+         found \"quiz\""
     );
     assert!(
         error(&GOOD.replace("\"ksim connect", "\"kafka connect"))
@@ -191,6 +201,14 @@ fn scenario_keys_are_left_alone() {
     assert!(parse_lesson(&text, "l.toml", None).is_ok());
     assert!(super::super::is_lesson_only(GOOD));
     assert!(!super::super::is_lesson_only(&text));
+    // A misspelt table or an expectation without a cluster is not lesson-only: `check` runs it
+    // as a scenario and reports it, rather than skipping it.
+    assert!(!super::super::is_lesson_only(&format!(
+        "{GOOD}\n[clutser]\nbrokers = 1\n"
+    )));
+    assert!(!super::super::is_lesson_only(&format!(
+        "{GOOD}\n[[expect]]\nacked_lost = 0\n"
+    )));
 }
 
 // A scenario link is shown without `dir/..` detours.

@@ -1042,3 +1042,22 @@ fn quiz_check_errors() {
     );
     insta::assert_snapshot!(error(&format!("{BASE}\n[[quiz]]\ncheck = [{{ acked_lost = 0 }}]\n")), @r#"x.toml:23:1: missing `id` in [[quiz]], such as id = "F17-1""#);
 }
+
+// A duration past a day of simulated time is refused where it is written, not run for hours.
+#[test]
+fn absurd_duration() {
+    insta::assert_snapshot!(error(&BASE.replace("name = \"base\"\n", "name = \"base\"\nduration = \"876000h\"\n")), @r#"x.toml:2:12: `duration`: expected at most "24h" (a day of simulated time), found "876000h""#);
+    insta::assert_snapshot!(error(&BASE.replace("name = \"base\"\n", "name = \"base\"\nduration = \"18446744073709551615us\"\n")), @r#"x.toml:2:12: `duration`: expected at most "24h" (a day of simulated time), found "18446744073709551615us""#);
+    let day = BASE.replace("name = \"base\"\n", "name = \"base\"\nduration = \"24h\"\n");
+    assert_eq!(parse(&day, "x.toml").unwrap().duration, MAX_DURATION);
+}
+
+// Produce steps that together send more records than a run can keep are refused before the
+// run starts, at the step that crosses the limit.
+#[test]
+fn too_many_records_in_all() {
+    let step = "[[steps]]\nat = \"0s\"\nproduce = { producer = \"app\", topic = \"orders\", count = 4000000 }\n";
+    let text = format!("{BASE}{step}{step}{step}");
+    insta::assert_snapshot!(error(&text), @"x.toml:30:11: the steps send 12000005 records up to here, more than the 10000000 a scenario may send: every record is followed from send to fate, and more would not fit in memory");
+    assert!(parse(&format!("{BASE}{step}{step}"), "x.toml").is_ok());
+}

@@ -81,6 +81,8 @@ pub struct Browser {
     pub catalogue: Catalogue,
     pub lang: Lang,
     pub progress: Progress,
+    /// The progress as last loaded or saved: a save adds the changes since to the file.
+    pub saved_progress: Progress,
     /// False with `--no-save`: nothing the learner does is recorded.
     pub record: bool,
     /// The lessons' indices in list order: grouped by area, then by fact.
@@ -116,6 +118,7 @@ impl Browser {
         Browser {
             catalogue,
             lang,
+            saved_progress: progress.clone(),
             progress,
             record,
             order,

@@ -93,10 +93,14 @@ pub fn perform(browser: &mut Browser, progress_path: Option<&Path>) {
     for effect in std::mem::take(&mut browser.effects) {
         match effect {
             Effect::SaveProgress => {
-                if let Some(path) = progress_path
-                    && let Err(error) = progress::save(path, &browser.progress)
-                {
-                    browser.status = Some(format!("{error:#}"));
+                if let Some(path) = progress_path {
+                    match progress::save(path, &browser.saved_progress, &browser.progress) {
+                        Ok(merged) => {
+                            browser.saved_progress = merged.clone();
+                            browser.progress = merged;
+                        }
+                        Err(error) => browser.status = Some(format!("{error:#}")),
+                    }
                 }
             }
             Effect::Calculate if browser.run_calculators => {
