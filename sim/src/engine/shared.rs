@@ -3,32 +3,37 @@
 //! records). The explorer keeps clones of the world as keyframes; with a plain `Vec` each one
 //! copied every record of the run.
 //!
-//! The items sit in fixed-size chunks, each behind an `Arc`: a clone copies one pointer per
-//! chunk and shares the items, and a change copies only the chunk it touches, and only when a
-//! clone still shares it (`Arc::make_mut`). The simulation appends and changes mostly its
-//! newest items, so between two keyframes it copies a chunk or two, and otherwise works on a
-//! plain `Vec` reached by a shift and a mask. Order and contents are exactly a `Vec`'s.
+//! The newest items sit in a plain `Vec`, the tail, where the simulation appends and changes
+//! most (a record is acknowledged and committed soon after it is sent). Older items move, a
+//! chunk at a time, into fixed-size chunks behind an `Arc`: a clone copies the tail and one
+//! pointer per chunk, and a change to an old item copies only its chunk, and only when a
+//! clone still shares it (`Arc::make_mut`). Order and contents are exactly a `Vec`'s.
 
 use std::fmt;
 use std::sync::Arc;
 
 /// Items per chunk, a power of two. Larger chunks make a keyframe's clone cheaper (fewer
-/// pointers) and the first change after it dearer (a larger copy).
-const CHUNK_BITS: u32 = 10;
+/// pointers) and the first change after it to an old item dearer (a larger copy).
+const CHUNK_BITS: u32 = 9;
 const CHUNK: usize = 1 << CHUNK_BITS;
 const MASK: usize = CHUNK - 1;
+
+/// The tail holds fewer than this many items; when full, its older half becomes a chunk, so
+/// that the newest `CHUNK` items at least are always in the tail.
+const TAIL: usize = 2 * CHUNK;
 
 /// A search gallops back from the end this far at most before it bisects what is left.
 const GALLOP: usize = 64;
 
-/// Every chunk but the last holds `CHUNK` items; the first may begin with `skip` items already
-/// drained from the front, kept until the whole chunk goes (copying the chunk to drop them
-/// would unshare it from the keyframes).
+/// The items in order: those of the chunks (every one `CHUNK` long, the first one's first
+/// `skip` drained), then those of the tail.
 pub struct SharedVec<T: Clone> {
     chunks: Vec<Arc<Vec<T>>>,
-    /// Drained items at the front of the first chunk, always less than `CHUNK`.
+    /// Items drained from the front of the first chunk, kept until the whole chunk goes
+    /// (copying the chunk to drop them would unshare it from the keyframes). Less than
+    /// `CHUNK`, and 0 when there is no chunk.
     skip: usize,
-    len: usize,
+    tail: Vec<T>,
 }
 
 impl<T: Clone> Clone for SharedVec<T> {
@@ -36,7 +41,7 @@ impl<T: Clone> Clone for SharedVec<T> {
         SharedVec {
             chunks: self.chunks.clone(),
             skip: self.skip,
-            len: self.len,
+            tail: self.tail.clone(),
         }
     }
 }
@@ -54,7 +59,7 @@ impl<T: Clone> Default for SharedVec<T> {
         SharedVec {
             chunks: Vec::new(),
             skip: 0,
-            len: 0,
+            tail: Vec::new(),
         }
     }
 }
@@ -70,15 +75,22 @@ impl<T: Clone> SharedVec<T> {
         Self::default()
     }
 
+    /// How many items are in the chunks (the tail's first item has this index).
+    #[inline]
+    fn sealed(&self) -> usize {
+        self.chunks.len() * CHUNK - self.skip
+    }
+
+    #[inline]
     pub fn len(&self) -> usize {
-        self.len
+        self.sealed() + self.tail.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.chunks.is_empty() && self.tail.is_empty()
     }
 
-    /// The chunk and the place in it of item `index`, which must be below `len`.
+    /// The chunk and the place in it of item `index`, which must be below `sealed()`.
     #[inline]
     fn locate(&self, index: usize) -> (usize, usize) {
         let at = index + self.skip;
@@ -87,51 +99,64 @@ impl<T: Clone> SharedVec<T> {
 
     #[inline]
     pub fn push(&mut self, item: T) {
-        match self.chunks.last_mut() {
-            Some(last) if last.len() < CHUNK => Arc::make_mut(last).push(item),
-            _ => {
-                // Reserved in full: chunks that grow by doubling would copy their items on
-                // the way (small lists keep their small first chunk).
-                let mut chunk = Vec::with_capacity(if self.chunks.is_empty() { 4 } else { CHUNK });
-                chunk.push(item);
-                self.chunks.push(Arc::new(chunk));
-            }
+        if self.tail.len() == TAIL {
+            self.seal_chunk();
         }
-        self.len += 1;
+        self.tail.push(item);
+    }
+
+    /// Moves the tail's older half into a new chunk.
+    #[cold]
+    fn seal_chunk(&mut self) {
+        let chunk: Vec<T> = self.tail.drain(..CHUNK).collect();
+        self.chunks.push(Arc::new(chunk));
+    }
+
+    /// Makes the last chunk the tail (the tail being empty), unsharing it if need be.
+    fn unseal_chunk(&mut self) {
+        debug_assert!(self.tail.is_empty());
+        let Some(last) = self.chunks.pop() else {
+            return;
+        };
+        self.tail = Arc::unwrap_or_clone(last);
+        if self.chunks.is_empty() {
+            self.tail.drain(..self.skip);
+            self.skip = 0;
+        }
     }
 
     pub fn pop(&mut self) -> Option<T> {
-        if self.len == 0 {
-            return None;
+        if self.tail.is_empty() {
+            self.unseal_chunk();
         }
-        let last = self.chunks.last_mut().expect("a non-empty list has a chunk");
-        let item = Arc::make_mut(last).pop().expect("chunks are not empty");
-        self.len -= 1;
-        if self.len == 0 {
-            self.clear();
-        } else if last.is_empty() {
-            self.chunks.pop();
-        }
-        Some(item)
+        self.tail.pop()
     }
 
     #[inline]
     pub fn get(&self, index: usize) -> Option<&T> {
-        if index >= self.len {
-            return None;
+        let sealed = self.sealed();
+        if index >= sealed {
+            return self.tail.get(index - sealed);
         }
         let (chunk, at) = self.locate(index);
         Some(&self.chunks[chunk][at])
     }
 
-    /// Item `index`, to change: its chunk is copied first if a clone shares it.
+    /// Item `index`, to change: if it is in a chunk a clone shares, the chunk is copied first.
     #[inline]
     pub fn get_mut(&mut self, index: usize) -> Option<&mut T> {
-        if index >= self.len {
-            return None;
+        let sealed = self.sealed();
+        if index >= sealed {
+            return self.tail.get_mut(index - sealed);
         }
+        Some(self.sealed_mut(index))
+    }
+
+    /// Item `index` of the chunks, to change (rarer than a change in the tail).
+    #[inline(never)]
+    fn sealed_mut(&mut self, index: usize) -> &mut T {
         let (chunk, at) = self.locate(index);
-        Some(&mut Arc::make_mut(&mut self.chunks[chunk])[at])
+        &mut Arc::make_mut(&mut self.chunks[chunk])[at]
     }
 
     pub fn first(&self) -> Option<&T> {
@@ -139,39 +164,41 @@ impl<T: Clone> SharedVec<T> {
     }
 
     pub fn last(&self) -> Option<&T> {
-        self.chunks.last().and_then(|c| c.last())
+        self.tail
+            .last()
+            .or_else(|| self.chunks.last().and_then(|c| c.last()))
     }
 
     pub fn last_mut(&mut self) -> Option<&mut T> {
-        self.chunks
-            .last_mut()
-            .and_then(|c| Arc::make_mut(c).last_mut())
+        match self.tail.last_mut() {
+            Some(last) => Some(last),
+            None => self
+                .chunks
+                .last_mut()
+                .and_then(|c| Arc::make_mut(c).last_mut()),
+        }
     }
 
     pub fn clear(&mut self) {
         self.chunks.clear();
         self.skip = 0;
-        self.len = 0;
+        self.tail.clear();
     }
 
     /// Keeps the first `len` items.
     pub fn truncate(&mut self, len: usize) {
-        if len >= self.len {
+        if len >= self.len() {
             return;
         }
-        if len == 0 {
-            self.clear();
-            return;
+        if len < self.sealed() {
+            // The chunk that will hold the last item kept becomes the tail.
+            let chunks = (len + self.skip).div_ceil(CHUNK);
+            self.chunks.truncate(chunks.max(1));
+            self.tail.clear();
+            self.unseal_chunk();
         }
-        let end = len + self.skip;
-        let chunks = end.div_ceil(CHUNK);
-        self.chunks.truncate(chunks);
-        let keep = end - (chunks - 1) * CHUNK;
-        let last = self.chunks.last_mut().expect("a chunk is kept");
-        if last.len() > keep {
-            Arc::make_mut(last).truncate(keep);
-        }
-        self.len = len;
+        let sealed = self.sealed();
+        self.tail.truncate(len - sealed);
     }
 
     pub fn iter(&self) -> Iter<'_, T> {
@@ -181,9 +208,10 @@ impl<T: Clone> SharedVec<T> {
     /// The items from `start` on (none when `start` is past the end), without walking the
     /// ones before it.
     pub fn iter_from(&self, start: usize) -> Iter<'_, T> {
-        if start >= self.len {
+        let sealed = self.sealed();
+        if start >= sealed {
             return Iter {
-                front: [].iter(),
+                front: self.tail.get(start - sealed..).unwrap_or(&[]).iter(),
                 chunks: [].iter(),
                 back: [].iter(),
             };
@@ -192,7 +220,7 @@ impl<T: Clone> SharedVec<T> {
         Iter {
             front: self.chunks[chunk][at..].iter(),
             chunks: self.chunks[chunk + 1..].iter(),
-            back: [].iter(),
+            back: self.tail.iter(),
         }
     }
 
@@ -206,27 +234,21 @@ impl<T: Clone> SharedVec<T> {
                 let from = if i == 0 { skip } else { 0 };
                 chunk[from..].iter_mut()
             })
+            .chain(self.tail.iter_mut())
     }
 
     /// As `slice::partition_point`: the index of the first item for which `pred` is false,
     /// the items being partitioned (true first). The search starts from the newest items,
     /// since the simulation mostly looks near the end, and gallops back before it bisects.
     pub fn partition_point(&self, mut pred: impl FnMut(&T) -> bool) -> usize {
-        let Some(last) = self.chunks.last() else {
-            return 0;
-        };
-        // The last chunk's live items begin here (the first chunk may hold drained ones).
-        let last_start = if self.chunks.len() == 1 {
-            0
-        } else {
-            (self.chunks.len() - 1) * CHUNK - self.skip
-        };
-        let live = &last[if self.chunks.len() == 1 { self.skip } else { 0 }..];
-        if pred(&live[0]) {
-            return last_start + live.partition_point(pred);
+        let sealed = self.sealed();
+        if let Some(first) = self.tail.first()
+            && pred(first)
+        {
+            return sealed + self.tail.partition_point(pred);
         }
         // Find a window [low, high) with pred true below `low` and false from `high` on.
-        let mut high = last_start;
+        let mut high = sealed;
         let mut step = 1;
         let low = loop {
             if high == 0 || step > GALLOP {
@@ -253,17 +275,18 @@ impl<T: Clone> SharedVec<T> {
 
     /// Removes the first `count` items and returns them in order.
     pub fn drain_front(&mut self, count: usize) -> Vec<T> {
-        let count = count.min(self.len);
+        let count = count.min(self.len());
         let drained: Vec<T> = self.iter().take(count).cloned().collect();
-        if count == self.len {
-            self.clear();
-            return drained;
+        let sealed = self.sealed();
+        if count >= sealed {
+            self.chunks.clear();
+            self.skip = 0;
+            self.tail.drain(..count - sealed);
+        } else {
+            self.skip += count;
+            self.chunks.drain(..self.skip / CHUNK);
+            self.skip &= MASK;
         }
-        self.skip += count;
-        self.len -= count;
-        let gone = self.skip / CHUNK;
-        self.chunks.drain(..gone);
-        self.skip &= MASK;
         drained
     }
 
@@ -382,7 +405,9 @@ mod tests {
     // Every operation agrees with a `Vec`'s, across the tail's moves into the tree.
     #[test]
     fn operations_agree_with_a_vec() {
-        for len in [0usize, 1, 15, 16, 17, 33, 100, 1000, 1023, 1024, 1025, 2048, 2500] {
+        for len in [
+            0usize, 1, 15, 16, 17, 33, 100, 1000, 511, 512, 513, 1023, 1024, 1025, 1537, 2048, 2500,
+        ] {
             let plain: Vec<usize> = (0..len).map(|i| i * 2).collect();
             let shared: SharedVec<usize> = plain.iter().copied().collect();
             assert_eq!(shared.len(), len);
@@ -463,10 +488,16 @@ mod tests {
         let mut shared: SharedVec<u64> = plain.iter().copied().collect();
         let before = shared.clone();
         for count in [1, 700, 1023, 1, 1500, 100] {
-            assert_eq!(shared.drain_front(count), plain.drain(..count).collect::<Vec<_>>());
+            assert_eq!(
+                shared.drain_front(count),
+                plain.drain(..count).collect::<Vec<_>>()
+            );
             assert_eq!(shared.len(), plain.len());
             assert_eq!(shared.iter().copied().collect::<Vec<_>>(), plain);
-            assert_eq!(shared.iter().rev().copied().collect::<Vec<_>>(), plain.iter().rev().copied().collect::<Vec<_>>());
+            assert_eq!(
+                shared.iter().rev().copied().collect::<Vec<_>>(),
+                plain.iter().rev().copied().collect::<Vec<_>>()
+            );
             for probe in [0, 1400, 2500, 3000, 4999, 6000] {
                 assert_eq!(
                     shared.partition_point(|&x| x < probe),
@@ -487,7 +518,10 @@ mod tests {
             }
             assert_eq!(shared.iter().copied().collect::<Vec<_>>(), plain);
         }
-        assert_eq!(before.iter().copied().collect::<Vec<_>>(), (0..5000).collect::<Vec<_>>());
+        assert_eq!(
+            before.iter().copied().collect::<Vec<_>>(),
+            (0..5000).collect::<Vec<_>>()
+        );
     }
 
     // A clone shares every chunk; a change copies only the chunk it touches.
@@ -503,7 +537,8 @@ mod tests {
             .zip(&b.chunks)
             .filter(|(x, y)| Arc::ptr_eq(x, y))
             .count();
-        assert_eq!(shared, 9);
+        assert!(b.chunks.len() >= 6);
+        assert_eq!(shared, b.chunks.len() - 1);
         assert_eq!(b[5 * CHUNK + 3], 5 * CHUNK as u32 + 3);
     }
 }
