@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 /// Items per chunk, a power of two. Larger chunks make a keyframe's clone cheaper (fewer
 /// pointers) and the first change after it to an old item dearer (a larger copy).
-const CHUNK_BITS: u32 = 9;
+const CHUNK_BITS: u32 = 8;
 const CHUNK: usize = 1 << CHUNK_BITS;
 const MASK: usize = CHUNK - 1;
 
