@@ -82,6 +82,9 @@ pub(crate) struct Tracker {
     /// Acknowledged records missing from their partition's leader: where they were, and the
     /// trace line that said so.
     pub lost_by: BTreeMap<RecordId, (TopicPartition, Offset, usize)>,
+    /// How many times records were found lost, so that a reader of `lost_by` can tell cheaply
+    /// whether it has anything new.
+    pub losses_recorded: u64,
     /// Records a replica's retention or cleaner removed: gone by design, not lost.
     pub removed: std::collections::BTreeSet<RecordId>,
 }
@@ -1013,6 +1016,7 @@ impl World {
         for (offset, r) in fresh {
             self.tracker.lost_by.insert(r, (partition, offset, index));
         }
+        self.tracker.losses_recorded += 1;
     }
 }
 

@@ -181,7 +181,8 @@ pub fn summarize(world: &World) -> LedgerSummary {
                 producer: ProducerIdx(p as u32),
                 n: n as u32,
             };
-            let removed = world.tracker.removed.contains(&id);
+            // Only an acknowledged record absent from the logs may have been removed.
+            let removed = copies == 0 && world.tracker.removed.contains(&id);
             let fate = fate_of(sent.outcome(), copies > 0, removed);
             count(&mut summary, fate, sent.committed, copies > 1, reordered);
         }
