@@ -1,0 +1,225 @@
+//! The follower's replica fetcher: fetching from each leader, appending what it returns,
+//! and truncating to the leader's log where the epochs diverge (R4.3, R5.1).
+
+use super::*;
+
+impl Broker {
+    pub(super) fn fetch_from_all(&mut self, ctx: &mut Ctx) {
+        let leaders: Vec<BrokerId> = self
+            .replicas
+            .values()
+            .filter(|r| r.leading.is_none())
+            .filter_map(|r| r.leader)
+            .filter(|&l| l != self.id)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for leader in leaders {
+            self.maybe_fetch(ctx, leader);
+        }
+    }
+
+    /// One fetch request at a time per leader, for every partition followed from it.
+    pub(super) fn maybe_fetch(&mut self, ctx: &mut Ctx, leader: BrokerId) {
+        if !self.alive {
+            return;
+        }
+        let fetcher = self.fetchers.entry(leader).or_default();
+        if fetcher.in_flight.is_some() || fetcher.backing_off {
+            return;
+        }
+        let followed = |r: &&Replica| r.leading.is_none() && r.leader == Some(leader);
+        let now = ctx.now;
+        let partitions: Vec<FetchPartition> = self
+            .replicas
+            .iter()
+            .filter(|(_, r)| followed(r) && r.fetch_retry_at <= now)
+            .map(|(tp, r)| FetchPartition {
+                partition: *tp,
+                fetch_offset: r.log.log_end_offset(),
+                last_fetched_epoch: r.log.latest_epoch(),
+                current_leader_epoch: r.leader_epoch,
+            })
+            .collect();
+        if partitions.is_empty() {
+            // Partitions that failed wait out `replica.fetch.backoff.ms` before the next try.
+            let retry = self
+                .replicas
+                .values()
+                .filter(followed)
+                .map(|r| r.fetch_retry_at)
+                .min();
+            if let Some(at) = retry {
+                self.fetchers
+                    .get_mut(&leader)
+                    .expect("inserted above")
+                    .backing_off = true;
+                ctx.timer_at(at, Timer::FetcherBackoff { leader });
+            }
+            return;
+        }
+        let correlation = self.next_id();
+        self.fetchers
+            .get_mut(&leader)
+            .expect("inserted above")
+            .in_flight = Some(correlation);
+        ctx.timer_after(
+            REPLICA_SOCKET_TIMEOUT,
+            Timer::FetcherTimeout {
+                leader,
+                correlation,
+            },
+        );
+        ctx.send(
+            NodeId::Broker(leader),
+            Message::Fetch(FetchRequest {
+                correlation,
+                replica: Some(self.id),
+                broker_epoch: self.registered.then_some(self.incarnation),
+                partitions,
+                max_wait: SimTime::from_millis(self.config.replica_fetch_wait_max_ms),
+                max_bytes: self.config.replica_fetch_max_bytes,
+            }),
+        );
+    }
+
+    pub(super) fn on_fetch_response(
+        &mut self,
+        ctx: &mut Ctx,
+        leader: BrokerId,
+        response: FetchResponse,
+    ) {
+        let fetcher = self.fetchers.entry(leader).or_default();
+        if fetcher.in_flight != Some(response.correlation) {
+            return;
+        }
+        fetcher.in_flight = None;
+        let backoff = SimTime::from_millis(self.config.replica_fetch_backoff_ms);
+        for part in response.partitions {
+            let tp = part.partition;
+            let flush_messages = self.topic_config(tp).flush_messages;
+            let Some(replica) = self.replicas.get_mut(&tp) else {
+                continue;
+            };
+            if replica.leading.is_some() || replica.leader != Some(leader) {
+                continue;
+            }
+            if let Some(error) = part.error {
+                match error {
+                    KafkaError::OffsetOutOfRange
+                        if replica.log.log_end_offset() > part.log_end_offset =>
+                    {
+                        let why =
+                            format!("ahead of leader {leader}'s log end {}", part.log_end_offset);
+                        self.truncate(ctx, tp, part.log_end_offset, why);
+                    }
+                    KafkaError::OffsetOutOfRange
+                        if replica.log.log_end_offset() < part.log_start_offset =>
+                    {
+                        // Everything it would fetch next is deleted on the leader: start over
+                        // at the leader's log start (Kafka's truncateFullyAndStartAt).
+                        let start = part.log_start_offset;
+                        let why = format!(
+                            "leader {leader}'s log starts at {start}, past this log's end: truncate fully and start at {start}"
+                        );
+                        self.truncate(ctx, tp, start, why);
+                    }
+                    // The leader moved, or has not yet heard it leads: try again after
+                    // the backoff, or sooner if new metadata arrives.
+                    _ => replica.fetch_retry_at = ctx.now + backoff,
+                }
+                continue;
+            }
+            if let Some((epoch, end)) = part.diverging_epoch {
+                // R5.3 (KIP-279): truncate to where our logs agree, by leader epoch.
+                let leo = replica.log.log_end_offset();
+                let (target, ours) = match replica.log.end_offset_for_epoch(epoch) {
+                    Some((ours, our_end)) if ours == epoch => (end.min(our_end), our_end),
+                    Some((_, our_end)) => (our_end, our_end),
+                    None => (end, leo),
+                };
+                let target = target.min(leo);
+                let why = format!(
+                    "diverged from leader {leader}: epoch {epoch} ends at offset {end} there, at {ours} here (KIP-279)"
+                );
+                self.truncate(ctx, tp, target, why);
+                continue;
+            }
+            let mut first = None;
+            let mut count = 0;
+            for batch in &part.batches {
+                let leo = replica.log.log_end_offset();
+                if batch.end_offset() <= leo {
+                    continue;
+                }
+                if batch.base_offset != leo {
+                    break;
+                }
+                first.get_or_insert(batch.base_offset);
+                count += batch.records.len() as u32;
+                if let Some(stamp) = batch.producer {
+                    replica.producers.remember(
+                        stamp,
+                        batch.base_offset,
+                        batch.last_offset_delta + 1,
+                    );
+                }
+                let roll = replica.log.append(batch.clone());
+                trace_roll(ctx, tp, roll);
+            }
+            let leo = replica.log.log_end_offset();
+            if let Some(base) = first {
+                ctx.trace(TraceEvent::Replicate {
+                    partition: tp,
+                    leader,
+                    base,
+                    count,
+                    leo,
+                });
+                maybe_flush(ctx, tp, &mut replica.log, flush_messages);
+            }
+            let hw = part.high_watermark.min(leo);
+            let old = replica.log.high_watermark;
+            if hw != old {
+                replica.log.high_watermark = hw;
+                let why = HighWatermarkCause::FromLeader { leader };
+                ctx.trace(TraceEvent::HighWatermark {
+                    partition: tp,
+                    from: old,
+                    to: hw,
+                    why,
+                });
+            }
+            // The follower's log start follows the leader's; the segments below it go at
+            // the next retention check.
+            replica.log.advance_log_start(part.log_start_offset);
+        }
+        self.maybe_fetch(ctx, leader);
+    }
+
+    pub(super) fn truncate(&mut self, ctx: &mut Ctx, tp: TopicPartition, to: Offset, why: String) {
+        let replica = self.replicas.get_mut(&tp).expect("caller checked");
+        let from = replica.log.log_end_offset();
+        let removed = if to > from {
+            replica.log.truncate_fully_and_start_at(to)
+        } else {
+            replica.log.truncate_to(to)
+        };
+        if to == from {
+            return;
+        }
+        replica.rebuild_producer_state();
+        ctx.trace(TraceEvent::Truncate {
+            partition: tp,
+            from,
+            to,
+            why: why.clone(),
+        });
+        ctx.note(Note::Truncated {
+            broker: self.id,
+            partition: tp,
+            removed,
+            why,
+        });
+    }
+}

@@ -1,0 +1,351 @@
+//! Unit tests of a broker's rules, driven by hand: produce, fetch, the ISR, the high
+//! watermark; `deliver` and the images here are shared with the group coordinator's tests.
+
+use super::*;
+use crate::engine::ids::{ConsumerIdx, ProducerIdx, TopicId};
+use crate::kafka::effects::Effect;
+use crate::kafka::metadata::TopicImage;
+
+const TP: TopicPartition = TopicPartition {
+    topic: TopicId(0),
+    partition: 0,
+};
+
+/// Broker 1 leading one partition with replicas [1, 2, 3], all in the ISR.
+fn leader(min_insync_replicas: u32) -> Broker {
+    let image = MetadataImage {
+        offset: 1,
+        topics: vec![TopicImage {
+            name: "t".into(),
+            partitions: vec![PartitionState {
+                leader: Some(BrokerId(1)),
+                leader_epoch: LeaderEpoch(0),
+                partition_epoch: 0,
+                replicas: vec![BrokerId(1), BrokerId(2), BrokerId(3)],
+                isr: vec![BrokerId(1), BrokerId(2), BrokerId(3)],
+            }],
+            incarnation: 1,
+        }],
+        fenced: vec![false; 3],
+        broker_epochs: vec![0; 3],
+    };
+    let topic = TopicConfig {
+        min_insync_replicas,
+        ..TopicConfig::default()
+    };
+    Broker::new(
+        BrokerId(1),
+        Arc::new(BrokerConfig::default()),
+        Arc::new(vec![topic]),
+        Arc::new(image),
+        Coordinator::new(Arc::new(Vec::new()), None, 50, SimTime::ZERO),
+    )
+}
+
+/// Hands `message` to `broker` at `now_ms` and returns what it asked for.
+pub(crate) fn deliver(
+    broker: &mut Broker,
+    now_ms: u64,
+    from: NodeId,
+    message: Message,
+) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    let mut ctx = Ctx::new(
+        SimTime::from_millis(now_ms),
+        NodeId::Broker(broker.id),
+        &mut effects,
+    );
+    broker.on_message(&mut ctx, from, message);
+    effects
+}
+
+fn produce(broker: &mut Broker, now_ms: u64, count: u32, acks: Acks) -> Vec<Effect> {
+    let records: Vec<RecordId> = (0..count)
+        .map(|n| RecordId {
+            producer: ProducerIdx(0),
+            n,
+        })
+        .collect();
+    let request = ProduceRequest {
+        correlation: now_ms,
+        acks,
+        timeout: SimTime::from_millis(30_000),
+        batches: vec![ProduceBatch {
+            partition: TP,
+            records: Arc::new(records),
+            bytes: 100,
+            producer: None,
+            null_key: false,
+        }],
+    };
+    deliver(
+        broker,
+        now_ms,
+        NodeId::Producer(ProducerIdx(0)),
+        Message::Produce(request),
+    )
+}
+
+fn fetch(broker: &mut Broker, now_ms: u64, follower: u32, offset: u64) -> Vec<Effect> {
+    let request = FetchRequest {
+        correlation: now_ms,
+        replica: Some(BrokerId(follower)),
+        broker_epoch: Some(0),
+        partitions: vec![FetchPartition {
+            partition: TP,
+            fetch_offset: Offset(offset),
+            last_fetched_epoch: Some(LeaderEpoch(0)),
+            current_leader_epoch: LeaderEpoch(0),
+        }],
+        max_wait: SimTime::ZERO,
+        max_bytes: 1 << 20,
+    };
+    deliver(
+        broker,
+        now_ms,
+        NodeId::Broker(BrokerId(follower)),
+        Message::Fetch(request),
+    )
+}
+
+fn high_watermark(broker: &Broker) -> u64 {
+    broker.replicas[&TP].log.high_watermark.0
+}
+
+fn produce_results(effects: &[Effect]) -> Vec<Result<Offset, KafkaError>> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send(_, Message::ProduceResponse(r)) => Some(r.partitions[0].1),
+            _ => None,
+        })
+        .collect()
+}
+
+// R1.2: the high watermark is the lowest log end offset over the ISR, learned from the
+// followers' fetch offsets, and an acks=all write is answered once it passes the write.
+#[test]
+fn high_watermark_is_the_lowest_log_end_in_the_isr() {
+    let mut broker = leader(2);
+    let effects = produce(&mut broker, 1, 5, Acks::All);
+    assert!(
+        produce_results(&effects).is_empty(),
+        "acks=all waits for the ISR"
+    );
+    assert_eq!(high_watermark(&broker), 0);
+    fetch(&mut broker, 2, 2, 5);
+    assert_eq!(
+        high_watermark(&broker),
+        0,
+        "broker 3 has not fetched the records yet"
+    );
+    fetch(&mut broker, 3, 3, 3);
+    assert_eq!(high_watermark(&broker), 3);
+    let effects = fetch(&mut broker, 4, 3, 5);
+    assert_eq!(high_watermark(&broker), 5);
+    assert_eq!(produce_results(&effects), vec![Ok(Offset(0))]);
+}
+
+// R3.3 (1): acks=all is refused before the append when the ISR is below
+// min.insync.replicas; acks=1 is not.
+#[test]
+fn acks_all_needs_min_insync_replicas() {
+    let mut broker = leader(2);
+    let replica = broker.replicas.get_mut(&TP).unwrap();
+    replica.isr = vec![BrokerId(1)];
+    let effects = produce(&mut broker, 1, 1, Acks::All);
+    assert_eq!(
+        produce_results(&effects),
+        vec![Err(KafkaError::NotEnoughReplicas)]
+    );
+    assert_eq!(
+        broker.replicas[&TP].log.log_end_offset(),
+        Offset(0),
+        "nothing appended"
+    );
+    let effects = produce(&mut broker, 2, 1, Acks::One);
+    assert_eq!(produce_results(&effects), vec![Ok(Offset(0))]);
+    // R1.3 (3.7+): under min ISR the high watermark does not move, even for acks=1.
+    assert_eq!(high_watermark(&broker), 0);
+}
+
+// R2.3: a follower behind the leader for longer than replica.lag.time.max.ms is
+// proposed for removal; one at the log end is not, however long it has been quiet.
+#[test]
+fn isr_shrinks_only_for_followers_that_fall_behind() {
+    let mut broker = leader(1);
+    fetch(&mut broker, 1, 2, 0);
+    fetch(&mut broker, 1, 3, 0);
+    produce(&mut broker, 2, 3, Acks::One);
+    fetch(&mut broker, 3, 2, 3);
+    let mut effects = Vec::new();
+    let mut ctx = Ctx::new(
+        SimTime::from_millis(40_000),
+        NodeId::Broker(BrokerId(1)),
+        &mut effects,
+    );
+    broker.on_timer(&mut ctx, Timer::IsrCheck);
+    let proposals: Vec<Vec<BrokerId>> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send(NodeId::Controller, Message::AlterPartition { isr, .. }) => {
+                Some(isr.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(proposals, vec![vec![BrokerId(1), BrokerId(2)]]);
+}
+
+/// A consumer's fetch from `offset` (no replica id, so the leader applies R1.6); returns
+/// the error and the offsets of the records it got.
+fn consumer_fetch(broker: &mut Broker, now_ms: u64, offset: u64) -> (Option<KafkaError>, Vec<u64>) {
+    let request = FetchRequest {
+        correlation: now_ms,
+        replica: None,
+        broker_epoch: None,
+        partitions: vec![FetchPartition {
+            partition: TP,
+            fetch_offset: Offset(offset),
+            last_fetched_epoch: None,
+            current_leader_epoch: LeaderEpoch(0),
+        }],
+        max_wait: SimTime::ZERO,
+        max_bytes: 1 << 20,
+    };
+    let effects = deliver(
+        broker,
+        now_ms,
+        NodeId::Consumer(ConsumerIdx(0)),
+        Message::Fetch(request),
+    );
+    let responses: Vec<(Option<KafkaError>, Vec<u64>)> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send(_, Message::FetchResponse(r)) => {
+                let p = &r.partitions[0];
+                let offsets = p
+                    .batches
+                    .iter()
+                    .flat_map(|b| b.entries().map(|(o, _)| o.0).collect::<Vec<_>>())
+                    .collect();
+                Some((p.error, offsets))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(responses.len(), 1, "max_wait 0: answered at once");
+    responses.into_iter().next().expect("one response")
+}
+
+/// The answer to a ListOffsets request for the latest (or earliest) offset.
+fn list_offsets(broker: &mut Broker, now_ms: u64, earliest: bool) -> Result<Offset, KafkaError> {
+    let effects = deliver(
+        broker,
+        now_ms,
+        NodeId::Consumer(ConsumerIdx(0)),
+        Message::ListOffsets {
+            correlation: now_ms,
+            partition: TP,
+            earliest,
+        },
+    );
+    effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Send(_, Message::ListOffsetsResponse { result, .. }) => Some(*result),
+            _ => None,
+        })
+        .expect("a ListOffsets response")
+}
+
+// R1.6: a consumer reads only below the high watermark, a follower up to the log end; a
+// consumer fetching between the two gets nothing and no error.
+#[test]
+fn r1_6_consumers_read_below_the_high_watermark() {
+    let mut broker = leader(1);
+    produce(&mut broker, 1, 2, Acks::One);
+    produce(&mut broker, 2, 2, Acks::One);
+    assert_eq!(broker.replicas[&TP].log.log_end_offset(), Offset(4));
+    assert_eq!(high_watermark(&broker), 0, "no follower has fetched yet");
+    assert_eq!(consumer_fetch(&mut broker, 3, 0), (None, vec![]));
+    fetch(&mut broker, 4, 2, 2);
+    fetch(&mut broker, 4, 3, 2);
+    assert_eq!(high_watermark(&broker), 2);
+    assert_eq!(consumer_fetch(&mut broker, 5, 0), (None, vec![0, 1]));
+    assert_eq!(consumer_fetch(&mut broker, 5, 2), (None, vec![]));
+    // A follower at 2 gets the batch above the high watermark.
+    let effects = fetch(&mut broker, 6, 2, 2);
+    let follower_got: usize = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send(_, Message::FetchResponse(r)) => Some(r.partitions[0].batches.len()),
+            _ => None,
+        })
+        .sum();
+    assert_eq!(follower_got, 1);
+}
+
+// R8.2, R1.6: ListOffsets for the latest offset (auto.offset.reset=latest) answers the
+// high watermark, not the log end: a consumer reset there does not skip records that
+// become visible later. The earliest offset is the log start.
+#[test]
+fn r8_2_latest_offset_is_the_high_watermark_not_the_log_end() {
+    let mut broker = leader(1);
+    produce(&mut broker, 1, 5, Acks::One);
+    fetch(&mut broker, 2, 2, 3);
+    fetch(&mut broker, 2, 3, 3);
+    assert_eq!(high_watermark(&broker), 3);
+    assert_eq!(broker.replicas[&TP].log.log_end_offset(), Offset(5));
+    assert_eq!(list_offsets(&mut broker, 3, false), Ok(Offset(3)));
+    assert_eq!(list_offsets(&mut broker, 3, true), Ok(Offset(0)));
+}
+
+// R1.3, R3.3 (KAFKA-15583): the effective min ISR is min(min.insync.replicas, replication
+// factor), Kafka's `effectiveMinIsr`. With 3 replicas and min.insync.replicas=5, a full ISR
+// takes acks=all writes and moves the high watermark; an ISR of 2 does not.
+#[test]
+fn r1_3_effective_min_isr_is_capped_at_the_replica_count() {
+    let mut broker = leader(5);
+    assert_eq!(broker.effective_min_isr(TP), 3);
+    let effects = produce(&mut broker, 1, 2, Acks::All);
+    assert!(produce_results(&effects).is_empty(), "appended, waiting");
+    fetch(&mut broker, 2, 2, 2);
+    let effects = fetch(&mut broker, 3, 3, 2);
+    assert_eq!(high_watermark(&broker), 2);
+    assert_eq!(produce_results(&effects), vec![Ok(Offset(0))]);
+
+    broker.replicas.get_mut(&TP).unwrap().isr = vec![BrokerId(1), BrokerId(2)];
+    let effects = produce(&mut broker, 4, 1, Acks::All);
+    assert_eq!(
+        produce_results(&effects),
+        vec![Err(KafkaError::NotEnoughReplicas)]
+    );
+    // min.insync.replicas below the replica count is used as set.
+    let mut broker = leader(2);
+    assert_eq!(broker.effective_min_isr(TP), 2);
+    broker.replicas.get_mut(&TP).unwrap().isr = vec![BrokerId(1), BrokerId(2)];
+    let effects = produce(&mut broker, 1, 1, Acks::All);
+    assert!(produce_results(&effects).is_empty(), "accepted, waiting");
+}
+
+// R1.3 (3.7+): while the ISR is smaller than min.insync.replicas the high watermark stays
+// put, even for acks=1 data every ISR member holds; it moves as soon as the ISR is back
+// at min.insync.replicas (equal is enough). At 40 s the followers, last caught up at 0,
+// are past replica.lag.time.max.ms (30 s), so only the ISR counts (R1.2).
+#[test]
+fn r1_3_high_watermark_waits_while_the_isr_is_below_min_isr() {
+    let mut broker = leader(2);
+    broker.replicas.get_mut(&TP).unwrap().isr = vec![BrokerId(1)];
+    produce(&mut broker, 40_000, 3, Acks::One);
+    assert_eq!(broker.replicas[&TP].log.log_end_offset(), Offset(3));
+    assert_eq!(
+        high_watermark(&broker),
+        0,
+        "isr {{1}} < min.insync.replicas=2, though the leader alone holds offsets 0..2"
+    );
+    // The controller has committed broker 2 back into the ISR.
+    broker.replicas.get_mut(&TP).unwrap().isr = vec![BrokerId(1), BrokerId(2)];
+    fetch(&mut broker, 40_001, 2, 3);
+    assert_eq!(high_watermark(&broker), 3);
+}
