@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, anyhow};
+use anyhow::anyhow;
 use apache_avro::Schema;
 use apache_avro::error::CompatibilityError;
 use ksim_app::schema::{CompatibilityMode, can_read, describe_valid, missing_attributes, reason};
@@ -107,7 +107,7 @@ pub fn check(
 
 fn read_text(path: &Path) -> anyhow::Result<(String, String)> {
     let label = path.display().to_string();
-    let bytes = std::fs::read(path).with_context(|| format!("reading schema {label}"))?;
+    let bytes = ksim_app::scenario_files::read(path, "an Avro schema file (.avsc)")?;
     let text = String::from_utf8(bytes).map_err(|error| {
         anyhow!(
             "{label}: not a text file (invalid UTF-8 at byte {})",
