@@ -231,6 +231,9 @@ enum Command {
         tasks_max: u32,
         #[arg(long, value_enum, default_value_t = ConnectTasksFormat::Text)]
         format: ConnectTasksFormat,
+        /// en or ko; default from LC_ALL, LC_MESSAGES or LANG (ko… is Korean).
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
     },
     /// Measure the explorer on scenarios (use a release build): first frame, seek, draw.
     BenchTui {
@@ -423,7 +426,8 @@ fn main() -> ExitCode {
             tables,
             tasks_max,
             format,
-        }) => cmd::connect_tasks::connect_tasks(tables, tasks_max, format),
+            lang,
+        }) => cmd::connect_tasks::connect_tasks(tables, tasks_max, format, lang),
         Some(Command::BenchTui { paths, seed, seeks }) => {
             cmd::bench_tui::bench_tui(&paths, seed, seeks)
         }

@@ -127,7 +127,7 @@ pub fn quiz(options: &QuizOptions) -> anyhow::Result<ExitCode> {
         output::print(&format!(
             "{} {}\n",
             lang.pick("seed", "시드"),
-            seed.describe()
+            seed.describe_in(lang)
         ))?;
     }
     let total = session.len();
