@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, anyhow};
+use anyhow::anyhow;
 use ksim::Scenario;
 
 /// The name a file goes by in every message: the path as the user wrote it, or as found
@@ -18,9 +18,23 @@ pub fn label(path: &Path) -> String {
 /// text, or is not a valid scenario (the parser's message names file:line:column).
 pub fn load(path: &Path) -> anyhow::Result<Scenario> {
     let label = label(path);
-    let bytes = fs::read(path).with_context(|| format!("reading scenario {label}"))?;
+    let bytes = read(path, "a scenario file (.toml)")?;
     let text = text_of(&bytes, &label)?;
     Ok(ksim::scenario::parse(text, &label)?)
+}
+
+/// Reads a file the user named; when it cannot, a sentence that names the path, what is wrong
+/// with it and what was `expected` there (`a scenario file (.toml)`), instead of the bare OS
+/// error.
+pub fn read(path: &Path, expected: &str) -> anyhow::Result<Vec<u8>> {
+    let label = label(path);
+    if path.is_dir() {
+        return Err(anyhow!("{label} is a directory; expected {expected}"));
+    }
+    fs::read(path).map_err(|error| match error.kind() {
+        std::io::ErrorKind::NotFound => anyhow!("{label} does not exist; expected {expected}"),
+        _ => anyhow!("{label} cannot be read ({error}); expected {expected}"),
+    })
 }
 
 /// The bytes as text, or an error saying at which line and column they stop being UTF-8.
@@ -80,7 +94,13 @@ fn find_files(paths: &[PathBuf]) -> Vec<Found> {
         match fs::metadata(path) {
             Err(error) => found.push(Found::Unreadable {
                 path: path.clone(),
-                message: format!("reading scenario {}: {error}", label(path)),
+                message: match error.kind() {
+                    std::io::ErrorKind::NotFound => format!(
+                        "{} does not exist; expected a scenario file (.toml) or a directory of them",
+                        label(path)
+                    ),
+                    _ => format!("reading scenario {}: {error}", label(path)),
+                },
             }),
             Ok(metadata) if metadata.is_dir() => {
                 let mut under = Vec::new();
@@ -255,12 +275,38 @@ mod tests {
         match &found[0] {
             Found::Unreadable { path, message } => {
                 assert_eq!(path, &missing);
-                assert!(message.starts_with("reading scenario "), "{message}");
-                assert!(message.contains("nope.toml"), "{message}");
+                assert_eq!(
+                    message,
+                    &format!(
+                        "{} does not exist; expected a scenario file (.toml) or a directory of them",
+                        missing.display()
+                    )
+                );
             }
             other => panic!("expected unreadable, found {other:?}"),
         }
         assert_eq!(found[1], Found::Scenario(dir.0.join("a.toml")));
+    }
+
+    // Loading a path that is missing, or a directory, says so and names what was expected.
+    #[test]
+    fn load_names_a_missing_file_or_a_directory() {
+        let dir = TempDir::new("load-errors");
+        let missing = dir.0.join("nope.toml");
+        assert_eq!(
+            load(&missing).unwrap_err().to_string(),
+            format!(
+                "{} does not exist; expected a scenario file (.toml)",
+                missing.display()
+            )
+        );
+        assert_eq!(
+            load(&dir.0).unwrap_err().to_string(),
+            format!(
+                "{} is a directory; expected a scenario file (.toml)",
+                dir.0.display()
+            )
+        );
     }
 
     // A file with `[lesson]` and no `[cluster]` is found as a lesson; one with both, or with

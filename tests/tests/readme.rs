@@ -164,3 +164,40 @@ fn readme_lists_every_invariant() {
         );
     }
 }
+
+/// The sentence that lists the settings accepted without effect, as the README must give it:
+/// grouped by scope in table order, `a`, `b` and `c` within a scope.
+fn without_effect_sentence() -> String {
+    let mut groups = Vec::new();
+    for scope in Scope::ALL {
+        let names: Vec<String> = ksim::config::without_effect()
+            .filter(|def| def.scope == scope)
+            .map(|def| format!("`{}`", def.name))
+            .collect();
+        let list = match names.as_slice() {
+            [] => continue,
+            [one] => one.clone(),
+            [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        };
+        groups.push(format!("the {scope}'s {list}"));
+    }
+    format!(
+        "Accepted and checked, but without effect in the simulation yet: {}.",
+        groups.join("; ")
+    )
+}
+
+// The README's list of settings accepted without effect is exactly the settings the table
+// flags `without_effect`, so a setting that gains an effect leaves the list when its flag goes.
+#[test]
+fn the_settings_without_effect_are_the_flagged_ones() {
+    let text = readme();
+    let section = section(&text, "## Supported Kafka settings");
+    let flat: String = section.split_whitespace().collect::<Vec<_>>().join(" ");
+    let expected = without_effect_sentence();
+    assert!(
+        flat.contains(&expected),
+        "README.md's list of settings without effect differs from the flags in \
+         sim/src/config/catalogue.rs; it should read:\n\n{expected}"
+    );
+}

@@ -244,6 +244,9 @@ enum Command {
         tasks_max: u32,
         #[arg(long, value_enum, default_value_t = ConnectTasksFormat::Text)]
         format: ConnectTasksFormat,
+        /// en or ko; default from LC_ALL, LC_MESSAGES or LANG (ko… is Korean).
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
     },
     /// Measure the explorer on scenarios (use a release build): first frame, seek, draw.
     BenchTui {
@@ -305,8 +308,42 @@ enum SchemaCommand {
     },
 }
 
+/// The error for `ksim rnu …`: a first argument that is neither a subcommand nor an existing
+/// file, but is near a subcommand's name. Clap would take it for a scenario path and either
+/// fail to read it or complain about the arguments after it.
+fn misspelt_subcommand(args: &[std::ffi::OsString]) -> Option<String> {
+    let first = args.get(1)?.to_str()?;
+    if first.starts_with('-') || std::path::Path::new(first).exists() {
+        return None;
+    }
+    let command = <Cli as clap::CommandFactory>::command();
+    let names: Vec<&str> = command
+        .get_subcommands()
+        .map(|sub| sub.get_name())
+        .chain(["help"])
+        .collect();
+    if names.contains(&first) {
+        return None;
+    }
+    let nearest = names
+        .iter()
+        .map(|name| (strsim::damerau_levenshtein(first, name), *name))
+        .min()
+        .filter(|(distance, name)| *distance <= 2 && *distance < name.len())?;
+    Some(format!(
+        "unknown subcommand \"{first}\", did you mean \"{}\"? (a scenario file named {first} does \
+         not exist either)",
+        nearest.1
+    ))
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(message) = misspelt_subcommand(&args) {
+        eprintln!("error: {message}");
+        return ExitCode::from(2);
+    }
+    let cli = Cli::parse_from(args);
     let outcome = match cli.command {
         Some(Command::Run {
             scenario,
@@ -409,7 +446,8 @@ fn main() -> ExitCode {
             tables,
             tasks_max,
             format,
-        }) => cmd::connect_tasks::connect_tasks(tables, tasks_max, format),
+            lang,
+        }) => cmd::connect_tasks::connect_tasks(tables, tasks_max, format, lang),
         Some(Command::BenchTui { paths, seed, seeks }) => {
             cmd::bench_tui::bench_tui(&paths, seed, seeks)
         }
@@ -440,5 +478,41 @@ fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<std::ffi::OsString> {
+        list.iter().map(|a| a.into()).collect()
+    }
+
+    // A misspelt subcommand, alone or before a scenario, gets the nearest name; real
+    // subcommands, flags, existing files and names near nothing are left to clap.
+    #[test]
+    fn a_misspelt_subcommand_gets_did_you_mean() {
+        let expected = "unknown subcommand \"rnu\", did you mean \"run\"? (a scenario file \
+                        named rnu does not exist either)";
+        assert_eq!(
+            misspelt_subcommand(&args(&["ksim", "rnu", "scenarios/x.toml"])).as_deref(),
+            Some(expected)
+        );
+        assert_eq!(
+            misspelt_subcommand(&args(&["ksim", "rnu"])).as_deref(),
+            Some(expected)
+        );
+        assert!(
+            misspelt_subcommand(&args(&["ksim", "chekc", "scenarios/"]))
+                .is_some_and(|m| m.contains("did you mean \"check\"")),
+        );
+        assert_eq!(misspelt_subcommand(&args(&["ksim", "run", "x.toml"])), None);
+        assert_eq!(misspelt_subcommand(&args(&["ksim", "--seed", "3"])), None);
+        assert_eq!(misspelt_subcommand(&args(&["ksim", "Cargo.toml"])), None);
+        assert_eq!(
+            misspelt_subcommand(&args(&["ksim", "my-cluster.toml"])),
+            None
+        );
     }
 }

@@ -56,6 +56,21 @@ impl Seed {
         }
     }
 
+    /// [`describe`](Seed::describe) in `lang`, for the commands that speak Korean (the quiz).
+    pub fn describe_in(&self, lang: ksim_app::lesson::Lang) -> String {
+        let value = self.value;
+        match (lang, self.source) {
+            (ksim_app::lesson::Lang::En, _) => self.describe(),
+            (ksim_app::lesson::Lang::Ko, SeedSource::Flag) => format!("{value} (--seed로 지정)"),
+            (ksim_app::lesson::Lang::Ko, SeedSource::Scenario) => {
+                format!("{value} (시나리오에 지정)")
+            }
+            (ksim_app::lesson::Lang::Ko, SeedSource::Random) => {
+                format!("{value} (무작위로 골랐습니다. 같은 순서로 다시 하려면 --seed {value})")
+            }
+        }
+    }
+
     /// The source as a word, for machine-readable output.
     pub fn source_name(&self) -> &'static str {
         match self.source {
@@ -99,6 +114,20 @@ mod tests {
         assert_eq!(
             drawn.describe(),
             "12345 (chosen at random; pass --seed 12345 to repeat)"
+        );
+    }
+
+    // In Korean the seed's source is Korean too, with only the flag's name as it is.
+    #[test]
+    fn describe_in_korean() {
+        use ksim_app::lesson::Lang;
+        let flag = Seed::choose_with(Some(3), None, || unreachable!());
+        assert_eq!(flag.describe_in(Lang::Ko), "3 (--seed로 지정)");
+        assert_eq!(flag.describe_in(Lang::En), "3 (from --seed)");
+        let drawn = Seed::choose_with(None, None, || 9);
+        assert_eq!(
+            drawn.describe_in(Lang::Ko),
+            "9 (무작위로 골랐습니다. 같은 순서로 다시 하려면 --seed 9)"
         );
     }
 }

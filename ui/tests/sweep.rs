@@ -140,3 +140,22 @@ fn check_skips_sweep_only_scenarios() {
         "{text}"
     );
 }
+
+// A scenario without `[faults]` gets a note on standard error that its seeds vary only the
+// network and the clients' randomness; one with `[faults]` does not.
+#[test]
+fn a_sweep_without_faults_says_what_the_seeds_vary() {
+    let plain = scenario("scenarios/acks-1-loses-acked-record.toml");
+    let out = ksim(&["sweep", &plain, "--seeds", "1..2", "--jobs", "1"]);
+    assert!(
+        common::stderr(&out).starts_with(&format!(
+            "note: {plain} has no [faults], so the seeds vary only the network's latencies and \
+             the clients' randomness (retry jitter, the sticky partitioner), not the faults\n"
+        )),
+        "{}",
+        common::stderr(&out)
+    );
+    let faulty = scenario("scenarios/sweeps/unsafe.toml");
+    let out = ksim(&["sweep", &faulty, "--seeds", "1..2", "--jobs", "1"]);
+    assert!(!common::stderr(&out).contains("no [faults]"));
+}

@@ -1,6 +1,7 @@
 //! The explorer and the lesson browser on a real terminal: tmux runs `ksim tui` and `ksim
-//! learn` at 100x30, keys go in, the screen comes back as text. Skipped, with a note, where
-//! tmux is not installed.
+//! learn` at 100x30, keys go in, the screen comes back as text. Where tmux is not installed
+//! they are skipped with a note on standard error, which cargo test does not hide; under
+//! `CI=true` a missing tmux fails them instead, so CI cannot pass without running them.
 
 use std::path::Path;
 use std::process::Command;
@@ -69,10 +70,43 @@ fn start(name: &str, env: &str, args: &str) -> Session {
 
 fn tmux_missing() -> bool {
     let missing = Command::new("tmux").arg("-V").output().is_err();
-    if missing {
-        println!("note: tmux is not installed; the real-terminal tests are skipped");
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    match skip_verdict(missing, ci) {
+        // Straight to standard error: `eprintln!` would be captured and hidden like `println!`.
+        Ok(true) => {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "note: tmux is not installed; the real-terminal tests are skipped"
+            );
+            true
+        }
+        Ok(false) => false,
+        Err(message) => panic!("{message}"),
     }
-    missing
+}
+
+/// Whether to skip for want of tmux; under CI, a missing tmux is an error instead.
+fn skip_verdict(missing: bool, ci: bool) -> Result<bool, String> {
+    if !missing {
+        return Ok(false);
+    }
+    if ci {
+        return Err(
+            "tmux is not installed and CI=true: the real-terminal tests cannot run; install tmux"
+                .to_string(),
+        );
+    }
+    Ok(true)
+}
+
+// A missing tmux skips the tests locally but fails them under CI; a present one never skips.
+#[test]
+fn a_missing_tmux_fails_under_ci() {
+    assert_eq!(skip_verdict(false, true), Ok(false));
+    assert_eq!(skip_verdict(false, false), Ok(false));
+    assert_eq!(skip_verdict(true, false), Ok(true));
+    assert!(skip_verdict(true, true).unwrap_err().contains("CI=true"));
 }
 
 /// Waits for the shell's lines after ksim exits and checks the terminal is usable again: the

@@ -93,6 +93,25 @@ pub struct ConfigDef {
     /// Kafka 4.0's default.
     pub default: ConfigDefault,
     pub doc: &'static str,
+    /// False for a setting ksim accepts and checks but whose value no model code reads yet;
+    /// the README's list of such settings is written from this flag, and a test fails when a
+    /// setting without the flag reaches only fields that no model code reads.
+    pub has_effect: bool,
+}
+
+impl ConfigDef {
+    /// The same setting, marked as accepted without effect.
+    const fn without_effect(self) -> ConfigDef {
+        ConfigDef {
+            has_effect: false,
+            ..self
+        }
+    }
+}
+
+/// The settings ksim accepts and checks but whose value changes nothing yet, in table order.
+pub fn without_effect() -> impl Iterator<Item = &'static ConfigDef> {
+    CONFIGS.iter().filter(|def| !def.has_effect)
 }
 
 pub(super) const INT_MAX: i64 = i32::MAX as i64;
@@ -117,6 +136,7 @@ pub(super) const fn double(
         kind: ValueKind::Double { min, max },
         default: ConfigDefault::Text(default),
         doc,
+        has_effect: true,
     }
 }
 
@@ -134,6 +154,7 @@ pub(super) const fn int(
         kind: ValueKind::Int { min, max },
         default: ConfigDefault::Int(default),
         doc,
+        has_effect: true,
     }
 }
 
@@ -151,6 +172,7 @@ pub(super) const fn optional_int(
         kind: ValueKind::Int { min, max },
         default: ConfigDefault::Unset,
         doc,
+        has_effect: true,
     }
 }
 
@@ -166,6 +188,7 @@ pub(super) const fn boolean(
         kind: ValueKind::Bool,
         default: ConfigDefault::Bool(default),
         doc,
+        has_effect: true,
     }
 }
 
@@ -182,6 +205,7 @@ pub(super) const fn one_of(
         kind: ValueKind::OneOf(allowed),
         default: ConfigDefault::Text(default),
         doc,
+        has_effect: true,
     }
 }
 
@@ -198,6 +222,7 @@ pub(super) const fn class_list(
         kind: ValueKind::ClassList(allowed),
         default: ConfigDefault::Text(default),
         doc,
+        has_effect: true,
     }
 }
 
@@ -221,6 +246,7 @@ pub(super) const fn text(
         kind: ValueKind::Text { non_empty },
         default: ConfigDefault::Unset,
         doc,
+        has_effect: true,
     }
 }
 
@@ -236,6 +262,7 @@ pub(super) const fn topic(
         kind,
         default: ConfigDefault::Broker(broker_name),
         doc,
+        has_effect: true,
     }
 }
 
@@ -255,7 +282,7 @@ pub static CONFIGS: &[ConfigDef] = &[
     int(Broker, "replica.fetch.wait.max.ms", 0, INT_MAX, 500,
         "how long a leader may hold a follower's fetch waiting for replica.fetch.min.bytes; at most replica.lag.time.max.ms (Kafka has no validator)"),
     int(Broker, "replica.fetch.min.bytes", 0, INT_MAX, 1,
-        "the bytes a follower's fetch waits for before the leader answers (Kafka has no validator)"),
+        "the bytes a follower's fetch waits for before the leader answers (Kafka has no validator)").without_effect(),
     int(Broker, "replica.fetch.max.bytes", 0, INT_MAX, 1_048_576,
         "the bytes a follower fetches per partition per request (a larger first batch is still returned)"),
     int(Broker, "replica.fetch.backoff.ms", 0, INT_MAX, 1_000,
@@ -269,7 +296,7 @@ pub static CONFIGS: &[ConfigDef] = &[
     int(Broker, "log.flush.interval.messages", 1, LONG_MAX, LONG_MAX,
         "fsync after this many unflushed records; the default never forces one and leaves data in the page cache"),
     optional_int(Broker, "log.flush.interval.ms", 0, LONG_MAX,
-        "fsync when the oldest unflushed record is this old; unset by default, so a power loss takes the unflushed tail (Kafka has no validator)"),
+        "fsync when the oldest unflushed record is this old; unset by default, so a power loss takes the unflushed tail (Kafka has no validator)").without_effect(),
     int(Broker, "message.max.bytes", 0, INT_MAX, 1_048_588,
         "the largest record batch a broker accepts; larger gives MESSAGE_TOO_LARGE (1 MiB plus the 12-byte log overhead)"),
     int(Broker, "default.replication.factor", 1, INT_MAX, 1,
@@ -324,7 +351,7 @@ pub static CONFIGS: &[ConfigDef] = &[
     topic("flush.messages", ValueKind::Int { min: 1, max: LONG_MAX }, "log.flush.interval.messages",
         "fsync this topic's log after this many unflushed records"),
     topic("flush.ms", ValueKind::Int { min: 0, max: LONG_MAX }, "log.flush.interval.ms",
-        "fsync this topic's log when the oldest unflushed record is this old"),
+        "fsync this topic's log when the oldest unflushed record is this old").without_effect(),
     topic("max.message.bytes", ValueKind::Int { min: 0, max: INT_MAX }, "message.max.bytes",
         "the largest record batch this topic accepts"),
     topic("retention.ms", ValueKind::Int { min: -1, max: LONG_MAX }, "log.retention.ms",
@@ -381,24 +408,24 @@ pub static CONFIGS: &[ConfigDef] = &[
     boolean(Producer, "partitioner.adaptive.partitioning.enable", true,
         "the sticky partitioner favours partitions whose brokers have shorter queues"),
     text(Producer, "client.id", false,
-        "the name in broker logs and quotas; Kafka's default is empty and the client calls itself producer-N"),
+        "the name in broker logs and quotas; Kafka's default is empty and the client calls itself producer-N").without_effect(),
     text(Producer, "bootstrap.servers", false,
-        "where the client first asks for metadata; required by Kafka, ignored by ksim (every broker is reachable)"),
+        "where the client first asks for metadata; required by Kafka, ignored by ksim (every broker is reachable)").without_effect(),
     text(Producer, "key.serializer", false,
-        "turns keys into bytes; required by Kafka, ksim always sends UTF-8 strings"),
+        "turns keys into bytes; required by Kafka, ksim always sends UTF-8 strings").without_effect(),
     text(Producer, "value.serializer", false,
-        "turns values into bytes; required by Kafka, ksim always sends UTF-8 strings"),
+        "turns values into bytes; required by Kafka, ksim always sends UTF-8 strings").without_effect(),
     // Consumer: `[[consumers]] config`.
     one_of(Consumer, "auto.offset.reset", &["latest", "earliest", "none"], "latest",
         "where to start without a committed offset or when the position is out of range; none throws instead"),
     int(Consumer, "fetch.min.bytes", 0, INT_MAX, 1,
-        "the bytes a fetch waits for before the broker answers"),
+        "the bytes a fetch waits for before the broker answers").without_effect(),
     int(Consumer, "fetch.max.wait.ms", 0, INT_MAX, 500,
         "how long the broker may hold a fetch waiting for fetch.min.bytes"),
     int(Consumer, "fetch.max.bytes", 0, INT_MAX, 52_428_800,
         "the bytes one fetch response may carry over all partitions"),
     int(Consumer, "max.partition.fetch.bytes", 0, INT_MAX, 1_048_576,
-        "the bytes one fetch response may carry for one partition"),
+        "the bytes one fetch response may carry for one partition").without_effect(),
     int(Consumer, "max.poll.records", 1, INT_MAX, 500,
         "the most records one poll() returns"),
     boolean(Consumer, "enable.auto.commit", true,

@@ -1,6 +1,8 @@
 //! Unit tests of Kafka's settings: defaults, ranges, the forms values may take, errors and
 //! suggestions, and the rules between settings.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use super::*;
 
 fn set(name: &str, value: ConfigValue) -> Setting {
@@ -580,4 +582,228 @@ fn nearest_names() {
     assert_eq!(nearest("isrs", names), Some("isr"));
     assert_eq!(nearest("banana", names), None);
     assert_eq!(nearest("", names), None);
+}
+
+/// The top-level fields of a resolved struct as `{:#?}` prints them, each with its value's text.
+fn fields(debug: &str) -> BTreeMap<String, String> {
+    let mut fields = BTreeMap::new();
+    let mut current: Option<String> = None;
+    for line in debug.lines().skip(1) {
+        let top = line
+            .strip_prefix("    ")
+            .filter(|rest| !rest.starts_with(' '));
+        match top.and_then(|rest| rest.split_once(": ")) {
+            Some((name, value)) => {
+                fields.insert(name.to_string(), value.to_string());
+                current = Some(name.to_string());
+            }
+            None => {
+                if let Some(name) = &current {
+                    fields.get_mut(name).expect("inserted above").push_str(line);
+                }
+            }
+        }
+    }
+    fields
+}
+
+/// The resolved fields that setting `def` to another value changes, named `Struct.field`. A
+/// broker setting is followed into the topic config too, where its topic synonym lands.
+fn fields_reached(def: &ConfigDef) -> Vec<(&'static str, String)> {
+    let base: Vec<Setting> = match def.scope {
+        Scope::Producer => vec![set("enable.idempotence", ConfigValue::Bool(false))],
+        Scope::Consumer => vec![set("group.id", s("g"))],
+        _ => vec![],
+    };
+    let base: Vec<Setting> = base.into_iter().filter(|b| b.name != def.name).collect();
+    let mut with = base.clone();
+    with.push(set(def.name, other_value(def)));
+    let broker = BrokerConfig::default();
+    let pairs: Vec<(&'static str, String, String)> = match def.scope {
+        Scope::Broker => {
+            let (a, b) = (BrokerConfig::resolve(&base), BrokerConfig::resolve(&with));
+            let (a, b) = (
+                a.expect("the base resolves"),
+                b.expect("the value is valid"),
+            );
+            let topic = |broker: &BrokerConfig| TopicConfig::resolve(broker, &[]).expect("valid");
+            vec![
+                ("BrokerConfig", format!("{a:#?}"), format!("{b:#?}")),
+                (
+                    "TopicConfig",
+                    format!("{:#?}", topic(&a)),
+                    format!("{:#?}", topic(&b)),
+                ),
+            ]
+        }
+        Scope::Topic => vec![(
+            "TopicConfig",
+            format!(
+                "{:#?}",
+                TopicConfig::resolve(&broker, &base).expect("valid")
+            ),
+            format!(
+                "{:#?}",
+                TopicConfig::resolve(&broker, &with).expect("valid")
+            ),
+        )],
+        Scope::Producer => vec![(
+            "ProducerConfig",
+            format!("{:#?}", ProducerConfig::resolve(&base).expect("valid")),
+            format!("{:#?}", ProducerConfig::resolve(&with).expect("valid")),
+        )],
+        Scope::Consumer => vec![(
+            "ConsumerConfig",
+            format!("{:#?}", ConsumerConfig::resolve(&base).expect("valid")),
+            format!("{:#?}", ConsumerConfig::resolve(&with).expect("valid")),
+        )],
+    };
+    let mut reached = Vec::new();
+    for (strukt, before, after) in pairs {
+        let (before, after) = (fields(&before), fields(&after));
+        for (name, value) in &after {
+            if before.get(name) != Some(value) {
+                reached.push((strukt, name.clone()));
+            }
+        }
+    }
+    reached
+}
+
+/// The simulator's source outside `config`, test modules left out, with the whitespace inside
+/// method chains removed so that `spec\n    .config\n    .client_id` reads `spec.config.client_id`.
+fn model_code(only: &[&str]) -> Vec<(String, String)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("sim/src is readable") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut paths = Vec::new();
+    walk(&root, &mut paths);
+    let chain = join_chains();
+    paths
+        .into_iter()
+        .filter_map(|path| {
+            let relative = path
+                .strip_prefix(&root)
+                .ok()?
+                .to_string_lossy()
+                .replace('\\', "/");
+            let is_test = relative.ends_with("tests.rs") || relative.contains("/tests/");
+            let in_config = relative == "config.rs" || relative.starts_with("config/");
+            let wanted = only.is_empty() || only.iter().any(|p| relative.starts_with(p));
+            if is_test || in_config || !wanted {
+                return None;
+            }
+            let text = std::fs::read_to_string(&path).ok()?;
+            let text = match text.find("#[cfg(test)]\nmod tests {") {
+                Some(at) => text[..at].to_string(),
+                None => text,
+            };
+            Some((relative, chain(&text)))
+        })
+        .collect()
+}
+
+/// Joins `x\n    .y` into `x.y`.
+fn join_chains() -> impl Fn(&str) -> String {
+    |text: &str| {
+        let mut out = String::with_capacity(text.len());
+        for line in text.lines() {
+            let trimmed = line.trim_start();
+            if trimmed.starts_with('.') && !trimmed.starts_with("..") {
+                out.push_str(trimmed);
+            } else {
+                out.push('\n');
+                out.push_str(line);
+            }
+        }
+        out
+    }
+}
+
+/// Whether `.field` occurs in `text` as a whole word.
+fn reads(text: &str, field: &str) -> bool {
+    let needle = format!(".{field}");
+    text.match_indices(&needle).any(|(at, _)| {
+        let after = text[at + needle.len()..].chars().next();
+        !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+    })
+}
+
+// A setting that claims an effect reaches a resolved field that model code reads, and one
+// flagged as without effect reaches none that the running simulation reads: a setting whose
+// field nobody reads fails here until the flag says so, and a stale flag fails too. A field
+// name shared by two structs (the producer's and the consumer's `client_id`) cannot be told
+// apart by its text, so a flagged setting is not checked against such a name.
+#[test]
+fn a_setting_has_an_effect_exactly_when_model_code_reads_its_field() {
+    let everywhere = model_code(&[]);
+    // The running simulation: what a flagged setting must not reach. `scenario/` is left out
+    // because `required_configs = "strict"` checks that `bootstrap.servers` and the
+    // serializers are present, which changes no run.
+    let running = model_code(&["kafka", "clients", "engine", "observe", "world.rs"]);
+    let mut owners: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+    for debug in [
+        ("BrokerConfig", format!("{:#?}", BrokerConfig::default())),
+        ("TopicConfig", format!("{:#?}", TopicConfig::default())),
+        (
+            "ProducerConfig",
+            format!("{:#?}", ProducerConfig::default()),
+        ),
+        (
+            "ConsumerConfig",
+            format!("{:#?}", ConsumerConfig::default()),
+        ),
+    ] {
+        for name in fields(&debug.1).into_keys() {
+            owners.entry(name).or_default().insert(debug.0);
+        }
+    }
+    let mut problems = Vec::new();
+    for def in CONFIGS {
+        let reached = fields_reached(def);
+        assert!(
+            !reached.is_empty(),
+            "{} config \"{}\" reaches no field",
+            def.scope,
+            def.name
+        );
+        let read_in = |code: &[(String, String)], field: &str| -> Vec<String> {
+            code.iter()
+                .filter(|(_, text)| reads(text, field))
+                .map(|(path, _)| path.clone())
+                .collect()
+        };
+        if def.has_effect {
+            if reached
+                .iter()
+                .all(|(_, f)| read_in(&everywhere, f).is_empty())
+            {
+                problems.push(format!(
+                    "{} config \"{}\" reaches {reached:?}, which no model code reads: flag it \
+                     .without_effect() or model it",
+                    def.scope, def.name
+                ));
+            }
+        } else {
+            for (_, field) in &reached {
+                let shared = owners.get(field).is_some_and(|o| o.len() > 1);
+                let files = read_in(&running, field);
+                if !shared && !files.is_empty() {
+                    problems.push(format!(
+                        "{} config \"{}\" is flagged without effect, but {files:?} read {field}",
+                        def.scope, def.name
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

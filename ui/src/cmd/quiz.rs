@@ -127,7 +127,7 @@ pub fn quiz(options: &QuizOptions) -> anyhow::Result<ExitCode> {
         output::print(&format!(
             "{} {}\n",
             lang.pick("seed", "시드"),
-            seed.describe()
+            seed.describe_in(lang)
         ))?;
     }
     let total = session.len();
@@ -198,6 +198,25 @@ fn parse_answer_list(list: &str) -> anyhow::Result<Vec<Vec<usize>>> {
 /// Checks every scripted answer against its question before the first is asked, so that a
 /// mistake in `--answers` stops the session before it prints anything.
 fn check_scripted(session: &[Asked], answers: Vec<Vec<usize>>) -> anyhow::Result<Vec<Vec<usize>>> {
+    // Which questions want two answers, so that one failure shows the whole session's shape.
+    let two: Vec<String> = session
+        .iter()
+        .enumerate()
+        .filter(|(_, asked)| asked.question.kind == QuestionKind::ChooseTwo)
+        .map(|(index, _)| (index + 1).to_string())
+        .collect();
+    let shape = match two.as_slice() {
+        [] => "; no question of this session is choose-two".to_string(),
+        [one] => format!(
+            "; question {one} is the only choose-two question of this session (answer it with \
+             two choices joined by +, like 2+4)"
+        ),
+        many => format!(
+            "; questions {} are choose-two (answer each with two choices joined by +, like 2+4), \
+             the others take one choice",
+            many.join(", ")
+        ),
+    };
     session
         .iter()
         .zip(answers)
@@ -206,7 +225,7 @@ fn check_scripted(session: &[Asked], answers: Vec<Vec<usize>>) -> anyhow::Result
             let shown = join(&given, "+");
             check_answer(asked, given, Lang::En).map_err(|why| {
                 anyhow::anyhow!(
-                    "--answers: answer {} is \"{shown}\", but question {} ({}) {why}",
+                    "--answers: answer {} is \"{shown}\", but question {} ({}) {why}{shape}",
                     index + 1,
                     index + 1,
                     asked.question.id

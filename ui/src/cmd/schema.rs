@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, anyhow};
+use anyhow::anyhow;
 use apache_avro::Schema;
 use apache_avro::error::CompatibilityError;
 use ksim_app::schema::{CompatibilityMode, can_read, describe_valid, missing_attributes, reason};
@@ -107,7 +107,7 @@ pub fn check(
 
 fn read_text(path: &Path) -> anyhow::Result<(String, String)> {
     let label = path.display().to_string();
-    let bytes = std::fs::read(path).with_context(|| format!("reading schema {label}"))?;
+    let bytes = ksim_app::scenario_files::read(path, "an Avro schema file (.avsc)")?;
     let text = String::from_utf8(bytes).map_err(|error| {
         anyhow!(
             "{label}: not a text file (invalid UTF-8 at byte {})",
@@ -117,16 +117,22 @@ fn read_text(path: &Path) -> anyhow::Result<(String, String)> {
     Ok((label, text))
 }
 
+/// A JSON syntax error at file:line:column, without serde_json's own "at line L column C"
+/// repeating the position.
+fn not_json(label: &str, error: &serde_json::Error) -> anyhow::Error {
+    let (line, column) = (error.line(), error.column());
+    let message = error.to_string();
+    let message = message
+        .strip_suffix(&format!(" at line {line} column {column}"))
+        .unwrap_or(&message);
+    anyhow!("{label}:{line}:{column}: not JSON: {message}")
+}
+
 /// Reads a schema file: JSON syntax errors at file:line:column, then Avro's own parse.
 fn read_schema(path: &Path) -> anyhow::Result<SchemaFile> {
     let (label, text) = read_text(path)?;
-    let json: serde_json::Value = serde_json::from_str(&text).map_err(|error| {
-        anyhow!(
-            "{label}:{}:{}: not JSON: {error}",
-            error.line(),
-            error.column()
-        )
-    })?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|error| not_json(&label, &error))?;
     let missing = missing_attributes(&text).unwrap_or_default();
     if let Some(first) = missing.first() {
         return Err(anyhow!(
@@ -255,13 +261,8 @@ fn render_check_json(
 pub fn validate(path: &Path, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
     let lang = Lang::choose(lang);
     let (label, text) = read_text(path)?;
-    let json: serde_json::Value = serde_json::from_str(&text).map_err(|error| {
-        anyhow!(
-            "{label}:{}:{}: not JSON: {error}",
-            error.line(),
-            error.column()
-        )
-    })?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|error| not_json(&label, &error))?;
     let missing =
         missing_attributes(&text).map_err(|error| anyhow!("{label}: not JSON: {error}"))?;
     let mut out = String::new();
@@ -317,5 +318,20 @@ pub fn validate(path: &Path, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
             output::print(&out)?;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A JSON syntax error gives its position once, as file:line:column.
+    #[test]
+    fn a_json_error_gives_its_position_once() {
+        let error = serde_json::from_str::<serde_json::Value>("{\"type\":\n  [}").unwrap_err();
+        assert_eq!(
+            not_json("bad.avsc", &error).to_string(),
+            "bad.avsc:2:4: not JSON: expected value"
+        );
     }
 }

@@ -138,6 +138,19 @@ pub struct SweepOptions {
 /// The most seeds one sweep takes (a shard of a larger range counts its own).
 pub const MAX_SEEDS: u64 = 10_000_000;
 
+/// Without `[faults]`, every seed runs the same steps: what a seed changes is only the
+/// network's latencies and the clients' random draws, and a newcomer expecting fault schedules
+/// should know.
+fn no_faults_note(scenario: &Scenario) -> Option<String> {
+    scenario.faults.is_none().then(|| {
+        format!(
+            "note: {} has no [faults], so the seeds vary only the network's latencies and the \
+             clients' randomness (retry jitter, the sticky partitioner), not the faults",
+            scenario.file
+        )
+    })
+}
+
 pub fn sweep(path: &Path, options: SweepOptions) -> anyhow::Result<ExitCode> {
     let (first, last) = options.seeds;
     let (_, shards) = options.shard;
@@ -148,6 +161,9 @@ pub fn sweep(path: &Path, options: SweepOptions) -> anyhow::Result<ExitCode> {
     }
     let scenario = Arc::new(scenario_files::load(path)?);
     let file = scenario.file.clone();
+    if let Some(note) = no_faults_note(&scenario) {
+        eprintln!("{note}");
+    }
     let seeds = shard_seeds(options.seeds, options.shard);
     let jobs = options.jobs.max(1).min(seeds.len().max(1));
     let started = Instant::now();
