@@ -100,6 +100,8 @@ enum Command {
         /// Where --shrink writes its scenario file (default: target/ksim-sweep).
         #[arg(long)]
         out: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = cmd::sweep::SweepFormat::Text)]
+        format: cmd::sweep::SweepFormat,
     },
     /// Print the full trace of a scenario's run.
     Trace {
@@ -365,10 +367,12 @@ fn main() -> ExitCode {
             shard,
             shrink,
             out,
+            format,
         }) => cmd::sweep::sweep(
             &scenario,
             cmd::sweep::SweepOptions {
                 seeds,
+                format,
                 jobs: jobs
                     .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
                 shard,

@@ -69,6 +69,56 @@ fn shards_cover_the_range() {
     assert_eq!(parts, whole);
 }
 
+// `--format json` of each shard, merged as the sweep workflow merges them (`jq -s`: seeds and
+// failures put together), covers the range once and holds the whole sweep's failures.
+#[test]
+fn json_shards_merge_into_the_whole_sweep() {
+    let file = scenario("scenarios/sweeps/unsafe.toml");
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = ksim(
+            &[
+                &["sweep", &file, "--seeds", "1..12", "--format", "json"],
+                args,
+            ]
+            .concat(),
+        );
+        let doc: serde_json::Value =
+            serde_json::from_str(&stdout(&out)).expect("sweep --format json prints JSON");
+        assert_eq!(out.status.code().map(i64::from), doc["exit_code"].as_i64());
+        doc
+    };
+    let whole = json(&[]);
+    let shards: Vec<serde_json::Value> = ["1/3", "2/3", "3/3"]
+        .iter()
+        .map(|s| json(&["--shard", s]))
+        .collect();
+    let mut seeds: Vec<u64> = shards
+        .iter()
+        .flat_map(|d| {
+            d["seeds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_u64().unwrap())
+        })
+        .collect();
+    seeds.sort();
+    assert_eq!(seeds, (1..=12).collect::<Vec<_>>());
+    let mut failures: Vec<serde_json::Value> = shards
+        .iter()
+        .flat_map(|d| d["failures"].as_array().unwrap().clone())
+        .collect();
+    failures.sort_by_key(|f| f["seed"].as_u64());
+    assert!(!failures.is_empty());
+    assert_eq!(serde_json::Value::Array(failures), whole["failures"]);
+    let first = &whole["failures"][0];
+    assert_eq!(
+        first["reproduce"],
+        format!("ksim run {file} --seed {} --invariants", first["seed"])
+    );
+    assert_eq!(first["failure"], "expectation #1, the ledger");
+}
+
 // The safe sweep passes (exit 0); bad seeds or shards are bad input (exit 2).
 #[test]
 fn safe_sweep_passes_and_bad_flags_exit_2() {

@@ -6,15 +6,20 @@
 //!
 //! Each seed is its own `World`: the simulation stays single-threaded, the threads only share
 //! the parsed scenario. Results are printed sorted by seed, so the output does not depend on
-//! `--jobs`; only the progress line and the timing (on standard error) do.
+//! `--jobs`; only the progress bar and the timing (on standard error) do. `--format json`
+//! gives the same results as one document, so that the shards of a large sweep run on many
+//! machines can be merged (`jq -s`, as `.github/workflows/sweep.yml` does).
 
 use std::fmt::Write as _;
-use std::io::{IsTerminal, Write as _};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressState, ProgressStyle};
+use serde_json::{Value, json};
 
 use anyhow::{Context, bail};
 use ksim::observe::check::CheckResult;
@@ -127,8 +132,18 @@ pub fn shard_seeds((first, last): (u64, u64), (k, n): (u64, u64)) -> Vec<u64> {
         .collect()
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SweepFormat {
+    /// Each failing seed, what broke and how to reproduce it, then a summary line.
+    Text,
+    /// One document: the range, the shard, the seeds run, each failure (invariant or
+    /// expectations, with the reproduce command) and the summary. Shards merge with `jq -s`.
+    Json,
+}
+
 pub struct SweepOptions {
     pub seeds: (u64, u64),
+    pub format: SweepFormat,
     pub jobs: usize,
     pub shard: (u64, u64),
     pub shrink: bool,
@@ -174,18 +189,54 @@ pub fn sweep(path: &Path, options: SweepOptions) -> anyhow::Result<ExitCode> {
         .iter()
         .filter(|(_, o)| !matches!(o, SeedOutcome::Passed))
         .collect();
+    let shrunk = match (options.shrink, failures.first()) {
+        (true, Some((seed, outcome))) => Some(shrink_and_write(
+            path,
+            &scenario,
+            *seed,
+            outcome,
+            options.out.as_deref(),
+        )?),
+        _ => None,
+    };
+    let text = match options.format {
+        SweepFormat::Text => render_text(&file, &options, &results, &failures, shrunk),
+        SweepFormat::Json => {
+            render_json(&file, &scenario.name, &options, &results, &failures, shrunk)
+        }
+    };
+    output::print(&text)?;
+    let rate = results.len() as f64 / elapsed.as_secs_f64().max(1e-9);
+    eprintln!(
+        "{} in {:.2}s: {rate:.0} runs/s with {}",
+        super::check::plural(results.len(), "run"),
+        elapsed.as_secs_f64(),
+        super::check::plural(jobs, "job")
+    );
+    Ok(ExitCode::from(if failures.is_empty() { 0 } else { 1 }))
+}
+
+/// The command that runs one seed again, invariants checked.
+fn reproduce_command(file: &str, seed: u64) -> String {
+    format!("ksim run {} --seed {seed} --invariants", shell_word(file))
+}
+
+/// The text report: each failing seed with what broke and how to reproduce it, a summary line
+/// and the shrinking report, if any.
+fn render_text(
+    file: &str,
+    options: &SweepOptions,
+    results: &[(u64, SeedOutcome)],
+    failures: &[&(u64, SeedOutcome)],
+    shrunk: Option<String>,
+) -> String {
     let mut text = String::new();
-    for (seed, outcome) in &failures {
+    for (seed, outcome) in failures {
         writeln!(text, "seed {seed}: FAIL").unwrap();
-        for line in outcome.lines(&file) {
+        for line in outcome.lines(file) {
             writeln!(text, "  {line}").unwrap();
         }
-        writeln!(
-            text,
-            "  reproduce: ksim run {} --seed {seed} --invariants",
-            shell_word(&file)
-        )
-        .unwrap();
+        writeln!(text, "  reproduce: {}", reproduce_command(file, *seed)).unwrap();
     }
     if !failures.is_empty() {
         text.push('\n');
@@ -207,36 +258,97 @@ pub fn sweep(path: &Path, options: SweepOptions) -> anyhow::Result<ExitCode> {
         results.len() - failures.len()
     )
     .unwrap();
-
-    if options.shrink
-        && let Some((seed, outcome)) = failures.first()
-    {
+    if let Some(report) = shrunk {
         text.push('\n');
-        text.push_str(&shrink_and_write(
-            path,
-            &scenario,
-            *seed,
-            outcome,
-            options.out.as_deref(),
-        )?);
+        text.push_str(&report);
     }
-    output::print(&text)?;
-    let rate = results.len() as f64 / elapsed.as_secs_f64().max(1e-9);
-    eprintln!(
-        "{} in {:.2}s: {rate:.0} runs/s with {}",
-        super::check::plural(results.len(), "run"),
-        elapsed.as_secs_f64(),
-        super::check::plural(jobs, "job")
-    );
-    Ok(ExitCode::from(if failures.is_empty() { 0 } else { 1 }))
+    text
+}
+
+/// The JSON report, pretty-printed:
+///
+/// ```text
+/// { "file", "name", "range": { "first", "last" }, "shard": { "k", "n" },
+///   "seeds": [ every seed this shard ran, in order ],
+///   "failures": [ { "seed", "failure": "invariant losses" | "expectation #2, the ledger",
+///                   "invariant": null | { "name", "at", "at_us", "event", "message" },
+///                   "expectations": [ { "line", "column", "at", "at_us", "subject",
+///                                       "failures": [..] } ],
+///                   "lines": [ the text report's lines ], "reproduce" } ],
+///   "summary": { "seeds", "passed", "failed" },
+///   "shrink": null | [ the shrinking report's lines ],
+///   "exit_code": 0 | 1 }
+/// ```
+fn render_json(
+    file: &str,
+    name: &str,
+    options: &SweepOptions,
+    results: &[(u64, SeedOutcome)],
+    failures: &[&(u64, SeedOutcome)],
+    shrunk: Option<String>,
+) -> String {
+    let failure = |(seed, outcome): &(u64, SeedOutcome)| -> Value {
+        let invariant = match outcome {
+            SeedOutcome::Invariant(v) => json!({
+                "name": v.invariant,
+                "at": v.at.to_string(),
+                "at_us": v.at.as_micros(),
+                "event": v.event,
+                "message": v.message,
+            }),
+            _ => Value::Null,
+        };
+        let expectations: Vec<Value> = match outcome {
+            SeedOutcome::Expectations { failed, .. } => failed
+                .iter()
+                .map(|r| {
+                    json!({
+                        "line": r.pos.line,
+                        "column": r.pos.column,
+                        "at": ksim::engine::time::format_duration(r.at),
+                        "at_us": r.at.as_micros(),
+                        "subject": r.subject,
+                        "failures": r.failures,
+                    })
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        json!({
+            "seed": seed,
+            "failure": outcome.failure_key(),
+            "invariant": invariant,
+            "expectations": expectations,
+            "lines": outcome.lines(file),
+            "reproduce": reproduce_command(file, *seed),
+        })
+    };
+    let (k, n) = options.shard;
+    let document = json!({
+        "file": file,
+        "name": name,
+        "range": { "first": options.seeds.0, "last": options.seeds.1 },
+        "shard": { "k": k, "n": n },
+        "seeds": results.iter().map(|(seed, _)| *seed).collect::<Vec<_>>(),
+        "failures": failures.iter().map(|f| failure(f)).collect::<Vec<_>>(),
+        "summary": {
+            "seeds": results.len(),
+            "passed": results.len() - failures.len(),
+            "failed": failures.len(),
+        },
+        "shrink": shrunk.map(|report| report.lines().map(str::to_string).collect::<Vec<_>>()),
+        "exit_code": if failures.is_empty() { 0 } else { 1 },
+    });
+    let mut text = serde_json::to_string_pretty(&document).expect("a JSON value always serializes");
+    text.push('\n');
+    text
 }
 
 /// Runs every seed on `jobs` threads; returns the outcomes sorted by seed. Draws a progress
-/// line on standard error while it works, if standard error is a terminal.
+/// bar (indicatif) on standard error while it works, if standard error is a terminal.
 fn run_all(scenario: &Arc<Scenario>, seeds: &[u64], jobs: usize) -> Vec<(u64, SeedOutcome)> {
     let next = AtomicUsize::new(0);
     let (sender, receiver) = mpsc::channel::<(u64, SeedOutcome)>();
-    let progress = std::io::stderr().is_terminal();
     let mut results = Vec::with_capacity(seeds.len());
     std::thread::scope(|scope| {
         for _ in 0..jobs {
@@ -257,41 +369,42 @@ fn run_all(scenario: &Arc<Scenario>, seeds: &[u64], jobs: usize) -> Vec<(u64, Se
             });
         }
         drop(sender);
-        let started = Instant::now();
-        let mut last_drawn = Instant::now();
+        let bar = progress_bar(seeds.len(), std::io::stderr().is_terminal());
         let mut failed = 0;
         for (seed, outcome) in receiver {
             if !matches!(outcome, SeedOutcome::Passed) {
                 failed += 1;
+                bar.set_message(format!("{failed} failed"));
             }
             results.push((seed, outcome));
-            if progress && last_drawn.elapsed() > Duration::from_millis(100) {
-                last_drawn = Instant::now();
-                draw_progress(results.len(), seeds.len(), failed, started.elapsed());
-            }
+            bar.inc(1);
         }
-        if progress {
-            draw_progress(results.len(), seeds.len(), failed, started.elapsed());
-            eprintln!();
-        }
+        bar.finish_and_clear();
     });
     results.sort_by_key(|(seed, _)| *seed);
     results
 }
 
-/// `[#######.............] 350/1000 seeds  212 runs/s  3 failed`
-fn draw_progress(done: usize, total: usize, failed: usize, elapsed: Duration) {
-    const WIDTH: usize = 30;
-    let filled = done * WIDTH / total.max(1);
-    let rate = done as f64 / elapsed.as_secs_f64().max(1e-9);
-    let mut err = std::io::stderr().lock();
-    let _ = write!(
-        err,
-        "\r[{}{}] {done}/{total} seeds  {rate:.0} runs/s  {failed} failed",
-        "#".repeat(filled),
-        ".".repeat(WIDTH - filled)
-    );
-    let _ = err.flush();
+/// `[#########.....................] 350/1000 seeds  212 runs/s  3 failed  3s left`, redrawn
+/// ten times a second; hidden when standard error is not a terminal.
+fn progress_bar(seeds: usize, visible: bool) -> ProgressBar {
+    if !visible {
+        return ProgressBar::hidden();
+    }
+    let style =
+        ProgressStyle::with_template("[{bar:30}] {pos}/{len} seeds  {rate}  {msg}  {eta} left")
+            .expect("the template is valid")
+            .with_key(
+                "rate",
+                |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0} runs/s", state.per_sec());
+                },
+            )
+            .progress_chars("#>.");
+    let bar = ProgressBar::new(seeds as u64).with_style(style);
+    bar.set_message("0 failed");
+    bar.enable_steady_tick(Duration::from_millis(100));
+    bar
 }
 
 /// A path as a shell word: quoted when it holds anything but plain characters.
@@ -508,6 +621,138 @@ mod tests {
         let mut all: Vec<u64> = (1..=4).flat_map(|k| shard_seeds((5, 50), (k, 4))).collect();
         all.sort();
         assert_eq!(all, (5..=50).collect::<Vec<_>>());
+    }
+
+    fn options(seeds: (u64, u64), shard: (u64, u64)) -> SweepOptions {
+        SweepOptions {
+            seeds,
+            format: SweepFormat::Json,
+            jobs: 1,
+            shard,
+            shrink: false,
+            out: None,
+        }
+    }
+
+    /// Outcomes made up for the seeds of a shard: seed 4 breaks an invariant, seed 7 fails an
+    /// expectation, the others pass.
+    fn made_up(seeds: &[u64]) -> Vec<(u64, SeedOutcome)> {
+        seeds
+            .iter()
+            .map(|&seed| {
+                let outcome = match seed {
+                    4 => SeedOutcome::Invariant(Violation {
+                        invariant: "losses",
+                        at: ksim::engine::time::SimTime(12_345),
+                        event: 678,
+                        seed,
+                        message: "orders-0 lost app-3".into(),
+                    }),
+                    7 => SeedOutcome::Expectations {
+                        failed: vec![CheckResult {
+                            pos: ksim::scenario::Pos {
+                                line: 39,
+                                column: 1,
+                            },
+                            at: ksim::engine::time::SimTime(60_000_000),
+                            subject: "the ledger".into(),
+                            failures: vec!["expected acked_lost 0, found 2".into()],
+                        }],
+                        first: 0,
+                    },
+                    _ => SeedOutcome::Passed,
+                };
+                (seed, outcome)
+            })
+            .collect()
+    }
+
+    fn document(seeds: (u64, u64), shard: (u64, u64)) -> Value {
+        let results = made_up(&shard_seeds(seeds, shard));
+        let failures: Vec<&(u64, SeedOutcome)> = results
+            .iter()
+            .filter(|(_, o)| !matches!(o, SeedOutcome::Passed))
+            .collect();
+        let text = render_json(
+            "s.toml",
+            "a sweep",
+            &options(seeds, shard),
+            &results,
+            &failures,
+            None,
+        );
+        serde_json::from_str(&text).expect("the report is JSON")
+    }
+
+    // The JSON report names the range, the shard and its seeds, and each failure with what
+    // broke (invariant or expectation) and the command that reproduces it.
+    #[test]
+    fn the_json_report_has_seeds_failures_and_a_summary() {
+        let doc = document((1, 10), (1, 1));
+        assert_eq!(doc["file"], "s.toml");
+        assert_eq!(doc["range"], json!({ "first": 1, "last": 10 }));
+        assert_eq!(doc["shard"], json!({ "k": 1, "n": 1 }));
+        assert_eq!(doc["seeds"], json!([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+        assert_eq!(
+            doc["summary"],
+            json!({ "seeds": 10, "passed": 8, "failed": 2 })
+        );
+        assert_eq!(doc["exit_code"], 1);
+        assert_eq!(doc["shrink"], Value::Null);
+        let failures = doc["failures"].as_array().unwrap();
+        assert_eq!(failures.len(), 2);
+        let invariant = &failures[0];
+        assert_eq!(invariant["seed"], 4);
+        assert_eq!(invariant["failure"], "invariant losses");
+        assert_eq!(invariant["invariant"]["name"], "losses");
+        assert_eq!(invariant["invariant"]["at_us"], 12_345);
+        assert_eq!(invariant["invariant"]["event"], 678);
+        assert_eq!(invariant["expectations"], json!([]));
+        assert_eq!(
+            invariant["reproduce"],
+            "ksim run s.toml --seed 4 --invariants"
+        );
+        let expectation = &failures[1];
+        assert_eq!(expectation["seed"], 7);
+        assert_eq!(expectation["invariant"], Value::Null);
+        assert_eq!(expectation["failure"], "expectation #1, the ledger");
+        assert_eq!(
+            expectation["expectations"],
+            json!([{ "line": 39, "column": 1, "at": "60s", "at_us": 60_000_000,
+                     "subject": "the ledger", "failures": ["expected acked_lost 0, found 2"] }])
+        );
+        assert_eq!(
+            expectation["lines"],
+            json!(["s.toml:39:1: at 60s the ledger: expected acked_lost 0, found 2"])
+        );
+    }
+
+    // The shards of a range, merged as the sweep workflow merges them (every shard's seeds
+    // and failures put together), cover the range exactly once and find the same failures
+    // as one sweep of the whole range.
+    #[test]
+    fn shards_cover_the_range_between_them() {
+        let whole = document((1, 25), (1, 1));
+        let shards: Vec<Value> = (1..=4).map(|k| document((1, 25), (k, 4))).collect();
+        let mut seeds: Vec<u64> = shards
+            .iter()
+            .flat_map(|d| d["seeds"].as_array().unwrap().clone())
+            .map(|s| s.as_u64().unwrap())
+            .collect();
+        seeds.sort();
+        assert_eq!(seeds, (1..=25).collect::<Vec<_>>());
+        let mut failures: Vec<Value> = shards
+            .iter()
+            .flat_map(|d| d["failures"].as_array().unwrap().clone())
+            .collect();
+        failures.sort_by_key(|f| f["seed"].as_u64());
+        assert_eq!(Value::Array(failures), whole["failures"]);
+        let failed: u64 = shards
+            .iter()
+            .map(|d| d["summary"]["failed"].as_u64().unwrap())
+            .sum();
+        assert_eq!(failed, 2);
+        assert!(shards.iter().all(|d| d["range"] == whole["range"]));
     }
 
     // A hard link to the scenario is the scenario: `same_file` sees it, so `--shrink` refuses

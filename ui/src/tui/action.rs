@@ -27,6 +27,8 @@ pub enum Action {
     Help,
     FaultMenu,
     Branches,
+    /// Close the what-if selected in the branches window, releasing its recording.
+    CloseBranch,
     GoToTime,
     NextTopic,
     /// Cycle what log cells show: leader epoch, producer, key.

@@ -42,7 +42,7 @@ pub const KEYS: &[(&str, &str)] = &[
         "a lesson's question (predict, then watch): answer and play on; Esc skips",
     ),
     ("f", "what-if: inject a fault at the cursor (a new branch)"),
-    ("b", "branches: switch between them, compare any two"),
+    ("b", "branches: switch, compare any two, x closes a what-if"),
     ("?", "this help"),
     ("Esc", "close a window"),
     ("q / Ctrl-C", "quit"),
@@ -66,6 +66,11 @@ pub fn action_for(app: &App, key: KeyEvent) -> Option<Action> {
             KeyCode::Char(c) => Some(Action::Type(c)),
             _ => None,
         };
+    }
+    if matches!(app.overlay, Some(Overlay::Branches { .. }))
+        && matches!(key.code, KeyCode::Char('x') | KeyCode::Delete)
+    {
+        return Some(Action::CloseBranch);
     }
     Some(match key.code {
         KeyCode::Char('q') => Action::Quit,

@@ -279,6 +279,76 @@ fn comparison_names_records_lost_in_one_branch_only() {
     );
 }
 
+// Closing a what-if drops its recording (its worlds are freed, nothing else holds them), the
+// explorer shows its parent, and the branches forked from it count as forked from that parent;
+// the original cannot be closed. Past MAX_WHAT_IFS, a new what-if closes the oldest one.
+#[test]
+fn closing_a_what_if_releases_it_and_what_ifs_are_capped() {
+    use super::update::MAX_WHAT_IFS;
+    let mut app = app(ACKS_1);
+    let what_if = |app: &mut App, at: usize| {
+        update(app, Action::SeekTo(at));
+        update(app, Action::FaultMenu);
+        update(app, Action::Enter);
+        while !app.record(1 << 16) {}
+    };
+    let len = app.timeline().len();
+    what_if(&mut app, len / 4); // branch 1, from the original
+    what_if(&mut app, len / 2); // branch 2, from branch 1
+    assert_eq!(app.branches[2].parent, Some(1));
+    let held = std::sync::Arc::downgrade(&app.branches[1].timeline.final_world);
+    let child = app.branches[2].name.clone();
+    // Close branch 1 from the branches window: `x` there is CloseBranch.
+    update(&mut app, Action::Branches);
+    update(&mut app, Action::Up);
+    let x = KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE);
+    assert_eq!(action_for(&app, x), Some(Action::CloseBranch));
+    update(&mut app, Action::CloseBranch);
+    assert!(
+        held.upgrade().is_none(),
+        "the closed branch's worlds are freed"
+    );
+    assert_eq!(app.branches.len(), 2);
+    assert_eq!(app.branches[1].name, child);
+    assert_eq!(app.branches[1].parent, Some(0));
+    assert_eq!(app.branch, 1, "the shown branch is still shown");
+    assert!(matches!(
+        app.overlay,
+        Some(Overlay::Branches { selected: 1 })
+    ));
+    // Closing the shown branch shows its parent; the original stays.
+    update(&mut app, Action::CloseBranch);
+    assert_eq!((app.branches.len(), app.branch), (1, 0));
+    update(&mut app, Action::CloseBranch);
+    assert_eq!(app.branches.len(), 1);
+    assert!(
+        app.status
+            .as_deref()
+            .unwrap()
+            .contains("original run stays")
+    );
+    update(&mut app, Action::Escape);
+    // The cap: what-ifs beyond it close the oldest, never the original or the one shown.
+    for i in 0..MAX_WHAT_IFS + 3 {
+        what_if(&mut app, 1 + i);
+        assert!(app.branches.len() <= 1 + MAX_WHAT_IFS);
+        assert_eq!(app.branches[0].name, "original");
+        assert_eq!(app.branch, app.branches.len() - 1);
+        assert!(
+            app.branches
+                .iter()
+                .enumerate()
+                .all(|(b, branch)| branch.parent.is_none_or(|p| p < b))
+        );
+    }
+    assert!(
+        app.status
+            .as_deref()
+            .unwrap()
+            .contains("closed the oldest what-if")
+    );
+}
+
 // A what-if on a long run shows at once and records its future between frames, as the
 // original does; the comparison says so until both runs have ended.
 #[test]
@@ -356,6 +426,7 @@ fn key_map() {
     assert_eq!(key(KeyCode::Char('?')), Some(Action::Help));
     assert_eq!(key(KeyCode::Char('f')), Some(Action::FaultMenu));
     assert_eq!(key(KeyCode::Char('b')), Some(Action::Branches));
+
     assert_eq!(key(KeyCode::Char('3')), Some(Action::Type('3')));
     assert_eq!(key(KeyCode::Char('q')), Some(Action::Quit));
     assert_eq!(

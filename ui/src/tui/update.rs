@@ -124,7 +124,8 @@ pub fn update(app: &mut App, action: Action) {
                 app.selected = 0;
             }
         }
-        Action::Backspace => {}
+        // Closing a branch happens in the branches window only.
+        Action::Backspace | Action::CloseBranch => {}
         Action::Resize(width, height) => {
             app.width = width;
             app.height = height;
@@ -195,6 +196,15 @@ fn update_overlay(app: &mut App, overlay: Overlay, action: &Action) -> bool {
         (Overlay::Branches { selected }, Action::Enter) => {
             app.overlay = None;
             switch_branch(app, selected);
+        }
+        (Overlay::Branches { selected }, Action::CloseBranch) => {
+            if close_branch(app, selected) {
+                app.overlay = Some(Overlay::Branches {
+                    selected: selected.min(app.branches.len() - 1),
+                });
+            } else {
+                app.status = Some("the original run stays; only a what-if closes".to_string());
+            }
         }
         (Overlay::Help | Overlay::Details, Action::Help | Action::Enter) => app.overlay = None,
         // Everything else passes through: the screen behind keeps working.
@@ -290,11 +300,52 @@ fn what_if(app: &mut App, choice: usize) {
         .map_or(SimTime::ZERO, |e| e.time);
     let timeline = app.timeline().branch(at, action);
     let name = format!("{label} at {time}");
+    // The oldest what-if not shown makes room: a recording holds its own copy of the trace.
+    if app.branches.len() > MAX_WHAT_IFS {
+        let oldest = (1..app.branches.len())
+            .find(|&b| b != app.branch)
+            .expect("more than one what-if, so one is not shown");
+        let closed = app.branches[oldest].name.clone();
+        close_branch(app, oldest);
+        app.status = Some(format!("closed the oldest what-if, {closed}"));
+    }
     app.branches
         .push(Branch::new(name.clone(), timeline, Some((app.branch, at))));
     switch_branch(app, app.branches.len() - 1);
     app.record(BRANCH_FIRST_STEPS);
-    app.status = Some(format!("new branch: {name}"));
+    let closed = app
+        .status
+        .take()
+        .map_or(String::new(), |s| format!(" ({s})"));
+    app.status = Some(format!("new branch: {name}{closed}"));
+}
+
+/// What-if branches kept at most; making one more closes the oldest that is not shown.
+pub const MAX_WHAT_IFS: usize = 8;
+
+/// Closes a what-if branch and drops its recording (trace, keyframes, worlds), so its
+/// memory goes back. Branches forked from it now count as forked from its parent, which
+/// shares their past up to where they part. The original run cannot be closed: false.
+pub fn close_branch(app: &mut App, branch: usize) -> bool {
+    if branch == 0 || branch >= app.branches.len() {
+        return false;
+    }
+    let parent = app.branches[branch].parent.unwrap_or(0);
+    // Removed from the list, the branch is dropped here: its timeline goes with it.
+    app.branches.remove(branch);
+    let renumber = |b: usize| if b > branch { b - 1 } else { b };
+    for other in &mut app.branches {
+        other.parent = other
+            .parent
+            .map(|p| if p == branch { parent } else { renumber(p) });
+    }
+    if app.branch == branch {
+        app.branch = renumber(parent);
+        switch_branch(app, app.branch);
+    } else {
+        app.branch = renumber(app.branch);
+    }
+    true
 }
 
 fn switch_branch(app: &mut App, branch: usize) {

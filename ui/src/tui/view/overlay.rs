@@ -45,7 +45,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             }
             lines.push(Line::raw(""));
             lines.extend(comparison(app, *selected).into_iter().map(Line::raw));
-            ("branches (Enter switches, Esc closes)".to_string(), lines)
+            (
+                "branches (Enter switches, x closes a what-if, Esc closes)".to_string(),
+                lines,
+            )
         }
         Overlay::GoTo { input, error } => {
             let mut lines = vec![Line::raw(format!("go to time: {input}█"))];
