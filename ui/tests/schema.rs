@@ -186,11 +186,11 @@ fn bad_input_exits_2() {
     let v1 = schema("user-v1");
     assert_eq!(
         refused(&["schema", "check", "--mode", "full", &v1, &not_json], &dir),
-        "error: TMP/not-json.avsc:3:10: not JSON: expected `:` at line 3 column 10\n"
+        "error: TMP/not-json.avsc:3:10: not JSON: expected `:`\n"
     );
     assert_eq!(
         refused(&["schema", "validate", &not_json], &dir),
-        "error: TMP/not-json.avsc:3:10: not JSON: expected `:` at line 3 column 10\n"
+        "error: TMP/not-json.avsc:3:10: not JSON: expected `:`\n"
     );
     let avro = refused(&["schema", "check", "--mode", "full", &v1, &not_avro], &dir);
     assert!(
