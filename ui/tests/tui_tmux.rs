@@ -142,9 +142,9 @@ fn a_panic_restores_the_terminal() {
     );
 }
 
-// Start, press End, see the HW, the ISR and the lost record's mark; shrink the window while
-// playing and grow it back; quit with q; the process exits 0 and the terminal is back in
-// cooked mode on the normal screen.
+// Start, press End, see the HW, the ISR and the lost record's mark; go to 2006 ms and see the
+// network cut; shrink the window while playing and grow it back; quit with q; the process
+// exits 0 and the terminal is back in cooked mode on the normal screen.
 #[test]
 fn explorer_in_a_real_terminal() {
     if tmux_missing() {
@@ -165,6 +165,14 @@ fn explorer_in_a_real_terminal() {
     assert!(
         screen.contains("✗ fast-3@6"),
         "the lost record is marked:\n{screen}"
+    );
+
+    // At 2006 ms the network is split and the cluster view says so where the brokers are.
+    tmux(&["send-keys", "-t", &session.0, "g", "2006ms", "Enter"]);
+    let screen = wait_for(&session.0, |s| s.contains("event 24/44"));
+    assert!(
+        screen.contains("split [1] | [2,3]: b1 ⟂ b2,b3"),
+        "the cut is drawn:\n{screen}"
     );
 
     // Too small while playing, then back: a message, no crash, the screen again.

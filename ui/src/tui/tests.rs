@@ -697,3 +697,158 @@ fn recording_goes_on_between_frames() {
     assert_eq!(screen(&app, 120, 30), screen(&whole, 120, 30));
     assert!(!screen(&app, 120, 30).contains("recording"));
 }
+
+/// The explorer at the first event at or after `time` (as typed after `g`).
+fn at_time(app: &mut App, time: &str) {
+    update(app, Action::GoToTime);
+    for c in time.chars() {
+        update(app, Action::Type(c));
+    }
+    update(app, Action::Enter);
+}
+
+// At 2006 ms the leader, broker 1, is cut from its followers: the network line names the
+// split and the cut links in letters and symbols, with or without colour, at 80x24 and 120x40.
+#[test]
+fn the_cut_is_drawn_where_the_brokers_are() {
+    let mut app = app(ACKS_1);
+    app.color = false;
+    at_time(&mut app, "2006ms");
+    for (width, height) in [(80, 24), (120, 40)] {
+        let text = screen(&app, width, height);
+        assert!(text.contains("split [1] | [2,3]: b1 ⟂ b2,b3"), "{text}");
+        assert!(text.contains("b1 up (leads 0)"), "{text}");
+    }
+    assert_snapshot!("cut_80x24", screen(&app, 80, 24));
+    assert_snapshot!("cut_120x40", screen(&app, 120, 40));
+    // Before the fault every link works.
+    at_time(&mut app, "1s");
+    assert!(screen(&app, 100, 30).contains("network  every link up"));
+}
+
+// At 120x40 the cluster view keeps only the rows it fills: the event log gets the rest, so
+// no row between the view and the narration stays blank.
+#[test]
+fn spare_rows_go_to_the_event_log() {
+    let mut app = app(ACKS_1);
+    at_time(&mut app, "2006ms");
+    let area = ratatui::layout::Rect::new(0, 0, 120, 40);
+    let areas = super::view::areas(&app, area);
+    assert!(areas.events.height > 10, "{}", areas.events.height);
+    let text = screen(&app, 120, 40);
+    let lines: Vec<&str> = text.lines().collect();
+    let body = &lines[areas.body.y as usize..(areas.body.y + areas.body.height) as usize];
+    assert!(
+        body.iter()
+            .all(|l| !l.trim_matches(|c| c == '"' || c == ' ').is_empty()),
+        "{text}"
+    );
+}
+
+// No size from 1x1 up to 200x50 panics with a cut on screen, help open or not.
+#[test]
+fn no_size_panics_with_a_cut() {
+    let mut app = app(ACKS_1);
+    at_time(&mut app, "2006ms");
+    let widths = (1..=200).step_by(13).chain([79, 80, 81, 120, 200]);
+    for width in widths {
+        for height in (1..=50).step_by(7).chain([23, 24, 40, 50]) {
+            update(&mut app, Action::Resize(width, height));
+            draw(&app, width, height);
+            update(&mut app, Action::Help);
+            draw(&app, width, height);
+            update(&mut app, Action::Escape);
+        }
+    }
+}
+
+// Each broker state a fault leaves has its word: a power loss, a restart waiting to be
+// unfenced, an isolated broker, a slowed one with its added latency.
+#[test]
+fn broker_states_and_slow_links_have_words() {
+    let cases = [
+        ("scenarios/power-loss-unflushed.toml", "POWERED OFF"),
+        (
+            "scenarios/restarted-broker-before-registration.toml",
+            "restarting",
+        ),
+        (
+            "scenarios/new-leader-hw-ignores-silent-replica.toml",
+            "b3 ISOLATED",
+        ),
+        (
+            "scenarios/new-leader-hw-ignores-silent-replica.toml",
+            "b3 ⟂ everyone (isolated)",
+        ),
+        (
+            "scenarios/lost-response-duplicates-without-idempotence.toml",
+            "b1 slow +1500ms",
+        ),
+        ("scenarios/acks-1-loses-acked-record.toml", "b1 DOWN"),
+    ];
+    for (file, word) in cases {
+        let mut app = app(file);
+        let faults: Vec<usize> = app
+            .current()
+            .notable
+            .iter()
+            .filter(|(_, n)| *n == Notable::Fault)
+            .map(|&(i, _)| i)
+            .collect();
+        let seen = faults.iter().any(|&i| {
+            (i..(i + 20).min(app.timeline().len())).any(|j| {
+                update(&mut app, Action::SeekTo(j));
+                screen(&app, 100, 30).contains(word)
+            })
+        });
+        assert!(seen, "{file}: never shows {word:?}");
+    }
+}
+
+// A key keeps its letter for the whole run: the legend is the same at 5 s as at the end, and
+// a topic no step sends a key to says so rather than showing an empty list.
+#[test]
+fn key_letters_are_stable_and_the_legend_never_empty() {
+    let legend = |app: &App| {
+        screen(app, 120, 60)
+            .lines()
+            .find(|l| l.contains("cells (c)"))
+            .expect("a legend")
+            .to_string()
+    };
+    let mut app = app("scenarios/lessons/F39-adding-partitions-moves-keys.toml");
+    update(&mut app, Action::CellLabel);
+    update(&mut app, Action::CellLabel);
+    at_time(&mut app, "5s");
+    let early = legend(&app);
+    update(&mut app, Action::End);
+    assert_eq!(early, legend(&app));
+    assert!(early.contains("key: a="), "{early}");
+
+    let mut app = app_with_keys_view(ACKS_1);
+    let text = screen(&app, 100, 30);
+    assert!(
+        text.contains("1 partition ") && !text.contains("1 partitions"),
+        "{text}"
+    );
+    update(&mut app, Action::NextView);
+    update(&mut app, Action::NextView);
+    assert_eq!(app.view, View::Cluster);
+    update(&mut app, Action::CellLabel);
+    update(&mut app, Action::CellLabel);
+    let text = legend(&app);
+    assert!(
+        text.contains("key: - (no step sends a key to this topic)"),
+        "{text}"
+    );
+    assert!(!text.contains("key: ;"), "{text}");
+}
+
+fn app_with_keys_view(file: &str) -> App {
+    let mut app = app(file);
+    update(&mut app, Action::End);
+    update(&mut app, Action::NextView);
+    update(&mut app, Action::NextView);
+    assert_eq!(app.view, View::Keys);
+    app
+}

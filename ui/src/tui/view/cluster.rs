@@ -4,13 +4,14 @@
 
 use std::collections::BTreeMap;
 
-use ksim::engine::ids::{BrokerId, NodeId, Offset, TopicId, TopicPartition};
+use ksim::engine::ids::{BrokerId, Offset, TopicId, TopicPartition};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
+use super::faults::{self, BrokerState};
 use super::log_cells::{Cell, Columns};
 use super::{producer_color, titled};
 use crate::tui::app::{App, CellLabel};
@@ -21,55 +22,78 @@ const PREFIX: usize = 22;
 const SUFFIX: usize = 22;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let Some(lines) = lines(app, area.width) else {
+        return super::no_topics(area, buf);
+    };
+    let topic_name = app.scenario.topic_name(TopicId(app.topic as u32));
+    let title = format!("cluster: topic {topic_name} (t: next topic)");
+    let inner = titled(title);
+    let scroll = (app.selected as u16).min(lines.len().saturating_sub(1) as u16);
+    Paragraph::new(lines)
+        .block(inner)
+        .scroll((scroll, 0))
+        .render(area, buf);
+}
+
+/// The rows the view needs at this width, its title included (the layout gives the rest to
+/// the event log).
+pub fn rows(app: &App, width: u16) -> usize {
+    lines(app, width).map_or(2, |l| l.len() + 1)
+}
+
+/// The view's lines at this width, or None when the scenario has no topic.
+fn lines(app: &App, width: u16) -> Option<Vec<Line<'static>>> {
     let world = &app.world;
     let image = world.controller().image();
     let topic = TopicId(app.topic as u32);
-    let Some(topic_name) = app.scenario.topics.get(app.topic).map(|t| t.name.clone()) else {
-        return super::no_topics(area, buf);
-    };
-    let mut lines: Vec<Line> = Vec::new();
+    let topic_name = app.scenario.topics.get(app.topic)?.name.clone();
+    let mut lines: Vec<Line<'static>> = Vec::new();
 
+    let history = faults::FaultHistory::at_cursor(app);
     let mut brokers = vec![Span::raw("brokers ")];
     for broker in world.brokers() {
-        let node = NodeId::Broker(broker.id);
-        let state = if !broker.alive {
-            "DOWN"
-        } else if world.is_cut(node, NodeId::Controller) {
-            "isolated"
-        } else if image.is_fenced(broker.id) {
-            "fenced"
-        } else {
-            "up"
-        };
+        let state = faults::broker_state(app, &history, broker.id);
         let leads: Vec<String> = image
             .partitions()
             .filter(|(tp, p)| p.leader == Some(broker.id) && tp.topic == topic)
             .map(|(tp, _)| tp.partition.to_string())
             .collect();
         let leads = match leads.len() {
-            0 => "leads none".to_string(),
-            1..=4 => format!("leads {}", leads.join(",")),
-            n => format!("leads {n}"),
+            0 => String::new(),
+            1..=4 => format!(" (leads {})", leads.join(",")),
+            n => format!(" (leads {n})"),
         };
         let style = match state {
-            "up" => Style::new().fg(Color::Green),
-            "DOWN" => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+            BrokerState::Up => Style::new().fg(Color::Green),
+            BrokerState::Down | BrokerState::PoweredOff => {
+                Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
+            }
             _ => Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
         };
         brokers.push(Span::styled(
-            format!(" {} {state}", broker.id),
+            format!(" {} {}", broker.id, state.label()),
             app.paint(style),
         ));
-        brokers.push(Span::raw(format!(" ({leads}) ")));
+        brokers.push(Span::raw(format!("{leads} ")));
     }
     brokers.push(Span::raw(" │ controller: KRaft quorum"));
     lines.push(Line::from(brokers));
+    let network = faults::network_line(app, &history);
+    let healthy = network.ends_with("every link up");
+    lines.push(Line::styled(
+        network,
+        app.paint(if healthy {
+            Style::new()
+        } else {
+            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)
+        }),
+    ));
 
-    let cells = (area.width as usize).saturating_sub(PREFIX + SUFFIX) / 2;
+    let cells = (width as usize).saturating_sub(PREFIX + SUFFIX) / 2;
     let partitions = image.partition_count(topic);
     let lost = lost_by_partition(app);
     let mut per_batch = false;
-    let mut keys = KeyLetters::default();
+    let keys = KeyLetters::of_topic(&app.scenario, topic);
     for p in 0..partitions {
         let tp = TopicPartition::new(topic, p);
         let Some(state) = image.partition(tp) else {
@@ -119,7 +143,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 state.isr.contains(&b),
                 &columns,
                 cells,
-                &mut keys,
+                &keys,
             ));
         }
         if !ghosts.is_empty() {
@@ -188,13 +212,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         )));
     }
 
-    let title = format!("cluster: topic {topic_name} (t: next topic)");
-    let inner = titled(title);
-    let scroll = (app.selected as u16).min(lines.len().saturating_sub(1) as u16);
-    Paragraph::new(lines)
-        .block(inner)
-        .scroll((scroll, 0))
-        .render(area, buf);
+    Some(lines)
 }
 
 /// Per partition, the acknowledged records lost so far: offset and value.
@@ -214,7 +232,7 @@ fn replica_row(
     in_isr: bool,
     columns: &Columns,
     cells: usize,
-    keys: &mut KeyLetters,
+    keys: &KeyLetters,
 ) -> Line<'static> {
     let world = &app.world;
     let node = &world.brokers()[broker.0 as usize - 1];
@@ -302,24 +320,38 @@ fn digit(epoch: u32) -> char {
 }
 
 /// a…z, then A…Z, then `*` for the rest.
+const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
 fn letter(index: usize) -> char {
-    const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
     LETTERS.get(index).map_or('*', |&b| b as char)
 }
 
-/// The keys met while drawing the rows, each given the next letter.
-#[derive(Default)]
+/// The keys the scenario's steps send to a topic, in the order the steps name them, each
+/// given the next letter. They come from the whole run, not from the records on screen, so a
+/// key keeps its letter while scrubbing.
+#[derive(Debug, Default, PartialEq, Eq)]
 struct KeyLetters(Vec<String>);
 
 impl KeyLetters {
-    fn index(&mut self, key: &str) -> usize {
-        match self.0.iter().position(|k| k == key) {
-            Some(i) => i,
-            None => {
-                self.0.push(key.to_string());
-                self.0.len() - 1
+    fn of_topic(scenario: &ksim::scenario::Scenario, topic: TopicId) -> KeyLetters {
+        let mut keys: Vec<String> = Vec::new();
+        for step in &scenario.steps {
+            if let ksim::scenario::Action::Produce(spec) = &step.action
+                && spec.topic == topic
+            {
+                for key in spec.keys.iter().take(spec.count as usize) {
+                    if !keys.iter().any(|k| **k == **key) {
+                        keys.push(key.to_string());
+                    }
+                }
             }
         }
+        KeyLetters(keys)
+    }
+
+    /// The key's index, past every letter (shown as `*`) for a key not in the list.
+    fn index(&self, key: &str) -> usize {
+        self.0.iter().position(|k| k == key).unwrap_or(usize::MAX)
     }
 }
 
@@ -352,6 +384,9 @@ fn legend(app: &App, per_batch: bool, keys: &KeyLetters) -> String {
                     .collect()
             )
         ),
+        CellLabel::Key if keys.0.is_empty() => {
+            "key: - (no step sends a key to this topic)".to_string()
+        }
         CellLabel::Key => format!(
             "key: {}; - none",
             names(

@@ -16,7 +16,7 @@ const WHY_INDENT: &str = "                      ↳ why: ";
 const WHY_MORE: &str = "                             ";
 
 /// Words into lines of at most `width` characters (a longer word gets a line of its own).
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {

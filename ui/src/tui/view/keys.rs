@@ -38,8 +38,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         {
             before = *partitions_before;
             moves.push(format!(
-                "{} key {key:?}: partition {} → {} ({partitions_before} → {partitions_now} partitions)",
-                entry.time, from.partition, to.partition
+                "{} key {key:?}: partition {} → {} ({partitions_before} → {})",
+                entry.time,
+                from.partition,
+                to.partition,
+                partitions(*partitions_now)
             ));
         }
     }
@@ -58,8 +61,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         format!(
             "{:<20} {:>12} {:>12}",
             "key",
-            format!("{before} partitions"),
-            format!("{now} partitions")
+            partitions(before),
+            partitions(now)
         ),
         Style::new().add_modifier(Modifier::BOLD),
     )];
@@ -101,4 +104,24 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         )))
         .scroll((u16::try_from(app.selected).unwrap_or(u16::MAX), 0))
         .render(area, buf);
+}
+
+/// `1 partition`, `3 partitions`.
+fn partitions(count: u32) -> String {
+    if count == 1 {
+        "1 partition".to_string()
+    } else {
+        format!("{count} partitions")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    // One partition is singular, any other count plural.
+    #[test]
+    fn partition_counts_agree_in_number() {
+        assert_eq!(super::partitions(1), "1 partition");
+        assert_eq!(super::partitions(0), "0 partitions");
+        assert_eq!(super::partitions(4), "4 partitions");
+    }
 }

@@ -4,6 +4,7 @@
 
 mod cluster;
 mod events;
+mod faults;
 mod groups;
 mod header;
 mod keys;
@@ -29,7 +30,8 @@ pub use timeline::timeline_index_at;
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
 
-/// Where each pane goes on a screen of a given size.
+/// Where each pane goes on a screen of a given size. The cluster view takes the rows it
+/// needs and gives the rest to the event log.
 pub struct Areas {
     pub header: Rect,
     pub body: Rect,
@@ -49,6 +51,14 @@ pub fn areas(app: &App, area: Rect) -> Areas {
     // A long narration takes its rows from the event log, which keeps 4 at least.
     let narration = narration_rows(app, area.width);
     let events = events.saturating_sub(narration - 2).max(4);
+    // Rows the cluster view does not need go to the event log.
+    let body = area.height.saturating_sub(1 + narration + events + 2 + 1);
+    let events = if app.view == View::Cluster {
+        let wanted = (cluster::rows(app, area.width) as u16).max(6);
+        events + body.saturating_sub(wanted)
+    } else {
+        events
+    };
     let [header, body, narration, events, timeline, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(6),
@@ -169,10 +179,15 @@ pub fn paint(color: bool, style: Style) -> Style {
     }
 }
 
+/// The width of a `window` drawn on `area`, borders included.
+pub fn window_width(area: Rect) -> u16 {
+    (area.width * 4 / 5).max(20).min(area.width)
+}
+
 /// A bordered window in the middle of `area`, 4/5 of its width and as tall as its wrapped
 /// lines, over whatever is drawn there.
 pub fn window(lines: Vec<Line>, title: &str, area: Rect, buf: &mut Buffer) {
-    let width = (area.width * 4 / 5).max(20).min(area.width);
+    let width = window_width(area);
     // Lines wrap inside the borders: count the rows they take.
     let inner = width.saturating_sub(2).max(1) as usize;
     let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();

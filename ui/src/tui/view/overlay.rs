@@ -20,9 +20,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let (title, lines) = match overlay {
         Overlay::Help => (
             "keys (? or Esc closes)".to_string(),
-            KEYS.iter()
-                .map(|(key, what)| Line::raw(format!("{key:<14} {what}")))
-                .collect(),
+            help_lines(super::window_width(area).saturating_sub(2) as usize),
         ),
         Overlay::Faults { selected } => {
             let mut lines = vec![Line::raw(
@@ -90,6 +88,20 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         }
     };
     super::window(lines, &title, area, buf);
+}
+
+/// The key table, each description wrapped under itself rather than back at column 0.
+fn help_lines(inner: usize) -> Vec<Line<'static>> {
+    const KEY_COLUMN: usize = 15;
+    let width = inner.saturating_sub(KEY_COLUMN).max(10);
+    let mut lines = Vec::new();
+    for (key, what) in KEYS {
+        for (i, part) in super::events::wrap(what, width).into_iter().enumerate() {
+            let key = if i == 0 { *key } else { "" };
+            lines.push(Line::raw(format!("{key:<14} {part}")));
+        }
+    }
+    lines
 }
 
 fn selectable(app: &App, selected: bool, label: &str) -> Line<'static> {
