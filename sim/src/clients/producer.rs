@@ -993,16 +993,13 @@ impl Producer {
                 if self.config.partitioner_adaptive_partitioning_enable {
                     // The adaptive partitioner weighs partitions by their queue lengths
                     // (KIP-794), as the sender last saw them; fresh ones are as good.
-                    let sizes: Vec<Option<u32>> = (0..metadata.partition_count(topic))
-                        .map(|p| {
-                            let tp = TopicPartition::new(topic, p);
-                            metadata
-                                .partition(tp)
-                                .and_then(|s| s.leader)
-                                .map(|_| queues.get(&tp).map_or(0, |q| q.len() as u32))
-                        })
-                        .collect();
-                    sticky.update_load_stats(Some(&sizes));
+                    sticky.set_queue_sizes((0..metadata.partition_count(topic)).map(|p| {
+                        let tp = TopicPartition::new(topic, p);
+                        metadata
+                            .partition(tp)
+                            .and_then(|s| s.leader)
+                            .map(|_| queues.get(&tp).map_or(0, |q| q.len() as u32))
+                    }));
                 }
                 let full = |p: u32| {
                     queues
