@@ -287,6 +287,14 @@ impl StickyPartitioner {
         }
     }
 
+    /// `update_load_stats(Some(sizes))` without collecting the sizes first: the producer
+    /// calls it on every append, so the kept vector is refilled in place.
+    pub fn set_queue_sizes(&mut self, sizes: impl IntoIterator<Item = Option<u32>>) {
+        let kept = self.queue_sizes.get_or_insert_with(Vec::new);
+        kept.clear();
+        kept.extend(sizes);
+    }
+
     fn start(&mut self, partition: u32) -> Sticky {
         let sticky = Sticky {
             partition,

@@ -746,12 +746,43 @@ impl Producer {
         let max_block = SimTime::from_millis(self.config.max_block_ms);
         let mut schedules = std::mem::take(&mut self.schedules);
         let metadata = self.metadata.clone();
-        'schedules: for schedule in &mut schedules {
-            while schedule.next < schedule.spec.count {
-                let due = schedule.due(schedule.next);
-                if due > now {
-                    break;
+        // Schedules whose send() waits for their topic's metadata in this call: the others
+        // go on, as if each schedule were an application thread of its own.
+        let mut waiting = vec![false; schedules.len()];
+        // Two schedules are like two application threads calling send(): records enter the
+        // accumulator in the order they are due, ties in step order. Each turn takes a run of
+        // the schedule whose next record comes first, up to the next record of another.
+        loop {
+            // The first record in (due, step) order, and the first of any other schedule.
+            let mut first: Option<(SimTime, u32, usize)> = None;
+            let mut second: Option<(SimTime, u32)> = None;
+            for (k, s) in schedules.iter().enumerate() {
+                if s.next >= s.spec.count || waiting[k] {
+                    continue;
                 }
+                let candidate = (s.due(s.next), s.step, k);
+                if first.is_none_or(|f| candidate < f) {
+                    second = first.map(|(due, step, _)| (due, step)).or(second);
+                    first = Some(candidate);
+                } else if second.is_none_or(|o| (candidate.0, candidate.1) < o) {
+                    second = Some((candidate.0, candidate.1));
+                }
+            }
+            let Some((due, step, k)) = first else {
+                break;
+            };
+            if due > now {
+                break;
+            }
+            // The run ends before the other schedule's next record: with it when this step
+            // comes first, just before it otherwise (then it is due later than `due`).
+            let until = match second {
+                Some((other, other_step)) if step < other_step => now.min(other),
+                Some((other, _)) => now.min(other - SimTime(1)),
+                None => now,
+            };
+            let schedule = &mut schedules[k];
+            {
                 let topic = schedule.spec.topic;
                 if !self.metadata_fetch.topics.contains(&topic) {
                     // Kafka's producer asks for a topic's metadata once it sends to it.
@@ -775,7 +806,7 @@ impl Producer {
                 }
                 match known {
                     Some(metadata) => {
-                        let sent = self.append_run(ctx, schedule, metadata);
+                        let sent = self.append_run(ctx, schedule, metadata, until);
                         if sent > 0 {
                             schedule.next += sent;
                             if let Some(since) = self.blocked_since.take() {
@@ -798,7 +829,7 @@ impl Producer {
                             }
                         };
                         if now < since + max_block {
-                            break 'schedules;
+                            break;
                         }
                         self.fail_buffer_exhausted(ctx, schedule, since);
                         schedule.next += 1;
@@ -825,7 +856,7 @@ impl Producer {
                     }
                     None => {
                         self.metadata_wanted = true;
-                        break;
+                        waiting[k] = true;
                     }
                 }
             }
@@ -900,8 +931,13 @@ impl Producer {
     /// set (round robin: one record at a time, keys ignored), else the key's murmur2 hash over
     /// all partitions (one record at a time, as keys differ), else the sticky partition, which
     /// takes records until its batch is full and may then switch.
-    fn append_run(&mut self, ctx: &mut Ctx, schedule: &Schedule, metadata: &MetadataImage) -> u32 {
-        let now = ctx.now;
+    fn append_run(
+        &mut self,
+        ctx: &mut Ctx,
+        schedule: &Schedule,
+        metadata: &MetadataImage,
+        until: SimTime,
+    ) -> u32 {
         let topic = schedule.spec.topic;
         let first = schedule.next;
         let value = schedule.spec.value.as_deref();
@@ -957,16 +993,13 @@ impl Producer {
                 if self.config.partitioner_adaptive_partitioning_enable {
                     // The adaptive partitioner weighs partitions by their queue lengths
                     // (KIP-794), as the sender last saw them; fresh ones are as good.
-                    let sizes: Vec<Option<u32>> = (0..metadata.partition_count(topic))
-                        .map(|p| {
-                            let tp = TopicPartition::new(topic, p);
-                            metadata
-                                .partition(tp)
-                                .and_then(|s| s.leader)
-                                .map(|_| queues.get(&tp).map_or(0, |q| q.len() as u32))
-                        })
-                        .collect();
-                    sticky.update_load_stats(Some(&sizes));
+                    sticky.set_queue_sizes((0..metadata.partition_count(topic)).map(|p| {
+                        let tp = TopicPartition::new(topic, p);
+                        metadata
+                            .partition(tp)
+                            .and_then(|s| s.leader)
+                            .map(|_| queues.get(&tp).map_or(0, |q| q.len() as u32))
+                    }));
                 }
                 let full = |p: u32| {
                     queues
@@ -986,7 +1019,7 @@ impl Producer {
         let end = if keyed || round_robin {
             first + 1
         } else {
-            schedule.due_end(now).max(first + 1)
+            schedule.due_end(until).max(first + 1)
         };
         let mut i = first;
         while i < end {
@@ -1665,45 +1698,55 @@ impl Producer {
         // With compression a record adds at most its size times 1.05 (the estimate never
         // exceeds 1 here, as every codec shrinks records), plus a byte of rounding.
         let compressed = self.config.compression_type != Compression::None;
-        if let [schedule] = self.schedules.as_slice() {
-            let fullest = self
-                .queues
-                .values()
-                .filter_map(|q| q.back())
-                .map(|b| b.estimated_bytes() as u64)
-                .max()
-                .unwrap_or(0);
-            let largest_key = schedule
-                .spec
-                .keys
-                .iter()
-                .map(|k| k.len())
-                .max()
-                .unwrap_or(0);
-            let mut largest = record_bytes(
-                Some(&"k".repeat(largest_key)),
-                schedule.spec.value.as_deref(),
-                &self.name,
-                u32::MAX,
-            ) as u64;
-            if compressed {
-                largest = (largest * 105).div_ceil(100) + 1;
-            }
-            let needed = self
-                .config
-                .batch_size
-                .saturating_sub(fullest)
-                .div_ceil(largest.max(1)) as u32;
-            let last = schedule
-                .next
-                .saturating_add(needed.saturating_sub(1))
-                .min(schedule.spec.count - 1);
-            if schedule.due(last) >= deadline {
-                return Some(deadline);
-            }
+        let fullest = self
+            .queues
+            .values()
+            .filter_map(|q| q.back())
+            .map(|b| b.estimated_bytes() as u64)
+            .max()
+            .unwrap_or(0);
+        let largest = self
+            .schedules
+            .iter()
+            .map(|schedule| {
+                let largest_key = schedule
+                    .spec
+                    .keys
+                    .iter()
+                    .map(|k| k.len())
+                    .max()
+                    .unwrap_or(0);
+                let bytes = record_bytes(
+                    Some(&"k".repeat(largest_key)),
+                    schedule.spec.value.as_deref(),
+                    &self.name,
+                    u32::MAX,
+                ) as u64;
+                if compressed {
+                    (bytes * 105).div_ceil(100) + 1
+                } else {
+                    bytes
+                }
+            })
+            .max()
+            .unwrap_or(1);
+        let needed = self
+            .config
+            .batch_size
+            .saturating_sub(fullest)
+            .div_ceil(largest.max(1));
+        // How many records of all schedules are due before the deadline.
+        let before_deadline: u64 = self
+            .schedules
+            .iter()
+            .map(|s| s.due_end(deadline - SimTime(1)).saturating_sub(s.next) as u64)
+            .sum();
+        if before_deadline < needed {
+            return Some(deadline);
         }
-        // Look ahead, in due order within each schedule, for the record that fills a batch.
-        // Per partition, the open batch's uncompressed bytes and compression estimate.
+        // Look ahead, in the order send() takes them (due, then step), for the record that
+        // fills a batch. Per partition, the open batch's uncompressed bytes and compression
+        // estimate.
         let mut bytes: BTreeMap<TopicPartition, (u32, Option<f32>)> = BTreeMap::new();
         for (tp, queue) in &self.queues {
             if let Some(back) = queue.back() {
@@ -1713,13 +1756,32 @@ impl Producer {
         let mut earliest = deadline;
         let mut seen = 0;
         let mut round_robin = self.round_robin.clone();
-        for schedule in &self.schedules {
-            for i in schedule.next..schedule.spec.count {
-                let due = schedule.due(i);
-                if due >= earliest || seen >= LOOKAHEAD_RECORDS {
-                    break;
-                }
-                seen += 1;
+        let mut cursors: Vec<u32> = self.schedules.iter().map(|s| s.next).collect();
+        loop {
+            let next = self
+                .schedules
+                .iter()
+                .zip(&cursors)
+                .enumerate()
+                .filter(|&(_, (s, &i))| i < s.spec.count)
+                .map(|(k, (s, &i))| (s.due(i), s.step, k))
+                .min();
+            let Some((due, _, k)) = next else {
+                break;
+            };
+            if due >= earliest {
+                break;
+            }
+            if seen >= LOOKAHEAD_RECORDS {
+                // Looked far enough: wake when this record is due and look again.
+                earliest = due;
+                break;
+            }
+            seen += 1;
+            let schedule = &self.schedules[k];
+            let i = cursors[k];
+            cursors[k] += 1;
+            {
                 let key = schedule.key(i);
                 let topic = schedule.spec.topic;
                 let partition = match (schedule.spec.partition, key) {
@@ -1871,6 +1933,21 @@ config = {{ {config} }}
         format!(
             "[[steps]]\nat = \"{at}\"\nproduce = {{ producer = \"app\", topic = \"t\", {extra} }}\n"
         )
+    }
+
+    // Two produce steps on one producer are like two threads calling send(): records enter
+    // in the order they are due, ties in step order, however the producer's wakes fall.
+    #[test]
+    fn two_schedules_interleave_in_due_then_step_order() {
+        let text = cluster(1, "", "\"linger.ms\" = 1000")
+            + &produce("100ms", "count = 3, value = \"b\", rate = \"1000/s\"")
+            + &produce("100ms", "count = 3, value = \"c\", rate = \"1000/s\"")
+            + &produce("99ms", "count = 2, value = \"a\", rate = \"500/s\"");
+        let world = run(&text);
+        let producer = &world.producers()[0];
+        let values: Vec<String> = (0..8).map(|n| producer.key_and_value(n).1).collect();
+        // a is due at 99 and 101 ms, b and c at 100, 101 and 102 ms.
+        assert_eq!(values, ["a", "b", "c", "a", "b", "c", "b", "c"]);
     }
 
     // R6.3: once one partition's batch is ready, the request to its leader takes the first
