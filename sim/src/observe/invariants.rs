@@ -215,8 +215,12 @@ impl Invariants {
                 // incarnation's place until the controller fences that incarnation, with a log
                 // that may be shorter after a power loss: Kafka has the same window (KIP-966's
                 // unclean-shutdown handling closes it where ELR is on), so it is left out.
+                // What counts is the leader's own metadata: the controller may have fenced the
+                // old incarnation and registered the new one while the leader, not yet told,
+                // still has the member in its ISR.
+                let known = broker.metadata().unwrap_or(&image);
                 let restarted = |b: BrokerId| {
-                    world.brokers()[b.0 as usize - 1].incarnation() != image.broker_epoch(b)
+                    world.brokers()[b.0 as usize - 1].incarnation() != known.broker_epoch(b)
                 };
                 for &member in replica.maximal_isr().iter().filter(|b| !restarted(**b)) {
                     if let Some(leo) = leading.followers.get(&member).and_then(|f| f.leo)
