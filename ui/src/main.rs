@@ -173,6 +173,9 @@ enum Command {
         owned: Vec<String>,
         #[arg(long, value_enum, default_value_t = AssignFormat::Text)]
         format: AssignFormat,
+        /// en or ko; default from LC_ALL, LC_MESSAGES or LANG (ko… is Korean).
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
     },
     /// Measure the engine's speed on a scenario (use a release build).
     Bench {
@@ -410,7 +413,8 @@ fn main() -> ExitCode {
             topics,
             owned,
             format,
-        }) => cmd::assign::assign(&strategy, &members, &topics, &owned, format),
+            lang,
+        }) => cmd::assign::assign(&strategy, &members, &topics, &owned, format, lang),
         Some(Command::Bench {
             scenario,
             seed,

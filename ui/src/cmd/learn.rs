@@ -350,7 +350,11 @@ pub fn calc_answer(lesson: &Lesson, lang: Lang) -> Result<String, String> {
     command.args(&args);
     if matches!(
         args.first(),
-        Some(&"schema") | Some(&"connect-tasks") | Some(&"retention") | Some(&"partition")
+        Some(&"schema")
+            | Some(&"connect-tasks")
+            | Some(&"retention")
+            | Some(&"partition")
+            | Some(&"assign")
     ) {
         command.args(["--lang", lang.code()]);
     }
