@@ -131,6 +131,9 @@ enum Command {
         keys: Vec<String>,
         #[arg(long, value_enum, default_value_t = PartitionFormat::Text)]
         format: PartitionFormat,
+        /// en or ko; default from LC_ALL, LC_MESSAGES or LANG (ko… is Korean).
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
     },
     /// How long a topic keeps its records: which retention setting wins and why (F50).
     Retention {
@@ -143,6 +146,9 @@ enum Command {
         topic_configs: Vec<String>,
         #[arg(long, value_enum, default_value_t = RetentionFormat::Text)]
         format: RetentionFormat,
+        /// en or ko; default from LC_ALL, LC_MESSAGES or LANG (ko… is Korean).
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
     },
     /// Which partitions each consumer-group member gets, as Kafka's assignors compute them.
     Assign {
@@ -167,6 +173,9 @@ enum Command {
         owned: Vec<String>,
         #[arg(long, value_enum, default_value_t = AssignFormat::Text)]
         format: AssignFormat,
+        /// en or ko; default from LC_ALL, LC_MESSAGES or LANG (ko… is Korean).
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
     },
     /// Measure the engine's speed on a scenario (use a release build).
     Bench {
@@ -390,19 +399,22 @@ fn main() -> ExitCode {
             partitions,
             keys,
             format,
-        }) => cmd::partition::partition(&partitions, &keys, format),
+            lang,
+        }) => cmd::partition::partition(&partitions, &keys, format, lang),
         Some(Command::Retention {
             configs,
             topic_configs,
             format,
-        }) => cmd::retention::retention(&configs, &topic_configs, format),
+            lang,
+        }) => cmd::retention::retention(&configs, &topic_configs, format, lang),
         Some(Command::Assign {
             strategy,
             members,
             topics,
             owned,
             format,
-        }) => cmd::assign::assign(&strategy, &members, &topics, &owned, format),
+            lang,
+        }) => cmd::assign::assign(&strategy, &members, &topics, &owned, format, lang),
         Some(Command::Bench {
             scenario,
             seed,

@@ -1,7 +1,8 @@
 //! `ksim assign`: the consumer-group assignment calculator. Given members with their
 //! subscriptions (and, for the sticky strategies, what they owned before) and the topics'
 //! partition counts, it prints what the group leader's assignor computes, using the same
-//! `ksim::clients::assignor` the simulated group coordinator uses.
+//! `ksim::clients::assignor` the simulated group coordinator uses. `--lang ko` writes the
+//! table and its notes in Korean; the JSON is the same in both languages.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -10,6 +11,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::ValueEnum;
 use ksim::clients::assignor::{self, DEFAULT_GENERATION, Member, Strategy};
+use ksim_app::lesson::Lang;
 
 use crate::output;
 
@@ -39,10 +41,11 @@ pub fn assign(
     topics: &[String],
     owned: &[String],
     format: AssignFormat,
+    lang: Option<Lang>,
 ) -> anyhow::Result<ExitCode> {
     let request = parse(strategy, members, topics, owned)?;
     let text = match format {
-        AssignFormat::Text => render_text(&request),
+        AssignFormat::Text => render_text(&request, Lang::choose(lang)),
         AssignFormat::Json => render_json(&request),
     };
     output::print(&text)?;
@@ -262,19 +265,33 @@ fn render_json(request: &Request) -> String {
     format!("{{{}}}\n", entries.join(", "))
 }
 
-fn render_text(request: &Request) -> String {
+/// How many terminal columns a cell takes: Hangul is two columns wide.
+fn columns(text: &str) -> usize {
+    text.chars()
+        .map(|c| match c {
+            '\u{1100}'..='\u{11ff}' | '\u{3130}'..='\u{318f}' | '\u{ac00}'..='\u{d7a3}' => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+fn render_text(request: &Request, lang: Lang) -> String {
     let strategy = request.strategy;
     let result = assignor::assign(strategy, &request.members, &request.partitions);
     let members = ordered(request);
 
-    let header = ["member", "instance", "subscription", "partitions", "count"];
+    let header = match lang {
+        Lang::En => ["member", "instance", "subscription", "partitions", "count"],
+        Lang::Ko => ["멤버", "인스턴스", "구독", "파티션", "개수"],
+    };
+    let idle = lang.pick("(idle)", "(유휴)");
     let mut rows: Vec<[String; 5]> = Vec::new();
     let mut any_idle = false;
     for member in &members {
         let owned = &result[&member.member_id];
         let partitions = if owned.is_empty() {
             any_idle = true;
-            "(idle)".to_string()
+            idle.to_string()
         } else {
             partition_names(owned).join(" ")
         };
@@ -292,8 +309,8 @@ fn render_text(request: &Request) -> String {
     let widths: Vec<usize> = (0..header.len())
         .map(|column| {
             rows.iter()
-                .map(|row| row[column].chars().count())
-                .chain([header[column].len()])
+                .map(|row| columns(&row[column]))
+                .chain([columns(header[column])])
                 .max()
                 .unwrap_or(0)
         })
@@ -302,7 +319,8 @@ fn render_text(request: &Request) -> String {
     let mut out = String::new();
     writeln!(
         out,
-        "strategy: {} ({})\n",
+        "{}: {} ({})\n",
+        lang.pick("strategy", "전략"),
         strategy.protocol_name(),
         strategy.class_name()
     )
@@ -310,10 +328,11 @@ fn render_text(request: &Request) -> String {
     let line = |cells: [&str; 5]| -> String {
         let mut text = String::new();
         for (column, cell) in cells.iter().enumerate() {
+            let pad = " ".repeat(widths[column] - columns(cell));
             if column + 1 == cells.len() {
-                write!(text, "{cell:>width$}", width = widths[column]).unwrap();
+                write!(text, "{pad}{cell}").unwrap();
             } else {
-                write!(text, "{cell:<width$}  ", width = widths[column]).unwrap();
+                write!(text, "{cell}{pad}  ").unwrap();
             }
         }
         text.trim_end().to_string()
@@ -323,7 +342,7 @@ fn render_text(request: &Request) -> String {
         writeln!(out, "{}", line(row.each_ref().map(String::as_str))).unwrap();
     }
     out.push('\n');
-    out.push_str(ordering_note(strategy));
+    out.push_str(ordering_note(strategy, lang));
     out.push('\n');
     if any_idle {
         let subscribed: u32 = request
@@ -333,32 +352,74 @@ fn render_text(request: &Request) -> String {
             .map(|(_, &count)| count)
             .sum();
         if request.members.len() > subscribed as usize {
-            out.push_str(
+            out.push_str(lang.pick(
                 "(idle): no partition this generation; with more members than partitions, \
                  the extra members sit idle (F09)\n",
-            );
+                "(유휴): 이번 세대에 받은 파티션이 없습니다. 멤버가 파티션보다 많으면 남는 \
+                 멤버는 유휴 상태로 기다립니다 (F09)\n",
+            ));
         } else {
-            out.push_str("(idle): no partition this generation\n");
+            out.push_str(lang.pick(
+                "(idle): no partition this generation\n",
+                "(유휴): 이번 세대에 받은 파티션이 없습니다\n",
+            ));
         }
     }
     if request.any_owned {
         match strategy {
             Strategy::Range | Strategy::RoundRobin => {
-                writeln!(
-                    out,
-                    "{} ignores --owned: it does not look at who owned what before",
-                    strategy.protocol_name()
-                )
+                let name = strategy.protocol_name();
+                match lang {
+                    Lang::En => writeln!(
+                        out,
+                        "{name} ignores --owned: it does not look at who owned what before"
+                    ),
+                    Lang::Ko => writeln!(
+                        out,
+                        "{name}는 --owned를 무시합니다: 이전에 누가 무엇을 가졌는지 보지 않습니다"
+                    ),
+                }
                 .unwrap();
             }
             Strategy::Sticky => {}
-            Strategy::CooperativeSticky => out.push_str(&follow_up(request, &result)),
+            Strategy::CooperativeSticky => out.push_str(&follow_up(request, &result, lang)),
         }
     }
     out
 }
 
-fn ordering_note(strategy: Strategy) -> &'static str {
+fn ordering_note(strategy: Strategy, lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => ordering_note_en(strategy),
+        Lang::Ko => ordering_note_ko(strategy),
+    }
+}
+
+fn ordering_note_ko(strategy: Strategy) -> &'static str {
+    match strategy {
+        Strategy::Range => {
+            "순서: 정적 멤버는 group.instance.id 순, 나머지는 member id 순(단순 문자열 순서: \
+             \"c10\"이 \"c2\"보다 앞); 토픽마다 앞쪽 P mod C명의 구독자가 연속된 파티션을 \
+             P/C+1개씩, 나머지가 P/C개씩 받습니다"
+        }
+        Strategy::RoundRobin => {
+            "순서: 정적 멤버는 group.instance.id 순, 나머지는 member id 순(단순 문자열 순서: \
+             \"c10\"이 \"c2\"보다 앞); 토픽, 번호 순으로 정렬한 파티션을 차례로 나눠 주며, \
+             그 토픽을 구독하지 않은 멤버는 건너뜁니다"
+        }
+        Strategy::Sticky => {
+            "순서: member id(단순 문자열 순서: \"c10\"이 \"c2\"보다 앞); group.instance.id는 \
+             쓰지 않습니다; 먼저 균형을 맞추고, 이전 소유자가 파티션을 최대한 그대로 가집니다"
+        }
+        Strategy::CooperativeSticky => {
+            "순서: member id(단순 문자열 순서: \"c10\"이 \"c2\"보다 앞); group.instance.id는 \
+             쓰지 않습니다; sticky처럼 균형을 맞추고 소유를 유지하지만, 소유자가 바뀌는 \
+             파티션은 먼저 회수되고 후속 리밸런스에서 할당됩니다"
+        }
+    }
+}
+
+fn ordering_note_en(strategy: Strategy) -> &'static str {
     match strategy {
         Strategy::Range => {
             "order: static members by group.instance.id, then the others by member id (plain \
@@ -384,7 +445,11 @@ fn ordering_note(strategy: Strategy) -> &'static str {
 
 /// For CooperativeSticky: the partitions revoked this round, and who gets them in the
 /// follow-up rebalance the revoking members trigger by rejoining.
-fn follow_up(request: &Request, result: &BTreeMap<String, Vec<(String, u32)>>) -> String {
+fn follow_up(
+    request: &Request,
+    result: &BTreeMap<String, Vec<(String, u32)>>,
+    lang: Lang,
+) -> String {
     let mut revoked: Vec<((String, u32), String)> = Vec::new();
     for member in &request.members {
         for tp in &member.owned {
@@ -394,7 +459,12 @@ fn follow_up(request: &Request, result: &BTreeMap<String, Vec<(String, u32)>>) -
         }
     }
     if revoked.is_empty() {
-        return "nothing is revoked: no follow-up rebalance is needed\n".to_string();
+        return lang
+            .pick(
+                "nothing is revoked: no follow-up rebalance is needed\n",
+                "회수되는 파티션이 없습니다: 후속 리밸런스가 필요 없습니다\n",
+            )
+            .to_string();
     }
     revoked.sort();
     let next_round: Vec<Member> = request
@@ -407,13 +477,19 @@ fn follow_up(request: &Request, result: &BTreeMap<String, Vec<(String, u32)>>) -
         })
         .collect();
     let next = assignor::assign(request.strategy, &next_round, &request.partitions);
-    let mut out = String::from("revoked now, assigned in the follow-up rebalance:");
+    let mut out = String::from(lang.pick(
+        "revoked now, assigned in the follow-up rebalance:",
+        "지금 회수되고 후속 리밸런스에서 할당됨:",
+    ));
     for ((topic, partition), from) in &revoked {
         let to = next
             .iter()
             .find(|(_, owned)| owned.contains(&(topic.clone(), *partition)))
             .map(|(member, _)| member.as_str())
-            .unwrap_or("nobody (no member subscribes to it)");
+            .unwrap_or(lang.pick(
+                "nobody (no member subscribes to it)",
+                "없음 (구독하는 멤버가 없음)",
+            ));
         write!(out, " {topic}-{partition} ({from} -> {to})").unwrap();
     }
     out.push('\n');
@@ -448,10 +524,50 @@ mod tests {
         format!("{:#}", result.err().expect("an error"))
     }
 
+    fn render_en(request: &Request) -> String {
+        render_text(request, Lang::En)
+    }
+
+    // In Korean the table's header, the notes and (idle) are Korean, and the columns line up
+    // by terminal width (Hangul takes two columns).
+    #[test]
+    fn korean() {
+        let text = render_text(
+            &request("range", &["a:t", "z@i1:t"], &["t:1"], &[]),
+            Lang::Ko,
+        );
+        assert_eq!(
+            text,
+            "\
+전략: range (org.apache.kafka.clients.consumer.RangeAssignor)
+
+멤버  인스턴스  구독  파티션  개수
+z     i1        t     t-0        1
+a     -         t     (유휴)     0
+
+순서: 정적 멤버는 group.instance.id 순, 나머지는 member id 순(단순 문자열 순서: \"c10\"이 \"c2\"보다 앞); 토픽마다 앞쪽 P mod C명의 구독자가 연속된 파티션을 P/C+1개씩, 나머지가 P/C개씩 받습니다
+(유휴): 이번 세대에 받은 파티션이 없습니다. 멤버가 파티션보다 많으면 남는 멤버는 유휴 상태로 기다립니다 (F09)
+"
+        );
+        let text = render_text(
+            &request(
+                "cooperative-sticky",
+                &["c1:t", "c2:t"],
+                &["t:3"],
+                &["c1=t-0,t-1,t-2"],
+            ),
+            Lang::Ko,
+        );
+        assert!(
+            text.contains("지금 회수되고 후속 리밸런스에서 할당됨: t-2 (c1 -> c2)"),
+            "{text}"
+        );
+    }
+
     // F10 as a table: each member's partitions and count, in member order, with the rule.
     #[test]
     fn text_table_for_f10() {
-        let text = render_text(&request(
+        let text = render_en(&request(
             "roundrobin",
             &["C1:t1,t2", "C2:t1,t2"],
             &["t1:3", "t2:3"],
@@ -474,7 +590,7 @@ order: static members by group.instance.id, then the others by member id (plain 
     // Static members are listed (and served) first; idle members are marked.
     #[test]
     fn static_members_first_and_idle_marked() {
-        let text = render_text(&request("range", &["a:t", "z@i1:t"], &["t:1"], &[]));
+        let text = render_en(&request("range", &["a:t", "z@i1:t"], &["t:1"], &[]));
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines[3],
@@ -505,7 +621,7 @@ order: static members by group.instance.id, then the others by member id (plain 
     // CooperativeSticky shows what is revoked now and where it goes in the follow-up round.
     #[test]
     fn cooperative_sticky_names_the_follow_up() {
-        let text = render_text(&request(
+        let text = render_en(&request(
             "cooperative-sticky",
             &["c1:t", "c2:t"],
             &["t:3"],

@@ -348,7 +348,14 @@ pub fn calc_answer(lesson: &Lesson, lang: Lang) -> Result<String, String> {
         std::env::current_exe().map_err(|e| format!("where is ksim? {e}"))?,
     );
     command.args(&args);
-    if matches!(args.first(), Some(&"schema") | Some(&"connect-tasks")) {
+    if matches!(
+        args.first(),
+        Some(&"schema")
+            | Some(&"connect-tasks")
+            | Some(&"retention")
+            | Some(&"partition")
+            | Some(&"assign")
+    ) {
         command.args(["--lang", lang.code()]);
     }
     // scenarios/lessons/F42-….toml → the directory holding scenarios/.

@@ -1,11 +1,13 @@
 //! `ksim partition --partitions N <keys…>`: which partition each key goes to, computed as
 //! Kafka's producer does it, and with several counts (`--partitions 3,4,6`) which keys move
-//! when partitions are added.
+//! when partitions are added. `--lang ko` writes the table's header and notes in Korean; the
+//! JSON is the same in both languages.
 
 use std::fmt::Write;
 use std::process::ExitCode;
 
 use ksim::clients::partitioner::{murmur2, partition_for_key};
+use ksim_app::lesson::Lang;
 
 use crate::output;
 
@@ -22,9 +24,10 @@ pub fn partition(
     counts: &[u32],
     keys: &[String],
     format: PartitionFormat,
+    lang: Option<Lang>,
 ) -> anyhow::Result<ExitCode> {
     let text = match format {
-        PartitionFormat::Text => render(counts, keys),
+        PartitionFormat::Text => render(counts, keys, Lang::choose(lang)),
         PartitionFormat::Json => render_json(counts, keys),
     };
     output::print(&text)?;
@@ -66,7 +69,7 @@ fn shown(key: &str) -> String {
     }
 }
 
-fn render(counts: &[u32], keys: &[String]) -> String {
+fn render(counts: &[u32], keys: &[String], lang: Lang) -> String {
     let compare = counts.len() > 1;
     let shown: Vec<String> = keys.iter().map(|key| shown(key)).collect();
     let key_width = shown
@@ -78,7 +81,12 @@ fn render(counts: &[u32], keys: &[String]) -> String {
     let hash_width = "-2147483648".len();
 
     let mut out = String::new();
-    write!(out, "{:<key_width$}  {:>hash_width$}", "key", "murmur2").unwrap();
+    // 키 is one character but two columns wide on a terminal, so it is padded by hand.
+    let key_header = match lang {
+        Lang::En => format!("{:<key_width$}", "key"),
+        Lang::Ko => format!("키{}", " ".repeat(key_width - 2)),
+    };
+    write!(out, "{key_header}  {:>hash_width$}", "murmur2").unwrap();
     let headers: Vec<String> = counts.iter().map(|n| format!("N={n}")).collect();
     for header in &headers {
         write!(out, "  {header}").unwrap();
@@ -104,12 +112,17 @@ fn render(counts: &[u32], keys: &[String]) -> String {
         out.push('\n');
     }
 
-    out.push_str("\npartition = toPositive(murmur2(the key's UTF-8 bytes)) mod N, N counting every partition\n");
+    out.push_str(lang.pick(
+        "\npartition = toPositive(murmur2(the key's UTF-8 bytes)) mod N, N counting every partition\n",
+        "\n파티션 = toPositive(murmur2(키의 UTF-8 바이트)) mod N, N은 모든 파티션의 수\n",
+    ));
     if any_moved {
-        out.push_str(
+        out.push_str(lang.pick(
             "* moves with the partition count: after partitions are added, new records with this \
              key go to another partition, so their order relative to the old ones is lost (F39)\n",
-        );
+            "* 파티션 수에 따라 옮겨감: 파티션을 추가하면 이 키의 새 레코드는 다른 파티션으로 \
+             가므로, 기존 레코드와의 순서가 보장되지 않습니다 (F39)\n",
+        ));
     }
     out
 }
@@ -125,7 +138,11 @@ mod tests {
     // Comparing counts marks the keys whose partition changes (reference table R7.4).
     #[test]
     fn marks_keys_that_move() {
-        let text = render(&[3, 4, 6], &keys(&["foobar", "user-1", "key3", ""]));
+        let text = render(
+            &[3, 4, 6],
+            &keys(&["foobar", "user-1", "key3", ""]),
+            Lang::En,
+        );
         assert_eq!(
             text,
             "\
@@ -156,7 +173,7 @@ partition = toPositive(murmur2(the key's UTF-8 bytes)) mod N, N counting every p
     // With one count nothing can move, so there is no mark and no legend.
     #[test]
     fn single_count_has_no_marks() {
-        let text = render(&[3], &keys(&["abc", "a key"]));
+        let text = render(&[3], &keys(&["abc", "a key"]), Lang::En);
         assert_eq!(
             text,
             "\
@@ -165,6 +182,23 @@ abc        479470107    0
 \"a key\"  -1240996936    1
 
 partition = toPositive(murmur2(the key's UTF-8 bytes)) mod N, N counting every partition
+"
+        );
+    }
+
+    // In Korean the header and the notes are Korean, and the columns still line up.
+    #[test]
+    fn korean() {
+        let text = render(&[3, 4], &keys(&["user-1", "key3"]), Lang::Ko);
+        assert_eq!(
+            text,
+            "\
+키          murmur2  N=3  N=4
+user-1   1404122828    2    0  *
+key3    -1745673403    1    1
+
+파티션 = toPositive(murmur2(키의 UTF-8 바이트)) mod N, N은 모든 파티션의 수
+* 파티션 수에 따라 옮겨감: 파티션을 추가하면 이 키의 새 레코드는 다른 파티션으로 가므로, 기존 레코드와의 순서가 보장되지 않습니다 (F39)
 "
         );
     }

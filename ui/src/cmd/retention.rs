@@ -1,14 +1,17 @@
 //! `ksim retention --config NAME=VALUE … [--topic-config retention.ms=VALUE]`: how long a
 //! topic keeps its records, which of the broker's `log.retention.*` settings or the topic's
-//! `retention.ms` decides it, and why the others do not (F50).
+//! `retention.ms` decides it, and why the others do not (F50). `--lang ko` explains it in
+//! Korean; the JSON is the same in both languages.
 
 use std::fmt::Write;
 use std::process::ExitCode;
 
 use anyhow::bail;
 use ksim::config::retention::{
-    Retention, RetentionDecision, RetentionSettings, effective_retention,
+    DEFAULT_LOG_RETENTION_HOURS, Retention, RetentionDecision, RetentionSetting, RetentionSettings,
+    effective_retention,
 };
+use ksim_app::lesson::Lang;
 
 use crate::output;
 
@@ -25,21 +28,24 @@ pub fn retention(
     broker_configs: &[String],
     topic_configs: &[String],
     format: RetentionFormat,
+    lang: Option<Lang>,
 ) -> anyhow::Result<ExitCode> {
-    let decision = decide(broker_configs, topic_configs)?;
-    let text = match format {
-        RetentionFormat::Text => render(&decision),
-        RetentionFormat::Json => render_json(&decision),
+    let settings = read_settings(broker_configs, topic_configs)?;
+    let decision = effective_retention(&settings)?;
+    let text = match (format, Lang::choose(lang)) {
+        (RetentionFormat::Text, Lang::En) => render(&decision),
+        (RetentionFormat::Text, Lang::Ko) => render_ko(&settings, &decision),
+        (RetentionFormat::Json, _) => render_json(&decision),
     };
     output::print(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Reads the `NAME=VALUE` flags into settings and applies F50 to them.
-fn decide(
+/// Reads the `NAME=VALUE` flags into settings.
+fn read_settings(
     broker_configs: &[String],
     topic_configs: &[String],
-) -> anyhow::Result<RetentionDecision> {
+) -> anyhow::Result<RetentionSettings> {
     let mut settings = RetentionSettings::default();
     for spec in broker_configs {
         let (name, value) = split(spec, "--config")?;
@@ -49,7 +55,19 @@ fn decide(
         let (name, value) = split(spec, "--topic-config")?;
         settings.set_topic_config(name, value)?;
     }
-    Ok(effective_retention(&settings)?)
+    Ok(settings)
+}
+
+/// Reads the `NAME=VALUE` flags and applies F50 to them.
+#[cfg(test)]
+fn decide(
+    broker_configs: &[String],
+    topic_configs: &[String],
+) -> anyhow::Result<RetentionDecision> {
+    Ok(effective_retention(&read_settings(
+        broker_configs,
+        topic_configs,
+    )?)?)
 }
 
 fn split<'a>(spec: &'a str, flag: &str) -> anyhow::Result<(&'a str, &'a str)> {
@@ -84,6 +102,132 @@ fn render(decision: &RetentionDecision) -> String {
         }
     }
     out
+}
+
+/// The decision in Korean. The sim explains it in English, so the reasons are rebuilt here
+/// from the settings: the same F50 rule, in the same order.
+fn render_ko(settings: &RetentionSettings, decision: &RetentionDecision) -> String {
+    let mut out = String::new();
+    writeln!(out, "실제 보존 기간: {}", retention_ko(decision.retention)).unwrap();
+    writeln!(
+        out,
+        "결정한 설정: {}={}",
+        decision.decided_by.name(),
+        decision.decided_by_value
+    )
+    .unwrap();
+    writeln!(out, "  이유: {} (F50)", reason_ko(settings, decision)).unwrap();
+    if !decision.ignored.is_empty() {
+        out.push_str("무시된 설정:\n");
+        let why = if decision.decided_by == RetentionSetting::RetentionMs {
+            "이 토픽에서는 토픽의 retention.ms가 브로커 전체의 log.retention.* 설정을 모두 \
+             덮어씁니다"
+                .to_string()
+        } else {
+            format!(
+                "{}가 설정되어 있고, 값과 상관없이 설정된 것 중 가장 정밀한 단위가 \
+                 우선합니다",
+                decision.decided_by.name()
+            )
+        };
+        for ignored in &decision.ignored {
+            writeln!(out, "  {}={}: {why}", ignored.setting.name(), ignored.value).unwrap();
+        }
+    }
+    out
+}
+
+/// Why the deciding setting decides, in Korean.
+fn reason_ko(settings: &RetentionSettings, decision: &RetentionDecision) -> String {
+    let winner = decision.decided_by.name();
+    let value = decision.decided_by_value;
+    if decision.decided_by == RetentionSetting::RetentionMs {
+        let broker = effective_retention(&RetentionSettings {
+            retention_ms: None,
+            ..*settings
+        })
+        .expect("the broker-wide value was accepted with the topic's override");
+        let mut reason = format!(
+            "토픽이 retention.ms를 설정했으므로 이 토픽에서는 브로커 전체 값을 덮어씁니다 \
+             (자기 값이 없는 토픽에는 브로커의 {}={}에 따라 {})",
+            broker.decided_by.name(),
+            broker.decided_by_value,
+            retention_ko(broker.retention)
+        );
+        if value == -1 {
+            reason.push_str("; -1은 무제한이라는 뜻입니다");
+        }
+        return reason;
+    }
+    let mut reason = match decision.decided_by {
+        _ if settings.value(decision.decided_by).is_none() => format!(
+            "log.retention.ms, log.retention.minutes, log.retention.hours 중 아무것도 \
+             설정되지 않아 기본값 {winner}={DEFAULT_LOG_RETENTION_HOURS}이 정합니다"
+        ),
+        RetentionSetting::LogRetentionMs | RetentionSetting::LogRetentionMinutes => {
+            let mut losers: Vec<String> = decision
+                .ignored
+                .iter()
+                .map(|i| format!("{}={}", i.setting.name(), i.value))
+                .collect();
+            if settings.log_retention_hours.is_none() {
+                losers.push(format!(
+                    "log.retention.hours={DEFAULT_LOG_RETENTION_HOURS} (기본값)"
+                ));
+            }
+            let set = if decision.decided_by == RetentionSetting::LogRetentionMs {
+                "log.retention.ms가 설정되어 있으므로".to_string()
+            } else {
+                "log.retention.ms는 설정되지 않았고 log.retention.minutes는 설정되어 있으므로"
+                    .to_string()
+            };
+            format!(
+                "{set}, 값과 상관없이 {winner}가 {}보다 우선합니다",
+                losers.join(", ")
+            )
+        }
+        _ => format!(
+            "log.retention.ms도 log.retention.minutes도 설정되지 않아 {winner}={value}이 \
+             정합니다"
+        ),
+    };
+    if decision.retention == Retention::Unlimited {
+        if value == -1 {
+            reason.push_str("; -1은 무제한이라는 뜻입니다");
+        } else {
+            reason.push_str(&format!(
+                "; {value}은 음수이고, Kafka는 이를 -1, 즉 무제한으로 읽습니다"
+            ));
+        }
+    }
+    reason
+}
+
+/// A retention in Korean: `300000 ms (5분)`, or unlimited.
+fn retention_ko(retention: Retention) -> String {
+    let Retention::Millis(ms) = retention else {
+        return "무제한 (시간 제한 없음)".to_string();
+    };
+    if ms == 0 {
+        return "0 ms (0 ms)".to_string();
+    }
+    const UNITS: [(u64, &str); 5] = [
+        (86_400_000, "일"),
+        (3_600_000, "시간"),
+        (60_000, "분"),
+        (1_000, "초"),
+        (1, " ms"),
+    ];
+    let mut rest = ms;
+    let mut parts = Vec::new();
+    for (size, unit) in UNITS {
+        let count = rest / size;
+        rest %= size;
+        if count > 0 {
+            parts.push(format!("{count}{unit}"));
+        }
+    }
+    format!("{ms} ms ({})", parts.join(" "))
 }
 
 /// The decision as one JSON document; `retention_ms` is -1 when unlimited, as Kafka writes it.
@@ -164,6 +308,48 @@ effective retention: 604800000 ms (7 days)
 decided by: log.retention.hours=168
   because none of log.retention.ms, log.retention.minutes and log.retention.hours is set, so the default log.retention.hours=168 decides (F50)
 "
+        );
+    }
+
+    // In Korean the answer, its reason and the ignored settings are Korean, config names as
+    // they are.
+    #[test]
+    fn korean() {
+        let korean = |broker: &[&str], topic: &[&str]| {
+            let settings = read_settings(&strings(broker), &strings(topic)).unwrap();
+            render_ko(&settings, &effective_retention(&settings).unwrap())
+        };
+        assert_eq!(
+            korean(&["log.retention.hours=168", "log.retention.minutes=5"], &[]),
+            "\
+실제 보존 기간: 300000 ms (5분)
+결정한 설정: log.retention.minutes=5
+  이유: log.retention.ms는 설정되지 않았고 log.retention.minutes는 설정되어 있으므로, 값과 상관없이 log.retention.minutes가 log.retention.hours=168보다 우선합니다 (F50)
+무시된 설정:
+  log.retention.hours=168: log.retention.minutes가 설정되어 있고, 값과 상관없이 설정된 것 중 가장 정밀한 단위가 우선합니다
+"
+        );
+        assert_eq!(
+            korean(&[], &[]),
+            "\
+실제 보존 기간: 604800000 ms (7일)
+결정한 설정: log.retention.hours=168
+  이유: log.retention.ms, log.retention.minutes, log.retention.hours 중 아무것도 설정되지 않아 기본값 log.retention.hours=168이 정합니다 (F50)
+"
+        );
+        assert_eq!(
+            korean(&["log.retention.ms=90061001"], &["retention.ms=-1"]),
+            "\
+실제 보존 기간: 무제한 (시간 제한 없음)
+결정한 설정: retention.ms=-1
+  이유: 토픽이 retention.ms를 설정했으므로 이 토픽에서는 브로커 전체 값을 덮어씁니다 (자기 값이 없는 토픽에는 브로커의 log.retention.ms=90061001에 따라 90061001 ms (1일 1시간 1분 1초 1 ms)); -1은 무제한이라는 뜻입니다 (F50)
+무시된 설정:
+  log.retention.ms=90061001: 이 토픽에서는 토픽의 retention.ms가 브로커 전체의 log.retention.* 설정을 모두 덮어씁니다
+"
+        );
+        assert!(
+            korean(&["log.retention.hours=-2"], &[])
+                .contains("log.retention.hours=-2이 정합니다; -2은 음수이고, Kafka는 이를 -1, 즉 무제한으로 읽습니다")
         );
     }
 
