@@ -14,7 +14,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("← / h", "step one event back"),
     (
         "] / [",
-        "next / previous notable event: fault, election, ISR, loss, error",
+        "next / previous marked event: fault, election, ISR, loss, error, rebalance, say",
     ),
     ("Home / End", "first / last event"),
     ("g", "go to a simulated time (e.g. 2s, 1500ms)"),
