@@ -4,6 +4,17 @@
 //! Exit codes, for every command: 0 all good, 1 an expectation failed, 2 bad input (a file
 //! that cannot be read or parsed, a wrong flag) or an output error.
 
+/// A message in the language chosen, each a `format!` string that may name the variables in
+/// scope: `in_lang!(lang, "topic {topic} is given twice", "토픽 {topic}이 두 번 주어졌습니다")`.
+macro_rules! in_lang {
+    ($lang:expr, $en:literal, $ko:literal) => {
+        match $lang {
+            ksim_app::lesson::Lang::En => format!($en),
+            ksim_app::lesson::Lang::Ko => format!($ko),
+        }
+    };
+}
+
 mod cmd;
 mod output;
 mod progress;
@@ -119,12 +130,7 @@ enum Command {
     /// Which partition each key goes to, as Kafka's producer computes it.
     Partition {
         /// Partition counts to compare, separated by commas: `--partitions 3,4,6`.
-        #[arg(
-            long,
-            required = true,
-            value_delimiter = ',',
-            value_parser = clap::value_parser!(u32).range(1..)
-        )]
+        #[arg(long, required = true, value_delimiter = ',')]
         partitions: Vec<u32>,
         /// Keys, hashed as their UTF-8 bytes (as Kafka's StringSerializer sends them).
         #[arg(required = true)]
@@ -248,10 +254,10 @@ enum Command {
     /// How many tasks Kafka Connect's JDBC source runs and which tables each reads (F29).
     ConnectTasks {
         /// How many tables the connector finds (named t1, t2, …), up to 10000.
-        #[arg(long, value_parser = clap::value_parser!(u32).range(0..=10_000))]
+        #[arg(long)]
         tables: u32,
         /// The connector's tasks.max (at least 1).
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        #[arg(long)]
         tasks_max: u32,
         #[arg(long, value_enum, default_value_t = ConnectTasksFormat::Text)]
         format: ConnectTasksFormat,

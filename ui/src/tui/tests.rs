@@ -649,20 +649,80 @@ crash = 1
     assert_snapshot!(text);
 }
 
-// The README's explorer section lists every key of the key map.
+// The book's explorer chapters, in English and in Korean, list every key of the key map.
 #[test]
-fn readme_lists_every_key() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
-    let readme = std::fs::read_to_string(path).unwrap();
-    let start = readme.find("## The explorer").expect("an explorer section");
-    let end = start + readme[start + 3..].find("\n## ").unwrap() + 3;
-    let section = &readme[start..end];
-    for (key, _) in KEYS {
-        assert!(
-            section.contains(&format!("| `{key}` |")),
-            "README's explorer section has no row for {key}"
-        );
+fn the_book_lists_every_key() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for chapter in ["docs/src/explorer.md", "docs/src/ko/explorer.md"] {
+        let text = std::fs::read_to_string(root.join(chapter)).unwrap();
+        for (key, _) in KEYS {
+            assert!(
+                text.contains(&format!("| `{key}` |")),
+                "{chapter} has no row for {key}"
+            );
+        }
     }
+}
+
+// The README's picture of the explorer is the screen this test file pins: the loss in
+// acks-1-loses-acked-record.toml at 100x30, as its snapshot holds it (trailing spaces trimmed).
+#[test]
+fn the_readme_shows_a_real_screen() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let snapshot = std::fs::read_to_string(
+        root.join("ui/src/tui/snapshots/ksim__tui__tests__cluster_at_loss_100x30.snap"),
+    )
+    .unwrap();
+    let screen: Vec<&str> = snapshot
+        .lines()
+        .filter_map(|line| line.strip_prefix('"')?.strip_suffix('"'))
+        .map(str::trim_end)
+        .collect();
+    assert_eq!(screen.len(), 30, "the snapshot holds a 100x30 screen");
+    let picture = format!("```text\n{}\n```", screen.join("\n"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(
+        readme.contains(&picture),
+        "README.md should show the explorer as its snapshot does:\n{picture}"
+    );
+}
+
+// `]` stops at every mark of the timeline, narration and rebalances included, as the help and
+// the book say, and `[` goes back through the same events.
+#[test]
+fn next_and_previous_visit_every_mark() {
+    let mut app = app(ACKS_1);
+    let marks: Vec<usize> = app.current().notable.iter().map(|&(i, _)| i).collect();
+    assert!(
+        app.current().notable.iter().any(|&(_, n)| n == Notable::Say),
+        "the scenario has narration"
+    );
+    update(&mut app, Action::SeekTo(0));
+    let mut visited = Vec::new();
+    if marks.first() == Some(&0) {
+        visited.push(0);
+    }
+    loop {
+        let before = app.cursor;
+        update(&mut app, Action::NextNotable);
+        if app.cursor == before {
+            break;
+        }
+        visited.push(app.cursor);
+    }
+    assert_eq!(visited, marks);
+    let mut back = Vec::new();
+    loop {
+        let before = app.cursor;
+        update(&mut app, Action::PreviousNotable);
+        if app.cursor == before {
+            break;
+        }
+        back.push(app.cursor);
+    }
+    let mut expected: Vec<usize> = marks[..marks.len() - 1].to_vec();
+    expected.reverse();
+    assert_eq!(back, expected);
 }
 
 // The explorer draws before the run is recorded: the header says how far the recording
