@@ -1,5 +1,6 @@
 //! The key map, in the habits of less, k9s and lazygit: Space plays, arrows step, `[` `]`
-//! jump, `?` helps, `q` quits. The help screen and the README list the same table.
+//! jump, `?` helps, `q` quits. The help screen and the book (docs/src/explorer.md) list the same
+//! table.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
