@@ -130,7 +130,10 @@ const SCENARIO_TABLES: [(&str, &str); 13] = [
     ("`[[steps]]`", "[[steps]]\nzzzzzzzz = 1"),
     ("`[[steps]]`", "[[steps]]\nproduce = { zzzzzzzz = 1 }"),
     ("`[[steps]]`", "[[steps]]\nslow = { zzzzzzzz = 1 }"),
-    ("`[[steps]]`", "[[steps]]\nadd_partitions = { zzzzzzzz = 1 }"),
+    (
+        "`[[steps]]`",
+        "[[steps]]\nadd_partitions = { zzzzzzzz = 1 }",
+    ),
     ("`[[steps]]`", "[[steps]]\nsubscribe = { zzzzzzzz = 1 }"),
     ("`[[expect]]`", "[[expect]]\nzzzzzzzz = 1"),
     ("`[faults]`", "[faults]\nzzzzzzzz = 1"),
@@ -205,7 +208,11 @@ fn the_book_describes_every_scenario_key() {
     for (_, document) in LESSON_TABLES {
         for key in accepted_lesson_keys(document) {
             let cell = format!("`{key}`");
-            if !rows.iter().any(|row| row.split('|').nth(1).is_some_and(|first| first.contains(&cell))) {
+            if !rows.iter().any(|row| {
+                row.split('|')
+                    .nth(1)
+                    .is_some_and(|first| first.contains(&cell))
+            }) {
                 missing.push(format!("`{key}` in docs/src/lessons.md"));
             }
         }

@@ -55,24 +55,20 @@ fn read_settings(
     for spec in broker_configs {
         let (name, value) = split(spec, "--config", lang)?;
         let before = settings;
-        settings
-            .set_broker_config(name, value)
-            .map_err(|error| {
-                in_korean(&error, lang, || {
-                    setting_error_ko(&before, false, name, value, &error.message)
-                })
-            })?;
+        settings.set_broker_config(name, value).map_err(|error| {
+            in_korean(&error, lang, || {
+                setting_error_ko(&before, false, name, value, &error.message)
+            })
+        })?;
     }
     for spec in topic_configs {
         let (name, value) = split(spec, "--topic-config", lang)?;
         let before = settings;
-        settings
-            .set_topic_config(name, value)
-            .map_err(|error| {
-                in_korean(&error, lang, || {
-                    setting_error_ko(&before, true, name, value, &error.message)
-                })
-            })?;
+        settings.set_topic_config(name, value).map_err(|error| {
+            in_korean(&error, lang, || {
+                setting_error_ko(&before, true, name, value, &error.message)
+            })
+        })?;
     }
     Ok(settings)
 }
@@ -131,7 +127,9 @@ fn setting_error_ko(
     };
     let Some(number) = parsed else {
         let kind = if is_long { "LONG" } else { "INT" };
-        return format!("{name}의 값 \"{value}\"이(가) 잘못되었습니다: {kind} 타입의 숫자가 아닙니다");
+        return format!(
+            "{name}의 값 \"{value}\"이(가) 잘못되었습니다: {kind} 타입의 숫자가 아닙니다"
+        );
     };
     if topic && number < -1 {
         return format!(
@@ -165,7 +163,10 @@ fn refused_ko(settings: &RetentionSettings) -> String {
     let (name, value) = BROKER_SETTINGS
         .into_iter()
         .find_map(|s| settings.value(s).map(|v| (s.name(), v)))
-        .unwrap_or(("log.retention.hours", i64::from(DEFAULT_LOG_RETENTION_HOURS)));
+        .unwrap_or((
+            "log.retention.hours",
+            i64::from(DEFAULT_LOG_RETENTION_HOURS),
+        ));
     format!(
         "{name}={value}이면 보존 기간이 0 ms가 되어 Kafka는 브로커를 시작하지 않습니다: \
          log.retention.ms는 무제한(-1)이거나 1 이상이어야 합니다"
@@ -445,7 +446,11 @@ mod tests {
             ),
         ];
         for (broker, topic, expected) in cases {
-            assert_eq!(korean_error(broker, topic), expected, "{broker:?} {topic:?}");
+            assert_eq!(
+                korean_error(broker, topic),
+                expected,
+                "{broker:?} {topic:?}"
+            );
         }
     }
 

@@ -380,7 +380,9 @@ mod tests {
     // in Korean, at the same position.
     #[test]
     fn errors_in_korean() {
-        let missing = read_schema(Path::new("no-such.avsc"), Lang::Ko).err().unwrap();
+        let missing = read_schema(Path::new("no-such.avsc"), Lang::Ko)
+            .err()
+            .unwrap();
         assert_eq!(
             missing.to_string(),
             "no-such.avsc이(가) 없습니다. Avro 스키마 파일(.avsc)이 필요합니다"
@@ -388,12 +390,22 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("ksim-schema-ko-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("bad.avsc");
-        std::fs::write(&path, r#"{"type": "record", "name": "x", "fields": [{"name": "a", "type": "nope"}]}"#).unwrap();
+        std::fs::write(
+            &path,
+            r#"{"type": "record", "name": "x", "fields": [{"name": "a", "type": "nope"}]}"#,
+        )
+        .unwrap();
         let invalid = read_schema(&path, Lang::Ko).err().unwrap().to_string();
-        assert!(invalid.contains("유효한 Avro 스키마가 아닙니다: "), "{invalid}");
+        assert!(
+            invalid.contains("유효한 Avro 스키마가 아닙니다: "),
+            "{invalid}"
+        );
         std::fs::write(&path, r#"{"type": "record", "fields": []}"#).unwrap();
         let lacking = read_schema(&path, Lang::Ko).err().unwrap().to_string();
-        assert!(lacking.contains(": 유효한 Avro 스키마가 아닙니다: "), "{lacking}");
+        assert!(
+            lacking.contains(": 유효한 Avro 스키마가 아닙니다: "),
+            "{lacking}"
+        );
         assert!(lacking.contains("문제를 모두 보여 줍니다"), "{lacking}");
         std::fs::remove_dir_all(&dir).unwrap();
     }

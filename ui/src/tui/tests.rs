@@ -694,7 +694,10 @@ fn next_and_previous_visit_every_mark() {
     let mut app = app(ACKS_1);
     let marks: Vec<usize> = app.current().notable.iter().map(|&(i, _)| i).collect();
     assert!(
-        app.current().notable.iter().any(|&(_, n)| n == Notable::Say),
+        app.current()
+            .notable
+            .iter()
+            .any(|&(_, n)| n == Notable::Say),
         "the scenario has narration"
     );
     update(&mut app, Action::SeekTo(0));
