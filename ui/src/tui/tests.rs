@@ -664,27 +664,62 @@ fn the_book_lists_every_key() {
     }
 }
 
-// The README's picture of the explorer is the screen this test file pins: the loss in
-// acks-1-loses-acked-record.toml at 100x30, as its snapshot holds it (trailing spaces trimmed).
-#[test]
-fn the_readme_shows_a_real_screen() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let snapshot = std::fs::read_to_string(
-        root.join("ui/src/tui/snapshots/ksim__tui__tests__cluster_at_loss_100x30.snap"),
-    )
+/// A 100x30 screen as its snapshot in `ui/src/tui/snapshots/` holds it, trailing spaces
+/// trimmed, in a ```text block as the documentation shows it.
+fn pinned_screen(root: &std::path::Path, name: &str) -> String {
+    let snapshot = std::fs::read_to_string(root.join(format!(
+        "ui/src/tui/snapshots/ksim__tui__tests__{name}.snap"
+    )))
     .unwrap();
     let screen: Vec<&str> = snapshot
         .lines()
         .filter_map(|line| line.strip_prefix('"')?.strip_suffix('"'))
         .map(str::trim_end)
         .collect();
-    assert_eq!(screen.len(), 30, "the snapshot holds a 100x30 screen");
-    let picture = format!("```text\n{}\n```", screen.join("\n"));
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    assert!(
-        readme.contains(&picture),
-        "README.md should show the explorer as its snapshot does:\n{picture}"
-    );
+    assert_eq!(screen.len(), 30, "{name} holds a 100x30 screen");
+    format!("```text\n{}\n```", screen.join("\n"))
+}
+
+// The pictures of the explorer in the README and the book's tour are screens this test file
+// pins: the loss in acks-1-loses-acked-record.toml, and the what-if that heals the network.
+#[test]
+fn the_docs_show_real_screens() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let pictures = [
+        ("README.md", "cluster_at_loss_100x30"),
+        ("docs/src/introduction.md", "cluster_at_loss_100x30"),
+        ("README.md", "what_if_heal_100x30"),
+        ("docs/src/tour.md", "what_if_heal_100x30"),
+    ];
+    for (file, name) in pictures {
+        let picture = pinned_screen(&root, name);
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        assert!(
+            text.contains(&picture),
+            "{file} should show the screen {name} as its snapshot does:\n{picture}"
+        );
+    }
+}
+
+// The tour's what-if: in acks-1-loses-acked-record.toml, healing the network right after the
+// partition lets the followers copy fast-3 before the leader crashes, and the branch list says
+// that only the original lost it. The book's tour shows this screen.
+#[test]
+fn what_if_heal_keeps_the_record() {
+    let mut app = app(ACKS_1);
+    jump_to(&mut app, Notable::Fault);
+    update(&mut app, Action::FaultMenu);
+    // The last item heals the network.
+    for _ in 0..20 {
+        update(&mut app, Action::Down);
+    }
+    update(&mut app, Action::Enter);
+    assert!(app.current().name.starts_with("heal the network at "));
+    update(&mut app, Action::End);
+    update(&mut app, Action::Branches);
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("the other lost"), "{text}");
+    assert_snapshot!("what_if_heal_100x30", text);
 }
 
 // `]` stops at every mark of the timeline, narration and rebalances included, as the help and
