@@ -153,6 +153,39 @@ fn enter_on_a_record_goes_to_what_decided_it() {
     );
 }
 
+// With keys spread over partitions a batch's records are not consecutive in the producer's
+// numbering: each acknowledged record is decided by the acknowledgement of its own partition,
+// at its own offset.
+#[test]
+fn decided_by_is_the_acknowledgement_of_the_records_own_batch() {
+    let mut app = app("scenarios/lessons/F39-adding-partitions-moves-keys.toml");
+    update(&mut app, Action::End);
+    update(&mut app, Action::NextView);
+    let ledger = app.ledger.clone().expect("the records view computes the ledger");
+    let mut checked = 0;
+    for record in ledger.records.iter().filter(|r| r.offset.is_some()) {
+        let index = app.record_events[&record.id];
+        let ksim::kafka::trace::TraceEvent::ProduceAcked {
+            partition,
+            base,
+            count,
+            ..
+        } = app.timeline().entries[index].event
+        else {
+            panic!("{} decided by {:?}", record.value, app.timeline().entries[index].event);
+        };
+        let offset = record.offset.unwrap();
+        assert_eq!(Some(partition), record.partition, "{}", record.value);
+        assert!(
+            (base.0..base.0 + u64::from(count)).contains(&offset),
+            "{} at {offset} decided by an ack of {base:?}+{count}",
+            record.value
+        );
+        checked += 1;
+    }
+    assert!(checked > 10, "only {checked} acknowledged records");
+}
+
 // The records view at the end, all fates and then only the lost one.
 #[test]
 fn records_view() {
@@ -277,6 +310,28 @@ fn comparison_names_records_lost_in_one_branch_only() {
         text.contains("this branch lost 1 acknowledged record, the other did not: fast-3@"),
         "{text}"
     );
+}
+
+// The script's narration was written for the original run: in a what-if that lost nothing,
+// "fast-3 is lost" is shown as the original run's words, not as this branch's truth.
+#[test]
+fn narration_in_a_what_if_is_marked_as_the_original_runs() {
+    let mut app = app(ACKS_1);
+    update(&mut app, Action::FaultMenu);
+    update(&mut app, Action::Enter);
+    update(&mut app, Action::End);
+    assert_eq!(app.current().outcome.acked_lost, 0);
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("fast-3 is lost"), "{text}");
+    assert!(text.contains("the original run's narration"), "{text}");
+    update(&mut app, Action::Branches);
+    update(&mut app, Action::Up);
+    update(&mut app, Action::Enter);
+    assert_eq!(app.branch, 0);
+    update(&mut app, Action::End);
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("▌ say at"), "{text}");
+    assert!(!text.contains("original run's narration"), "{text}");
 }
 
 // Closing a what-if drops its recording (its worlds are freed, nothing else holds them), the

@@ -3,9 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use ksim::engine::ids::{NodeId, RecordId};
+use ksim::engine::ids::{NodeId, ProducerIdx, RecordId, TopicPartition};
 use ksim::engine::time::{SimTime, parse_duration};
 use ksim::kafka::trace::{TraceEntry, TraceEvent};
+use ksim::observe::ledger::RecordFate;
 
 use super::action::Action;
 
@@ -363,32 +364,67 @@ fn switch_branch(app: &mut App, branch: usize) {
 pub fn refresh(app: &mut App) {
     app.ledger = (app.view == View::Records).then(|| app.world.ledger());
     app.record_events = if app.view == View::Records {
-        record_events(&app.timeline().entries[..(app.cursor + 1).min(app.timeline().len())])
+        let records = app.ledger.as_ref().map_or(&[][..], |l| &l.records[..]);
+        record_events(
+            &app.timeline().entries[..(app.cursor + 1).min(app.timeline().len())],
+            records,
+        )
     } else {
         Default::default()
     };
     app.producer_counts = producer_counts(&app.world);
 }
 
-/// Up to the cursor, the event that acknowledged each record, or failed it for good.
-fn record_events(entries: &[TraceEntry]) -> BTreeMap<RecordId, usize> {
+/// Up to the cursor, the event that acknowledged each record, or failed it for good. A batch
+/// holds one partition's records in send order, so the `count` records of a batch are the
+/// producer's records for that partition from `first` on: with keys spread over partitions
+/// they are not consecutive in the producer's numbering.
+fn record_events(
+    entries: &[TraceEntry],
+    records: &[RecordFate],
+) -> BTreeMap<RecordId, usize> {
+    let mut by_partition: BTreeMap<(ProducerIdx, TopicPartition), Vec<u32>> = BTreeMap::new();
+    for record in records {
+        if let Some(tp) = record.partition {
+            by_partition
+                .entry((record.id.producer, tp))
+                .or_default()
+                .push(record.id.n);
+        }
+    }
+    for numbers in by_partition.values_mut() {
+        numbers.sort_unstable();
+    }
     let mut events = BTreeMap::new();
     for (index, entry) in entries.iter().enumerate() {
         let NodeId::Producer(producer) = entry.node else {
             continue;
         };
-        let (first, count) = match &entry.event {
-            TraceEvent::ProduceAcked { first, count, .. } => (*first, *count),
+        let (partition, first, count) = match &entry.event {
+            TraceEvent::ProduceAcked {
+                partition,
+                first,
+                count,
+                ..
+            } => (*partition, *first, *count),
             TraceEvent::ProduceFailed {
+                partition,
                 first,
                 count,
                 retry: false,
                 ..
-            } => (*first, *count),
-            TraceEvent::SendFailed { record, .. } => (*record, 1),
+            } => (*partition, *first, *count),
+            TraceEvent::SendFailed { record, .. } => {
+                events.insert(RecordId { producer, n: *record }, index);
+                continue;
+            }
             _ => continue,
         };
-        for n in first..first + count {
+        let Some(numbers) = by_partition.get(&(producer, partition)) else {
+            continue;
+        };
+        let start = numbers.partition_point(|&n| n < first);
+        for &n in numbers.iter().skip(start).take(count as usize) {
             events.insert(RecordId { producer, n }, index);
         }
     }

@@ -130,6 +130,13 @@ fn narration_paragraph(app: &App) -> Option<Paragraph<'static>> {
     let answer = crate::tui::ask::callout(app, say.map(|(index, _)| index));
     let (time, label, text) = match (answer, say) {
         (Some((moment, text)), _) => (moment.at, "answer", text),
+        // A what-if replays the scenario's script after its fork, but the script's words were
+        // written for the original run: say so, since this branch may have gone otherwise.
+        (None, Some((index, text))) if app.current().fork.is_some_and(|fork| index > fork) => (
+            app.timeline().entries[index].time,
+            "the original run's narration, which this what-if may contradict,",
+            text.to_string(),
+        ),
         (None, Some((index, text))) => {
             (app.timeline().entries[index].time, "say", text.to_string())
         }
