@@ -109,7 +109,7 @@ impl FateFilter {
             FateFilter::Committed => record.committed,
             FateFilter::Lost => record.fate == Fate::Lost,
             FateFilter::Duplicated => record.duplicated,
-            FateFilter::Reordered => record.reordered,
+            FateFilter::Reordered => record.reordered || record.reordered_as_consumed,
             FateFilter::Failed => record.fate == Fate::Failed,
             FateFilter::Pending => record.fate == Fate::Pending,
         }

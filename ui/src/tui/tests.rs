@@ -161,7 +161,10 @@ fn decided_by_is_the_acknowledgement_of_the_records_own_batch() {
     let mut app = app("scenarios/lessons/F39-adding-partitions-moves-keys.toml");
     update(&mut app, Action::End);
     update(&mut app, Action::NextView);
-    let ledger = app.ledger.clone().expect("the records view computes the ledger");
+    let ledger = app
+        .ledger
+        .clone()
+        .expect("the records view computes the ledger");
     let mut checked = 0;
     for record in ledger.records.iter().filter(|r| r.offset.is_some()) {
         let index = app.record_events[&record.id];
@@ -172,7 +175,11 @@ fn decided_by_is_the_acknowledgement_of_the_records_own_batch() {
             ..
         } = app.timeline().entries[index].event
         else {
-            panic!("{} decided by {:?}", record.value, app.timeline().entries[index].event);
+            panic!(
+                "{} decided by {:?}",
+                record.value,
+                app.timeline().entries[index].event
+            );
         };
         let offset = record.offset.unwrap();
         assert_eq!(Some(partition), record.partition, "{}", record.value);
@@ -323,7 +330,7 @@ fn narration_in_a_what_if_is_marked_as_the_original_runs() {
     assert_eq!(app.current().outcome.acked_lost, 0);
     let text = screen(&app, 100, 30);
     assert!(text.contains("fast-3 is lost"), "{text}");
-    assert!(text.contains("the original run's narration"), "{text}");
+    assert!(text.contains("the original run's say at"), "{text}");
     update(&mut app, Action::Branches);
     update(&mut app, Action::Up);
     update(&mut app, Action::Enter);
@@ -331,7 +338,7 @@ fn narration_in_a_what_if_is_marked_as_the_original_runs() {
     update(&mut app, Action::End);
     let text = screen(&app, 100, 30);
     assert!(text.contains("▌ say at"), "{text}");
-    assert!(!text.contains("original run's narration"), "{text}");
+    assert!(!text.contains("original run's say"), "{text}");
 }
 
 // Closing a what-if drops its recording (its worlds are freed, nothing else holds them), the

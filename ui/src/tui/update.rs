@@ -379,10 +379,7 @@ pub fn refresh(app: &mut App) {
 /// holds one partition's records in send order, so the `count` records of a batch are the
 /// producer's records for that partition from `first` on: with keys spread over partitions
 /// they are not consecutive in the producer's numbering.
-fn record_events(
-    entries: &[TraceEntry],
-    records: &[RecordFate],
-) -> BTreeMap<RecordId, usize> {
+fn record_events(entries: &[TraceEntry], records: &[RecordFate]) -> BTreeMap<RecordId, usize> {
     let mut by_partition: BTreeMap<(ProducerIdx, TopicPartition), Vec<u32>> = BTreeMap::new();
     for record in records {
         if let Some(tp) = record.partition {
@@ -415,7 +412,13 @@ fn record_events(
                 ..
             } => (*partition, *first, *count),
             TraceEvent::SendFailed { record, .. } => {
-                events.insert(RecordId { producer, n: *record }, index);
+                events.insert(
+                    RecordId {
+                        producer,
+                        n: *record,
+                    },
+                    index,
+                );
                 continue;
             }
             _ => continue,

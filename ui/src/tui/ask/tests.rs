@@ -254,7 +254,8 @@ fn answer_moment_is_the_first_check() {
 #[test]
 fn a_check_at_the_end_has_its_answer_moment() {
     let path = "scenarios/lessons/F39-adding-partitions-moves-keys.toml";
-    let text = std::fs::read_to_string(format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let text =
+        std::fs::read_to_string(format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
     let lesson = parse_lesson(&text, path, None).expect("the lesson parses");
     let scenario = ksim::scenario::parse(&text, path).expect("the scenario parses");
     let app = App::new(scenario, 59, 64);

@@ -128,23 +128,26 @@ fn narration(app: &App, area: Rect, buf: &mut Buffer) {
 fn narration_paragraph(app: &App) -> Option<Paragraph<'static>> {
     let say = app.narration();
     let answer = crate::tui::ask::callout(app, say.map(|(index, _)| index));
-    let (time, label, text) = match (answer, say) {
-        (Some((moment, text)), _) => (moment.at, "answer", text),
+    let (label, text) = match (answer, say) {
+        (Some((moment, text)), _) => (format!("answer at {}", moment.at), text),
         // A what-if replays the scenario's script after its fork, but the script's words were
         // written for the original run: say so, since this branch may have gone otherwise.
         (None, Some((index, text))) if app.current().fork.is_some_and(|fork| index > fork) => (
-            app.timeline().entries[index].time,
-            "the original run's narration, which this what-if may contradict,",
+            format!(
+                "the original run's say at {} (this what-if may differ)",
+                app.timeline().entries[index].time
+            ),
             text.to_string(),
         ),
-        (None, Some((index, text))) => {
-            (app.timeline().entries[index].time, "say", text.to_string())
-        }
+        (None, Some((index, text))) => (
+            format!("say at {}", app.timeline().entries[index].time),
+            text.to_string(),
+        ),
         (None, None) => return None,
     };
     let line = Line::from(vec![
         Span::styled(
-            format!("▌ {label} at {time}: "),
+            format!("▌ {label}: "),
             app.paint(Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)),
         ),
         Span::raw(text),
