@@ -16,8 +16,36 @@ use super::why::{self, Notable};
 /// Engine steps recorded between two looks at the clock while recording in the background.
 pub const RECORD_SLICE: u64 = 4096;
 
-/// Play speeds, in trace events per tick (ten ticks a second).
+/// Play speeds when paced by events, in trace events per tick (ten ticks a second).
 pub const SPEEDS: &[usize] = &[1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000];
+
+/// Play speeds when paced by simulated time: the label, and the simulated microseconds one
+/// tick (a tenth of a second) plays. x1 plays a simulated second in a second.
+pub const TIME_SPEEDS: &[(&str, u64)] = &[
+    ("x0.1", 10_000),
+    ("x0.2", 20_000),
+    ("x0.5", 50_000),
+    ("x1", 100_000),
+    ("x2", 200_000),
+    ("x5", 500_000),
+    ("x10", 1_000_000),
+    ("x20", 2_000_000),
+    ("x50", 5_000_000),
+    ("x100", 10_000_000),
+];
+
+/// How playing moves on: by simulated time (the default: a 9 s wait takes 9 s at x1) or by a
+/// count of trace events per tick (every event gets the same screen time). `p` switches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pace {
+    Time,
+    Events,
+}
+
+/// A stretch with no event longer than this many ticks at the current speed is skipped, and
+/// the footer says so for `QUIET_TICKS` ticks.
+pub const QUIET_SKIP_TICKS: u64 = 10;
+pub const QUIET_TICKS: u8 = 15;
 
 /// What each log cell of the cluster view shows. The character carries the meaning, so it
 /// reads without colour; the colour repeats it.
@@ -221,7 +249,15 @@ pub struct App {
     pub cursor: usize,
     pub world: World,
     pub playing: bool,
+    pub pace: Pace,
+    /// Index into `SPEEDS` (paced by events).
     pub speed: usize,
+    /// Index into `TIME_SPEEDS` (paced by time).
+    pub time_speed: usize,
+    /// The simulated time playing has reached: between the cursor's event and the next one.
+    pub play_time: ksim::engine::time::SimTime,
+    /// A quiet stretch playing skipped (its length), shown in the footer for a few ticks.
+    pub skipped: Option<(ksim::engine::time::SimTime, u8)>,
     pub view: View,
     pub topic: usize,
     /// What a log cell's character says (and its colour follows): `c` cycles.
@@ -280,7 +316,11 @@ impl App {
             cursor: 0,
             world,
             playing: false,
+            pace: Pace::Time,
             speed: 2,
+            time_speed: 3,
+            play_time: ksim::engine::time::SimTime::ZERO,
+            skipped: None,
             view: View::Cluster,
             topic: 0,
             cells: CellLabel::Epoch,

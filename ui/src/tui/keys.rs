@@ -10,6 +10,10 @@ use super::app::{App, Overlay};
 pub const KEYS: &[(&str, &str)] = &[
     ("Space", "play / pause"),
     ("+ / -", "faster / slower"),
+    (
+        "p",
+        "pace: by simulated time (x0.1 … x100, the default) or by events",
+    ),
     ("→ / l", "step one event forward"),
     ("← / h", "step one event back"),
     (
@@ -77,6 +81,7 @@ pub fn action_for(app: &App, key: KeyEvent) -> Option<Action> {
         KeyCode::Char(' ') => Action::TogglePlay,
         KeyCode::Char('+') | KeyCode::Char('=') => Action::Faster,
         KeyCode::Char('-') => Action::Slower,
+        KeyCode::Char('p') => Action::Pace,
         KeyCode::Right | KeyCode::Char('l') => Action::StepForward,
         KeyCode::Left | KeyCode::Char('h') => Action::StepBack,
         KeyCode::Char(']') => Action::NextNotable,

@@ -9,7 +9,7 @@ use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 
 use super::action::Action;
-use super::app::{App, Overlay, View};
+use super::app::{App, Overlay, Pace, View};
 use super::keys::{KEYS, action_for};
 use super::update::update;
 use super::view::comparison;
@@ -552,6 +552,80 @@ fn tiny_and_odd_sizes() {
     assert_snapshot!("too_small_79x23", screen(&app, 79, 23));
 }
 
+// Paced by time (the default), ten ticks at x1 play one simulated second: the cursor is the
+// last event at or before 1 s. At x2 a tick plays 200 ms; `p` paces by events.
+#[test]
+fn playing_follows_simulated_time() {
+    let mut app = app(ACKS_1);
+    assert_eq!(app.pace, Pace::Time);
+    update(&mut app, Action::TogglePlay);
+    for _ in 0..10 {
+        update(&mut app, Action::Tick);
+    }
+    let one_second = ksim::engine::time::SimTime::from_secs(1);
+    let entries = &app.timeline().entries;
+    assert!(entries[app.cursor].time <= one_second);
+    assert!(entries[app.cursor + 1].time > one_second);
+    assert!(screen(&app, 120, 30).contains("▶ playing x1"));
+    update(&mut app, Action::Faster);
+    let before = app.play_time;
+    update(&mut app, Action::Tick);
+    assert_eq!(
+        app.play_time,
+        before + ksim::engine::time::SimTime::from_millis(200)
+    );
+    update(&mut app, Action::Pace);
+    let at = app.cursor;
+    update(&mut app, Action::Tick);
+    assert_eq!(app.cursor, at + super::app::SPEEDS[app.speed]);
+    assert!(screen(&app, 120, 30).contains("▶ playing 5 ev"));
+}
+
+// A stretch with nothing in it is skipped, and the footer says how long it was.
+#[test]
+fn quiet_stretches_are_skipped_and_named() {
+    let mut app = app_for_text(
+        r#"
+name = "two writes, a minute apart"
+seed = 1
+duration = "70s"
+
+[cluster]
+brokers = 1
+
+[[topics]]
+name = "t"
+partitions = 1
+replication_factor = 1
+
+[[producers]]
+name = "p"
+
+[[steps]]
+at = "0s"
+produce = { producer = "p", topic = "t", count = 1 }
+
+[[steps]]
+at = "60s"
+produce = { producer = "p", topic = "t", count = 1 }
+"#,
+        "quiet.toml",
+    );
+    update(&mut app, Action::TogglePlay);
+    let mut skipped = None;
+    for _ in 0..2_000 {
+        update(&mut app, Action::Tick);
+        if let Some((gap, _)) = app.skipped {
+            skipped = Some(gap);
+            break;
+        }
+    }
+    let gap = skipped.expect("a quiet stretch is skipped");
+    assert!(gap > ksim::engine::time::SimTime::from_secs(1), "{gap}");
+    let text = screen(&app, 120, 30);
+    assert!(text.contains("nothing happens (skipped)"), "{text}");
+}
+
 // Seeking to event N shows the same screen as stepping there from the start, and as playing.
 #[test]
 fn seek_equals_play() {
@@ -574,6 +648,8 @@ fn seek_equals_play() {
         );
     }
     // Playing at speed 1 moves one event per tick.
+    played.pace = Pace::Events;
+    sought.pace = Pace::Events;
     played.speed = 0;
     sought.speed = 0;
     update(&mut played, Action::TogglePlay);

@@ -10,7 +10,10 @@ use ksim::observe::ledger::RecordFate;
 
 use super::action::Action;
 
-use super::app::{App, Branch, FateFilter, Overlay, ProducerCounts, SPEEDS, View};
+use super::app::{
+    App, Branch, FateFilter, Overlay, Pace, ProducerCounts, QUIET_SKIP_TICKS, QUIET_TICKS, SPEEDS,
+    TIME_SPEEDS, View,
+};
 use super::ask;
 use super::timeline::Timeline;
 
@@ -29,9 +32,26 @@ pub fn update(app: &mut App, action: Action) {
                 seek(app, 0);
             }
             app.playing = !app.playing;
+            app.play_time = app
+                .timeline()
+                .entries
+                .get(app.cursor)
+                .map_or(SimTime::ZERO, |e| e.time);
         }
-        Action::Faster => app.speed = (app.speed + 1).min(SPEEDS.len() - 1),
-        Action::Slower => app.speed = app.speed.saturating_sub(1),
+        Action::Faster => match app.pace {
+            Pace::Time => app.time_speed = (app.time_speed + 1).min(TIME_SPEEDS.len() - 1),
+            Pace::Events => app.speed = (app.speed + 1).min(SPEEDS.len() - 1),
+        },
+        Action::Slower => match app.pace {
+            Pace::Time => app.time_speed = app.time_speed.saturating_sub(1),
+            Pace::Events => app.speed = app.speed.saturating_sub(1),
+        },
+        Action::Pace => {
+            app.pace = match app.pace {
+                Pace::Time => Pace::Events,
+                Pace::Events => Pace::Time,
+            }
+        }
         Action::StepForward => play_to(app, app.cursor + 1),
         Action::StepBack => seek(app, app.cursor.saturating_sub(1)),
         Action::NextNotable => {
@@ -52,8 +72,14 @@ pub fn update(app: &mut App, action: Action) {
         Action::End => seek(app, last),
         Action::SeekTo(index) => seek(app, index),
         Action::Tick => {
+            app.skipped = app
+                .skipped
+                .and_then(|(gap, ticks)| (ticks > 1).then_some((gap, ticks - 1)));
             if app.playing {
-                play_to(app, app.cursor + SPEEDS[app.speed]);
+                match app.pace {
+                    Pace::Time => play_for_a_tick(app),
+                    Pace::Events => play_to(app, app.cursor + SPEEDS[app.speed]),
+                }
                 if app.cursor >= last && !app.timeline().is_recording() {
                     app.playing = false;
                 }
@@ -227,6 +253,46 @@ fn parse_time(input: &str) -> Result<SimTime, String> {
 /// Plays forward to a trace event, as the clock and the step key do: in a lesson, the first
 /// `ask` or answer on the way stops the cursor there, pauses, and opens it. Seeks (Home, End,
 /// a click, `g`, `[` `]`) pass them by.
+/// One tick of playing paced by simulated time: the play time moves on by the speed's share
+/// of a second, and the cursor to the last event at or before it. A stretch with no event
+/// that would take more than `QUIET_SKIP_TICKS` ticks is skipped to its end, and the footer
+/// says how long it was.
+fn play_for_a_tick(app: &mut App) {
+    let step = SimTime::from_micros(TIME_SPEEDS[app.time_speed].1);
+    let entries = &app.timeline().entries;
+    let Some(now) = entries.get(app.cursor).map(|e| e.time) else {
+        return;
+    };
+    let Some(next) = entries.get(app.cursor + 1).map(|e| e.time) else {
+        // The last event recorded so far: wait for the recording.
+        return;
+    };
+    // Stepping or seeking while playing moves the cursor: the play time follows it.
+    let from = if app.play_time < now || app.play_time >= next {
+        now
+    } else {
+        app.play_time
+    };
+    let target = from + step;
+    if next > target && next - from > SimTime::from_micros(step.0 * QUIET_SKIP_TICKS) {
+        app.skipped = Some((next - from, QUIET_TICKS));
+        app.play_time = next;
+        play_to(app, app.cursor + 1);
+        return;
+    }
+    let index = entries
+        .partition_point(|e| e.time <= target)
+        .saturating_sub(1);
+    app.play_time = target;
+    if index > app.cursor {
+        play_to(app, index);
+    }
+    if !app.playing {
+        // Stopped at a question or an answer: play on from there.
+        app.play_time = app.timeline().entries[app.cursor].time;
+    }
+}
+
 fn play_to(app: &mut App, index: usize) {
     let stop = app.lesson.as_ref().and_then(|play| {
         let timeline = app.timeline();

@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Widget};
 
 use unicode_width::UnicodeWidthStr;
 
-use crate::tui::app::{App, SPEEDS};
+use crate::tui::app::{App, Pace, SPEEDS, TIME_SPEEDS};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let timeline = app.timeline();
@@ -32,10 +32,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     } else {
         timeline.len().to_string()
     };
-    let (event, speed, seed) = (app.cursor + 1, SPEEDS[app.speed], app.world.seed());
+    // Paced by time, the speed is a factor of real time (x1: a simulated second a second);
+    // paced by events, a count of events per tick.
+    let speed = match app.pace {
+        Pace::Time => TIME_SPEEDS[app.time_speed].0.to_string(),
+        Pace::Events => format!("{} ev", SPEEDS[app.speed]),
+    };
+    let (event, seed) = (app.cursor + 1, app.world.seed());
     let (view, branch) = (app.view.name(), &app.current().name);
     let mut rest = format!(
-        " │ t {time} │ event {event}/{total} │ {state} x{speed} │ seed {seed} │ {view} │ {branch}"
+        " │ t {time} │ event {event}/{total} │ {state} {speed} │ seed {seed} │ {view} │ {branch}"
     );
     // The scenario's name comes first, cut to what the rest leaves of the width; on a narrow
     // terminal the rest gets terse, and the name keeps 12 columns at least.
@@ -43,7 +49,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if room < 16 {
         let state = if app.playing { "▶" } else { "⏸" };
         rest = format!(
-            " │ {time} │ {event}/{total} │ {state}x{speed} │ seed {seed} │ {view} │ {branch}"
+            " │ {time} │ {event}/{total} │ {state}{speed} │ seed {seed} │ {view} │ {branch}"
         );
         room = (area.width as usize)
             .saturating_sub(" ksim │ ".width() + rest.width())

@@ -156,9 +156,12 @@ fn narration_paragraph(app: &App) -> Option<Paragraph<'static>> {
 }
 
 fn footer(app: &App, area: Rect, buf: &mut Buffer) {
-    let text = match &app.status {
-        Some(status) => status.clone(),
-        None => "Space play  ←/→ step  [/] notable  g time  f what-if  b branches  Tab view  ? help  q quit".to_string(),
+    let text = match (&app.status, app.skipped) {
+        (Some(status), _) => status.clone(),
+        (None, Some((gap, _))) => {
+            format!("… {:.1} s, nothing happens (skipped)", gap.0 as f64 / 1e6)
+        }
+        (None, None) => "Space play  ←/→ step  [/] notable  g time  f what-if  b branches  Tab view  ? help  q quit".to_string(),
     };
     Paragraph::new(Line::styled(
         text,
