@@ -75,10 +75,17 @@ pub enum View {
     Records,
     Keys,
     Groups,
+    Messages,
 }
 
 impl View {
-    pub const ALL: [View; 4] = [View::Cluster, View::Records, View::Keys, View::Groups];
+    pub const ALL: [View; 5] = [
+        View::Cluster,
+        View::Records,
+        View::Keys,
+        View::Groups,
+        View::Messages,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -86,6 +93,44 @@ impl View {
             View::Records => "records",
             View::Keys => "keys",
             View::Groups => "groups",
+            View::Messages => "messages",
+        }
+    }
+}
+
+/// The messages view's filter: every kind but heartbeats (folded into a count), or one kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WireFilter {
+    All,
+    Produce,
+    /// Fetches, followers' and consumers', with the offset lookups around them.
+    Fetch,
+    /// Metadata, the controller's log, ISR changes, topic creation.
+    Metadata,
+    /// Group coordination and offsets, heartbeats aside.
+    Groups,
+    /// Brokers' heartbeats to the controller and members' to their coordinator.
+    Heartbeats,
+}
+
+impl WireFilter {
+    pub const ALL: [WireFilter; 6] = [
+        WireFilter::All,
+        WireFilter::Produce,
+        WireFilter::Fetch,
+        WireFilter::Metadata,
+        WireFilter::Groups,
+        WireFilter::Heartbeats,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            WireFilter::All => "all but heartbeats",
+            WireFilter::Produce => "produce",
+            WireFilter::Fetch => "fetch",
+            WireFilter::Metadata => "metadata and ISR",
+            WireFilter::Groups => "groups and offsets",
+            WireFilter::Heartbeats => "heartbeats",
         }
     }
 }
@@ -266,6 +311,7 @@ pub struct App {
     pub selected: usize,
     pub overlay: Option<Overlay>,
     pub filter: FateFilter,
+    pub wire_filter: WireFilter,
     /// False with `NO_COLOR`: marks and modifiers carry every meaning.
     pub color: bool,
     pub quit: bool,
@@ -327,6 +373,7 @@ impl App {
             selected: 0,
             overlay: None,
             filter: FateFilter::All,
+            wire_filter: WireFilter::All,
             color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
             quit: false,
             width: 100,

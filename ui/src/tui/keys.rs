@@ -25,7 +25,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("click", "on the timeline bar: seek there"),
     (
         "Tab / S-Tab",
-        "next / previous view: cluster, records, keys, groups",
+        "next / previous view: cluster, records, keys, groups, messages",
     ),
     ("t", "next topic (cluster and keys views)"),
     (
@@ -40,6 +40,10 @@ pub const KEYS: &[(&str, &str)] = &[
     (
         "0-7",
         "records view: 0 all, 1 acked, 2 committed, 3 lost, 4 dup, 5 reordered, 6 failed, 7 pending",
+    ),
+    (
+        "0-5",
+        "messages view: 0 all (heartbeats folded), 1 produce, 2 fetch, 3 metadata, 4 groups, 5 heartbeats",
     ),
     (
         "1-9 Enter",

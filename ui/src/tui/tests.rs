@@ -239,6 +239,7 @@ fn groups_view() {
     let mut app = app("scenarios/lessons/F16-rebalance-triggers.toml");
     update(&mut app, Action::End);
     update(&mut app, Action::PreviousView);
+    update(&mut app, Action::PreviousView);
     assert_eq!(app.view, View::Groups);
     let text = screen(&app, 100, 30);
     assert!(text.contains("generation"), "{text}");
@@ -626,6 +627,39 @@ produce = { producer = "p", topic = "t", count = 1 }
     assert!(text.contains("nothing happens (skipped)"), "{text}");
 }
 
+// The messages view at the split: produce requests on their way, follower fetches across the
+// cut marked where they die, and the drops counted per link; filters by kind.
+#[test]
+fn messages_view_shows_the_wire_and_the_drops() {
+    let mut app = app(ACKS_1);
+    app.color = false;
+    while app.view != View::Messages {
+        update(&mut app, Action::NextView);
+    }
+    at_time(&mut app, "2000ms");
+    // Step to the first moment after the split with something on the wire.
+    while app.world.in_flight().is_empty() {
+        update(&mut app, Action::StepForward);
+    }
+    let text = screen(&app, 120, 30);
+    assert!(text.contains("on the wire at"), "{text}");
+    assert!(text.contains("Produce"), "{text}");
+    assert_snapshot!("messages_120x30", text);
+    at_time(&mut app, "2099ms");
+    let text = screen(&app, 120, 30);
+    assert!(text.contains("dropped so far"), "{text}");
+    assert!(text.contains("b2→b1") || text.contains("b1→b2"), "{text}");
+    // Filters: 1 produce only; 5 heartbeats only.
+    update(&mut app, Action::Type('5'));
+    assert!(screen(&app, 120, 30).contains("(heartbeats)"));
+    update(&mut app, Action::Type('0'));
+    assert!(screen(&app, 120, 30).contains("(all but heartbeats)"));
+    for (width, height) in [(80, 24), (200, 50)] {
+        screen(&app, width, height);
+    }
+    assert_snapshot!("messages_80x24", screen(&app, 80, 24));
+}
+
 // Seeking to event N shows the same screen as stepping there from the start, and as playing.
 #[test]
 fn seek_equals_play() {
@@ -969,6 +1003,7 @@ fn key_letters_are_stable_and_the_legend_never_empty() {
         text.contains("1 partition ") && !text.contains("1 partitions"),
         "{text}"
     );
+    update(&mut app, Action::NextView);
     update(&mut app, Action::NextView);
     update(&mut app, Action::NextView);
     assert_eq!(app.view, View::Cluster);

@@ -12,7 +12,7 @@ use super::action::Action;
 
 use super::app::{
     App, Branch, FateFilter, Overlay, Pace, ProducerCounts, QUIET_SKIP_TICKS, QUIET_TICKS, SPEEDS,
-    TIME_SPEEDS, View,
+    TIME_SPEEDS, View, WireFilter,
 };
 use super::ask;
 use super::timeline::Timeline;
@@ -144,11 +144,17 @@ pub fn update(app: &mut App, action: Action) {
             })
         }
         Action::Type(c) => {
+            let digit = c.to_digit(10).map(|d| d as usize);
             if app.view == View::Records
-                && let Some(filter) = c.to_digit(10).and_then(|d| FateFilter::ALL.get(d as usize))
+                && let Some(filter) = digit.and_then(|d| FateFilter::ALL.get(d))
             {
                 app.filter = *filter;
                 app.selected = 0;
+            }
+            if app.view == View::Messages
+                && let Some(filter) = digit.and_then(|d| WireFilter::ALL.get(d))
+            {
+                app.wire_filter = *filter;
             }
         }
         // Closing a branch happens in the branches window only.

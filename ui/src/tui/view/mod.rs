@@ -9,6 +9,7 @@ mod groups;
 mod header;
 mod keys;
 mod log_cells;
+mod messages;
 mod overlay;
 mod records;
 mod timeline;
@@ -91,6 +92,7 @@ impl Widget for &App {
             View::Records => records::render(self, areas.body, buf),
             View::Keys => keys::render(self, areas.body, buf),
             View::Groups => groups::render(self, areas.body, buf),
+            View::Messages => messages::render(self, areas.body, buf),
         }
         narration(self, areas.narration, buf);
         events::render(self, areas.events, buf);
