@@ -486,6 +486,25 @@ impl App {
         items
     }
 
+    /// A view's name in the explorer's language.
+    pub fn view_name(&self, view: View) -> &'static str {
+        match view {
+            View::Cluster => self.tr("cluster", "클러스터"),
+            View::Records => self.tr("records", "레코드"),
+            View::Keys => self.tr("keys", "키"),
+            View::Groups => self.tr("groups", "그룹"),
+            View::Messages => self.tr("messages", "메시지"),
+        }
+    }
+
+    /// A label in the explorer's language: English, or Korean under `--lang ko`.
+    pub fn tr(&self, en: &'static str, ko: &'static str) -> &'static str {
+        match self.lang {
+            ksim::scenario::Lang::Ko => ko,
+            ksim::scenario::Lang::En => en,
+        }
+    }
+
     /// The last `say` at or before the cursor, with its index.
     pub fn narration(&self) -> Option<(usize, &str)> {
         let notable = &self.current().notable;

@@ -252,7 +252,7 @@ fn help_lists_every_key() {
     let mut app = app(ACKS_1);
     update(&mut app, Action::Help);
     let text = screen(&app, 100, 30);
-    for (key, _) in KEYS {
+    for (key, _, _) in KEYS {
         assert!(text.contains(key), "{key} missing from\n{text}");
     }
     assert_snapshot!(text);
@@ -660,6 +660,34 @@ fn messages_view_shows_the_wire_and_the_drops() {
     assert_snapshot!("messages_80x24", screen(&app, 80, 24));
 }
 
+// Under --lang ko the explorer's frame speaks Korean: header, footer, legend, the why-lines,
+// the help, and the narration's label; wide characters keep every row within the width.
+#[test]
+fn korean_explorer_frame() {
+    let mut app = app(ACKS_1);
+    app.lang = ksim::scenario::Lang::Ko;
+    app.color = false;
+    at_time(&mut app, "2100ms");
+    for (width, height) in [(80, 24), (120, 40), (200, 50)] {
+        let buffer = draw(&app, width, height);
+        let text = screen(&app, width, height);
+        assert!(text.contains("시드 7"), "{text}");
+        assert!(text.contains("원래 실행"), "{text}");
+        assert!(
+            text.contains("↳ 이유: 브로커 프로세스가 죽었습니다"),
+            "{text}"
+        );
+        assert!(text.contains("F 장애"), "{text}");
+        assert_eq!(buffer.area.width, width);
+    }
+    assert!(screen(&app, 120, 40).contains("Space 재생"));
+    assert_snapshot!("korean_frame_80x24", screen(&app, 80, 24));
+    update(&mut app, Action::Help);
+    let help = screen(&app, 120, 40);
+    assert!(help.contains("이벤트 하나 앞으로"), "{help}");
+    assert_snapshot!("korean_help_120x40", help);
+}
+
 // Seeking to event N shows the same screen as stepping there from the start, and as playing.
 #[test]
 fn seek_equals_play() {
@@ -829,7 +857,7 @@ fn readme_lists_every_key() {
     let start = readme.find("## The explorer").expect("an explorer section");
     let end = start + readme[start + 3..].find("\n## ").unwrap() + 3;
     let section = &readme[start..end];
-    for (key, _) in KEYS {
+    for (key, _, _) in KEYS {
         assert!(
             section.contains(&format!("| `{key}` |")),
             "README's explorer section has no row for {key}"

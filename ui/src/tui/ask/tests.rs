@@ -179,7 +179,7 @@ fn predict_then_watch() {
         let end = screen(&app);
         let callout = match lang {
             Lang::En => "answer at 1000.000ms: here is the answer: 2. All three",
-            Lang::Ko => "answer at 1000.000ms: 정답: 2. 세 브로커 모두",
+            Lang::Ko => "1000.000ms: 정답: 2. 세 브로커 모두",
         };
         assert!(end.contains(callout), "{end}");
     }
