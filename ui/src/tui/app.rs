@@ -57,6 +57,9 @@ pub enum CellLabel {
     Producer,
     /// The record's key, a letter each, coloured by key.
     Key,
+    /// The record's send number within its producer (its last digit), coloured by producer:
+    /// a digit smaller than the one before it from the same producer shows a reordering.
+    SendOrder,
 }
 
 impl CellLabel {
@@ -64,7 +67,8 @@ impl CellLabel {
         match self {
             CellLabel::Epoch => CellLabel::Producer,
             CellLabel::Producer => CellLabel::Key,
-            CellLabel::Key => CellLabel::Epoch,
+            CellLabel::Key => CellLabel::SendOrder,
+            CellLabel::SendOrder => CellLabel::Epoch,
         }
     }
 }

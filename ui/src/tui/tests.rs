@@ -782,7 +782,43 @@ fn cells_by_producer_and_by_key() {
     let text = screen(&app, 100, 30);
     assert!(text.contains("key: "), "{text}");
     update(&mut app, Action::CellLabel);
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("digit: send number"), "{text}");
+    assert!(row(&app).contains("0 1 2 0 1 2"), "{}", row(&app));
+    update(&mut app, Action::CellLabel);
     assert!(row(&app).contains("0 0 0"), "back to epochs: {}", row(&app));
+}
+
+// Lesson F20: without idempotence, retries with several requests in flight reorder the log;
+// the send-order cells show it as a smaller digit after a larger one.
+#[test]
+fn send_order_cells_show_a_reordering() {
+    let mut app = app("scenarios/lessons/F20-in-flight-reordering.toml");
+    app.color = false;
+    update(&mut app, Action::End);
+    for _ in 0..3 {
+        update(&mut app, Action::CellLabel);
+    }
+    assert_eq!(app.cells, super::app::CellLabel::SendOrder);
+    let text = screen(&app, 120, 40);
+    let row = text
+        .lines()
+        .find(|l| l.contains(" leader "))
+        .expect("a leader row");
+    let digits: Vec<u32> = row
+        .split_once(" e")
+        .map(|(_, rest)| rest)
+        .unwrap_or(row)
+        .chars()
+        .skip_while(|c| *c != ' ')
+        .take_while(|c| *c != 'h')
+        .filter_map(|c| c.to_digit(10))
+        .collect();
+    assert!(
+        digits.windows(2).any(|w| w[1] < w[0] && w[0] - w[1] < 5),
+        "a reversal in {row}"
+    );
+    assert_snapshot!("send_order_f20", text);
 }
 
 // A long narration line gets the rows it needs (up to 5) at 80x24: its last words show.
