@@ -2,11 +2,16 @@
 //! producer, the producer's epoch and the sequence number of its first record; the partition
 //! remembers, per producer, the last sequence written and the last five batches, so that a
 //! retried batch is written once and a gap is refused.
+//!
+//! Transactions (KIP-98) add to it what Kafka's `ProducerStateManager` keeps: per producer
+//! id, the first offset of its open transaction; the completed transactions whose marker is
+//! not yet replicated; and the aborted-transactions index. From them come the last stable
+//! offset (LSO) and what a read_committed consumer must skip.
 
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::engine::ids::{Offset, ProducerIdx};
-use crate::kafka::log::StoredBatch;
+use crate::kafka::log::{ControlType, StoredBatch};
 use crate::kafka::message::{KafkaError, ProducerStamp, increment_sequence};
 
 /// How many batches per producer the broker remembers to spot duplicates
@@ -33,6 +38,9 @@ pub enum Verdict {
 #[derive(Clone, Debug, Default)]
 struct ProducerEntry {
     epoch: u32,
+    /// Set when a transaction marker bumped the epoch: no batch of the new epoch yet, so the
+    /// next must start at sequence 0 (Kafka's `NO_SEQUENCE`).
+    no_sequence: bool,
     last_sequence: u32,
     /// The last few batches written, oldest first.
     recent: VecDeque<RecentBatch>,
@@ -51,6 +59,30 @@ struct RecentBatch {
 #[derive(Clone, Debug, Default)]
 pub struct ProducerStates {
     producers: BTreeMap<ProducerIdx, ProducerEntry>,
+    /// Per producer id, the first offset of its open transaction (`ongoingTxns`).
+    ongoing: BTreeMap<ProducerIdx, Offset>,
+    /// Transactions whose marker is written but not yet below the high watermark
+    /// (`unreplicatedTxns`): they hold the LSO back until it is.
+    unreplicated: Vec<CompletedTxn>,
+    /// The aborted-transactions index (Kafka's `.txnindex`): each aborted transaction's
+    /// producer, first offset and marker offset.
+    aborted: Vec<AbortedTxn>,
+}
+
+/// A transaction whose marker has been written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct CompletedTxn {
+    first: Offset,
+    marker: Offset,
+}
+
+/// One entry of the aborted-transactions index, as a fetch response carries it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AbortedTxn {
+    pub producer: ProducerIdx,
+    pub first: Offset,
+    /// The offset of the abort marker.
+    pub last: Offset,
 }
 
 impl ProducerStates {
@@ -73,6 +105,19 @@ impl ProducerStates {
                     "producer epoch {} is older than {}",
                     stamp.epoch, entry.epoch
                 ),
+            };
+        }
+        if stamp.epoch == entry.epoch && entry.no_sequence {
+            return if stamp.sequence == 0 {
+                Verdict::Append
+            } else {
+                Verdict::Reject {
+                    error: KafkaError::OutOfOrderSequenceNumber,
+                    why: format!(
+                        "the first batch of producer epoch {} must start at sequence 0",
+                        stamp.epoch
+                    ),
+                }
             };
         }
         if stamp.epoch > entry.epoch {
@@ -121,6 +166,7 @@ impl ProducerStates {
                 ..ProducerEntry::default()
             };
         }
+        entry.no_sequence = false;
         entry.last_sequence = increment_sequence(stamp.sequence, count.saturating_sub(1));
         entry.recent.push_back(RecentBatch {
             first_sequence: stamp.sequence,
@@ -135,12 +181,118 @@ impl ProducerStates {
 
     /// Rebuilds the state from a log, after a truncation or a power loss.
     pub fn rebuild<'a>(&mut self, batches: impl Iterator<Item = &'a std::sync::Arc<StoredBatch>>) {
-        self.producers.clear();
+        *self = ProducerStates::default();
         for batch in batches {
-            if let Some(stamp) = batch.producer {
+            self.apply(batch);
+        }
+    }
+
+    /// What a batch written to the log (by the leader, or replicated to a follower) tells:
+    /// its sequences, the transaction it opens, or the transaction its marker ends
+    /// (`ProducerStateManager.update` and `completeTxn`).
+    pub fn apply(&mut self, batch: &StoredBatch) {
+        let Some(stamp) = batch.producer else {
+            return;
+        };
+        match batch.control {
+            Some(control) => self.end_transaction(stamp, control, batch.base_offset),
+            None => {
                 self.remember(stamp, batch.base_offset, batch.last_offset_delta + 1);
+                if batch.transactional {
+                    self.ongoing
+                        .entry(stamp.producer)
+                        .or_insert(batch.base_offset);
+                }
             }
         }
+    }
+
+    /// Kafka's `ProducerStateManager.checkProducerEpoch` for a marker: one from an epoch older
+    /// than the producer's current epoch comes from a coordinator that lost track
+    /// (TRANSACTION_COORDINATOR_FENCED); a marker may carry a newer epoch (the coordinator
+    /// bumped it to fence the producer).
+    pub fn check_marker(&self, producer: ProducerIdx, epoch: u32) -> Result<(), KafkaError> {
+        match self.producers.get(&producer) {
+            Some(entry) if epoch < entry.epoch => Err(KafkaError::TransactionCoordinatorFenced),
+            _ => Ok(()),
+        }
+    }
+
+    /// A marker written at `marker`: the producer's open transaction, if any, is complete
+    /// (held in `unreplicated` until the high watermark passes the marker) and, if aborted,
+    /// indexed. A newer epoch in the marker becomes the producer's (`maybeUpdateProducerEpoch`).
+    fn end_transaction(&mut self, stamp: ProducerStamp, control: ControlType, marker: Offset) {
+        let entry = self.producers.entry(stamp.producer).or_default();
+        if stamp.epoch != entry.epoch {
+            *entry = ProducerEntry {
+                epoch: stamp.epoch,
+                no_sequence: true,
+                ..ProducerEntry::default()
+            };
+        }
+        let Some(first) = self.ongoing.remove(&stamp.producer) else {
+            return;
+        };
+        self.unreplicated.push(CompletedTxn { first, marker });
+        if control == ControlType::Abort {
+            self.aborted.push(AbortedTxn {
+                producer: stamp.producer,
+                first,
+                last: marker,
+            });
+        }
+    }
+
+    /// Kafka's `firstUnstableOffset`: the first offset of the oldest transaction that is open,
+    /// or whose marker is not yet below `high_watermark`.
+    pub fn first_unstable_offset(&self, high_watermark: Offset) -> Option<Offset> {
+        let open = self.ongoing.values().copied().min();
+        let unreplicated = self
+            .unreplicated
+            .iter()
+            .filter(|t| t.marker >= high_watermark)
+            .map(|t| t.first)
+            .min();
+        open.into_iter().chain(unreplicated).min()
+    }
+
+    /// The last stable offset: the high watermark, held back by the first unstable offset
+    /// (`UnifiedLog.lastStableOffset`). A read_committed consumer reads below it only.
+    pub fn last_stable_offset(&self, high_watermark: Offset) -> Offset {
+        self.first_unstable_offset(high_watermark)
+            .map_or(high_watermark, |first| first.min(high_watermark))
+    }
+
+    /// Forgets the completed transactions whose markers the high watermark has passed.
+    pub fn on_high_watermark(&mut self, high_watermark: Offset) {
+        self.unreplicated.retain(|t| t.marker >= high_watermark);
+    }
+
+    /// The aborted transactions a fetch of `[from, to)` must know of
+    /// (`collectAbortedTransactions`): those that end at or after `from` and begin before `to`.
+    pub fn aborted_between(&self, from: Offset, to: Offset) -> Vec<AbortedTxn> {
+        self.aborted
+            .iter()
+            .filter(|t| t.last >= from && t.first < to)
+            .copied()
+            .collect()
+    }
+
+    /// Producer ids with an open transaction here, and where each began.
+    pub fn open_transactions(&self) -> impl Iterator<Item = (ProducerIdx, Offset)> + '_ {
+        self.ongoing.iter().map(|(p, o)| (*p, *o))
+    }
+
+    /// Whether the record at `offset` of `producer`'s transactional batch was aborted.
+    pub fn is_aborted(&self, producer: ProducerIdx, offset: Offset) -> bool {
+        self.aborted
+            .iter()
+            .any(|t| t.producer == producer && t.first <= offset && offset < t.last)
+    }
+
+    /// The producer's current epoch here, if it wrote anything.
+    pub fn epoch_of(&self, producer: ProducerIdx) -> Option<u32> {
+        self.producers.get(&producer).map(|e| e.epoch)
     }
 }
 

@@ -313,7 +313,7 @@ impl Invariants {
         let image = world.controller().image();
         let scenario = world.scenario();
         for (&record, &(tp, offset, line)) in lost {
-            if !self.losses_judged.insert(record) || record.is_group_record() {
+            if !self.losses_judged.insert(record) || record.is_internal() {
                 continue;
             }
             let acks = scenario.producers[record.producer.0 as usize].config.acks;
@@ -348,7 +348,7 @@ impl Invariants {
         for (c, consumer) in consumers.iter().enumerate() {
             let seen = self.received_seen[c].min(consumer.received.len());
             for &(tp, offset, record) in consumer.received.iter_from(seen) {
-                if record.is_group_record() {
+                if record.is_internal() {
                     continue;
                 }
                 let committed = world
