@@ -395,6 +395,111 @@ mod tests {
         ));
     }
 
+    fn data(base: u64, count: u32, epoch: u32, sequence: u32, transactional: bool) -> StoredBatch {
+        StoredBatch {
+            transactional,
+            ..StoredBatch::new(
+                Offset(base),
+                crate::engine::ids::LeaderEpoch(0),
+                std::sync::Arc::new(
+                    (0..count)
+                        .map(|n| crate::engine::ids::RecordId {
+                            producer: ProducerIdx(0),
+                            n,
+                        })
+                        .collect(),
+                ),
+                100,
+                Some(stamp(epoch, sequence)),
+                crate::engine::time::SimTime::ZERO,
+            )
+        }
+    }
+
+    fn marker(offset: u64, epoch: u32, control: ControlType) -> StoredBatch {
+        StoredBatch {
+            control: Some(control),
+            ..StoredBatch::new(
+                Offset(offset),
+                crate::engine::ids::LeaderEpoch(0),
+                std::sync::Arc::new(vec![crate::engine::ids::RecordId::control_marker(0)]),
+                70,
+                Some(stamp(epoch, 0)),
+                crate::engine::time::SimTime::ZERO,
+            )
+        }
+    }
+
+    // The LSO is the first offset of the oldest open transaction, else the high watermark.
+    #[test]
+    fn lso_is_the_first_offset_of_the_oldest_open_transaction() {
+        let mut states = ProducerStates::default();
+        states.apply(&data(0, 2, 0, 0, false));
+        assert_eq!(states.last_stable_offset(Offset(2)), Offset(2));
+        states.apply(&data(2, 3, 0, 2, true));
+        assert_eq!(states.last_stable_offset(Offset(5)), Offset(2));
+        assert_eq!(states.last_stable_offset(Offset(1)), Offset(1));
+    }
+
+    // After the marker the transaction holds the LSO until the high watermark passes the
+    // marker (`unreplicatedTxns`).
+    #[test]
+    fn lso_waits_for_the_marker_to_be_replicated() {
+        let mut states = ProducerStates::default();
+        states.apply(&data(0, 3, 0, 0, true));
+        states.apply(&marker(3, 0, ControlType::Commit));
+        assert_eq!(states.last_stable_offset(Offset(3)), Offset(0));
+        assert_eq!(states.last_stable_offset(Offset(4)), Offset(4));
+        states.on_high_watermark(Offset(4));
+        assert_eq!(states.first_unstable_offset(Offset(4)), None);
+    }
+
+    // An abort marker puts the transaction in the aborted-transactions index; a commit does not.
+    #[test]
+    fn an_abort_marker_indexes_the_transaction() {
+        let mut states = ProducerStates::default();
+        states.apply(&data(0, 2, 0, 0, true));
+        states.apply(&marker(2, 0, ControlType::Commit));
+        states.apply(&data(3, 2, 0, 2, true));
+        states.apply(&marker(5, 0, ControlType::Abort));
+        let aborted = states.aborted_between(Offset(0), Offset(6));
+        assert_eq!(
+            aborted,
+            vec![AbortedTxn {
+                producer: ProducerIdx(0),
+                first: Offset(3),
+                last: Offset(5)
+            }]
+        );
+        assert!(states.is_aborted(ProducerIdx(0), Offset(4)));
+        assert!(!states.is_aborted(ProducerIdx(0), Offset(1)));
+        assert!(states.aborted_between(Offset(6), Offset(9)).is_empty());
+    }
+
+    // A marker with a bumped epoch fences the older epoch, and the new epoch starts at 0.
+    #[test]
+    fn a_marker_with_a_bumped_epoch_fences_the_old_epoch() {
+        let mut states = ProducerStates::default();
+        states.apply(&data(0, 3, 0, 0, true));
+        states.apply(&marker(3, 1, ControlType::Abort));
+        assert!(matches!(
+            states.check(stamp(0, 3), 1),
+            Verdict::Reject {
+                error: KafkaError::InvalidProducerEpoch,
+                ..
+            }
+        ));
+        assert_eq!(states.check(stamp(2, 0), 1), Verdict::Append);
+        assert!(matches!(
+            states.check(stamp(1, 5), 1),
+            Verdict::Reject {
+                error: KafkaError::OutOfOrderSequenceNumber,
+                ..
+            }
+        ));
+        assert_eq!(states.check_marker(ProducerIdx(0), 0), Err(KafkaError::TransactionCoordinatorFenced));
+    }
+
     // Sequences are Java ints: after 2147483647 comes 0, on the producer and on the broker.
     #[test]
     fn sequences_wrap_after_int_max() {

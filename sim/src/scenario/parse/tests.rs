@@ -523,6 +523,7 @@ fn design_example_resolves() {
     assert_eq!(
         partition.subject,
         Subject::Partition {
+            lso: None,
             partition: TopicPartition::new(TopicId(0), 0),
             leader: Some(Some(BrokerId(2))),
             offline: None,
@@ -719,6 +720,7 @@ reordered = 0
     assert_eq!(
         subjects[0],
         &Subject::Partition {
+            lso: None,
             partition: TopicPartition::new(TopicId(0), 4),
             leader: Some(None),
             offline: Some(true),
@@ -742,6 +744,8 @@ reordered = 0
     assert_eq!(
         subjects[2],
         &Subject::Producer {
+            epoch: None,
+            transaction_state: None,
             producer: ProducerIdx(0),
             acked: Some(4),
             failed: Some(1),
@@ -757,6 +761,7 @@ reordered = 0
     assert_eq!(
         subjects[3],
         &Subject::Consumer {
+            read_aborted: None,
             consumer: ConsumerIdx(1),
             received: Some(2),
             values: Some(vec!["app-0".to_string(), "app-1".to_string()]),
