@@ -321,8 +321,6 @@ pub static CONFIGS: &[ConfigDef] = &[
         "the largest transaction.timeout.ms a producer may ask for; InitProducerId with more fails with INVALID_TRANSACTION_TIMEOUT"),
     int(Broker, "transaction.abort.timed.out.transaction.cleanup.interval.ms", 1, INT_MAX, 10_000,
         "how often the transaction coordinator looks for transactions open longer than their transaction.timeout.ms and aborts them, fencing the producer"),
-    int(Broker, "transactional.id.expiration.ms", 1, INT_MAX, 604_800_000,
-        "a transactional.id idle this long is forgotten by its coordinator").without_effect(),
     boolean(Broker, "auto.leader.rebalance.enable", true,
         "the controller moves leadership back to each partition's preferred (first) replica"),
     int(Broker, "leader.imbalance.check.interval.seconds", 1, LONG_MAX, 300,

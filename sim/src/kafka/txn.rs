@@ -623,11 +623,7 @@ impl Broker {
             return;
         }
         let name = self.txn_coordinator.name(txn).to_string();
-        let from = self
-            .txn_coordinator
-            .txns
-            .get(&txn)
-            .map_or(TxnState::Empty, |m| m.state);
+        let from = self.txn_coordinator.txns.get(&txn).map(|m| m.state);
         let mut meta = write.target;
         meta.pending = None;
         let to = meta.state;
@@ -638,7 +634,7 @@ impl Broker {
                 meta.epoch
             ),
             TxnState::Ongoing => format!("AddPartitionsToTxn [{}]", self.partition_list(&meta.partitions)),
-            TxnState::PrepareAbort if from == TxnState::PrepareEpochFence => format!(
+            TxnState::PrepareAbort if from == Some(TxnState::PrepareEpochFence) => format!(
                 "the coordinator aborts under the bumped epoch; markers go to [{}]",
                 self.partition_list(&meta.partitions)
             ),
@@ -650,7 +646,7 @@ impl Broker {
         };
         ctx.trace(TraceEvent::TxnState {
             txn: name,
-            from: from.name().into(),
+            from: from.map_or("(none)", |s| s.name()).into(),
             to: to.name().into(),
             producer: meta.producer.0,
             epoch: meta.epoch,

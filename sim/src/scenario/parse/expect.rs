@@ -98,17 +98,6 @@ impl<'a> Checker<'a> {
                 raw.offsets.as_ref().map(Spanned::span),
             ),
             ("lso", "partition", raw.lso.as_ref().map(Spanned::span)),
-            ("epoch", "producer", raw.epoch.as_ref().map(Spanned::span)),
-            (
-                "transaction_state",
-                "producer",
-                raw.transaction_state.as_ref().map(Spanned::span),
-            ),
-            (
-                "read_aborted",
-                "consumer",
-                raw.read_aborted.as_ref().map(Spanned::span),
-            ),
             ("acked", "producer", raw.acked.as_ref().map(Spanned::span)),
             ("failed", "producer", raw.failed.as_ref().map(Spanned::span)),
             ("errors", "producer", raw.errors.as_ref().map(Spanned::span)),
@@ -126,6 +115,12 @@ impl<'a> Checker<'a> {
                 "records_per_batch",
                 "producer",
                 raw.records_per_batch.as_ref().map(Spanned::span),
+            ),
+            ("epoch", "producer", raw.epoch.as_ref().map(Spanned::span)),
+            (
+                "transaction_state",
+                "producer",
+                raw.transaction_state.as_ref().map(Spanned::span),
             ),
             (
                 "received",
@@ -154,6 +149,11 @@ impl<'a> Checker<'a> {
                 "rebalances",
                 "consumer",
                 raw.rebalances.as_ref().map(Spanned::span),
+            ),
+            (
+                "read_aborted",
+                "consumer",
+                raw.read_aborted.as_ref().map(Spanned::span),
             ),
             (
                 "committed",
