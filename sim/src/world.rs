@@ -444,6 +444,17 @@ impl World {
             .next()
     }
 
+    /// The live broker that holds a transactional.id's state: its transaction coordinator.
+    pub fn transaction_coordinator(&self, id: &str) -> Option<BrokerId> {
+        let index = self.scenario.transactional_ids.iter().position(|t| t == id)?;
+        let txn = crate::engine::ids::TransactionalId(index as u32);
+        self.brokers
+            .iter()
+            .filter(|b| b.alive)
+            .find(|b| b.txn_coordinator.txns.contains_key(&txn))
+            .map(|b| b.id)
+    }
+
     /// The state of a transactional.id at its live coordinator.
     pub fn transaction_state(&self, id: &str) -> Option<crate::kafka::txn::TxnState> {
         let index = self.scenario.transactional_ids.iter().position(|t| t == id)?;

@@ -54,6 +54,9 @@ pub struct TxnClient {
     /// The producer id the coordinator gave, once initialised.
     pub producer_id: Option<ProducerIdx>,
     coordinator: Option<BrokerId>,
+    /// The coordinator last named in the trace: a lookup that finds the same one again is
+    /// not traced.
+    announced: Option<BrokerId>,
     /// The request in flight: its correlation, broker, kind and when it left.
     in_flight: Option<(u64, BrokerId, TxnCall, SimTime)>,
     retry_at: SimTime,
@@ -71,6 +74,7 @@ impl TxnClient {
             state: ClientTxnState::Uninitialized,
             producer_id: None,
             coordinator: None,
+            announced: None,
             in_flight: None,
             retry_at: SimTime::ZERO,
             find_attempts: 0,
@@ -375,9 +379,12 @@ impl Producer {
         let error = match response {
             TxnResponse::FindCoordinator(Ok(coordinator)) => {
                 txn.coordinator = Some(coordinator);
-                ctx.trace(TraceEvent::Transaction {
-                    what: format!("transaction coordinator is {coordinator} (asked {broker})"),
-                });
+                if txn.announced != Some(coordinator) {
+                    txn.announced = Some(coordinator);
+                    ctx.trace(TraceEvent::Transaction {
+                        what: format!("transaction coordinator is {coordinator} (asked {broker})"),
+                    });
+                }
                 None
             }
             TxnResponse::InitProducerId(Ok((producer, epoch))) => {
