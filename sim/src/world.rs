@@ -446,7 +446,11 @@ impl World {
 
     /// The live broker that holds a transactional.id's state: its transaction coordinator.
     pub fn transaction_coordinator(&self, id: &str) -> Option<BrokerId> {
-        let index = self.scenario.transactional_ids.iter().position(|t| t == id)?;
+        let index = self
+            .scenario
+            .transactional_ids
+            .iter()
+            .position(|t| t == id)?;
         let txn = crate::engine::ids::TransactionalId(index as u32);
         self.brokers
             .iter()
@@ -457,7 +461,11 @@ impl World {
 
     /// The state of a transactional.id at its live coordinator.
     pub fn transaction_state(&self, id: &str) -> Option<crate::kafka::txn::TxnState> {
-        let index = self.scenario.transactional_ids.iter().position(|t| t == id)?;
+        let index = self
+            .scenario
+            .transactional_ids
+            .iter()
+            .position(|t| t == id)?;
         let txn = crate::engine::ids::TransactionalId(index as u32);
         self.brokers
             .iter()

@@ -91,11 +91,8 @@ received = 0
 // copy of the log, and the producer's commit, retried until it finds it, completes there.
 #[test]
 fn a_new_coordinator_resumes_the_transaction_from_the_log() {
-    let crash = ksim::scenario::parse(
-        &format!("name = \"probe\"\n{CLUSTER}"),
-        "probe.toml",
-    )
-    .expect("valid");
+    let crash = ksim::scenario::parse(&format!("name = \"probe\"\n{CLUSTER}"), "probe.toml")
+        .expect("valid");
     let world = run_checked(Arc::new(crash), None);
     let coordinator = world
         .transaction_coordinator("app-txn")
@@ -138,5 +135,9 @@ read_aborted = 0
         "the new coordinator loads the open transaction:\n{trace}"
     );
     let again = run_text_expecting_success(&text, "failover.toml");
-    assert_eq!(trace, again.trace().to_text(), "the run repeats byte for byte");
+    assert_eq!(
+        trace,
+        again.trace().to_text(),
+        "the run repeats byte for byte"
+    );
 }

@@ -17,7 +17,8 @@ use std::sync::Arc;
 use crate::clients::assignor;
 use crate::config::{ConsumerConfig, OffsetReset};
 use crate::engine::ids::{
-    BrokerId, ConsumerIdx, GroupId, LeaderEpoch, NodeId, Offset, ProducerIdx, RecordId, TopicId, TopicPartition,
+    BrokerId, ConsumerIdx, GroupId, LeaderEpoch, NodeId, Offset, ProducerIdx, RecordId, TopicId,
+    TopicPartition,
 };
 use crate::engine::shared::SharedVec;
 use crate::engine::time::SimTime;

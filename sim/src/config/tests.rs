@@ -122,8 +122,8 @@ fn every_table_row_reaches_a_field() {
         // keeps its table default; without idempotence, any acks or in-flight count goes.
         let base: Vec<Setting> = match def.scope {
             // A transactional.id needs idempotence (R6.6): its base leaves idempotence on.
-        Scope::Producer if def.name == "transactional.id" => vec![],
-        Scope::Producer => vec![set("enable.idempotence", ConfigValue::Bool(false))],
+            Scope::Producer if def.name == "transactional.id" => vec![],
+            Scope::Producer => vec![set("enable.idempotence", ConfigValue::Bool(false))],
             Scope::Consumer => vec![set("group.id", s("g"))],
             _ => vec![],
         };

@@ -21,7 +21,6 @@ use crate::engine::ids::{
 use crate::engine::time::SimTime;
 use crate::kafka::effects::{Ctx, Note, Timer};
 use crate::kafka::group::Coordinator;
-use crate::kafka::txn::TxnCoordinator;
 use crate::kafka::idempotence::{ProducerStates, Verdict};
 use crate::kafka::log::{ReplicaLog, Roll, SegmentPolicy, StoredBatch};
 use crate::kafka::message::{
@@ -30,6 +29,7 @@ use crate::kafka::message::{
 };
 use crate::kafka::metadata::{MetadataImage, PartitionState};
 use crate::kafka::trace::{HighWatermarkCause, TraceEvent, brokers};
+use crate::kafka::txn::TxnCoordinator;
 
 /// How long a follower waits for a fetch response before it tries again
 /// (`replica.socket.timeout.ms`).

@@ -497,7 +497,10 @@ mod tests {
                 ..
             }
         ));
-        assert_eq!(states.check_marker(ProducerIdx(0), 0), Err(KafkaError::TransactionCoordinatorFenced));
+        assert_eq!(
+            states.check_marker(ProducerIdx(0), 0),
+            Err(KafkaError::TransactionCoordinatorFenced)
+        );
     }
 
     // Sequences are Java ints: after 2147483647 comes 0, on the producer and on the broker.

@@ -17,9 +17,9 @@ pub mod group;
 pub mod txn;
 
 use crate::engine::time::SimTime;
+pub use crate::kafka::log::ControlType;
 use crate::kafka::metadata::{MetadataImage, PartitionState};
 pub use group::{GroupRequest, GroupResponse};
-pub use crate::kafka::log::ControlType;
 pub use txn::{TxnMarker, TxnRequest, TxnResponse};
 
 /// The fixed part of a v2 record batch, in bytes.

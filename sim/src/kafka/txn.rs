@@ -556,8 +556,7 @@ impl Broker {
     /// Completes the writes to `tp` the high watermark has passed; fails them when this
     /// broker no longer leads it or they waited too long.
     pub(crate) fn complete_txn_writes(&mut self, ctx: &mut Ctx, tp: TopicPartition) {
-        if !self.txn_coordinator.is_txn_topic(tp.topic) || self.txn_coordinator.pending.is_empty()
-        {
+        if !self.txn_coordinator.is_txn_topic(tp.topic) || self.txn_coordinator.pending.is_empty() {
             return;
         }
         let (hw, leading) = match self.replicas.get(&tp) {
@@ -628,12 +627,17 @@ impl Broker {
         meta.pending = None;
         let to = meta.state;
         let why = match to {
-            TxnState::Empty if meta.epoch == 0 => "InitProducerId: a new transactional.id".to_string(),
+            TxnState::Empty if meta.epoch == 0 => {
+                "InitProducerId: a new transactional.id".to_string()
+            }
             TxnState::Empty => format!(
                 "InitProducerId: epoch bumped to {}; older producers with this transactional.id are fenced",
                 meta.epoch
             ),
-            TxnState::Ongoing => format!("AddPartitionsToTxn [{}]", self.partition_list(&meta.partitions)),
+            TxnState::Ongoing => format!(
+                "AddPartitionsToTxn [{}]",
+                self.partition_list(&meta.partitions)
+            ),
             TxnState::PrepareAbort if from == Some(TxnState::PrepareEpochFence) => format!(
                 "the coordinator aborts under the bumped epoch; markers go to [{}]",
                 self.partition_list(&meta.partitions)
@@ -727,7 +731,11 @@ impl Broker {
             if sent.is_some_and(|t| now - t < MARKER_REQUEST_TIMEOUT) {
                 continue;
             }
-            match self.metadata().and_then(|m| m.partition(*tp)).and_then(|p| p.leader) {
+            match self
+                .metadata()
+                .and_then(|m| m.partition(*tp))
+                .and_then(|p| p.leader)
+            {
                 Some(leader) => per_leader.entry(leader).or_default().push(*tp),
                 None => unsent = true,
             }
@@ -736,7 +744,11 @@ impl Broker {
         for (leader, partitions) in per_leader {
             self.txn_coordinator.next_correlation += 1;
             let correlation = self.txn_coordinator.next_correlation;
-            let meta = self.txn_coordinator.txns.get_mut(&txn).expect("looked up above");
+            let meta = self
+                .txn_coordinator
+                .txns
+                .get_mut(&txn)
+                .expect("looked up above");
             for tp in &partitions {
                 meta.markers.insert(*tp, Some(now));
             }
@@ -763,7 +775,11 @@ impl Broker {
 
     fn schedule_marker_retry(&mut self, ctx: &mut Ctx) {
         let at = ctx.now + MARKER_RETRY;
-        if self.txn_coordinator.retry_queued.is_none_or(|t| t <= ctx.now) {
+        if self
+            .txn_coordinator
+            .retry_queued
+            .is_none_or(|t| t <= ctx.now)
+        {
             self.txn_coordinator.retry_queued = Some(at);
             ctx.timer_at(at, Timer::TxnMarkerRetry);
         }
@@ -804,8 +820,7 @@ impl Broker {
 
     /// A marker request that never reached its broker: send again later.
     pub(crate) fn on_marker_request_lost(&mut self, ctx: &mut Ctx, correlation: u64) {
-        if let Some((txn, partitions)) = self.txn_coordinator.marker_requests.remove(&correlation)
-        {
+        if let Some((txn, partitions)) = self.txn_coordinator.marker_requests.remove(&correlation) {
             if let Some(meta) = self.txn_coordinator.txns.get_mut(&txn) {
                 for tp in partitions {
                     if meta.markers.contains_key(&tp) {
@@ -819,7 +834,11 @@ impl Broker {
 
     /// The retry timer: expired state writes fail, markers not yet written are sent again.
     pub(crate) fn on_txn_marker_retry(&mut self, ctx: &mut Ctx) {
-        if self.txn_coordinator.retry_queued.is_some_and(|t| t <= ctx.now) {
+        if self
+            .txn_coordinator
+            .retry_queued
+            .is_some_and(|t| t <= ctx.now)
+        {
             self.txn_coordinator.retry_queued = None;
         }
         let partitions: BTreeSet<TopicPartition> = self
@@ -871,7 +890,9 @@ impl Broker {
             .collect();
         for txn in expired {
             let timeout = self.txn_coordinator.txns[&txn].timeout_ms;
-            let why = format!("open longer than transaction.timeout.ms={timeout}: aborted, the producer fenced");
+            let why = format!(
+                "open longer than transaction.timeout.ms={timeout}: aborted, the producer fenced"
+            );
             self.fence_and_abort(ctx, txn, why);
         }
     }
@@ -902,7 +923,10 @@ impl Broker {
                 why: "loaded from __transaction_state by its new coordinator".into(),
             });
             let partitions: BTreeSet<TopicPartition> = record.partitions.iter().copied().collect();
-            let ends = matches!(record.state, TxnState::PrepareCommit | TxnState::PrepareAbort);
+            let ends = matches!(
+                record.state,
+                TxnState::PrepareCommit | TxnState::PrepareAbort
+            );
             if ends {
                 ending.push(txn);
             }
@@ -1005,7 +1029,9 @@ impl Broker {
         let roll = replica.log.append(Arc::new(stored));
         crate::kafka::broker::trace_roll(ctx, tp, roll);
         let end = replica.log.log_end_offset();
-        let lso = replica.producers.last_stable_offset(replica.log.high_watermark);
+        let lso = replica
+            .producers
+            .last_stable_offset(replica.log.high_watermark);
         ctx.trace(TraceEvent::TxnMarker {
             partition: tp,
             control: marker.control.name().into(),

@@ -202,7 +202,9 @@ impl Producer {
             .partitions()
             .filter(|(tp, s)| {
                 s.leader == Some(leader)
-                    && !crate::scenario::is_internal_topic(&metadata.topics[tp.topic.0 as usize].name)
+                    && !crate::scenario::is_internal_topic(
+                        &metadata.topics[tp.topic.0 as usize].name,
+                    )
             })
             .map(|(tp, _)| tp)
             .collect();

@@ -194,11 +194,7 @@ impl Producer {
     /// TransactionAbortedException; batches in flight complete.
     fn drop_unsent(&mut self, ctx: &mut Ctx) {
         self.schedules.clear();
-        let queued: Vec<Batch> = self
-            .queues
-            .values_mut()
-            .flat_map(|q| q.drain(..))
-            .collect();
+        let queued: Vec<Batch> = self.queues.values_mut().flat_map(|q| q.drain(..)).collect();
         for batch in queued {
             self.finish_batch(ctx, batch, Err(KafkaError::TransactionAbortedException));
         }
@@ -221,11 +217,7 @@ impl Producer {
             ),
         });
         self.schedules.clear();
-        let queued: Vec<Batch> = self
-            .queues
-            .values_mut()
-            .flat_map(|q| q.drain(..))
-            .collect();
+        let queued: Vec<Batch> = self.queues.values_mut().flat_map(|q| q.drain(..)).collect();
         for batch in queued {
             self.finish_batch(ctx, batch, Err(KafkaError::ProducerFenced));
         }
@@ -237,7 +229,11 @@ impl Producer {
             error,
             KafkaError::InvalidProducerEpoch | KafkaError::ProducerFenced
         ) {
-            self.fence(ctx, error, "a produce request carried an old producer epoch");
+            self.fence(
+                ctx,
+                error,
+                "a produce request carried an old producer epoch",
+            );
         } else if let Some(txn) = self.txn.as_mut()
             && error != KafkaError::TransactionAbortedException
             && error != KafkaError::ProducerFenced
@@ -367,7 +363,12 @@ impl Producer {
         );
     }
 
-    pub(super) fn on_txn_response(&mut self, ctx: &mut Ctx, correlation: u64, response: TxnResponse) {
+    pub(super) fn on_txn_response(
+        &mut self,
+        ctx: &mut Ctx,
+        correlation: u64,
+        response: TxnResponse,
+    ) {
         let now = ctx.now;
         let backoff = SimTime::from_millis(self.config.retry_backoff_ms);
         let Some(txn) = self.txn.as_mut() else { return };
@@ -393,7 +394,10 @@ impl Producer {
                 self.producer_epoch = epoch;
                 self.sequences.clear();
                 ctx.trace(TraceEvent::Transaction {
-                    what: format!("initTransactions(): producer id {} epoch {epoch}", producer.0),
+                    what: format!(
+                        "initTransactions(): producer id {} epoch {epoch}",
+                        producer.0
+                    ),
                 });
                 None
             }
@@ -429,7 +433,11 @@ impl Producer {
             KafkaError::ProducerFenced
             | KafkaError::InvalidProducerEpoch
             | KafkaError::InvalidProducerIdMapping => {
-                self.fence(ctx, error, "the coordinator has a newer epoch for this transactional.id");
+                self.fence(
+                    ctx,
+                    error,
+                    "the coordinator has a newer epoch for this transactional.id",
+                );
             }
             KafkaError::InvalidTxnState | KafkaError::InvalidTransactionTimeout => {
                 let txn = self.txn.as_mut().expect("checked above");

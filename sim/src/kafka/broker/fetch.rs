@@ -131,9 +131,8 @@ impl Broker {
                     };
                     response.batches = log.read(fetch.fetch_offset, request.max_bytes, limit);
                     if request.read_committed {
-                        response.aborted = replica
-                            .producers
-                            .aborted_between(fetch.fetch_offset, limit);
+                        response.aborted =
+                            replica.producers.aborted_between(fetch.fetch_offset, limit);
                     }
                 }
                 response

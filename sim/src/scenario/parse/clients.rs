@@ -354,7 +354,8 @@ impl<'a> Checker<'a> {
             internal: true,
             origin: TopicOrigin::Start,
         });
-        self.topics.push((TRANSACTION_STATE_TOPIC.to_string(), 0..0));
+        self.topics
+            .push((TRANSACTION_STATE_TOPIC.to_string(), 0..0));
         self.partitions.push(partitions);
         Ok(ids)
     }

@@ -317,11 +317,7 @@ impl<'a> Checker<'a> {
                             .map(|e| e as u32)
                     })
                     .transpose()?,
-                lso: raw
-                    .lso
-                    .as_ref()
-                    .map(|v| self.count(v, "lso"))
-                    .transpose()?,
+                lso: raw.lso.as_ref().map(|v| self.count(v, "lso")).transpose()?,
                 leo,
                 log,
                 log_start_offset: raw
@@ -397,21 +393,39 @@ impl<'a> Checker<'a> {
                 epoch: raw
                     .epoch
                     .as_ref()
-                    .map(|v| self.int(v, "epoch", 0, i64::from(i16::MAX)).map(|e| e as u32))
+                    .map(|v| {
+                        self.int(v, "epoch", 0, i64::from(i16::MAX))
+                            .map(|e| e as u32)
+                    })
                     .transpose()?,
                 transaction_state: match &raw.transaction_state {
                     Some(state) => {
-                        if !self.transactional.get(producer_idx.0 as usize).copied().unwrap_or(false) {
+                        if !self
+                            .transactional
+                            .get(producer_idx.0 as usize)
+                            .copied()
+                            .unwrap_or(false)
+                        {
                             return self.fail(
                                 state.span(),
-                                format!("`transaction_state`: producer {:?} has no transactional.id", producer.get_ref()),
+                                format!(
+                                    "`transaction_state`: producer {:?} has no transactional.id",
+                                    producer.get_ref()
+                                ),
                             );
                         }
                         if crate::kafka::txn::TxnState::from_name(state.get_ref()).is_none() {
-                            let names: Vec<&str> = crate::kafka::txn::TxnState::ALL.iter().map(|s| s.name()).collect();
+                            let names: Vec<&str> = crate::kafka::txn::TxnState::ALL
+                                .iter()
+                                .map(|s| s.name())
+                                .collect();
                             return self.fail(
                                 state.span(),
-                                format!("`transaction_state`: expected one of {}, found {:?}", names.join(", "), state.get_ref()),
+                                format!(
+                                    "`transaction_state`: expected one of {}, found {:?}",
+                                    names.join(", "),
+                                    state.get_ref()
+                                ),
                             );
                         }
                         Some(state.get_ref().clone())

@@ -267,7 +267,12 @@ impl<'a> Checker<'a> {
     /// method invoked on a non-transactional producer.").
     pub(super) fn transaction_step(&self, name: &Spanned<String>, step: TxnStep) -> Result<Action> {
         let producer = self.producer(name)?;
-        if !self.transactional.get(producer.0 as usize).copied().unwrap_or(false) {
+        if !self
+            .transactional
+            .get(producer.0 as usize)
+            .copied()
+            .unwrap_or(false)
+        {
             return self.fail(
                 name.span(),
                 format!(

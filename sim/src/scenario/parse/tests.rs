@@ -1082,8 +1082,10 @@ fn transaction_state_topic_is_internal() {
 // transaction_state names one of Kafka's TransactionState values.
 #[test]
 fn transaction_state_expectation_names_a_state() {
-    let text = BASE.replace("name = \"app\"", "name = \"app\"\nconfig = { \"transactional.id\" = \"t1\" }")
-        + "\n[[expect]]\nproducer = \"app\"\ntransaction_state = \"Commited\"\n";
+    let text = BASE.replace(
+        "name = \"app\"",
+        "name = \"app\"\nconfig = { \"transactional.id\" = \"t1\" }",
+    ) + "\n[[expect]]\nproducer = \"app\"\ntransaction_state = \"Commited\"\n";
     insta::assert_snapshot!(error(&text), @r#"x.toml:26:21: `transaction_state`: expected one of Empty, Ongoing, PrepareCommit, PrepareAbort, CompleteCommit, CompleteAbort, PrepareEpochFence, Dead, found "Commited""#);
 }
 
@@ -1094,7 +1096,10 @@ fn transactional_producer_adds_transaction_state() {
     let text = BASE
         .replace("brokers = 3", "brokers = 1")
         .replace("replication_factor = 3", "replication_factor = 1")
-        .replace("name = \"app\"", "name = \"app\"\nconfig = { \"transactional.id\" = \"t1\" }");
+        .replace(
+            "name = \"app\"",
+            "name = \"app\"\nconfig = { \"transactional.id\" = \"t1\" }",
+        );
     let s = parse(&text, "x.toml").expect("valid");
     assert_eq!(s.transactional_ids, vec!["t1".to_string()]);
     let t = s.topics.last().expect("__transaction_state");
