@@ -117,6 +117,19 @@ pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
 /// The topic where transaction coordinators keep each transactional.id's state.
 pub const TRANSACTION_STATE_TOPIC: &str = "__transaction_state";
 
+/// The names of Kafka's `TransactionState`, as a `transaction_state` expectation gives them
+/// (the coordinator's `TxnState` has the same, in this order).
+pub const TRANSACTION_STATES: [&str; 8] = [
+    "Empty",
+    "Ongoing",
+    "PrepareCommit",
+    "PrepareAbort",
+    "CompleteCommit",
+    "CompleteAbort",
+    "PrepareEpochFence",
+    "Dead",
+];
+
 /// Whether a topic is one of Kafka's own, which only coordinators write.
 pub fn is_internal_topic(name: &str) -> bool {
     name == OFFSETS_TOPIC || name == TRANSACTION_STATE_TOPIC

@@ -21,7 +21,7 @@ use toml::Spanned;
 use super::{
     Action, Client, ConsumerSpec, Delivery, Expectation, Narration, NetworkSpec, OFFSETS_TOPIC,
     Pos, ProduceSpec, ProducerSpec, Scenario, Step, Subject, Subscription, TRANSACTION_STATE_TOPIC,
-    TopicOrigin, TopicSpec, TxnStep,
+    TRANSACTION_STATES, TopicOrigin, TopicSpec, TxnStep,
 };
 use crate::config::{
     BrokerConfig, ConfigError, ConfigValue, ConsumerConfig, ProducerConfig, Setting, SettingPart,

@@ -141,8 +141,12 @@ fn transaction_states_follow_kafkas_valid_previous_states() {
     assert!(!PrepareCommit.may_follow(Empty));
     assert!(!CompleteAbort.may_follow(PrepareCommit));
     assert!(!Empty.may_follow(Ongoing));
-    for s in TxnState::ALL {
-        assert_eq!(TxnState::from_name(s.name()), Some(s));
+    for (s, name) in TxnState::ALL
+        .into_iter()
+        .zip(crate::scenario::TRANSACTION_STATES)
+    {
+        assert_eq!(s.name(), name, "the scenario's list follows TxnState");
+        assert_eq!(TxnState::from_name(name), Some(s));
     }
 }
 

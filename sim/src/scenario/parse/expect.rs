@@ -414,16 +414,12 @@ impl<'a> Checker<'a> {
                                 ),
                             );
                         }
-                        if crate::kafka::txn::TxnState::from_name(state.get_ref()).is_none() {
-                            let names: Vec<&str> = crate::kafka::txn::TxnState::ALL
-                                .iter()
-                                .map(|s| s.name())
-                                .collect();
+                        if !TRANSACTION_STATES.contains(&state.get_ref().as_str()) {
                             return self.fail(
                                 state.span(),
                                 format!(
                                     "`transaction_state`: expected one of {}, found {:?}",
-                                    names.join(", "),
+                                    TRANSACTION_STATES.join(", "),
                                     state.get_ref()
                                 ),
                             );
