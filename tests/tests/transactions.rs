@@ -141,3 +141,89 @@ read_aborted = 0
         "the run repeats byte for byte"
     );
 }
+
+// The log cleaner compacts a topic that holds transaction markers: each marker stays (it has
+// no client key to be superseded by), and a read_committed reader still skips the aborted
+// records after compaction.
+#[test]
+fn compaction_keeps_transaction_markers() {
+    let text = r#"name = "compacted transactions"
+duration = "20s"
+
+[network]
+latency = "1ms"
+
+[cluster]
+brokers = 1
+config = { "log.cleaner.backoff.ms" = 100, "transaction.state.log.replication.factor" = 1, "transaction.state.log.min.isr" = 1 }
+
+[[topics]]
+name = "prices"
+partitions = 1
+replication_factor = 1
+config = { "cleanup.policy" = "compact", "segment.ms" = 100, "min.cleanable.dirty.ratio" = 0.01 }
+
+[[producers]]
+name = "app"
+config = { "transactional.id" = "prices-txn" }
+
+[[consumers]]
+name = "reader"
+assign = ["prices-0"]
+start = "10s"
+config = { "auto.offset.reset" = "earliest", "isolation.level" = "read_committed" }
+
+[[steps]]
+at = "0s"
+init_transactions = "app"
+
+[[steps]]
+at = "1s"
+begin_transaction = "app"
+
+[[steps]]
+at = "1s"
+produce = { producer = "app", topic = "prices", keys = ["a", "b"], count = 4 }
+
+[[steps]]
+at = "2s"
+commit_transaction = "app"
+
+[[steps]]
+at = "3s"
+begin_transaction = "app"
+
+[[steps]]
+at = "3s"
+produce = { producer = "app", topic = "prices", keys = ["c"], count = 2 }
+
+[[steps]]
+at = "4s"
+abort_transaction = "app"
+
+[[steps]]
+at = "5s"
+begin_transaction = "app"
+
+[[steps]]
+at = "5s"
+produce = { producer = "app", topic = "prices", keys = ["a"], count = 1 }
+
+[[steps]]
+at = "6s"
+commit_transaction = "app"
+
+[[expect]]
+consumer = "reader"
+read_aborted = 0
+values = ["app-3", "app-6"]
+"#;
+    let world = run_text_expecting_success(text, "compacted.toml");
+    let trace = world.trace().to_text();
+    assert!(trace.contains("compacted"), "the cleaner ran:\n{trace}");
+    assert_eq!(
+        trace.matches("marker at offset").count(),
+        3,
+        "three transactions, three markers:\n{trace}"
+    );
+}
