@@ -75,6 +75,11 @@ pub struct BrokerConfig {
     pub group_initial_rebalance_delay_ms: u64,
     pub offsets_topic_num_partitions: u32,
     pub offsets_topic_replication_factor: u32,
+    pub transaction_state_log_num_partitions: u32,
+    pub transaction_state_log_replication_factor: u32,
+    pub transaction_state_log_min_isr: u32,
+    pub transaction_max_timeout_ms: u64,
+    pub transaction_abort_timed_out_transaction_cleanup_interval_ms: u64,
     pub auto_leader_rebalance_enable: bool,
     pub leader_imbalance_check_interval_seconds: u64,
     pub leader_imbalance_per_broker_percentage: u32,
@@ -196,6 +201,9 @@ pub struct ProducerConfig {
     pub partitioner_class: PartitionerClass,
     pub partitioner_ignore_keys: bool,
     pub partitioner_adaptive_partitioning_enable: bool,
+    /// `transactional.id`: set, the producer is transactional (which needs idempotence).
+    pub transactional_id: Option<String>,
+    pub transaction_timeout_ms: u64,
     pub client_id: Option<String>,
     pub bootstrap_servers: Option<String>,
     pub key_serializer: Option<String>,
@@ -206,6 +214,9 @@ pub struct ProducerConfig {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConsumerConfig {
     pub auto_offset_reset: OffsetReset,
+    /// `isolation.level=read_committed`: read up to the last stable offset, skip aborted
+    /// transactions.
+    pub read_committed: bool,
     pub fetch_min_bytes: u64,
     pub fetch_max_wait_ms: u64,
     pub fetch_max_bytes: u64,
@@ -269,6 +280,13 @@ impl BrokerConfig {
             group_initial_rebalance_delay_ms: r.u64("group.initial.rebalance.delay.ms"),
             offsets_topic_num_partitions: r.u32("offsets.topic.num.partitions"),
             offsets_topic_replication_factor: r.u32("offsets.topic.replication.factor"),
+            transaction_state_log_num_partitions: r.u32("transaction.state.log.num.partitions"),
+            transaction_state_log_replication_factor: r
+                .u32("transaction.state.log.replication.factor"),
+            transaction_state_log_min_isr: r.u32("transaction.state.log.min.isr"),
+            transaction_max_timeout_ms: r.u64("transaction.max.timeout.ms"),
+            transaction_abort_timed_out_transaction_cleanup_interval_ms: r
+                .u64("transaction.abort.timed.out.transaction.cleanup.interval.ms"),
             auto_leader_rebalance_enable: r.bool("auto.leader.rebalance.enable"),
             leader_imbalance_check_interval_seconds: r
                 .u64("leader.imbalance.check.interval.seconds"),
@@ -476,6 +494,24 @@ impl ProducerConfig {
             }
         }
 
+        // `ProducerConfig.postProcessAndValidateIdempotenceConfigs`: a transactional producer
+        // is idempotent, so a transactional.id with idempotence off (asked for, or turned off
+        // by a conflicting setting) is refused.
+        let transactional_id = r.text("transactional.id");
+        if transactional_id.is_some() && !enable_idempotence {
+            let blame = r
+                .explicit("enable.idempotence")
+                .or(r.explicit("transactional.id"));
+            return Err(ConfigError::at(
+                blame,
+                SettingPart::Value,
+                "transactional.id needs the idempotent producer (enable.idempotence = true, \
+                 acks = \"all\", retries > 0); Kafka refuses with ConfigException: \"Cannot set \
+                 a transactional.id without also enabling idempotence.\""
+                    .to_string(),
+            ));
+        }
+
         let linger_ms = r.u64("linger.ms");
         let request_timeout_ms = r.u64("request.timeout.ms");
         let mut delivery_timeout_ms = r.u64("delivery.timeout.ms");
@@ -547,6 +583,8 @@ impl ProducerConfig {
             partitioner_ignore_keys: r.bool("partitioner.ignore.keys"),
             partitioner_adaptive_partitioning_enable: r
                 .bool("partitioner.adaptive.partitioning.enable"),
+            transactional_id,
+            transaction_timeout_ms: r.u64("transaction.timeout.ms"),
             client_id: r.text("client.id"),
             bootstrap_servers: r.text("bootstrap.servers"),
             key_serializer: r.text("key.serializer"),
@@ -656,6 +694,7 @@ impl ConsumerConfig {
         };
         Ok(ConsumerConfig {
             auto_offset_reset,
+            read_committed: r.choice("isolation.level") == "read_committed",
             fetch_min_bytes: r.u64("fetch.min.bytes"),
             fetch_max_wait_ms: r.u64("fetch.max.wait.ms"),
             fetch_max_bytes: r.u64("fetch.max.bytes"),

@@ -4,7 +4,7 @@
 //! `broker` (replication, ISR, high watermark, produce and fetch), `controller` (registration,
 //! fencing, elections), `log` (one replica's log and its segments), `cleanup` (retention and
 //! compaction), `idempotence` (the broker's producer-sequence checks), `group` (the group
-//! coordinator and its offsets). The protocol: `message` (requests and responses),
+//! coordinator and its offsets), `txn` (the transaction coordinator). The protocol: `message` (requests and responses),
 //! `metadata` (what the controller publishes), `effects` (what a node asks of the engine) and
 //! `trace` (what happened, as the trace prints it). Uses `engine`, `config` and `scenario`;
 //! clients use it only through the protocol modules.
@@ -19,3 +19,4 @@ pub mod log;
 pub mod message;
 pub mod metadata;
 pub mod trace;
+pub mod txn;

@@ -63,6 +63,9 @@ pub struct Scenario {
     pub topics: Vec<TopicSpec>,
     /// Every `group.id` the consumers use, in order of first use.
     pub groups: Vec<String>,
+    /// Every `transactional.id` the producers use, in order of first use; with any, the
+    /// cluster has `__transaction_state`.
+    pub transactional_ids: Vec<String>,
     pub producers: Vec<ProducerSpec>,
     pub consumers: Vec<ConsumerSpec>,
     /// In time order (stable for equal times: file order).
@@ -110,6 +113,27 @@ pub enum TopicOrigin {
 
 /// The topic where group coordinators keep committed offsets and group metadata.
 pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
+
+/// The topic where transaction coordinators keep each transactional.id's state.
+pub const TRANSACTION_STATE_TOPIC: &str = "__transaction_state";
+
+/// The names of Kafka's `TransactionState`, as a `transaction_state` expectation gives them
+/// (the coordinator's `TxnState` has the same, in this order).
+pub const TRANSACTION_STATES: [&str; 8] = [
+    "Empty",
+    "Ongoing",
+    "PrepareCommit",
+    "PrepareAbort",
+    "CompleteCommit",
+    "CompleteAbort",
+    "PrepareEpochFence",
+    "Dead",
+];
+
+/// Whether a topic is one of Kafka's own, which only coordinators write.
+pub fn is_internal_topic(name: &str) -> bool {
+    name == OFFSETS_TOPIC || name == TRANSACTION_STATE_TOPIC
+}
 
 #[derive(Clone, Debug)]
 pub struct ProducerSpec {
@@ -192,6 +216,12 @@ pub enum Action {
         consumer: ConsumerIdx,
         topics: Vec<TopicId>,
     },
+    /// A transactional producer's `initTransactions()`, `beginTransaction()`,
+    /// `commitTransaction()` or `abortTransaction()`.
+    Transaction {
+        producer: ProducerIdx,
+        step: TxnStep,
+    },
     /// The admin client creates the topic (`kafka-topics --create`).
     CreateTopic(TopicId),
     /// The admin client deletes the topic: every replica's log goes.
@@ -233,6 +263,37 @@ impl Narration {
         match (lang, &self.ko) {
             (Lang::Ko, Some(ko)) => ko,
             _ => &self.en,
+        }
+    }
+}
+
+/// The transactional producer's calls a step can make.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TxnStep {
+    Init,
+    Begin,
+    Commit,
+    Abort,
+}
+
+impl TxnStep {
+    /// The step's key in a scenario file.
+    pub fn key(self) -> &'static str {
+        match self {
+            TxnStep::Init => "init_transactions",
+            TxnStep::Begin => "begin_transaction",
+            TxnStep::Commit => "commit_transaction",
+            TxnStep::Abort => "abort_transaction",
+        }
+    }
+
+    /// The `KafkaProducer` method it calls.
+    pub fn method(self) -> &'static str {
+        match self {
+            TxnStep::Init => "initTransactions",
+            TxnStep::Begin => "beginTransaction",
+            TxnStep::Commit => "commitTransaction",
+            TxnStep::Abort => "abortTransaction",
         }
     }
 }
@@ -301,6 +362,8 @@ pub enum Subject {
         log_start_offset: Option<u64>,
         segments: Option<Vec<u64>>,
         offsets: Option<Vec<u64>>,
+        /// The leader's last stable offset.
+        lso: Option<u64>,
     },
     Producer {
         producer: ProducerIdx,
@@ -314,6 +377,10 @@ pub enum Subject {
         requests: Option<u64>,
         /// The mean records per batch sent, within `[min, max]` inclusive.
         records_per_batch: Option<(f64, f64)>,
+        /// The producer's current epoch (a transactional producer's, from its coordinator).
+        epoch: Option<u32>,
+        /// The coordinator's state of the producer's transactional.id (`Ongoing`, ...).
+        transaction_state: Option<String>,
     },
     Consumer {
         consumer: ConsumerIdx,
@@ -332,6 +399,8 @@ pub enum Subject {
         rebalances: Option<u64>,
         /// Error and exception names that must have occurred (`CommitFailedException`).
         errors: Vec<String>,
+        /// Records poll() returned that belong to aborted transactions.
+        read_aborted: Option<u64>,
     },
     Group {
         group: String,

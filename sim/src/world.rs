@@ -218,8 +218,18 @@ impl World {
         let offsets_topic = scenario
             .topics
             .iter()
-            .position(|t| t.internal)
+            .position(|t| t.internal && t.name == crate::scenario::OFFSETS_TOPIC)
             .map(|i| TopicId(i as u32));
+        let txn_topic = scenario
+            .topics
+            .iter()
+            .position(|t| t.internal && t.name == crate::scenario::TRANSACTION_STATE_TOPIC)
+            .map(|i| TopicId(i as u32));
+        let txn_coordinator = crate::kafka::txn::TxnCoordinator::new(
+            Arc::new(scenario.transactional_ids.clone()),
+            txn_topic,
+            scenario.broker_config.transaction_state_log_num_partitions,
+        );
         let coordinator = Coordinator::new(
             group_names,
             offsets_topic,
@@ -234,6 +244,7 @@ impl World {
                     topic_configs.clone(),
                     image.clone(),
                     coordinator.clone(),
+                    txn_coordinator.clone(),
                 )
             })
             .collect();
@@ -485,11 +496,75 @@ impl World {
         records
     }
 
+    /// The last stable offset of a partition on its leader (R1.6): where a read_committed
+    /// consumer stops. `None` without a live leader.
+    pub fn last_stable_offset(&self, tp: TopicPartition) -> Option<Offset> {
+        self.brokers
+            .iter()
+            .filter(|b| b.alive)
+            .filter_map(|b| b.replicas.get(&tp).filter(|r| r.leading.is_some()))
+            .map(|r| r.producers.last_stable_offset(r.log.high_watermark))
+            .next()
+    }
+
+    /// The live broker that holds a transactional.id's state: its transaction coordinator.
+    pub fn transaction_coordinator(&self, id: &str) -> Option<BrokerId> {
+        let index = self
+            .scenario
+            .transactional_ids
+            .iter()
+            .position(|t| t == id)?;
+        let txn = crate::engine::ids::TransactionalId(index as u32);
+        self.brokers
+            .iter()
+            .filter(|b| b.alive)
+            .find(|b| b.txn_coordinator.txns.contains_key(&txn))
+            .map(|b| b.id)
+    }
+
+    /// The state of a transactional.id at its live coordinator.
+    pub fn transaction_state(&self, id: &str) -> Option<crate::kafka::txn::TxnState> {
+        let index = self
+            .scenario
+            .transactional_ids
+            .iter()
+            .position(|t| t == id)?;
+        let txn = crate::engine::ids::TransactionalId(index as u32);
+        self.brokers
+            .iter()
+            .filter(|b| b.alive)
+            .find_map(|b| b.txn_coordinator.txns.get(&txn))
+            .map(|m| m.state)
+    }
+
+    /// Whether a record at `offset` of `tp` belongs to a transaction that was aborted, by
+    /// the aborted-transactions index of the partition's leader (or any live replica).
+    pub fn is_aborted(&self, tp: TopicPartition, offset: Offset, r: RecordId) -> bool {
+        if r.is_internal() {
+            return false;
+        }
+        let Some(producer) = self.producers[r.producer.0 as usize]
+            .txn
+            .as_ref()
+            .and_then(|t| t.producer_id)
+        else {
+            return false;
+        };
+        self.brokers
+            .iter()
+            .filter(|b| b.alive)
+            .filter_map(|b| b.replicas.get(&tp))
+            .any(|replica| replica.producers.is_aborted(producer, offset))
+    }
+
     /// A record's value as expectations and the trace name it: `"app-3"`, or for what a
     /// group coordinator wrote to `__consumer_offsets`, `"(group record)"`.
     pub fn value_of(&self, r: RecordId) -> String {
         if r.is_group_record() {
             return "(group record)".to_string();
+        }
+        if r.is_control() {
+            return "(transaction marker)".to_string();
         }
         self.producers[r.producer.0 as usize].key_and_value(r.n).1
     }
@@ -729,6 +804,12 @@ impl World {
         let scenario = self.scenario.clone();
         let action = &scenario.steps[i].action;
         match action {
+            Action::Transaction { producer, step } => {
+                let step = *step;
+                self.handle(NodeId::Producer(*producer), |w, ctx| {
+                    w.producers[producer.0 as usize].on_txn_step(ctx, step)
+                });
+            }
             Action::Produce(spec) => {
                 let p = spec.producer;
                 self.handle(NodeId::Producer(p), |w, ctx| {
@@ -947,7 +1028,7 @@ impl World {
             } => {
                 let log = &self.brokers[broker.0 as usize - 1].replicas[&partition].log;
                 for (_, r) in log.records_between(from, to) {
-                    if !r.is_group_record() {
+                    if !r.is_internal() {
                         self.producers[r.producer.0 as usize].mark_committed(r.n);
                     }
                 }

@@ -17,14 +17,17 @@ use std::sync::Arc;
 use crate::clients::assignor;
 use crate::config::{ConsumerConfig, OffsetReset};
 use crate::engine::ids::{
-    BrokerId, ConsumerIdx, GroupId, LeaderEpoch, NodeId, Offset, RecordId, TopicId, TopicPartition,
+    BrokerId, ConsumerIdx, GroupId, LeaderEpoch, NodeId, Offset, ProducerIdx, RecordId, TopicId,
+    TopicPartition,
 };
 use crate::engine::shared::SharedVec;
 use crate::engine::time::SimTime;
 use crate::kafka::effects::{Ctx, Note, Timer};
 use crate::kafka::message::group::Strategy;
 use crate::kafka::message::group::{GroupRequest, GroupResponse, JoinRequest, JoinResult};
-use crate::kafka::message::{FetchPartition, FetchRequest, FetchResponse, KafkaError, Message};
+use crate::kafka::message::{
+    ControlType, FetchPartition, FetchRequest, FetchResponse, KafkaError, Message,
+};
 use crate::kafka::metadata::{MetadataFetcher, MetadataImage};
 use crate::kafka::trace::TraceEvent;
 use crate::scenario::{ConsumerSpec, Delivery, Subscription};
@@ -600,16 +603,49 @@ impl Consumer {
                 continue;
             }
             self.high_watermarks.insert(tp, part.high_watermark);
+            // A read_committed consumer reads below the last stable offset only (R1.6).
+            let limit = if self.config.read_committed {
+                part.last_stable_offset
+            } else {
+                part.high_watermark
+            };
             let buffer = self.buffer.entry(tp).or_default();
             let from = buffer.back().map_or(position, |(o, _)| Offset(o.0 + 1));
+            // Kafka's `CompletedFetch.nextFetchedRecord`: the aborted transactions, by first
+            // offset; a producer id joins the aborted set when a batch reaches its first
+            // offset, and leaves it at its abort marker. Control batches are never returned.
+            let mut aborted = part.aborted.clone();
+            aborted.sort_by_key(|t| t.first);
+            let mut aborted = aborted.into_iter().peekable();
+            let mut aborting: BTreeSet<ProducerIdx> = BTreeSet::new();
             for batch in &part.batches {
-                for (offset, record) in batch.entries() {
-                    if offset >= from && offset < part.high_watermark {
-                        buffer.push_back((offset, record));
-                        self.last_epochs.insert(tp, batch.leader_epoch);
+                let last = Offset(batch.end_offset().0 - 1);
+                while let Some(t) = aborted.next_if(|t| t.first <= last) {
+                    aborting.insert(t.producer);
+                }
+                let producer = batch.producer.map(|s| s.producer);
+                let skip = match (batch.control, producer) {
+                    (Some(control), Some(p)) => {
+                        if control == ControlType::Abort {
+                            aborting.remove(&p);
+                        }
+                        true
+                    }
+                    (Some(_), None) => true,
+                    (None, Some(p)) => {
+                        self.config.read_committed && batch.transactional && aborting.contains(&p)
+                    }
+                    (None, None) => false,
+                };
+                if !skip {
+                    for (offset, record) in batch.entries() {
+                        if offset >= from && offset < limit {
+                            buffer.push_back((offset, record));
+                            self.last_epochs.insert(tp, batch.leader_epoch);
+                        }
                     }
                 }
-                if batch.end_offset() <= part.high_watermark && batch.end_offset() > from {
+                if batch.end_offset() <= limit && batch.end_offset() > from {
                     self.buffer_end.insert(tp, batch.end_offset());
                 }
             }

@@ -20,7 +20,7 @@ use crate::clients::compression::{
 use crate::clients::partitioner::{RoundRobinPartitioner, StickyPartitioner, partition_for_key};
 use crate::config::{Acks, Compression, PartitionerClass, ProducerConfig};
 use crate::engine::ids::{
-    BrokerId, NodeId, Offset, ProducerIdx, RecordId, TopicId, TopicPartition,
+    BrokerId, NodeId, Offset, ProducerIdx, RecordId, TopicId, TopicPartition, TransactionalId,
 };
 use crate::engine::rng::{SimRng, Stream};
 use crate::engine::shared::SharedVec;
@@ -375,6 +375,8 @@ pub struct Producer {
     /// How many of `records` are acknowledged and how many failed, kept as they change so
     /// that a screen showing them need not read every record.
     settled: OutcomeCounts,
+    /// With a `transactional.id`: the transaction manager.
+    pub txn: Option<TxnClient>,
 }
 
 impl Producer {
@@ -407,7 +409,16 @@ impl Producer {
         seed: u64,
     ) -> Producer {
         let brokers = scenario.brokers;
+        let txn = spec.config.transactional_id.as_ref().map(|id| {
+            let index = scenario
+                .transactional_ids
+                .iter()
+                .position(|t| t == id)
+                .expect("the scenario lists every transactional.id");
+            TxnClient::new(TransactionalId(index as u32))
+        });
         Producer {
+            txn,
             idx,
             name: spec.name.clone(),
             config: spec.config.clone(),
@@ -478,7 +489,7 @@ impl Producer {
 
     /// A produce step: schedule its `send()` calls.
     pub fn produce(&mut self, ctx: &mut Ctx, step: usize, spec: &ProduceSpec) {
-        if !self.running || self.closing {
+        if !self.running || self.closing || !self.may_produce(ctx) {
             return;
         }
         self.schedules.push(Schedule {
@@ -588,8 +599,20 @@ impl Producer {
                 }
                 self.on_produce_response(ctx, response)
             }
+            Message::TxnResponse {
+                correlation,
+                response,
+                ..
+            } => {
+                self.on_txn_response(ctx, correlation, response);
+                return;
+            }
+            Message::Refused(refused) if matches!(*refused, Message::TxnRequest { .. }) => {
+                self.on_txn_request_lost(ctx, broker)
+            }
             Message::Refused(refused) => self.on_refused(ctx, broker, *refused),
             Message::Disconnected => {
+                self.on_txn_request_lost(ctx, broker);
                 self.metadata_fetch.failed(ctx.now, broker);
                 self.connected.remove(&broker);
                 self.fail_connection(ctx, broker, KafkaError::NetworkException);
@@ -610,7 +633,7 @@ impl Producer {
         }
         // Producers never write Kafka's internal topic; its leaders are left out.
         let user = |m: &MetadataImage, tp: TopicPartition| {
-            m.topics[tp.topic.0 as usize].name != crate::scenario::OFFSETS_TOPIC
+            !crate::scenario::is_internal_topic(&m.topics[tp.topic.0 as usize].name)
         };
         let leaders = |m: &MetadataImage| -> Vec<Option<BrokerId>> {
             m.partitions()
@@ -668,6 +691,7 @@ impl Producer {
         }
         loop {
             self.take_due_records(ctx);
+            self.drive_txn(ctx);
             let held = self.buffer_used;
             self.expire_requests(ctx);
             self.expire_batches(ctx);
@@ -741,6 +765,9 @@ impl Producer {
         if let Some(at) = self.next_record_wake(linger_deadline) {
             consider(at);
         }
+        if let Some(at) = self.txn_wake() {
+            consider(at);
+        }
         wake
     }
 }
@@ -812,5 +839,8 @@ fn digits(n: u32) -> usize {
 
 mod accumulator;
 mod sender;
+mod transaction;
+
+pub use transaction::{ClientTxnState, TxnClient};
 #[cfg(test)]
 mod tests;

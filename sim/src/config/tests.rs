@@ -121,6 +121,8 @@ fn every_table_row_reaches_a_field() {
         // A base that keeps the cross-setting rules quiet: with a group, enable.auto.commit
         // keeps its table default; without idempotence, any acks or in-flight count goes.
         let base: Vec<Setting> = match def.scope {
+            // A transactional.id needs idempotence (R6.6): its base leaves idempotence on.
+            Scope::Producer if def.name == "transactional.id" => vec![],
             Scope::Producer => vec![set("enable.idempotence", ConfigValue::Bool(false))],
             Scope::Consumer => vec![set("group.id", s("g"))],
             _ => vec![],
@@ -611,6 +613,8 @@ fn fields(debug: &str) -> BTreeMap<String, String> {
 /// broker setting is followed into the topic config too, where its topic synonym lands.
 fn fields_reached(def: &ConfigDef) -> Vec<(&'static str, String)> {
     let base: Vec<Setting> = match def.scope {
+        // A transactional.id needs idempotence (R6.6): its base leaves idempotence on.
+        Scope::Producer if def.name == "transactional.id" => vec![],
         Scope::Producer => vec![set("enable.idempotence", ConfigValue::Bool(false))],
         Scope::Consumer => vec![set("group.id", s("g"))],
         _ => vec![],
@@ -806,4 +810,27 @@ fn a_setting_has_an_effect_exactly_when_model_code_reads_its_field() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+// R6.6: a transactional.id needs the idempotent producer; idempotence turned off, asked for
+// or by a conflicting acks, is refused as Kafka's ProducerConfig refuses it.
+#[test]
+fn transactional_id_needs_idempotence() {
+    let txn = set("transactional.id", s("t1"));
+    assert!(ProducerConfig::resolve(std::slice::from_ref(&txn)).is_ok());
+    for conflict in [
+        set("enable.idempotence", ConfigValue::Bool(false)),
+        set("acks", s("1")),
+    ] {
+        let err = ProducerConfig::resolve(&[txn.clone(), conflict]).unwrap_err();
+        assert!(
+            err.message
+                .contains("Cannot set a transactional.id without also enabling idempotence."),
+            "{}",
+            err.message
+        );
+    }
+    let c = ConsumerConfig::resolve(&[set("isolation.level", s("read_committed"))]).unwrap();
+    assert!(c.read_committed);
+    assert!(!ConsumerConfig::default().read_committed);
 }

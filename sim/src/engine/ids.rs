@@ -85,7 +85,34 @@ impl RecordId {
     pub fn is_group_record(self) -> bool {
         self.producer == RecordId::COORDINATOR
     }
+
+    /// The producer index that marks a control record: the commit or abort marker a
+    /// transaction coordinator has a partition leader write (KIP-98). It takes an offset and
+    /// no consumer ever returns it.
+    pub const CONTROL: ProducerIdx = ProducerIdx(u32::MAX - 1);
+
+    /// The marker record written for transaction `n` of a producer id.
+    pub fn control_marker(n: u32) -> RecordId {
+        RecordId {
+            producer: RecordId::CONTROL,
+            n,
+        }
+    }
+
+    pub fn is_control(self) -> bool {
+        self.producer == RecordId::CONTROL
+    }
+
+    /// Written by Kafka itself (a coordinator's record or a transaction marker), not by a
+    /// scenario's producer.
+    pub fn is_internal(self) -> bool {
+        self.is_group_record() || self.is_control()
+    }
 }
+
+/// A `transactional.id`, by its index in the run's list of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct TransactionalId(pub u32);
 
 /// A consumer group, by its index in the run's list of group names (`group.id`s).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -29,6 +29,7 @@ use crate::kafka::message::{
 };
 use crate::kafka::metadata::{MetadataImage, PartitionState};
 use crate::kafka::trace::{HighWatermarkCause, TraceEvent, brokers};
+use crate::kafka::txn::TxnCoordinator;
 
 /// How long a follower waits for a fetch response before it tries again
 /// (`replica.socket.timeout.ms`).
@@ -59,6 +60,9 @@ pub struct Broker {
     creating: std::collections::BTreeSet<TopicId>,
     /// The groups this broker coordinates, as leader of their `__consumer_offsets` partitions.
     pub(crate) coordinator: Coordinator,
+    /// The transactional.ids this broker coordinates, as leader of their
+    /// `__transaction_state` partitions.
+    pub(crate) txn_coordinator: TxnCoordinator,
 }
 
 /// This broker's copy of one partition.
@@ -75,7 +79,7 @@ pub struct Replica {
     pub leading: Option<LeaderState>,
     /// After a fetch error the follower waits for new metadata before fetching again.
     fetch_retry_at: SimTime,
-    producers: ProducerStates,
+    pub(crate) producers: ProducerStates,
     /// Which creation of its topic this replica belongs to (the topic ID, KIP-516).
     pub(crate) topic_incarnation: u32,
 }
@@ -153,6 +157,8 @@ struct ParkedFetch {
 struct DelayedProduce {
     from: NodeId,
     correlation: u64,
+    /// Answered as WriteTxnMarkers (a coordinator's markers) rather than Produce.
+    markers: bool,
     done: Vec<(TopicPartition, Result<Offset, KafkaError>)>,
     waiting: Vec<(TopicPartition, Offset, Offset)>,
     expires: SimTime,
@@ -198,6 +204,7 @@ impl Broker {
         topic_configs: Arc<Vec<TopicConfig>>,
         image: Arc<MetadataImage>,
         coordinator: Coordinator,
+        txn_coordinator: TxnCoordinator,
     ) -> Broker {
         let mut broker = Broker {
             id,
@@ -217,6 +224,7 @@ impl Broker {
             delayed_timer: None,
             creating: std::collections::BTreeSet::new(),
             coordinator,
+            txn_coordinator,
         };
         for (tp, state) in image.partitions() {
             if !state.replicas.contains(&id) {
@@ -325,6 +333,15 @@ impl Broker {
             SimTime::from_millis(self.config.log_cleaner_backoff_ms),
             Timer::LogCleaner,
         );
+        if self.txn_coordinator.enabled() {
+            ctx.timer_after(
+                SimTime::from_millis(
+                    self.config
+                        .transaction_abort_timed_out_transaction_cleanup_interval_ms,
+                ),
+                Timer::TxnAbortCheck,
+            );
+        }
         self.fetch_from_all(ctx);
     }
 
@@ -337,6 +354,7 @@ impl Broker {
         self.delayed.clear();
         self.delayed_timer = None;
         self.coordinator.clear();
+        self.txn_coordinator.clear();
         for replica in self.replicas.values_mut() {
             replica.leading = None;
             replica.leader = None;
@@ -462,6 +480,8 @@ impl Broker {
                 }
             }
             Timer::Group(group) => self.on_group_timer(ctx, group),
+            Timer::TxnAbortCheck => self.on_txn_abort_check(ctx),
+            Timer::TxnMarkerRetry => self.on_txn_marker_retry(ctx),
             Timer::LogRetention => self.on_retention_check(ctx),
             Timer::FetcherBackoff { leader } => {
                 self.fetchers.entry(leader).or_default().backing_off = false;
@@ -480,6 +500,8 @@ impl Broker {
                 | Message::ListOffsets { .. }
                 | Message::OffsetForLeaderEpoch { .. }
                 | Message::GroupRequest { .. }
+                | Message::TxnRequest { .. }
+                | Message::WriteTxnMarkers { .. }
         );
         if request && !self.listening {
             // A restarted broker opens its listeners (to clients and to other brokers) only
@@ -537,6 +559,24 @@ impl Broker {
             }
             // The leader we fetch from is gone: back off, then try again (or follow the new
             // leader once the metadata names one).
+            Message::Refused(refused) if matches!(*refused, Message::WriteTxnMarkers { .. }) => {
+                if let Message::WriteTxnMarkers { correlation, .. } = *refused {
+                    self.on_marker_request_lost(ctx, correlation);
+                }
+            }
+            Message::TxnRequest {
+                correlation,
+                txn,
+                request,
+            } => self.on_txn_request(ctx, from, correlation, txn, request),
+            Message::WriteTxnMarkers {
+                correlation,
+                marker,
+            } => self.on_write_txn_markers(ctx, from, correlation, marker),
+            Message::WriteTxnMarkersResponse {
+                correlation,
+                results,
+            } => self.on_write_txn_markers_response(ctx, correlation, results),
             Message::Disconnected | Message::Refused(_) => {
                 if let NodeId::Broker(leader) = from
                     && self
@@ -747,6 +787,7 @@ impl Broker {
         });
         self.maybe_increment_high_watermark(ctx, tp);
         self.load_groups(ctx, tp);
+        self.load_txns(ctx, tp);
     }
 
     /// Becoming a follower: stop serving writes; the fetcher takes over, and the first fetch
@@ -770,6 +811,7 @@ impl Broker {
         self.complete_delayed_produces(ctx, Some(tp));
         self.complete_parked_fetches(ctx, tp);
         self.unload_groups(ctx, tp);
+        self.unload_txns(ctx, tp);
     }
 }
 

@@ -19,8 +19,9 @@ use crate::kafka::trace::TraceEvent;
 /// Kafka's `LogManager` waits this long after startup before its first retention check.
 pub const RETENTION_INITIAL_DELAY: SimTime = SimTime::from_millis(30_000);
 
-/// What a record is to the cleaner: a group coordinator's record in `__consumer_offsets`, or
-/// a client's record, whose key and tombstone flag the world looks up for it.
+/// What a record is to the cleaner: a group coordinator's record in `__consumer_offsets`, a
+/// transaction marker, or a client's record, whose key and tombstone flag the world looks up
+/// for it.
 pub struct RecordKeys<'a> {
     pub client_record: &'a dyn Fn(RecordId) -> RecordKey,
 }
@@ -30,6 +31,14 @@ impl RecordKeys<'_> {
         if let Some(group_records) = &batch.group_records {
             return RecordKey {
                 key: group_records.get(i).map(|r| Arc::from(r.key())),
+                tombstone: false,
+            };
+        }
+        if batch.control.is_some() {
+            // A transaction marker has no key of a client's; each gets its own, so that
+            // compaction never takes one for a duplicate of another (ksim keeps every marker).
+            return RecordKey {
+                key: Some(Arc::from(format!("(marker {})", batch.offset_of(i)))),
                 tombstone: false,
             };
         }

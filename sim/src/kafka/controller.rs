@@ -144,6 +144,22 @@ impl Controller {
                 }
                 continue;
             }
+            if topic.name == crate::scenario::TRANSACTION_STATE_TOPIC {
+                if tp.partition == 0 {
+                    let (partitions, replicas) = (topic.partitions.len(), state.replicas.len());
+                    let en = format!(
+                        "__transaction_state exists with {partitions} partitions of {replicas} replica{}: each transactional.id's coordinator is the leader of partition abs(hash(transactional.id)) % {partitions}",
+                        if replicas == 1 { "" } else { "s" },
+                    );
+                    let ko = format!(
+                        "__transaction_state는 파티션 {partitions}개, replica {replicas}개로 존재합니다. 각 transactional.id의 transaction coordinator는 파티션 abs(hash(transactional.id)) % {partitions}의 리더입니다"
+                    );
+                    ctx.trace(TraceEvent::Say {
+                        text: crate::scenario::Narration { en, ko: Some(ko) },
+                    });
+                }
+                continue;
+            }
             ctx.trace(TraceEvent::Election {
                 partition: tp,
                 leader: state.leader,

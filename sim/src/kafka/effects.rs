@@ -96,6 +96,10 @@ pub enum Timer {
     LeaderRebalance,
     /// A group coordinator's deadlines: sessions, the initial delay, the rebalance timeout.
     Group(GroupId),
+    /// A transaction coordinator's periodic look for timed-out transactions, and its retry
+    /// of markers and state writes.
+    TxnAbortCheck,
+    TxnMarkerRetry,
     /// A broker's retention check and its log cleaner's wake-up.
     LogRetention,
     LogCleaner,

@@ -87,6 +87,9 @@ pub enum GroupRecord {
         leader: Option<String>,
         members: Vec<StoredMember>,
     },
+    /// What a transaction coordinator writes to `__transaction_state`: a coordinator's
+    /// record like the two above, kept and compacted the same way.
+    Transaction(crate::kafka::txn::TxnRecord),
 }
 
 impl GroupRecord {
@@ -101,6 +104,7 @@ impl GroupRecord {
                 group.0, partition.topic.0, partition.partition
             ),
             GroupRecord::GroupMetadata { group, .. } => format!("group:{}", group.0),
+            GroupRecord::Transaction(record) => format!("txn:{}", record.txn.0),
         }
     }
 }

@@ -2,11 +2,16 @@
 //! producer, the producer's epoch and the sequence number of its first record; the partition
 //! remembers, per producer, the last sequence written and the last five batches, so that a
 //! retried batch is written once and a gap is refused.
+//!
+//! Transactions (KIP-98) add to it what Kafka's `ProducerStateManager` keeps: per producer
+//! id, the first offset of its open transaction; the completed transactions whose marker is
+//! not yet replicated; and the aborted-transactions index. From them come the last stable
+//! offset (LSO) and what a read_committed consumer must skip.
 
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::engine::ids::{Offset, ProducerIdx};
-use crate::kafka::log::StoredBatch;
+use crate::kafka::log::{ControlType, StoredBatch};
 use crate::kafka::message::{KafkaError, ProducerStamp, increment_sequence};
 
 /// How many batches per producer the broker remembers to spot duplicates
@@ -33,6 +38,9 @@ pub enum Verdict {
 #[derive(Clone, Debug, Default)]
 struct ProducerEntry {
     epoch: u32,
+    /// Set when a transaction marker bumped the epoch: no batch of the new epoch yet, so the
+    /// next must start at sequence 0 (Kafka's `NO_SEQUENCE`).
+    no_sequence: bool,
     last_sequence: u32,
     /// The last few batches written, oldest first.
     recent: VecDeque<RecentBatch>,
@@ -51,6 +59,30 @@ struct RecentBatch {
 #[derive(Clone, Debug, Default)]
 pub struct ProducerStates {
     producers: BTreeMap<ProducerIdx, ProducerEntry>,
+    /// Per producer id, the first offset of its open transaction (`ongoingTxns`).
+    ongoing: BTreeMap<ProducerIdx, Offset>,
+    /// Transactions whose marker is written but not yet below the high watermark
+    /// (`unreplicatedTxns`): they hold the LSO back until it is.
+    unreplicated: Vec<CompletedTxn>,
+    /// The aborted-transactions index (Kafka's `.txnindex`): each aborted transaction's
+    /// producer, first offset and marker offset.
+    aborted: Vec<AbortedTxn>,
+}
+
+/// A transaction whose marker has been written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct CompletedTxn {
+    first: Offset,
+    marker: Offset,
+}
+
+/// One entry of the aborted-transactions index, as a fetch response carries it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AbortedTxn {
+    pub producer: ProducerIdx,
+    pub first: Offset,
+    /// The offset of the abort marker.
+    pub last: Offset,
 }
 
 impl ProducerStates {
@@ -73,6 +105,19 @@ impl ProducerStates {
                     "producer epoch {} is older than {}",
                     stamp.epoch, entry.epoch
                 ),
+            };
+        }
+        if stamp.epoch == entry.epoch && entry.no_sequence {
+            return if stamp.sequence == 0 {
+                Verdict::Append
+            } else {
+                Verdict::Reject {
+                    error: KafkaError::OutOfOrderSequenceNumber,
+                    why: format!(
+                        "the first batch of producer epoch {} must start at sequence 0",
+                        stamp.epoch
+                    ),
+                }
             };
         }
         if stamp.epoch > entry.epoch {
@@ -121,6 +166,7 @@ impl ProducerStates {
                 ..ProducerEntry::default()
             };
         }
+        entry.no_sequence = false;
         entry.last_sequence = increment_sequence(stamp.sequence, count.saturating_sub(1));
         entry.recent.push_back(RecentBatch {
             first_sequence: stamp.sequence,
@@ -135,12 +181,118 @@ impl ProducerStates {
 
     /// Rebuilds the state from a log, after a truncation or a power loss.
     pub fn rebuild<'a>(&mut self, batches: impl Iterator<Item = &'a std::sync::Arc<StoredBatch>>) {
-        self.producers.clear();
+        *self = ProducerStates::default();
         for batch in batches {
-            if let Some(stamp) = batch.producer {
+            self.apply(batch);
+        }
+    }
+
+    /// What a batch written to the log (by the leader, or replicated to a follower) tells:
+    /// its sequences, the transaction it opens, or the transaction its marker ends
+    /// (`ProducerStateManager.update` and `completeTxn`).
+    pub fn apply(&mut self, batch: &StoredBatch) {
+        let Some(stamp) = batch.producer else {
+            return;
+        };
+        match batch.control {
+            Some(control) => self.end_transaction(stamp, control, batch.base_offset),
+            None => {
                 self.remember(stamp, batch.base_offset, batch.last_offset_delta + 1);
+                if batch.transactional {
+                    self.ongoing
+                        .entry(stamp.producer)
+                        .or_insert(batch.base_offset);
+                }
             }
         }
+    }
+
+    /// Kafka's `ProducerStateManager.checkProducerEpoch` for a marker: one from an epoch older
+    /// than the producer's current epoch comes from a coordinator that lost track
+    /// (TRANSACTION_COORDINATOR_FENCED); a marker may carry a newer epoch (the coordinator
+    /// bumped it to fence the producer).
+    pub fn check_marker(&self, producer: ProducerIdx, epoch: u32) -> Result<(), KafkaError> {
+        match self.producers.get(&producer) {
+            Some(entry) if epoch < entry.epoch => Err(KafkaError::TransactionCoordinatorFenced),
+            _ => Ok(()),
+        }
+    }
+
+    /// A marker written at `marker`: the producer's open transaction, if any, is complete
+    /// (held in `unreplicated` until the high watermark passes the marker) and, if aborted,
+    /// indexed. A newer epoch in the marker becomes the producer's (`maybeUpdateProducerEpoch`).
+    fn end_transaction(&mut self, stamp: ProducerStamp, control: ControlType, marker: Offset) {
+        let entry = self.producers.entry(stamp.producer).or_default();
+        if stamp.epoch != entry.epoch {
+            *entry = ProducerEntry {
+                epoch: stamp.epoch,
+                no_sequence: true,
+                ..ProducerEntry::default()
+            };
+        }
+        let Some(first) = self.ongoing.remove(&stamp.producer) else {
+            return;
+        };
+        self.unreplicated.push(CompletedTxn { first, marker });
+        if control == ControlType::Abort {
+            self.aborted.push(AbortedTxn {
+                producer: stamp.producer,
+                first,
+                last: marker,
+            });
+        }
+    }
+
+    /// Kafka's `firstUnstableOffset`: the first offset of the oldest transaction that is open,
+    /// or whose marker is not yet below `high_watermark`.
+    pub fn first_unstable_offset(&self, high_watermark: Offset) -> Option<Offset> {
+        let open = self.ongoing.values().copied().min();
+        let unreplicated = self
+            .unreplicated
+            .iter()
+            .filter(|t| t.marker >= high_watermark)
+            .map(|t| t.first)
+            .min();
+        open.into_iter().chain(unreplicated).min()
+    }
+
+    /// The last stable offset: the high watermark, held back by the first unstable offset
+    /// (`UnifiedLog.lastStableOffset`). A read_committed consumer reads below it only.
+    pub fn last_stable_offset(&self, high_watermark: Offset) -> Offset {
+        self.first_unstable_offset(high_watermark)
+            .map_or(high_watermark, |first| first.min(high_watermark))
+    }
+
+    /// Forgets the completed transactions whose markers the high watermark has passed.
+    pub fn on_high_watermark(&mut self, high_watermark: Offset) {
+        self.unreplicated.retain(|t| t.marker >= high_watermark);
+    }
+
+    /// The aborted transactions a fetch of `[from, to)` must know of
+    /// (`collectAbortedTransactions`): those that end at or after `from` and begin before `to`.
+    pub fn aborted_between(&self, from: Offset, to: Offset) -> Vec<AbortedTxn> {
+        self.aborted
+            .iter()
+            .filter(|t| t.last >= from && t.first < to)
+            .copied()
+            .collect()
+    }
+
+    /// Producer ids with an open transaction here, and where each began.
+    pub fn open_transactions(&self) -> impl Iterator<Item = (ProducerIdx, Offset)> + '_ {
+        self.ongoing.iter().map(|(p, o)| (*p, *o))
+    }
+
+    /// Whether the record at `offset` of `producer`'s transactional batch was aborted.
+    pub fn is_aborted(&self, producer: ProducerIdx, offset: Offset) -> bool {
+        self.aborted
+            .iter()
+            .any(|t| t.producer == producer && t.first <= offset && offset < t.last)
+    }
+
+    /// The producer's current epoch here, if it wrote anything.
+    pub fn epoch_of(&self, producer: ProducerIdx) -> Option<u32> {
+        self.producers.get(&producer).map(|e| e.epoch)
     }
 }
 
@@ -241,6 +393,114 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    fn data(base: u64, count: u32, epoch: u32, sequence: u32, transactional: bool) -> StoredBatch {
+        StoredBatch {
+            transactional,
+            ..StoredBatch::new(
+                Offset(base),
+                crate::engine::ids::LeaderEpoch(0),
+                std::sync::Arc::new(
+                    (0..count)
+                        .map(|n| crate::engine::ids::RecordId {
+                            producer: ProducerIdx(0),
+                            n,
+                        })
+                        .collect(),
+                ),
+                100,
+                Some(stamp(epoch, sequence)),
+                crate::engine::time::SimTime::ZERO,
+            )
+        }
+    }
+
+    fn marker(offset: u64, epoch: u32, control: ControlType) -> StoredBatch {
+        StoredBatch {
+            control: Some(control),
+            ..StoredBatch::new(
+                Offset(offset),
+                crate::engine::ids::LeaderEpoch(0),
+                std::sync::Arc::new(vec![crate::engine::ids::RecordId::control_marker(0)]),
+                70,
+                Some(stamp(epoch, 0)),
+                crate::engine::time::SimTime::ZERO,
+            )
+        }
+    }
+
+    // The LSO is the first offset of the oldest open transaction, else the high watermark.
+    #[test]
+    fn lso_is_the_first_offset_of_the_oldest_open_transaction() {
+        let mut states = ProducerStates::default();
+        states.apply(&data(0, 2, 0, 0, false));
+        assert_eq!(states.last_stable_offset(Offset(2)), Offset(2));
+        states.apply(&data(2, 3, 0, 2, true));
+        assert_eq!(states.last_stable_offset(Offset(5)), Offset(2));
+        assert_eq!(states.last_stable_offset(Offset(1)), Offset(1));
+    }
+
+    // After the marker the transaction holds the LSO until the high watermark passes the
+    // marker (`unreplicatedTxns`).
+    #[test]
+    fn lso_waits_for_the_marker_to_be_replicated() {
+        let mut states = ProducerStates::default();
+        states.apply(&data(0, 3, 0, 0, true));
+        states.apply(&marker(3, 0, ControlType::Commit));
+        assert_eq!(states.last_stable_offset(Offset(3)), Offset(0));
+        assert_eq!(states.last_stable_offset(Offset(4)), Offset(4));
+        states.on_high_watermark(Offset(4));
+        assert_eq!(states.first_unstable_offset(Offset(4)), None);
+    }
+
+    // An abort marker puts the transaction in the aborted-transactions index; a commit does not.
+    #[test]
+    fn an_abort_marker_indexes_the_transaction() {
+        let mut states = ProducerStates::default();
+        states.apply(&data(0, 2, 0, 0, true));
+        states.apply(&marker(2, 0, ControlType::Commit));
+        states.apply(&data(3, 2, 0, 2, true));
+        states.apply(&marker(5, 0, ControlType::Abort));
+        let aborted = states.aborted_between(Offset(0), Offset(6));
+        assert_eq!(
+            aborted,
+            vec![AbortedTxn {
+                producer: ProducerIdx(0),
+                first: Offset(3),
+                last: Offset(5)
+            }]
+        );
+        assert!(states.is_aborted(ProducerIdx(0), Offset(4)));
+        assert!(!states.is_aborted(ProducerIdx(0), Offset(1)));
+        assert!(states.aborted_between(Offset(6), Offset(9)).is_empty());
+    }
+
+    // A marker with a bumped epoch fences the older epoch, and the new epoch starts at 0.
+    #[test]
+    fn a_marker_with_a_bumped_epoch_fences_the_old_epoch() {
+        let mut states = ProducerStates::default();
+        states.apply(&data(0, 3, 0, 0, true));
+        states.apply(&marker(3, 1, ControlType::Abort));
+        assert!(matches!(
+            states.check(stamp(0, 3), 1),
+            Verdict::Reject {
+                error: KafkaError::InvalidProducerEpoch,
+                ..
+            }
+        ));
+        assert_eq!(states.check(stamp(2, 0), 1), Verdict::Append);
+        assert!(matches!(
+            states.check(stamp(1, 5), 1),
+            Verdict::Reject {
+                error: KafkaError::OutOfOrderSequenceNumber,
+                ..
+            }
+        ));
+        assert_eq!(
+            states.check_marker(ProducerIdx(0), 0),
+            Err(KafkaError::TransactionCoordinatorFenced)
+        );
     }
 
     // Sequences are Java ints: after 2147483647 comes 0, on the producer and on the broker.

@@ -39,6 +39,27 @@ pub struct StoredBatch {
     /// Set by the first cleaning that keeps a tombstone of this batch: a later cleaning after
     /// this time drops its tombstones (R10.6, KIP-534).
     pub delete_horizon: Option<SimTime>,
+    /// Written inside a transaction (the batch's transactional attribute, KIP-98): a
+    /// read_committed consumer sees it only once its transaction committed.
+    pub transactional: bool,
+    /// A control batch: the commit or abort marker of its producer's transaction.
+    pub control: Option<ControlType>,
+}
+
+/// The two control records a transaction coordinator has written (Kafka's `ControlRecordType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ControlType {
+    Commit,
+    Abort,
+}
+
+impl ControlType {
+    pub fn name(self) -> &'static str {
+        match self {
+            ControlType::Commit => "COMMIT",
+            ControlType::Abort => "ABORT",
+        }
+    }
 }
 
 impl StoredBatch {
@@ -63,6 +84,8 @@ impl StoredBatch {
             group_records: None,
             offset_deltas: None,
             delete_horizon: None,
+            transactional: false,
+            control: None,
         }
     }
 
@@ -124,6 +147,8 @@ impl StoredBatch {
                     .collect(),
             )),
             delete_horizon: delete_horizon.or(self.delete_horizon),
+            transactional: self.transactional,
+            control: self.control,
         }
     }
 

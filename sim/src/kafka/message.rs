@@ -9,14 +9,18 @@ use std::sync::Arc;
 use crate::config::Acks;
 use crate::engine::ids::{
     BrokerId, GroupId, LeaderEpoch, Offset, ProducerIdx, RecordId, TopicId, TopicPartition,
+    TransactionalId,
 };
 use crate::kafka::log::StoredBatch;
 
 pub mod group;
+pub mod txn;
 
 use crate::engine::time::SimTime;
+pub use crate::kafka::log::ControlType;
 use crate::kafka::metadata::{MetadataImage, PartitionState};
 pub use group::{GroupRequest, GroupResponse};
+pub use txn::{TxnMarker, TxnRequest, TxnResponse};
 
 /// The fixed part of a v2 record batch, in bytes.
 pub const BATCH_HEADER_BYTES: u32 = 61;
@@ -82,6 +86,18 @@ pub enum KafkaError {
     FencedInstanceId,
     /// The client's `CommitFailedException`: the group rebalanced under a synchronous commit.
     CommitFailedException,
+    InvalidProducerIdMapping,
+    InvalidTxnState,
+    ConcurrentTransactions,
+    TransactionCoordinatorFenced,
+    ProducerFenced,
+    InvalidTransactionTimeout,
+    /// The client's `TransactionAbortedException`: a batch still in the accumulator when the
+    /// application aborted its transaction.
+    TransactionAbortedException,
+    /// The client's `IllegalStateException`: a transactional call out of order (send before
+    /// begin_transaction, commit without a transaction).
+    IllegalStateException,
     /// The client's `RebalanceInProgressException`: a commit during a rebalance, which the
     /// member may retry after poll() completes the rebalance.
     RebalanceInProgressException,
@@ -121,6 +137,14 @@ impl KafkaError {
             FencedInstanceId => "FENCED_INSTANCE_ID",
             CommitFailedException => "CommitFailedException",
             RebalanceInProgressException => "RebalanceInProgressException",
+            InvalidProducerIdMapping => "INVALID_PRODUCER_ID_MAPPING",
+            InvalidTxnState => "INVALID_TXN_STATE",
+            ConcurrentTransactions => "CONCURRENT_TRANSACTIONS",
+            TransactionCoordinatorFenced => "TRANSACTION_COORDINATOR_FENCED",
+            ProducerFenced => "PRODUCER_FENCED",
+            InvalidTransactionTimeout => "INVALID_TRANSACTION_TIMEOUT",
+            TransactionAbortedException => "TransactionAbortedException",
+            IllegalStateException => "IllegalStateException",
         }
     }
 
@@ -245,6 +269,26 @@ pub enum Message {
         group: GroupId,
         response: GroupResponse,
     },
+    // Transactions.
+    TxnRequest {
+        correlation: u64,
+        txn: TransactionalId,
+        request: TxnRequest,
+    },
+    TxnResponse {
+        correlation: u64,
+        txn: TransactionalId,
+        response: TxnResponse,
+    },
+    /// From a transaction coordinator to a partition leader: write these markers.
+    WriteTxnMarkers {
+        correlation: u64,
+        marker: TxnMarker,
+    },
+    WriteTxnMarkersResponse {
+        correlation: u64,
+        results: Vec<(TopicPartition, Result<(), KafkaError>)>,
+    },
     /// The connection broke while requests were in flight (the broker's process died): they
     /// fail with NETWORK_EXCEPTION.
     Disconnected,
@@ -293,6 +337,20 @@ impl Message {
                 Resp::OffsetCommit(_) => "OffsetCommit response",
                 Resp::OffsetFetch(_) => "OffsetFetch response",
             },
+            Message::TxnRequest { request, .. } => match request {
+                TxnRequest::FindCoordinator => "FindCoordinator",
+                TxnRequest::InitProducerId { .. } => "InitProducerId",
+                TxnRequest::AddPartitions { .. } => "AddPartitionsToTxn",
+                TxnRequest::EndTxn { .. } => "EndTxn",
+            },
+            Message::TxnResponse { response, .. } => match response {
+                TxnResponse::FindCoordinator(_) => "FindCoordinator response",
+                TxnResponse::InitProducerId(_) => "InitProducerId response",
+                TxnResponse::AddPartitions(_) => "AddPartitionsToTxn response",
+                TxnResponse::EndTxn(_) => "EndTxn response",
+            },
+            Message::WriteTxnMarkers { .. } => "WriteTxnMarkers",
+            Message::WriteTxnMarkersResponse { .. } => "WriteTxnMarkers response",
             Message::Disconnected => "disconnected",
             Message::Refused(message) => return format!("{} (refused)", message.api_name()),
         };
@@ -312,6 +370,8 @@ pub struct FetchRequest {
     /// How long the leader may hold the request when there is nothing to return.
     pub max_wait: SimTime,
     pub max_bytes: u64,
+    /// A consumer's `isolation.level=read_committed`: read below the last stable offset.
+    pub read_committed: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -342,6 +402,10 @@ pub struct FetchPartitionResponse {
     /// Set when the follower's log diverges: the leader's (epoch, end offset) for the epoch the
     /// follower last fetched.
     pub diverging_epoch: Option<(LeaderEpoch, Offset)>,
+    /// The leader's last stable offset.
+    pub last_stable_offset: Offset,
+    /// For a read_committed fetch: the aborted transactions in the range returned.
+    pub aborted: Vec<crate::kafka::idempotence::AbortedTxn>,
 }
 
 #[derive(Clone, Debug)]
@@ -362,6 +426,8 @@ pub struct ProduceBatch {
     pub producer: Option<ProducerStamp>,
     /// Whether a record of the batch has a null key, which a compacted topic refuses.
     pub null_key: bool,
+    /// Written inside a transaction.
+    pub transactional: bool,
 }
 
 #[derive(Clone, Debug)]

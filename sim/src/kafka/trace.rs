@@ -371,6 +371,31 @@ pub enum TraceEvent {
         error: String,
         why: String,
     },
+    // Transactions.
+    /// A transaction coordinator changed a transactional.id's state (and wrote it to
+    /// `__transaction_state`, or loaded it from there).
+    TxnState {
+        txn: String,
+        from: String,
+        to: String,
+        producer: u32,
+        epoch: u32,
+        why: String,
+    },
+    /// A partition leader wrote a transaction marker (a control batch taking one offset).
+    TxnMarker {
+        partition: TopicPartition,
+        control: String,
+        producer: u32,
+        epoch: u32,
+        offset: Offset,
+        last_stable_offset: Offset,
+    },
+    /// What a transactional producer did or learned: its producer id, a new transaction,
+    /// a commit, being fenced.
+    Transaction {
+        what: String,
+    },
 }
 
 impl TraceEvent {
@@ -418,6 +443,7 @@ impl TraceEvent {
             | Revoked { .. } => "group",
             OffsetsCommitted { .. } | CommitSent { .. } => "commit",
             CommitFailed { .. } => "error",
+            TxnState { .. } | TxnMarker { .. } | Transaction { .. } => "txn",
         }
     }
 }

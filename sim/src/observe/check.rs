@@ -100,7 +100,14 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
             log_start_offset,
             segments,
             offsets,
+            lso,
         } => {
+            if let Some(expected) = lso {
+                match world.last_stable_offset(*partition) {
+                    Some(found) => compare(&mut failures, "lso", Some(*expected), found.0),
+                    None => failures.push(format!("expected lso {expected}, found no leader")),
+                }
+            }
             check_log_shape(
                 world,
                 *partition,
@@ -168,8 +175,22 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
             batches,
             requests,
             records_per_batch,
+            epoch,
+            transaction_state,
         } => {
             let p = &world.producers()[producer.0 as usize];
+            compare(&mut failures, "epoch", *epoch, p.epoch());
+            if let Some(expected) = transaction_state {
+                let id = p.config.transactional_id.clone().unwrap_or_default();
+                let found = world
+                    .transaction_state(&id)
+                    .map_or("(no coordinator holds it)", |s| s.name());
+                if found != expected {
+                    failures.push(format!(
+                        "expected transaction_state {expected} (transactional.id {id:?}), found {found}"
+                    ));
+                }
+            }
             let (mut n_acked, mut n_failed) = (0u64, 0u64);
             for record in &p.records {
                 match record.outcome() {
@@ -206,8 +227,17 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
             records_lag_max,
             rebalances,
             errors,
+            read_aborted,
         } => {
             let c = &world.consumers()[consumer.0 as usize];
+            if read_aborted.is_some() {
+                let n = c
+                    .received
+                    .iter()
+                    .filter(|(tp, offset, r)| world.is_aborted(*tp, *offset, *r))
+                    .count() as u64;
+                compare(&mut failures, "read_aborted", *read_aborted, n);
+            }
             check_errors(&mut failures, errors, &c.errors);
             compare(
                 &mut failures,

@@ -13,7 +13,7 @@ use crate::kafka::trace::TraceEvent;
 use crate::world::World;
 
 /// Every invariant, by the name a violation gives, with what it says.
-pub const NAMES: [(&str, &str); 8] = [
+pub const NAMES: [(&str, &str); 10] = [
     (
         "one_leader_per_epoch",
         "no two live brokers lead the same partition in the same leader epoch",
@@ -41,6 +41,14 @@ pub const NAMES: [(&str, &str); 8] = [
     (
         "consumers_read_committed",
         "poll() returns only committed records: below the high watermark",
+    ),
+    (
+        "read_committed_isolation",
+        "a read_committed consumer's poll() never returns a record of an aborted transaction, nor of one without its commit marker in the log",
+    ),
+    (
+        "lso_below_open_transactions",
+        "a leader's last stable offset never passes the first offset of a transaction still open in its log",
     ),
     (
         "ledger_adds_up",
@@ -96,6 +104,8 @@ pub struct Invariants {
     losses_seen: u64,
     /// Per consumer, the records of `received` already checked.
     received_seen: Vec<usize>,
+    /// Per consumer, the records already checked by `read_committed_isolation`.
+    isolation_seen: Vec<usize>,
     ledger_checked: bool,
     /// Scratch space for `one_leader_per_epoch`, kept to spare an allocation per event.
     leaders: Vec<(TopicPartition, LeaderEpoch, BrokerId)>,
@@ -141,6 +151,12 @@ impl Invariants {
             .map_err(|message| violation("acked_not_lost", message))?;
         self.consumers(world)
             .map_err(|message| violation("consumers_read_committed", message))?;
+        if !world.scenario().transactional_ids.is_empty() {
+            self.read_committed(world)
+                .map_err(|message| violation("read_committed_isolation", message))?;
+            lso_below_open_transactions(world)
+                .map_err(|message| violation("lso_below_open_transactions", message))?;
+        }
         if world.is_finished() && !self.ledger_checked {
             self.ledger_checked = true;
             ledger_adds_up(world).map_err(|message| violation("ledger_adds_up", message))?;
@@ -313,7 +329,7 @@ impl Invariants {
         let image = world.controller().image();
         let scenario = world.scenario();
         for (&record, &(tp, offset, line)) in lost {
-            if !self.losses_judged.insert(record) || record.is_group_record() {
+            if !self.losses_judged.insert(record) || record.is_internal() {
                 continue;
             }
             let acks = scenario.producers[record.producer.0 as usize].config.acks;
@@ -348,7 +364,7 @@ impl Invariants {
         for (c, consumer) in consumers.iter().enumerate() {
             let seen = self.received_seen[c].min(consumer.received.len());
             for &(tp, offset, record) in consumer.received.iter_from(seen) {
-                if record.is_group_record() {
+                if record.is_internal() {
                     continue;
                 }
                 let committed = world
@@ -366,6 +382,104 @@ impl Invariants {
                 }
             }
             self.received_seen[c] = consumer.received.len();
+        }
+        Ok(())
+    }
+}
+
+/// Kafka's transaction rule read straight from a log, independently of the partition's
+/// producer state: per producer id, where its open transaction (transactional batches not yet
+/// followed by a marker of that producer id) begins.
+fn open_transactions(
+    log: &crate::kafka::log::ReplicaLog,
+) -> BTreeMap<crate::engine::ids::ProducerIdx, Offset> {
+    let mut open = BTreeMap::new();
+    for batch in log.batches() {
+        let Some(stamp) = batch.producer else {
+            continue;
+        };
+        if batch.control.is_some() {
+            open.remove(&stamp.producer);
+        } else if batch.transactional {
+            open.entry(stamp.producer).or_insert(batch.base_offset);
+        }
+    }
+    open
+}
+
+/// `lso_below_open_transactions`: on each live leader, the LSO is at most the first offset of
+/// every transaction open in its log.
+fn lso_below_open_transactions(world: &World) -> Result<(), String> {
+    for broker in world.brokers().iter().filter(|b| b.alive) {
+        for (tp, replica) in broker.replicas.iter().filter(|(_, r)| r.leading.is_some()) {
+            let lso = replica
+                .producers
+                .last_stable_offset(replica.log.high_watermark);
+            if let Some((producer, first)) = open_transactions(&replica.log)
+                .into_iter()
+                .find(|(_, first)| lso > *first)
+            {
+                return Err(format!(
+                    "{} on {}: lso {lso} passes offset {first}, where producer id {}'s open transaction begins",
+                    world.scenario().partition_name(*tp),
+                    broker.id,
+                    producer.0
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Invariants {
+    /// `read_committed_isolation`: each record a read_committed consumer's poll() returned
+    /// is outside any transaction, or its transaction's next marker in a live replica's log is
+    /// COMMIT.
+    fn read_committed(&mut self, world: &World) -> Result<(), String> {
+        let consumers = world.consumers();
+        self.isolation_seen.resize(consumers.len(), 0);
+        for (c, consumer) in consumers.iter().enumerate() {
+            if !consumer.config.read_committed {
+                continue;
+            }
+            let seen = self.isolation_seen[c].min(consumer.received.len());
+            for &(tp, offset, record) in consumer.received.iter_from(seen) {
+                let Some(replica) = world
+                    .brokers()
+                    .iter()
+                    .filter(|b| b.alive)
+                    .filter_map(|b| b.replicas.get(&tp))
+                    .max_by_key(|r| r.log.log_end_offset())
+                else {
+                    continue;
+                };
+                let batches = replica.log.batches();
+                let Some(i) = batches
+                    .iter()
+                    .position(|b| b.base_offset <= offset && offset < b.end_offset())
+                else {
+                    continue;
+                };
+                let batch = &batches[i];
+                let (true, Some(stamp)) = (batch.transactional, batch.producer) else {
+                    continue;
+                };
+                let marker = batches.iter_from(i + 1).find(|b| {
+                    b.control.is_some() && b.producer.is_some_and(|s| s.producer == stamp.producer)
+                });
+                let problem = match marker.and_then(|b| b.control) {
+                    Some(crate::kafka::log::ControlType::Commit) => continue,
+                    Some(_) => "an aborted transaction",
+                    None => "a transaction still open",
+                };
+                return Err(format!(
+                    "read_committed consumer {} read {} at offset {offset} of {}, from {problem}",
+                    world.scenario().consumers[c].name,
+                    world.value_of(record),
+                    world.scenario().partition_name(tp)
+                ));
+            }
+            self.isolation_seen[c] = consumer.received.len();
         }
         Ok(())
     }

@@ -332,6 +332,55 @@ impl World {
     }
 }
 
+/// The fates of transactional records, read from the final logs (KIP-98): each record written
+/// inside a transaction is committed or aborted by the next marker of its producer id in the
+/// partition, or still open (a hanging transaction when the run ends); and how many times a
+/// consumer returned an aborted record (only a read_uncommitted consumer should).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TransactionFates {
+    pub committed: u64,
+    pub aborted: u64,
+    pub open: u64,
+    pub read_aborted: u64,
+}
+
+/// `None` when no producer is transactional.
+pub fn transaction_fates(world: &World) -> Option<TransactionFates> {
+    if world.scenario().transactional_ids.is_empty() {
+        return None;
+    }
+    let mut fates = TransactionFates::default();
+    let image = world.controller().image();
+    for (tp, _) in image.partitions() {
+        let Some(log) = authoritative_log(world, tp) else {
+            continue;
+        };
+        let batches = log.batches();
+        for (i, batch) in batches.iter().enumerate() {
+            let (true, Some(stamp)) = (batch.transactional, batch.producer) else {
+                continue;
+            };
+            let marker = batches.iter_from(i + 1).find(|b| {
+                b.control.is_some() && b.producer.is_some_and(|s| s.producer == stamp.producer)
+            });
+            let count = batch.records.len() as u64;
+            match marker.and_then(|b| b.control) {
+                Some(crate::kafka::log::ControlType::Commit) => fates.committed += count,
+                Some(_) => fates.aborted += count,
+                None => fates.open += count,
+            }
+        }
+    }
+    for consumer in world.consumers() {
+        fates.read_aborted += consumer
+            .received
+            .iter()
+            .filter(|(tp, offset, r)| world.is_aborted(*tp, *offset, *r))
+            .count() as u64;
+    }
+    Some(fates)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

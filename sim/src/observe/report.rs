@@ -1,6 +1,7 @@
 //! The cluster at a glance, as `kafka-topics --describe` prints it, with each replica's log
 //! end offset and high watermark, and each broker's state; each consumer group as its
-//! coordinator holds it; and each producer's batching.
+//! coordinator holds it; each transactional.id as its coordinator holds it, with the last
+//! stable offset of each partition led; and each producer's batching.
 
 use std::fmt::Write as _;
 
@@ -25,6 +26,7 @@ pub fn describe(world: &World) -> String {
         })
         .collect();
     let _ = writeln!(out, "Brokers: {}", brokers.join(", "));
+    let transactional = !scenario.transactional_ids.is_empty();
     for (t, topic) in image.topics.iter().enumerate() {
         let spec = &scenario.topics[t];
         let rf = topic.partitions.first().map_or(0, |p| p.replicas.len());
@@ -76,9 +78,31 @@ pub fn describe(world: &World) -> String {
                     } else {
                         "follower"
                     };
+                    // With transactions, a leader also shows its last stable offset and the
+                    // transactions open in the partition (producer id @ first offset).
+                    let lso = if transactional && replica.leading.is_some() {
+                        let open: Vec<String> = replica
+                            .producers
+                            .open_transactions()
+                            .map(|(p, first)| format!("{}@{first}", p.0))
+                            .collect();
+                        format!(
+                            "\tlso {}{}",
+                            replica
+                                .producers
+                                .last_stable_offset(replica.log.high_watermark),
+                            if open.is_empty() {
+                                String::new()
+                            } else {
+                                format!("\topen transactions [{}]", open.join(", "))
+                            }
+                        )
+                    } else {
+                        String::new()
+                    };
                     let _ = writeln!(
                         out,
-                        "\t\treplica {}: {role}{}\tleo {}\thw {}",
+                        "\t\treplica {}: {role}{}\tleo {}\thw {}{lso}",
                         b.0,
                         if broker.alive { "" } else { " (down)" },
                         replica.log.log_end_offset(),
@@ -123,6 +147,41 @@ pub fn describe(world: &World) -> String {
             }
             None => {
                 let _ = writeln!(out, "Group: {name}\tCoordinator: none");
+            }
+        }
+    }
+    if let Some(fates) = crate::observe::ledger::transaction_fates(world) {
+        let _ = writeln!(
+            out,
+            "Transactional records: committed {}, aborted {}, open {}; returned by a consumer while aborted: {}",
+            fates.committed, fates.aborted, fates.open, fates.read_aborted
+        );
+    }
+    for id in &scenario.transactional_ids {
+        let holder = world.brokers().iter().filter(|b| b.alive).find_map(|b| {
+            let index = scenario.transactional_ids.iter().position(|t| t == id)?;
+            let txn = crate::engine::ids::TransactionalId(index as u32);
+            b.txn_coordinator.txns.get(&txn).map(|m| (b.id, m))
+        });
+        match holder {
+            Some((coordinator, meta)) => {
+                let partitions: Vec<String> = meta
+                    .partitions
+                    .iter()
+                    .map(|tp| scenario.partition_name(*tp))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "TransactionalId: {id}\tCoordinator: {}\tState: {}\tProducerId: {}\tProducerEpoch: {}\tPartitions: [{}]",
+                    coordinator.0,
+                    meta.state.name(),
+                    meta.producer.0,
+                    meta.epoch,
+                    partitions.join(", ")
+                );
+            }
+            None => {
+                let _ = writeln!(out, "TransactionalId: {id}\tCoordinator: none");
             }
         }
     }

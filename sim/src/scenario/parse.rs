@@ -20,7 +20,8 @@ use toml::Spanned;
 
 use super::{
     Action, Client, ConsumerSpec, Delivery, Expectation, Narration, NetworkSpec, OFFSETS_TOPIC,
-    Pos, ProduceSpec, ProducerSpec, Scenario, Step, Subject, Subscription, TopicOrigin, TopicSpec,
+    Pos, ProduceSpec, ProducerSpec, Scenario, Step, Subject, Subscription, TRANSACTION_STATE_TOPIC,
+    TRANSACTION_STATES, TopicOrigin, TopicSpec, TxnStep,
 };
 use crate::config::{
     BrokerConfig, ConfigError, ConfigValue, ConsumerConfig, ProducerConfig, Setting, SettingPart,
@@ -87,6 +88,15 @@ pub const PRODUCER_ERRORS: &[&str] = &[
     "UNKNOWN_LEADER_EPOCH",
     "CORRUPT_MESSAGE",
     "INVALID_REQUIRED_ACKS",
+    "INVALID_PRODUCER_EPOCH",
+    "PRODUCER_FENCED",
+    "CONCURRENT_TRANSACTIONS",
+    "INVALID_TXN_STATE",
+    "INVALID_PRODUCER_ID_MAPPING",
+    "COORDINATOR_NOT_AVAILABLE",
+    "NOT_COORDINATOR",
+    "TransactionAbortedException",
+    "IllegalStateException",
     "TimeoutException",
 ];
 
@@ -366,6 +376,8 @@ struct Checker<'a> {
     producers: Vec<(String, Range<usize>)>,
     consumers: Vec<(String, Range<usize>)>,
     group_names: Vec<String>,
+    /// Per producer: whether it has a `transactional.id`.
+    transactional: Vec<bool>,
     /// Per consumer: whether it has a group, and whether it subscribes.
     consumer_kinds: Vec<(bool, bool)>,
     /// The ids of a lesson file's `[[quiz]]` questions, which `ask` steps name.
@@ -384,6 +396,7 @@ impl<'a> Checker<'a> {
             producers: Vec::new(),
             consumers: Vec::new(),
             group_names: Vec::new(),
+            transactional: Vec::new(),
             consumer_kinds: Vec::new(),
             quiz_ids: Vec::new(),
         }
@@ -591,6 +604,18 @@ impl<'a> Checker<'a> {
             explicit_offsets_rf,
             &mut topic_specs,
         )?;
+        let explicit_txn_rf = cluster.config.as_ref().is_some_and(|c| {
+            c.get_ref()
+                .keys()
+                .any(|k| k.get_ref() == "transaction.state.log.replication.factor")
+        });
+        let transactional_ids = self.transactional_ids(
+            &producers,
+            &producer_specs,
+            &broker_config,
+            explicit_txn_rf,
+            &mut topic_specs,
+        )?;
         let steps = self.steps(&steps)?;
         let faults = faults.as_ref().map(|f| self.faults(f)).transpose()?;
         let expectations = expect
@@ -614,6 +639,7 @@ impl<'a> Checker<'a> {
             network,
             topics: topic_specs,
             groups,
+            transactional_ids,
             producers: producer_specs,
             consumers: consumer_specs,
             steps,
@@ -811,6 +837,10 @@ const ACTIONS: &[&str] = &[
     "subscribe",
     "create_topic",
     "delete_topic",
+    "init_transactions",
+    "begin_transaction",
+    "commit_transaction",
+    "abort_transaction",
     "say",
     "ask",
 ];

@@ -115,16 +115,19 @@ pub enum WireFilter {
     Groups,
     /// Brokers' heartbeats to the controller and members' to their coordinator.
     Heartbeats,
+    /// Transaction coordination: InitProducerId, AddPartitionsToTxn, EndTxn, markers.
+    Transactions,
 }
 
 impl WireFilter {
-    pub const ALL: [WireFilter; 6] = [
+    pub const ALL: [WireFilter; 7] = [
         WireFilter::All,
         WireFilter::Produce,
         WireFilter::Fetch,
         WireFilter::Metadata,
         WireFilter::Groups,
         WireFilter::Heartbeats,
+        WireFilter::Transactions,
     ];
 
     pub fn name(self) -> &'static str {
@@ -135,6 +138,7 @@ impl WireFilter {
             WireFilter::Metadata => "metadata and ISR",
             WireFilter::Groups => "groups and offsets",
             WireFilter::Heartbeats => "heartbeats",
+            WireFilter::Transactions => "transactions",
         }
     }
 }

@@ -109,6 +109,7 @@ impl Consumer {
                     partitions,
                     max_wait: SimTime::from_millis(self.config.fetch_max_wait_ms),
                     max_bytes: self.config.fetch_max_bytes,
+                    read_committed: self.config.read_committed,
                 }),
             );
         }

@@ -142,7 +142,10 @@ impl Producer {
             let mut ready: BTreeSet<BrokerId> = BTreeSet::new();
             for (tp, queue) in &self.queues {
                 let Some(batch) = queue.front() else { continue };
-                if self.muted.contains(tp) || !self.is_sendable(batch, queue.len(), ctx.now) {
+                if self.muted.contains(tp)
+                    || !self.may_send_to(*tp)
+                    || !self.is_sendable(batch, queue.len(), ctx.now)
+                {
                     continue;
                 }
                 match metadata.partition(*tp).and_then(|s| s.leader) {
@@ -194,12 +197,14 @@ impl Producer {
         metadata: &MetadataImage,
         now: SimTime,
     ) -> Vec<Batch> {
-        // A producer's metadata covers the topics it writes, never __consumer_offsets.
+        // A producer's metadata covers the topics it writes, never Kafka's internal topics.
         let led: Vec<TopicPartition> = metadata
             .partitions()
             .filter(|(tp, s)| {
                 s.leader == Some(leader)
-                    && metadata.topics[tp.topic.0 as usize].name != crate::scenario::OFFSETS_TOPIC
+                    && !crate::scenario::is_internal_topic(
+                        &metadata.topics[tp.topic.0 as usize].name,
+                    )
             })
             .map(|(tp, _)| tp)
             .collect();
@@ -214,7 +219,7 @@ impl Producer {
             let index = (start + k) % led.len();
             self.drain_index.insert(leader, index);
             let tp = led[index];
-            if self.muted.contains(&tp) {
+            if self.muted.contains(&tp) || !self.may_send_to(tp) {
                 continue;
             }
             let Some(queue) = self.queues.get_mut(&tp) else {
@@ -297,10 +302,11 @@ impl Producer {
                 .map(|b| ProduceBatch {
                     partition: b.partition,
                     null_key: b.null_key,
+                    transactional: self.txn.is_some(),
                     records: b.seal(),
                     bytes: b.wire_bytes(codec),
                     producer: b.sequence.map(|(epoch, sequence)| ProducerStamp {
-                        producer: self.idx,
+                        producer: self.producer_id(),
                         epoch,
                         sequence,
                     }),
@@ -387,7 +393,10 @@ impl Producer {
             self.finish_batch(ctx, batch, Err(error));
             return;
         }
-        if error == KafkaError::OutOfOrderSequenceNumber && self.is_first_unacknowledged(&batch) {
+        if error == KafkaError::OutOfOrderSequenceNumber
+            && self.txn.is_none()
+            && self.is_first_unacknowledged(&batch)
+        {
             // KIP-360: the broker lost the sequences before this batch (an unclean election,
             // a truncation), and no earlier batch is coming to fill the gap. Bump the
             // producer epoch and number every unacknowledged batch again from 0.
@@ -477,6 +486,9 @@ impl Producer {
                 self.errors.insert(error);
                 for r in records.iter() {
                     self.settle(r.n, Outcome::Failed(error));
+                }
+                if self.txn.is_some() {
+                    self.on_txn_batch_failed(ctx, error);
                 }
                 if error == KafkaError::TimeoutException {
                     ctx.trace(TraceEvent::ProduceFailed {

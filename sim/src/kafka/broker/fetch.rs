@@ -93,6 +93,8 @@ impl Broker {
                     log_end_offset: Offset(0),
                     batches: Vec::new(),
                     diverging_epoch: None,
+                    last_stable_offset: Offset(0),
+                    aborted: Vec::new(),
                 };
                 let Some(replica) = self.replicas.get(&tp).filter(|r| r.leading.is_some()) else {
                     response.error = Some(KafkaError::NotLeaderOrFollower);
@@ -102,6 +104,8 @@ impl Broker {
                 response.high_watermark = log.high_watermark;
                 response.log_start_offset = log.log_start_offset();
                 response.log_end_offset = log.log_end_offset();
+                let lso = replica.producers.last_stable_offset(log.high_watermark);
+                response.last_stable_offset = lso;
                 if fetch.current_leader_epoch < replica.leader_epoch {
                     response.error = Some(KafkaError::FencedLeaderEpoch);
                 } else if fetch.current_leader_epoch > replica.leader_epoch {
@@ -115,12 +119,21 @@ impl Broker {
                 {
                     response.error = Some(KafkaError::OffsetOutOfRange);
                 } else {
+                    // R1.6: a follower reads to the log end, a read_uncommitted consumer below
+                    // the high watermark, a read_committed one below the last stable offset,
+                    // told which transactions in that range were aborted.
                     let limit = if request.replica.is_some() {
                         log.log_end_offset()
+                    } else if request.read_committed {
+                        lso
                     } else {
                         log.high_watermark
                     };
                     response.batches = log.read(fetch.fetch_offset, request.max_bytes, limit);
+                    if request.read_committed {
+                        response.aborted =
+                            replica.producers.aborted_between(fetch.fetch_offset, limit);
+                    }
                 }
                 response
             })
@@ -147,6 +160,10 @@ impl Broker {
                         None => true,
                         Some(r) if parked.request.replica.is_some() => {
                             r.log.log_end_offset() > fetch.fetch_offset
+                        }
+                        Some(r) if parked.request.read_committed => {
+                            r.producers.last_stable_offset(r.log.high_watermark)
+                                > fetch.fetch_offset
                         }
                         Some(r) => r.log.high_watermark > fetch.fetch_offset,
                     }

@@ -79,6 +79,7 @@ impl Broker {
                 partitions,
                 max_wait: SimTime::from_millis(self.config.replica_fetch_wait_max_ms),
                 max_bytes: self.config.replica_fetch_max_bytes,
+                read_committed: false,
             }),
         );
     }
@@ -157,13 +158,7 @@ impl Broker {
                 }
                 first.get_or_insert(batch.base_offset);
                 count += batch.records.len() as u32;
-                if let Some(stamp) = batch.producer {
-                    replica.producers.remember(
-                        stamp,
-                        batch.base_offset,
-                        batch.last_offset_delta + 1,
-                    );
-                }
+                replica.producers.apply(batch);
                 let roll = replica.log.append(batch.clone());
                 trace_roll(ctx, tp, roll);
             }

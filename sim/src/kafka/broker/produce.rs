@@ -23,6 +23,7 @@ impl Broker {
         let delayed = DelayedProduce {
             from,
             correlation: request.correlation,
+            markers: false,
             done,
             waiting,
             expires: ctx.now + request.timeout,
@@ -131,19 +132,20 @@ impl Broker {
             }
         }
         let base = replica.log.log_end_offset();
-        let stored = StoredBatch::new(
-            base,
-            replica.leader_epoch,
-            batch.records.clone(),
-            batch.bytes,
-            batch.producer,
-            ctx.now,
-        );
+        let stored = StoredBatch {
+            transactional: batch.transactional,
+            ..StoredBatch::new(
+                base,
+                replica.leader_epoch,
+                batch.records.clone(),
+                batch.bytes,
+                batch.producer,
+                ctx.now,
+            )
+        };
+        replica.producers.apply(&stored);
         let roll = replica.log.append(Arc::new(stored));
         trace_roll(ctx, tp, roll);
-        if let Some(stamp) = batch.producer {
-            replica.producers.remember(stamp, base, count);
-        }
         let leo = replica.log.log_end_offset();
         ctx.trace(TraceEvent::Append {
             partition: tp,
@@ -190,6 +192,7 @@ impl Broker {
                     DelayedProduce {
                         from: request.from,
                         correlation: request.correlation,
+                        markers: request.markers,
                         done: Vec::new(),
                         waiting: Vec::new(),
                         expires: request.expires,
@@ -240,7 +243,48 @@ impl Broker {
         Some(Err(KafkaError::NotEnoughReplicasAfterAppend))
     }
 
+    /// WriteTxnMarkers waits like an acks=all produce: answered once the markers are
+    /// replicated, or failed when the leadership goes or the request times out.
+    pub(crate) fn delay_marker_response(
+        &mut self,
+        ctx: &mut Ctx,
+        from: NodeId,
+        correlation: u64,
+        done: Vec<(TopicPartition, Result<Offset, KafkaError>)>,
+        waiting: Vec<(TopicPartition, Offset, Offset)>,
+    ) {
+        let delayed = DelayedProduce {
+            from,
+            correlation,
+            markers: true,
+            done,
+            waiting,
+            expires: ctx.now + SimTime::from_millis(30_000),
+        };
+        if delayed.waiting.is_empty() {
+            self.respond_produce(ctx, delayed);
+        } else {
+            self.delayed.push(delayed);
+            self.complete_delayed_produces(ctx, None);
+            self.schedule_delayed_expiry(ctx);
+        }
+    }
+
     pub(super) fn respond_produce(&mut self, ctx: &mut Ctx, delayed: DelayedProduce) {
+        if delayed.markers {
+            ctx.send(
+                delayed.from,
+                Message::WriteTxnMarkersResponse {
+                    correlation: delayed.correlation,
+                    results: delayed
+                        .done
+                        .into_iter()
+                        .map(|(tp, r)| (tp, r.map(|_| ())))
+                        .collect(),
+                },
+            );
+            return;
+        }
         ctx.send(
             delayed.from,
             Message::ProduceResponse(ProduceResponse {

@@ -103,6 +103,7 @@ impl Broker {
         self.complete_delayed_produces(ctx, Some(tp));
         self.complete_parked_fetches(ctx, tp);
         self.complete_group_writes(ctx, tp);
+        self.complete_txn_writes(ctx, tp);
         true
     }
 

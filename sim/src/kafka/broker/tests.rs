@@ -39,6 +39,7 @@ fn leader(min_insync_replicas: u32) -> Broker {
         Arc::new(vec![topic]),
         Arc::new(image),
         Coordinator::new(Arc::new(Vec::new()), None, 50, SimTime::ZERO),
+        crate::kafka::txn::TxnCoordinator::new(Arc::new(Vec::new()), None, 50),
     )
 }
 
@@ -71,6 +72,7 @@ fn produce(broker: &mut Broker, now_ms: u64, count: u32, acks: Acks) -> Vec<Effe
         acks,
         timeout: SimTime::from_millis(30_000),
         batches: vec![ProduceBatch {
+            transactional: false,
             partition: TP,
             records: Arc::new(records),
             bytes: 100,
@@ -88,6 +90,7 @@ fn produce(broker: &mut Broker, now_ms: u64, count: u32, acks: Acks) -> Vec<Effe
 
 fn fetch(broker: &mut Broker, now_ms: u64, follower: u32, offset: u64) -> Vec<Effect> {
     let request = FetchRequest {
+        read_committed: false,
         correlation: now_ms,
         replica: Some(BrokerId(follower)),
         broker_epoch: Some(0),
@@ -201,6 +204,7 @@ fn isr_shrinks_only_for_followers_that_fall_behind() {
 /// the error and the offsets of the records it got.
 fn consumer_fetch(broker: &mut Broker, now_ms: u64, offset: u64) -> (Option<KafkaError>, Vec<u64>) {
     let request = FetchRequest {
+        read_committed: false,
         correlation: now_ms,
         replica: None,
         broker_epoch: None,

@@ -318,6 +318,7 @@ impl Broker {
                             })
                             .collect();
                     }
+                    GroupRecord::Transaction(_) => {}
                 }
             }
         }

@@ -91,6 +91,7 @@ fn broker(id: u32, leader: u32, replicas: &[u32], isr: &[u32], initial_delay_ms:
             1,
             SimTime::from_millis(initial_delay_ms),
         ),
+        crate::kafka::txn::TxnCoordinator::new(Arc::new(Vec::new()), None, 50),
     )
 }
 
@@ -479,6 +480,7 @@ fn a_commit_is_answered_once_the_high_watermark_passes_it() {
     );
     let fetch = |follower: u32| {
         Message::Fetch(FetchRequest {
+            read_committed: false,
             correlation: 1,
             replica: Some(BrokerId(follower)),
             broker_epoch: Some(0),

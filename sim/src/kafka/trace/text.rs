@@ -491,6 +491,30 @@ impl TraceEvent {
                 )
             }
             Membership { what } => write!(out, "{what}"),
+            TxnState {
+                txn,
+                from,
+                to,
+                producer,
+                epoch,
+                why,
+            } => write!(
+                out,
+                "transaction {txn}: {from} → {to} (producer id {producer}, epoch {epoch}; {why})"
+            ),
+            TxnMarker {
+                partition,
+                control,
+                producer,
+                epoch,
+                offset,
+                last_stable_offset,
+            } => write!(
+                out,
+                "{} {control} marker at offset {offset} for producer id {producer} epoch {epoch}; lso {last_stable_offset}",
+                p(partition)
+            ),
+            Transaction { what } => write!(out, "{what}"),
             Revoked { partitions, why } => {
                 let parts: Vec<String> = partitions.iter().map(p).collect();
                 write!(out, "revoked [{}] ({why})", parts.join(", "))

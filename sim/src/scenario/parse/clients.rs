@@ -275,6 +275,91 @@ impl<'a> Checker<'a> {
         Ok(groups)
     }
 
+    /// The transactional.ids the producers use; with any, the cluster has
+    /// `__transaction_state`, with `transaction.state.log.num.partitions` partitions of
+    /// `transaction.state.log.replication.factor` replicas (shrunk to a smaller cluster unless
+    /// set explicitly, as for `__consumer_offsets`) and `min.insync.replicas` =
+    /// `transaction.state.log.min.isr`, compacted.
+    pub(super) fn transactional_ids(
+        &mut self,
+        raw: &[Spanned<RawProducer>],
+        producers: &[ProducerSpec],
+        broker: &BrokerConfig,
+        explicit_rf: bool,
+        topics: &mut Vec<TopicSpec>,
+    ) -> Result<Vec<String>> {
+        let mut ids: Vec<String> = Vec::new();
+        self.transactional = producers
+            .iter()
+            .map(|p| p.config.transactional_id.is_some())
+            .collect();
+        for spec in producers {
+            if let Some(id) = &spec.config.transactional_id
+                && !ids.contains(id)
+            {
+                ids.push(id.clone());
+            }
+        }
+        let Some(first) = producers
+            .iter()
+            .position(|p| p.config.transactional_id.is_some())
+        else {
+            return Ok(ids);
+        };
+        let mut rf = broker.transaction_state_log_replication_factor;
+        if rf > self.brokers && !explicit_rf {
+            rf = self.brokers;
+        }
+        if rf > self.brokers {
+            return self.fail(
+                raw[first].span(),
+                format!(
+                    "transactional.id {:?} needs the internal topic __transaction_state, created with \
+                     transaction.state.log.replication.factor={rf} replicas, but the cluster has {} broker{}; \
+                     set \"transaction.state.log.replication.factor\" = {} in [cluster] config",
+                    ids[0],
+                    self.brokers,
+                    if self.brokers == 1 { "" } else { "s" },
+                    self.brokers
+                ),
+            );
+        }
+        let partitions = broker.transaction_state_log_num_partitions;
+        if partitions > MAX_PARTITIONS {
+            return self.fail(
+                raw[first].span(),
+                format!(
+                    "transaction.state.log.num.partitions ({partitions}) is above ksim's limit of \
+                     {MAX_PARTITIONS} partitions per topic; __transaction_state cannot be made"
+                ),
+            );
+        }
+        let min_isr = broker.transaction_state_log_min_isr.min(rf);
+        topics.push(TopicSpec {
+            name: TRANSACTION_STATE_TOPIC.to_string(),
+            partitions,
+            replication_factor: rf,
+            replicas: None,
+            // Kafka creates it compacted, with `transaction.state.log.segment.bytes`
+            // (100 MiB) segments and min.insync.replicas = transaction.state.log.min.isr.
+            config: TopicConfig::resolve(
+                broker,
+                &[
+                    Setting::new("cleanup.policy", ConfigValue::Str("compact".into())),
+                    Setting::new("segment.bytes", ConfigValue::Int(104_857_600)),
+                    Setting::new("min.insync.replicas", ConfigValue::Int(i64::from(min_isr))),
+                ],
+            )
+            .expect("valid settings"),
+            internal: true,
+            origin: TopicOrigin::Start,
+        });
+        self.topics
+            .push((TRANSACTION_STATE_TOPIC.to_string(), 0..0));
+        self.partitions.push(partitions);
+        Ok(ids)
+    }
+
     pub(super) fn producer(&self, name: &Spanned<String>) -> Result<ProducerIdx> {
         let wanted = name.get_ref();
         if let Some(i) = self.producers.iter().position(|(n, _)| n == wanted) {

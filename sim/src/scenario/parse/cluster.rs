@@ -11,6 +11,15 @@ impl<'a> Checker<'a> {
         topic: TopicId,
         what: &str,
     ) -> Result<()> {
+        if self.topics[topic.0 as usize].0 == TRANSACTION_STATE_TOPIC {
+            return self.fail(
+                name.span(),
+                format!(
+                    "cannot {what} __transaction_state: only transaction coordinators write it, \
+                     and its partition count decides every transactional.id's coordinator"
+                ),
+            );
+        }
         if self.topics[topic.0 as usize].0 != OFFSETS_TOPIC {
             return Ok(());
         }
@@ -310,6 +319,13 @@ impl<'a> Checker<'a> {
                 name.span(),
                 "__consumer_offsets is Kafka's internal topic of committed offsets; the cluster \
                  creates it for consumer groups, so a scenario cannot declare it",
+            );
+        }
+        if text == TRANSACTION_STATE_TOPIC {
+            return self.fail(
+                name.span(),
+                "__transaction_state is Kafka's internal topic of transaction state; the cluster \
+                 creates it for transactional producers, so a scenario cannot declare it",
             );
         }
         if let Some((_, first)) = self.topics.iter().find(|(n, _)| n == text) {

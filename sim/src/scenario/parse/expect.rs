@@ -98,6 +98,7 @@ impl<'a> Checker<'a> {
                 "partition",
                 raw.offsets.as_ref().map(Spanned::span),
             ),
+            ("lso", "partition", raw.lso.as_ref().map(Spanned::span)),
             ("acked", "producer", raw.acked.as_ref().map(Spanned::span)),
             ("failed", "producer", raw.failed.as_ref().map(Spanned::span)),
             ("errors", "producer", raw.errors.as_ref().map(Spanned::span)),
@@ -115,6 +116,12 @@ impl<'a> Checker<'a> {
                 "records_per_batch",
                 "producer",
                 raw.records_per_batch.as_ref().map(Spanned::span),
+            ),
+            ("epoch", "producer", raw.epoch.as_ref().map(Spanned::span)),
+            (
+                "transaction_state",
+                "producer",
+                raw.transaction_state.as_ref().map(Spanned::span),
             ),
             (
                 "received",
@@ -143,6 +150,11 @@ impl<'a> Checker<'a> {
                 "rebalances",
                 "consumer",
                 raw.rebalances.as_ref().map(Spanned::span),
+            ),
+            (
+                "read_aborted",
+                "consumer",
+                raw.read_aborted.as_ref().map(Spanned::span),
             ),
             (
                 "committed",
@@ -307,6 +319,7 @@ impl<'a> Checker<'a> {
                             .map(|e| e as u32)
                     })
                     .transpose()?,
+                lso: raw.lso.as_ref().map(|v| self.count(v, "lso")).transpose()?,
                 leo,
                 log,
                 log_start_offset: raw
@@ -379,6 +392,44 @@ impl<'a> Checker<'a> {
                     .as_ref()
                     .map(|v| self.count(v, "requests"))
                     .transpose()?,
+                epoch: raw
+                    .epoch
+                    .as_ref()
+                    .map(|v| {
+                        self.int(v, "epoch", 0, i64::from(i16::MAX))
+                            .map(|e| e as u32)
+                    })
+                    .transpose()?,
+                transaction_state: match &raw.transaction_state {
+                    Some(state) => {
+                        if !self
+                            .transactional
+                            .get(producer_idx.0 as usize)
+                            .copied()
+                            .unwrap_or(false)
+                        {
+                            return self.fail(
+                                state.span(),
+                                format!(
+                                    "`transaction_state`: producer {:?} has no transactional.id",
+                                    producer.get_ref()
+                                ),
+                            );
+                        }
+                        if !TRANSACTION_STATES.contains(&state.get_ref().as_str()) {
+                            return self.fail(
+                                state.span(),
+                                format!(
+                                    "`transaction_state`: expected one of {}, found {:?}",
+                                    TRANSACTION_STATES.join(", "),
+                                    state.get_ref()
+                                ),
+                            );
+                        }
+                        Some(state.get_ref().clone())
+                    }
+                    None => None,
+                },
                 records_per_batch: raw
                     .records_per_batch
                     .as_ref()
@@ -403,6 +454,7 @@ impl<'a> Checker<'a> {
                         "lag",
                         "records_lag_max",
                         "rebalances",
+                        "read_aborted",
                         "errors",
                     ],
                 ));
@@ -439,6 +491,7 @@ impl<'a> Checker<'a> {
                 records_lag_max: count(&raw.records_lag_max, "records_lag_max")?,
                 rebalances: count(&raw.rebalances, "rebalances")?,
                 errors,
+                read_aborted: count(&raw.read_aborted, "read_aborted")?,
             }
         } else if let Some(group) = &raw.group {
             if !self.groups_named().any(|g| g == group.get_ref()) {

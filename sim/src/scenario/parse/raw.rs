@@ -134,6 +134,11 @@ pub struct RawStep {
     pub subscribe: Option<Spanned<RawSubscribe>>,
     pub create_topic: Option<Spanned<RawTopic>>,
     pub delete_topic: Option<Spanned<String>>,
+    /// A transactional producer's name.
+    pub init_transactions: Option<Spanned<String>>,
+    pub begin_transaction: Option<Spanned<String>>,
+    pub commit_transaction: Option<Spanned<String>>,
+    pub abort_transaction: Option<Spanned<String>>,
     /// Narration: a string (English) or `{ en = "…", ko = "…" }`.
     pub say: Option<Spanned<toml::Value>>,
     /// A `[[quiz]]` id of the same file: the explorer pauses and asks it (predict, then watch).
@@ -199,6 +204,7 @@ pub struct RawExpect {
     pub log_start_offset: Option<Spanned<i64>>,
     pub segments: Option<Spanned<Vec<Spanned<i64>>>>,
     pub offsets: Option<Spanned<Vec<Spanned<i64>>>>,
+    pub lso: Option<Spanned<i64>>,
     // A producer.
     pub producer: Option<Spanned<String>>,
     pub acked: Option<Spanned<i64>>,
@@ -207,6 +213,8 @@ pub struct RawExpect {
     pub batches: Option<Spanned<i64>>,
     pub requests: Option<Spanned<i64>>,
     pub records_per_batch: Option<Spanned<toml::Value>>,
+    pub epoch: Option<Spanned<i64>>,
+    pub transaction_state: Option<Spanned<String>>,
     // A consumer.
     pub consumer: Option<Spanned<String>>,
     pub received: Option<Spanned<i64>>,
@@ -217,6 +225,7 @@ pub struct RawExpect {
     pub lag: Option<Spanned<BTreeMap<Spanned<String>, Spanned<i64>>>>,
     pub records_lag_max: Option<Spanned<i64>>,
     pub rebalances: Option<Spanned<i64>>,
+    pub read_aborted: Option<Spanned<i64>>,
     // A consumer group.
     pub group: Option<Spanned<String>>,
     pub committed: Option<Spanned<BTreeMap<Spanned<String>, Spanned<i64>>>>,

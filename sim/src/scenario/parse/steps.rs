@@ -118,6 +118,22 @@ impl<'a> Checker<'a> {
             ("subscribe", raw.subscribe.as_ref().map(Spanned::span)),
             ("create_topic", raw.create_topic.as_ref().map(Spanned::span)),
             ("delete_topic", raw.delete_topic.as_ref().map(Spanned::span)),
+            (
+                "init_transactions",
+                raw.init_transactions.as_ref().map(Spanned::span),
+            ),
+            (
+                "begin_transaction",
+                raw.begin_transaction.as_ref().map(Spanned::span),
+            ),
+            (
+                "commit_transaction",
+                raw.commit_transaction.as_ref().map(Spanned::span),
+            ),
+            (
+                "abort_transaction",
+                raw.abort_transaction.as_ref().map(Spanned::span),
+            ),
             ("say", raw.say.as_ref().map(Spanned::span)),
             ("ask", raw.ask.as_ref().map(Spanned::span)),
         ]
@@ -221,6 +237,14 @@ impl<'a> Checker<'a> {
             Action::Start(self.client(client)?)
         } else if let Some(client) = &raw.stop {
             Action::Stop(self.client(client)?)
+        } else if let Some(name) = &raw.init_transactions {
+            self.transaction_step(name, TxnStep::Init)?
+        } else if let Some(name) = &raw.begin_transaction {
+            self.transaction_step(name, TxnStep::Begin)?
+        } else if let Some(name) = &raw.commit_transaction {
+            self.transaction_step(name, TxnStep::Commit)?
+        } else if let Some(name) = &raw.abort_transaction {
+            self.transaction_step(name, TxnStep::Abort)?
         } else if let Some(say) = &raw.say {
             Action::Say(self.say(say)?)
         } else if let Some(id) = &raw.ask {
@@ -236,6 +260,30 @@ impl<'a> Checker<'a> {
             },
             count_span,
         ))
+    }
+
+    /// `init_transactions = "app"` and the other transaction calls: the producer must have a
+    /// `transactional.id` (else Kafka's producer throws IllegalStateException: "Transactional
+    /// method invoked on a non-transactional producer.").
+    pub(super) fn transaction_step(&self, name: &Spanned<String>, step: TxnStep) -> Result<Action> {
+        let producer = self.producer(name)?;
+        if !self
+            .transactional
+            .get(producer.0 as usize)
+            .copied()
+            .unwrap_or(false)
+        {
+            return self.fail(
+                name.span(),
+                format!(
+                    "`{}`: producer {:?} has no transactional.id; Kafka's {}() throws IllegalStateException: \"Transactional method invoked on a non-transactional producer.\"",
+                    step.key(),
+                    name.get_ref(),
+                    step.method()
+                ),
+            );
+        }
+        Ok(Action::Transaction { producer, step })
     }
 
     /// `commit = "reader"` (commitSync) or `commit = { consumer = "reader", sync = false }`.

@@ -201,7 +201,7 @@ fn step_with_two_actions() {
 // A step with only `at` lists the actions it could take.
 #[test]
 fn step_without_action() {
-    insta::assert_snapshot!(error(&format!("{BASE}\n[[steps]]\nat = \"1s\"\n")), @r#"x.toml:23:1: a step needs one action (`produce`, `crash`, `restart`, `power_loss`, `isolate`, `partition`, `heal`, `slow`, `add_partitions`, `start`, `stop`, `commit`, `subscribe`, `create_topic`, `delete_topic`, `say` or `ask`), found none"#);
+    insta::assert_snapshot!(error(&format!("{BASE}\n[[steps]]\nat = \"1s\"\n")), @r#"x.toml:23:1: a step needs one action (`produce`, `crash`, `restart`, `power_loss`, `isolate`, `partition`, `heal`, `slow`, `add_partitions`, `start`, `stop`, `commit`, `subscribe`, `create_topic`, `delete_topic`, `init_transactions`, `begin_transaction`, `commit_transaction`, `abort_transaction`, `say` or `ask`), found none"#);
 }
 
 // A replication factor above the broker count quotes Kafka's refusal.
@@ -317,7 +317,7 @@ fn negative_batches() {
 // A producer expectation with nothing to check lists every producer key.
 #[test]
 fn producer_expectation_without_keys() {
-    insta::assert_snapshot!(error(&format!("{BASE}\n[[expect]]\nproducer = \"app\"\n")), @r#"x.toml:23:1: nothing to check for producer "app": give `acked`, `failed`, `errors`, `batches`, `requests` or `records_per_batch`"#);
+    insta::assert_snapshot!(error(&format!("{BASE}\n[[expect]]\nproducer = \"app\"\n")), @r#"x.toml:23:1: nothing to check for producer "app": give `acked`, `failed`, `errors`, `batches`, `requests`, `records_per_batch`, `epoch` or `transaction_state`"#);
 }
 
 // Batch counts belong to a producer.
@@ -524,6 +524,7 @@ fn design_example_resolves() {
     assert_eq!(
         partition.subject,
         Subject::Partition {
+            lso: None,
             partition: TopicPartition::new(TopicId(0), 0),
             leader: Some(Some(BrokerId(2))),
             offline: None,
@@ -720,6 +721,7 @@ reordered = 0
     assert_eq!(
         subjects[0],
         &Subject::Partition {
+            lso: None,
             partition: TopicPartition::new(TopicId(0), 4),
             leader: Some(None),
             offline: Some(true),
@@ -743,6 +745,8 @@ reordered = 0
     assert_eq!(
         subjects[2],
         &Subject::Producer {
+            epoch: None,
+            transaction_state: None,
             producer: ProducerIdx(0),
             acked: Some(4),
             failed: Some(1),
@@ -758,6 +762,7 @@ reordered = 0
     assert_eq!(
         subjects[3],
         &Subject::Consumer {
+            read_aborted: None,
             consumer: ConsumerIdx(1),
             received: Some(2),
             values: Some(vec!["app-0".to_string(), "app-1".to_string()]),
@@ -1062,4 +1067,46 @@ fn too_many_records_in_all() {
     let text = format!("{BASE}{step}{step}{step}");
     insta::assert_snapshot!(error(&text), @"x.toml:30:11: the steps send 12000005 records up to here, more than the 10000000 a scenario may send: every record is followed from send to fate, and more would not fit in memory");
     assert!(parse(&format!("{BASE}{step}{step}"), "x.toml").is_ok());
+}
+
+// A transaction step needs a producer with a transactional.id, as Kafka's producer throws.
+#[test]
+fn transaction_step_needs_a_transactional_id() {
+    insta::assert_snapshot!(error(&BASE.replace("produce = { producer = \"app\", topic = \"orders\", count = 5 }", "init_transactions = \"app\"")), @r#"x.toml:21:21: `init_transactions`: producer "app" has no transactional.id; Kafka's initTransactions() throws IllegalStateException: "Transactional method invoked on a non-transactional producer.""#);
+}
+
+// __transaction_state belongs to the transaction coordinators: not declared, not written.
+#[test]
+fn transaction_state_topic_is_internal() {
+    insta::assert_snapshot!(error(&BASE.replace("name = \"orders\"", "name = \"__transaction_state\"")), @"x.toml:7:8: __transaction_state is Kafka's internal topic of transaction state; the cluster creates it for transactional producers, so a scenario cannot declare it");
+}
+
+// transaction_state names one of Kafka's TransactionState values.
+#[test]
+fn transaction_state_expectation_names_a_state() {
+    let text = BASE.replace(
+        "name = \"app\"",
+        "name = \"app\"\nconfig = { \"transactional.id\" = \"t1\" }",
+    ) + "\n[[expect]]\nproducer = \"app\"\ntransaction_state = \"Commited\"\n";
+    insta::assert_snapshot!(error(&text), @r#"x.toml:26:21: `transaction_state`: expected one of Empty, Ongoing, PrepareCommit, PrepareAbort, CompleteCommit, CompleteAbort, PrepareEpochFence, Dead, found "Commited""#);
+}
+
+// A transactional producer makes the cluster create __transaction_state, shrunk to a small
+// cluster's size, with min.insync.replicas from transaction.state.log.min.isr.
+#[test]
+fn transactional_producer_adds_transaction_state() {
+    let text = BASE
+        .replace("brokers = 3", "brokers = 1")
+        .replace("replication_factor = 3", "replication_factor = 1")
+        .replace(
+            "name = \"app\"",
+            "name = \"app\"\nconfig = { \"transactional.id\" = \"t1\" }",
+        );
+    let s = parse(&text, "x.toml").expect("valid");
+    assert_eq!(s.transactional_ids, vec!["t1".to_string()]);
+    let t = s.topics.last().expect("__transaction_state");
+    assert_eq!(t.name, "__transaction_state");
+    assert!(t.internal);
+    assert_eq!((t.partitions, t.replication_factor), (50, 1));
+    assert_eq!(t.config.min_insync_replicas, 1);
 }

@@ -273,7 +273,7 @@ fn replica_row(
                 above_hw,
             } => {
                 let producer = record.producer.0 as usize;
-                let (text, color) = if record.is_group_record() {
+                let (text, color) = if record.is_internal() {
                     match app.cells {
                         CellLabel::Epoch => (digit(epoch), Color::Gray),
                         _ => ('=', Color::Gray),

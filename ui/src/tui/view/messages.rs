@@ -35,6 +35,10 @@ fn kind(message: &Message) -> WireFilter {
             ..
         } => WireFilter::Heartbeats,
         Message::GroupRequest { .. } | Message::GroupResponse { .. } => WireFilter::Groups,
+        Message::TxnRequest { .. }
+        | Message::TxnResponse { .. }
+        | Message::WriteTxnMarkers { .. }
+        | Message::WriteTxnMarkersResponse { .. } => WireFilter::Transactions,
         Message::Refused(inner) => kind(inner),
         _ => WireFilter::Metadata,
     }

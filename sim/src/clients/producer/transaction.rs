@@ -1,0 +1,478 @@
+//! The transactional producer (KIP-98, Kafka's `TransactionManager`): `initTransactions()`
+//! finds the coordinator and gets the producer id and epoch of its `transactional.id`;
+//! `beginTransaction()` opens a transaction locally; a batch goes to a partition only once
+//! AddPartitionsToTxn has put the partition in the transaction; `commitTransaction()` flushes
+//! and sends EndTxn(commit); `abortTransaction()` drops what is not yet sent and sends
+//! EndTxn(abort). A newer producer with the same id, or the coordinator timing the
+//! transaction out, fences this one: PRODUCER_FENCED, and nothing more goes out.
+
+use super::*;
+use crate::engine::ids::TransactionalId;
+use crate::kafka::message::{TxnRequest, TxnResponse};
+use crate::scenario::TxnStep;
+
+/// Where the producer stands, as `TransactionManager.State` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientTxnState {
+    Uninitialized,
+    Initializing,
+    Ready,
+    InTransaction,
+    CommittingTransaction,
+    AbortingTransaction,
+    /// Fenced by a newer epoch: a fatal error, the producer must be closed.
+    FatalError,
+}
+
+impl ClientTxnState {
+    pub fn name(self) -> &'static str {
+        match self {
+            ClientTxnState::Uninitialized => "UNINITIALIZED",
+            ClientTxnState::Initializing => "INITIALIZING",
+            ClientTxnState::Ready => "READY",
+            ClientTxnState::InTransaction => "IN_TRANSACTION",
+            ClientTxnState::CommittingTransaction => "COMMITTING_TRANSACTION",
+            ClientTxnState::AbortingTransaction => "ABORTING_TRANSACTION",
+            ClientTxnState::FatalError => "FATAL_ERROR",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+enum TxnCall {
+    Find,
+    Init,
+    Add(Vec<TopicPartition>),
+    End(bool),
+}
+
+/// A transactional producer's side of the protocol.
+#[derive(Clone, Debug)]
+pub struct TxnClient {
+    pub id: TransactionalId,
+    pub state: ClientTxnState,
+    /// The producer id the coordinator gave, once initialised.
+    pub producer_id: Option<ProducerIdx>,
+    coordinator: Option<BrokerId>,
+    /// The coordinator last named in the trace: a lookup that finds the same one again is
+    /// not traced.
+    announced: Option<BrokerId>,
+    /// The request in flight: its correlation, broker, kind and when it left.
+    in_flight: Option<(u64, BrokerId, TxnCall, SimTime)>,
+    retry_at: SimTime,
+    find_attempts: u32,
+    /// Partitions the coordinator has put in the current transaction.
+    added: BTreeSet<TopicPartition>,
+    /// A batch of the transaction failed: it can only be aborted.
+    abortable: Option<KafkaError>,
+}
+
+impl TxnClient {
+    pub fn new(id: TransactionalId) -> TxnClient {
+        TxnClient {
+            id,
+            state: ClientTxnState::Uninitialized,
+            producer_id: None,
+            coordinator: None,
+            announced: None,
+            in_flight: None,
+            retry_at: SimTime::ZERO,
+            find_attempts: 0,
+            added: BTreeSet::new(),
+            abortable: None,
+        }
+    }
+}
+
+impl Producer {
+    /// The producer id its batches carry: the coordinator's for a transactional producer,
+    /// else the producer's own index.
+    pub(super) fn producer_id(&self) -> ProducerIdx {
+        self.txn
+            .as_ref()
+            .and_then(|t| t.producer_id)
+            .unwrap_or(self.idx)
+    }
+
+    /// The transactional state, for expectations and screens.
+    pub fn txn_state(&self) -> Option<ClientTxnState> {
+        self.txn.as_ref().map(|t| t.state)
+    }
+
+    /// The producer's current epoch: the coordinator's for a transactional producer.
+    pub fn epoch(&self) -> u32 {
+        self.producer_epoch
+    }
+
+    /// Whether batches to `tp` may be sent now: always, unless the producer is transactional
+    /// and the partition is not yet in the transaction.
+    pub(super) fn may_send_to(&self, tp: TopicPartition) -> bool {
+        self.txn.as_ref().is_none_or(|t| t.added.contains(&tp))
+    }
+
+    /// Whether a produce step may send(): a transactional producer only inside a transaction
+    /// (else Kafka's send() throws IllegalStateException).
+    pub(super) fn may_produce(&mut self, ctx: &mut Ctx) -> bool {
+        let Some(txn) = &self.txn else { return true };
+        if txn.state == ClientTxnState::InTransaction {
+            return true;
+        }
+        let state = txn.state;
+        self.errors.insert(KafkaError::IllegalStateException);
+        ctx.trace(TraceEvent::Transaction {
+            what: format!(
+                "send() refused: IllegalStateException (a transactional producer sends only inside a transaction; state {})",
+                state.name()
+            ),
+        });
+        false
+    }
+
+    /// A transaction step of the scenario.
+    pub fn on_txn_step(&mut self, ctx: &mut Ctx, step: TxnStep) {
+        if !self.running {
+            return;
+        }
+        let Some(txn) = self.txn.as_mut() else { return };
+        let state = txn.state;
+        let allowed = match step {
+            TxnStep::Init => state == ClientTxnState::Uninitialized,
+            TxnStep::Begin => state == ClientTxnState::Ready,
+            TxnStep::Commit | TxnStep::Abort => state == ClientTxnState::InTransaction,
+        };
+        if !allowed {
+            self.errors.insert(KafkaError::IllegalStateException);
+            ctx.trace(TraceEvent::Transaction {
+                what: format!(
+                    "{}() refused: IllegalStateException in state {}",
+                    step.method(),
+                    state.name()
+                ),
+            });
+            return;
+        }
+        match step {
+            TxnStep::Init => txn.state = ClientTxnState::Initializing,
+            TxnStep::Begin => {
+                txn.state = ClientTxnState::InTransaction;
+                txn.added.clear();
+                txn.abortable = None;
+                ctx.trace(TraceEvent::Transaction {
+                    what: "beginTransaction()".into(),
+                });
+            }
+            TxnStep::Commit => {
+                if let Some(error) = txn.abortable {
+                    // commitTransaction() throws: a batch of the transaction failed. The
+                    // application's catch block aborts.
+                    txn.state = ClientTxnState::AbortingTransaction;
+                    ctx.trace(TraceEvent::Transaction {
+                        what: format!(
+                            "commitTransaction() failed: a batch failed with {error}; the transaction can only be aborted (abortTransaction())"
+                        ),
+                    });
+                    self.drop_unsent(ctx);
+                } else {
+                    txn.state = ClientTxnState::CommittingTransaction;
+                    ctx.trace(TraceEvent::Transaction {
+                        what: "commitTransaction(): flushing, then EndTxn(COMMIT)".into(),
+                    });
+                }
+            }
+            TxnStep::Abort => {
+                txn.state = ClientTxnState::AbortingTransaction;
+                ctx.trace(TraceEvent::Transaction {
+                    what: "abortTransaction(): unsent batches dropped, then EndTxn(ABORT)".into(),
+                });
+                self.drop_unsent(ctx);
+            }
+        }
+        self.run(ctx);
+    }
+
+    /// `abortUndrainedBatches`: what is still in the accumulator fails with
+    /// TransactionAbortedException; batches in flight complete.
+    fn drop_unsent(&mut self, ctx: &mut Ctx) {
+        self.schedules.clear();
+        let queued: Vec<Batch> = self.queues.values_mut().flat_map(|q| q.drain(..)).collect();
+        for batch in queued {
+            self.finish_batch(ctx, batch, Err(KafkaError::TransactionAbortedException));
+        }
+    }
+
+    /// Fenced: ProducerFencedException. Kafka's producer is unusable after it; every unsent
+    /// batch fails.
+    pub(super) fn fence(&mut self, ctx: &mut Ctx, error: KafkaError, why: &str) {
+        let Some(txn) = self.txn.as_mut() else { return };
+        if txn.state == ClientTxnState::FatalError {
+            return;
+        }
+        txn.state = ClientTxnState::FatalError;
+        txn.in_flight = None;
+        self.errors.insert(error);
+        self.errors.insert(KafkaError::ProducerFenced);
+        ctx.trace(TraceEvent::Transaction {
+            what: format!(
+                "fenced: {error} ({why}); ProducerFencedException: the producer must be closed"
+            ),
+        });
+        self.schedules.clear();
+        let queued: Vec<Batch> = self.queues.values_mut().flat_map(|q| q.drain(..)).collect();
+        for batch in queued {
+            self.finish_batch(ctx, batch, Err(KafkaError::ProducerFenced));
+        }
+    }
+
+    /// A batch of the transaction failed for good.
+    pub(super) fn on_txn_batch_failed(&mut self, ctx: &mut Ctx, error: KafkaError) {
+        if matches!(
+            error,
+            KafkaError::InvalidProducerEpoch | KafkaError::ProducerFenced
+        ) {
+            self.fence(
+                ctx,
+                error,
+                "a produce request carried an old producer epoch",
+            );
+        } else if let Some(txn) = self.txn.as_mut()
+            && error != KafkaError::TransactionAbortedException
+            && error != KafkaError::ProducerFenced
+        {
+            txn.abortable.get_or_insert(error);
+        }
+    }
+
+    /// When the transaction manager wants to be woken: a backoff ends, a request times out.
+    pub(super) fn txn_wake(&self) -> Option<SimTime> {
+        let txn = self.txn.as_ref()?;
+        match &txn.in_flight {
+            Some((_, _, _, sent)) => {
+                Some(*sent + SimTime::from_millis(self.config.request_timeout_ms))
+            }
+            None => Some(txn.retry_at),
+        }
+    }
+
+    /// The transaction manager's next request, if one is due (`TransactionManager.nextRequest`):
+    /// find the coordinator, InitProducerId, AddPartitionsToTxn for partitions with batches
+    /// waiting, EndTxn once the transaction's batches are all acknowledged.
+    pub(super) fn drive_txn(&mut self, ctx: &mut Ctx) {
+        let now = ctx.now;
+        let request_timeout = SimTime::from_millis(self.config.request_timeout_ms);
+        let backoff = SimTime::from_millis(self.config.retry_backoff_ms);
+        let brokers = self.scenario.brokers;
+        let timeout_ms = self.config.transaction_timeout_ms;
+        let idx = self.idx;
+        let waiting: Vec<TopicPartition> = self
+            .queues
+            .iter()
+            .filter(|(_, q)| !q.is_empty())
+            .map(|(tp, _)| *tp)
+            .collect();
+        let flushed = self.queues.values().all(VecDeque::is_empty) && self.in_flight.is_empty();
+        let epoch = self.producer_epoch;
+        let Some(txn) = self.txn.as_mut() else { return };
+        if let Some((_, broker, _, sent)) = &txn.in_flight {
+            if now < *sent + request_timeout {
+                return;
+            }
+            // No answer: the coordinator may be gone; look it up again.
+            let broker = *broker;
+            txn.in_flight = None;
+            if txn.coordinator == Some(broker) {
+                txn.coordinator = None;
+            }
+        }
+        if now < txn.retry_at {
+            return;
+        }
+        let call = match txn.state {
+            ClientTxnState::Initializing => Some(TxnCall::Init),
+            ClientTxnState::InTransaction | ClientTxnState::CommittingTransaction => {
+                let new: Vec<TopicPartition> = waiting
+                    .into_iter()
+                    .filter(|tp| !txn.added.contains(tp))
+                    .collect();
+                if !new.is_empty() {
+                    Some(TxnCall::Add(new))
+                } else if txn.state == ClientTxnState::CommittingTransaction && flushed {
+                    Some(TxnCall::End(true))
+                } else {
+                    None
+                }
+            }
+            ClientTxnState::AbortingTransaction if flushed => Some(TxnCall::End(false)),
+            _ => None,
+        };
+        let Some(mut call) = call else { return };
+        if let TxnCall::End(commit) = call
+            && txn.added.is_empty()
+        {
+            // Nothing was written: the transaction ends on the client alone.
+            txn.state = ClientTxnState::Ready;
+            ctx.trace(TraceEvent::Transaction {
+                what: format!(
+                    "{} an empty transaction: nothing to tell the coordinator",
+                    if commit { "committed" } else { "aborted" }
+                ),
+            });
+            return;
+        }
+        let producer = txn.producer_id.unwrap_or(idx);
+        let request = match &call {
+            _ if txn.coordinator.is_none() => {
+                call = TxnCall::Find;
+                TxnRequest::FindCoordinator
+            }
+            TxnCall::Find => TxnRequest::FindCoordinator,
+            TxnCall::Init => TxnRequest::InitProducerId {
+                requester: idx,
+                transaction_timeout_ms: timeout_ms,
+            },
+            TxnCall::Add(partitions) => TxnRequest::AddPartitions {
+                producer,
+                epoch,
+                partitions: partitions.clone(),
+            },
+            TxnCall::End(commit) => TxnRequest::EndTxn {
+                producer,
+                epoch,
+                commit: *commit,
+            },
+        };
+        let broker = match txn.coordinator {
+            Some(b) if !matches!(call, TxnCall::Find) => b,
+            _ => {
+                txn.find_attempts += 1;
+                BrokerId((txn.find_attempts - 1) % brokers + 1)
+            }
+        };
+        self.next_correlation += 1;
+        let correlation = self.next_correlation;
+        let txn = self.txn.as_mut().expect("checked above");
+        txn.in_flight = Some((correlation, broker, call, now));
+        txn.retry_at = now + backoff;
+        let id = txn.id;
+        ctx.send(
+            NodeId::Broker(broker),
+            Message::TxnRequest {
+                correlation,
+                txn: id,
+                request,
+            },
+        );
+    }
+
+    pub(super) fn on_txn_response(
+        &mut self,
+        ctx: &mut Ctx,
+        correlation: u64,
+        response: TxnResponse,
+    ) {
+        let now = ctx.now;
+        let backoff = SimTime::from_millis(self.config.retry_backoff_ms);
+        let Some(txn) = self.txn.as_mut() else { return };
+        if txn.in_flight.as_ref().is_none_or(|f| f.0 != correlation) {
+            return;
+        }
+        let (_, broker, call, _) = txn.in_flight.take().expect("checked above");
+        txn.retry_at = SimTime::ZERO;
+        let error = match response {
+            TxnResponse::FindCoordinator(Ok(coordinator)) => {
+                txn.coordinator = Some(coordinator);
+                if txn.announced != Some(coordinator) {
+                    txn.announced = Some(coordinator);
+                    ctx.trace(TraceEvent::Transaction {
+                        what: format!("transaction coordinator is {coordinator} (asked {broker})"),
+                    });
+                }
+                None
+            }
+            TxnResponse::InitProducerId(Ok((producer, epoch))) => {
+                txn.producer_id = Some(producer);
+                txn.state = ClientTxnState::Ready;
+                self.producer_epoch = epoch;
+                self.sequences.clear();
+                ctx.trace(TraceEvent::Transaction {
+                    what: format!(
+                        "initTransactions(): producer id {} epoch {epoch}",
+                        producer.0
+                    ),
+                });
+                None
+            }
+            TxnResponse::AddPartitions(Ok(())) => {
+                if let TxnCall::Add(partitions) = call {
+                    txn.added.extend(partitions);
+                }
+                None
+            }
+            TxnResponse::EndTxn(Ok(())) => {
+                let commit = txn.state == ClientTxnState::CommittingTransaction;
+                txn.state = ClientTxnState::Ready;
+                txn.added.clear();
+                ctx.trace(TraceEvent::Transaction {
+                    what: format!(
+                        "{}Transaction() complete",
+                        if commit { "commit" } else { "abort" }
+                    ),
+                });
+                None
+            }
+            TxnResponse::FindCoordinator(Err(e))
+            | TxnResponse::InitProducerId(Err(e))
+            | TxnResponse::AddPartitions(Err(e))
+            | TxnResponse::EndTxn(Err(e)) => Some(e),
+        };
+        let Some(error) = error else {
+            self.run(ctx);
+            return;
+        };
+        self.errors.insert(error);
+        match error {
+            KafkaError::ProducerFenced
+            | KafkaError::InvalidProducerEpoch
+            | KafkaError::InvalidProducerIdMapping => {
+                self.fence(
+                    ctx,
+                    error,
+                    "the coordinator has a newer epoch for this transactional.id",
+                );
+            }
+            KafkaError::InvalidTxnState | KafkaError::InvalidTransactionTimeout => {
+                let txn = self.txn.as_mut().expect("checked above");
+                txn.state = ClientTxnState::FatalError;
+                ctx.trace(TraceEvent::Transaction {
+                    what: format!("fatal: {error}"),
+                });
+            }
+            _ => {
+                // CONCURRENT_TRANSACTIONS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR: retry
+                // after retry.backoff.ms, finding the coordinator again when it moved.
+                let txn = self.txn.as_mut().expect("checked above");
+                if matches!(
+                    error,
+                    KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable
+                ) {
+                    txn.coordinator = None;
+                }
+                txn.retry_at = now + backoff;
+                ctx.trace(TraceEvent::Transaction {
+                    what: format!("{error}: retrying after retry.backoff.ms"),
+                });
+            }
+        }
+        self.run(ctx);
+    }
+
+    /// A transaction request that could not be delivered: find the coordinator again.
+    pub(super) fn on_txn_request_lost(&mut self, ctx: &mut Ctx, broker: BrokerId) {
+        let backoff = SimTime::from_millis(self.config.retry_backoff_ms);
+        let Some(txn) = self.txn.as_mut() else { return };
+        if txn.in_flight.as_ref().is_some_and(|f| f.1 == broker) {
+            txn.in_flight = None;
+            txn.coordinator = None;
+            txn.retry_at = ctx.now + backoff;
+        }
+    }
+}
