@@ -22,6 +22,7 @@ use super::{
     Action, Client, ConsumerSpec, Delivery, Expectation, Narration, NetworkSpec, OFFSETS_TOPIC,
     Pos, ProduceSpec, ProducerSpec, Scenario, Step, Subject, Subscription, TopicOrigin, TopicSpec,
 };
+use crate::config::version::KafkaVersion;
 use crate::config::{
     BrokerConfig, ConfigError, ConfigValue, ConsumerConfig, ProducerConfig, Setting, SettingPart,
     TopicConfig, nearest,
@@ -514,7 +515,11 @@ impl<'a> Checker<'a> {
             );
         };
         self.brokers = self.int(brokers, "brokers", 1, i64::from(MAX_BROKERS))? as u32;
-        let broker_config = match &cluster.config {
+        let version = match &cluster.kafka_version {
+            Some(version) => self.kafka_version(version)?,
+            None => KafkaVersion::NEWEST,
+        };
+        let mut broker_config = match &cluster.config {
             Some(config) => {
                 let (settings, spans) = self.settings(config);
                 BrokerConfig::resolve(&settings)
@@ -522,6 +527,17 @@ impl<'a> Checker<'a> {
             }
             None => BrokerConfig::default(),
         };
+        broker_config.behaviour = version.behaviour();
+        let explicit_unclean = cluster.config.as_ref().is_some_and(|c| {
+            c.get_ref()
+                .keys()
+                .any(|k| k.get_ref() == "unclean.leader.election.enable")
+        });
+        if !explicit_unclean {
+            // The one default that moved with a replication rule (KIP-106, 0.11).
+            broker_config.unclean_leader_election_enable =
+                broker_config.behaviour.unclean_leader_election_default;
+        }
 
         let network = match network {
             Some(network) => match &network.get_ref().latency {
@@ -620,6 +636,23 @@ impl<'a> Checker<'a> {
             expectations,
             faults,
         })
+    }
+
+    /// `kafka_version = "3.6"`: a release line ksim models.
+    fn kafka_version(&self, value: &Spanned<toml::Value>) -> Result<KafkaVersion> {
+        match value.get_ref() {
+            toml::Value::String(text) => KafkaVersion::parse(text).map_err(|message| {
+                self.src
+                    .error(value.span(), format!("`kafka_version`: {message}"))
+            }),
+            other => self.fail(
+                value.span(),
+                format!(
+                    "`kafka_version`: expected a release as a string, such as \"3.6\", found {}",
+                    describe(other)
+                ),
+            ),
+        }
     }
 
     /// `facts = ["F17"]`: ids of `facts.md`, F01 to F54.
