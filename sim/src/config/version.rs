@@ -49,7 +49,7 @@ impl KafkaVersion {
                 Ok(version)
             }
             _ => Err(format!(
-                "kafka_version {text:?} is not a release ksim models; expected one of {}",
+                "{text:?} is not a release ksim models; expected one of {}",
                 SUPPORTED_VERSIONS
                     .iter()
                     .map(|v| format!("\"{v}\""))

@@ -5,9 +5,16 @@
 use super::*;
 
 impl Broker {
+    /// `min.insync.replicas`, capped at the replica count from Kafka 3.7
+    /// (`Partition.effectiveMinIsr`, added with KAFKA-15583); before, a setting above the
+    /// replica count made every acks=all write fail with NOT_ENOUGH_REPLICAS.
     pub(crate) fn effective_min_isr(&self, tp: TopicPartition) -> usize {
+        let min_isr = self.topic_config(tp).min_insync_replicas as usize;
+        if !self.config.behaviour.high_watermark_waits_for_min_isr {
+            return min_isr;
+        }
         let replicas = self.replicas.get(&tp).map_or(1, |r| r.replicas.len());
-        (self.topic_config(tp).min_insync_replicas as usize).min(replicas)
+        min_isr.min(replicas)
     }
 
     /// Kafka's `isReplicaIsrEligible`: the controller has the broker unfenced, and the
