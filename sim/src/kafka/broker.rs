@@ -768,9 +768,10 @@ impl Broker {
             leader: state.leader,
             epoch: state.leader_epoch,
         });
-        if self.config.behaviour.truncation == Truncation::HighWatermark {
+        if self.config.behaviour.truncation == Truncation::HighWatermark && state.leader.is_some() {
             // Before 0.11 (R5.1): no epochs to ask the leader about, so a new follower drops
-            // everything above its own high watermark, which may trail the leader's.
+            // everything above its own high watermark, which may trail the leader's. With no
+            // leader alive the replica stays as it is (0.10's `makeFollowers` skips it).
             let hw = replica.log.high_watermark;
             let why = format!(
                 "became a follower: truncate to its own high watermark {hw} (kafka_version {}, before KIP-101)",
