@@ -139,6 +139,17 @@ pub fn parse_bytes(bytes: &[u8], file: &str) -> std::result::Result<Scenario, Sc
 
 /// Parses and checks a scenario. `file` is only used in messages (`scenarios/x.toml`).
 pub fn parse(text: &str, file: &str) -> std::result::Result<Scenario, ScenarioError> {
+    parse_as(text, file, None)
+}
+
+/// Parses and checks a scenario, running it under `version` instead of its own
+/// `[cluster] kafka_version` when one is given (`ksim sweep --kafka-version`): the scenario is
+/// read as if it said `kafka_version = "<version>"`, defaults included.
+pub fn parse_as(
+    text: &str,
+    file: &str,
+    version: Option<KafkaVersion>,
+) -> std::result::Result<Scenario, ScenarioError> {
     let source = Source { text, file };
     if let Some(offset) = text.find('\0') {
         return Err(source.error(
@@ -147,7 +158,9 @@ pub fn parse(text: &str, file: &str) -> std::result::Result<Scenario, ScenarioEr
         ));
     }
     let raw: RawScenario = toml::from_str(text).map_err(|error| source.toml_error(error))?;
-    Checker::new(source).scenario(raw)
+    let mut checker = Checker::new(source);
+    checker.version_override = version;
+    checker.scenario(raw)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -371,6 +384,8 @@ struct Checker<'a> {
     consumer_kinds: Vec<(bool, bool)>,
     /// The ids of a lesson file's `[[quiz]]` questions, which `ask` steps name.
     quiz_ids: Vec<String>,
+    /// A `kafka_version` given on the command line, over the file's.
+    version_override: Option<KafkaVersion>,
 }
 
 impl<'a> Checker<'a> {
@@ -387,6 +402,7 @@ impl<'a> Checker<'a> {
             group_names: Vec::new(),
             consumer_kinds: Vec::new(),
             quiz_ids: Vec::new(),
+            version_override: None,
         }
     }
 
@@ -519,6 +535,7 @@ impl<'a> Checker<'a> {
             Some(version) => self.kafka_version(version)?,
             None => KafkaVersion::NEWEST,
         };
+        let version = self.version_override.unwrap_or(version);
         let mut broker_config = match &cluster.config {
             Some(config) => {
                 let (settings, spans) = self.settings(config);
