@@ -13,6 +13,8 @@ struct Outcome {
     acked_lost: u64,
     /// Whether every broker holding the partition ends with the same records.
     logs_agree: bool,
+    /// Records the consumers received.
+    received: usize,
 }
 
 fn run_under(file: &str, version: &str) -> Outcome {
@@ -39,6 +41,7 @@ fn run_under(file: &str, version: &str) -> Outcome {
     Outcome {
         acked_lost: world.ledger().summary.acked_lost,
         logs_agree: logs.windows(2).all(|w| w[0] == w[1]),
+        received: world.consumers().iter().map(|c| c.received.len()).sum(),
     }
 }
 
@@ -89,5 +92,17 @@ fn t3_logs_diverge_only_between_kip_101_and_kip_279() {
         let outcome = run_under("epoch-truncation-kip-279.toml", version);
         let diverged = !before(version, "0.11") && before(version, "2.0");
         assert_eq!(outcome.logs_agree, !diverged, "kafka_version {version}");
+    }
+}
+
+// KAFKA-15583: before 3.7 the high watermark advances with the leader alone in an ISR below
+// min.insync.replicas, and the consumer reads the record the power loss then takes.
+#[test]
+fn consumers_read_below_min_isr_only_before_3_7() {
+    for version in SUPPORTED_VERSIONS {
+        let outcome = run_under("hw-below-min-isr-3.6.toml", version);
+        let expected = usize::from(before(version, "3.7"));
+        assert_eq!(outcome.received, expected, "kafka_version {version}");
+        assert_eq!(outcome.acked_lost, 1, "kafka_version {version}");
     }
 }
