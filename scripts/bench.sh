@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The source of every speed figure in the README: builds ksim in release mode, runs the engine
+# The source of every speed figure in the book (docs/src/speed.md): builds ksim in release mode, runs the engine
 # bench on scenarios/bench/*.toml, the safe and unsafe sweeps with one and two jobs, and the
 # explorer bench on scenarios/bench/explorer.toml, and prints one block to paste as is, with
 # the date, the commit and the machine's core count. Each command is bounded by `timeout`

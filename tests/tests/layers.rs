@@ -1,9 +1,9 @@
 //! The simulator's layers stay layers: no module under `sim/src/` imports a layer above its own.
 //!
-//! The order, lowest first, is the one `sim/src/lib.rs` and the README describe: `engine`,
-//! `config`, `scenario`, then `kafka` and `clients` side by side, `world`, `observe`. This test
-//! reads every `crate::…` path in the simulator's non-test code and fails on any that points
-//! upwards, so that the folders keep telling the truth about the architecture.
+//! The order, lowest first, is the one `sim/src/lib.rs` and the book (docs/src/layout.md)
+//! describe: `engine`, `config`, `scenario`, then `kafka` and `clients` side by side, `world`,
+//! `observe`. This test reads every `crate::…` path in the simulator's non-test code and fails
+//! on any that points upwards, so that the folders keep telling the truth about the architecture.
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -4,6 +4,17 @@
 //! Exit codes, for every command: 0 all good, 1 an expectation failed, 2 bad input (a file
 //! that cannot be read or parsed, a wrong flag) or an output error.
 
+/// A message in the language chosen, each a `format!` string that may name the variables in
+/// scope: `in_lang!(lang, "topic {topic} is given twice", "토픽 {topic}이 두 번 주어졌습니다")`.
+macro_rules! in_lang {
+    ($lang:expr, $en:literal, $ko:literal) => {
+        match $lang {
+            ksim_app::lesson::Lang::En => format!($en),
+            ksim_app::lesson::Lang::Ko => format!($ko),
+        }
+    };
+}
+
 mod cmd;
 mod output;
 mod progress;
@@ -123,12 +134,7 @@ enum Command {
     /// Which partition each key goes to, as Kafka's producer computes it.
     Partition {
         /// Partition counts to compare, separated by commas: `--partitions 3,4,6`.
-        #[arg(
-            long,
-            required = true,
-            value_delimiter = ',',
-            value_parser = clap::value_parser!(u32).range(1..)
-        )]
+        #[arg(long, required = true, value_delimiter = ',')]
         partitions: Vec<u32>,
         /// Keys, hashed as their UTF-8 bytes (as Kafka's StringSerializer sends them).
         #[arg(required = true)]
@@ -252,10 +258,10 @@ enum Command {
     /// How many tasks Kafka Connect's JDBC source runs and which tables each reads (F29).
     ConnectTasks {
         /// How many tables the connector finds (named t1, t2, …), up to 10000.
-        #[arg(long, value_parser = clap::value_parser!(u32).range(0..=10_000))]
+        #[arg(long)]
         tables: u32,
         /// The connector's tasks.max (at least 1).
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        #[arg(long)]
         tasks_max: u32,
         #[arg(long, value_enum, default_value_t = ConnectTasksFormat::Text)]
         format: ConnectTasksFormat,
@@ -352,13 +358,80 @@ fn misspelt_subcommand(args: &[std::ffi::OsString]) -> Option<String> {
     ))
 }
 
+/// The calculators, which answer in Korean with `--lang ko` (or a Korean locale), their
+/// command-line mistakes included.
+const CALCULATORS: [&str; 5] = [
+    "partition",
+    "assign",
+    "retention",
+    "schema",
+    "connect-tasks",
+];
+
+/// Clap's message about a calculator's command line, in Korean when the calculator would
+/// answer in Korean: a missing, unknown or invalid argument. Other messages (help, version)
+/// are left to clap.
+fn korean_usage_error(args: &[std::ffi::OsString], error: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ErrorKind};
+    let words: Vec<&str> = args.iter().skip(1).filter_map(|a| a.to_str()).collect();
+    if !words
+        .first()
+        .is_some_and(|first| CALCULATORS.contains(first))
+    {
+        return None;
+    }
+    let flag = words
+        .windows(2)
+        .find(|pair| pair[0] == "--lang")
+        .map(|pair| pair[1])
+        .or_else(|| words.iter().find_map(|w| w.strip_prefix("--lang=")));
+    let lang = match flag {
+        Some("ko") => Lang::Ko,
+        Some(_) => Lang::En,
+        None => Lang::choose(None),
+    };
+    if lang != Lang::Ko {
+        return None;
+    }
+    let context = |kind| error.get(kind).map(|value| value.to_string());
+    let arg = context(ContextKind::InvalidArg).unwrap_or_default();
+    let value = context(ContextKind::InvalidValue).unwrap_or_default();
+    let message = match error.kind() {
+        ErrorKind::MissingRequiredArgument => format!("필수 인수가 빠졌습니다: {arg}"),
+        ErrorKind::UnknownArgument => format!("알 수 없는 인수 '{arg}'"),
+        ErrorKind::InvalidValue => match context(ContextKind::ValidValue) {
+            Some(valid) => {
+                format!("'{arg}'의 값 '{value}'이(가) 잘못되었습니다. 가능한 값: {valid}")
+            }
+            None => format!("'{arg}'에 값이 필요합니다"),
+        },
+        ErrorKind::ValueValidation => {
+            format!("'{arg}'의 값 '{value}'이(가) 잘못되었습니다: 숫자여야 합니다")
+        }
+        _ => return None,
+    };
+    Some(format!(
+        "error: {message}\n\n자세한 사용법은 'ksim {} --help'를 보세요.",
+        words[0]
+    ))
+}
+
 fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if let Some(message) = misspelt_subcommand(&args) {
         eprintln!("error: {message}");
         return ExitCode::from(2);
     }
-    let cli = Cli::parse_from(args);
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(error) => match korean_usage_error(&args, &error) {
+            Some(message) => {
+                eprintln!("{message}");
+                return ExitCode::from(2);
+            }
+            None => error.exit(),
+        },
+    };
     let outcome = match cli.command {
         Some(Command::Run {
             scenario,
@@ -509,6 +582,58 @@ mod tests {
 
     fn args(list: &[&str]) -> Vec<std::ffi::OsString> {
         list.iter().map(|a| a.into()).collect()
+    }
+
+    /// The message for a calculator's command line that clap refuses, or None.
+    fn usage(list: &[&str]) -> Option<String> {
+        let error = Cli::try_parse_from(args(list)).expect_err("clap refuses it");
+        korean_usage_error(&args(list), &error)
+    }
+
+    // A calculator's command-line mistakes are told in Korean with --lang ko; in English,
+    // and for the other commands, clap's own message stays.
+    #[test]
+    fn calculator_usage_errors_in_korean() {
+        assert_eq!(
+            usage(&["ksim", "partition", "user-1", "--lang", "ko"]).as_deref(),
+            Some(
+                "error: 필수 인수가 빠졌습니다: --partitions <PARTITIONS>\n\n자세한 사용법은 \
+                 'ksim partition --help'를 보세요."
+            )
+        );
+        assert_eq!(
+            usage(&["ksim", "retention", "--format", "xml", "--lang=ko"]).as_deref(),
+            Some(
+                "error: '--format <FORMAT>'의 값 'xml'이(가) 잘못되었습니다. 가능한 값: text, \
+                 json\n\n자세한 사용법은 'ksim retention --help'를 보세요."
+            )
+        );
+        assert_eq!(
+            usage(&[
+                "ksim",
+                "connect-tasks",
+                "--tables",
+                "x",
+                "--tasks-max",
+                "2",
+                "--lang",
+                "ko"
+            ])
+            .as_deref(),
+            Some(
+                "error: '--tables <TABLES>'의 값 'x'이(가) 잘못되었습니다: 숫자여야 합니다\n\n\
+                 자세한 사용법은 'ksim connect-tasks --help'를 보세요."
+            )
+        );
+        assert!(
+            usage(&["ksim", "assign", "--bogus", "--lang", "ko"])
+                .is_some_and(|m| m.starts_with("error: 알 수 없는 인수 '--bogus'"))
+        );
+        assert_eq!(
+            usage(&["ksim", "partition", "user-1", "--lang", "en"]),
+            None
+        );
+        assert_eq!(usage(&["ksim", "run", "--bogus", "--lang", "ko"]), None);
     }
 
     // A misspelt subcommand, alone or before a scenario, gets the nearest name; real

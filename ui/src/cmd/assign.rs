@@ -43,9 +43,10 @@ pub fn assign(
     format: AssignFormat,
     lang: Option<Lang>,
 ) -> anyhow::Result<ExitCode> {
-    let request = parse(strategy, members, topics, owned)?;
+    let lang = Lang::choose(lang);
+    let request = parse(strategy, members, topics, owned, lang)?;
     let text = match format {
-        AssignFormat::Text => render_text(&request, Lang::choose(lang)),
+        AssignFormat::Text => render_text(&request, lang),
         AssignFormat::Json => render_json(&request),
     };
     output::print(&text)?;
@@ -57,43 +58,57 @@ fn parse(
     member_specs: &[String],
     topic_specs: &[String],
     owned_specs: &[String],
+    lang: Lang,
 ) -> anyhow::Result<Request> {
-    let strategy = parse_strategy(strategy)?;
+    let strategy = parse_strategy(strategy, lang)?;
     let mut partitions = BTreeMap::new();
     for spec in topic_specs {
-        let (topic, count) = parse_topic(spec)?;
+        let (topic, count) = parse_topic(spec, lang)?;
         if partitions.insert(topic.clone(), count).is_some() {
-            bail!("topic {topic} is given twice with --topic");
+            bail!(in_lang!(
+                lang,
+                "topic {topic} is given twice with --topic",
+                "토픽 {topic}이(가) --topic으로 두 번 주어졌습니다"
+            ));
         }
     }
 
     let mut members: Vec<Member> = Vec::new();
     for spec in member_specs {
-        let member = parse_member(spec)?;
+        let member = parse_member(spec, lang)?;
+        let id = &member.member_id;
         if members.iter().any(|m| m.member_id == member.member_id) {
-            bail!("duplicate member {}", member.member_id);
+            bail!(in_lang!(
+                lang,
+                "duplicate member {id}",
+                "멤버 {id}이(가) 두 번 주어졌습니다"
+            ));
         }
         if let Some(instance) = &member.instance_id
             && let Some(other) = members
                 .iter()
                 .find(|m| m.instance_id.as_ref() == Some(instance))
         {
-            bail!(
-                "group.instance.id {instance} is used by both {} and {}; a static member's \
-                 instance id is unique in its group",
-                other.member_id,
-                member.member_id
-            );
+            let other = &other.member_id;
+            bail!(in_lang!(
+                lang,
+                "group.instance.id {instance} is used by both {other} and {id}; a static \
+                 member's instance id is unique in its group",
+                "group.instance.id {instance}를 {other}와(과) {id}가 함께 씁니다. 정적 멤버의 \
+                 instance id는 컨슈머 그룹 안에서 하나뿐이어야 합니다"
+            ));
         }
         for topic in &member.topics {
             if !partitions.contains_key(topic) {
                 let known: Vec<&str> = partitions.keys().map(String::as_str).collect();
-                bail!(
-                    "member {} subscribes to {topic}, which has no --topic {topic}:N; the topics \
-                     are {}",
-                    member.member_id,
-                    known.join(", ")
-                );
+                let known = known.join(", ");
+                bail!(in_lang!(
+                    lang,
+                    "member {id} subscribes to {topic}, which has no --topic {topic}:N; the \
+                     topics are {known}",
+                    "멤버 {id}가 구독하는 {topic}에 --topic {topic}:N이 없습니다. 주어진 토픽은 \
+                     {known}입니다"
+                ));
             }
         }
         members.push(member);
@@ -102,20 +117,31 @@ fn parse(
     let mut owners: BTreeMap<(String, u32), String> = BTreeMap::new();
     let mut seen: BTreeSet<String> = BTreeSet::new();
     for spec in owned_specs {
-        let (member_id, owned) = parse_owned(spec, &partitions)?;
+        let (member_id, owned) = parse_owned(spec, &partitions, lang)?;
         let Some(member) = members.iter_mut().find(|m| m.member_id == member_id) else {
-            bail!("--owned {spec}: there is no --member {member_id}");
+            bail!(in_lang!(
+                lang,
+                "--owned {spec}: there is no --member {member_id}",
+                "--owned {spec}: --member {member_id}가 없습니다"
+            ));
         };
         if !seen.insert(member_id.clone()) {
-            bail!("--owned is given twice for member {member_id}");
+            bail!(in_lang!(
+                lang,
+                "--owned is given twice for member {member_id}",
+                "멤버 {member_id}의 --owned가 두 번 주어졌습니다"
+            ));
         }
         for tp in &owned {
             if let Some(other) = owners.insert(tp.clone(), member_id.clone()) {
-                bail!(
-                    "{}-{} is owned by both {other} and {member_id}; a partition has one owner",
-                    tp.0,
-                    tp.1
-                );
+                let (topic, partition) = tp;
+                bail!(in_lang!(
+                    lang,
+                    "{topic}-{partition} is owned by both {other} and {member_id}; a partition \
+                     has one owner",
+                    "{topic}-{partition}을(를) {other}와(과) {member_id}가 함께 가졌다고 합니다. \
+                     파티션의 주인은 하나입니다"
+                ));
             }
         }
         member.owned = owned;
@@ -130,38 +156,53 @@ fn parse(
     })
 }
 
-fn parse_strategy(name: &str) -> anyhow::Result<Strategy> {
+fn parse_strategy(name: &str, lang: Lang) -> anyhow::Result<Strategy> {
     Strategy::from_protocol_name(name)
         .or_else(|| Strategy::from_class_name(name))
         .with_context(|| {
             let names: Vec<&str> = Strategy::ALL.iter().map(|s| s.protocol_name()).collect();
-            format!(
-                "unknown strategy {name:?}: expected one of {} (or Kafka's class name)",
-                names.join(", ")
+            let names = names.join(", ");
+            in_lang!(
+                lang,
+                "unknown strategy {name:?}: expected one of {names} (or Kafka's class name)",
+                "알 수 없는 전략 {name:?}: {names} 중 하나(또는 Kafka의 클래스 이름)여야 합니다"
             )
         })
 }
 
 /// `t1:3`: a topic and its partition count.
-fn parse_topic(spec: &str) -> anyhow::Result<(String, u32)> {
-    let malformed = || format!("malformed --topic {spec:?}: expected TOPIC:PARTITIONS, e.g. t1:3");
+fn parse_topic(spec: &str, lang: Lang) -> anyhow::Result<(String, u32)> {
+    let malformed = || {
+        in_lang!(
+            lang,
+            "malformed --topic {spec:?}: expected TOPIC:PARTITIONS, e.g. t1:3",
+            "잘못된 --topic {spec:?}: 토픽:파티션수 형식이어야 합니다(예: t1:3)"
+        )
+    };
     let (topic, count) = spec.rsplit_once(':').with_context(malformed)?;
     let count: u32 = count.trim().parse().ok().with_context(malformed)?;
     if topic.is_empty() || topic.contains(',') {
         bail!(malformed());
     }
     if count == 0 {
-        bail!("--topic {spec}: a topic has at least one partition");
+        bail!(in_lang!(
+            lang,
+            "--topic {spec}: a topic has at least one partition",
+            "--topic {spec}: 토픽에는 파티션이 하나 이상 있어야 합니다"
+        ));
     }
     Ok((topic.to_string(), count))
 }
 
 /// `c1:t1,t2`, or `c1@i1:t1` for a static member with group.instance.id i1.
-fn parse_member(spec: &str) -> anyhow::Result<Member> {
+fn parse_member(spec: &str, lang: Lang) -> anyhow::Result<Member> {
     let malformed = || {
-        format!(
+        in_lang!(
+            lang,
             "malformed --member {spec:?}: expected MEMBER[@INSTANCE]:TOPIC[,TOPIC...], \
-             e.g. c1:t1,t2 or c1@i1:t1"
+             e.g. c1:t1,t2 or c1@i1:t1",
+            "잘못된 --member {spec:?}: 멤버[@인스턴스]:토픽[,토픽...] 형식이어야 합니다\
+             (예: c1:t1,t2 또는 c1@i1:t1)"
         )
     };
     let (who, topics) = spec.split_once(':').with_context(malformed)?;
@@ -178,7 +219,11 @@ fn parse_member(spec: &str) -> anyhow::Result<Member> {
     }
     let mut unique = BTreeSet::new();
     if let Some(topic) = topics.iter().find(|topic| !unique.insert(*topic)) {
-        bail!("--member {spec}: topic {topic} is listed twice");
+        bail!(in_lang!(
+            lang,
+            "--member {spec}: topic {topic} is listed twice",
+            "--member {spec}: 토픽 {topic}이(가) 두 번 나옵니다"
+        ));
     }
     Ok(Member {
         member_id: member_id.to_string(),
@@ -193,10 +238,13 @@ fn parse_member(spec: &str) -> anyhow::Result<Member> {
 fn parse_owned(
     spec: &str,
     partitions: &BTreeMap<String, u32>,
+    lang: Lang,
 ) -> anyhow::Result<(String, Vec<(String, u32)>)> {
     let malformed = || {
-        format!(
-            "malformed --owned {spec:?}: expected MEMBER=TOPIC-PARTITION[,...], e.g. c1=t1-0,t1-1"
+        in_lang!(
+            lang,
+            "malformed --owned {spec:?}: expected MEMBER=TOPIC-PARTITION[,...], e.g. c1=t1-0,t1-1",
+            "잘못된 --owned {spec:?}: 멤버=토픽-파티션[,...] 형식이어야 합니다(예: c1=t1-0,t1-1)"
         )
     };
     let (member_id, list) = spec.split_once('=').with_context(malformed)?;
@@ -208,17 +256,27 @@ fn parse_owned(
         let (topic, partition) = name.rsplit_once('-').with_context(malformed)?;
         let partition: u32 = partition.parse().ok().with_context(malformed)?;
         let Some(&count) = partitions.get(topic) else {
-            bail!("--owned {spec}: {name} is a partition of {topic}, which has no --topic");
+            bail!(in_lang!(
+                lang,
+                "--owned {spec}: {name} is a partition of {topic}, which has no --topic",
+                "--owned {spec}: {name}은(는) --topic으로 주어지지 않은 토픽 {topic}의 파티션입니다"
+            ));
         };
         if partition >= count {
-            bail!(
-                "--owned {spec}: {name} does not exist; {topic} has partitions 0 to {}",
-                count - 1
-            );
+            let last = count - 1;
+            bail!(in_lang!(
+                lang,
+                "--owned {spec}: {name} does not exist; {topic} has partitions 0 to {last}",
+                "--owned {spec}: {name}은(는) 없습니다. {topic}의 파티션은 0부터 {last}까지입니다"
+            ));
         }
         let tp = (topic.to_string(), partition);
         if owned.contains(&tp) {
-            bail!("--owned {spec}: {name} is listed twice");
+            bail!(in_lang!(
+                lang,
+                "--owned {spec}: {name} is listed twice",
+                "--owned {spec}: {name}이(가) 두 번 나옵니다"
+            ));
         }
         owned.push(tp);
     }
@@ -510,18 +568,59 @@ mod tests {
             &strings(members),
             &strings(topics),
             &strings(owned),
+            Lang::En,
         )
         .expect("valid")
     }
 
     fn error(strategy: &str, members: &[&str], topics: &[&str], owned: &[&str]) -> String {
+        error_in(Lang::En, strategy, members, topics, owned)
+    }
+
+    fn error_in(
+        lang: Lang,
+        strategy: &str,
+        members: &[&str],
+        topics: &[&str],
+        owned: &[&str],
+    ) -> String {
         let result = parse(
             strategy,
             &strings(members),
             &strings(topics),
             &strings(owned),
+            lang,
         );
         format!("{:#}", result.err().expect("an error"))
+    }
+
+    // With --lang ko the errors are Korean too, the flags, names and Kafka's class names as
+    // they are.
+    #[test]
+    fn korean_errors() {
+        assert_eq!(
+            error_in(Lang::Ko, "foo", &["c1:t"], &["t:1"], &[]),
+            "알 수 없는 전략 \"foo\": range, roundrobin, sticky, cooperative-sticky 중 하나(또는 \
+             Kafka의 클래스 이름)여야 합니다"
+        );
+        assert_eq!(
+            error_in(Lang::Ko, "range", &["c1:t9"], &["t:1"], &[]),
+            "멤버 c1가 구독하는 t9에 --topic t9:N이 없습니다. 주어진 토픽은 t입니다"
+        );
+        assert_eq!(
+            error_in(Lang::Ko, "range", &["c1"], &["t:1"], &[]),
+            "잘못된 --member \"c1\": 멤버[@인스턴스]:토픽[,토픽...] 형식이어야 합니다(예: \
+             c1:t1,t2 또는 c1@i1:t1)"
+        );
+        assert_eq!(
+            error_in(Lang::Ko, "range", &["c1:t"], &["t:0"], &[]),
+            "--topic t:0: 토픽에는 파티션이 하나 이상 있어야 합니다"
+        );
+        assert_eq!(
+            error_in(Lang::Ko, "sticky", &["c1:t"], &["t:1"], &["c1=t-3"]),
+            "--owned c1=t-3: t-3은(는) 없습니다. t의 파티션은 0부터 0까지입니다"
+        );
+        assert!(!error_in(Lang::Ko, "range", &["c1:t", "c1:t"], &["t:1"], &[]).is_ascii());
     }
 
     fn render_en(request: &Request) -> String {
@@ -679,7 +778,7 @@ order: static members by group.instance.id, then the others by member id (plain 
             "--owned c9=t-0: there is no --member c9"
         );
         assert_eq!(
-            parse_strategy("org.apache.kafka.clients.consumer.StickyAssignor").unwrap(),
+            parse_strategy("org.apache.kafka.clients.consumer.StickyAssignor", Lang::En).unwrap(),
             Strategy::Sticky
         );
     }

@@ -29,6 +29,7 @@ pub fn connect_tasks(
     lang: Option<Lang>,
 ) -> anyhow::Result<ExitCode> {
     let lang = Lang::choose(lang);
+    check(tables, tasks_max, lang)?;
     let names: Vec<String> = (1..=tables).map(|n| format!("t{n}")).collect();
     let tasks = jdbc_source_tasks(&names, tasks_max);
     let text = match format {
@@ -37,6 +38,29 @@ pub fn connect_tasks(
     };
     output::print(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The most tables the calculator names, so that its answer stays readable.
+const MAX_TABLES: u32 = 10_000;
+
+/// Connect refuses `tasks.max` below 1 (its ConfigDef's `atLeast(1)`); the message is in the
+/// answer's language.
+fn check(tables: u32, tasks_max: u32, lang: Lang) -> anyhow::Result<()> {
+    if tasks_max == 0 {
+        anyhow::bail!(in_lang!(
+            lang,
+            "--tasks-max 0: tasks.max must be at least 1, as Kafka Connect requires",
+            "--tasks-max 0: Kafka Connect는 tasks.max가 1 이상이어야 합니다"
+        ));
+    }
+    if tables > MAX_TABLES {
+        anyhow::bail!(in_lang!(
+            lang,
+            "--tables {tables}: expected at most {MAX_TABLES} tables",
+            "--tables {tables}: 테이블은 {MAX_TABLES}개까지 줄 수 있습니다"
+        ));
+    }
+    Ok(())
 }
 
 /// The tables the connector finds, as the first line names them: `3 tables (t1..t3)`.
@@ -159,6 +183,24 @@ tasks that run: 3 = min(3 tables, tasks.max 5) (F29)
         assert!(
             render(1, 1, &jdbc_source_tasks(&names(1), 1), Lang::En)
                 .starts_with("JDBC source connector: 1 table (t1), tasks.max=1\n")
+        );
+    }
+
+    // Bad counts are refused in the language asked for.
+    #[test]
+    fn bad_counts_are_refused_in_either_language() {
+        assert!(check(0, 1, Lang::Ko).is_ok());
+        assert_eq!(
+            check(3, 0, Lang::En).unwrap_err().to_string(),
+            "--tasks-max 0: tasks.max must be at least 1, as Kafka Connect requires"
+        );
+        assert_eq!(
+            check(3, 0, Lang::Ko).unwrap_err().to_string(),
+            "--tasks-max 0: Kafka Connect는 tasks.max가 1 이상이어야 합니다"
+        );
+        assert_eq!(
+            check(10_001, 1, Lang::Ko).unwrap_err().to_string(),
+            "--tables 10001: 테이블은 10000개까지 줄 수 있습니다"
         );
     }
 

@@ -26,12 +26,26 @@ pub fn partition(
     format: PartitionFormat,
     lang: Option<Lang>,
 ) -> anyhow::Result<ExitCode> {
+    let lang = Lang::choose(lang);
+    check_counts(counts, lang)?;
     let text = match format {
-        PartitionFormat::Text => render(counts, keys, Lang::choose(lang)),
+        PartitionFormat::Text => render(counts, keys, lang),
         PartitionFormat::Json => render_json(counts, keys),
     };
     output::print(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A topic has at least one partition; the message is in the answer's language.
+fn check_counts(counts: &[u32], lang: Lang) -> anyhow::Result<()> {
+    if counts.contains(&0) {
+        anyhow::bail!(in_lang!(
+            lang,
+            "--partitions 0: a topic has at least one partition",
+            "--partitions 0: 토픽에는 파티션이 하나 이상 있어야 합니다"
+        ));
+    }
+    Ok(())
 }
 
 /// The same answers as `render`, as one JSON document.
@@ -130,6 +144,20 @@ fn render(counts: &[u32], keys: &[String], lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // A count of 0 is refused in the language asked for.
+    #[test]
+    fn zero_partitions_is_refused_in_either_language() {
+        assert!(check_counts(&[3, 4], Lang::Ko).is_ok());
+        assert_eq!(
+            check_counts(&[3, 0], Lang::En).unwrap_err().to_string(),
+            "--partitions 0: a topic has at least one partition"
+        );
+        assert_eq!(
+            check_counts(&[0], Lang::Ko).unwrap_err().to_string(),
+            "--partitions 0: 토픽에는 파티션이 하나 이상 있어야 합니다"
+        );
+    }
 
     fn keys(keys: &[&str]) -> Vec<String> {
         keys.iter().map(|k| k.to_string()).collect()

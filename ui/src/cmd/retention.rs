@@ -8,8 +8,8 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use ksim::config::retention::{
-    DEFAULT_LOG_RETENTION_HOURS, Retention, RetentionDecision, RetentionSetting, RetentionSettings,
-    effective_retention,
+    BROKER_SETTINGS, DEFAULT_LOG_RETENTION_HOURS, Retention, RetentionDecision, RetentionError,
+    RetentionSetting, RetentionSettings, effective_retention,
 };
 use ksim_app::lesson::Lang;
 
@@ -30,9 +30,13 @@ pub fn retention(
     format: RetentionFormat,
     lang: Option<Lang>,
 ) -> anyhow::Result<ExitCode> {
-    let settings = read_settings(broker_configs, topic_configs)?;
-    let decision = effective_retention(&settings)?;
-    let text = match (format, Lang::choose(lang)) {
+    let lang = Lang::choose(lang);
+    let settings = read_settings(broker_configs, topic_configs, lang)?;
+    let decision = effective_retention(&settings).map_err(|error| match lang {
+        Lang::En => anyhow::Error::from(error),
+        Lang::Ko => anyhow::anyhow!(refused_ko(&settings)),
+    })?;
+    let text = match (format, lang) {
         (RetentionFormat::Text, Lang::En) => render(&decision),
         (RetentionFormat::Text, Lang::Ko) => render_ko(&settings, &decision),
         (RetentionFormat::Json, _) => render_json(&decision),
@@ -45,17 +49,128 @@ pub fn retention(
 fn read_settings(
     broker_configs: &[String],
     topic_configs: &[String],
+    lang: Lang,
 ) -> anyhow::Result<RetentionSettings> {
     let mut settings = RetentionSettings::default();
     for spec in broker_configs {
-        let (name, value) = split(spec, "--config")?;
-        settings.set_broker_config(name, value)?;
+        let (name, value) = split(spec, "--config", lang)?;
+        let before = settings;
+        settings.set_broker_config(name, value).map_err(|error| {
+            in_korean(&error, lang, || {
+                setting_error_ko(&before, false, name, value, &error.message)
+            })
+        })?;
     }
     for spec in topic_configs {
-        let (name, value) = split(spec, "--topic-config")?;
-        settings.set_topic_config(name, value)?;
+        let (name, value) = split(spec, "--topic-config", lang)?;
+        let before = settings;
+        settings.set_topic_config(name, value).map_err(|error| {
+            in_korean(&error, lang, || {
+                setting_error_ko(&before, true, name, value, &error.message)
+            })
+        })?;
     }
     Ok(settings)
+}
+
+/// The simulator's error as it is in English, or the same refusal told in Korean.
+fn in_korean(error: &RetentionError, lang: Lang, korean: impl FnOnce() -> String) -> anyhow::Error {
+    match lang {
+        Lang::En => error.clone().into(),
+        Lang::Ko => anyhow::anyhow!(korean()),
+    }
+}
+
+/// Why `name=value` is refused, in Korean: the checks `RetentionSettings::set_broker_config`
+/// and `set_topic_config` make, in their order, on the settings as they were before it;
+/// `english` is the simulator's message, whose suggested name is kept.
+fn setting_error_ko(
+    before: &RetentionSettings,
+    topic: bool,
+    name: &str,
+    value: &str,
+    english: &str,
+) -> String {
+    let topic_setting = RetentionSetting::RetentionMs;
+    let broker_names: Vec<&str> = BROKER_SETTINGS.iter().map(|s| s.name()).collect();
+    let setting = if topic {
+        if name != topic_setting.name() {
+            if broker_names.contains(&name) {
+                return format!(
+                    "\"{name}\"은(는) 브로커 설정이지 토픽 설정이 아닙니다. 토픽 설정은 \
+                     \"retention.ms\"입니다"
+                );
+            }
+            return unknown_ko("토픽", name, &[topic_setting.name()], english);
+        }
+        topic_setting
+    } else {
+        match BROKER_SETTINGS.into_iter().find(|s| s.name() == name) {
+            Some(setting) => setting,
+            None if name == topic_setting.name() => {
+                return format!(
+                    "\"{name}\"은(는) 토픽 설정이지 브로커 설정이 아닙니다. 브로커 전체 설정은 \
+                     \"log.retention.ms\"입니다"
+                );
+            }
+            None => return unknown_ko("브로커", name, &broker_names, english),
+        }
+    };
+    let is_long = matches!(
+        setting,
+        RetentionSetting::LogRetentionMs | RetentionSetting::RetentionMs
+    );
+    let parsed: Option<i64> = if is_long {
+        value.trim().parse().ok()
+    } else {
+        value.trim().parse::<i32>().ok().map(i64::from)
+    };
+    let Some(number) = parsed else {
+        let kind = if is_long { "LONG" } else { "INT" };
+        return format!(
+            "{name}의 값 \"{value}\"이(가) 잘못되었습니다: {kind} 타입의 숫자가 아닙니다"
+        );
+    };
+    if topic && number < -1 {
+        return format!(
+            "retention.ms의 값 {number}이(가) 잘못되었습니다: -1 이상이어야 합니다(-1은 무제한)"
+        );
+    }
+    debug_assert!(before.value(setting).is_some(), "the only refusal left");
+    format!("{name}이(가) 두 번 주어졌습니다")
+}
+
+/// An unknown setting's name, with the nearest retention setting when the simulator's
+/// `english` message suggests one.
+fn unknown_ko(scope: &str, name: &str, candidates: &[&str], english: &str) -> String {
+    let suggestion = english
+        .split_once("did you mean \"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(suggestion, _)| suggestion);
+    match suggestion {
+        Some(suggestion) => {
+            format!("알 수 없는 {scope} 설정 \"{name}\", \"{suggestion}\"을(를) 말하려던 건가요?")
+        }
+        None => format!(
+            "알 수 없는 {scope} 설정 \"{name}\"; 보존 기간 설정은 {}입니다",
+            candidates.join(", ")
+        ),
+    }
+}
+
+/// A broker-wide retention of 0 ms, which Kafka refuses, in Korean.
+fn refused_ko(settings: &RetentionSettings) -> String {
+    let (name, value) = BROKER_SETTINGS
+        .into_iter()
+        .find_map(|s| settings.value(s).map(|v| (s.name(), v)))
+        .unwrap_or((
+            "log.retention.hours",
+            i64::from(DEFAULT_LOG_RETENTION_HOURS),
+        ));
+    format!(
+        "{name}={value}이면 보존 기간이 0 ms가 되어 Kafka는 브로커를 시작하지 않습니다: \
+         log.retention.ms는 무제한(-1)이거나 1 이상이어야 합니다"
+    )
 }
 
 /// Reads the `NAME=VALUE` flags and applies F50 to them.
@@ -67,13 +182,18 @@ fn decide(
     Ok(effective_retention(&read_settings(
         broker_configs,
         topic_configs,
+        Lang::En,
     )?)?)
 }
 
-fn split<'a>(spec: &'a str, flag: &str) -> anyhow::Result<(&'a str, &'a str)> {
+fn split<'a>(spec: &'a str, flag: &str, lang: Lang) -> anyhow::Result<(&'a str, &'a str)> {
     match spec.split_once('=') {
         Some((name, value)) if !name.trim().is_empty() => Ok((name.trim(), value)),
-        _ => bail!("{flag} \"{spec}\": expected NAME=VALUE, like log.retention.minutes=5"),
+        _ => bail!(in_lang!(
+            lang,
+            "{flag} \"{spec}\": expected NAME=VALUE, like log.retention.minutes=5",
+            "{flag} \"{spec}\": 이름=값 형식이어야 합니다(예: log.retention.minutes=5)"
+        )),
     }
 }
 
@@ -256,6 +376,84 @@ mod tests {
         specs.iter().map(|s| s.to_string()).collect()
     }
 
+    /// The error `ksim retention --lang ko` prints for these flags.
+    fn korean_error(broker: &[&str], topic: &[&str]) -> String {
+        let settings = match read_settings(&strings(broker), &strings(topic), Lang::Ko) {
+            Err(error) => return error.to_string(),
+            Ok(settings) => settings,
+        };
+        match effective_retention(&settings) {
+            Err(_) => refused_ko(&settings),
+            Ok(_) => panic!("{broker:?} {topic:?} are valid"),
+        }
+    }
+
+    // With --lang ko every refusal is told in Korean, the settings' names as they are, the
+    // nearest name still suggested.
+    #[test]
+    fn errors_in_korean() {
+        let cases = [
+            (
+                &["log.retention.hour=5"][..],
+                &[][..],
+                "알 수 없는 브로커 설정 \"log.retention.hour\", \"log.retention.hours\"을(를) \
+                 말하려던 건가요?",
+            ),
+            (
+                &["retention.ms=5"],
+                &[],
+                "\"retention.ms\"은(는) 토픽 설정이지 브로커 설정이 아닙니다. 브로커 전체 설정은 \
+                 \"log.retention.ms\"입니다",
+            ),
+            (
+                &[],
+                &["log.retention.ms=5"],
+                "\"log.retention.ms\"은(는) 브로커 설정이지 토픽 설정이 아닙니다. 토픽 설정은 \
+                 \"retention.ms\"입니다",
+            ),
+            (
+                &["log.retention.ms=abc"],
+                &[],
+                "log.retention.ms의 값 \"abc\"이(가) 잘못되었습니다: LONG 타입의 숫자가 아닙니다",
+            ),
+            (
+                &["log.retention.hours=9999999999"],
+                &[],
+                "log.retention.hours의 값 \"9999999999\"이(가) 잘못되었습니다: INT 타입의 숫자가 \
+                 아닙니다",
+            ),
+            (
+                &[],
+                &["retention.ms=-5"],
+                "retention.ms의 값 -5이(가) 잘못되었습니다: -1 이상이어야 합니다(-1은 무제한)",
+            ),
+            (
+                &["log.retention.hours=1", "log.retention.hours=2"],
+                &[],
+                "log.retention.hours이(가) 두 번 주어졌습니다",
+            ),
+            (
+                &["log.retention.ms"],
+                &[],
+                "--config \"log.retention.ms\": 이름=값 형식이어야 합니다(예: \
+                 log.retention.minutes=5)",
+            ),
+            (
+                &["log.retention.ms=0"],
+                &[],
+                "log.retention.ms=0이면 보존 기간이 0 ms가 되어 Kafka는 브로커를 시작하지 \
+                 않습니다: log.retention.ms는 무제한(-1)이거나 1 이상이어야 합니다",
+            ),
+        ];
+        for (broker, topic, expected) in cases {
+            assert_eq!(
+                korean_error(broker, topic),
+                expected,
+                "{broker:?} {topic:?}"
+            );
+        }
+    }
+
     // The issue's example as text: minutes wins with 300000 ms and hours is listed as ignored.
     #[test]
     fn minutes_over_hours_as_text() {
@@ -316,7 +514,7 @@ decided by: log.retention.hours=168
     #[test]
     fn korean() {
         let korean = |broker: &[&str], topic: &[&str]| {
-            let settings = read_settings(&strings(broker), &strings(topic)).unwrap();
+            let settings = read_settings(&strings(broker), &strings(topic), Lang::En).unwrap();
             render_ko(&settings, &effective_retention(&settings).unwrap())
         };
         assert_eq!(

@@ -55,11 +55,15 @@ pub fn check(
 ) -> anyhow::Result<ExitCode> {
     let lang = Lang::choose(lang);
     if paths.len() < 2 {
-        anyhow::bail!("give at least two schemas, the older first and the new one last");
+        anyhow::bail!(in_lang!(
+            lang,
+            "give at least two schemas, the older first and the new one last",
+            "스키마를 둘 이상 주어야 합니다. 오래된 것을 먼저, 새 스키마를 마지막에 둡니다"
+        ));
     }
     let files = paths
         .iter()
-        .map(|path| read_schema(path))
+        .map(|path| read_schema(path, lang))
         .collect::<anyhow::Result<Vec<SchemaFile>>>()?;
     let (new, older) = files.split_last().expect("at least two schemas");
     let against: &[SchemaFile] = if mode.transitive() {
@@ -105,46 +109,74 @@ pub fn check(
     })
 }
 
-fn read_text(path: &Path) -> anyhow::Result<(String, String)> {
+fn read_text(path: &Path, lang: Lang) -> anyhow::Result<(String, String)> {
     let label = path.display().to_string();
-    let bytes = ksim_app::scenario_files::read(path, "an Avro schema file (.avsc)")?;
+    let bytes = match lang {
+        Lang::En => ksim_app::scenario_files::read(path, "an Avro schema file (.avsc)")?,
+        Lang::Ko => read_ko(path, &label)?,
+    };
     let text = String::from_utf8(bytes).map_err(|error| {
-        anyhow!(
-            "{label}: not a text file (invalid UTF-8 at byte {})",
-            error.utf8_error().valid_up_to()
-        )
+        let byte = error.utf8_error().valid_up_to();
+        anyhow!(in_lang!(
+            lang,
+            "{label}: not a text file (invalid UTF-8 at byte {byte})",
+            "{label}: 텍스트 파일이 아닙니다({byte}번째 바이트가 UTF-8이 아님)"
+        ))
     })?;
     Ok((label, text))
 }
 
+/// Reads a schema file, saying in Korean why it cannot be read, as
+/// `ksim_app::scenario_files::read` says it in English.
+fn read_ko(path: &Path, label: &str) -> anyhow::Result<Vec<u8>> {
+    let expected = "Avro 스키마 파일(.avsc)이 필요합니다";
+    if path.is_dir() {
+        return Err(anyhow!("{label}은(는) 디렉터리입니다. {expected}"));
+    }
+    std::fs::read(path).map_err(|error| match error.kind() {
+        std::io::ErrorKind::NotFound => anyhow!("{label}이(가) 없습니다. {expected}"),
+        _ => anyhow!("{label}을(를) 읽을 수 없습니다({error}). {expected}"),
+    })
+}
+
 /// A JSON syntax error at file:line:column, without serde_json's own "at line L column C"
 /// repeating the position.
-fn not_json(label: &str, error: &serde_json::Error) -> anyhow::Error {
+fn not_json(label: &str, error: &serde_json::Error, lang: Lang) -> anyhow::Error {
     let (line, column) = (error.line(), error.column());
     let message = error.to_string();
     let message = message
         .strip_suffix(&format!(" at line {line} column {column}"))
         .unwrap_or(&message);
-    anyhow!("{label}:{line}:{column}: not JSON: {message}")
+    anyhow!(in_lang!(
+        lang,
+        "{label}:{line}:{column}: not JSON: {message}",
+        "{label}:{line}:{column}: JSON이 아닙니다: {message}"
+    ))
 }
 
 /// Reads a schema file: JSON syntax errors at file:line:column, then Avro's own parse.
-fn read_schema(path: &Path) -> anyhow::Result<SchemaFile> {
-    let (label, text) = read_text(path)?;
+fn read_schema(path: &Path, lang: Lang) -> anyhow::Result<SchemaFile> {
+    let (label, text) = read_text(path, lang)?;
     let json: serde_json::Value =
-        serde_json::from_str(&text).map_err(|error| not_json(&label, &error))?;
+        serde_json::from_str(&text).map_err(|error| not_json(&label, &error, lang))?;
     let missing = missing_attributes(&text).unwrap_or_default();
     if let Some(first) = missing.first() {
-        return Err(anyhow!(
-            "{label}:{}:{}: not a valid Avro schema: {} (ksim schema validate {label} lists \
-             every problem)",
-            first.line,
-            first.column,
-            first.message(Lang::En)
-        ));
+        let (line, column, problem) = (first.line, first.column, first.message(lang));
+        return Err(anyhow!(in_lang!(
+            lang,
+            "{label}:{line}:{column}: not a valid Avro schema: {problem} (ksim schema validate \
+             {label} lists every problem)",
+            "{label}:{line}:{column}: 유효한 Avro 스키마가 아닙니다: {problem} (ksim schema \
+             validate {label}가 문제를 모두 보여 줍니다)"
+        )));
     }
-    let schema = Schema::parse(&json)
-        .map_err(|error| anyhow!("{label}: not a valid Avro schema: {error}"))?;
+    let schema = Schema::parse(&json).map_err(|error| {
+        anyhow!(in_lang!(
+            lang,
+            "{label}: not a valid Avro schema: {error}",
+            "{label}: 유효한 Avro 스키마가 아닙니다: {error}"
+        ))
+    })?;
     let short = path
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
@@ -260,11 +292,16 @@ fn render_check_json(
 
 pub fn validate(path: &Path, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
     let lang = Lang::choose(lang);
-    let (label, text) = read_text(path)?;
+    let (label, text) = read_text(path, lang)?;
     let json: serde_json::Value =
-        serde_json::from_str(&text).map_err(|error| not_json(&label, &error))?;
-    let missing =
-        missing_attributes(&text).map_err(|error| anyhow!("{label}: not JSON: {error}"))?;
+        serde_json::from_str(&text).map_err(|error| not_json(&label, &error, lang))?;
+    let missing = missing_attributes(&text).map_err(|error| {
+        anyhow!(in_lang!(
+            lang,
+            "{label}: not JSON: {error}",
+            "{label}: JSON이 아닙니다: {error}"
+        ))
+    })?;
     let mut out = String::new();
     for problem in &missing {
         writeln!(
@@ -330,8 +367,46 @@ mod tests {
     fn a_json_error_gives_its_position_once() {
         let error = serde_json::from_str::<serde_json::Value>("{\"type\":\n  [}").unwrap_err();
         assert_eq!(
-            not_json("bad.avsc", &error).to_string(),
+            not_json("bad.avsc", &error, Lang::En).to_string(),
             "bad.avsc:2:4: not JSON: expected value"
         );
+        assert_eq!(
+            not_json("bad.avsc", &error, Lang::Ko).to_string(),
+            "bad.avsc:2:4: JSON이 아닙니다: expected value"
+        );
+    }
+
+    // With --lang ko a file that cannot be read, and a schema that is not valid Avro, are told
+    // in Korean, at the same position.
+    #[test]
+    fn errors_in_korean() {
+        let missing = read_schema(Path::new("no-such.avsc"), Lang::Ko)
+            .err()
+            .unwrap();
+        assert_eq!(
+            missing.to_string(),
+            "no-such.avsc이(가) 없습니다. Avro 스키마 파일(.avsc)이 필요합니다"
+        );
+        let dir = std::env::temp_dir().join(format!("ksim-schema-ko-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("bad.avsc");
+        std::fs::write(
+            &path,
+            r#"{"type": "record", "name": "x", "fields": [{"name": "a", "type": "nope"}]}"#,
+        )
+        .unwrap();
+        let invalid = read_schema(&path, Lang::Ko).err().unwrap().to_string();
+        assert!(
+            invalid.contains("유효한 Avro 스키마가 아닙니다: "),
+            "{invalid}"
+        );
+        std::fs::write(&path, r#"{"type": "record", "fields": []}"#).unwrap();
+        let lacking = read_schema(&path, Lang::Ko).err().unwrap().to_string();
+        assert!(
+            lacking.contains(": 유효한 Avro 스키마가 아닙니다: "),
+            "{lacking}"
+        );
+        assert!(lacking.contains("문제를 모두 보여 줍니다"), "{lacking}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

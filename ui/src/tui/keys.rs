@@ -1,5 +1,6 @@
 //! The key map, in the habits of less, k9s and lazygit: Space plays, arrows step, `[` `]`
-//! jump, `?` helps, `q` quits. The help screen and the README list the same table.
+//! jump, `?` helps, `q` quits. The help screen and the book (docs/src/explorer.md) list the same
+//! table.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -14,7 +15,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("← / h", "step one event back"),
     (
         "] / [",
-        "next / previous notable event: fault, election, ISR, loss, error",
+        "next / previous marked event: fault, election, ISR, loss, error, rebalance, say",
     ),
     ("Home / End", "first / last event"),
     ("g", "go to a simulated time (e.g. 2s, 1500ms)"),

@@ -649,20 +649,118 @@ crash = 1
     assert_snapshot!(text);
 }
 
-// The README's explorer section lists every key of the key map.
+// The book's explorer chapters, in English and in Korean, list every key of the key map.
 #[test]
-fn readme_lists_every_key() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
-    let readme = std::fs::read_to_string(path).unwrap();
-    let start = readme.find("## The explorer").expect("an explorer section");
-    let end = start + readme[start + 3..].find("\n## ").unwrap() + 3;
-    let section = &readme[start..end];
-    for (key, _) in KEYS {
+fn the_book_lists_every_key() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for chapter in ["docs/src/explorer.md", "docs/src/ko/explorer.md"] {
+        let text = std::fs::read_to_string(root.join(chapter)).unwrap();
+        for (key, _) in KEYS {
+            assert!(
+                text.contains(&format!("| `{key}` |")),
+                "{chapter} has no row for {key}"
+            );
+        }
+    }
+}
+
+/// A 100x30 screen as its snapshot in `ui/src/tui/snapshots/` holds it, trailing spaces
+/// trimmed, in a ```text block as the documentation shows it.
+fn pinned_screen(root: &std::path::Path, name: &str) -> String {
+    let snapshot = std::fs::read_to_string(root.join(format!(
+        "ui/src/tui/snapshots/ksim__tui__tests__{name}.snap"
+    )))
+    .unwrap();
+    let screen: Vec<&str> = snapshot
+        .lines()
+        .filter_map(|line| line.strip_prefix('"')?.strip_suffix('"'))
+        .map(str::trim_end)
+        .collect();
+    assert_eq!(screen.len(), 30, "{name} holds a 100x30 screen");
+    format!("```text\n{}\n```", screen.join("\n"))
+}
+
+// The pictures of the explorer in the README and the book's tour are screens this test file
+// pins: the loss in acks-1-loses-acked-record.toml, and the what-if that heals the network.
+#[test]
+fn the_docs_show_real_screens() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let pictures = [
+        ("README.md", "cluster_at_loss_100x30"),
+        ("docs/src/introduction.md", "cluster_at_loss_100x30"),
+        ("README.md", "what_if_heal_100x30"),
+        ("docs/src/tour.md", "what_if_heal_100x30"),
+    ];
+    for (file, name) in pictures {
+        let picture = pinned_screen(&root, name);
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
         assert!(
-            section.contains(&format!("| `{key}` |")),
-            "README's explorer section has no row for {key}"
+            text.contains(&picture),
+            "{file} should show the screen {name} as its snapshot does:\n{picture}"
         );
     }
+}
+
+// The tour's what-if: in acks-1-loses-acked-record.toml, healing the network right after the
+// partition lets the followers copy fast-3 before the leader crashes, and the branch list says
+// that only the original lost it. The book's tour shows this screen.
+#[test]
+fn what_if_heal_keeps_the_record() {
+    let mut app = app(ACKS_1);
+    jump_to(&mut app, Notable::Fault);
+    update(&mut app, Action::FaultMenu);
+    // The last item heals the network.
+    for _ in 0..20 {
+        update(&mut app, Action::Down);
+    }
+    update(&mut app, Action::Enter);
+    assert!(app.current().name.starts_with("heal the network at "));
+    update(&mut app, Action::End);
+    update(&mut app, Action::Branches);
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("the other lost"), "{text}");
+    assert_snapshot!("what_if_heal_100x30", text);
+}
+
+// `]` stops at every mark of the timeline, narration and rebalances included, as the help and
+// the book say, and `[` goes back through the same events.
+#[test]
+fn next_and_previous_visit_every_mark() {
+    let mut app = app(ACKS_1);
+    let marks: Vec<usize> = app.current().notable.iter().map(|&(i, _)| i).collect();
+    assert!(
+        app.current()
+            .notable
+            .iter()
+            .any(|&(_, n)| n == Notable::Say),
+        "the scenario has narration"
+    );
+    update(&mut app, Action::SeekTo(0));
+    let mut visited = Vec::new();
+    if marks.first() == Some(&0) {
+        visited.push(0);
+    }
+    loop {
+        let before = app.cursor;
+        update(&mut app, Action::NextNotable);
+        if app.cursor == before {
+            break;
+        }
+        visited.push(app.cursor);
+    }
+    assert_eq!(visited, marks);
+    let mut back = Vec::new();
+    loop {
+        let before = app.cursor;
+        update(&mut app, Action::PreviousNotable);
+        if app.cursor == before {
+            break;
+        }
+        back.push(app.cursor);
+    }
+    let mut expected: Vec<usize> = marks[..marks.len() - 1].to_vec();
+    expected.reverse();
+    assert_eq!(back, expected);
 }
 
 // The explorer draws before the run is recorded: the header says how far the recording

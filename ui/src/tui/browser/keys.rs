@@ -1,6 +1,7 @@
 //! The browser's key map, screen by screen, in the explorer's habits (j/k select, Enter opens,
 //! Esc goes back, `?` helps, `q` quits). While the explorer plays a lesson, its own key map
-//! applies, and q or Esc comes back here. The help window and the README list these tables.
+//! applies, and q or Esc comes back here. The help window and the book (docs/src/lessons.md)
+//! list these tables.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
