@@ -106,3 +106,14 @@ fn consumers_read_below_min_isr_only_before_3_7() {
         assert_eq!(outcome.acked_lost, 1, "kafka_version {version}");
     }
 }
+
+// KIP-320's consumer side (2.3): before it the consumer falls back to auto.offset.reset
+// ("earliest") after the unclean election and reads the five surviving records twice.
+#[test]
+fn consumers_reread_after_truncation_only_before_2_3() {
+    for version in SUPPORTED_VERSIONS {
+        let outcome = run_under("consumer-detects-truncation-kip-320.toml", version);
+        let expected = if before(version, "2.3") { 17 } else { 12 };
+        assert_eq!(outcome.received, expected, "kafka_version {version}");
+    }
+}
