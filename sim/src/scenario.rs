@@ -278,6 +278,9 @@ pub enum Subject {
         reordered: Option<u64>,
         /// Keys a producer sent to another partition than before (partition growth, R7.6).
         moved_keys: Option<u64>,
+        /// Keyed records a consumer received after a record of the same key that its producer
+        /// sent later: order per key as consumed, where `reordered` is order in the log.
+        reordered_as_consumed: Option<u64>,
         /// Acknowledged records removed by retention or compaction (R10).
         removed: Option<u64>,
     },

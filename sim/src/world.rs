@@ -49,6 +49,26 @@ pub struct Runaway {
     pub duration: SimTime,
 }
 
+/// A message on the wire at some moment (`World::in_flight`).
+#[derive(Clone, Copy, Debug)]
+pub struct InFlight<'a> {
+    pub from: NodeId,
+    pub to: NodeId,
+    pub sent: SimTime,
+    pub arrives: SimTime,
+    pub message: &'a Message,
+    /// Why it will be dropped on arrival, if the world stays as it is now.
+    pub doomed: Option<Doomed>,
+}
+
+/// Why a message on the wire will not be delivered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Doomed {
+    LinkCut,
+    ReceiverDown,
+    ReceiverRestarted,
+}
+
 #[derive(Clone, Debug)]
 enum Event {
     /// The message is boxed so that an event stays small: the queue's persistent tree moves
@@ -362,6 +382,49 @@ impl World {
         self.network.is_cut(from, to)
     }
 
+    /// The messages on the wire now, in the order they arrive, each with why it will not be
+    /// delivered if the world stays as it is (a cut link, a receiver down or restarted since).
+    pub fn in_flight(&self) -> Vec<InFlight<'_>> {
+        self.queue
+            .pending()
+            .into_iter()
+            .filter_map(|(arrives, event)| match event {
+                Event::Deliver {
+                    from,
+                    to,
+                    sent,
+                    message,
+                } => {
+                    let i = self.network.index(*to);
+                    let doomed = if self.network.is_cut(*from, *to) {
+                        Some(Doomed::LinkCut)
+                    } else if !self.up[i] {
+                        Some(Doomed::ReceiverDown)
+                    } else if self.started_at[i] > *sent {
+                        Some(Doomed::ReceiverRestarted)
+                    } else {
+                        None
+                    };
+                    Some(InFlight {
+                        from: *from,
+                        to: *to,
+                        sent: *sent,
+                        arrives,
+                        message,
+                        doomed,
+                    })
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// How many messages from one node to another the network has dropped so far: sent into
+    /// a cut link, or lost on the way to a receiver that went down.
+    pub fn dropped(&self, from: NodeId, to: NodeId) -> u64 {
+        self.network.dropped(from, to)
+    }
+
     pub fn brokers(&self) -> &[Broker] {
         &self.brokers
     }
@@ -627,6 +690,7 @@ impl World {
             return;
         }
         if self.network.is_cut(from, to) {
+            self.network.count_drop(from, to);
             return;
         }
         self.transmit(from, to, message);
@@ -654,6 +718,7 @@ impl World {
         // A message is lost if the link broke while it travelled, or if the process it was
         // sent to has died (or died and restarted) since.
         if !self.up[i] || self.started_at[i] > sent || self.network.is_cut(from, to) {
+            self.network.count_drop(from, to);
             return;
         }
         self.handle(to, |w, ctx| match to {
@@ -1032,4 +1097,75 @@ pub struct Processing {
     /// Never processed, yet the group's committed offset is past it: lost, as at-most-once
     /// allows.
     pub skipped: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::ids::BrokerId;
+
+    fn acks_1_world() -> World {
+        let text = include_str!("../../scenarios/acks-1-loses-acked-record.toml");
+        let scenario = crate::scenario::parse(text, "acks-1.toml").expect("the scenario parses");
+        World::new(Arc::new(scenario), 7)
+    }
+
+    /// Steps until something is on the wire (latencies are short: most moments have nothing).
+    fn step_until_in_flight(world: &mut World) {
+        while world.in_flight().is_empty() {
+            assert!(world.step(), "the run ended with nothing on the wire");
+        }
+    }
+
+    // What is on the wire comes out in arrival order, each message after it was sent and not
+    // before now; once brokers are split, what crosses the split is dropped and counted.
+    #[test]
+    fn in_flight_messages_and_drops_across_a_split() {
+        let mut world = acks_1_world();
+        world.run_until(SimTime::from_millis(1_500));
+        step_until_in_flight(&mut world);
+        let wire = world.in_flight();
+        assert!(wire.windows(2).all(|w| w[0].arrives <= w[1].arrives));
+        assert!(
+            wire.iter()
+                .all(|m| m.sent <= world.now() && m.arrives >= world.now())
+        );
+        assert!(wire.iter().all(|m| m.doomed.is_none()));
+        let names: std::collections::BTreeSet<String> =
+            wire.iter().map(|m| m.message.api_name()).collect();
+        assert!(
+            names
+                .iter()
+                .all(|n| n.starts_with("Fetch") || n.starts_with("BrokerHeartbeat")),
+            "{names:?}"
+        );
+        let (b1, b2, b3) = (
+            NodeId::Broker(BrokerId(1)),
+            NodeId::Broker(BrokerId(2)),
+            NodeId::Broker(BrokerId(3)),
+        );
+        let across = |world: &World| {
+            [(b1, b2), (b2, b1), (b1, b3), (b3, b1)]
+                .iter()
+                .map(|&(x, y)| world.dropped(x, y))
+                .sum::<u64>()
+        };
+        assert_eq!(across(&world), 0);
+
+        // Split at 2 s: the followers' fetches to broker 1 go nowhere.
+        world.run_until(SimTime::from_millis(2_090));
+        assert!(across(&world) > 0, "fetches across the split are dropped");
+        for m in world.in_flight() {
+            assert_eq!(
+                m.doomed == Some(Doomed::LinkCut),
+                world.is_cut(m.from, m.to)
+            );
+        }
+
+        // Broker 1 crashes at 2.1 s: nothing travelling to it will be delivered.
+        world.run_until(SimTime::from_millis(2_100));
+        for m in world.in_flight().iter().filter(|m| m.to == b1) {
+            assert!(m.doomed.is_some(), "{m:?}");
+        }
+    }
 }

@@ -346,15 +346,10 @@ fn misspelt_subcommand(args: &[std::ffi::OsString]) -> Option<String> {
     if names.contains(&first) {
         return None;
     }
-    let nearest = names
-        .iter()
-        .map(|name| (strsim::damerau_levenshtein(first, name), *name))
-        .min()
-        .filter(|(distance, name)| *distance <= 2 && *distance < name.len())?;
+    let nearest = ksim::config::nearest(first, names.iter().copied())?;
     Some(format!(
-        "unknown subcommand \"{first}\", did you mean \"{}\"? (a scenario file named {first} does \
-         not exist either)",
-        nearest.1
+        "unknown subcommand \"{first}\", did you mean \"{nearest}\"? (a scenario file named {first} does \
+         not exist either)"
     ))
 }
 

@@ -14,6 +14,8 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
+use ksim::config::nearest;
+
 use super::{Area, Bilingual, Correction, Lesson, Question, QuestionKind, ScenarioLink, Teach};
 
 /// A lesson file the loader refuses: where (1-based line and column) and why.
@@ -284,7 +286,7 @@ impl Source<'_> {
                 .filter(|key| !key.starts_with('_'))
                 .collect();
             let list: Vec<String> = valid.iter().map(|key| format!("`{key}`")).collect();
-            match nearest(field, &valid) {
+            match nearest(field, valid.iter().copied()) {
                 Some(guess) => format!(
                     "unknown key `{field}` {table}, did you mean `{guess}`? valid keys: {}",
                     list.join(", ")
@@ -341,7 +343,7 @@ impl Source<'_> {
         let name = area.get_ref();
         Area::from_name(name).ok_or_else(|| {
             let names: Vec<&str> = Area::ALL.iter().map(|area| area.name()).collect();
-            let guess = nearest(name, &names)
+            let guess = nearest(name, names.iter().copied())
                 .map(|guess| format!(", did you mean \"{guess}\"?"))
                 .unwrap_or_default();
             self.error(
@@ -361,8 +363,7 @@ impl Source<'_> {
             .find(|mode| mode.name() == name)
             .ok_or_else(|| {
                 let names: Vec<&str> = Teach::ALL.iter().map(|mode| mode.name()).collect();
-                let guess = nearest(name, &names)
-                    .or_else(|| nearest(&name.to_lowercase(), &names))
+                let guess = nearest(name, names.iter().copied())
                     .map(|guess| format!(", did you mean \"{guess}\"?"))
                     .unwrap_or_default();
                 self.error(
@@ -616,16 +617,6 @@ pub(crate) fn normalize(path: &Path) -> std::path::PathBuf {
 /// Hangul syllables and jamo: the Korean text of a lesson must have some.
 fn is_hangul(c: char) -> bool {
     matches!(c, '\u{AC00}'..='\u{D7A3}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}')
-}
-
-/// The valid name closest to a misspelt one, if one is close enough to be a likely typo.
-fn nearest<'a>(name: &str, valid: &[&'a str]) -> Option<&'a str> {
-    valid
-        .iter()
-        .map(|candidate| (strsim::damerau_levenshtein(name, candidate), *candidate))
-        .filter(|(distance, candidate)| *distance <= 2.max(candidate.len() / 4))
-        .min()
-        .map(|(_, candidate)| candidate)
 }
 
 #[cfg(test)]

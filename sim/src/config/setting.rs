@@ -75,11 +75,9 @@ impl ConfigError {
 
 /// The candidate closest to `word`, if one is close enough to be a likely typo. Underscores,
 /// dashes and case are ignored (`min_insync_replicas` finds `min.insync.replicas`), and a
-/// candidate that merely extends the word (`linger` → `linger.ms`) counts as close.
-pub(crate) fn nearest<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+/// candidate that merely extends the word (`linger` → `linger.ms`) counts as close. Every
+/// "did you mean" of ksim (settings, scenario and lesson keys, subcommands) asks it.
+pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let normalize = |s: &str| -> String {
         s.chars()
             .map(|c| match c {

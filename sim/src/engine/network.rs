@@ -27,6 +27,9 @@ pub struct Network {
     cut: BTreeSet<(usize, usize)>,
     /// Extra latency per node, added to every message it sends or receives.
     slow: Vec<SimTime>,
+    /// Messages dropped so far per (from, to) link: sent into a cut, or arriving at a node
+    /// that went down or restarted while they travelled.
+    dropped: Vec<u64>,
 }
 
 impl Network {
@@ -47,6 +50,7 @@ impl Network {
             last_arrival: vec![SimTime::ZERO; nodes * nodes],
             cut: BTreeSet::new(),
             slow: vec![SimTime::ZERO; nodes],
+            dropped: vec![0; nodes * nodes],
         }
     }
 
@@ -80,6 +84,15 @@ impl Network {
         let arrival = arrival.max(*last);
         *last = arrival;
         arrival
+    }
+
+    pub fn count_drop(&mut self, from: NodeId, to: NodeId) {
+        let link = self.index(from) * self.nodes + self.index(to);
+        self.dropped[link] += 1;
+    }
+
+    pub fn dropped(&self, from: NodeId, to: NodeId) -> u64 {
+        self.dropped[self.index(from) * self.nodes + self.index(to)]
     }
 
     pub fn is_cut(&self, from: NodeId, to: NodeId) -> bool {

@@ -112,6 +112,23 @@ impl<E: Clone> EventQueue<E> {
         }
     }
 
+    /// Every pending event with its time, in the order they will run. For views of the
+    /// world at a moment (what is on the wire), not for the event loop.
+    pub fn pending(&self) -> Vec<(SimTime, &E)> {
+        let near = self.near.iter().map(|Reverse((time, seq, slot))| {
+            let event = self.slots[*slot as usize]
+                .as_ref()
+                .expect("a queued slot holds its event");
+            ((*time, *seq), event)
+        });
+        let mut all: Vec<((SimTime, u64), &E)> =
+            near.chain(self.far.iter().map(|(k, e)| (*k, e))).collect();
+        all.sort_unstable_by_key(|(key, _)| *key);
+        all.into_iter()
+            .map(|((time, _), event)| (time, event))
+            .collect()
+    }
+
     pub fn len(&self) -> usize {
         self.near.len() + self.far.len()
     }
@@ -135,6 +152,21 @@ mod tests {
         queue.push(SimTime(5), "d");
         let order: Vec<&str> = std::iter::from_fn(|| queue.pop().map(|(_, e)| e)).collect();
         assert_eq!(order, ["a", "b", "c", "d"]);
+    }
+
+    // `pending` lists what `pop` would return, in the same order, from both structures.
+    #[test]
+    fn pending_is_the_pop_order() {
+        let mut queue = EventQueue::default();
+        for i in 0..3000u64 {
+            queue.push(SimTime((i * 7919) % 5_000_000), i);
+        }
+        queue.push(SimTime(42), 3000);
+        let pending: Vec<(SimTime, u64)> =
+            queue.pending().into_iter().map(|(t, e)| (t, *e)).collect();
+        let popped: Vec<(SimTime, u64)> = std::iter::from_fn(|| queue.pop()).collect();
+        assert_eq!(pending.len(), 3001);
+        assert_eq!(pending, popped);
     }
 
     // Events due later than `NEAR` wait in the other structure, yet come out in one order:

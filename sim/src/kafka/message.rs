@@ -252,6 +252,54 @@ pub enum Message {
     Refused(Box<Message>),
 }
 
+impl Message {
+    /// The Kafka API the message belongs to, as Kafka names it (`Produce`, `Fetch`,
+    /// `JoinGroup`…), with `response` for an answer: what the explorer labels a message on
+    /// the wire with.
+    pub fn api_name(&self) -> String {
+        use group::{GroupRequest as Req, GroupResponse as Resp};
+        let name = match self {
+            Message::Heartbeat { .. } => "BrokerHeartbeat",
+            Message::HeartbeatResponse { .. } => "BrokerHeartbeat response",
+            Message::MetadataUpdate(_) => "metadata log",
+            Message::AlterPartition { .. } => "AlterPartition",
+            Message::AlterPartitionResponse { .. } => "AlterPartition response",
+            Message::Fetch(_) => "Fetch",
+            Message::FetchResponse(_) => "Fetch response",
+            Message::MetadataRequest { .. } => "Metadata",
+            Message::CreateTopic { .. } => "CreateTopics",
+            Message::MetadataResponse(_) => "Metadata response",
+            Message::Produce(_) => "Produce",
+            Message::ProduceResponse(_) => "Produce response",
+            Message::ListOffsets { .. } => "ListOffsets",
+            Message::ListOffsetsResponse { .. } => "ListOffsets response",
+            Message::OffsetForLeaderEpoch { .. } => "OffsetForLeaderEpoch",
+            Message::OffsetForLeaderEpochResponse { .. } => "OffsetForLeaderEpoch response",
+            Message::GroupRequest { request, .. } => match request {
+                Req::FindCoordinator => "FindCoordinator",
+                Req::Join(_) => "JoinGroup",
+                Req::Sync { .. } => "SyncGroup",
+                Req::Heartbeat { .. } => "Heartbeat",
+                Req::Leave { .. } => "LeaveGroup",
+                Req::OffsetCommit { .. } => "OffsetCommit",
+                Req::OffsetFetch { .. } => "OffsetFetch",
+            },
+            Message::GroupResponse { response, .. } => match response {
+                Resp::FindCoordinator(_) => "FindCoordinator response",
+                Resp::Join(_) | Resp::MemberIdRequired(_) => "JoinGroup response",
+                Resp::Sync(_) => "SyncGroup response",
+                Resp::Heartbeat(_) => "Heartbeat response",
+                Resp::Leave => "LeaveGroup response",
+                Resp::OffsetCommit(_) => "OffsetCommit response",
+                Resp::OffsetFetch(_) => "OffsetFetch response",
+            },
+            Message::Disconnected => "disconnected",
+            Message::Refused(message) => return format!("{} (refused)", message.api_name()),
+        };
+        name.to_string()
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct FetchRequest {
     pub correlation: u64,

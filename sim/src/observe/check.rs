@@ -71,6 +71,7 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
             duplicated,
             reordered,
             moved_keys,
+            reordered_as_consumed,
             removed,
         } => {
             let summary = ledger::summarize(world);
@@ -79,6 +80,12 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
             compare(&mut failures, "duplicated", *duplicated, summary.duplicated);
             compare(&mut failures, "reordered", *reordered, summary.reordered);
             compare(&mut failures, "moved_keys", *moved_keys, summary.moved_keys);
+            compare(
+                &mut failures,
+                "reordered_as_consumed",
+                *reordered_as_consumed,
+                summary.reordered_as_consumed,
+            );
             "the ledger".to_string()
         }
         Subject::Partition {

@@ -6,7 +6,8 @@
 //! after a lost response), reordered when it sits after a record its producer sent later.
 //! Keys are followed too: a key moved when its producer hashed it to another partition than
 //! before (partition growth), and a key is split when its records sit in more than one
-//! partition, where no consumer is guaranteed to read them in send order.
+//! partition, where no consumer is guaranteed to read them in send order; a keyed record is
+//! reordered as consumed when a consumer received it after a record of its key sent later.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -38,8 +39,14 @@ pub struct LedgerSummary {
     pub removed: u64,
     /// Present more than once in the final log.
     pub duplicated: u64,
-    /// Placed in the final log after a record its producer sent later to the same partition.
+    /// Placed in the final log after a record its producer sent later to the same partition:
+    /// order in the log.
     pub reordered: u64,
+    /// Keyed records a consumer received after a record of the same key that its producer sent
+    /// later (each record's first delivery to each consumer, counted once per record): order
+    /// per key as consumed, which keys spread over partitions break without any reordering in
+    /// a log.
+    pub reordered_as_consumed: u64,
     /// Keys a producer hashed to another partition than its earlier records of the key, once
     /// per producer, topic and key: what adding partitions does (R7.6).
     pub moved_keys: u64,
@@ -74,6 +81,8 @@ pub struct RecordFate {
     pub committed: bool,
     pub duplicated: bool,
     pub reordered: bool,
+    /// A consumer received it after a later-sent record of its key (`reordered_as_consumed`).
+    pub reordered_as_consumed: bool,
     /// The trace line of the event that lost it.
     pub decided_by: Option<String>,
 }
@@ -156,6 +165,45 @@ fn read_final_logs(world: &World) -> FinalLogs {
     }
 }
 
+/// Per producer and record: whether some consumer received it after a record of the same key
+/// that the producer sent later. Only each record's first delivery to a consumer counts: a
+/// second one (after a rebalance or a reset) is a redelivery, not a reordering.
+fn read_consumed_order(world: &World) -> Vec<Vec<bool>> {
+    let producers = world.producers();
+    let mut out_of_order: Vec<Vec<bool>> = producers
+        .iter()
+        .map(|p| vec![false; p.records.len()])
+        .collect();
+    for consumer in world.consumers() {
+        let mut delivered: Vec<Vec<bool>> = producers
+            .iter()
+            .map(|p| vec![false; p.records.len()])
+            .collect();
+        // Per (producer, key), the highest send number received so far.
+        let mut highest: BTreeMap<(usize, &Arc<str>), u32> = BTreeMap::new();
+        for (_, _, r) in consumer.received.iter() {
+            let (p, n) = (r.producer.0 as usize, r.n as usize);
+            let Some(seen) = delivered.get_mut(p).and_then(|d| d.get_mut(n)) else {
+                continue;
+            };
+            if std::mem::replace(seen, true) {
+                continue;
+            }
+            let Some(key) = producers[p].key_of(r.n) else {
+                continue;
+            };
+            match highest.get_mut(&(p, key)) {
+                Some(top) if r.n < *top => out_of_order[p][n] = true,
+                Some(top) => *top = r.n,
+                None => {
+                    highest.insert((p, key), r.n);
+                }
+            }
+        }
+    }
+    out_of_order
+}
+
 fn fate_of(outcome: Outcome, present: bool, removed: bool) -> Fate {
     match outcome {
         Outcome::Pending => Fate::Pending,
@@ -169,8 +217,10 @@ fn fate_of(outcome: Outcome, present: bool, removed: bool) -> Fate {
 /// The counts only, without naming each record: what expectations need.
 pub fn summarize(world: &World) -> LedgerSummary {
     let logs = read_final_logs(world);
+    let consumed = read_consumed_order(world);
     let mut summary = LedgerSummary::default();
     for (p, producer) in world.producers().iter().enumerate() {
+        summary.reordered_as_consumed += consumed[p].iter().filter(|&&o| o).count() as u64;
         let records = producer.records.iter();
         for (n, ((sent, &copies), &reordered)) in records
             .zip(&logs.copies[p])
@@ -225,6 +275,7 @@ fn count(
 /// Every record's fate, with its key and value, and the counts.
 pub fn compute(world: &World) -> Ledger {
     let logs = read_final_logs(world);
+    let consumed = read_consumed_order(world);
     let mut summary = LedgerSummary::default();
     let mut records = Vec::new();
     for (p, producer) in world.producers().iter().enumerate() {
@@ -249,6 +300,7 @@ pub fn compute(world: &World) -> Ledger {
                 duplicated,
                 logs.reordered[p][n],
             );
+            summary.reordered_as_consumed += u64::from(consumed[p][n]);
             let decided_by = (fate == Fate::Lost).then(|| match world.tracker.lost_by.get(&id) {
                 Some(&(_, _, index)) => world.trace().line(index).trim().to_string(),
                 None => "absent from the partition's final log".to_string(),
@@ -264,6 +316,7 @@ pub fn compute(world: &World) -> Ledger {
                 committed: sent.committed,
                 duplicated,
                 reordered: logs.reordered[p][n],
+                reordered_as_consumed: consumed[p][n],
                 decided_by,
             });
         }
@@ -276,5 +329,32 @@ impl World {
     /// The fate of every record so far.
     pub fn ledger(&self) -> Ledger {
         compute(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lesson F39: keys hashed over 3 partitions, then 4. The consumer reads partition 0 (where
+    /// user-1 now goes) before partition 2 (where it went): user-1 arrives as shop-6, shop-9,
+    /// shop-0, shop-3. No log is reordered, but two records are received out of key order.
+    #[test]
+    fn r7_6_keys_moved_by_partition_growth_are_consumed_out_of_order() {
+        let text = include_str!("../../../scenarios/lessons/F39-adding-partitions-moves-keys.toml");
+        let scenario = crate::scenario::parse(text, "F39.toml").expect("the lesson parses");
+        let mut world = World::new(std::sync::Arc::new(scenario), 59);
+        world.run_to_end();
+        let ledger = compute(&world);
+        assert_eq!(ledger.summary.reordered, 0);
+        assert_eq!(ledger.summary.reordered_as_consumed, 2);
+        assert_eq!(summarize(&world), ledger.summary);
+        let late: Vec<&str> = ledger
+            .records
+            .iter()
+            .filter(|r| r.reordered_as_consumed)
+            .map(|r| r.value.as_str())
+            .collect();
+        assert_eq!(late, ["shop-0", "shop-3"]);
     }
 }

@@ -7,6 +7,8 @@ pub enum Action {
     TogglePlay,
     Faster,
     Slower,
+    /// Pace playing by simulated time or by events.
+    Pace,
     /// One trace event forward or back.
     StepForward,
     StepBack,
@@ -16,7 +18,8 @@ pub enum Action {
     End,
     /// Go to a trace event by index (a click on the timeline bar).
     SeekTo(usize),
-    /// The clock while playing: move on by the speed's count of events.
+    /// The clock while playing: move on by the speed's share of simulated time, or its count
+    /// of events.
     Tick,
     NextView,
     PreviousView,

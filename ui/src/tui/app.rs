@@ -16,8 +16,36 @@ use super::why::{self, Notable};
 /// Engine steps recorded between two looks at the clock while recording in the background.
 pub const RECORD_SLICE: u64 = 4096;
 
-/// Play speeds, in trace events per tick (ten ticks a second).
+/// Play speeds when paced by events, in trace events per tick (ten ticks a second).
 pub const SPEEDS: &[usize] = &[1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000];
+
+/// Play speeds when paced by simulated time: the label, and the simulated microseconds one
+/// tick (a tenth of a second) plays. x1 plays a simulated second in a second.
+pub const TIME_SPEEDS: &[(&str, u64)] = &[
+    ("x0.1", 10_000),
+    ("x0.2", 20_000),
+    ("x0.5", 50_000),
+    ("x1", 100_000),
+    ("x2", 200_000),
+    ("x5", 500_000),
+    ("x10", 1_000_000),
+    ("x20", 2_000_000),
+    ("x50", 5_000_000),
+    ("x100", 10_000_000),
+];
+
+/// How playing moves on: by simulated time (the default: a 9 s wait takes 9 s at x1) or by a
+/// count of trace events per tick (every event gets the same screen time). `p` switches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pace {
+    Time,
+    Events,
+}
+
+/// A stretch with no event longer than this many ticks at the current speed is skipped, and
+/// the footer says so for `QUIET_TICKS` ticks.
+pub const QUIET_SKIP_TICKS: u64 = 10;
+pub const QUIET_TICKS: u8 = 15;
 
 /// What each log cell of the cluster view shows. The character carries the meaning, so it
 /// reads without colour; the colour repeats it.
@@ -29,6 +57,9 @@ pub enum CellLabel {
     Producer,
     /// The record's key, a letter each, coloured by key.
     Key,
+    /// The record's send number within its producer (its last digit), coloured by producer:
+    /// a digit smaller than the one before it from the same producer shows a reordering.
+    SendOrder,
 }
 
 impl CellLabel {
@@ -36,7 +67,8 @@ impl CellLabel {
         match self {
             CellLabel::Epoch => CellLabel::Producer,
             CellLabel::Producer => CellLabel::Key,
-            CellLabel::Key => CellLabel::Epoch,
+            CellLabel::Key => CellLabel::SendOrder,
+            CellLabel::SendOrder => CellLabel::Epoch,
         }
     }
 }
@@ -47,10 +79,17 @@ pub enum View {
     Records,
     Keys,
     Groups,
+    Messages,
 }
 
 impl View {
-    pub const ALL: [View; 4] = [View::Cluster, View::Records, View::Keys, View::Groups];
+    pub const ALL: [View; 5] = [
+        View::Cluster,
+        View::Records,
+        View::Keys,
+        View::Groups,
+        View::Messages,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -58,6 +97,44 @@ impl View {
             View::Records => "records",
             View::Keys => "keys",
             View::Groups => "groups",
+            View::Messages => "messages",
+        }
+    }
+}
+
+/// The messages view's filter: every kind but heartbeats (folded into a count), or one kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WireFilter {
+    All,
+    Produce,
+    /// Fetches, followers' and consumers', with the offset lookups around them.
+    Fetch,
+    /// Metadata, the controller's log, ISR changes, topic creation.
+    Metadata,
+    /// Group coordination and offsets, heartbeats aside.
+    Groups,
+    /// Brokers' heartbeats to the controller and members' to their coordinator.
+    Heartbeats,
+}
+
+impl WireFilter {
+    pub const ALL: [WireFilter; 6] = [
+        WireFilter::All,
+        WireFilter::Produce,
+        WireFilter::Fetch,
+        WireFilter::Metadata,
+        WireFilter::Groups,
+        WireFilter::Heartbeats,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            WireFilter::All => "all but heartbeats",
+            WireFilter::Produce => "produce",
+            WireFilter::Fetch => "fetch",
+            WireFilter::Metadata => "metadata and ISR",
+            WireFilter::Groups => "groups and offsets",
+            WireFilter::Heartbeats => "heartbeats",
         }
     }
 }
@@ -109,7 +186,7 @@ impl FateFilter {
             FateFilter::Committed => record.committed,
             FateFilter::Lost => record.fate == Fate::Lost,
             FateFilter::Duplicated => record.duplicated,
-            FateFilter::Reordered => record.reordered,
+            FateFilter::Reordered => record.reordered || record.reordered_as_consumed,
             FateFilter::Failed => record.fate == Fate::Failed,
             FateFilter::Pending => record.fate == Fate::Pending,
         }
@@ -221,7 +298,15 @@ pub struct App {
     pub cursor: usize,
     pub world: World,
     pub playing: bool,
+    pub pace: Pace,
+    /// Index into `SPEEDS` (paced by events).
     pub speed: usize,
+    /// Index into `TIME_SPEEDS` (paced by time).
+    pub time_speed: usize,
+    /// The simulated time playing has reached: between the cursor's event and the next one.
+    pub play_time: ksim::engine::time::SimTime,
+    /// A quiet stretch playing skipped (its length), shown in the footer for a few ticks.
+    pub skipped: Option<(ksim::engine::time::SimTime, u8)>,
     pub view: View,
     pub topic: usize,
     /// What a log cell's character says (and its colour follows): `c` cycles.
@@ -230,6 +315,7 @@ pub struct App {
     pub selected: usize,
     pub overlay: Option<Overlay>,
     pub filter: FateFilter,
+    pub wire_filter: WireFilter,
     /// False with `NO_COLOR`: marks and modifiers carry every meaning.
     pub color: bool,
     pub quit: bool,
@@ -280,13 +366,18 @@ impl App {
             cursor: 0,
             world,
             playing: false,
+            pace: Pace::Time,
             speed: 2,
+            time_speed: 3,
+            play_time: ksim::engine::time::SimTime::ZERO,
+            skipped: None,
             view: View::Cluster,
             topic: 0,
             cells: CellLabel::Epoch,
             selected: 0,
             overlay: None,
             filter: FateFilter::All,
+            wire_filter: WireFilter::All,
             color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
             quit: false,
             width: 100,
@@ -397,6 +488,25 @@ impl App {
         }
         items.push(("heal the network".to_string(), ScenarioAction::Heal));
         items
+    }
+
+    /// A view's name in the explorer's language.
+    pub fn view_name(&self, view: View) -> &'static str {
+        match view {
+            View::Cluster => self.tr("cluster", "클러스터"),
+            View::Records => self.tr("records", "레코드"),
+            View::Keys => self.tr("keys", "키"),
+            View::Groups => self.tr("groups", "그룹"),
+            View::Messages => self.tr("messages", "메시지"),
+        }
+    }
+
+    /// A label in the explorer's language: English, or Korean under `--lang ko`.
+    pub fn tr(&self, en: &'static str, ko: &'static str) -> &'static str {
+        match self.lang {
+            ksim::scenario::Lang::Ko => ko,
+            ksim::scenario::Lang::En => en,
+        }
     }
 
     /// The last `say` at or before the cursor, with its index.

@@ -87,7 +87,7 @@ pub fn ask_between(
 }
 
 /// Where each of the lesson's asked questions has its answer shown: the time of its first
-/// `check` expectation at or after the ask, and the last event at or before that time (the
+/// `check` expectation at or after the ask (the end of the run for a check without `at`), and the last event at or before that time (the
 /// world the check looks at), in trace order. A question without checks, or never asked in
 /// this timeline, has none.
 pub fn answer_moments(
@@ -103,11 +103,14 @@ pub fn answer_moments(
         if play.question(question).is_none() {
             continue;
         }
+        // A check without `at` holds at the end of the run: the scenario's duration, or
+        // earlier when nothing is left to happen, so it has its place once recording is done.
+        let end = (!timeline.is_recording()).then_some(scenario.duration);
         let first_check = scenario
             .expectations
             .iter()
             .filter(|expectation| expectation.quiz.as_deref() == Some(question.as_str()))
-            .filter_map(|expectation| expectation.at)
+            .filter_map(|expectation| expectation.at.or(end))
             .filter(|&at| at >= entry.time)
             .min();
         if let Some(at) = first_check {

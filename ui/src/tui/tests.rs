@@ -9,7 +9,7 @@ use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 
 use super::action::Action;
-use super::app::{App, Overlay, View};
+use super::app::{App, Overlay, Pace, View};
 use super::keys::{KEYS, action_for};
 use super::update::update;
 use super::view::comparison;
@@ -153,6 +153,46 @@ fn enter_on_a_record_goes_to_what_decided_it() {
     );
 }
 
+// With keys spread over partitions a batch's records are not consecutive in the producer's
+// numbering: each acknowledged record is decided by the acknowledgement of its own partition,
+// at its own offset.
+#[test]
+fn decided_by_is_the_acknowledgement_of_the_records_own_batch() {
+    let mut app = app("scenarios/lessons/F39-adding-partitions-moves-keys.toml");
+    update(&mut app, Action::End);
+    update(&mut app, Action::NextView);
+    let ledger = app
+        .ledger
+        .clone()
+        .expect("the records view computes the ledger");
+    let mut checked = 0;
+    for record in ledger.records.iter().filter(|r| r.offset.is_some()) {
+        let index = app.record_events[&record.id];
+        let ksim::kafka::trace::TraceEvent::ProduceAcked {
+            partition,
+            base,
+            count,
+            ..
+        } = app.timeline().entries[index].event
+        else {
+            panic!(
+                "{} decided by {:?}",
+                record.value,
+                app.timeline().entries[index].event
+            );
+        };
+        let offset = record.offset.unwrap();
+        assert_eq!(Some(partition), record.partition, "{}", record.value);
+        assert!(
+            (base.0..base.0 + u64::from(count)).contains(&offset),
+            "{} at {offset} decided by an ack of {base:?}+{count}",
+            record.value
+        );
+        checked += 1;
+    }
+    assert!(checked > 10, "only {checked} acknowledged records");
+}
+
 // The records view at the end, all fates and then only the lost one.
 #[test]
 fn records_view() {
@@ -199,6 +239,7 @@ fn groups_view() {
     let mut app = app("scenarios/lessons/F16-rebalance-triggers.toml");
     update(&mut app, Action::End);
     update(&mut app, Action::PreviousView);
+    update(&mut app, Action::PreviousView);
     assert_eq!(app.view, View::Groups);
     let text = screen(&app, 100, 30);
     assert!(text.contains("generation"), "{text}");
@@ -211,7 +252,7 @@ fn help_lists_every_key() {
     let mut app = app(ACKS_1);
     update(&mut app, Action::Help);
     let text = screen(&app, 100, 30);
-    for (key, _) in KEYS {
+    for (key, _, _) in KEYS {
         assert!(text.contains(key), "{key} missing from\n{text}");
     }
     assert_snapshot!(text);
@@ -277,6 +318,28 @@ fn comparison_names_records_lost_in_one_branch_only() {
         text.contains("this branch lost 1 acknowledged record, the other did not: fast-3@"),
         "{text}"
     );
+}
+
+// The script's narration was written for the original run: in a what-if that lost nothing,
+// "fast-3 is lost" is shown as the original run's words, not as this branch's truth.
+#[test]
+fn narration_in_a_what_if_is_marked_as_the_original_runs() {
+    let mut app = app(ACKS_1);
+    update(&mut app, Action::FaultMenu);
+    update(&mut app, Action::Enter);
+    update(&mut app, Action::End);
+    assert_eq!(app.current().outcome.acked_lost, 0);
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("fast-3 is lost"), "{text}");
+    assert!(text.contains("the original run's say at"), "{text}");
+    update(&mut app, Action::Branches);
+    update(&mut app, Action::Up);
+    update(&mut app, Action::Enter);
+    assert_eq!(app.branch, 0);
+    update(&mut app, Action::End);
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("▌ say at"), "{text}");
+    assert!(!text.contains("original run's say"), "{text}");
 }
 
 // Closing a what-if drops its recording (its worlds are freed, nothing else holds them), the
@@ -490,6 +553,141 @@ fn tiny_and_odd_sizes() {
     assert_snapshot!("too_small_79x23", screen(&app, 79, 23));
 }
 
+// Paced by time (the default), ten ticks at x1 play one simulated second: the cursor is the
+// last event at or before 1 s. At x2 a tick plays 200 ms; `p` paces by events.
+#[test]
+fn playing_follows_simulated_time() {
+    let mut app = app(ACKS_1);
+    assert_eq!(app.pace, Pace::Time);
+    update(&mut app, Action::TogglePlay);
+    for _ in 0..10 {
+        update(&mut app, Action::Tick);
+    }
+    let one_second = ksim::engine::time::SimTime::from_secs(1);
+    let entries = &app.timeline().entries;
+    assert!(entries[app.cursor].time <= one_second);
+    assert!(entries[app.cursor + 1].time > one_second);
+    assert!(screen(&app, 120, 30).contains("▶ playing x1"));
+    update(&mut app, Action::Faster);
+    let before = app.play_time;
+    update(&mut app, Action::Tick);
+    assert_eq!(
+        app.play_time,
+        before + ksim::engine::time::SimTime::from_millis(200)
+    );
+    update(&mut app, Action::Pace);
+    let at = app.cursor;
+    update(&mut app, Action::Tick);
+    assert_eq!(app.cursor, at + super::app::SPEEDS[app.speed]);
+    assert!(screen(&app, 120, 30).contains("▶ playing 5 ev"));
+}
+
+// A stretch with nothing in it is skipped, and the footer says how long it was.
+#[test]
+fn quiet_stretches_are_skipped_and_named() {
+    let mut app = app_for_text(
+        r#"
+name = "two writes, a minute apart"
+seed = 1
+duration = "70s"
+
+[cluster]
+brokers = 1
+
+[[topics]]
+name = "t"
+partitions = 1
+replication_factor = 1
+
+[[producers]]
+name = "p"
+
+[[steps]]
+at = "0s"
+produce = { producer = "p", topic = "t", count = 1 }
+
+[[steps]]
+at = "60s"
+produce = { producer = "p", topic = "t", count = 1 }
+"#,
+        "quiet.toml",
+    );
+    update(&mut app, Action::TogglePlay);
+    let mut skipped = None;
+    for _ in 0..2_000 {
+        update(&mut app, Action::Tick);
+        if let Some((gap, _)) = app.skipped {
+            skipped = Some(gap);
+            break;
+        }
+    }
+    let gap = skipped.expect("a quiet stretch is skipped");
+    assert!(gap > ksim::engine::time::SimTime::from_secs(1), "{gap}");
+    let text = screen(&app, 120, 30);
+    assert!(text.contains("nothing happens (skipped)"), "{text}");
+}
+
+// The messages view at the split: produce requests on their way, follower fetches across the
+// cut marked where they die, and the drops counted per link; filters by kind.
+#[test]
+fn messages_view_shows_the_wire_and_the_drops() {
+    let mut app = app(ACKS_1);
+    app.color = false;
+    while app.view != View::Messages {
+        update(&mut app, Action::NextView);
+    }
+    at_time(&mut app, "2000ms");
+    // Step to the first moment after the split with something on the wire.
+    while app.world.in_flight().is_empty() {
+        update(&mut app, Action::StepForward);
+    }
+    let text = screen(&app, 120, 30);
+    assert!(text.contains("on the wire at"), "{text}");
+    assert!(text.contains("Produce"), "{text}");
+    assert_snapshot!("messages_120x30", text);
+    at_time(&mut app, "2099ms");
+    let text = screen(&app, 120, 30);
+    assert!(text.contains("dropped so far"), "{text}");
+    assert!(text.contains("b2→b1") || text.contains("b1→b2"), "{text}");
+    // Filters: 1 produce only; 5 heartbeats only.
+    update(&mut app, Action::Type('5'));
+    assert!(screen(&app, 120, 30).contains("(heartbeats)"));
+    update(&mut app, Action::Type('0'));
+    assert!(screen(&app, 120, 30).contains("(all but heartbeats)"));
+    for (width, height) in [(80, 24), (200, 50)] {
+        screen(&app, width, height);
+    }
+    assert_snapshot!("messages_80x24", screen(&app, 80, 24));
+}
+
+// Under --lang ko the explorer's frame speaks Korean: header, footer, legend, the why-lines,
+// the help, and the narration's label; wide characters keep every row within the width.
+#[test]
+fn korean_explorer_frame() {
+    let mut app = app(ACKS_1);
+    app.lang = ksim::scenario::Lang::Ko;
+    app.color = false;
+    at_time(&mut app, "2100ms");
+    for (width, height) in [(80, 24), (120, 40), (200, 50)] {
+        let buffer = draw(&app, width, height);
+        let text = screen(&app, width, height);
+        assert!(text.contains("시드 7"), "{text}");
+        assert!(text.contains("원래 실행"), "{text}");
+        assert!(
+            text.contains("↳ 이유: 브로커 프로세스가 죽었습니다"),
+            "{text}"
+        );
+        assert!(text.contains("F 장애"), "{text}");
+        assert_eq!(buffer.area.width, width);
+    }
+    assert!(screen(&app, 120, 40).contains("Space 재생"));
+    assert_snapshot!("korean_frame_80x24", screen(&app, 80, 24));
+    update(&mut app, Action::Help);
+    let help = screen(&app, 120, 40);
+    assert!(help.contains("이벤트 하나 앞으로"), "{help}");
+    assert_snapshot!("korean_help_120x40", help);
+}
+
 // Seeking to event N shows the same screen as stepping there from the start, and as playing.
 #[test]
 fn seek_equals_play() {
@@ -512,6 +710,8 @@ fn seek_equals_play() {
         );
     }
     // Playing at speed 1 moves one event per tick.
+    played.pace = Pace::Events;
+    sought.pace = Pace::Events;
     played.speed = 0;
     sought.speed = 0;
     update(&mut played, Action::TogglePlay);
@@ -582,7 +782,43 @@ fn cells_by_producer_and_by_key() {
     let text = screen(&app, 100, 30);
     assert!(text.contains("key: "), "{text}");
     update(&mut app, Action::CellLabel);
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("digit: send number"), "{text}");
+    assert!(row(&app).contains("0 1 2 0 1 2"), "{}", row(&app));
+    update(&mut app, Action::CellLabel);
     assert!(row(&app).contains("0 0 0"), "back to epochs: {}", row(&app));
+}
+
+// Lesson F20: without idempotence, retries with several requests in flight reorder the log;
+// the send-order cells show it as a smaller digit after a larger one.
+#[test]
+fn send_order_cells_show_a_reordering() {
+    let mut app = app("scenarios/lessons/F20-in-flight-reordering.toml");
+    app.color = false;
+    update(&mut app, Action::End);
+    for _ in 0..3 {
+        update(&mut app, Action::CellLabel);
+    }
+    assert_eq!(app.cells, super::app::CellLabel::SendOrder);
+    let text = screen(&app, 120, 40);
+    let row = text
+        .lines()
+        .find(|l| l.contains(" leader "))
+        .expect("a leader row");
+    let digits: Vec<u32> = row
+        .split_once(" e")
+        .map(|(_, rest)| rest)
+        .unwrap_or(row)
+        .chars()
+        .skip_while(|c| *c != ' ')
+        .take_while(|c| *c != 'h')
+        .filter_map(|c| c.to_digit(10))
+        .collect();
+    assert!(
+        digits.windows(2).any(|w| w[1] < w[0] && w[0] - w[1] < 5),
+        "a reversal in {row}"
+    );
+    assert_snapshot!("send_order_f20", text);
 }
 
 // A long narration line gets the rows it needs (up to 5) at 80x24: its last words show.
@@ -655,7 +891,7 @@ fn the_book_lists_every_key() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     for chapter in ["docs/src/explorer.md", "docs/src/ko/explorer.md"] {
         let text = std::fs::read_to_string(root.join(chapter)).unwrap();
-        for (key, _) in KEYS {
+        for (key, _, _) in KEYS {
             assert!(
                 text.contains(&format!("| `{key}` |")),
                 "{chapter} has no row for {key}"
@@ -929,6 +1165,7 @@ fn key_letters_are_stable_and_the_legend_never_empty() {
         text.contains("1 partition ") && !text.contains("1 partitions"),
         "{text}"
     );
+    update(&mut app, Action::NextView);
     update(&mut app, Action::NextView);
     update(&mut app, Action::NextView);
     assert_eq!(app.view, View::Cluster);

@@ -3,13 +3,17 @@
 
 use std::collections::BTreeMap;
 
-use ksim::engine::ids::{NodeId, RecordId};
+use ksim::engine::ids::{NodeId, ProducerIdx, RecordId, TopicPartition};
 use ksim::engine::time::{SimTime, parse_duration};
 use ksim::kafka::trace::{TraceEntry, TraceEvent};
+use ksim::observe::ledger::RecordFate;
 
 use super::action::Action;
 
-use super::app::{App, Branch, FateFilter, Overlay, ProducerCounts, SPEEDS, View};
+use super::app::{
+    App, Branch, FateFilter, Overlay, Pace, ProducerCounts, QUIET_SKIP_TICKS, QUIET_TICKS, SPEEDS,
+    TIME_SPEEDS, View, WireFilter,
+};
 use super::ask;
 use super::timeline::Timeline;
 
@@ -28,9 +32,26 @@ pub fn update(app: &mut App, action: Action) {
                 seek(app, 0);
             }
             app.playing = !app.playing;
+            app.play_time = app
+                .timeline()
+                .entries
+                .get(app.cursor)
+                .map_or(SimTime::ZERO, |e| e.time);
         }
-        Action::Faster => app.speed = (app.speed + 1).min(SPEEDS.len() - 1),
-        Action::Slower => app.speed = app.speed.saturating_sub(1),
+        Action::Faster => match app.pace {
+            Pace::Time => app.time_speed = (app.time_speed + 1).min(TIME_SPEEDS.len() - 1),
+            Pace::Events => app.speed = (app.speed + 1).min(SPEEDS.len() - 1),
+        },
+        Action::Slower => match app.pace {
+            Pace::Time => app.time_speed = app.time_speed.saturating_sub(1),
+            Pace::Events => app.speed = app.speed.saturating_sub(1),
+        },
+        Action::Pace => {
+            app.pace = match app.pace {
+                Pace::Time => Pace::Events,
+                Pace::Events => Pace::Time,
+            }
+        }
         Action::StepForward => play_to(app, app.cursor + 1),
         Action::StepBack => seek(app, app.cursor.saturating_sub(1)),
         Action::NextNotable => {
@@ -51,8 +72,14 @@ pub fn update(app: &mut App, action: Action) {
         Action::End => seek(app, last),
         Action::SeekTo(index) => seek(app, index),
         Action::Tick => {
+            app.skipped = app
+                .skipped
+                .and_then(|(gap, ticks)| (ticks > 1).then_some((gap, ticks - 1)));
             if app.playing {
-                play_to(app, app.cursor + SPEEDS[app.speed]);
+                match app.pace {
+                    Pace::Time => play_for_a_tick(app),
+                    Pace::Events => play_to(app, app.cursor + SPEEDS[app.speed]),
+                }
                 if app.cursor >= last && !app.timeline().is_recording() {
                     app.playing = false;
                 }
@@ -117,11 +144,17 @@ pub fn update(app: &mut App, action: Action) {
             })
         }
         Action::Type(c) => {
+            let digit = c.to_digit(10).map(|d| d as usize);
             if app.view == View::Records
-                && let Some(filter) = c.to_digit(10).and_then(|d| FateFilter::ALL.get(d as usize))
+                && let Some(filter) = digit.and_then(|d| FateFilter::ALL.get(d))
             {
                 app.filter = *filter;
                 app.selected = 0;
+            }
+            if app.view == View::Messages
+                && let Some(filter) = digit.and_then(|d| WireFilter::ALL.get(d))
+            {
+                app.wire_filter = *filter;
             }
         }
         // Closing a branch happens in the branches window only.
@@ -226,6 +259,46 @@ fn parse_time(input: &str) -> Result<SimTime, String> {
 /// Plays forward to a trace event, as the clock and the step key do: in a lesson, the first
 /// `ask` or answer on the way stops the cursor there, pauses, and opens it. Seeks (Home, End,
 /// a click, `g`, `[` `]`) pass them by.
+/// One tick of playing paced by simulated time: the play time moves on by the speed's share
+/// of a second, and the cursor to the last event at or before it. A stretch with no event
+/// that would take more than `QUIET_SKIP_TICKS` ticks is skipped to its end, and the footer
+/// says how long it was.
+fn play_for_a_tick(app: &mut App) {
+    let step = SimTime::from_micros(TIME_SPEEDS[app.time_speed].1);
+    let entries = &app.timeline().entries;
+    let Some(now) = entries.get(app.cursor).map(|e| e.time) else {
+        return;
+    };
+    let Some(next) = entries.get(app.cursor + 1).map(|e| e.time) else {
+        // The last event recorded so far: wait for the recording.
+        return;
+    };
+    // Stepping or seeking while playing moves the cursor: the play time follows it.
+    let from = if app.play_time < now || app.play_time >= next {
+        now
+    } else {
+        app.play_time
+    };
+    let target = from + step;
+    if next > target && next - from > SimTime::from_micros(step.0 * QUIET_SKIP_TICKS) {
+        app.skipped = Some((next - from, QUIET_TICKS));
+        app.play_time = next;
+        play_to(app, app.cursor + 1);
+        return;
+    }
+    let index = entries
+        .partition_point(|e| e.time <= target)
+        .saturating_sub(1);
+    app.play_time = target;
+    if index > app.cursor {
+        play_to(app, index);
+    }
+    if !app.playing {
+        // Stopped at a question or an answer: play on from there.
+        app.play_time = app.timeline().entries[app.cursor].time;
+    }
+}
+
 fn play_to(app: &mut App, index: usize) {
     let stop = app.lesson.as_ref().and_then(|play| {
         let timeline = app.timeline();
@@ -363,32 +436,70 @@ fn switch_branch(app: &mut App, branch: usize) {
 pub fn refresh(app: &mut App) {
     app.ledger = (app.view == View::Records).then(|| app.world.ledger());
     app.record_events = if app.view == View::Records {
-        record_events(&app.timeline().entries[..(app.cursor + 1).min(app.timeline().len())])
+        let records = app.ledger.as_ref().map_or(&[][..], |l| &l.records[..]);
+        record_events(
+            &app.timeline().entries[..(app.cursor + 1).min(app.timeline().len())],
+            records,
+        )
     } else {
         Default::default()
     };
     app.producer_counts = producer_counts(&app.world);
 }
 
-/// Up to the cursor, the event that acknowledged each record, or failed it for good.
-fn record_events(entries: &[TraceEntry]) -> BTreeMap<RecordId, usize> {
+/// Up to the cursor, the event that acknowledged each record, or failed it for good. A batch
+/// holds one partition's records in send order, so the `count` records of a batch are the
+/// producer's records for that partition from `first` on: with keys spread over partitions
+/// they are not consecutive in the producer's numbering.
+fn record_events(entries: &[TraceEntry], records: &[RecordFate]) -> BTreeMap<RecordId, usize> {
+    let mut by_partition: BTreeMap<(ProducerIdx, TopicPartition), Vec<u32>> = BTreeMap::new();
+    for record in records {
+        if let Some(tp) = record.partition {
+            by_partition
+                .entry((record.id.producer, tp))
+                .or_default()
+                .push(record.id.n);
+        }
+    }
+    for numbers in by_partition.values_mut() {
+        numbers.sort_unstable();
+    }
     let mut events = BTreeMap::new();
     for (index, entry) in entries.iter().enumerate() {
         let NodeId::Producer(producer) = entry.node else {
             continue;
         };
-        let (first, count) = match &entry.event {
-            TraceEvent::ProduceAcked { first, count, .. } => (*first, *count),
+        let (partition, first, count) = match &entry.event {
+            TraceEvent::ProduceAcked {
+                partition,
+                first,
+                count,
+                ..
+            } => (*partition, *first, *count),
             TraceEvent::ProduceFailed {
+                partition,
                 first,
                 count,
                 retry: false,
                 ..
-            } => (*first, *count),
-            TraceEvent::SendFailed { record, .. } => (*record, 1),
+            } => (*partition, *first, *count),
+            TraceEvent::SendFailed { record, .. } => {
+                events.insert(
+                    RecordId {
+                        producer,
+                        n: *record,
+                    },
+                    index,
+                );
+                continue;
+            }
             _ => continue,
         };
-        for n in first..first + count {
+        let Some(numbers) = by_partition.get(&(producer, partition)) else {
+            continue;
+        };
+        let start = numbers.partition_point(|&n| n < first);
+        for &n in numbers.iter().skip(start).take(count as usize) {
             events.insert(RecordId { producer, n }, index);
         }
     }

@@ -39,11 +39,12 @@ impl<'a> Checker<'a> {
             raw.duplicated.as_ref().map(Spanned::span),
             raw.reordered.as_ref().map(Spanned::span),
             raw.moved_keys.as_ref().map(Spanned::span),
+            raw.reordered_as_consumed.as_ref().map(Spanned::span),
             raw.removed.as_ref().map(Spanned::span),
         ]);
         let mut subjects: Vec<(&str, Range<usize>)> = [
             (
-                "the ledger (acked_lost, duplicated, reordered, moved_keys, removed)",
+                "the ledger (acked_lost, duplicated, reordered, reordered_as_consumed, moved_keys, removed)",
                 ledger.clone(),
             ),
             ("`partition`", raw.partition.as_ref().map(Spanned::span)),
@@ -187,7 +188,7 @@ impl<'a> Checker<'a> {
                 }
                 return self.fail(
                     table.span(),
-                    "an expectation needs one subject: the ledger (acked_lost, duplicated, reordered, moved_keys, removed), \
+                    "an expectation needs one subject: the ledger (acked_lost, duplicated, reordered, reordered_as_consumed, moved_keys, removed), \
                      `partition`, `producer`, `consumer` or `group`; found none",
                 );
             }
@@ -231,6 +232,7 @@ impl<'a> Checker<'a> {
                 duplicated: count(&raw.duplicated, "duplicated")?,
                 reordered: count(&raw.reordered, "reordered")?,
                 moved_keys: count(&raw.moved_keys, "moved_keys")?,
+                reordered_as_consumed: count(&raw.reordered_as_consumed, "reordered_as_consumed")?,
                 removed: count(&raw.removed, "removed")?,
             }
         } else if let Some(partition) = &raw.partition {

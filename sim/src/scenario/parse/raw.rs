@@ -188,6 +188,7 @@ pub struct RawExpect {
     pub duplicated: Option<Spanned<i64>>,
     pub reordered: Option<Spanned<i64>>,
     pub moved_keys: Option<Spanned<i64>>,
+    pub reordered_as_consumed: Option<Spanned<i64>>,
     pub removed: Option<Spanned<i64>>,
     // A partition.
     pub partition: Option<Spanned<String>>,

@@ -267,13 +267,13 @@ fn network_partition_broker_twice() {
 // An expectation with no subject lists the possible ones.
 #[test]
 fn expect_without_subject() {
-    insta::assert_snapshot!(error(&format!("{BASE}\n[[expect]]\nat = \"1s\"\n")), @r#"x.toml:23:1: an expectation needs one subject: the ledger (acked_lost, duplicated, reordered, moved_keys, removed), `partition`, `producer`, `consumer` or `group`; found none"#);
+    insta::assert_snapshot!(error(&format!("{BASE}\n[[expect]]\nat = \"1s\"\n")), @r#"x.toml:23:1: an expectation needs one subject: the ledger (acked_lost, duplicated, reordered, reordered_as_consumed, moved_keys, removed), `partition`, `producer`, `consumer` or `group`; found none"#);
 }
 
 // An expectation with two subjects points at the second.
 #[test]
 fn expect_with_two_subjects() {
-    insta::assert_snapshot!(error(&format!("{BASE}\n[[expect]]\nacked_lost = 0\npartition = \"orders-0\"\n")), @r#"x.toml:25:13: an expectation has one subject, found the ledger (acked_lost, duplicated, reordered, moved_keys, removed) and `partition`; write one [[expect]] for each"#);
+    insta::assert_snapshot!(error(&format!("{BASE}\n[[expect]]\nacked_lost = 0\npartition = \"orders-0\"\n")), @r#"x.toml:25:13: an expectation has one subject, found the ledger (acked_lost, duplicated, reordered, reordered_as_consumed, moved_keys, removed) and `partition`; write one [[expect]] for each"#);
 }
 
 // A partition key without `partition` says what is missing.
@@ -516,6 +516,7 @@ fn design_example_resolves() {
             duplicated: None,
             reordered: None,
             moved_keys: None,
+            reordered_as_consumed: None,
             removed: None,
         }
     );
@@ -779,6 +780,7 @@ reordered = 0
             duplicated: Some(0),
             reordered: Some(0),
             moved_keys: None,
+            reordered_as_consumed: None,
             removed: None,
         }
     );

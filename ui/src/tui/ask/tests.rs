@@ -179,7 +179,7 @@ fn predict_then_watch() {
         let end = screen(&app);
         let callout = match lang {
             Lang::En => "answer at 1000.000ms: here is the answer: 2. All three",
-            Lang::Ko => "answer at 1000.000ms: 정답: 2. 세 브로커 모두",
+            Lang::Ko => "1000.000ms: 정답: 2. 세 브로커 모두",
         };
         assert!(end.contains(callout), "{end}");
     }
@@ -247,6 +247,27 @@ fn answer_moment_is_the_first_check() {
             .get(moment.index + 1)
             .is_none_or(|e| e.time > moment.at)
     );
+}
+
+// A check without `at` holds at the end of the run, even when the run's last event comes
+// before its duration: F39-2 is checked at the end (8 s) and the last event is at about 6 s.
+#[test]
+fn a_check_at_the_end_has_its_answer_moment() {
+    let path = "scenarios/lessons/F39-adding-partitions-moves-keys.toml";
+    let text =
+        std::fs::read_to_string(format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let lesson = parse_lesson(&text, path, None).expect("the lesson parses");
+    let scenario = ksim::scenario::parse(&text, path).expect("the scenario parses");
+    let app = App::new(scenario, 59, 64);
+    let play = LessonPlay::new(lesson, Lang::En);
+    let moments = answer_moments(&play, &app.scenario, app.timeline());
+    let moment = moments
+        .iter()
+        .find(|moment| moment.question == "F39-2")
+        .expect("F39-2's answer has its moment");
+    assert_eq!(moment.at, app.scenario.duration);
+    assert_eq!(moment.index, app.timeline().len() - 1);
+    assert!(app.timeline().entries[moment.index].time < moment.at);
 }
 
 // The question window takes every character as typing: q and digits are answers, not

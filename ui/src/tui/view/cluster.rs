@@ -289,6 +289,7 @@ fn replica_row(
                             }
                             None => ('-', Color::Gray),
                         },
+                        CellLabel::SendOrder => (digit(record.n), producer_color(producer)),
                     }
                 };
                 let mut style = Style::new().fg(color);
@@ -373,6 +374,9 @@ fn legend(app: &App, per_batch: bool, keys: &KeyLetters) -> String {
     };
     let what = match app.cells {
         CellLabel::Epoch => "digit: leader epoch".to_string(),
+        CellLabel::SendOrder => {
+            "digit: send number in its producer, last digit (2 3 0 1: reordered)".to_string()
+        }
         CellLabel::Producer => format!(
             "producer: {}",
             names(

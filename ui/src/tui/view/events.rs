@@ -13,14 +13,18 @@ use crate::tui::app::{App, Overlay};
 use crate::tui::why;
 
 const WHY_INDENT: &str = "                      ↳ why: ";
+const WHY_INDENT_KO: &str = "                      ↳ 이유: ";
 const WHY_MORE: &str = "                             ";
+const WHY_MORE_KO: &str = "                              ";
 
-/// Words into lines of at most `width` characters (a longer word gets a line of its own).
+/// Words into lines of at most `width` columns (a longer word gets a line of its own); wide
+/// characters (Hangul) take two columns.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    use unicode_width::UnicodeWidthStr;
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+        if !line.is_empty() && line.width() + 1 + word.width() > width {
             lines.push(std::mem::take(&mut line));
         }
         if !line.is_empty() {
@@ -38,15 +42,19 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let timeline = app.timeline();
     let rows = area.height.saturating_sub(1) as usize;
     if timeline.len() == 0 || rows == 0 {
-        titled("events: none".to_string()).render(area, buf);
+        titled(app.tr("events: none", "이벤트: 없음").to_string()).render(area, buf);
         return;
     }
     // The why of the event at the cursor is shown whole (up to 3 rows); the others one row.
+    let (why_indent, why_more) = (
+        app.tr(WHY_INDENT, WHY_INDENT_KO),
+        app.tr(WHY_MORE, WHY_MORE_KO),
+    );
     let why_width = (area.width as usize)
-        .saturating_sub(WHY_INDENT.len() + 2)
+        .saturating_sub(why_indent.len() + 2)
         .max(20);
     let why_lines = |i: usize| -> Vec<String> {
-        match why::why(&timeline.entries, i) {
+        match why::why(&timeline.entries, i, app.lang) {
             None => Vec::new(),
             Some(text) if i == app.cursor => {
                 let mut lines = wrap(&text, why_width);
@@ -102,7 +110,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             if lines.len() >= rows {
                 break;
             }
-            let lead = if i == 0 { WHY_INDENT } else { WHY_MORE };
+            let lead = if i == 0 { why_indent } else { why_more };
             lines.push(Line::styled(
                 format!("{lead}{why}"),
                 app.paint(
@@ -116,9 +124,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
     Paragraph::new(lines)
         .block(titled(format!(
-            "events {}/{} (Enter: details)",
+            "{} {}/{} ({})",
+            app.tr("events", "이벤트"),
             app.cursor + 1,
-            timeline.len()
+            timeline.len(),
+            app.tr("Enter: details", "Enter: 자세히")
         )))
         .render(area, buf);
 }

@@ -9,6 +9,7 @@ mod groups;
 mod header;
 mod keys;
 mod log_cells;
+mod messages;
 mod overlay;
 mod records;
 mod timeline;
@@ -91,6 +92,7 @@ impl Widget for &App {
             View::Records => records::render(self, areas.body, buf),
             View::Keys => keys::render(self, areas.body, buf),
             View::Groups => groups::render(self, areas.body, buf),
+            View::Messages => messages::render(self, areas.body, buf),
         }
         narration(self, areas.narration, buf);
         events::render(self, areas.events, buf);
@@ -128,16 +130,43 @@ fn narration(app: &App, area: Rect, buf: &mut Buffer) {
 fn narration_paragraph(app: &App) -> Option<Paragraph<'static>> {
     let say = app.narration();
     let answer = crate::tui::ask::callout(app, say.map(|(index, _)| index));
-    let (time, label, text) = match (answer, say) {
-        (Some((moment, text)), _) => (moment.at, "answer", text),
-        (None, Some((index, text))) => {
-            (app.timeline().entries[index].time, "say", text.to_string())
+    let ko = app.lang == ksim::scenario::Lang::Ko;
+    let (label, text) = match (answer, say) {
+        (Some((moment, text)), _) if ko => (moment.at.to_string(), text),
+        (Some((moment, text)), _) => (format!("answer at {}", moment.at), text),
+        // A what-if replays the scenario's script after its fork, but the script's words were
+        // written for the original run: say so, since this branch may have gone otherwise.
+        (None, Some((index, text)))
+            if ko && app.current().fork.is_some_and(|fork| index > fork) =>
+        {
+            (
+                format!(
+                    "{} 원래 실행의 설명 (이 가정 실행과 다를 수 있음)",
+                    app.timeline().entries[index].time
+                ),
+                text.to_string(),
+            )
         }
+        (None, Some((index, text))) if app.current().fork.is_some_and(|fork| index > fork) => (
+            format!(
+                "the original run's say at {} (this what-if may differ)",
+                app.timeline().entries[index].time
+            ),
+            text.to_string(),
+        ),
+        (None, Some((index, text))) => (
+            format!(
+                "{} {}",
+                app.tr("say at", "설명"),
+                app.timeline().entries[index].time
+            ),
+            text.to_string(),
+        ),
         (None, None) => return None,
     };
     let line = Line::from(vec![
         Span::styled(
-            format!("▌ {label} at {time}: "),
+            format!("▌ {label}: "),
             app.paint(Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)),
         ),
         Span::raw(text),
@@ -146,9 +175,21 @@ fn narration_paragraph(app: &App) -> Option<Paragraph<'static>> {
 }
 
 fn footer(app: &App, area: Rect, buf: &mut Buffer) {
-    let text = match &app.status {
-        Some(status) => status.clone(),
-        None => "Space play  ←/→ step  [/] notable  g time  f what-if  b branches  Tab view  ? help  q quit".to_string(),
+    let text = match (&app.status, app.skipped) {
+        (Some(status), _) => status.clone(),
+        (None, Some((gap, _))) => {
+            let seconds = gap.0 as f64 / 1e6;
+            match app.lang {
+                ksim::scenario::Lang::Ko => format!("… {seconds:.1}초 동안 아무 일도 없어 건너뛰었습니다"),
+                ksim::scenario::Lang::En => format!("… {seconds:.1} s, nothing happens (skipped)"),
+            }
+        }
+        (None, None) => app
+            .tr(
+                "Space play  ←/→ step  [/] notable  g time  f what-if  b branches  Tab view  ? help  q quit",
+                "Space 재생  ←/→ 한 단계  [/] 주요 사건  g 시각  f 가정 실행  b 분기  Tab 화면  ? 도움말  q 종료",
+            )
+            .to_string(),
     };
     Paragraph::new(Line::styled(
         text,

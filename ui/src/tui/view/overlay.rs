@@ -19,17 +19,23 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     };
     let (title, lines) = match overlay {
         Overlay::Help => (
-            "keys (? or Esc closes)".to_string(),
-            help_lines(super::window_width(area).saturating_sub(2) as usize),
+            app.tr("keys (? or Esc closes)", "키 (? 또는 Esc로 닫기)")
+                .to_string(),
+            help_lines(app, super::window_width(area).saturating_sub(2) as usize),
         ),
         Overlay::Faults { selected } => {
-            let mut lines = vec![Line::raw(
+            let mut lines = vec![Line::raw(app.tr(
                 "inject at the cursor; the original run stays as it was (Enter, Esc)",
-            )];
+                "커서 위치에 주입합니다. 원래 실행은 그대로 남습니다 (Enter, Esc)",
+            ))];
             for (i, (label, _)) in app.fault_menu().iter().enumerate() {
                 lines.push(selectable(app, i == *selected, label));
             }
-            ("what-if: a fault now".to_string(), lines)
+            (
+                app.tr("what-if: a fault now", "가정 실행: 지금 장애를 넣으면")
+                    .to_string(),
+                lines,
+            )
         }
         Overlay::Branches { selected } => {
             let mut lines = Vec::new();
@@ -44,15 +50,23 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             lines.push(Line::raw(""));
             lines.extend(comparison(app, *selected).into_iter().map(Line::raw));
             (
-                "branches (Enter switches, x closes a what-if, Esc closes)".to_string(),
+                app.tr(
+                    "branches (Enter switches, x closes a what-if, Esc closes)",
+                    "분기 (Enter 전환, x 가정 실행 닫기, Esc 닫기)",
+                )
+                .to_string(),
                 lines,
             )
         }
         Overlay::GoTo { input, error } => {
-            let mut lines = vec![Line::raw(format!("go to time: {input}█"))];
-            lines.push(Line::raw(
+            let mut lines = vec![Line::raw(format!(
+                "{}: {input}█",
+                app.tr("go to time", "이동할 시각")
+            ))];
+            lines.push(Line::raw(app.tr(
                 "e.g. 2s, 1500ms, 250us (Enter goes, Esc cancels)",
-            ));
+                "예: 2s, 1500ms, 250us (Enter 이동, Esc 취소)",
+            )));
             if let Some(error) = error {
                 lines.push(Line::styled(
                     error.clone(),
@@ -73,7 +87,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             if let Some(entry) = timeline.entries.get(app.cursor) {
                 lines.push(Line::raw(timeline.line(app.cursor).trim().to_string()));
                 lines.push(Line::raw(format!("kind: {}", entry.event.kind())));
-                if let Some(why) = why::why(&timeline.entries, app.cursor) {
+                if let Some(why) = why::why(&timeline.entries, app.cursor, app.lang) {
                     lines.push(Line::raw(format!("why: {why}")));
                 }
                 lines.push(Line::raw(format!(
@@ -91,11 +105,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 /// The key table, each description wrapped under itself rather than back at column 0.
-fn help_lines(inner: usize) -> Vec<Line<'static>> {
+fn help_lines(app: &App, inner: usize) -> Vec<Line<'static>> {
     const KEY_COLUMN: usize = 15;
     let width = inner.saturating_sub(KEY_COLUMN).max(10);
     let mut lines = Vec::new();
-    for (key, what) in KEYS {
+    for (key, en, ko) in KEYS {
+        let what = app.tr(en, ko);
         for (i, part) in super::events::wrap(what, width).into_iter().enumerate() {
             let key = if i == 0 { *key } else { "" };
             lines.push(Line::raw(format!("{key:<14} {part}")));

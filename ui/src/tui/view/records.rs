@@ -32,7 +32,10 @@ fn fate(record: &RecordFate) -> String {
         words.push("duplicated");
     }
     if record.reordered {
-        words.push("reordered");
+        words.push("reordered in the log");
+    }
+    if record.reordered_as_consumed {
+        words.push("received out of key order");
     }
     words.join(", ")
 }
@@ -55,10 +58,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .map(|g| (g.clone(), app.world.group_record_processing(g)))
         .collect();
     let s = &ledger.summary;
-    let mut lines = vec![Line::raw(format!(
-        "sent {}  acked {}  committed {}  acked_lost {}  duplicated {}  reordered {}  failed {}  pending {}",
-        s.sent, s.acked, s.committed, s.acked_lost, s.duplicated, s.reordered, s.failed, s.pending
-    ))];
+    let mut lines = vec![
+        Line::raw(format!(
+            "sent {}  acked {}  committed {}  acked_lost {}  duplicated {}  failed {}  pending {}",
+            s.sent, s.acked, s.committed, s.acked_lost, s.duplicated, s.failed, s.pending
+        )),
+        Line::raw(format!(
+            "reordered {} (in the log)  reordered_as_consumed {} (per key, as a consumer received it)",
+            s.reordered, s.reordered_as_consumed
+        )),
+    ];
     lines.push(Line::styled(
         format!(
             "{:<14} {:<10} {:<14} {:>7}  {:<22} decided by",
@@ -76,7 +85,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .get(selected)
         .map(|record| key_order(app, &ledger.records, record))
         .unwrap_or_default();
-    let rows = (area.height as usize).saturating_sub(3 + order.len());
+    let rows = (area.height as usize).saturating_sub(4 + order.len());
     let first = selected.saturating_sub(rows.saturating_sub(1));
     for (i, record) in shown.iter().enumerate().skip(first).take(rows) {
         let event = lost_by

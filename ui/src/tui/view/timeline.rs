@@ -58,20 +58,27 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .entries
         .last()
         .map_or(String::new(), |e| e.time.to_string());
-    let long = "F fault  E election  I isr/truncate  X loss  ! error  R rebalance  \" say";
-    let short = "F fault E elect I isr X loss ! err R rebal \" say";
-    let legend = if long.len() + end.len() + 6 <= width {
+    let long = app.tr(
+        "F fault  E election  I isr/truncate  X loss  ! error  R rebalance  \" say",
+        "F 장애  E 리더 선출  I ISR/잘라냄  X 유실  ! 오류  R 리밸런스  \" 설명",
+    );
+    let short = app.tr(
+        "F fault E elect I isr X loss ! err R rebal \" say",
+        "F 장애 E 선출 I ISR X 유실 ! 오류 R 리밸 \" 설명",
+    );
+    use unicode_width::UnicodeWidthStr;
+    let legend = if long.width() + end.len() + 6 <= width {
         long
-    } else if short.len() + end.len() + 6 <= width {
+    } else if short.width() + end.len() + 6 <= width {
         short
     } else {
         ""
     };
-    let gap = width.saturating_sub(2 + end.len() + legend.len()) / 2;
+    let gap = width.saturating_sub(2 + end.len() + legend.width()) / 2;
     let labels = format!(
         "0s{}{legend}{}{end}",
         " ".repeat(gap),
-        " ".repeat(width.saturating_sub(2 + end.len() + legend.len() + gap))
+        " ".repeat(width.saturating_sub(2 + end.len() + legend.width() + gap))
     );
     Paragraph::new(vec![
         Line::from(spans),

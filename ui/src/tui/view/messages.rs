@@ -1,0 +1,240 @@
+//! The messages view: what is on the wire at the cursor, request by request, in the order it
+//! arrives, with the messages a cut link or a dead broker will swallow marked where they die,
+//! and how many each link has dropped so far. Heartbeats are folded unless asked for.
+
+use ksim::engine::ids::NodeId;
+use ksim::kafka::message::Message;
+use ksim::kafka::message::group::GroupRequest;
+use ksim::world::{Doomed, InFlight};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Widget};
+
+use super::{cut, titled};
+use crate::tui::app::{App, WireFilter};
+
+/// Which of the filter's kinds a message is.
+fn kind(message: &Message) -> WireFilter {
+    match message {
+        Message::Produce(_) | Message::ProduceResponse(_) => WireFilter::Produce,
+        Message::Fetch(_)
+        | Message::FetchResponse(_)
+        | Message::ListOffsets { .. }
+        | Message::ListOffsetsResponse { .. }
+        | Message::OffsetForLeaderEpoch { .. }
+        | Message::OffsetForLeaderEpochResponse { .. } => WireFilter::Fetch,
+        Message::Heartbeat { .. } | Message::HeartbeatResponse { .. } => WireFilter::Heartbeats,
+        Message::GroupRequest {
+            request: GroupRequest::Heartbeat { .. },
+            ..
+        }
+        | Message::GroupResponse {
+            response: ksim::kafka::message::group::GroupResponse::Heartbeat(_),
+            ..
+        } => WireFilter::Heartbeats,
+        Message::GroupRequest { .. } | Message::GroupResponse { .. } => WireFilter::Groups,
+        Message::Refused(inner) => kind(inner),
+        _ => WireFilter::Metadata,
+    }
+}
+
+/// What a message carries, in a few words: partitions, offsets, record counts, errors.
+fn detail(app: &App, message: &Message) -> String {
+    let partition = |tp| app.scenario.partition_name(tp);
+    match message {
+        Message::Produce(request) => {
+            let batches: Vec<String> = request
+                .batches
+                .iter()
+                .map(|b| format!("{} ×{}", partition(b.partition), b.records.len()))
+                .collect();
+            let acks = match request.acks {
+                ksim::config::Acks::Zero => "0",
+                ksim::config::Acks::One => "1",
+                ksim::config::Acks::All => "all",
+            };
+            format!("{} acks={acks}", batches.join(", "))
+        }
+        Message::ProduceResponse(response) => response
+            .partitions
+            .iter()
+            .map(|(tp, result)| match result {
+                Ok(offset) => format!("{} at offset {}", partition(*tp), offset.0),
+                Err(error) => format!("{} {}", partition(*tp), error.name()),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        Message::Fetch(request) => {
+            let who = match request.replica {
+                Some(_) => "follower",
+                None => "consumer",
+            };
+            let parts: Vec<String> = request
+                .partitions
+                .iter()
+                .map(|p| format!("{} from {}", partition(p.partition), p.fetch_offset.0))
+                .collect();
+            format!("{who}: {}", parts.join(", "))
+        }
+        Message::FetchResponse(response) => response
+            .partitions
+            .iter()
+            .map(|p| {
+                let records: usize = p.batches.iter().map(|b| b.records.len()).sum();
+                match p.error {
+                    Some(error) => format!("{} {}", partition(p.partition), error.name()),
+                    None => format!(
+                        "{}: {records} record{}, hw {}",
+                        partition(p.partition),
+                        if records == 1 { "" } else { "s" },
+                        p.high_watermark.0
+                    ),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        Message::AlterPartition {
+            partition: tp, isr, ..
+        } => {
+            format!("{} isr {isr:?}", partition(*tp))
+        }
+        Message::GroupRequest { group, .. } | Message::GroupResponse { group, .. } => {
+            let name = app.scenario.groups.get(group.0 as usize);
+            format!("group {}", name.map_or("?", String::as_str))
+        }
+        Message::Refused(inner) => detail(app, inner),
+        _ => String::new(),
+    }
+}
+
+fn doomed_words(doomed: Doomed) -> &'static str {
+    match doomed {
+        Doomed::LinkCut => "✗ link cut: dropped on arrival",
+        Doomed::ReceiverDown => "✗ receiver down: dropped on arrival",
+        Doomed::ReceiverRestarted => "✗ receiver restarted since: dropped",
+    }
+}
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let names = app.timeline().names.names();
+    let wire = app.world.in_flight();
+    let folded = wire
+        .iter()
+        .filter(|m| app.wire_filter == WireFilter::All && kind(m.message) == WireFilter::Heartbeats)
+        .count();
+    let shown: Vec<&InFlight> = wire
+        .iter()
+        .filter(|m| match app.wire_filter {
+            WireFilter::All => kind(m.message) != WireFilter::Heartbeats,
+            filter => kind(m.message) == filter,
+        })
+        .collect();
+    let mut title = format!(
+        "on the wire at {}: {} {} ({})",
+        app.world.now(),
+        shown.len(),
+        if shown.len() == 1 {
+            "message"
+        } else {
+            "messages"
+        },
+        app.wire_filter.name()
+    );
+    if folded > 0 {
+        title.push_str(&format!(", {folded} heartbeats folded"));
+    }
+    titled(title).render(area, buf);
+    let inner = Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(1),
+        ..area
+    };
+    let width = inner.width as usize;
+    let mut lines = vec![Line::styled(
+        cut(
+            &format!(
+                "{:<8} {:<8} {:<24} {:>12} {:>12}  {}",
+                "from", "to", "API", "sent", "arrives", "carries"
+            ),
+            width,
+        ),
+        Style::new().add_modifier(Modifier::BOLD),
+    )];
+    // Room for the rows, and for the dropped-so-far lines under them.
+    let drops = dropped_lines(app);
+    let rows = (inner.height as usize).saturating_sub(1 + drops.len().min(4));
+    if shown.is_empty() {
+        lines.push(Line::styled(
+            "nothing on the wire at this moment (requests held by a broker, such as a long-polling fetch, are not on the wire)",
+            app.paint(Style::new().fg(Color::DarkGray)),
+        ));
+    }
+    for message in shown.iter().take(rows) {
+        let mut text = format!(
+            "{:<8} {:<8} {:<24} {:>12} {:>12}  {}",
+            names.node(message.from),
+            names.node(message.to),
+            message.message.api_name(),
+            message.sent.to_string(),
+            message.arrives.to_string(),
+            detail(app, message.message)
+        );
+        let mut style = Style::new();
+        if let Some(doomed) = message.doomed {
+            text = format!("{text}  {}", doomed_words(doomed));
+            style = app.paint(Style::new().fg(Color::Red).add_modifier(Modifier::BOLD));
+        }
+        lines.push(Line::styled(cut(&text, width), style));
+    }
+    if shown.len() > rows {
+        lines.push(Line::raw(format!("… {} more", shown.len() - rows)));
+    }
+    for line in drops {
+        lines.push(Line::styled(
+            cut(&line, width),
+            app.paint(Style::new().fg(Color::LightRed)),
+        ));
+    }
+    Paragraph::new(lines).render(inner, buf);
+}
+
+/// Per link that has dropped anything so far, how many: a line each, the busiest first.
+fn dropped_lines(app: &App) -> Vec<String> {
+    let names = app.timeline().names.names();
+    let brokers =
+        (1..=app.scenario.brokers).map(|b| NodeId::Broker(ksim::engine::ids::BrokerId(b)));
+    let nodes: Vec<NodeId> = std::iter::once(NodeId::Controller)
+        .chain(brokers)
+        .chain(
+            (0..app.world.producers().len() as u32)
+                .map(|p| NodeId::Producer(ksim::engine::ids::ProducerIdx(p))),
+        )
+        .chain(
+            (0..app.world.consumers().len() as u32)
+                .map(|c| NodeId::Consumer(ksim::engine::ids::ConsumerIdx(c))),
+        )
+        .collect();
+    let mut links: Vec<(u64, String)> = Vec::new();
+    for &from in &nodes {
+        for &to in &nodes {
+            let dropped = app.world.dropped(from, to);
+            if dropped > 0 {
+                links.push((dropped, format!("{}→{}", names.node(from), names.node(to))));
+            }
+        }
+    }
+    if links.is_empty() {
+        return Vec::new();
+    }
+    links.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let list: Vec<String> = links
+        .iter()
+        .map(|(n, link)| format!("{link} {n}"))
+        .collect();
+    vec![format!(
+        "dropped so far (cut links, dead receivers): {}",
+        list.join(", ")
+    )]
+}
