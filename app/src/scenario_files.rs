@@ -17,10 +17,19 @@ pub fn label(path: &Path) -> String {
 /// Reads and parses a scenario file. Errors are bad input: a file that cannot be read, is not
 /// text, or is not a valid scenario (the parser's message names file:line:column).
 pub fn load(path: &Path) -> anyhow::Result<Scenario> {
+    load_as(path, None)
+}
+
+/// Reads and parses a scenario file, under another Kafka release than its own
+/// `kafka_version` when one is given.
+pub fn load_as(
+    path: &Path,
+    version: Option<ksim::config::version::KafkaVersion>,
+) -> anyhow::Result<Scenario> {
     let label = label(path);
     let bytes = read(path, "a scenario file (.toml)")?;
     let text = text_of(&bytes, &label)?;
-    Ok(ksim::scenario::parse(text, &label)?)
+    Ok(ksim::scenario::parse_as(text, &label, version)?)
 }
 
 /// Reads a file the user named; when it cannot, a sentence that names the path, what is wrong

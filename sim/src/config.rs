@@ -18,11 +18,14 @@
 //!
 //! Here: the typed structs and their `resolve`. `catalogue` holds the table, `setting` the
 //! settings as given and their errors, `resolve` the checking and defaulting between them, and
-//! `retention` the rule that picks a topic's retention time (F50).
+//! `retention` the rule that picks a topic's retention time (F50), `version` the replication
+//! rules of each Kafka release (`[cluster] kafka_version`).
 
 pub mod retention;
+pub mod version;
 
 use crate::config::retention::{Retention, RetentionSettings, effective_retention};
+use crate::config::version::Behaviour;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Acks {
@@ -99,6 +102,8 @@ pub struct BrokerConfig {
     pub log_cleaner_delete_retention_ms: u64,
     pub log_cleaner_min_compaction_lag_ms: u64,
     pub log_cleaner_backoff_ms: u64,
+    /// The replication rules of `[cluster] kafka_version` (default: the newest modelled).
+    pub behaviour: Behaviour,
 }
 
 /// `cleanup.policy`: what happens to old segments (R10.2, R10.5).
@@ -304,6 +309,7 @@ impl BrokerConfig {
             log_cleaner_delete_retention_ms: r.u64("log.cleaner.delete.retention.ms"),
             log_cleaner_min_compaction_lag_ms: r.u64("log.cleaner.min.compaction.lag.ms"),
             log_cleaner_backoff_ms: r.u64("log.cleaner.backoff.ms"),
+            behaviour: Behaviour::default(),
         };
         let mut config = config;
         // F50: only the settings the scenario wrote count; log.retention.hours' default

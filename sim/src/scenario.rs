@@ -16,7 +16,7 @@ mod parse;
 
 pub use parse::{
     CONSUMER_ERRORS, MAX_BROKERS, MAX_PARTITIONS, MAX_RECORDS_PER_STEP, PRODUCER_ERRORS,
-    ScenarioError, parse, parse_bytes,
+    ScenarioError, parse, parse_as, parse_bytes,
 };
 
 /// A place in a scenario file, for messages: 1-based line and column.

@@ -266,7 +266,11 @@ impl World {
                         .position(|n| n == g)
                         .map(|i| GroupId(i as u32))
                 });
-                Consumer::new(ConsumerIdx(i as u32), spec, group, scenario.brokers)
+                let mut consumer =
+                    Consumer::new(ConsumerIdx(i as u32), spec, group, scenario.brokers);
+                consumer.validates_position =
+                    scenario.broker_config.behaviour.consumer_validates_position;
+                consumer
             })
             .collect();
         let network = Network::new(

@@ -34,7 +34,7 @@ use cmd::partition::PartitionFormat;
 use cmd::quiz::{QuizFormat, QuizOptions};
 use cmd::retention::RetentionFormat;
 use cmd::schema::SchemaFormat;
-use cmd::sweep::{parse_seeds, parse_shard};
+use cmd::sweep::{parse_kafka_version, parse_seeds, parse_shard};
 use cmd::trace::TraceFormat;
 use ksim::world::DEFAULT_MAX_EVENTS;
 use ksim_app::lesson::Lang;
@@ -111,6 +111,10 @@ enum Command {
         /// Where --shrink writes its scenario file (default: target/ksim-sweep).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Run under this Kafka release's replication rules instead of the scenario's
+        /// `[cluster] kafka_version` (such as 3.6 or 0.10), to compare loss rates.
+        #[arg(long, value_parser = parse_kafka_version)]
+        kafka_version: Option<ksim::config::version::KafkaVersion>,
         #[arg(long, value_enum, default_value_t = cmd::sweep::SweepFormat::Text)]
         format: cmd::sweep::SweepFormat,
     },
@@ -444,12 +448,14 @@ fn main() -> ExitCode {
             shard,
             shrink,
             out,
+            kafka_version,
             format,
         }) => cmd::sweep::sweep(
             &scenario,
             cmd::sweep::SweepOptions {
                 seeds,
                 format,
+                kafka_version,
                 jobs: jobs
                     .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
                 shard,

@@ -209,3 +209,33 @@ fn a_sweep_without_faults_says_what_the_seeds_vary() {
     let out = ksim(&["sweep", &faulty, "--seeds", "1..2", "--jobs", "1"]);
     assert!(!common::stderr(&out).contains("no [faults]"));
 }
+
+// `--kafka-version` runs the seeds under an older release's rules: the power-loss sweep loses
+// acknowledged records on more seeds under 0.10 than under the scenario's own 4.0, the summary
+// says which release ran, and an unknown release is bad input.
+#[test]
+fn kafka_version_changes_the_loss_rate() {
+    let file = scenario("scenarios/sweeps/power-loss.toml");
+    let newest = stdout(&ksim(&["sweep", &file, "--seeds", "1..40"]));
+    let old = ksim(&[
+        "sweep",
+        &file,
+        "--seeds",
+        "1..40",
+        "--kafka-version",
+        "0.10",
+    ]);
+    let old_text = stdout(&old);
+    assert_eq!(old.status.code(), Some(1));
+    assert!(old_text.contains("under kafka_version 0.10:"), "{old_text}");
+    assert!(
+        old_text.contains("(with [cluster] kafka_version = \"0.10\")"),
+        "{old_text}"
+    );
+    assert!(
+        failing_seeds(&old_text).len() > failing_seeds(&newest).len(),
+        "0.10:\n{old_text}\n4.0:\n{newest}"
+    );
+    let bad = ksim(&["sweep", &file, "--kafka-version", "4.1"]);
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -123,6 +123,9 @@ pub struct Consumer {
     last_epochs: BTreeMap<TopicPartition, LeaderEpoch>,
     validated_epochs: BTreeMap<TopicPartition, LeaderEpoch>,
     validating: BTreeMap<TopicPartition, u64>,
+    /// Whether this client validates its position after a leader change (KIP-320's consumer
+    /// side, Kafka 2.3+): from the cluster's `kafka_version`.
+    pub(crate) validates_position: bool,
     // Group membership.
     coordinator: Option<BrokerId>,
     /// The coordinator last named in the trace, and the one whose loss was.
@@ -233,6 +236,7 @@ impl Consumer {
             last_epochs: BTreeMap::new(),
             validated_epochs: BTreeMap::new(),
             validating: BTreeMap::new(),
+            validates_position: true,
             coordinator: None,
             announced: None,
             lost_traced: None,
@@ -354,7 +358,9 @@ impl Consumer {
             self.next_correlation,
             self.client_id.clone(),
         );
+        let validates_position = self.validates_position;
         *self = fresh;
+        self.validates_position = validates_position;
         self.received = keep.0;
         self.processed = keep.1;
         self.errors = keep.2;

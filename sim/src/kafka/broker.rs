@@ -14,6 +14,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::config::version::Truncation;
 use crate::config::{Acks, BrokerConfig, TopicConfig};
 use crate::engine::ids::{
     BrokerId, LeaderEpoch, NodeId, Offset, RecordId, TopicId, TopicPartition,
@@ -808,6 +809,17 @@ impl Broker {
             leader: state.leader,
             epoch: state.leader_epoch,
         });
+        if self.config.behaviour.truncation == Truncation::HighWatermark && state.leader.is_some() {
+            // Before 0.11 (R5.1): no epochs to ask the leader about, so a new follower drops
+            // everything above its own high watermark, which may trail the leader's. With no
+            // leader alive the replica stays as it is (0.10's `makeFollowers` skips it).
+            let hw = replica.log.high_watermark;
+            let why = format!(
+                "became a follower: truncate to its own high watermark {hw} (kafka_version {}, before KIP-101)",
+                self.config.behaviour.version
+            );
+            self.truncate(ctx, tp, hw, why);
+        }
         self.complete_delayed_produces(ctx, Some(tp));
         self.complete_parked_fetches(ctx, tp);
         self.unload_groups(ctx, tp);
@@ -828,10 +840,26 @@ pub(super) fn new_follower(leo: Option<Offset>, last_caught_up: Option<SimTime>)
 /// The leader's check of a follower's fetch (KIP-320/KIP-595): if the epoch the follower
 /// last fetched ends earlier in the leader's log than the follower's fetch offset, or is not
 /// an epoch the leader had, the logs diverge and the answer is the leader's (epoch, end).
-pub(super) fn diverging(log: &ReplicaLog, fetch: &FetchPartition) -> Option<(LeaderEpoch, Offset)> {
+///
+/// Under KIP-101 alone (Kafka 0.11 to 1.1) the leader answered only the offset where the
+/// follower's epoch ends in its log, the start of its next epoch: the follower truncates when
+/// that offset is below its log end, and an epoch the leader never had goes unnoticed (R5.4).
+/// The answer then carries the follower's own epoch back. Before 0.11 there were no epochs to
+/// ask about: the follower sends none and this is never consulted.
+pub(super) fn diverging(
+    log: &ReplicaLog,
+    fetch: &FetchPartition,
+    truncation: Truncation,
+) -> Option<(LeaderEpoch, Offset)> {
     let last = fetch.last_fetched_epoch?;
     let (epoch, end) = log.end_offset_for_epoch(last)?;
-    (epoch < last || end < fetch.fetch_offset).then_some((epoch, end))
+    match truncation {
+        Truncation::DivergingEpoch => {
+            (epoch < last || end < fetch.fetch_offset).then_some((epoch, end))
+        }
+        Truncation::EpochEndOffset => (end < fetch.fetch_offset).then_some((last, end)),
+        Truncation::HighWatermark => None,
+    }
 }
 
 /// A segment roll, in the trace with its reason (R10.4).

@@ -40,6 +40,8 @@ pub struct Controller {
     offsets_replication_factor: u32,
     /// Every topic of the scenario, to create those that do not exist at the start.
     specs: Vec<TopicSpec>,
+    /// Before Kafka 2.2 (KIP-380) a broker restarting within its session kept its ISR places.
+    bounced_broker_keeps_isr: bool,
 }
 
 impl Controller {
@@ -103,6 +105,7 @@ impl Controller {
                 .collect(),
             offsets_replication_factor: config.offsets_topic_replication_factor,
             specs: scenario.topics.clone(),
+            bounced_broker_keeps_isr: config.behaviour.bounced_broker_keeps_isr,
             placement: SimRng::for_member(
                 placement.between(0, u64::MAX >> 1),
                 Stream::Placement,
@@ -248,7 +251,16 @@ impl Controller {
             // the session expired, the old incarnation is fenced and the new one registers,
             // fenced until it has caught up with metadata.
             let reg = &self.registrations[i];
-            if !reg.fenced && ctx.now - reg.last_heartbeat <= self.session_timeout {
+            let session_alive = !reg.fenced && ctx.now - reg.last_heartbeat <= self.session_timeout;
+            if session_alive && self.bounced_broker_keeps_isr {
+                // Before 2.2 (KIP-380) the ZooKeeper-era controller did not notice a broker
+                // that came back before its old session expired: the new process registers
+                // at once and keeps every ISR place the old one had (reference T1, step 5).
+                ctx.trace(TraceEvent::BouncedBrokerKeptIsr { broker });
+                self.registrations[i].incarnation = incarnation;
+                Arc::make_mut(&mut self.image).broker_epochs[i] = incarnation;
+                self.publish(ctx);
+            } else if session_alive {
                 if reg.refused != Some(incarnation) {
                     ctx.trace(TraceEvent::RegistrationRefused { broker });
                     self.registrations[i].refused = Some(incarnation);
@@ -262,19 +274,20 @@ impl Controller {
                     },
                 );
                 return;
+            } else {
+                if !reg.fenced {
+                    let why = format!(
+                        "its session expired: no heartbeat for {}ms",
+                        (ctx.now - reg.last_heartbeat).as_millis()
+                    );
+                    self.fence(ctx, broker, why);
+                }
+                self.registrations[i].incarnation = incarnation;
+                Arc::make_mut(&mut self.image).broker_epochs[i] = incarnation;
+                self.publish(ctx);
+                // Unfenced once it reports having applied its own registration.
+                self.registrations[i].caught_up_at = self.image.offset;
             }
-            if !reg.fenced {
-                let why = format!(
-                    "its session expired: no heartbeat for {}ms",
-                    (ctx.now - reg.last_heartbeat).as_millis()
-                );
-                self.fence(ctx, broker, why);
-            }
-            self.registrations[i].incarnation = incarnation;
-            Arc::make_mut(&mut self.image).broker_epochs[i] = incarnation;
-            self.publish(ctx);
-            // Unfenced once it reports having applied its own registration.
-            self.registrations[i].caught_up_at = self.image.offset;
         }
         let reg = &mut self.registrations[i];
         reg.last_heartbeat = ctx.now;

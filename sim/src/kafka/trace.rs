@@ -208,6 +208,11 @@ pub enum TraceEvent {
     RegistrationRefused {
         broker: BrokerId,
     },
+    /// Before Kafka 2.2 (KIP-380): a restarted broker whose old session was still alive
+    /// registers at once and keeps its ISR places.
+    BouncedBrokerKeptIsr {
+        broker: BrokerId,
+    },
     Loaded {
         partition: TopicPartition,
         leo: Offset,
@@ -424,6 +429,7 @@ impl TraceEvent {
             TopicNotCreated { .. } | TopicMissing { .. } => "error",
             SegmentsDeleted { .. } | LogCleaned { .. } => "cleanup",
             Fenced { .. } | Unfenced { .. } | RegistrationRefused { .. } => "fence",
+            BouncedBrokerKeptIsr { .. } => "fence",
             Metadata { .. } => "metadata",
             ProduceSent { .. } | ProduceAcked { .. } | SendBlocked { .. } => "produce",
             SendFailed { .. } => "error",

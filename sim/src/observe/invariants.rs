@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use crate::config::Acks;
+use crate::config::version::Truncation;
 use crate::engine::ids::{BrokerId, LeaderEpoch, NodeId, Offset, RecordId, TopicPartition};
 use crate::engine::time::SimTime;
 use crate::kafka::trace::TraceEvent;
@@ -36,7 +37,7 @@ pub const NAMES: [(&str, &str); 10] = [
     ),
     (
         "acked_not_lost",
-        "an acknowledged record is lost only where the configuration allows it: acks=0/1, min.insync.replicas=1, unclean election on, or a replica's power loss",
+        "an acknowledged record is lost only where the configuration allows it: acks=0/1, min.insync.replicas=1, unclean election on, a replica's power loss, or a Kafka release before 0.11 (high watermark truncation)",
     ),
     (
         "consumers_read_committed",
@@ -234,11 +235,26 @@ impl Invariants {
                 // What counts is the leader's own metadata: the controller may have fenced the
                 // old incarnation and registered the new one while the leader, not yet told,
                 // still has the member in its ISR.
+                // Before Kafka 2.2 (KIP-380) a broker that restarts within its session keeps
+                // its ISR places with whatever its restart left in its log, the very window
+                // this rule cannot judge: every restarted member is left out then.
                 let known = broker.metadata().unwrap_or(&image);
+                let bounced_keep_isr = world
+                    .scenario()
+                    .broker_config
+                    .behaviour
+                    .bounced_broker_keeps_isr;
                 let restarted = |b: BrokerId| {
-                    world.brokers()[b.0 as usize - 1].incarnation() != known.broker_epoch(b)
+                    let member = &world.brokers()[b.0 as usize - 1];
+                    member.incarnation() != known.broker_epoch(b)
+                        || (bounced_keep_isr && member.incarnation() > 0)
                 };
-                for &member in replica.maximal_isr().iter().filter(|b| !restarted(**b)) {
+                // Before 0.11 a member that becomes a follower truncates to its own high
+                // watermark, below the leader's: the flaw KIP-101 fixed, not judged here.
+                let truncates_to_hw = world.scenario().broker_config.behaviour.truncation
+                    == Truncation::HighWatermark;
+                let members = replica.maximal_isr().iter().filter(|_| !truncates_to_hw);
+                for &member in members.filter(|b| !restarted(**b)) {
                     if let Some(leo) = leading.followers.get(&member).and_then(|f| f.leo)
                         && hw > leo
                     {
@@ -339,10 +355,15 @@ impl Invariants {
                 .iter()
                 .flatten()
                 .any(|b| self.power_lost.contains(b));
+            // Before Kafka 0.11 a new follower truncates to its own high watermark, which
+            // loses committed records (KIP-101 scenario 1): that release allows the loss.
+            let truncates_to_hw =
+                scenario.broker_config.behaviour.truncation == Truncation::HighWatermark;
             let allowed = acks != Acks::All
                 || topic.min_insync_replicas <= 1
                 || topic.unclean_leader_election_enable
-                || power_lost;
+                || power_lost
+                || truncates_to_hw;
             if !allowed {
                 let value = world.value_of(record);
                 return Err(format!(

@@ -23,6 +23,7 @@ use super::{
     Pos, ProduceSpec, ProducerSpec, Scenario, Step, Subject, Subscription, TRANSACTION_STATE_TOPIC,
     TRANSACTION_STATES, TopicOrigin, TopicSpec, TxnStep,
 };
+use crate::config::version::KafkaVersion;
 use crate::config::{
     BrokerConfig, ConfigError, ConfigValue, ConsumerConfig, ProducerConfig, Setting, SettingPart,
     TopicConfig, nearest,
@@ -148,6 +149,17 @@ pub fn parse_bytes(bytes: &[u8], file: &str) -> std::result::Result<Scenario, Sc
 
 /// Parses and checks a scenario. `file` is only used in messages (`scenarios/x.toml`).
 pub fn parse(text: &str, file: &str) -> std::result::Result<Scenario, ScenarioError> {
+    parse_as(text, file, None)
+}
+
+/// Parses and checks a scenario, running it under `version` instead of its own
+/// `[cluster] kafka_version` when one is given (`ksim sweep --kafka-version`): the scenario is
+/// read as if it said `kafka_version = "<version>"`, defaults included.
+pub fn parse_as(
+    text: &str,
+    file: &str,
+    version: Option<KafkaVersion>,
+) -> std::result::Result<Scenario, ScenarioError> {
     let source = Source { text, file };
     if let Some(offset) = text.find('\0') {
         return Err(source.error(
@@ -156,7 +168,9 @@ pub fn parse(text: &str, file: &str) -> std::result::Result<Scenario, ScenarioEr
         ));
     }
     let raw: RawScenario = toml::from_str(text).map_err(|error| source.toml_error(error))?;
-    Checker::new(source).scenario(raw)
+    let mut checker = Checker::new(source);
+    checker.version_override = version;
+    checker.scenario(raw)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -382,6 +396,8 @@ struct Checker<'a> {
     consumer_kinds: Vec<(bool, bool)>,
     /// The ids of a lesson file's `[[quiz]]` questions, which `ask` steps name.
     quiz_ids: Vec<String>,
+    /// A `kafka_version` given on the command line, over the file's.
+    version_override: Option<KafkaVersion>,
 }
 
 impl<'a> Checker<'a> {
@@ -399,6 +415,7 @@ impl<'a> Checker<'a> {
             transactional: Vec::new(),
             consumer_kinds: Vec::new(),
             quiz_ids: Vec::new(),
+            version_override: None,
         }
     }
 
@@ -527,7 +544,12 @@ impl<'a> Checker<'a> {
             );
         };
         self.brokers = self.int(brokers, "brokers", 1, i64::from(MAX_BROKERS))? as u32;
-        let broker_config = match &cluster.config {
+        let version = match &cluster.kafka_version {
+            Some(version) => self.kafka_version(version)?,
+            None => KafkaVersion::NEWEST,
+        };
+        let version = self.version_override.unwrap_or(version);
+        let mut broker_config = match &cluster.config {
             Some(config) => {
                 let (settings, spans) = self.settings(config);
                 BrokerConfig::resolve(&settings)
@@ -535,6 +557,17 @@ impl<'a> Checker<'a> {
             }
             None => BrokerConfig::default(),
         };
+        broker_config.behaviour = version.behaviour();
+        let explicit_unclean = cluster.config.as_ref().is_some_and(|c| {
+            c.get_ref()
+                .keys()
+                .any(|k| k.get_ref() == "unclean.leader.election.enable")
+        });
+        if !explicit_unclean {
+            // The one default that moved with a replication rule (KIP-106, 0.11).
+            broker_config.unclean_leader_election_enable =
+                broker_config.behaviour.unclean_leader_election_default;
+        }
 
         let network = match network {
             Some(network) => match &network.get_ref().latency {
@@ -646,6 +679,23 @@ impl<'a> Checker<'a> {
             expectations,
             faults,
         })
+    }
+
+    /// `kafka_version = "3.6"`: a release line ksim models.
+    fn kafka_version(&self, value: &Spanned<toml::Value>) -> Result<KafkaVersion> {
+        match value.get_ref() {
+            toml::Value::String(text) => KafkaVersion::parse(text).map_err(|message| {
+                self.src
+                    .error(value.span(), format!("`kafka_version`: {message}"))
+            }),
+            other => self.fail(
+                value.span(),
+                format!(
+                    "`kafka_version`: expected a release as a string, such as \"3.6\", found {}",
+                    describe(other)
+                ),
+            ),
+        }
     }
 
     /// `facts = ["F17"]`: ids of `facts.md`, F01 to F54.

@@ -22,6 +22,7 @@ use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 use serde_json::{Value, json};
 
 use anyhow::{Context, bail};
+use ksim::config::version::KafkaVersion;
 use ksim::observe::check::CheckResult;
 use ksim::observe::invariants::{self, Violation};
 use ksim::scenario::nemesis::{self, Fault};
@@ -113,6 +114,11 @@ pub fn parse_seeds(text: &str) -> Result<(u64, u64), String> {
     Ok((first, last))
 }
 
+/// `--kafka-version`: a release line ksim models, such as `3.6` (or `3.6.2`).
+pub fn parse_kafka_version(text: &str) -> Result<KafkaVersion, String> {
+    KafkaVersion::parse(text)
+}
+
 /// `--shard K/N`: this machine runs every N-th seed of the range, starting with the K-th.
 pub fn parse_shard(text: &str) -> Result<(u64, u64), String> {
     let bad = || format!("expected a shard as K/N with 1 ≤ K ≤ N, such as 2/4, found {text:?}");
@@ -144,6 +150,8 @@ pub enum SweepFormat {
 pub struct SweepOptions {
     pub seeds: (u64, u64),
     pub format: SweepFormat,
+    /// `--kafka-version`: the release whose rules the runs follow, over the scenario's.
+    pub kafka_version: Option<KafkaVersion>,
     pub jobs: usize,
     pub shard: (u64, u64),
     pub shrink: bool,
@@ -174,7 +182,12 @@ pub fn sweep(path: &Path, options: SweepOptions) -> anyhow::Result<ExitCode> {
             "--seeds {first}..{last} is more than {MAX_SEEDS} seeds per shard; split it with --shard K/N or a smaller range"
         );
     }
-    let scenario = Arc::new(scenario_files::load(path)?);
+    if let (true, Some(version)) = (options.shrink, options.kafka_version) {
+        bail!(
+            "--shrink writes the scenario without --kafka-version {version}; set [cluster] kafka_version = \"{version}\" in the file and sweep it instead"
+        );
+    }
+    let scenario = Arc::new(scenario_files::load_as(path, options.kafka_version)?);
     let file = scenario.file.clone();
     if let Some(note) = no_faults_note(&scenario) {
         eprintln!("{note}");
@@ -216,9 +229,14 @@ pub fn sweep(path: &Path, options: SweepOptions) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(if failures.is_empty() { 0 } else { 1 }))
 }
 
-/// The command that runs one seed again, invariants checked.
-fn reproduce_command(file: &str, seed: u64) -> String {
-    format!("ksim run {} --seed {seed} --invariants", shell_word(file))
+/// The command that runs one seed again, invariants checked; under `--kafka-version`, what
+/// to set in the file first.
+fn reproduce_command(file: &str, seed: u64, version: Option<KafkaVersion>) -> String {
+    let command = format!("ksim run {} --seed {seed} --invariants", shell_word(file));
+    match version {
+        Some(version) => format!("{command} (with [cluster] kafka_version = \"{version}\")"),
+        None => command,
+    }
 }
 
 /// The text report: each failing seed with what broke and how to reproduce it, a summary line
@@ -236,7 +254,12 @@ fn render_text(
         for line in outcome.lines(file) {
             writeln!(text, "  {line}").unwrap();
         }
-        writeln!(text, "  reproduce: {}", reproduce_command(file, *seed)).unwrap();
+        writeln!(
+            text,
+            "  reproduce: {}",
+            reproduce_command(file, *seed, options.kafka_version)
+        )
+        .unwrap();
     }
     if !failures.is_empty() {
         text.push('\n');
@@ -247,9 +270,13 @@ fn render_text(
     } else {
         String::new()
     };
+    let version = match options.kafka_version {
+        Some(version) => format!(" under kafka_version {version}"),
+        None => String::new(),
+    };
     writeln!(
         text,
-        "{}: swept {} ({}..{}){shard}: {} failed, {} passed",
+        "{}: swept {} ({}..{}){shard}{version}: {} failed, {} passed",
         file,
         super::check::plural(results.len(), "seed"),
         options.seeds.0,
@@ -275,6 +302,7 @@ fn render_text(
 ///                   "expectations": [ { "line", "column", "at", "at_us", "subject",
 ///                                       "failures": [..] } ],
 ///                   "lines": [ the text report's lines ], "reproduce" } ],
+///   "kafka_version": null | "3.6" (from --kafka-version),
 ///   "summary": { "seeds", "passed", "failed" },
 ///   "shrink": null | [ the shrinking report's lines ],
 ///   "exit_code": 0 | 1 }
@@ -320,7 +348,7 @@ fn render_json(
             "invariant": invariant,
             "expectations": expectations,
             "lines": outcome.lines(file),
-            "reproduce": reproduce_command(file, *seed),
+            "reproduce": reproduce_command(file, *seed, options.kafka_version),
         })
     };
     let (k, n) = options.shard;
@@ -329,6 +357,7 @@ fn render_json(
         "name": name,
         "range": { "first": options.seeds.0, "last": options.seeds.1 },
         "shard": { "k": k, "n": n },
+        "kafka_version": options.kafka_version.map(|v| v.to_string()),
         "seeds": results.iter().map(|(seed, _)| *seed).collect::<Vec<_>>(),
         "failures": failures.iter().map(|f| failure(f)).collect::<Vec<_>>(),
         "summary": {
@@ -627,6 +656,7 @@ mod tests {
         SweepOptions {
             seeds,
             format: SweepFormat::Json,
+            kafka_version: None,
             jobs: 1,
             shard,
             shrink: false,

@@ -36,6 +36,7 @@ impl Consumer {
             if validated != Some(state.leader_epoch) {
                 self.validated_epochs.insert(tp, state.leader_epoch);
                 if let (Some(_), Some(&epoch)) = (validated, self.last_epochs.get(&tp))
+                    && self.validates_position
                     && self.positions.contains_key(&tp)
                 {
                     let correlation = self.next_id();

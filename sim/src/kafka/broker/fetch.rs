@@ -40,7 +40,7 @@ impl Broker {
             return;
         };
         if fetch.current_leader_epoch != replica.leader_epoch
-            || diverging(&replica.log, fetch).is_some()
+            || diverging(&replica.log, fetch, self.config.behaviour.truncation).is_some()
         {
             return;
         }
@@ -111,7 +111,7 @@ impl Broker {
                 } else if fetch.current_leader_epoch > replica.leader_epoch {
                     response.error = Some(KafkaError::UnknownLeaderEpoch);
                 } else if request.replica.is_some()
-                    && let Some(diverging) = diverging(log, fetch)
+                    && let Some(diverging) = diverging(log, fetch, self.config.behaviour.truncation)
                 {
                     response.diverging_epoch = Some(diverging);
                 } else if fetch.fetch_offset > log.log_end_offset()

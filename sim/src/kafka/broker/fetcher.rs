@@ -1,5 +1,6 @@
 //! The follower's replica fetcher: fetching from each leader, appending what it returns,
-//! and truncating to the leader's log where the epochs diverge (R4.3, R5.1).
+//! and truncating to the leader's log where the epochs diverge (R4.3, R5.1-R5.4), by the
+//! rule of the cluster's `kafka_version`.
 
 use super::*;
 
@@ -30,6 +31,8 @@ impl Broker {
         }
         let followed = |r: &&Replica| r.leading.is_none() && r.leader == Some(leader);
         let now = ctx.now;
+        // Before 0.11 a follower had no leader epochs to send (R5.1).
+        let epochs = self.config.behaviour.truncation != Truncation::HighWatermark;
         let partitions: Vec<FetchPartition> = self
             .replicas
             .iter()
@@ -37,7 +40,7 @@ impl Broker {
             .map(|(tp, r)| FetchPartition {
                 partition: *tp,
                 fetch_offset: r.log.log_end_offset(),
-                last_fetched_epoch: r.log.latest_epoch(),
+                last_fetched_epoch: r.log.latest_epoch().filter(|_| epochs),
                 current_leader_epoch: r.leader_epoch,
             })
             .collect();
@@ -129,6 +132,19 @@ impl Broker {
                     // the backoff, or sooner if new metadata arrives.
                     _ => replica.fetch_retry_at = ctx.now + backoff,
                 }
+                continue;
+            }
+            if let Some((epoch, end)) = part.diverging_epoch
+                && self.config.behaviour.truncation == Truncation::EpochEndOffset
+            {
+                // R5.4 (KIP-101 alone): the leader said where our latest epoch ends in its
+                // log; everything from there goes, whatever epoch it was written in.
+                let leo = replica.log.log_end_offset();
+                let why = format!(
+                    "leader {leader} says epoch {epoch} ends at offset {end} (KIP-101, kafka_version {})",
+                    self.config.behaviour.version
+                );
+                self.truncate(ctx, tp, end.min(leo), why);
                 continue;
             }
             if let Some((epoch, end)) = part.diverging_epoch {

@@ -5,9 +5,16 @@
 use super::*;
 
 impl Broker {
+    /// `min.insync.replicas`, capped at the replica count from Kafka 3.7
+    /// (`Partition.effectiveMinIsr`, added with KAFKA-15583); before, a setting above the
+    /// replica count made every acks=all write fail with NOT_ENOUGH_REPLICAS.
     pub(crate) fn effective_min_isr(&self, tp: TopicPartition) -> usize {
+        let min_isr = self.topic_config(tp).min_insync_replicas as usize;
+        if !self.config.behaviour.high_watermark_waits_for_min_isr {
+            return min_isr;
+        }
         let replicas = self.replicas.get(&tp).map_or(1, |r| r.replicas.len());
-        (self.topic_config(tp).min_insync_replicas as usize).min(replicas)
+        min_isr.min(replicas)
     }
 
     /// Kafka's `isReplicaIsrEligible`: the controller has the broker unfenced, and the
@@ -32,8 +39,9 @@ impl Broker {
 
     /// Kafka's `maybeIncrementLeaderHW` (R1.2, R1.3): the high watermark rises to the lowest
     /// log end offset among the leader, the maximal ISR, and followers that are caught up and
-    /// eligible to join; it never goes back, and it stays put while the ISR is smaller than
-    /// `min.insync.replicas` (Kafka 3.7+).
+    /// eligible to join; it never goes back, and from Kafka 3.7 (KAFKA-15583) it stays put
+    /// while the ISR is smaller than `min.insync.replicas` (`kafka_version` 3.6 and older:
+    /// it advances regardless).
     pub(super) fn maybe_increment_high_watermark(
         &mut self,
         ctx: &mut Ctx,
@@ -46,7 +54,7 @@ impl Broker {
         let Some(leading) = &replica.leading else {
             return false;
         };
-        if replica.isr.len() < min_isr {
+        if replica.isr.len() < min_isr && self.config.behaviour.high_watermark_waits_for_min_isr {
             return false;
         }
         let leo = replica.log.log_end_offset();

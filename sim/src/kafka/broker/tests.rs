@@ -13,6 +13,11 @@ const TP: TopicPartition = TopicPartition {
 
 /// Broker 1 leading one partition with replicas [1, 2, 3], all in the ISR.
 fn leader(min_insync_replicas: u32) -> Broker {
+    leader_of(min_insync_replicas, "4.0")
+}
+
+/// The same, running the rules of another Kafka release.
+fn leader_of(min_insync_replicas: u32, version: &str) -> Broker {
     let image = MetadataImage {
         offset: 1,
         topics: vec![TopicImage {
@@ -33,9 +38,15 @@ fn leader(min_insync_replicas: u32) -> Broker {
         min_insync_replicas,
         ..TopicConfig::default()
     };
+    let config = BrokerConfig {
+        behaviour: crate::config::version::KafkaVersion::parse(version)
+            .expect("a supported version")
+            .behaviour(),
+        ..BrokerConfig::default()
+    };
     Broker::new(
         BrokerId(1),
-        Arc::new(BrokerConfig::default()),
+        Arc::new(config),
         Arc::new(vec![topic]),
         Arc::new(image),
         Coordinator::new(Arc::new(Vec::new()), None, 50, SimTime::ZERO),
@@ -352,4 +363,77 @@ fn r1_3_high_watermark_waits_while_the_isr_is_below_min_isr() {
     broker.replicas.get_mut(&TP).unwrap().isr = vec![BrokerId(1), BrokerId(2)];
     fetch(&mut broker, 40_001, 2, 3);
     assert_eq!(high_watermark(&broker), 3);
+}
+
+// KAFKA-15583 is a 3.7 change: under Kafka 3.6 the high watermark advances with the leader
+// alone in the ISR, below min.insync.replicas, and min.insync.replicas is not capped at the
+// replica count, so acks=all fails with a full ISR of 3 under min.insync.replicas=5.
+#[test]
+fn kafka_3_6_high_watermark_ignores_min_isr() {
+    let mut broker = leader_of(2, "3.6");
+    broker.replicas.get_mut(&TP).unwrap().isr = vec![BrokerId(1)];
+    produce(&mut broker, 40_000, 3, Acks::One);
+    assert_eq!(high_watermark(&broker), 3, "3.6: the leader alone commits");
+    let mut broker = leader_of(2, "3.7");
+    broker.replicas.get_mut(&TP).unwrap().isr = vec![BrokerId(1)];
+    produce(&mut broker, 40_000, 3, Acks::One);
+    assert_eq!(high_watermark(&broker), 0, "3.7: waits for min ISR");
+
+    let mut broker = leader_of(5, "3.6");
+    assert_eq!(broker.effective_min_isr(TP), 5);
+    let effects = produce(&mut broker, 1, 1, Acks::All);
+    assert_eq!(
+        produce_results(&effects),
+        vec![Err(KafkaError::NotEnoughReplicas)]
+    );
+}
+
+// R5.2-R5.4: what the leader answers a follower whose last epoch is 1 and whose log ends at
+// 2, when the leader's cache is {0 -> 0, 3 -> 2} (trace T3). KIP-279 (2.0+) says epoch 0 ends
+// at 2, which the follower's own epoch-0 end (1) turns into a truncation; KIP-101 alone
+// (0.11-1.1) says only "ends at 2", not below the follower's log end: no divergence; before
+// 0.11 there is no epoch to ask about.
+#[test]
+fn diverging_answer_by_release() {
+    let batch = |base: u32, epoch: u32, count: u32| {
+        let records = (0..count)
+            .map(|n| RecordId {
+                producer: ProducerIdx(0),
+                n: base + n,
+            })
+            .collect();
+        Arc::new(StoredBatch::new(
+            Offset(u64::from(base)),
+            LeaderEpoch(epoch),
+            Arc::new(records),
+            100,
+            None,
+            SimTime::ZERO,
+        ))
+    };
+    let mut log = ReplicaLog::default();
+    log.append(batch(0, 0, 2));
+    log.append(batch(2, 3, 1));
+    let fetch = FetchPartition {
+        partition: TP,
+        fetch_offset: Offset(2),
+        last_fetched_epoch: Some(LeaderEpoch(1)),
+        current_leader_epoch: LeaderEpoch(3),
+    };
+    assert_eq!(
+        diverging(&log, &fetch, Truncation::DivergingEpoch),
+        Some((LeaderEpoch(0), Offset(2)))
+    );
+    assert_eq!(diverging(&log, &fetch, Truncation::EpochEndOffset), None);
+    assert_eq!(diverging(&log, &fetch, Truncation::HighWatermark), None);
+    // T2: the follower's epoch 0 runs to 3 in its log, the leader's ends at 2.
+    let fetch = FetchPartition {
+        fetch_offset: Offset(3),
+        last_fetched_epoch: Some(LeaderEpoch(0)),
+        ..fetch
+    };
+    assert_eq!(
+        diverging(&log, &fetch, Truncation::EpochEndOffset),
+        Some((LeaderEpoch(0), Offset(2)))
+    );
 }

@@ -272,6 +272,10 @@ impl TraceEvent {
                 out,
                 "refuses {broker}'s new registration: its old session is still valid (DuplicateBrokerRegistrationException); it will retry"
             ),
+            BouncedBrokerKeptIsr { broker } => write!(
+                out,
+                "registers {broker} again before its old session expired: not seen as failed, it keeps its ISR places (before KIP-380, Kafka 2.2)"
+            ),
             Loaded {
                 partition,
                 leo,

@@ -72,6 +72,9 @@ pub struct RawQuestion {
 #[serde(deny_unknown_fields)]
 pub struct RawCluster {
     pub brokers: Option<Spanned<i64>>,
+    /// `kafka_version = "3.6"`: a string, kept as a value so that `3.6` (a float) gets its
+    /// own message.
+    pub kafka_version: Option<Spanned<toml::Value>>,
     pub config: Option<Spanned<RawConfig>>,
 }
 

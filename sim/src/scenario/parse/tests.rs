@@ -1110,3 +1110,33 @@ fn transactional_producer_adds_transaction_state() {
     assert_eq!((t.partitions, t.replication_factor), (50, 1));
     assert_eq!(t.config.min_insync_replicas, 1);
 }
+
+// `kafka_version`: an unknown release lists the supported ones; a number is refused with the
+// string form to write instead.
+#[test]
+fn kafka_version_errors() {
+    insta::assert_snapshot!(error(&BASE.replace("brokers = 3", "brokers = 3\nkafka_version = \"4.1\"")), @r#"x.toml:5:17: `kafka_version`: "4.1" is not a release ksim models; expected one of "0.10", "0.11", "1.0", "1.1", "2.0", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7", "2.8", "3.0", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8", "3.9", "4.0""#);
+    insta::assert_snapshot!(error(&BASE.replace("brokers = 3", "brokers = 3\nkafka_version = 3.6")), @r#"x.toml:5:17: `kafka_version`: expected a release as a string, such as "3.6", found 3.6"#);
+}
+
+// `kafka_version` picks the release's rules; without it the cluster runs Kafka 4.0's, and
+// before 0.11 unclean leader election is on unless the scenario says otherwise (KIP-106).
+#[test]
+fn kafka_version_sets_the_rules() {
+    use crate::config::version::{KafkaVersion, Truncation};
+    let parsed = |text: &str| parse(text, "x.toml").expect("valid");
+    let newest = parsed(BASE);
+    assert_eq!(newest.broker_config.behaviour.version, KafkaVersion::NEWEST);
+    assert!(!newest.topics[0].config.unclean_leader_election_enable);
+    let old = parsed(&BASE.replace("brokers = 3", "brokers = 3\nkafka_version = \"0.10.2\""));
+    assert_eq!(
+        old.broker_config.behaviour.truncation,
+        Truncation::HighWatermark
+    );
+    assert!(old.topics[0].config.unclean_leader_election_enable);
+    let explicit = parsed(&BASE.replace(
+        "brokers = 3",
+        "brokers = 3\nkafka_version = \"0.10\"\nconfig = { \"unclean.leader.election.enable\" = false }",
+    ));
+    assert!(!explicit.topics[0].config.unclean_leader_election_enable);
+}
