@@ -376,3 +376,63 @@ produce = {{ producer = "app", topic = "t" }}
         );
     }
 }
+
+// R3.5: retries stop at delivery.timeout.ms, however many `retries` allow. Every send is
+// refused (NOT_ENOUGH_REPLICAS); the batch is sent again after each backoff while its age is
+// below delivery.timeout.ms, and fails for good once it reaches it, never later.
+#[test]
+fn r3_5_delivery_timeout_ends_the_retries() {
+    let text = r#"name = "t"
+duration = "20s"
+[cluster]
+brokers = 2
+[[topics]]
+name = "t"
+partitions = 1
+replication_factor = 2
+replicas = [[1, 2]]
+config = { "min.insync.replicas" = 2 }
+[[producers]]
+name = "app"
+config = { "retry.backoff.ms" = 100, "retry.backoff.max.ms" = 100, "delivery.timeout.ms" = 2000, "request.timeout.ms" = 1000, "linger.ms" = 0 }
+[[steps]]
+at = "0s"
+crash = 2
+[[steps]]
+at = "12s"
+produce = { producer = "app", topic = "t" }
+"#;
+    let world = run(text);
+    let producer = &world.producers()[0];
+    assert!(
+        matches!(producer.records[0].outcome(), Outcome::Failed(_)),
+        "{:?}",
+        producer.records[0].outcome()
+    );
+    // Sent at 12 s, backoff 80-120 ms with jitter: well over ten sends before 14 s.
+    assert!(producer.stats.requests > 10, "{}", producer.stats.requests);
+    let trace = world.trace().to_text();
+    let last_retry = trace
+        .lines()
+        .rfind(|l| l.contains("will retry"))
+        .expect("retried");
+    let time_ms = |line: &str| -> f64 {
+        line.split_whitespace()
+            .next()
+            .unwrap()
+            .trim_end_matches("ms")
+            .parse()
+            .unwrap()
+    };
+    assert!(time_ms(last_retry) < 14_000.0, "{last_retry}");
+    // The batch waiting out its last backoff expires in the accumulator at exactly 12 s + 2 s.
+    let final_failure = trace
+        .lines()
+        .find(|l| l.contains(" app ") && l.ends_with("failed"))
+        .expect("a final failure");
+    assert!(
+        final_failure.contains("TimeoutException (delivery.timeout.ms=2000 passed)"),
+        "{final_failure}"
+    );
+    assert_eq!(time_ms(final_failure), 14_000.0, "{final_failure}");
+}
