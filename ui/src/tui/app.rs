@@ -130,15 +130,21 @@ impl WireFilter {
         WireFilter::Transactions,
     ];
 
-    pub fn name(self) -> &'static str {
-        match self {
-            WireFilter::All => "all but heartbeats",
-            WireFilter::Produce => "produce",
-            WireFilter::Fetch => "fetch",
-            WireFilter::Metadata => "metadata and ISR",
-            WireFilter::Groups => "groups and offsets",
-            WireFilter::Heartbeats => "heartbeats",
-            WireFilter::Transactions => "transactions",
+    pub fn name(self, lang: ksim::scenario::Lang) -> &'static str {
+        let ko = lang == ksim::scenario::Lang::Ko;
+        match (self, ko) {
+            (WireFilter::All, false) => "all but heartbeats",
+            (WireFilter::All, true) => "하트비트 외 전체",
+            (WireFilter::Produce, _) => "produce",
+            (WireFilter::Fetch, _) => "fetch",
+            (WireFilter::Metadata, false) => "metadata and ISR",
+            (WireFilter::Metadata, true) => "메타데이터와 ISR",
+            (WireFilter::Groups, false) => "groups and offsets",
+            (WireFilter::Groups, true) => "그룹과 오프셋",
+            (WireFilter::Heartbeats, false) => "heartbeats",
+            (WireFilter::Heartbeats, true) => "하트비트",
+            (WireFilter::Transactions, false) => "transactions",
+            (WireFilter::Transactions, true) => "트랜잭션",
         }
     }
 }

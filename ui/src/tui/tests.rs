@@ -658,6 +658,13 @@ fn messages_view_shows_the_wire_and_the_drops() {
         screen(&app, width, height);
     }
     assert_snapshot!("messages_80x24", screen(&app, 80, 24));
+    // In Korean, at the smallest and a large size.
+    app.lang = ksim::scenario::Lang::Ko;
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("전송 중인 메시지"), "{text}");
+    assert!(text.contains("지금까지 버려진 메시지"), "{text}");
+    assert_snapshot!("messages_ko_80x24", text);
+    assert_snapshot!("messages_ko_200x50", screen(&app, 200, 50));
 }
 
 // Under --lang ko the explorer's frame speaks Korean: header, footer, legend, the why-lines,

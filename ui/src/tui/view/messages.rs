@@ -113,11 +113,20 @@ fn detail(app: &App, message: &Message) -> String {
     }
 }
 
-fn doomed_words(doomed: Doomed) -> &'static str {
+fn doomed_words(app: &App, doomed: Doomed) -> &'static str {
     match doomed {
-        Doomed::LinkCut => "✗ link cut: dropped on arrival",
-        Doomed::ReceiverDown => "✗ receiver down: dropped on arrival",
-        Doomed::ReceiverRestarted => "✗ receiver restarted since: dropped",
+        Doomed::LinkCut => app.tr(
+            "✗ link cut: dropped on arrival",
+            "✗ 링크 끊김: 도착하면 버려짐",
+        ),
+        Doomed::ReceiverDown => app.tr(
+            "✗ receiver down: dropped on arrival",
+            "✗ 받는 쪽 다운: 도착하면 버려짐",
+        ),
+        Doomed::ReceiverRestarted => app.tr(
+            "✗ receiver restarted since: dropped",
+            "✗ 받는 쪽이 그사이 재시작: 버려짐",
+        ),
     }
 }
 
@@ -135,19 +144,29 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             filter => kind(m.message) == filter,
         })
         .collect();
-    let mut title = format!(
-        "on the wire at {}: {} {} ({})",
-        app.world.now(),
-        shown.len(),
-        if shown.len() == 1 {
-            "message"
-        } else {
-            "messages"
-        },
-        app.wire_filter.name()
-    );
+    let filter = app.wire_filter.name(app.lang);
+    let mut title = match app.lang {
+        ksim::scenario::Lang::Ko => format!(
+            "{} 전송 중인 메시지 {}개 ({filter})",
+            app.world.now(),
+            shown.len()
+        ),
+        ksim::scenario::Lang::En => format!(
+            "on the wire at {}: {} {} ({filter})",
+            app.world.now(),
+            shown.len(),
+            if shown.len() == 1 {
+                "message"
+            } else {
+                "messages"
+            },
+        ),
+    };
     if folded > 0 {
-        title.push_str(&format!(", {folded} heartbeats folded"));
+        title.push_str(&match app.lang {
+            ksim::scenario::Lang::Ko => format!(", 하트비트 {folded}개 접음"),
+            ksim::scenario::Lang::En => format!(", {folded} heartbeats folded"),
+        });
     }
     titled(title).render(area, buf);
     let inner = Rect {
@@ -156,11 +175,28 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         ..area
     };
     let width = inner.width as usize;
+    let (from, to, sent, arrives, carries) = match app.lang {
+        ksim::scenario::Lang::Ko => ("보낸 쪽", "받는 쪽", "보낸 시각", "도착 시각", "내용"),
+        ksim::scenario::Lang::En => ("from", "to", "sent", "arrives", "carries"),
+    };
+    let pad = |text: &str, width: usize, right: bool| {
+        use unicode_width::UnicodeWidthStr;
+        let fill = " ".repeat(width.saturating_sub(text.width()));
+        if right {
+            format!("{fill}{text}")
+        } else {
+            format!("{text}{fill}")
+        }
+    };
     let mut lines = vec![Line::styled(
         cut(
             &format!(
-                "{:<8} {:<8} {:<24} {:>12} {:>12}  {}",
-                "from", "to", "API", "sent", "arrives", "carries"
+                "{} {} {:<24} {} {}  {carries}",
+                pad(from, 8, false),
+                pad(to, 8, false),
+                "API",
+                pad(sent, 12, true),
+                pad(arrives, 12, true),
             ),
             width,
         ),
@@ -171,7 +207,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let rows = (inner.height as usize).saturating_sub(1 + drops.len().min(4));
     if shown.is_empty() {
         lines.push(Line::styled(
-            "nothing on the wire at this moment (requests held by a broker, such as a long-polling fetch, are not on the wire)",
+            app.tr(
+                "nothing on the wire at this moment (requests held by a broker, such as a long-polling fetch, are not on the wire)",
+                "지금은 전송 중인 메시지가 없습니다 (롱 폴링 fetch처럼 브로커가 붙잡고 있는 요청은 전송 중이 아닙니다)",
+            ),
             app.paint(Style::new().fg(Color::DarkGray)),
         ));
     }
@@ -187,13 +226,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         );
         let mut style = Style::new();
         if let Some(doomed) = message.doomed {
-            text = format!("{text}  {}", doomed_words(doomed));
+            text = format!("{text}  {}", doomed_words(app, doomed));
             style = app.paint(Style::new().fg(Color::Red).add_modifier(Modifier::BOLD));
         }
         lines.push(Line::styled(cut(&text, width), style));
     }
     if shown.len() > rows {
-        lines.push(Line::raw(format!("… {} more", shown.len() - rows)));
+        lines.push(Line::raw(match app.lang {
+            ksim::scenario::Lang::Ko => format!("… {}개 더", shown.len() - rows),
+            ksim::scenario::Lang::En => format!("… {} more", shown.len() - rows),
+        }));
     }
     for line in drops {
         lines.push(Line::styled(
@@ -237,8 +279,9 @@ fn dropped_lines(app: &App) -> Vec<String> {
         .iter()
         .map(|(n, link)| format!("{link} {n}"))
         .collect();
-    vec![format!(
-        "dropped so far (cut links, dead receivers): {}",
-        list.join(", ")
-    )]
+    let label = app.tr(
+        "dropped so far (cut links, dead receivers)",
+        "지금까지 버려진 메시지 (끊긴 링크, 죽은 받는 쪽)",
+    );
+    vec![format!("{label}: {}", list.join(", "))]
 }
