@@ -14,6 +14,7 @@ use crate::engine::ids::{BrokerId, LeaderEpoch, NodeId, Offset, TopicId, TopicPa
 use crate::engine::time::{SimTime, format_duration};
 
 mod text;
+mod text_ko;
 
 /// Names for rendering: topics, producers and consumers by index.
 #[derive(Clone, Debug, Default)]
@@ -562,6 +563,33 @@ impl Trace {
     pub fn event_text(&self, event: &TraceEvent) -> String {
         let mut out = String::new();
         event.render(&self.names, &mut out);
+        out
+    }
+
+    /// An entry as its text line in a language: the canonical English line, or its Korean
+    /// rendering (for the explorer under `--lang ko`; never hashed or written to files).
+    pub fn entry_line_in(&self, entry: &TraceEntry, lang: crate::scenario::Lang) -> String {
+        match lang {
+            crate::scenario::Lang::En => self.entry_line(entry),
+            crate::scenario::Lang::Ko => {
+                let mut out = format!(
+                    "{:>13} {:<6} ",
+                    entry.time.to_string(),
+                    self.names.node(entry.node)
+                );
+                entry.event.render_ko(&self.names, &mut out);
+                out
+            }
+        }
+    }
+
+    /// What an entry says in a language, without its time and node.
+    pub fn event_text_in(&self, event: &TraceEvent, lang: crate::scenario::Lang) -> String {
+        let mut out = String::new();
+        match lang {
+            crate::scenario::Lang::En => event.render(&self.names, &mut out),
+            crate::scenario::Lang::Ko => event.render_ko(&self.names, &mut out),
+        }
         out
     }
 
