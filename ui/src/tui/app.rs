@@ -174,16 +174,25 @@ impl FateFilter {
         FateFilter::Pending,
     ];
 
-    pub fn name(self) -> &'static str {
-        match self {
-            FateFilter::All => "all",
-            FateFilter::Acked => "acked",
-            FateFilter::Committed => "committed",
-            FateFilter::Lost => "lost",
-            FateFilter::Duplicated => "duplicated",
-            FateFilter::Reordered => "reordered",
-            FateFilter::Failed => "failed",
-            FateFilter::Pending => "pending",
+    pub fn name(self, lang: ksim::scenario::Lang) -> &'static str {
+        let ko = lang == ksim::scenario::Lang::Ko;
+        match (self, ko) {
+            (FateFilter::All, false) => "all",
+            (FateFilter::All, true) => "전체",
+            (FateFilter::Acked, false) => "acked",
+            (FateFilter::Acked, true) => "확인 응답",
+            (FateFilter::Committed, false) => "committed",
+            (FateFilter::Committed, true) => "커밋",
+            (FateFilter::Lost, false) => "lost",
+            (FateFilter::Lost, true) => "유실",
+            (FateFilter::Duplicated, false) => "duplicated",
+            (FateFilter::Duplicated, true) => "중복",
+            (FateFilter::Reordered, false) => "reordered",
+            (FateFilter::Reordered, true) => "순서",
+            (FateFilter::Failed, false) => "failed",
+            (FateFilter::Failed, true) => "실패",
+            (FateFilter::Pending, false) => "pending",
+            (FateFilter::Pending, true) => "대기",
         }
     }
 
@@ -326,6 +335,8 @@ pub struct App {
     pub overlay: Option<Overlay>,
     pub filter: FateFilter,
     pub wire_filter: WireFilter,
+    /// The messages view draws lanes between the nodes (true, the default) or a list (`c`).
+    pub wire_lanes: bool,
     /// False with `NO_COLOR`: marks and modifiers carry every meaning.
     pub color: bool,
     pub quit: bool,
@@ -388,6 +399,7 @@ impl App {
             overlay: None,
             filter: FateFilter::All,
             wire_filter: WireFilter::All,
+            wire_lanes: true,
             color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
             quit: false,
             width: 100,

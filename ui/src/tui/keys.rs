@@ -46,8 +46,8 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     ),
     (
         "c",
-        "log cells show: leader epoch, producer, key, send order (cluster view)",
-        "로그 칸 표시: 리더 에포크, 프로듀서, 키, 보낸 순서 (클러스터 화면)",
+        "log cells show: leader epoch, producer, key, send order (cluster view); lanes or list (messages view)",
+        "로그 칸 표시: 리더 에포크, 프로듀서, 키, 보낸 순서 (클러스터 화면); 레인 또는 목록 (메시지 화면)",
     ),
     ("j / k, ↓ / ↑", "select / scroll", "선택 / 스크롤"),
     (

@@ -549,6 +549,20 @@ fn tiny_and_odd_sizes() {
             }
             update(&mut app, Action::Escape);
         }
+        // Every view, in both languages, the messages view as lanes and as a list.
+        for lang in [ksim::scenario::Lang::En, ksim::scenario::Lang::Ko] {
+            app.lang = lang;
+            for view in View::ALL {
+                app.view = view;
+                super::update::refresh(&mut app);
+                for lanes in [true, false] {
+                    app.wire_lanes = lanes;
+                    draw(&app, width, height);
+                }
+            }
+        }
+        app.lang = ksim::scenario::Lang::En;
+        app.view = View::Cluster;
     }
     assert_snapshot!("too_small_79x23", screen(&app, 79, 23));
 }
@@ -633,6 +647,10 @@ produce = { producer = "p", topic = "t", count = 1 }
 fn messages_view_shows_the_wire_and_the_drops() {
     let mut app = app(ACKS_1);
     app.color = false;
+    // The list; the lanes have their own test.
+    app.view = View::Messages;
+    update(&mut app, Action::CellLabel);
+    assert!(!app.wire_lanes);
     while app.view != View::Messages {
         update(&mut app, Action::NextView);
     }
@@ -1198,4 +1216,180 @@ fn app_with_keys_view(file: &str) -> App {
     update(&mut app, Action::NextView);
     assert_eq!(app.view, View::Keys);
     app
+}
+
+/// The rows of a screen as the backend prints them, without the quotes and the notes on cells
+/// that wide symbols cover.
+fn rows(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter_map(|line| {
+            let line = line.strip_prefix('"')?;
+            Some(match line.find("\" Hidden by multi-width symbols") {
+                Some(end) => &line[..end],
+                None => line.strip_suffix('"').unwrap_or(line),
+            })
+        })
+        .collect()
+}
+
+/// Every row takes the whole width, wide characters counting two cells.
+fn assert_rows_fit(text: &str, width: usize) {
+    for row in rows(text) {
+        assert_eq!(unicode_width::UnicodeWidthStr::width(row), width, "{row}\n{text}");
+    }
+}
+
+// The messages view as lanes at the split: a column per node, each message an arrow from its
+// sender to its receiver as far along as its latency has gone, the ones the cut swallows
+// ending in ✗ at the receiver; broker 1 down after its crash has a dotted lane. In both
+// languages, at 80x24 and 200x50.
+#[test]
+fn messages_view_as_lanes() {
+    let mut app = app(ACKS_1);
+    app.color = false;
+    app.view = View::Messages;
+    assert!(app.wire_lanes, "lanes are the default");
+    at_time(&mut app, "2000ms");
+    while app.world.in_flight().is_empty() {
+        update(&mut app, Action::StepForward);
+    }
+    // A moment with a message the cut will drop.
+    while !app.world.in_flight().iter().any(|m| m.doomed.is_some()) {
+        update(&mut app, Action::StepForward);
+    }
+    let text = screen(&app, 80, 24);
+    for mark in ["ctl", "b1", "├", "✗", "c: list"] {
+        assert!(text.contains(mark), "{mark}\n{text}");
+    }
+    assert!(text.contains('▶') || text.contains('◀'), "{text}");
+    assert_rows_fit(&text, 80);
+    assert_snapshot!("lanes_80x24", text);
+    assert_snapshot!("lanes_200x50", screen(&app, 200, 50));
+    app.lang = ksim::scenario::Lang::Ko;
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("거기서 버려짐"), "{text}");
+    assert!(text.contains("c: 목록"), "{text}");
+    assert_rows_fit(&text, 80);
+    assert_snapshot!("lanes_ko_80x24", text);
+    assert_snapshot!("lanes_ko_200x50", screen(&app, 200, 50));
+    // After the crash, broker 1's lane is dotted and marked.
+    app.lang = ksim::scenario::Lang::En;
+    at_time(&mut app, "2100ms");
+    let text = screen(&app, 120, 30);
+    assert!(text.contains("b1✗"), "{text}");
+    assert!(text.contains('┆'), "{text}");
+    // `c` switches to the list and back.
+    update(&mut app, Action::CellLabel);
+    assert!(screen(&app, 120, 30).contains("arrives"));
+    update(&mut app, Action::CellLabel);
+    assert!(app.wire_lanes);
+}
+
+/// Each view at a moment that shows it best: the cluster at the loss, the records and keys
+/// after F39's partitions were added (a key received out of order), F16's groups at the end.
+fn at_its_moment(view: View) -> App {
+    let mut app = match view {
+        View::Cluster | View::Messages => app(ACKS_1),
+        View::Records | View::Keys => app("scenarios/lessons/F39-adding-partitions-moves-keys.toml"),
+        View::Groups => app("scenarios/lessons/F16-rebalance-triggers.toml"),
+    };
+    app.color = false;
+    match view {
+        View::Cluster => jump_to(&mut app, Notable::Loss),
+        _ => update(&mut app, Action::End),
+    }
+    app.view = view;
+    super::update::refresh(&mut app);
+    app
+}
+
+// Under --lang ko the bodies of the cluster, records, keys and groups views speak Korean:
+// labels, column heads, legends, states and empty texts, with the same terms as the lessons;
+// English labels are gone from the body, and every row keeps the screen's width with wide
+// characters. Snapshots in both languages at 80x24 and 200x50.
+#[test]
+fn every_view_in_both_languages() {
+    let korean: [(View, &[&str]); 4] = [
+        (View::Cluster, &["클러스터: 토픽", "브로커", "리더", "레플리카", "칸 (c)", "프로듀서"]),
+        (View::Records, &["레코드", "결과", "결정한 이벤트", "보낸 순서", "받은 순서"]),
+        (View::Keys, &["토픽 orders의 키", "파티션", "프로듀서가 본 키 이동"]),
+        (View::Groups, &["그룹", "코디네이터", "세대", "지금까지의 리밸런스", "멤버"]),
+    ];
+    let english = [
+        "brokers ",
+        "controller:",
+        "every link",
+        "follower",
+        "cells (c)",
+        "decided by",
+        "as produced",
+        "rebalances so far",
+        "generation",
+        "coordinator",
+        "key moves",
+        "partitions",
+        " sent ",
+        "committed offset",
+    ];
+    for (view, words) in korean {
+        let mut app = at_its_moment(view);
+        for (width, height) in [(80u16, 24u16), (200, 50)] {
+            let name = app.view_name(view);
+            app.lang = ksim::scenario::Lang::En;
+            let text = screen(&app, width, height);
+            assert_rows_fit(&text, width as usize);
+            assert_snapshot!(format!("{name}_en_{width}x{height}"), text);
+            app.lang = ksim::scenario::Lang::Ko;
+            let text = screen(&app, width, height);
+            assert_rows_fit(&text, width as usize);
+            let areas = super::view::areas(&app, ratatui::layout::Rect::new(0, 0, width, height));
+            let body: Vec<&str> = rows(&text)
+                [areas.body.y as usize..(areas.body.y + areas.body.height) as usize]
+                .to_vec();
+            let body = body.join("\n");
+            if width == 200 {
+                for word in words {
+                    assert!(body.contains(word), "{name}: {word}\n{body}");
+                }
+            }
+            for word in english {
+                assert!(!body.contains(word), "{name}: {word:?} in Korean\n{body}");
+            }
+            app.lang = ksim::scenario::Lang::En;
+            assert_snapshot!(format!("{name}_ko_{width}x{height}"), text);
+        }
+    }
+}
+
+// The per-key lines mark the records a consumer received after a later-sent record of their
+// key (F39: user-1 arrives as shop-6, shop-9, shop-0, shop-3): `↺` before each, with or
+// without colour, and as many as the ledger's reordered_as_consumed counts for them.
+#[test]
+fn reversals_are_marked_in_the_key_order() {
+    let mut app = at_its_moment(View::Records);
+    let ledger = app.ledger.clone().expect("the records view has its ledger");
+    // Select the first record the ledger says was received out of key order.
+    let index = ledger
+        .records
+        .iter()
+        .position(|r| r.reordered_as_consumed)
+        .expect("F39 reorders a key as consumed");
+    let key = ledger.records[index].key.clone().unwrap();
+    app.selected = index;
+    let text = screen(&app, 120, 40);
+    let line = rows(&text)
+        .into_iter()
+        .find(|row| row.contains("received it:") && row.contains(&format!("{key:?}")))
+        .unwrap_or_else(|| panic!("no received line for {key}\n{text}"));
+    let marked = line.matches('↺').count();
+    let expected = ledger
+        .records
+        .iter()
+        .filter(|r| r.id.producer == ledger.records[index].id.producer)
+        .filter(|r| r.key.as_ref() == Some(&key) && r.reordered_as_consumed)
+        .count();
+    assert!(marked >= 1, "{line}");
+    // One mark per reversed record, and one in the count after them.
+    assert_eq!(marked, expected + 1, "{line}");
+    assert_snapshot!("key_order_reversals_120x40", text);
 }

@@ -275,6 +275,11 @@ impl Timeline {
         self.names.entry_line(&self.entries[index])
     }
 
+    /// One entry as its trace line in the explorer's language.
+    pub fn line_in(&self, index: usize, lang: ksim::scenario::Lang) -> String {
+        self.names.entry_line_in(&self.entries[index], lang)
+    }
+
     /// The first entry at which two timelines differ, if they do.
     pub fn diverges_from(&self, other: &Timeline) -> Option<usize> {
         let common = self

@@ -106,6 +106,7 @@ pub fn update(app: &mut App, action: Action) {
                 app.selected = 0;
             }
         }
+        Action::CellLabel if app.view == View::Messages => app.wire_lanes = !app.wire_lanes,
         Action::CellLabel => app.cells = app.cells.next(),
         Action::Enter => {
             // In the records view, Enter goes to the event that decided the selected record.

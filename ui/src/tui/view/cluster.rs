@@ -15,6 +15,7 @@ use super::faults::{self, BrokerState};
 use super::log_cells::{Cell, Columns};
 use super::{producer_color, titled};
 use crate::tui::app::{App, CellLabel};
+use ksim::scenario::Lang;
 
 /// Columns before a replica's cells: ` b1 leader   ISR e1 `.
 const PREFIX: usize = 22;
@@ -26,7 +27,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return super::no_topics(area, buf);
     };
     let topic_name = app.scenario.topic_name(TopicId(app.topic as u32));
-    let title = format!("cluster: topic {topic_name} (t: next topic)");
+    let title = match app.lang {
+        Lang::Ko => format!("클러스터: 토픽 {topic_name} (t: 다음 토픽)"),
+        Lang::En => format!("cluster: topic {topic_name} (t: next topic)"),
+    };
     let inner = titled(title);
     let scroll = (app.selected as u16).min(lines.len().saturating_sub(1) as u16);
     Paragraph::new(lines)
@@ -50,7 +54,7 @@ fn lines(app: &App, width: u16) -> Option<Vec<Line<'static>>> {
     let mut lines: Vec<Line<'static>> = Vec::new();
 
     let history = faults::FaultHistory::at_cursor(app);
-    let mut brokers = vec![Span::raw("brokers ")];
+    let mut brokers = vec![Span::raw(app.tr("brokers ", "브로커 "))];
     for broker in world.brokers() {
         let state = faults::broker_state(app, &history, broker.id);
         let leads: Vec<String> = image
@@ -60,8 +64,11 @@ fn lines(app: &App, width: u16) -> Option<Vec<Line<'static>>> {
             .collect();
         let leads = match leads.len() {
             0 => String::new(),
-            1..=4 => format!(" (leads {})", leads.join(",")),
-            n => format!(" (leads {n})"),
+            1..=4 => format!(" ({} {})", app.tr("leads", "리더:"), leads.join(",")),
+            n => match app.lang {
+                Lang::Ko => format!(" (리더: {n}개)"),
+                Lang::En => format!(" (leads {n})"),
+            },
         };
         let style = match state {
             BrokerState::Up => Style::new().fg(Color::Green),
@@ -71,15 +78,17 @@ fn lines(app: &App, width: u16) -> Option<Vec<Line<'static>>> {
             _ => Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
         };
         brokers.push(Span::styled(
-            format!(" {} {}", broker.id, state.label()),
+            format!(" {} {}", broker.id, state.label(app.lang)),
             app.paint(style),
         ));
         brokers.push(Span::raw(format!("{leads} ")));
     }
-    brokers.push(Span::raw(" │ controller: KRaft quorum"));
+    brokers.push(Span::raw(app.tr(
+        " │ controller: KRaft quorum",
+        " │ 컨트롤러: KRaft 쿼럼",
+    )));
     lines.push(Line::from(brokers));
-    let network = faults::network_line(app, &history);
-    let healthy = network.ends_with("every link up");
+    let (network, healthy) = faults::network_line(app, &history);
     lines.push(Line::styled(
         network,
         app.paint(if healthy {
@@ -101,7 +110,9 @@ fn lines(app: &App, width: u16) -> Option<Vec<Line<'static>>> {
         };
         let leader = state
             .leader
-            .map_or("none (OFFLINE)".to_string(), |b| b.to_string());
+            .map_or(app.tr("none (OFFLINE)", "없음 (OFFLINE)").to_string(), |b| {
+                b.to_string()
+            });
         let ghosts = lost.get(&tp).map(Vec::as_slice).unwrap_or_default();
         let logs: Vec<&ksim::kafka::log::ReplicaLog> = state
             .replicas
@@ -121,12 +132,18 @@ fn lines(app: &App, width: u16) -> Option<Vec<Line<'static>>> {
                 Style::new().add_modifier(Modifier::BOLD),
             ),
             Span::raw(format!(
-                "  leader {leader}  epoch {}  isr {}  replicas {}{}",
+                "  {} {leader}  {} {}  isr {}  {} {}{}",
+                app.tr("leader", "리더"),
+                app.tr("epoch", "에포크"),
                 state.leader_epoch,
                 ksim::kafka::trace::brokers(&state.isr),
+                app.tr("replicas", "레플리카"),
                 ksim::kafka::trace::brokers(&state.replicas),
                 if log_start > 0 {
-                    format!("  log start {log_start} (older segments deleted)")
+                    format!(
+                        "  log start {log_start} ({})",
+                        app.tr("older segments deleted", "오래된 세그먼트 삭제됨")
+                    )
                 } else {
                     String::new()
                 }
@@ -158,18 +175,25 @@ fn lines(app: &App, width: u16) -> Option<Vec<Line<'static>>> {
         let errors: Vec<&str> = producer.errors.iter().map(|e| e.name()).collect();
         lines.push(Line::from(vec![
             Span::styled(
-                format!("producer {}", producer.name),
+                format!("{} {}", app.tr("producer", "프로듀서"), producer.name),
                 app.paint(Style::new().fg(producer_color(producer.idx.0 as usize))),
             ),
-            Span::raw(format!(
-                "  sent {}  acked {acked}  failed {failed}  in flight {pending}  errors {}",
-                producer.records.len(),
-                if errors.is_empty() {
-                    "none".to_string()
+            Span::raw({
+                let errors = if errors.is_empty() {
+                    app.tr("none", "없음").to_string()
                 } else {
                     errors.join(", ")
+                };
+                let sent = producer.records.len();
+                match app.lang {
+                    Lang::Ko => format!(
+                        "  보냄 {sent}  확인 응답 {acked}  실패 {failed}  전송 중 {pending}  오류 {errors}"
+                    ),
+                    Lang::En => format!(
+                        "  sent {sent}  acked {acked}  failed {failed}  in flight {pending}  errors {errors}"
+                    ),
                 }
-            )),
+            }),
         ]));
     }
     let engine = world.events_processed();
@@ -178,7 +202,7 @@ fn lines(app: &App, width: u16) -> Option<Vec<Line<'static>>> {
         let group = consumer
             .group
             .map(|g| app.scenario.groups[g.0 as usize].clone())
-            .unwrap_or_else(|| "none".to_string());
+            .unwrap_or_else(|| app.tr("none", "없음").to_string());
         let lag = consumer.lag();
         let positions: Vec<String> = consumer
             .assignment
@@ -190,22 +214,25 @@ fn lines(app: &App, width: u16) -> Option<Vec<Line<'static>>> {
                     .map_or("-".to_string(), |o| o.to_string());
                 let lag = lag.get(tp).map_or("-".to_string(), |l| l.to_string());
                 format!(
-                    "{} at {position} lag {lag}",
-                    app.scenario.partition_name(*tp)
+                    "{} {} {position} lag {lag}",
+                    app.scenario.partition_name(*tp),
+                    app.tr("at", "위치")
                 )
             })
             .collect();
         lines.push(Line::raw(format!(
-            "consumer {}  group {group}  {}  lag {}  {}",
+            "{} {}  {} {group}  {}  lag {}  {}",
+            app.tr("consumer", "컨슈머"),
             consumer.name,
+            app.tr("group", "그룹"),
             if consumer.running {
-                "running"
+                app.tr("running", "실행 중")
             } else {
-                "stopped"
+                app.tr("stopped", "중지됨")
             },
             sparkline(&history),
             if positions.is_empty() {
-                "no partitions".to_string()
+                app.tr("no partitions", "파티션 없음").to_string()
             } else {
                 positions.join(", ")
             }
@@ -237,20 +264,25 @@ fn replica_row(
     let world = &app.world;
     let node = &world.brokers()[broker.0 as usize - 1];
     let Some(replica) = node.replicas.get(&tp) else {
-        return Line::raw(format!(" {broker:<4} (no replica)"));
+        return Line::raw(format!(
+            " {broker:<4} {}",
+            app.tr("(no replica)", "(레플리카 없음)")
+        ));
     };
     let role = if !node.alive {
-        "down"
+        app.tr("down", "다운")
     } else if replica.leading.is_some() {
-        "leader"
+        app.tr("leader", "리더")
     } else {
-        "follower"
+        app.tr("follower", "팔로워")
     };
-    let isr = if in_isr { "ISR" } else { "out" };
+    let isr = if in_isr { "ISR" } else { app.tr("out", "밖") };
     let mut spans = vec![Span::styled(
         format!(
-            " {:<4}{role:<9}{isr:<4}e{:<3}",
+            " {:<4}{}{}e{:<3}",
             broker.to_string(),
+            super::fit(role, 9),
+            super::fit(isr, 4),
             replica.leader_epoch.0
         ),
         if node.alive {
@@ -359,9 +391,12 @@ impl KeyLetters {
 /// The line under the partitions that says what a cell is (`c` changes it).
 fn legend(app: &App, per_batch: bool, keys: &KeyLetters) -> String {
     let unit = if per_batch {
-        "one per batch (long log), its first record"
+        app.tr(
+            "one per batch (long log), its first record",
+            "배치마다 하나 (긴 로그), 그 첫 레코드",
+        )
     } else {
-        "one per record"
+        app.tr("one per record", "레코드마다 하나")
     };
     let names = |names: Vec<String>| {
         let shown: Vec<String> = names.iter().take(8).cloned().collect();
@@ -373,12 +408,16 @@ fn legend(app: &App, per_batch: bool, keys: &KeyLetters) -> String {
         }
     };
     let what = match app.cells {
-        CellLabel::Epoch => "digit: leader epoch".to_string(),
-        CellLabel::SendOrder => {
-            "digit: send number in its producer, last digit (2 3 0 1: reordered)".to_string()
-        }
+        CellLabel::Epoch => app.tr("digit: leader epoch", "숫자: 리더 에포크").to_string(),
+        CellLabel::SendOrder => app
+            .tr(
+                "digit: send number in its producer, last digit (2 3 0 1: reordered)",
+                "숫자: 프로듀서 안에서 보낸 순번의 끝자리 (2 3 0 1: 순서 뒤바뀜)",
+            )
+            .to_string(),
         CellLabel::Producer => format!(
-            "producer: {}",
+            "{}: {}",
+            app.tr("producer", "프로듀서"),
             names(
                 app.world
                     .producers()
@@ -388,21 +427,29 @@ fn legend(app: &App, per_batch: bool, keys: &KeyLetters) -> String {
                     .collect()
             )
         ),
-        CellLabel::Key if keys.0.is_empty() => {
-            "key: - (no step sends a key to this topic)".to_string()
-        }
+        CellLabel::Key if keys.0.is_empty() => app
+            .tr(
+                "key: - (no step sends a key to this topic)",
+                "키: - (이 토픽에 키를 보내는 단계 없음)",
+            )
+            .to_string(),
         CellLabel::Key => format!(
-            "key: {}; - none",
+            "{}: {}; - {}",
+            app.tr("key", "키"),
             names(
                 keys.0
                     .iter()
                     .enumerate()
                     .map(|(i, k)| format!("{}={k}", letter(i)))
                     .collect()
-            )
+            ),
+            app.tr("none", "없음")
         ),
     };
-    format!("cells (c): {unit}; {what}; · compacted away; ┃ the HW")
+    match app.lang {
+        Lang::Ko => format!("칸 (c): {unit}; {what}; · 컴팩션으로 제거됨; ┃ HW"),
+        Lang::En => format!("cells (c): {unit}; {what}; · compacted away; ┃ the HW"),
+    }
 }
 
 /// The column after which the HW marker goes: the one holding the last offset below the HW.
@@ -428,7 +475,10 @@ fn ghost_row(
         .map(|(offset, value)| format!("{value}@{offset}"))
         .collect();
     Line::from(vec![
-        Span::raw(format!(" {:<22}", "lost (acked)")),
+        Span::raw(format!(
+            " {}",
+            super::fit(app.tr("lost (acked)", "유실 (확인 응답됨)"), 22)
+        )),
         Span::styled(
             row.into_iter().collect::<String>(),
             app.paint(Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)),

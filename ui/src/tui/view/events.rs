@@ -104,7 +104,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let mark = if at_cursor { "▶" } else { " " };
         lines.push(Line::from(vec![
             Span::raw(mark),
-            Span::styled(timeline.line(index), app.paint(style)),
+            Span::styled(timeline.line_in(index, app.lang), app.paint(style)),
         ]));
         for (i, why) in why_lines(index).into_iter().enumerate() {
             if lines.len() >= rows {

@@ -35,14 +35,21 @@ pub enum BrokerState {
 
 impl BrokerState {
     /// The word shown; the states a learner must not miss are in capitals.
-    pub fn label(self) -> &'static str {
-        match self {
-            BrokerState::Up => "up",
-            BrokerState::Down => "DOWN",
-            BrokerState::PoweredOff => "POWERED OFF",
-            BrokerState::Isolated => "ISOLATED",
-            BrokerState::Restarting => "restarting",
-            BrokerState::Fenced => "fenced",
+    pub fn label(self, lang: ksim::scenario::Lang) -> &'static str {
+        let ko = lang == ksim::scenario::Lang::Ko;
+        match (self, ko) {
+            (BrokerState::Up, false) => "up",
+            (BrokerState::Up, true) => "정상",
+            (BrokerState::Down, false) => "DOWN",
+            (BrokerState::Down, true) => "다운",
+            (BrokerState::PoweredOff, false) => "POWERED OFF",
+            (BrokerState::PoweredOff, true) => "전원 꺼짐",
+            (BrokerState::Isolated, false) => "ISOLATED",
+            (BrokerState::Isolated, true) => "격리됨",
+            (BrokerState::Restarting, false) => "restarting",
+            (BrokerState::Restarting, true) => "재시작 중",
+            (BrokerState::Fenced, false) => "fenced",
+            (BrokerState::Fenced, true) => "펜싱됨",
         }
     }
 }
@@ -204,8 +211,8 @@ fn names(brokers: &[BrokerId]) -> String {
 }
 
 /// The network line: `network  split [1] | [2,3]: b1 ⟂ b2,b3  b2 slow +200ms`, or that every
-/// link works.
-pub fn network_line(app: &App, history: &FaultHistory) -> String {
+/// link works (then true).
+pub fn network_line(app: &App, history: &FaultHistory) -> (String, bool) {
     let world = &app.world;
     let all: Vec<BrokerId> = world.brokers().iter().map(|b| b.id).collect();
     let isolated: Vec<BrokerId> = all
@@ -223,7 +230,11 @@ pub fn network_line(app: &App, history: &FaultHistory) -> String {
     });
     let mut parts = Vec::new();
     if !isolated.is_empty() {
-        parts.push(format!("{} ⟂ everyone (isolated)", names(&isolated)));
+        parts.push(format!(
+            "{} ⟂ {}",
+            names(&isolated),
+            app.tr("everyone (isolated)", "모두 (격리됨)")
+        ));
     }
     let cut_text: Vec<String> = pairs
         .iter()
@@ -235,7 +246,8 @@ pub fn network_line(app: &App, history: &FaultHistory) -> String {
             .map(|g| ksim::kafka::trace::brokers(g))
             .collect();
         parts.push(format!(
-            "split {}: {}",
+            "{} {}: {}",
+            app.tr("split", "분할"),
             groups.join(" | "),
             cut_text.join("  ")
         ));
@@ -243,12 +255,20 @@ pub fn network_line(app: &App, history: &FaultHistory) -> String {
         parts.push(cut_text.join("  "));
     }
     for (b, latency) in &history.slowed {
-        parts.push(format!("{b} slow +{}", format_duration(*latency)));
+        parts.push(format!(
+            "{b} {} +{}",
+            app.tr("slow", "느림"),
+            format_duration(*latency)
+        ));
     }
+    let network = app.tr("network", "네트워크");
     if parts.is_empty() {
-        "network  every link up".to_string()
+        (
+            format!("{network}  {}", app.tr("every link up", "모든 링크 정상")),
+            true,
+        )
     } else {
-        format!("network  {}", parts.join("  "))
+        (format!("{network}  {}", parts.join("  ")), false)
     }
 }
 

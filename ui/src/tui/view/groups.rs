@@ -12,40 +12,51 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::titled;
+use super::{pad, titled};
 use crate::tui::app::App;
+use ksim::scenario::Lang;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let mut lines = Vec::new();
     if app.scenario.groups.is_empty() {
-        lines.push(Line::raw("no consumer groups in this scenario"));
+        lines.push(Line::raw(app.tr(
+            "no consumer groups in this scenario",
+            "이 시나리오에는 컨슈머 그룹이 없음",
+        )));
     }
     for name in &app.scenario.groups {
         match app.world.group(name) {
             Some((coordinator, group)) => {
+                let protocol = group
+                    .protocol
+                    .map_or(app.tr("none", "없음"), |p| p.protocol_name());
+                let leader = group.leader.as_deref().map_or_else(
+                    || app.tr("none", "없음").to_string(),
+                    |id| member_name(app, group, id),
+                );
+                let (state, generation) = (group.state.name(), group.generation);
                 lines.push(Line::styled(
-                    format!(
-                        "group {name}  coordinator {coordinator}  state {}  generation {}  protocol {}  leader {}",
-                        group.state.name(),
-                        group.generation,
-                        group.protocol.map_or("none", |p| p.protocol_name()),
-                        group
-                            .leader
-                            .as_deref()
-                            .map_or("none".to_string(), |id| member_name(app, group, id))
-                    ),
+                    match app.lang {
+                        Lang::Ko => format!(
+                            "그룹 {name}  코디네이터 {coordinator}  상태 {state}  세대 {generation}  프로토콜 {protocol}  리더 {leader}"
+                        ),
+                        Lang::En => format!(
+                            "group {name}  coordinator {coordinator}  state {state}  generation {generation}  protocol {protocol}  leader {leader}"
+                        ),
+                    },
                     Style::new().add_modifier(Modifier::BOLD),
                 ));
                 lines.extend(assignment_matrix(app, group).into_iter().map(Line::raw));
             }
-            None => lines.push(Line::raw(format!(
-                "group {name}: no coordinator loaded yet"
-            ))),
+            None => lines.push(Line::raw(match app.lang {
+                Lang::Ko => format!("그룹 {name}: 아직 적재한 코디네이터 없음"),
+                Lang::En => format!("group {name}: no coordinator loaded yet"),
+            })),
         }
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        "rebalances so far",
+        app.tr("rebalances so far", "지금까지의 리밸런스"),
         Style::new().add_modifier(Modifier::BOLD),
     ));
     let timeline = app.timeline();
@@ -57,15 +68,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             why,
         } = &entry.event
         {
-            lines.push(Line::raw(format!(
-                "  {} {group} generation {generation}: {why}",
-                entry.time
-            )));
+            lines.push(Line::raw(match app.lang {
+                Lang::Ko => format!("  {} {group} 세대 {generation}: {why}", entry.time),
+                Lang::En => format!("  {} {group} generation {generation}: {why}", entry.time),
+            }));
         }
     }
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
-        .block(titled("groups".to_string()))
+        .block(titled(app.view_name(crate::tui::app::View::Groups).to_string()))
         .scroll((u16::try_from(app.selected).unwrap_or(u16::MAX), 0))
         .render(area, buf);
 }
@@ -97,21 +108,18 @@ fn assignment_matrix(app: &App, group: &Group) -> Vec<String> {
         })
         .collect();
     const LABEL: usize = 28;
-    let cut = |text: &str| -> String {
-        if text.chars().count() > LABEL {
-            format!("{}…", text.chars().take(LABEL - 1).collect::<String>())
-        } else {
-            text.to_string()
-        }
-    };
+    let cut = |text: &str| super::fit(text, LABEL);
     let width = names.iter().map(|n| n.len()).max().unwrap_or(0).max(3) + 2;
     let mut lines = vec![format!(
-        "  {:<LABEL$}{}",
-        if rows.is_empty() {
-            "no members"
-        } else {
-            "member"
-        },
+        "  {}{}",
+        pad(
+            if rows.is_empty() {
+                app.tr("no members", "멤버 없음")
+            } else {
+                app.tr("member", "멤버")
+            },
+            LABEL
+        ),
         names
             .iter()
             .map(|n| format!("{n:>width$}"))
@@ -119,7 +127,7 @@ fn assignment_matrix(app: &App, group: &Group) -> Vec<String> {
     )];
     for (label, owned) in &rows {
         lines.push(format!(
-            "  {:<LABEL$}{}",
+            "  {}{}",
             cut(label),
             owned
                 .iter()
@@ -128,8 +136,8 @@ fn assignment_matrix(app: &App, group: &Group) -> Vec<String> {
         ));
     }
     lines.push(format!(
-        "  {:<LABEL$}{}",
-        "committed offset",
+        "  {}{}",
+        pad(app.tr("committed offset", "커밋된 오프셋"), LABEL),
         partitions
             .iter()
             .map(|tp| {

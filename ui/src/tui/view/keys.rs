@@ -12,8 +12,9 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Widget};
 
-use super::titled;
+use super::{pad, pad_left, titled};
 use crate::tui::app::App;
+use ksim::scenario::Lang;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let topic = TopicId(app.topic as u32);
@@ -37,13 +38,22 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             && from.topic == topic
         {
             before = *partitions_before;
-            moves.push(format!(
-                "{} key {key:?}: partition {} → {} ({partitions_before} → {})",
-                entry.time,
-                from.partition,
-                to.partition,
-                partitions(*partitions_now)
-            ));
+            moves.push(match app.lang {
+                Lang::Ko => format!(
+                    "{} 키 {key:?}: 파티션 {} → {} ({partitions_before} → {})",
+                    entry.time,
+                    from.partition,
+                    to.partition,
+                    partitions(app.lang, *partitions_now)
+                ),
+                Lang::En => format!(
+                    "{} key {key:?}: partition {} → {} ({partitions_before} → {})",
+                    entry.time,
+                    from.partition,
+                    to.partition,
+                    partitions(app.lang, *partitions_now)
+                ),
+            });
         }
     }
     if before == now && now != initial {
@@ -59,17 +69,18 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .collect();
     let mut lines = vec![Line::styled(
         format!(
-            "{:<20} {:>12} {:>12}",
-            "key",
-            partitions(before),
-            partitions(now)
+            "{} {} {}",
+            pad(app.tr("key", "키"), 20),
+            pad_left(&partitions(app.lang, before), 12),
+            pad_left(&partitions(app.lang, now), 12)
         ),
         Style::new().add_modifier(Modifier::BOLD),
     )];
     if keys.is_empty() {
-        lines.push(Line::raw(
+        lines.push(Line::raw(app.tr(
             "no keyed records yet: null keys are spread by the sticky partitioner",
-        ));
+            "키가 있는 레코드가 아직 없음: null 키는 sticky 파티셔너가 흩어 놓음",
+        )));
     }
     for key in &keys {
         let old = partition_for_key(key.as_bytes(), before);
@@ -79,7 +90,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             format!(
                 "{key:<20} {old:>12} {new:>12}{}",
                 if moved {
-                    "  ← moved: its records now sit in two partitions"
+                    app.tr(
+                        "  ← moved: its records now sit in two partitions",
+                        "  ← 이동: 이 키의 레코드가 이제 두 파티션에 있음",
+                    )
                 } else {
                     ""
                 }
@@ -93,25 +107,35 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
     lines.push(Line::raw(""));
     lines.push(Line::raw(format!(
-        "key moves seen by the producers: {}",
+        "{}: {}",
+        app.tr(
+            "key moves seen by the producers",
+            "프로듀서가 본 키 이동"
+        ),
         moves.len()
     )));
     lines.extend(moves.into_iter().map(Line::raw));
     Paragraph::new(lines)
-        .block(titled(format!(
-            "keys of topic {}: murmur2(key) % partitions",
-            app.scenario.topic_name(topic)
-        )))
+        .block(titled(match app.lang {
+            Lang::Ko => format!(
+                "토픽 {}의 키: murmur2(key) % 파티션 수",
+                app.scenario.topic_name(topic)
+            ),
+            Lang::En => format!(
+                "keys of topic {}: murmur2(key) % partitions",
+                app.scenario.topic_name(topic)
+            ),
+        }))
         .scroll((u16::try_from(app.selected).unwrap_or(u16::MAX), 0))
         .render(area, buf);
 }
 
-/// `1 partition`, `3 partitions`.
-fn partitions(count: u32) -> String {
-    if count == 1 {
-        "1 partition".to_string()
-    } else {
-        format!("{count} partitions")
+/// `1 partition`, `3 partitions` (`파티션 3개`).
+fn partitions(lang: Lang, count: u32) -> String {
+    match lang {
+        Lang::Ko => format!("파티션 {count}개"),
+        Lang::En if count == 1 => "1 partition".to_string(),
+        Lang::En => format!("{count} partitions"),
     }
 }
 
@@ -120,8 +144,10 @@ mod tests {
     // One partition is singular, any other count plural.
     #[test]
     fn partition_counts_agree_in_number() {
-        assert_eq!(super::partitions(1), "1 partition");
-        assert_eq!(super::partitions(0), "0 partitions");
-        assert_eq!(super::partitions(4), "4 partitions");
+        use ksim::scenario::Lang;
+        assert_eq!(super::partitions(Lang::En, 1), "1 partition");
+        assert_eq!(super::partitions(Lang::En, 0), "0 partitions");
+        assert_eq!(super::partitions(Lang::En, 4), "4 partitions");
+        assert_eq!(super::partitions(Lang::Ko, 1), "파티션 1개");
     }
 }

@@ -1,5 +1,6 @@
-//! The messages view: what is on the wire at the cursor, request by request, in the order it
-//! arrives, with the messages a cut link or a dead broker will swallow marked where they die,
+//! The messages view: what is on the wire at the cursor, as lanes between the nodes (the
+//! default, `lanes.rs`) or as a list, request by request in the order it arrives (`c`
+//! switches), with the messages a cut link or a dead broker will swallow marked where they die,
 //! and how many each link has dropped so far. Heartbeats are folded unless asked for.
 
 use ksim::engine::ids::NodeId;
@@ -16,7 +17,7 @@ use super::{cut, titled};
 use crate::tui::app::{App, WireFilter};
 
 /// Which of the filter's kinds a message is.
-fn kind(message: &Message) -> WireFilter {
+pub(super) fn kind(message: &Message) -> WireFilter {
     match message {
         Message::Produce(_) | Message::ProduceResponse(_) => WireFilter::Produce,
         Message::Fetch(_)
@@ -45,7 +46,7 @@ fn kind(message: &Message) -> WireFilter {
 }
 
 /// What a message carries, in a few words: partitions, offsets, record counts, errors.
-fn detail(app: &App, message: &Message) -> String {
+pub(super) fn detail(app: &App, message: &Message) -> String {
     let partition = |tp| app.scenario.partition_name(tp);
     match message {
         Message::Produce(request) => {
@@ -168,12 +169,18 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             ksim::scenario::Lang::En => format!(", {folded} heartbeats folded"),
         });
     }
+    if app.wire_lanes {
+        title.push_str(app.tr(" │ c: list", " │ c: 목록"));
+    }
     titled(title).render(area, buf);
     let inner = Rect {
         y: area.y + 1,
         height: area.height.saturating_sub(1),
         ..area
     };
+    if app.wire_lanes {
+        return super::lanes::render(app, &shown, inner, buf);
+    }
     let width = inner.width as usize;
     let (from, to, sent, arrives, carries) = match app.lang {
         ksim::scenario::Lang::Ko => ("보낸 쪽", "받는 쪽", "보낸 시각", "도착 시각", "내용"),
@@ -247,7 +254,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 /// Per link that has dropped anything so far, how many: a line each, the busiest first.
-fn dropped_lines(app: &App) -> Vec<String> {
+pub(super) fn dropped_lines(app: &App) -> Vec<String> {
     let names = app.timeline().names.names();
     let brokers =
         (1..=app.scenario.brokers).map(|b| NodeId::Broker(ksim::engine::ids::BrokerId(b)));

@@ -8,6 +8,7 @@ mod faults;
 mod groups;
 mod header;
 mod keys;
+mod lanes;
 mod log_cells;
 mod messages;
 mod overlay;
@@ -269,6 +270,21 @@ pub fn cut(text: &str, width: usize) -> String {
     out
 }
 
+/// `text` padded with spaces to at least `width` cells (never cut): `{:<width$}` counting wide
+/// characters as two.
+pub fn pad(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let fill = width.saturating_sub(text.width());
+    format!("{text}{}", " ".repeat(fill))
+}
+
+/// `text` right-aligned in at least `width` cells (never cut): `{:>width$}` by display width.
+pub fn pad_left(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let fill = width.saturating_sub(text.width());
+    format!("{}{text}", " ".repeat(fill))
+}
+
 /// `text` cut to `width` cells and padded with spaces to exactly that width.
 pub fn fit(text: &str, width: usize) -> String {
     use unicode_width::UnicodeWidthStr;
@@ -308,5 +324,8 @@ mod tests {
         assert_eq!(super::cut("리더 선출 시나리오", 8), "리더 선…");
         assert_eq!(super::fit("리더", 6), "리더  ");
         assert_eq!(super::fit("abcdef", 4), "abc…");
+        assert_eq!(super::pad("키", 4), "키  ");
+        assert_eq!(super::pad("abcdef", 4), "abcdef");
+        assert_eq!(super::pad_left("오프셋", 8), "  오프셋");
     }
 }

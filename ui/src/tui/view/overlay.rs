@@ -73,7 +73,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                     app.paint(Style::new().fg(Color::Red)),
                 ));
             }
-            ("go to".to_string(), lines)
+            (app.tr("go to", "이동").to_string(), lines)
         }
         Overlay::Ask { .. } | Overlay::Answer { .. } => {
             let Some((title, lines)) = crate::tui::ask::window(app, overlay) else {
@@ -85,18 +85,32 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             let timeline = app.timeline();
             let mut lines = Vec::new();
             if let Some(entry) = timeline.entries.get(app.cursor) {
-                lines.push(Line::raw(timeline.line(app.cursor).trim().to_string()));
-                lines.push(Line::raw(format!("kind: {}", entry.event.kind())));
-                if let Some(why) = why::why(&timeline.entries, app.cursor, app.lang) {
-                    lines.push(Line::raw(format!("why: {why}")));
-                }
+                lines.push(Line::raw(
+                    timeline.line_in(app.cursor, app.lang).trim().to_string(),
+                ));
                 lines.push(Line::raw(format!(
-                    "engine step {} of the run",
-                    timeline.engine_step(app.cursor)
+                    "{}: {}",
+                    app.tr("kind", "종류"),
+                    entry.event.kind()
                 )));
+                if let Some(why) = why::why(&timeline.entries, app.cursor, app.lang) {
+                    lines.push(Line::raw(format!("{}: {why}", app.tr("why", "이유"))));
+                }
+                lines.push(Line::raw(match app.lang {
+                    ksim::scenario::Lang::Ko => {
+                        format!("실행의 엔진 단계 {}", timeline.engine_step(app.cursor))
+                    }
+                    ksim::scenario::Lang::En => {
+                        format!("engine step {} of the run", timeline.engine_step(app.cursor))
+                    }
+                }));
             }
             (
-                "event at the cursor (Enter or Esc closes)".to_string(),
+                app.tr(
+                    "event at the cursor (Enter or Esc closes)",
+                    "커서의 이벤트 (Enter 또는 Esc로 닫기)",
+                )
+                .to_string(),
                 lines,
             )
         }
