@@ -143,7 +143,7 @@ fn a_panic_restores_the_terminal() {
 }
 
 // Start, press End, see the HW, the ISR and the lost record's mark; go to 2006 ms and see the
-// network cut; shrink the window while playing and grow it back; quit with q; the process
+// network cut, and the messages view's lanes; shrink the window while playing and grow it back; quit with q; the process
 // exits 0 and the terminal is back in cooked mode on the normal screen.
 #[test]
 fn explorer_in_a_real_terminal() {
@@ -174,6 +174,12 @@ fn explorer_in_a_real_terminal() {
         screen.contains("split [1] | [2,3]: b1 ⟂ b2,b3"),
         "the cut is drawn:\n{screen}"
     );
+    // The messages view draws the wire as lanes between the nodes.
+    tmux(&["send-keys", "-t", &session.0, "BTab"]);
+    let screen = wait_for(&session.0, |s| s.contains("on the wire at"));
+    assert!(screen.contains("│ c: list"), "lanes are drawn:\n{screen}");
+    assert!(screen.contains("ctl  "), "the lanes are named:\n{screen}");
+    tmux(&["send-keys", "-t", &session.0, "Tab"]);
 
     // Too small while playing, then back: a message, no crash, the screen again.
     tmux(&["send-keys", "-t", &session.0, "Home", "Space"]);

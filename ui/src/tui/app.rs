@@ -480,35 +480,54 @@ impl App {
             .collect()
     }
 
-    /// The faults the what-if menu offers, with their labels.
+    /// The faults the what-if menu offers, with their labels (in the explorer's language).
     pub fn fault_menu(&self) -> Vec<(String, ScenarioAction)> {
+        let ko = self.lang == ksim::scenario::Lang::Ko;
         let mut items = Vec::new();
         let all: Vec<BrokerId> = (1..=self.scenario.brokers).map(BrokerId).collect();
         for &b in &all {
-            items.push((format!("crash broker {}", b.0), ScenarioAction::Crash(b)));
-            items.push((
-                format!("restart broker {}", b.0),
+            let n = b.0;
+            let labels = if ko {
+                [
+                    format!("브로커 {n} 크래시"),
+                    format!("브로커 {n} 재시작"),
+                    format!("브로커 {n} 정전 (플러시 안 된 데이터 사라짐)"),
+                    format!("브로커 {n} 격리"),
+                ]
+            } else {
+                [
+                    format!("crash broker {n}"),
+                    format!("restart broker {n}"),
+                    format!("power loss on broker {n} (unflushed data gone)"),
+                    format!("isolate broker {n}"),
+                ]
+            };
+            let actions = [
+                ScenarioAction::Crash(b),
                 ScenarioAction::Restart(b),
-            ));
-            items.push((
-                format!("power loss on broker {} (unflushed data gone)", b.0),
                 ScenarioAction::PowerLoss(b),
-            ));
-            items.push((
-                format!("isolate broker {}", b.0),
                 ScenarioAction::Isolate(b),
-            ));
+            ];
+            items.extend(labels.into_iter().zip(actions));
         }
         if all.len() > 1 {
             for &b in &all {
                 let rest: Vec<BrokerId> = all.iter().copied().filter(|&o| o != b).collect();
                 items.push((
-                    format!("partition {} | {}", brokers(&[b]), brokers(&rest)),
+                    format!(
+                        "{} {} | {}",
+                        self.tr("partition", "분할"),
+                        brokers(&[b]),
+                        brokers(&rest)
+                    ),
                     ScenarioAction::Partition(vec![vec![b], rest]),
                 ));
             }
         }
-        items.push(("heal the network".to_string(), ScenarioAction::Heal));
+        items.push((
+            self.tr("heal the network", "네트워크 복구").to_string(),
+            ScenarioAction::Heal,
+        ));
         items
     }
 

@@ -954,6 +954,7 @@ fn the_docs_show_real_screens() {
         ("docs/src/tour.md", "what_if_heal_100x30"),
         ("docs/src/explorer.md", "cut_80x24"),
         ("docs/src/explorer.md", "messages_120x30"),
+        ("docs/src/explorer.md", "lanes_80x24"),
         ("docs/src/explorer.md", "send_order_f20"),
         ("docs/src/explorer.md", "keys_view_after_adding_partitions"),
     ];
@@ -1235,7 +1236,11 @@ fn rows(text: &str) -> Vec<&str> {
 /// Every row takes the whole width, wide characters counting two cells.
 fn assert_rows_fit(text: &str, width: usize) {
     for row in rows(text) {
-        assert_eq!(unicode_width::UnicodeWidthStr::width(row), width, "{row}\n{text}");
+        assert_eq!(
+            unicode_width::UnicodeWidthStr::width(row),
+            width,
+            "{row}\n{text}"
+        );
     }
 }
 
@@ -1245,18 +1250,35 @@ fn assert_rows_fit(text: &str, width: usize) {
 // languages, at 80x24 and 200x50.
 #[test]
 fn messages_view_as_lanes() {
-    let mut app = app(ACKS_1);
+    // The first moment of a shipped run with a message on the wire that will die there.
+    let doomed = |app: &App| app.world.in_flight().iter().any(|m| m.doomed.is_some());
+    let (file, index) = [
+        ACKS_1,
+        "scenarios/network-partition-zombie-leader.toml",
+        "scenarios/clean-election-waits-offline.toml",
+        "scenarios/power-loss-unflushed.toml",
+    ]
+    .into_iter()
+    .find_map(|file| {
+        let mut app = app(file);
+        (0..app.timeline().len())
+            .find(|&i| {
+                update(&mut app, Action::SeekTo(i));
+                doomed(&app)
+            })
+            .map(|i| (file, i))
+    })
+    .expect("a shipped run has a message that dies on the wire");
+    // The book's picture: clean-election-waits-offline.toml, `g 1000ms`, one event on: broker
+    // 3 has just crashed, and what was on its way to it dies there.
+    assert_eq!(file, "scenarios/clean-election-waits-offline.toml");
+    let mut app = app(file);
     app.color = false;
     app.view = View::Messages;
     assert!(app.wire_lanes, "lanes are the default");
-    at_time(&mut app, "2000ms");
-    while app.world.in_flight().is_empty() {
-        update(&mut app, Action::StepForward);
-    }
-    // A moment with a message the cut will drop.
-    while !app.world.in_flight().iter().any(|m| m.doomed.is_some()) {
-        update(&mut app, Action::StepForward);
-    }
+    at_time(&mut app, "1000ms");
+    update(&mut app, Action::StepForward);
+    assert_eq!(app.cursor, index);
     let text = screen(&app, 80, 24);
     for mark in ["ctl", "b1", "├", "✗", "c: list"] {
         assert!(text.contains(mark), "{mark}\n{text}");
@@ -1273,7 +1295,8 @@ fn messages_view_as_lanes() {
     assert_snapshot!("lanes_ko_80x24", text);
     assert_snapshot!("lanes_ko_200x50", screen(&app, 200, 50));
     // After the crash, broker 1's lane is dotted and marked.
-    app.lang = ksim::scenario::Lang::En;
+    let mut app = self::app(ACKS_1);
+    app.view = View::Messages;
     at_time(&mut app, "2100ms");
     let text = screen(&app, 120, 30);
     assert!(text.contains("b1✗"), "{text}");
@@ -1290,7 +1313,9 @@ fn messages_view_as_lanes() {
 fn at_its_moment(view: View) -> App {
     let mut app = match view {
         View::Cluster | View::Messages => app(ACKS_1),
-        View::Records | View::Keys => app("scenarios/lessons/F39-adding-partitions-moves-keys.toml"),
+        View::Records | View::Keys => {
+            app("scenarios/lessons/F39-adding-partitions-moves-keys.toml")
+        }
         View::Groups => app("scenarios/lessons/F16-rebalance-triggers.toml"),
     };
     app.color = false;
@@ -1310,10 +1335,29 @@ fn at_its_moment(view: View) -> App {
 #[test]
 fn every_view_in_both_languages() {
     let korean: [(View, &[&str]); 4] = [
-        (View::Cluster, &["클러스터: 토픽", "브로커", "리더", "레플리카", "칸 (c)", "프로듀서"]),
-        (View::Records, &["레코드", "결과", "결정한 이벤트", "보낸 순서", "받은 순서"]),
-        (View::Keys, &["토픽 orders의 키", "파티션", "프로듀서가 본 키 이동"]),
-        (View::Groups, &["그룹", "코디네이터", "세대", "지금까지의 리밸런스", "멤버"]),
+        (
+            View::Cluster,
+            &[
+                "클러스터: 토픽",
+                "브로커",
+                "리더",
+                "레플리카",
+                "칸 (c)",
+                "프로듀서",
+            ],
+        ),
+        (
+            View::Records,
+            &["레코드", "결과", "결정한 이벤트", "보낸 순서", "받은 순서"],
+        ),
+        (
+            View::Keys,
+            &["토픽 orders의 키", "파티션", "프로듀서가 본 키 이동"],
+        ),
+        (
+            View::Groups,
+            &["그룹", "코디네이터", "세대", "지금까지의 리밸런스", "멤버"],
+        ),
     ];
     let english = [
         "brokers ",

@@ -373,7 +373,10 @@ fn what_if(app: &mut App, choice: usize) {
         .get(at)
         .map_or(SimTime::ZERO, |e| e.time);
     let timeline = app.timeline().branch(at, action);
-    let name = format!("{label} at {time}");
+    let name = match app.lang {
+        ksim::scenario::Lang::Ko => format!("{time}에 {label}"),
+        ksim::scenario::Lang::En => format!("{label} at {time}"),
+    };
     // The oldest what-if not shown makes room: a recording holds its own copy of the trace.
     if app.branches.len() > MAX_WHAT_IFS {
         let oldest = (1..app.branches.len())

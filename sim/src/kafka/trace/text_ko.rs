@@ -31,11 +31,7 @@ impl TraceEvent {
                         .iter()
                         .map(|(tp, from, to)| format!("{} {}..{}", p(tp), to, from))
                         .collect();
-                    write!(
-                        out,
-                        ": 플러시되지 않은 오프셋 사라짐: {}",
-                        parts.join(", ")
-                    )
+                    write!(out, ": 플러시되지 않은 오프셋 사라짐: {}", parts.join(", "))
                 }
             }
             Restart => write!(out, "프로세스 재시작"),
@@ -327,10 +323,9 @@ impl TraceEvent {
                 out,
                 "{broker} 연결 거부; 배치는 accumulator에서 기다리고 다음 시도는 {retry_at}, 이후 reconnect.backoff.max.ms까지 백오프"
             ),
-            ConnectionAccepted { broker, sent_at } => write!(
-                out,
-                "{broker} 연결 수락: 기다리던 배치가 {sent_at}에 나감"
-            ),
+            ConnectionAccepted { broker, sent_at } => {
+                write!(out, "{broker} 연결 수락: 기다리던 배치가 {sent_at}에 나감")
+            }
             ProduceSent {
                 partition,
                 to,
@@ -433,10 +428,7 @@ impl TraceEvent {
                 group,
                 generation,
                 why,
-            } => write!(
-                out,
-                "그룹 {group}: 세대 {generation} 뒤 리밸런스 ({why})"
-            ),
+            } => write!(out, "그룹 {group}: 세대 {generation} 뒤 리밸런스 ({why})"),
             JoinCompleted {
                 group,
                 generation,
@@ -970,15 +962,27 @@ mod tests {
         for event in &samples {
             let ko = trace.event_text_in(event, Lang::Ko);
             let en = trace.event_text_in(event, Lang::En);
-            assert_eq!(en, trace.event_text(event), "English stays the canonical line");
+            assert_eq!(
+                en,
+                trace.event_text(event),
+                "English stays the canonical line"
+            );
             assert!(
                 ko.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)),
                 "{} has no Korean line: {ko}",
                 event.kind()
             );
             assert_ne!(ko, en);
-            for word in ["orders-1", "min.insync.replicas", "broker.session.timeout.ms"] {
-                assert_eq!(en.contains(word), ko.contains(word), "{word} in {en} / {ko}");
+            for word in [
+                "orders-1",
+                "min.insync.replicas",
+                "broker.session.timeout.ms",
+            ] {
+                assert_eq!(
+                    en.contains(word),
+                    ko.contains(word),
+                    "{word} in {en} / {ko}"
+                );
             }
         }
     }

@@ -83,10 +83,9 @@ fn lines(app: &App, width: u16) -> Option<Vec<Line<'static>>> {
         ));
         brokers.push(Span::raw(format!("{leads} ")));
     }
-    brokers.push(Span::raw(app.tr(
-        " │ controller: KRaft quorum",
-        " │ 컨트롤러: KRaft 쿼럼",
-    )));
+    brokers.push(Span::raw(
+        app.tr(" │ controller: KRaft quorum", " │ 컨트롤러: KRaft 쿼럼"),
+    ));
     lines.push(Line::from(brokers));
     let (network, healthy) = faults::network_line(app, &history);
     lines.push(Line::styled(
@@ -108,11 +107,10 @@ fn lines(app: &App, width: u16) -> Option<Vec<Line<'static>>> {
         let Some(state) = image.partition(tp) else {
             continue;
         };
-        let leader = state
-            .leader
-            .map_or(app.tr("none (OFFLINE)", "없음 (OFFLINE)").to_string(), |b| {
-                b.to_string()
-            });
+        let leader = state.leader.map_or(
+            app.tr("none (OFFLINE)", "없음 (OFFLINE)").to_string(),
+            |b| b.to_string(),
+        );
         let ghosts = lost.get(&tp).map(Vec::as_slice).unwrap_or_default();
         let logs: Vec<&ksim::kafka::log::ReplicaLog> = state
             .replicas
@@ -408,7 +406,9 @@ fn legend(app: &App, per_batch: bool, keys: &KeyLetters) -> String {
         }
     };
     let what = match app.cells {
-        CellLabel::Epoch => app.tr("digit: leader epoch", "숫자: 리더 에포크").to_string(),
+        CellLabel::Epoch => app
+            .tr("digit: leader epoch", "숫자: 리더 에포크")
+            .to_string(),
         CellLabel::SendOrder => app
             .tr(
                 "digit: send number in its producer, last digit (2 3 0 1: reordered)",

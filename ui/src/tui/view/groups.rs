@@ -76,7 +76,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
-        .block(titled(app.view_name(crate::tui::app::View::Groups).to_string()))
+        .block(titled(
+            app.view_name(crate::tui::app::View::Groups).to_string(),
+        ))
         .scroll((u16::try_from(app.selected).unwrap_or(u16::MAX), 0))
         .render(area, buf);
 }

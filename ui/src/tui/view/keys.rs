@@ -40,11 +40,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             before = *partitions_before;
             moves.push(match app.lang {
                 Lang::Ko => format!(
-                    "{} 키 {key:?}: 파티션 {} → {} ({partitions_before} → {})",
-                    entry.time,
-                    from.partition,
-                    to.partition,
-                    partitions(app.lang, *partitions_now)
+                    "{} 키 {key:?}: 파티션 {} → {} (파티션 수 {partitions_before} → {partitions_now})",
+                    entry.time, from.partition, to.partition,
                 ),
                 Lang::En => format!(
                     "{} key {key:?}: partition {} → {} ({partitions_before} → {})",
@@ -108,10 +105,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     lines.push(Line::raw(""));
     lines.push(Line::raw(format!(
         "{}: {}",
-        app.tr(
-            "key moves seen by the producers",
-            "프로듀서가 본 키 이동"
-        ),
+        app.tr("key moves seen by the producers", "프로듀서가 본 키 이동"),
         moves.len()
     )));
     lines.extend(moves.into_iter().map(Line::raw));

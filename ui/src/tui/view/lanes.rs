@@ -44,7 +44,13 @@ fn progress(now: u64, sent: u64, arrives: u64) -> f64 {
 /// A message's arrow over the lanes: `lanes` is the row with every lane drawn; the cells from
 /// column `from` to column `to` are replaced with `├━━●──▶` (or its mirror), `✗` at the end
 /// when the message dies there. Returns the row and the first and last columns of the arrow.
-fn arrow(lanes: &[char], from: usize, to: usize, done: f64, dies: bool) -> (Vec<char>, usize, usize) {
+fn arrow(
+    lanes: &[char],
+    from: usize,
+    to: usize,
+    done: f64,
+    dies: bool,
+) -> (Vec<char>, usize, usize) {
     let mut row = lanes.to_vec();
     if from == to || from >= row.len() || to >= row.len() {
         if let Some(cell) = row.get_mut(from.min(to)) {
@@ -171,10 +177,14 @@ pub fn render(app: &App, shown: &[&InFlight], area: Rect, buf: &mut Buffer) {
             text = format!("{text} {what}");
         }
         if let Some(doomed) = message.doomed {
-            text = format!("{} {text}", dies_words(app, doomed));
+            text = format!("{}: {text}", dies_words(app, doomed));
             style = Style::new().fg(Color::Red).add_modifier(Modifier::BOLD);
         }
-        let piece = |a: usize, b: usize| row[a.min(row.len())..b.min(row.len())].iter().collect::<String>();
+        let piece = |a: usize, b: usize| {
+            row[a.min(row.len())..b.min(row.len())]
+                .iter()
+                .collect::<String>()
+        };
         let text_style = if message.doomed.is_some() {
             app.paint(style)
         } else {

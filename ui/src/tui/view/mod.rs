@@ -45,7 +45,7 @@ pub struct Areas {
 
 /// The narration's rows: as many as its text needs at this width, from 2 up to 5.
 fn narration_rows(app: &App, width: u16) -> u16 {
-    narration_paragraph(app).map_or(2, |p| p.line_count(width).clamp(2, 5) as u16)
+    narration_lines(app, width).map_or(2, |l| l.len().clamp(2, 5) as u16)
 }
 
 pub fn areas(app: &App, area: Rect) -> Areas {
@@ -123,12 +123,14 @@ fn too_small(area: Rect, buf: &mut Buffer) {
 /// The last `say` step at or before the cursor (or the answer to a question asked), as a
 /// callout.
 fn narration(app: &App, area: Rect, buf: &mut Buffer) {
-    if let Some(paragraph) = narration_paragraph(app) {
-        paragraph.render(area, buf);
+    if let Some(lines) = narration_lines(app, area.width) {
+        Paragraph::new(lines).render(area, buf);
     }
 }
 
-fn narration_paragraph(app: &App) -> Option<Paragraph<'static>> {
+/// The narration wrapped between words at `width` cells, wide characters counting two (so a
+/// Korean word is never split at the edge), its label styled.
+fn narration_lines(app: &App, width: u16) -> Option<Vec<Line<'static>>> {
     let say = app.narration();
     let answer = crate::tui::ask::callout(app, say.map(|(index, _)| index));
     let ko = app.lang == ksim::scenario::Lang::Ko;
@@ -165,14 +167,21 @@ fn narration_paragraph(app: &App) -> Option<Paragraph<'static>> {
         ),
         (None, None) => return None,
     };
-    let line = Line::from(vec![
-        Span::styled(
-            format!("▌ {label}: "),
-            app.paint(Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)),
-        ),
-        Span::raw(text),
-    ]);
-    Some(Paragraph::new(line).wrap(Wrap { trim: true }))
+    let label = format!("▌ {label}:");
+    let style = app.paint(Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD));
+    let wrapped = events::wrap(&format!("{label} {text}"), (width as usize).max(1));
+    let lines = wrapped
+        .into_iter()
+        .enumerate()
+        .map(|(i, line)| match line.strip_prefix(label.as_str()) {
+            Some(rest) if i == 0 => Line::from(vec![
+                Span::styled(label.clone(), style),
+                Span::raw(rest.to_string()),
+            ]),
+            _ => Line::raw(line),
+        })
+        .collect();
+    Some(lines)
 }
 
 fn footer(app: &App, area: Rect, buf: &mut Buffer) {

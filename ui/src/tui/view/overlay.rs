@@ -40,7 +40,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Overlay::Branches { selected } => {
             let mut lines = Vec::new();
             for (i, branch) in app.branches.iter().enumerate() {
-                let current = if i == app.branch { " (shown)" } else { "" };
+                let current = if i == app.branch {
+                    app.tr(" (shown)", " (표시 중)")
+                } else {
+                    ""
+                };
                 lines.push(selectable(
                     app,
                     i == *selected,
@@ -101,7 +105,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                         format!("실행의 엔진 단계 {}", timeline.engine_step(app.cursor))
                     }
                     ksim::scenario::Lang::En => {
-                        format!("engine step {} of the run", timeline.engine_step(app.cursor))
+                        format!(
+                            "engine step {} of the run",
+                            timeline.engine_step(app.cursor)
+                        )
                     }
                 }));
             }
@@ -151,6 +158,9 @@ pub fn comparison(app: &App, selected: usize) -> Vec<String> {
     let Some(this) = app.branches.get(selected) else {
         return Vec::new();
     };
+    if app.lang == ksim::scenario::Lang::Ko {
+        return comparison_ko(app, selected);
+    }
     let other = if selected != app.branch {
         Some(app.branch)
     } else {
@@ -209,6 +219,66 @@ pub fn comparison(app: &App, selected: usize) -> Vec<String> {
             records(n),
             listed(&only_this),
             records(m),
+            listed(&only_that)
+        ),
+    });
+    lines
+}
+
+/// The comparison in Korean: the same facts as `comparison`.
+fn comparison_ko(app: &App, selected: usize) -> Vec<String> {
+    let Some(this) = app.branches.get(selected) else {
+        return Vec::new();
+    };
+    let other = if selected != app.branch {
+        Some(app.branch)
+    } else {
+        this.parent
+    };
+    let Some(that) = other.and_then(|o| app.branches.get(o)) else {
+        return vec![
+            format!("{}: {}", this.name, outcome(&this.outcome)),
+            "f를 눌러 커서 위치에 장애를 넣고 분기를 만드세요. 다른 분기를 고르면 비교합니다"
+                .to_string(),
+        ];
+    };
+    let mut lines = vec![format!("{}와 {} 비교:", this.name, that.name)];
+    if this.timeline.is_recording() || that.timeline.is_recording() {
+        lines.push("아직 기록 중: 두 실행이 모두 끝나야 비교가 완성됩니다".to_string());
+    }
+    match this.timeline.diverges_from(&that.timeline) {
+        Some(index) => {
+            let time = this
+                .timeline
+                .entries
+                .get(index)
+                .map_or(String::new(), |e| e.time.to_string());
+            lines.push(format!("이벤트 {} ({time})에서 갈라짐", index + 1));
+        }
+        None => lines.push("이벤트가 같음".to_string()),
+    }
+    lines.push(format!("  이쪽:   {}", outcome(&this.outcome)));
+    lines.push(format!("  다른 쪽: {}", outcome(&that.outcome)));
+    let lost_this = lost_values(&this.timeline.final_world);
+    let lost_that = lost_values(&that.timeline.final_world);
+    let only = |a: &BTreeSet<String>, b: &BTreeSet<String>| -> Vec<String> {
+        a.difference(b).cloned().collect()
+    };
+    let (only_this, only_that) = (only(&lost_this, &lost_that), only(&lost_that, &lost_this));
+    lines.push(match (only_this.len(), only_that.len()) {
+        (0, 0) if lost_this.is_empty() => "어느 쪽도 확인 응답받은 레코드를 잃지 않음".to_string(),
+        (0, 0) => format!("둘 다 같은 확인 응답 레코드를 잃음: {}", listed(&lost_this)),
+        (n, 0) => format!(
+            "이 분기만 확인 응답 레코드 {n}개를 잃음: {}",
+            listed(&only_this)
+        ),
+        (0, n) => format!(
+            "다른 분기만 확인 응답 레코드 {n}개를 잃음: {}",
+            listed(&only_that)
+        ),
+        (n, m) => format!(
+            "여기서만 {n}개 ({}), 저기서만 {m}개 ({}) 잃음",
+            listed(&only_this),
             listed(&only_that)
         ),
     });

@@ -191,9 +191,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             filters.join(" ")
         ),
     };
-    Paragraph::new(lines)
-        .block(titled(title))
-        .render(area, buf);
+    Paragraph::new(lines).block(titled(title)).render(area, buf);
 }
 
 /// For the selected record's key: its records in the order its producer sent them, and in
@@ -248,7 +246,9 @@ fn key_order(app: &App, records: &[RecordFate], selected: &RecordFate) -> Vec<Li
             if i > 0 {
                 spans.push(Span::styled(", ", plain));
             }
-            let value = app.world.value_of(ksim::engine::ids::RecordId { producer, n });
+            let value = app
+                .world
+                .value_of(ksim::engine::ids::RecordId { producer, n });
             spans.push(if back {
                 Span::styled(format!("↺{value}"), marked)
             } else {
@@ -300,7 +300,10 @@ mod tests {
     fn reversals_are_records_received_after_a_later_one() {
         assert_eq!(super::reversals(&[0, 1, 2]), [false, false, false]);
         assert_eq!(super::reversals(&[6, 9, 0, 3]), [false, false, true, true]);
-        assert_eq!(super::reversals(&[0, 1, 0, 2]), [false, false, false, false]);
+        assert_eq!(
+            super::reversals(&[0, 1, 0, 2]),
+            [false, false, false, false]
+        );
         assert_eq!(super::reversals(&[2, 1, 3, 0]), [false, true, false, true]);
         assert!(super::reversals(&[]).is_empty());
     }
