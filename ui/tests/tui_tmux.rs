@@ -143,8 +143,9 @@ fn a_panic_restores_the_terminal() {
 }
 
 // Start, press End, see the HW, the ISR and the lost record's mark; go to 2006 ms and see the
-// network cut, and the messages view's lanes; shrink the window while playing and grow it back; quit with q; the process
-// exits 0 and the terminal is back in cooked mode on the normal screen.
+// network cut, then the messages view's lanes; shrink the window while playing and grow it
+// back; quit with q; the process exits 0 and the terminal is back in cooked mode on the normal
+// screen.
 #[test]
 fn explorer_in_a_real_terminal() {
     if tmux_missing() {
