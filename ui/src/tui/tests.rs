@@ -1437,3 +1437,35 @@ fn reversals_are_marked_in_the_key_order() {
     assert_eq!(marked, expected + 1, "{line}");
     assert_snapshot!("key_order_reversals_120x40", text);
 }
+
+// Under --lang ko the what-if menu names its faults in Korean, a what-if is named in Korean,
+// and the branch list compares in Korean.
+#[test]
+fn korean_what_if_menu_and_comparison() {
+    let mut app = app(ACKS_1);
+    app.lang = ksim::scenario::Lang::Ko;
+    app.color = false;
+    jump_to(&mut app, Notable::Fault);
+    update(&mut app, Action::FaultMenu);
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("브로커 1 크래시"), "{text}");
+    assert!(text.contains("네트워크 복구"), "{text}");
+    for _ in 0..20 {
+        update(&mut app, Action::Down);
+    }
+    update(&mut app, Action::Enter);
+    assert!(
+        app.current().name.ends_with("네트워크 복구"),
+        "{}",
+        app.current().name
+    );
+    update(&mut app, Action::End);
+    update(&mut app, Action::Branches);
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("비교:"), "{text}");
+    assert!(
+        text.contains("다른 분기만 확인 응답 레코드 1개를 잃음"),
+        "{text}"
+    );
+    assert_rows_fit(&text, 100);
+}

@@ -210,8 +210,8 @@ pub fn render(app: &App, shown: &[&InFlight], area: Rect, buf: &mut Buffer) {
         bottom.push(Line::styled(
             cut(
                 app.tr(
-                    "├━━●──▶ sent, travelled, now, to go, arrives  ✗ dropped there  ┆ node down or isolated",
-                    "├━━●──▶ 보냄, 지나온 길, 지금, 남은 길, 도착  ✗ 거기서 버려짐  ┆ 다운 또는 격리된 노드",
+                    "├━━●──▶ sent, gone, now, to go, arrives  ✗ dies there  ┆ down or isolated",
+                    "├━━●──▶ 보냄, 지나옴, 지금, 남음, 도착  ✗ 거기서 버려짐  ┆ 다운·격리",
                 ),
                 width,
             ),
