@@ -1439,12 +1439,13 @@ fn reversals_are_marked_in_the_key_order() {
 }
 
 // Under --lang ko the what-if menu names its faults in Korean, a what-if is named in Korean,
-// and the branch list compares in Korean.
+// the branch list compares in Korean, and a terminal too small says so in Korean.
 #[test]
 fn korean_what_if_menu_and_comparison() {
     let mut app = app(ACKS_1);
     app.lang = ksim::scenario::Lang::Ko;
     app.color = false;
+    assert!(screen(&app, 79, 23).contains("터미널이 너무 작습니다: 79x23"));
     jump_to(&mut app, Notable::Fault);
     update(&mut app, Action::FaultMenu);
     let text = screen(&app, 100, 30);

@@ -24,7 +24,7 @@ const SUFFIX: usize = 22;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let Some(lines) = lines(app, area.width) else {
-        return super::no_topics(area, buf);
+        return super::no_topics(app, area, buf);
     };
     let topic_name = app.scenario.topic_name(TopicId(app.topic as u32));
     let title = match app.lang {

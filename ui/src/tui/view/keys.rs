@@ -20,7 +20,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let topic = TopicId(app.topic as u32);
     let now = app.world.controller().image().partition_count(topic);
     let Some(initial) = app.scenario.topics.get(app.topic).map(|t| t.partitions) else {
-        return super::no_topics(area, buf);
+        return super::no_topics(app, area, buf);
     };
     // The count before the latest growth up to the cursor, if it grew.
     let timeline = app.timeline();

@@ -83,7 +83,7 @@ pub fn areas(app: &App, area: Rect) -> Areas {
 impl Widget for &App {
     fn render(self, area: Rect, buf: &mut Buffer) {
         if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-            too_small(area, buf);
+            too_small(self, area, buf);
             return;
         }
         let areas = areas(self, area);
@@ -104,17 +104,25 @@ impl Widget for &App {
 }
 
 /// A scenario with no topic at all has no partitions to draw.
-fn no_topics(area: Rect, buf: &mut Buffer) {
-    Paragraph::new("no topics in this scenario: nothing to replicate yet")
-        .block(titled("no topics".to_string()))
-        .render(area, buf);
+fn no_topics(app: &App, area: Rect, buf: &mut Buffer) {
+    Paragraph::new(app.tr(
+        "no topics in this scenario: nothing to replicate yet",
+        "이 시나리오에는 토픽이 없음: 아직 복제할 것이 없습니다",
+    ))
+    .block(titled(app.tr("no topics", "토픽 없음").to_string()))
+    .render(area, buf);
 }
 
-fn too_small(area: Rect, buf: &mut Buffer) {
-    let text = format!(
-        "terminal too small: {}x{}; ksim needs {MIN_WIDTH}x{MIN_HEIGHT}",
-        area.width, area.height
-    );
+fn too_small(app: &App, area: Rect, buf: &mut Buffer) {
+    let (width, height) = (area.width, area.height);
+    let text = match app.lang {
+        ksim::scenario::Lang::Ko => format!(
+            "터미널이 너무 작습니다: {width}x{height}; ksim은 {MIN_WIDTH}x{MIN_HEIGHT}이 필요합니다"
+        ),
+        ksim::scenario::Lang::En => {
+            format!("terminal too small: {width}x{height}; ksim needs {MIN_WIDTH}x{MIN_HEIGHT}")
+        }
+    };
     Paragraph::new(text)
         .wrap(Wrap { trim: true })
         .render(area, buf);
