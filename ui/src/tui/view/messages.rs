@@ -48,6 +48,7 @@ pub(super) fn kind(message: &Message) -> WireFilter {
 /// What a message carries, in a few words: partitions, offsets, record counts, errors.
 pub(super) fn detail(app: &App, message: &Message) -> String {
     let partition = |tp| app.scenario.partition_name(tp);
+    let ko = app.lang == ksim::scenario::Lang::Ko;
     match message {
         Message::Produce(request) => {
             let batches: Vec<String> = request
@@ -66,6 +67,7 @@ pub(super) fn detail(app: &App, message: &Message) -> String {
             .partitions
             .iter()
             .map(|(tp, result)| match result {
+                Ok(offset) if ko => format!("{} 오프셋 {}", partition(*tp), offset.0),
                 Ok(offset) => format!("{} at offset {}", partition(*tp), offset.0),
                 Err(error) => format!("{} {}", partition(*tp), error.name()),
             })
@@ -73,13 +75,16 @@ pub(super) fn detail(app: &App, message: &Message) -> String {
             .join(", "),
         Message::Fetch(request) => {
             let who = match request.replica {
-                Some(_) => "follower",
-                None => "consumer",
+                Some(_) => app.tr("follower", "팔로워"),
+                None => app.tr("consumer", "컨슈머"),
             };
             let parts: Vec<String> = request
                 .partitions
                 .iter()
-                .map(|p| format!("{} from {}", partition(p.partition), p.fetch_offset.0))
+                .map(|p| match ko {
+                    true => format!("{} 오프셋 {}부터", partition(p.partition), p.fetch_offset.0),
+                    false => format!("{} from {}", partition(p.partition), p.fetch_offset.0),
+                })
                 .collect();
             format!("{who}: {}", parts.join(", "))
         }
@@ -90,6 +95,11 @@ pub(super) fn detail(app: &App, message: &Message) -> String {
                 let records: usize = p.batches.iter().map(|b| b.records.len()).sum();
                 match p.error {
                     Some(error) => format!("{} {}", partition(p.partition), error.name()),
+                    None if ko => format!(
+                        "{}: 레코드 {records}개, hw {}",
+                        partition(p.partition),
+                        p.high_watermark.0
+                    ),
                     None => format!(
                         "{}: {records} record{}, hw {}",
                         partition(p.partition),
@@ -107,7 +117,11 @@ pub(super) fn detail(app: &App, message: &Message) -> String {
         }
         Message::GroupRequest { group, .. } | Message::GroupResponse { group, .. } => {
             let name = app.scenario.groups.get(group.0 as usize);
-            format!("group {}", name.map_or("?", String::as_str))
+            format!(
+                "{} {}",
+                app.tr("group", "그룹"),
+                name.map_or("?", String::as_str)
+            )
         }
         Message::Refused(inner) => detail(app, inner),
         _ => String::new(),
