@@ -246,6 +246,8 @@ pub enum QuestionKind {
     Single,
     /// Exactly two right answers, both needed.
     ChooseTwo,
+    /// Exactly three right answers, all needed.
+    ChooseThree,
 }
 
 impl QuestionKind {
@@ -253,6 +255,7 @@ impl QuestionKind {
         match self {
             QuestionKind::Single => "single",
             QuestionKind::ChooseTwo => "choose-two",
+            QuestionKind::ChooseThree => "choose-three",
         }
     }
 
@@ -261,6 +264,7 @@ impl QuestionKind {
         match self {
             QuestionKind::Single => 1,
             QuestionKind::ChooseTwo => 2,
+            QuestionKind::ChooseThree => 3,
         }
     }
 }

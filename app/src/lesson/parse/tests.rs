@@ -178,7 +178,8 @@ fn bad_questions() {
     );
     assert_eq!(
         error(&GOOD.replace("\"choose-two\"", "\"multi\"")),
-        "l.toml:11:8: expected kind = \"single\" or \"choose-two\", found \"multi\""
+        "l.toml:11:8: expected kind = \"single\", \"choose-two\" or \"choose-three\", found \
+         \"multi\""
     );
 }
 
