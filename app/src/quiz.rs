@@ -67,8 +67,10 @@ pub fn select<'a>(
         .collect()
 }
 
-/// The session: the pool shuffled by the seed, then the questions due first (lowest Leitner
-/// box first), cut to `count`, each with its choices shuffled by the same generator.
+/// The session: the pool shuffled by the seed, then the questions due first: those answered
+/// before from the lowest Leitner box up (so a question missed last time, in the quiz or the
+/// mock exam, comes first), then new ones; cut to `count`, each with its choices shuffled by
+/// the same generator.
 pub fn order<'a>(
     mut pool: Vec<(&'a Lesson, &'a Question)>,
     progress: &impl Schedule,
@@ -78,10 +80,8 @@ pub fn order<'a>(
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     pool.shuffle(&mut rng);
     pool.sort_by_key(|(_, question)| {
-        (
-            !progress.is_due(&question.id),
-            progress.leitner_box(&question.id),
-        )
+        let leitner_box = progress.leitner_box(&question.id);
+        (!progress.is_due(&question.id), leitner_box == 0, leitner_box)
     });
     pool.truncate(count);
     pool.into_iter()
@@ -226,6 +226,34 @@ pub fn join(numbers: &[usize], separator: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    struct Boxes(Vec<(String, u32)>);
+
+    impl Schedule for Boxes {
+        fn is_due(&self, id: &str) -> bool {
+            self.leitner_box(id) <= 1
+        }
+        fn leitner_box(&self, id: &str) -> u32 {
+            self.0.iter().find(|(q, _)| *q == id).map_or(0, |(_, b)| *b)
+        }
+    }
+
+    // A question missed last time (box 1) comes before new ones, and both before those not due.
+    #[test]
+    fn missed_questions_come_first() {
+        let text = include_str!("../../scenarios/lessons/F22-required-producer-configs.toml");
+        let lesson = crate::lesson::parse_lesson(text, "F22.toml", None).expect("it parses");
+        let pool: Vec<(&Lesson, &Question)> = lesson.quiz.iter().map(|q| (&lesson, q)).collect();
+        let ids: Vec<&str> = lesson.quiz.iter().map(|q| q.id.as_str()).collect();
+        assert!(ids.len() >= 3, "{ids:?}");
+        let progress = Boxes(vec![(ids[0].to_string(), 3), (ids[2].to_string(), 1)]);
+        for seed in 0..8 {
+            let asked = order(pool.clone(), &progress, seed, ids.len());
+            let order: Vec<&str> = asked.iter().map(|a| a.question.id.as_str()).collect();
+            assert_eq!(order[0], ids[2], "seed {seed}: {order:?}");
+            assert_eq!(order[order.len() - 1], ids[0], "seed {seed}: {order:?}");
+        }
+    }
 
     // Typed answers accept commas, spaces and plus signs between the two choices.
     #[test]

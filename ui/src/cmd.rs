@@ -8,6 +8,7 @@ pub mod check;
 pub mod connect_tasks;
 pub mod learn;
 pub mod partition;
+pub mod exam;
 pub mod quiz;
 pub mod retention;
 pub mod run;

@@ -176,7 +176,7 @@ pub fn quiz(options: &QuizOptions) -> anyhow::Result<ExitCode> {
 
 /// `1,2+4,3`: one answer per question, a choose-two or choose-three answer's choices joined
 /// by `+`.
-fn parse_answer_list(list: &str) -> anyhow::Result<Vec<Vec<usize>>> {
+pub(crate) fn parse_answer_list(list: &str) -> anyhow::Result<Vec<Vec<usize>>> {
     list.split(',')
         .enumerate()
         .map(|(index, entry)| {
