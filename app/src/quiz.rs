@@ -81,7 +81,11 @@ pub fn order<'a>(
     pool.shuffle(&mut rng);
     pool.sort_by_key(|(_, question)| {
         let leitner_box = progress.leitner_box(&question.id);
-        (!progress.is_due(&question.id), leitner_box == 0, leitner_box)
+        (
+            !progress.is_due(&question.id),
+            leitner_box == 0,
+            leitner_box,
+        )
     });
     pool.truncate(count);
     pool.into_iter()

@@ -12,7 +12,9 @@ fn names_a_position(text: &str) -> Option<String> {
         .collect();
     for pair in words.windows(2) {
         let (a, b) = (pair[0], pair[1]);
-        let choice = ["choice", "choices", "option", "options", "answer", "answers"];
+        let choice = [
+            "choice", "choices", "option", "options", "answer", "answers",
+        ];
         let ordinal = [
             "first", "second", "third", "fourth", "fifth", "last", "previous", "next",
         ];
@@ -26,13 +28,15 @@ fn names_a_position(text: &str) -> Option<String> {
     let choice_ko = ["보기", "선택지", "답"];
     let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     for word in choice_ko {
-        for ordinal in ["첫번째", "두번째", "세번째", "네번째", "다섯번째", "마지막"] {
+        for ordinal in ["첫번째", "두번째", "세번째", "네번째", "다섯번째", "마지막"]
+        {
             if compact.contains(&format!("{ordinal}{word}")) {
                 return Some(format!("\"{ordinal} {word}\""));
             }
         }
         for n in 1..=5 {
-            if compact.contains(&format!("{n}번{word}")) || compact.contains(&format!("{word}{n}")) {
+            if compact.contains(&format!("{n}번{word}")) || compact.contains(&format!("{word}{n}"))
+            {
                 return Some(format!("\"{n}번 {word}\""));
             }
         }
@@ -66,7 +70,11 @@ fn explanations_name_no_positions() {
         }
     }
     assert!(count > 100, "the questions are read: {count}");
-    assert!(found.is_empty(), "explanations naming positions:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "explanations naming positions:\n{}",
+        found.join("\n")
+    );
 }
 
 // The check finds positions in both languages and leaves partitions and brokers alone.

@@ -29,9 +29,14 @@ fn scripted_exam() {
         let out = exam(&args, &[("XDG_DATA_HOME", dir.path())], "");
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         let text = stdout(&out);
-        let questions = text.split("\n\n").take_while(|part| !part.contains("score") && !part.contains("점수"));
+        let questions = text
+            .split("\n\n")
+            .take_while(|part| !part.contains("score") && !part.contains("점수"));
         for part in questions {
-            assert!(!part.contains("right") && !part.contains("정답"), "no feedback before the end: {part}");
+            assert!(
+                !part.contains("right") && !part.contains("정답"),
+                "no feedback before the end: {part}"
+            );
         }
         insta::assert_snapshot!(format!("scripted_exam_{lang}"), text);
         assert!(!dir.0.join("ksim").exists(), "--no-save writes nothing");
@@ -50,9 +55,15 @@ fn typed_exam_with_a_clock() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("mock exam: 4 questions, 90 minutes"), "{text}");
+    assert!(
+        text.contains("mock exam: 4 questions, 90 minutes"),
+        "{text}"
+    );
     assert_eq!(text.matches(" left]").count(), 3, "{text}");
-    assert!(text.contains("[90:00 left]") || text.contains("[89:59 left]"), "{text}");
+    assert!(
+        text.contains("[90:00 left]") || text.contains("[89:59 left]"),
+        "{text}"
+    );
     assert!(text.contains("expects one choice from 1 to 4"), "{text}");
     assert!(text.contains("score: 1 of 4 right (25%)"), "{text}");
     assert!(text.contains("(3 unanswered, counted wrong)"), "{text}");
@@ -64,9 +75,17 @@ fn typed_exam_with_a_clock() {
 fn missed_questions_come_first_in_the_next_quiz() {
     let dir = TempDir::new("exam-progress");
     let env = [("XDG_DATA_HOME", dir.path())];
-    let out = exam(&["--seed", "5", "--count", "2", "--answers", "1,1"], &env, "");
+    let out = exam(
+        &["--seed", "5", "--count", "2", "--answers", "1,1"],
+        &env,
+        "",
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).contains("missed facts: F17"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("missed facts: F17"),
+        "{}",
+        stdout(&out)
+    );
     let path = dir.0.join("ksim/progress.json");
     let progress: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
@@ -76,7 +95,15 @@ fn missed_questions_come_first_in_the_next_quiz() {
     for seed in ["1", "2", "3"] {
         let quiz = ksim_with(
             &[
-                "quiz", "--lessons", LESSONS, "--seed", seed, "--count", "1", "--format", "json",
+                "quiz",
+                "--lessons",
+                LESSONS,
+                "--seed",
+                seed,
+                "--count",
+                "1",
+                "--format",
+                "json",
                 "--no-save",
             ],
             &env,
@@ -91,14 +118,22 @@ fn missed_questions_come_first_in_the_next_quiz() {
 // Bad answers stop the exam before it starts, naming the answer and the question's kind.
 #[test]
 fn bad_answers() {
-    let out = exam(&["--seed", "5", "--count", "4", "--answers", "1,1"], &[], "");
+    let out = exam(
+        &["--seed", "5", "--count", "4", "--answers", "1,1"],
+        &[],
+        "",
+    );
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         stderr(&out),
         "error: --answers gives 2 answers for an exam of 4 questions; give one per question (- \
          leaves one unanswered)\n"
     );
-    let out = exam(&["--seed", "5", "--count", "4", "--answers", "1,1,1,1"], &[], "");
+    let out = exam(
+        &["--seed", "5", "--count", "4", "--answers", "1,1,1,1"],
+        &[],
+        "",
+    );
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         stderr(&out),

@@ -163,7 +163,10 @@ pub fn exam(options: &ExamOptions) -> anyhow::Result<ExitCode> {
         }
         let mut text = render_question(&asked, number + 1, total, lang);
         if scripted.is_none() {
-            let left = limit.saturating_sub(started.elapsed()).as_millis().div_ceil(1000);
+            let left = limit
+                .saturating_sub(started.elapsed())
+                .as_millis()
+                .div_ceil(1000);
             let left = u64::try_from(left).unwrap_or(u64::MAX);
             let line = match lang {
                 Lang::En => format!("  [{} left]\n", exam::clock(left)),
@@ -401,4 +404,3 @@ fn render_result(sat: &[Sat], saved: Option<&PathBuf>, no_save: bool, lang: Lang
     .unwrap();
     out
 }
-
