@@ -105,15 +105,11 @@ pub fn quotas(total: usize, available: &[(Section, usize)]) -> Vec<(Section, usi
             .iter()
             .map(|&s| (s, left * s.weight() / weights, left * s.weight() % weights))
             .collect();
-        let mut given: usize = shares.iter().map(|(_, n, _)| n).sum();
+        let given: usize = shares.iter().map(|(_, n, _)| n).sum();
         let mut by_remainder: Vec<usize> = (0..shares.len()).collect();
         by_remainder.sort_by_key(|&i| (std::cmp::Reverse(shares[i].2), shares[i].0));
-        for i in by_remainder {
-            if given == left {
-                break;
-            }
+        for &i in by_remainder.iter().take(left - given) {
             shares[i].1 += 1;
-            given += 1;
         }
         for (section, share, _) in shares {
             let entry = quota.iter_mut().find(|(s, _)| *s == section).unwrap();
