@@ -151,7 +151,9 @@ impl Area {
             Area::Broker => lang.pick("Broker", "브로커 (Broker)"),
             Area::Streams => lang.pick("Kafka Streams", "Kafka Streams"),
             Area::Connect => lang.pick("Kafka Connect", "Kafka Connect"),
-            Area::SchemaRegistry => lang.pick("Schema Registry", "Schema Registry"),
+            Area::SchemaRegistry => {
+                lang.pick("Schema Registry", "스키마 레지스트리 (Schema Registry)")
+            }
             Area::Ksql => lang.pick("ksqlDB", "ksqlDB"),
             Area::RestProxy => lang.pick("REST Proxy", "REST Proxy"),
         }
