@@ -151,7 +151,9 @@ impl Area {
             Area::Broker => lang.pick("Broker", "브로커 (Broker)"),
             Area::Streams => lang.pick("Kafka Streams", "Kafka Streams"),
             Area::Connect => lang.pick("Kafka Connect", "Kafka Connect"),
-            Area::SchemaRegistry => lang.pick("Schema Registry", "Schema Registry"),
+            Area::SchemaRegistry => {
+                lang.pick("Schema Registry", "스키마 레지스트리 (Schema Registry)")
+            }
             Area::Ksql => lang.pick("ksqlDB", "ksqlDB"),
             Area::RestProxy => lang.pick("REST Proxy", "REST Proxy"),
         }
@@ -246,6 +248,8 @@ pub enum QuestionKind {
     Single,
     /// Exactly two right answers, both needed.
     ChooseTwo,
+    /// Exactly three right answers, all needed.
+    ChooseThree,
 }
 
 impl QuestionKind {
@@ -253,6 +257,7 @@ impl QuestionKind {
         match self {
             QuestionKind::Single => "single",
             QuestionKind::ChooseTwo => "choose-two",
+            QuestionKind::ChooseThree => "choose-three",
         }
     }
 
@@ -261,6 +266,7 @@ impl QuestionKind {
         match self {
             QuestionKind::Single => 1,
             QuestionKind::ChooseTwo => 2,
+            QuestionKind::ChooseThree => 3,
         }
     }
 }

@@ -4,6 +4,7 @@
 //! - `lesson`: lessons and their quiz questions, parsed from `scenarios/lessons/*.toml`, and the
 //!   catalogue of a directory of them.
 //! - `quiz`: which questions a session asks, in what order, and how an answer is judged.
+//! - `exam`: the mock exam, drawn to the syllabus sections' weights and scored per section.
 //! - `scenario_files`: finding scenario and lesson files under the paths a user names.
 //! - `connect`: Kafka Connect's task arithmetic (F29).
 //! - `schema`: Avro schema compatibility and validity, as Schema Registry judges them.
@@ -11,6 +12,7 @@
 //! No terminal, no clap, no output: front ends decide how to show what these return.
 
 pub mod connect;
+pub mod exam;
 pub mod lesson;
 pub mod quiz;
 pub mod scenario_files;

@@ -67,8 +67,10 @@ pub fn select<'a>(
         .collect()
 }
 
-/// The session: the pool shuffled by the seed, then the questions due first (lowest Leitner
-/// box first), cut to `count`, each with its choices shuffled by the same generator.
+/// The session: the pool shuffled by the seed, then the questions due first: those answered
+/// before from the lowest Leitner box up (so a question missed last time, in the quiz or the
+/// mock exam, comes first), then new ones; cut to `count`, each with its choices shuffled by
+/// the same generator.
 pub fn order<'a>(
     mut pool: Vec<(&'a Lesson, &'a Question)>,
     progress: &impl Schedule,
@@ -78,9 +80,11 @@ pub fn order<'a>(
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     pool.shuffle(&mut rng);
     pool.sort_by_key(|(_, question)| {
+        let leitner_box = progress.leitner_box(&question.id);
         (
             !progress.is_due(&question.id),
-            progress.leitner_box(&question.id),
+            leitner_box == 0,
+            leitner_box,
         )
     });
     pool.truncate(count);
@@ -97,7 +101,7 @@ pub fn order<'a>(
         .collect()
 }
 
-/// Reads an interactive answer: `2`, or for choose-two `2,4`, `2 4` or `2+4`.
+/// Reads an interactive answer: `2`, or for choose-two and choose-three `2,4`, `2 4` or `2+4`.
 pub fn parse_typed_answer(line: &str) -> Option<Vec<usize>> {
     let numbers: Option<Vec<usize>> = line
         .split([',', '+', ' ', '\t'])
@@ -105,6 +109,31 @@ pub fn parse_typed_answer(line: &str) -> Option<Vec<usize>> {
         .map(|part| part.parse().ok())
         .collect();
     numbers.filter(|numbers| !numbers.is_empty())
+}
+
+/// The kind of a question as shown before it is answered: how many choices make the answer.
+pub fn kind_label(kind: QuestionKind, lang: Lang) -> &'static str {
+    match kind {
+        QuestionKind::Single => lang.pick("one answer", "하나 고르기"),
+        QuestionKind::ChooseTwo => lang.pick("choose two", "두 개 고르기"),
+        QuestionKind::ChooseThree => lang.pick("choose three", "세 개 고르기"),
+    }
+}
+
+/// The prompt for an answer, with an example when it takes several choices; `separator`
+/// joins the example's numbers (the command line shows commas, the browser spaces).
+pub fn answer_hint(kind: QuestionKind, lang: Lang, separator: &str) -> String {
+    match (kind, lang) {
+        (QuestionKind::Single, _) => lang.pick("answer", "답").to_string(),
+        (QuestionKind::ChooseTwo, Lang::En) => format!("answer (two, like 2{separator}4)"),
+        (QuestionKind::ChooseTwo, Lang::Ko) => format!("답 (두 개, 예: 2{separator}4)"),
+        (QuestionKind::ChooseThree, Lang::En) => {
+            format!("answer (three, like 1{separator}3{separator}4)")
+        }
+        (QuestionKind::ChooseThree, Lang::Ko) => {
+            format!("답 (세 개, 예: 1{separator}3{separator}4)")
+        }
+    }
 }
 
 /// Checks an answer against the question shown: the right number of distinct choices, each
@@ -132,6 +161,12 @@ pub fn check_answer(
             (QuestionKind::ChooseTwo, Lang::Ko) => {
                 format!("1부터 {choices} 사이의 서로 다른 번호 두 개를 입력하세요 (예: 2,4)")
             }
+            (QuestionKind::ChooseThree, Lang::En) => {
+                format!("expects three different choices from 1 to {choices}")
+            }
+            (QuestionKind::ChooseThree, Lang::Ko) => {
+                format!("1부터 {choices} 사이의 서로 다른 번호 세 개를 입력하세요 (예: 1,3,4)")
+            }
         });
     }
     Ok(given)
@@ -139,10 +174,7 @@ pub fn check_answer(
 
 pub fn render_question(asked: &Asked, number: usize, total: usize, lang: Lang) -> String {
     let question = asked.question;
-    let kind = match question.kind {
-        QuestionKind::Single => lang.pick("one answer", "하나 고르기"),
-        QuestionKind::ChooseTwo => lang.pick("choose two", "두 개 고르기"),
-    };
+    let kind = kind_label(question.kind, lang);
     let mut out = String::new();
     writeln!(
         out,
@@ -164,6 +196,7 @@ pub fn render_question(asked: &Asked, number: usize, total: usize, lang: Lang) -
     out
 }
 
+/// Right or wrong (with the right choices as numbered on screen), one line.
 pub fn render_verdict(asked: &Asked, right: bool, lang: Lang) -> String {
     if right {
         format!("{}\n", lang.pick("right", "정답"))
@@ -174,6 +207,16 @@ pub fn render_verdict(asked: &Asked, right: bool, lang: Lang) -> String {
             join(&asked.shown_answer(), ",")
         )
     }
+}
+
+/// The verdict and the explanation, shown after every answer, right or wrong: a lucky guess
+/// should teach as much as a mistake.
+pub fn render_feedback(asked: &Asked, right: bool, lang: Lang) -> String {
+    let mut out = render_verdict(asked, right, lang);
+    for line in asked.question.explain.get(lang).trim().lines() {
+        writeln!(out, "  {line}").unwrap();
+    }
+    out
 }
 
 pub fn join(numbers: &[usize], separator: &str) -> String {
@@ -187,6 +230,34 @@ pub fn join(numbers: &[usize], separator: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    struct Boxes(Vec<(String, u32)>);
+
+    impl Schedule for Boxes {
+        fn is_due(&self, id: &str) -> bool {
+            self.leitner_box(id) <= 1
+        }
+        fn leitner_box(&self, id: &str) -> u32 {
+            self.0.iter().find(|(q, _)| *q == id).map_or(0, |(_, b)| *b)
+        }
+    }
+
+    // A question missed last time (box 1) comes before new ones, and both before those not due.
+    #[test]
+    fn missed_questions_come_first() {
+        let text = include_str!("../../scenarios/lessons/F22-required-producer-configs.toml");
+        let lesson = crate::lesson::parse_lesson(text, "F22.toml", None).expect("it parses");
+        let pool: Vec<(&Lesson, &Question)> = lesson.quiz.iter().map(|q| (&lesson, q)).collect();
+        let ids: Vec<&str> = lesson.quiz.iter().map(|q| q.id.as_str()).collect();
+        assert!(ids.len() >= 3, "{ids:?}");
+        let progress = Boxes(vec![(ids[0].to_string(), 3), (ids[2].to_string(), 1)]);
+        for seed in 0..8 {
+            let asked = order(pool.clone(), &progress, seed, ids.len());
+            let order: Vec<&str> = asked.iter().map(|a| a.question.id.as_str()).collect();
+            assert_eq!(order[0], ids[2], "seed {seed}: {order:?}");
+            assert_eq!(order[order.len() - 1], ids[0], "seed {seed}: {order:?}");
+        }
+    }
 
     // Typed answers accept commas, spaces and plus signs between the two choices.
     #[test]

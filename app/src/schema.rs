@@ -77,7 +77,7 @@ impl CompatibilityMode {
         match (backward, forward, lang) {
             (false, false, Lang::En) => "no check: Schema Registry accepts any new schema",
             (false, false, Lang::Ko) => {
-                "검사 없음: Schema Registry가 어떤 새 스키마든 받아들입니다"
+                "검사 없음: 스키마 레지스트리가 어떤 새 스키마든 받아들입니다"
             }
             (true, false, Lang::En) => {
                 "a consumer on the new schema reads data written with the older one (F45)"
@@ -354,7 +354,7 @@ pub fn describe_valid(schema: &Schema, json: &serde_json::Value, lang: Lang) -> 
             word(given("doc"))
         ),
         Lang::Ko => format!(
-            "유효한 record {}, 필드 {}개; namespace {}, doc {} (둘 다 선택)",
+            "유효한 레코드 스키마(record) {}, 필드 {}개; namespace {}, doc {} (둘 다 선택)",
             record.name.fullname(None),
             record.fields.len(),
             word(given("namespace")),

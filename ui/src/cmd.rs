@@ -6,6 +6,7 @@ pub mod bench;
 pub mod bench_tui;
 pub mod check;
 pub mod connect_tasks;
+pub mod exam;
 pub mod learn;
 pub mod partition;
 pub mod quiz;

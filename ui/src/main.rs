@@ -29,6 +29,7 @@ use clap::{Parser, Subcommand};
 use cmd::assign::AssignFormat;
 use cmd::check::CheckFormat;
 use cmd::connect_tasks::ConnectTasksFormat;
+use cmd::exam::ExamOptions;
 use cmd::learn::LearnFormat;
 use cmd::partition::PartitionFormat;
 use cmd::quiz::{QuizFormat, QuizOptions};
@@ -217,6 +218,33 @@ enum Command {
         no_save: bool,
         #[arg(long, value_enum, default_value_t = LearnFormat::Text)]
         format: LearnFormat,
+    },
+    /// A mock CCDAK exam: 60 questions drawn to the syllabus sections' weights, 90 minutes on
+    /// a visible clock, no feedback until the end, then the score per section and every
+    /// explanation; missed questions come first in the next quiz.
+    Exam {
+        /// How many questions (default 60).
+        #[arg(long)]
+        count: Option<usize>,
+        /// The time limit in minutes (default 90).
+        #[arg(long)]
+        minutes: Option<u64>,
+        /// en or ko; default from LC_ALL, LC_MESSAGES or LANG (ko… is Korean).
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
+        /// The seed that draws the questions and orders their choices.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Answers instead of standard input, without a clock: one per question, separated by
+        /// commas, several choices joined with `+` (`1,2+4,-`); `-` leaves a question unanswered.
+        #[arg(long)]
+        answers: Option<String>,
+        /// Do not save progress.
+        #[arg(long)]
+        no_save: bool,
+        /// The directory of lesson files; default `scenarios/lessons`.
+        #[arg(long, value_name = "DIR")]
+        lessons: Option<PathBuf>,
     },
     /// Exam-style questions from the lessons, answered on standard input; score and review at
     /// the end, progress saved in the user's data directory.
@@ -502,6 +530,23 @@ fn main() -> ExitCode {
             no_save,
             format,
         }) => cmd::learn::learn(lesson.as_deref(), list, lessons, lang, format, no_save),
+        Some(Command::Exam {
+            count,
+            minutes,
+            lang,
+            seed,
+            answers,
+            no_save,
+            lessons,
+        }) => cmd::exam::exam(&ExamOptions {
+            lessons,
+            count,
+            minutes,
+            lang,
+            seed,
+            answers,
+            no_save,
+        }),
         Some(Command::Quiz {
             area,
             facts,

@@ -275,14 +275,14 @@ fn bad_input_exits_2() {
     assert_eq!(
         refused(&["--seed", "7", "--answers", "1,2,3+4,2"]),
         "error: --answers: answer 3 is \"3+4\", but question 3 (F22-1) expects one choice from \
-         1 to 4; question 4 is the only choose-two question of this session (answer it with two \
-         choices joined by +, like 2+4)\n"
+         1 to 4; question 4 (choose-two) is the only one of this session taking several choices \
+         (join them by +, like 2+4)\n"
     );
     assert_eq!(
         refused(&["--seed", "7", "--answers", "1,2,3,2"]),
         "error: --answers: answer 4 is \"2\", but question 4 (F22-2) expects two different \
-         choices from 1 to 5; question 4 is the only choose-two question of this session (answer \
-         it with two choices joined by +, like 2+4)\n"
+         choices from 1 to 5; question 4 (choose-two) is the only one of this session taking \
+         several choices (join them by +, like 2+4)\n"
     );
     assert_eq!(
         refused(&["--answers", "1,2", "--count", "3"]),

@@ -517,10 +517,14 @@ impl Source<'_> {
             Some(kind) => match kind.get_ref().as_str() {
                 "single" => QuestionKind::Single,
                 "choose-two" => QuestionKind::ChooseTwo,
+                "choose-three" => QuestionKind::ChooseThree,
                 other => {
                     return Err(self.error(
                         kind.span(),
-                        format!("expected kind = \"single\" or \"choose-two\", found \"{other}\""),
+                        format!(
+                            "expected kind = \"single\", \"choose-two\" or \"choose-three\", \
+                             found \"{other}\""
+                        ),
                     ));
                 }
             },

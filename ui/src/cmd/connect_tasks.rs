@@ -80,7 +80,7 @@ fn render(tables: u32, tasks_max: u32, tasks: &[Vec<String>], lang: Lang) -> Str
     writeln!(
         out,
         "{}: {}, tasks.max={tasks_max}",
-        lang.pick("JDBC source connector", "JDBC source 커넥터"),
+        lang.pick("JDBC source connector", "JDBC 소스 커넥터"),
         tables_found(tables, lang)
     )
     .unwrap();
@@ -88,7 +88,7 @@ fn render(tables: u32, tasks_max: u32, tasks: &[Vec<String>], lang: Lang) -> Str
         out.push_str(lang.pick(
             "no table task has work; recent kafka-connect-jdbc versions still start one task \
              that finds nothing to do, older ones start none\n",
-            "일할 테이블 task가 없습니다. 최근 kafka-connect-jdbc 버전은 할 일이 없는 task를 \
+            "일할 테이블 태스크가 없습니다. 최근 kafka-connect-jdbc 버전은 할 일이 없는 태스크를 \
              하나 시작하고, 예전 버전은 하나도 시작하지 않습니다\n",
         ));
         return out;
@@ -101,7 +101,7 @@ fn render(tables: u32, tasks_max: u32, tasks: &[Vec<String>], lang: Lang) -> Str
         ),
         Lang::Ko => writeln!(
             out,
-            "실행되는 task: {} = min(테이블 {tables}개, tasks.max {tasks_max}) (F29)",
+            "실행되는 태스크: {} = min(테이블 {tables}개, tasks.max {tasks_max}) (F29)",
             tasks.len()
         ),
     }
@@ -119,8 +119,8 @@ fn render(tables: u32, tasks_max: u32, tasks: &[Vec<String>], lang: Lang) -> Str
             ),
             Lang::Ko => writeln!(
                 out,
-                "tasks.max={tasks_max} 중 {unused}개는 시작하지 않습니다: 테이블 하나는 task \
-                 하나만 읽으므로, task마다 자기 테이블이 있어야 합니다"
+                "tasks.max={tasks_max} 중 {unused}개는 시작하지 않습니다: 테이블 하나는 태스크 \
+                 하나만 읽으므로, 태스크마다 자기 테이블이 있어야 합니다"
             ),
         }
         .unwrap();
@@ -128,8 +128,8 @@ fn render(tables: u32, tasks_max: u32, tasks: &[Vec<String>], lang: Lang) -> Str
         out.push_str(lang.pick(
             "ConnectorUtils.groupPartitions gives each task a contiguous run of tables, the \
              first tasks one more when they do not divide evenly\n",
-            "ConnectorUtils.groupPartitions는 task마다 연속된 테이블을 나눠 주고, 나누어 \
-             떨어지지 않으면 앞쪽 task가 하나씩 더 받습니다\n",
+            "ConnectorUtils.groupPartitions는 태스크마다 연속된 테이블을 나눠 주고, 나누어 \
+             떨어지지 않으면 앞쪽 태스크가 하나씩 더 받습니다\n",
         ));
     }
     out
@@ -210,12 +210,12 @@ tasks that run: 3 = min(3 tables, tasks.max 5) (F29)
         assert_eq!(
             render(3, 5, &jdbc_source_tasks(&names(3), 5), Lang::Ko),
             "\
-JDBC source 커넥터: 테이블 3개 (t1..t3), tasks.max=5
-실행되는 task: 3 = min(테이블 3개, tasks.max 5) (F29)
+JDBC 소스 커넥터: 테이블 3개 (t1..t3), tasks.max=5
+실행되는 태스크: 3 = min(테이블 3개, tasks.max 5) (F29)
   task 0: t1
   task 1: t2
   task 2: t3
-tasks.max=5 중 2개는 시작하지 않습니다: 테이블 하나는 task 하나만 읽으므로, task마다 자기 테이블이 있어야 합니다
+tasks.max=5 중 2개는 시작하지 않습니다: 테이블 하나는 태스크 하나만 읽으므로, 태스크마다 자기 테이블이 있어야 합니다
 "
         );
     }

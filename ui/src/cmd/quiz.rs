@@ -17,7 +17,8 @@ use crate::seed::Seed;
 use anyhow::{Context, bail};
 use ksim_app::lesson::{self, Area, Lang, QuestionKind};
 use ksim_app::quiz::{
-    Asked, check_answer, join, order, parse_typed_answer, render_question, render_verdict, select,
+    Asked, answer_hint, check_answer, join, order, parse_typed_answer, render_feedback,
+    render_question, select,
 };
 
 /// How many questions a session asks when neither `--count` nor `--answers` says.
@@ -142,7 +143,7 @@ pub fn quiz(options: &QuizOptions) -> anyhow::Result<ExitCode> {
         };
         let right = asked.is_right(&given);
         if text {
-            output::print(&render_verdict(&asked, right, lang))?;
+            output::print(&render_feedback(&asked, right, lang))?;
         }
         answered.push(Answered {
             asked,
@@ -173,8 +174,9 @@ pub fn quiz(options: &QuizOptions) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `1,2+4,3`: one answer per question, a choose-two answer's choices joined by `+`.
-fn parse_answer_list(list: &str) -> anyhow::Result<Vec<Vec<usize>>> {
+/// `1,2+4,3`: one answer per question, a choose-two or choose-three answer's choices joined
+/// by `+`.
+pub(crate) fn parse_answer_list(list: &str) -> anyhow::Result<Vec<Vec<usize>>> {
     list.split(',')
         .enumerate()
         .map(|(index, entry)| {
@@ -186,8 +188,9 @@ fn parse_answer_list(list: &str) -> anyhow::Result<Vec<Vec<usize>>> {
                 .filter(|numbers| numbers.iter().all(|&n| n >= 1))
                 .with_context(|| {
                     format!(
-                        "--answers: answer {} is \"{entry}\"; expected a choice number, or two \
-                         joined by + for a choose-two question, like 1,2+4,3",
+                        "--answers: answer {} is \"{entry}\"; expected a choice number, or \
+                         several joined by + for a choose-two or choose-three question, like \
+                         1,2+4,3",
                         index + 1
                     )
                 })
@@ -198,22 +201,23 @@ fn parse_answer_list(list: &str) -> anyhow::Result<Vec<Vec<usize>>> {
 /// Checks every scripted answer against its question before the first is asked, so that a
 /// mistake in `--answers` stops the session before it prints anything.
 fn check_scripted(session: &[Asked], answers: Vec<Vec<usize>>) -> anyhow::Result<Vec<Vec<usize>>> {
-    // Which questions want two answers, so that one failure shows the whole session's shape.
-    let two: Vec<String> = session
+    // Which questions want several answers, so that one failure shows the whole session's
+    // shape.
+    let several: Vec<String> = session
         .iter()
         .enumerate()
-        .filter(|(_, asked)| asked.question.kind == QuestionKind::ChooseTwo)
-        .map(|(index, _)| (index + 1).to_string())
+        .filter(|(_, asked)| asked.question.kind != QuestionKind::Single)
+        .map(|(index, asked)| format!("{} ({})", index + 1, asked.question.kind.name()))
         .collect();
-    let shape = match two.as_slice() {
-        [] => "; no question of this session is choose-two".to_string(),
+    let shape = match several.as_slice() {
+        [] => "; every question of this session takes one choice".to_string(),
         [one] => format!(
-            "; question {one} is the only choose-two question of this session (answer it with \
-             two choices joined by +, like 2+4)"
+            "; question {one} is the only one of this session taking several choices (join \
+             them by +, like 2+4)"
         ),
         many => format!(
-            "; questions {} are choose-two (answer each with two choices joined by +, like 2+4), \
-             the others take one choice",
+            "; questions {} take several choices (join them by +, like 2+4 or 1+3+4), the \
+             others one",
             many.join(", ")
         ),
     };
@@ -261,12 +265,7 @@ impl<R: BufRead> Input<R> {
             }
             Input::Stdin(reader) => loop {
                 if prompt {
-                    let hint = match asked.question.kind {
-                        QuestionKind::Single => lang.pick("answer", "답"),
-                        QuestionKind::ChooseTwo => {
-                            lang.pick("answer (two, like 2,4)", "답 (두 개, 예: 2,4)")
-                        }
-                    };
+                    let hint = answer_hint(asked.question.kind, lang, ",");
                     output::print(&format!("{hint}: "))?;
                 }
                 let mut line = String::new();
@@ -480,8 +479,8 @@ mod tests {
         );
         assert_eq!(
             parse_answer_list("1,x").unwrap_err().to_string(),
-            "--answers: answer 2 is \"x\"; expected a choice number, or two joined by + for a \
-             choose-two question, like 1,2+4,3"
+            "--answers: answer 2 is \"x\"; expected a choice number, or several joined by + for \
+             a choose-two or choose-three question, like 1,2+4,3"
         );
         assert!(parse_answer_list("0").is_err());
         assert!(parse_answer_list("1,,2").is_err());

@@ -257,7 +257,7 @@ fn render_check(
         (false, Lang::En) => {
             "incompatible: Schema Registry would refuse to register the new schema"
         }
-        (false, Lang::Ko) => "호환되지 않음: Schema Registry가 새 스키마 등록을 거부합니다",
+        (false, Lang::Ko) => "호환되지 않음: 스키마 레지스트리가 새 스키마 등록을 거부합니다",
     };
     writeln!(out, "{verdict}").unwrap();
     out
@@ -315,7 +315,7 @@ pub fn validate(path: &Path, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
     }
     let rule = lang.pick(
         "F42: a record needs \"name\" and \"fields\"; \"namespace\" and \"doc\" are optional",
-        "F42: record에는 \"name\"과 \"fields\"가 필요하고, \"namespace\"와 \"doc\"은 선택입니다",
+        "F42: 레코드 스키마(record)에는 \"name\"과 \"fields\"가 필요하고, \"namespace\"와 \"doc\"은 선택입니다",
     );
     if !missing.is_empty() {
         match lang {

@@ -314,12 +314,7 @@ pub fn window(app: &App, overlay: &Overlay) -> Option<(String, Vec<String>)> {
                 ));
             }
             lines.push(String::new());
-            let hint = match asked.question.kind {
-                ksim_app::lesson::QuestionKind::Single => lang.pick("answer", "답"),
-                ksim_app::lesson::QuestionKind::ChooseTwo => {
-                    lang.pick("answer (two, like 2 4)", "답 (두 개, 예: 2 4)")
-                }
-            };
+            let hint = ksim_app::quiz::answer_hint(asked.question.kind, lang, " ");
             lines.push(format!("{hint}: {input}█"));
             if let Some(error) = error {
                 lines.push(format!("  {error}"));

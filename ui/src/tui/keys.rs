@@ -63,7 +63,7 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     (
         "0-6",
         "messages view: 0 all (heartbeats folded), 1 produce, 2 fetch, 3 metadata, 4 groups, 5 heartbeats, 6 transactions",
-        "메시지 화면: 0 전체(하트비트 접음), 1 produce, 2 fetch, 3 메타데이터, 4 그룹, 5 하트비트, 6 트랜잭션",
+        "메시지 화면: 0 전체(하트비트 접음), 1 'produce', 2 'fetch', 3 메타데이터, 4 그룹, 5 하트비트, 6 트랜잭션",
     ),
     (
         "1-9 Enter",

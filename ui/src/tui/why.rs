@@ -94,7 +94,7 @@ pub fn why(entries: &[TraceEntry], index: usize, lang: Lang) -> Option<String> {
         ),
         Heal => pick(
             "every link works again: cut-off replicas fetch, truncate to the leader's log and catch up",
-            "모든 링크가 복구되었습니다. 끊겨 있던 레플리카가 fetch하고, 리더의 로그에 맞춰 잘라낸 뒤 따라잡습니다",
+            "모든 링크가 복구되었습니다. 끊겨 있던 레플리카가 페치하고, 리더의 로그에 맞춰 잘라낸 뒤 따라잡습니다",
         ),
         Slow { .. } => pick(
             "the broker's links slow down: a follower this slow may fall behind replica.lag.time.max.ms",
@@ -111,7 +111,7 @@ pub fn why(entries: &[TraceEntry], index: usize, lang: Lang) -> Option<String> {
             ),
             HighWatermarkCause::FromLeader { .. } => pick(
                 "a follower learns the HW from the leader's fetch response, one round trip behind",
-                "팔로워는 리더의 fetch 응답으로 HW를 알게 되므로 한 번의 왕복만큼 늦습니다",
+                "팔로워는 리더의 페치 응답으로 HW를 알게 되므로 한 번의 왕복만큼 늦습니다",
             ),
         },
         IsrChanged {
@@ -145,7 +145,7 @@ pub fn why(entries: &[TraceEntry], index: usize, lang: Lang) -> Option<String> {
         ),
         Election { .. } => pick(
             "the controller picks a live ISR replica as leader and bumps the leader epoch: followers now fetch from it, and what the old leader appends from now on will be truncated",
-            "컨트롤러가 살아 있는 ISR 레플리카를 리더로 고르고 리더 에포크를 올립니다. 이제 팔로워는 새 리더에서 fetch하고, 옛 리더가 앞으로 추가하는 것은 잘려 나갑니다",
+            "컨트롤러가 살아 있는 ISR 레플리카를 리더로 고르고 리더 에포크를 올립니다. 이제 팔로워는 새 리더에서 페치하고, 옛 리더가 앞으로 추가하는 것은 잘려 나갑니다",
         ),
         BecameLeader { .. } => pick(
             "this replica now takes writes; its log end decides what survives",
@@ -193,7 +193,7 @@ pub fn why(entries: &[TraceEntry], index: usize, lang: Lang) -> Option<String> {
         ),
         KeyMoved { .. } => pick(
             "the partition count changed, so hash(key) % partitions points elsewhere: the key's order across partitions is lost",
-            "파티션 수가 바뀌어 hash(key) % partitions가 다른 곳을 가리킵니다. 파티션을 넘나드는 키의 순서는 지켜지지 않습니다",
+            "파티션 수가 바뀌어 hash(key) % 파티션 수가 다른 곳을 가리킵니다. 파티션을 넘나드는 키의 순서는 지켜지지 않습니다",
         ),
         Duplicate { .. } => pick(
             "an idempotent producer's retry of a batch already written: the broker answers without writing it again",

@@ -178,8 +178,22 @@ fn bad_questions() {
     );
     assert_eq!(
         error(&GOOD.replace("\"choose-two\"", "\"multi\"")),
-        "l.toml:11:8: expected kind = \"single\" or \"choose-two\", found \"multi\""
+        "l.toml:11:8: expected kind = \"single\", \"choose-two\" or \"choose-three\", found \
+         \"multi\""
     );
+    let three = GOOD.replace("\"choose-two\"", "\"choose-three\"");
+    assert_eq!(
+        error(&three),
+        "l.toml:19:10: a choose-three question has 3 right choices, found 2 in `answer`"
+    );
+    let lesson = parse_lesson(
+        &three.replace("answer = [4, 2]", "answer = [4, 1, 2]"),
+        "l.toml",
+        None,
+    )
+    .expect("a choose-three question with three answers parses");
+    assert_eq!(lesson.quiz[0].kind, QuestionKind::ChooseThree);
+    assert_eq!(lesson.quiz[0].answer, [1, 2, 4]);
 }
 
 // Syntax errors keep toml's words and position; a type error names its key.

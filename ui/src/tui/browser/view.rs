@@ -14,8 +14,8 @@ use super::app::{Browser, InlineQuiz, QuizState, Screen};
 use super::keys::{describe, keys_of};
 use crate::cmd::learn::lesson_progress;
 use crate::tui::view::{MIN_HEIGHT, MIN_WIDTH, fit, paint, window};
-use ksim_app::lesson::{Lang, Lesson, QuestionKind};
-use ksim_app::quiz::{render_question, render_verdict};
+use ksim_app::lesson::{Lang, Lesson};
+use ksim_app::quiz::{answer_hint, render_question, render_verdict};
 
 impl Widget for &Browser {
     fn render(self, area: Rect, buf: &mut Buffer) {
@@ -360,12 +360,7 @@ impl Browser {
             lines.push(Line::raw(""));
             match &quiz.state {
                 QuizState::Answering { error } => {
-                    let hint = match asked.question.kind {
-                        QuestionKind::Single => lang.pick("answer", "답"),
-                        QuestionKind::ChooseTwo => {
-                            lang.pick("answer (two, like 2 4)", "답 (두 개, 예: 2 4)")
-                        }
-                    };
+                    let hint = answer_hint(asked.question.kind, lang, " ");
                     lines.push(Line::from(vec![
                         Span::raw(format!("{hint}: ")),
                         Span::styled(
