@@ -53,8 +53,8 @@ impl Asked<'_> {
     }
 }
 
-/// The questions that match `--area` and `--facts` (a question's fact is its id's prefix), in
-/// file order.
+/// The questions that match `--area` (the question's own syllabus area) and `--facts` (a
+/// question's fact is its id's prefix), in file order.
 pub fn select<'a>(
     catalogue: &'a Catalogue,
     area: Option<Area>,
@@ -62,7 +62,7 @@ pub fn select<'a>(
 ) -> Vec<(&'a Lesson, &'a Question)> {
     catalogue
         .questions()
-        .filter(|(lesson, _)| area.is_none_or(|area| lesson.area == area))
+        .filter(|(_, question)| area.is_none_or(|area| question.area == area))
         .filter(|(_, question)| facts.is_empty() || facts.iter().any(|f| f == question.fact()))
         .collect()
 }
@@ -152,6 +152,11 @@ pub fn render_question(asked: &Asked, number: usize, total: usize, lang: Lang) -
     )
     .unwrap();
     writeln!(out, "{}", question.question.get(lang)).unwrap();
+    if let Some(code) = &question.code {
+        for line in code.lines() {
+            writeln!(out, "    │ {line}").unwrap();
+        }
+    }
     for (shown, &index) in asked.order.iter().enumerate() {
         writeln!(
             out,
