@@ -18,6 +18,10 @@ pub enum Source {
     File,
     /// A `--config NAME=VALUE` flag, over the file.
     CommandLine,
+    /// The client itself, from other settings: `KafkaProducer` turns a defaulted
+    /// `enable.idempotence` off when `acks`, `retries` or the requests in flight conflict with
+    /// it, and raises a defaulted `delivery.timeout.ms` to `linger.ms + request.timeout.ms`.
+    Derived,
 }
 
 impl Source {
@@ -26,6 +30,7 @@ impl Source {
             Source::Default => "default",
             Source::File => "file",
             Source::CommandLine => "command line",
+            Source::Derived => "derived",
         }
     }
 }
@@ -133,10 +138,18 @@ pub fn effective(
         .iter()
         .map(|(name, value, ..)| Setting::new(name.clone(), typed(scope, name, value)))
         .collect();
+    // What the producer derives from the others, for the settings it may change.
+    let mut derived: Vec<(&str, String)> = Vec::new();
     let checked = match scope {
         Scope::Broker => BrokerConfig::resolve(&settings).map(|_| ()),
         Scope::Topic => TopicConfig::resolve(&BrokerConfig::default(), &settings).map(|_| ()),
-        Scope::Producer => ProducerConfig::resolve(&settings).map(|_| ()),
+        Scope::Producer => ProducerConfig::resolve(&settings).map(|config| {
+            derived.push(("enable.idempotence", config.enable_idempotence.to_string()));
+            derived.push((
+                "delivery.timeout.ms",
+                config.delivery_timeout_ms.to_string(),
+            ));
+        }),
         Scope::Consumer => ConsumerConfig::resolve(&settings).map(|_| ()),
     };
     if let Err(error) = checked {
@@ -153,11 +166,19 @@ pub fn effective(
         .filter(|def| def.scope == scope)
         .map(|def| {
             let set = given.iter().find(|(name, ..)| name == def.name);
-            Effective {
+            let mut setting = Effective {
                 def,
                 given: set.map(|(_, value, ..)| value.clone()),
                 source: set.map_or(Source::Default, |(_, _, source, _)| *source),
+            };
+            let changed = derived
+                .iter()
+                .find(|(name, value)| *name == def.name && *value != setting.value());
+            if let Some((_, value)) = changed {
+                setting.given = Some(value.clone());
+                setting.source = Source::Derived;
             }
+            setting
         })
         .collect())
 }
@@ -218,6 +239,14 @@ mod tests {
             ("16384".to_string(), Source::Default)
         );
         assert_eq!(find(&all, "compression.type").value(), "none");
+        // acks=1 turns the defaulted idempotence off, as KafkaProducer does (KAFKA-13673).
+        let idempotence = find(&all, "enable.idempotence");
+        assert_eq!(
+            (idempotence.value(), idempotence.source),
+            ("false".to_string(), Source::Derived)
+        );
+        let all = effective(Scope::Producer, &[], &[]).unwrap();
+        assert_eq!(find(&all, "enable.idempotence").source, Source::Default);
     }
 
     // A wrong name gets the nearest real one; a wrong value Kafka's range; the culprit's
