@@ -165,7 +165,7 @@ fn describe(kind: WindowKind, grace: u64, lang: Lang) -> String {
             format!("session windows with an inactivity gap of {gap} ms, grace {grace} ms")
         }
         (WindowKind::Session { gap }, Lang::Ko) => {
-            format!("세션 윈도우, 비활동 gap {gap} ms, grace {grace} ms")
+            format!("세션 윈도우, 비활동 간격 {gap} ms, grace {grace} ms")
         }
     }
 }
@@ -234,7 +234,7 @@ fn render(
             "a lone record starts the session [t, t]; records of the same key within the gap merge into it; dropped when t + gap + grace < stream time"
         }
         (WindowKind::Session { .. }, Lang::Ko) => {
-            "홀로 온 레코드는 세션 [t, t]를 시작하고, gap 안의 같은 키 레코드가 합쳐집니다. t + gap + grace < 스트림 시간이면 버려집니다"
+            "홀로 온 레코드는 세션 [t, t]를 시작하고, 비활동 간격 안의 같은 키 레코드가 합쳐집니다. t + gap + grace < 스트림 시간이면 버려집니다"
         }
     };
     writeln!(out, "{rule}").unwrap();
