@@ -9,7 +9,7 @@ use ksim_app::lesson::topics::TOPICS;
 use ksim_app::lesson::{Catalogue, load_dir};
 
 /// The code-reading questions the shipped lessons have at least.
-const MIN_CODE_QUESTIONS: usize = 50;
+const MIN_CODE_QUESTIONS: usize = 60;
 
 fn catalogue() -> Catalogue {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/lessons");
