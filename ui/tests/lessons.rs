@@ -253,8 +253,8 @@ fn all_errors_at_once() {
     assert_eq!(
         stderr(&out).replace(dir.path(), "TMP"),
         "error: TMP/c.toml:4:8: unknown area \"conect\", did you mean \"connect\"?; areas: \
-         replication, producer, consumer, partitioning, logs, clients, broker, streams, \
-         connect, schema-registry, ksql, rest-proxy\n\
+         replication, producer, consumer, transactions, partitioning, logs, clients, broker, \
+         security, tools, streams, connect, schema-registry, ksql, rest-proxy\n\
          TMP/d.toml:6:9: `lesson.title` has no Korean text: missing `ko`\n\
          TMP/b.toml: question id `F29-1` is also used in TMP/a.toml; ids must be unique across \
          lessons\n"
