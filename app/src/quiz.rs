@@ -193,6 +193,37 @@ pub fn join(numbers: &[usize], separator: &str) -> String {
 mod tests {
     use super::*;
 
+    // A code-reading question shows its snippet under the question, before the choices.
+    #[test]
+    fn snippets_are_shown() {
+        let text = r#"[lesson]
+facts = ["S05"]
+area = "streams"
+teach = "lesson"
+title = { en = "Serdes", ko = "Serde 직렬화" }
+text = { en = "Serdes.", ko = "Serde입니다." }
+
+[[quiz]]
+id = "S05-1"
+code = "stream.to(\"out\");"
+question = { en = "What happens?", ko = "어떻게 되나요?" }
+choices = [{ en = "a", ko = "a" }, { en = "b", ko = "b" }, { en = "c", ko = "c" }, { en = "d", ko = "d" }]
+answer = [1]
+explain = { en = "Because.", ko = "그렇기 때문입니다." }
+"#;
+        let lesson = crate::lesson::parse_lesson(text, "S05-x.toml", None).unwrap();
+        let asked = Asked {
+            lesson: &lesson,
+            question: &lesson.quiz[0],
+            order: vec![0, 1, 2, 3],
+        };
+        assert_eq!(
+            render_question(&asked, 1, 1, Lang::En),
+            "\nquestion 1/1  [S05-1, one answer]\nWhat happens?\n    │ stream.to(\"out\");\n  1. a\n  \
+             2. b\n  3. c\n  4. d\n"
+        );
+    }
+
     // Typed answers accept commas, spaces and plus signs between the two choices.
     #[test]
     fn typed_answers() {
