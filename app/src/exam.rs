@@ -19,9 +19,10 @@ pub const MINUTES: u64 = 90;
 /// The sections of the syllabus the exam is drawn from, in the order the score lists them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Section {
-    /// Brokers, replication, partitioning, the log: how Kafka stores and serves records.
+    /// Brokers, replication, partitioning, the log: how Kafka stores and serves records; and
+    /// running it: security and the command-line tools.
     Fundamentals,
-    /// Producers, consumers and their client settings.
+    /// Producers, consumers, their client settings and transactions.
     Clients,
     /// Kafka Streams and ksqlDB.
     Streams,
@@ -40,10 +41,15 @@ impl Section {
     /// The section a lesson area belongs to.
     pub fn of(area: Area) -> Section {
         match area {
-            Area::Replication | Area::Partitioning | Area::Logs | Area::Broker => {
-                Section::Fundamentals
+            Area::Replication
+            | Area::Partitioning
+            | Area::Logs
+            | Area::Broker
+            | Area::Security
+            | Area::Tools => Section::Fundamentals,
+            Area::Producer | Area::Consumer | Area::Clients | Area::Transactions => {
+                Section::Clients
             }
-            Area::Producer | Area::Consumer | Area::Clients => Section::Clients,
             Area::Streams | Area::Ksql => Section::Streams,
             Area::Connect | Area::SchemaRegistry | Area::RestProxy => Section::Integration,
         }

@@ -8,6 +8,7 @@
 
 mod catalogue;
 mod parse;
+pub mod topics;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -85,16 +86,20 @@ impl Bilingual {
     }
 }
 
-/// The areas lessons are grouped by, in the order `ksim learn --list` shows them.
+/// The syllabus areas lessons and questions are grouped by, in the order `ksim learn --list`
+/// shows them: the topics of the CCDAK exam, one heading each in the lesson browser.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Area {
     Replication,
     Producer,
     Consumer,
+    Transactions,
     Partitioning,
     Logs,
     Clients,
     Broker,
+    Security,
+    Tools,
     Streams,
     Connect,
     SchemaRegistry,
@@ -103,14 +108,17 @@ pub enum Area {
 }
 
 impl Area {
-    pub const ALL: [Area; 12] = [
+    pub const ALL: [Area; 15] = [
         Area::Replication,
         Area::Producer,
         Area::Consumer,
+        Area::Transactions,
         Area::Partitioning,
         Area::Logs,
         Area::Clients,
         Area::Broker,
+        Area::Security,
+        Area::Tools,
         Area::Streams,
         Area::Connect,
         Area::SchemaRegistry,
@@ -124,10 +132,13 @@ impl Area {
             Area::Replication => "replication",
             Area::Producer => "producer",
             Area::Consumer => "consumer",
+            Area::Transactions => "transactions",
             Area::Partitioning => "partitioning",
             Area::Logs => "logs",
             Area::Clients => "clients",
             Area::Broker => "broker",
+            Area::Security => "security",
+            Area::Tools => "tools",
             Area::Streams => "streams",
             Area::Connect => "connect",
             Area::SchemaRegistry => "schema-registry",
@@ -142,6 +153,10 @@ impl Area {
             Area::Replication => lang.pick("Replication", "복제 (Replication)"),
             Area::Producer => lang.pick("Producer", "프로듀서 (Producer)"),
             Area::Consumer => lang.pick("Consumer", "컨슈머 (Consumer)"),
+            Area::Transactions => lang.pick(
+                "Transactions and exactly-once",
+                "트랜잭션과 exactly-once (Transactions)",
+            ),
             Area::Partitioning => lang.pick("Partitioning", "파티셔닝 (Partitioning)"),
             Area::Logs => lang.pick(
                 "Logs: retention and compaction",
@@ -149,6 +164,8 @@ impl Area {
             ),
             Area::Clients => lang.pick("Clients", "클라이언트 (Clients)"),
             Area::Broker => lang.pick("Broker", "브로커 (Broker)"),
+            Area::Security => lang.pick("Security", "보안 (Security)"),
+            Area::Tools => lang.pick("Command-line tools", "명령줄 도구 (Tools)"),
             Area::Streams => lang.pick("Kafka Streams", "Kafka Streams"),
             Area::Connect => lang.pick("Kafka Connect", "Kafka Connect"),
             Area::SchemaRegistry => {
@@ -207,6 +224,7 @@ pub struct Lesson {
     pub file: String,
     /// The file's name without `.toml`, which `ksim learn <lesson>` and progress use.
     pub slug: String,
+    /// The facts of the notes (`F22`) or syllabus topics (`S05`, see [`topics`]) it teaches.
     pub facts: Vec<String>,
     pub area: Area,
     pub teach: Teach,
@@ -274,10 +292,18 @@ impl QuestionKind {
 /// An exam-style question.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Question {
-    /// `F22-1`: the fact it asks about, a dash, and a name unique among all questions.
+    /// `F22-1`: the fact (or syllabus topic, `S05-1`) it asks about, a dash, and a name unique
+    /// among all questions.
     pub id: String,
     pub kind: QuestionKind,
+    /// The syllabus area the question belongs to: its own `area`, else its lesson's.
+    pub area: Area,
+    /// The Kafka version the answer holds from, where a default changed then (`"3.0"`).
+    pub since: Option<String>,
     pub question: Bilingual,
+    /// A short Java or properties snippet the question asks about ("what does it print?"),
+    /// shown under the question, the same in both languages.
+    pub code: Option<String>,
     pub choices: Vec<Bilingual>,
     /// The right choices, 1-based as in the file, in ascending order.
     pub answer: Vec<usize>,
@@ -285,7 +311,7 @@ pub struct Question {
 }
 
 impl Question {
-    /// The fact the question asks about: its id up to the first dash.
+    /// The fact (or syllabus topic) the question asks about: its id up to the first dash.
     pub fn fact(&self) -> &str {
         self.id.split('-').next().unwrap_or(&self.id)
     }

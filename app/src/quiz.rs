@@ -53,8 +53,8 @@ impl Asked<'_> {
     }
 }
 
-/// The questions that match `--area` and `--facts` (a question's fact is its id's prefix), in
-/// file order.
+/// The questions that match `--area` (the question's own syllabus area) and `--facts` (a
+/// question's fact is its id's prefix), in file order.
 pub fn select<'a>(
     catalogue: &'a Catalogue,
     area: Option<Area>,
@@ -62,7 +62,7 @@ pub fn select<'a>(
 ) -> Vec<(&'a Lesson, &'a Question)> {
     catalogue
         .questions()
-        .filter(|(lesson, _)| area.is_none_or(|area| lesson.area == area))
+        .filter(|(_, question)| area.is_none_or(|area| question.area == area))
         .filter(|(_, question)| facts.is_empty() || facts.iter().any(|f| f == question.fact()))
         .collect()
 }
@@ -184,6 +184,11 @@ pub fn render_question(asked: &Asked, number: usize, total: usize, lang: Lang) -
     )
     .unwrap();
     writeln!(out, "{}", question.question.get(lang)).unwrap();
+    if let Some(code) = &question.code {
+        for line in code.lines() {
+            writeln!(out, "    │ {line}").unwrap();
+        }
+    }
     for (shown, &index) in asked.order.iter().enumerate() {
         writeln!(
             out,
@@ -257,6 +262,37 @@ mod tests {
             assert_eq!(order[0], ids[2], "seed {seed}: {order:?}");
             assert_eq!(order[order.len() - 1], ids[0], "seed {seed}: {order:?}");
         }
+    }
+
+    // A code-reading question shows its snippet under the question, before the choices.
+    #[test]
+    fn snippets_are_shown() {
+        let text = r#"[lesson]
+facts = ["S05"]
+area = "streams"
+teach = "lesson"
+title = { en = "Serdes", ko = "Serde 직렬화" }
+text = { en = "Serdes.", ko = "Serde입니다." }
+
+[[quiz]]
+id = "S05-1"
+code = "stream.to(\"out\");"
+question = { en = "What happens?", ko = "어떻게 되나요?" }
+choices = [{ en = "a", ko = "a" }, { en = "b", ko = "b" }, { en = "c", ko = "c" }, { en = "d", ko = "d" }]
+answer = [1]
+explain = { en = "Because.", ko = "그렇기 때문입니다." }
+"#;
+        let lesson = crate::lesson::parse_lesson(text, "S05-x.toml", None).unwrap();
+        let asked = Asked {
+            lesson: &lesson,
+            question: &lesson.quiz[0],
+            order: vec![0, 1, 2, 3],
+        };
+        assert_eq!(
+            render_question(&asked, 1, 1, Lang::En),
+            "\nquestion 1/1  [S05-1, one answer]\nWhat happens?\n    │ stream.to(\"out\");\n  1. a\n  \
+             2. b\n  3. c\n  4. d\n"
+        );
     }
 
     // Typed answers accept commas, spaces and plus signs between the two choices.

@@ -26,8 +26,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use cmd::acl::AclFormat;
 use cmd::assign::AssignFormat;
 use cmd::check::CheckFormat;
+use cmd::config::{ConfigFormat, ConfigKind};
 use cmd::connect_tasks::ConnectTasksFormat;
 use cmd::exam::ExamOptions;
 use cmd::learn::LearnFormat;
@@ -37,6 +39,7 @@ use cmd::retention::RetentionFormat;
 use cmd::schema::SchemaFormat;
 use cmd::sweep::{parse_kafka_version, parse_seeds, parse_shard};
 use cmd::trace::TraceFormat;
+use cmd::windows::WindowsFormat;
 use ksim::world::DEFAULT_MAX_EVENTS;
 use ksim_app::lesson::Lang;
 use ksim_app::schema::CompatibilityMode;
@@ -297,6 +300,65 @@ enum Command {
         #[arg(long, value_enum)]
         lang: Option<Lang>,
     },
+    /// Kafka's ACL authorizer: is a principal allowed an operation on a resource (S03).
+    Acl {
+        #[command(subcommand)]
+        command: AclCommand,
+    },
+    /// Kafka Streams windows: which windows a record falls in, and whether it is dropped as
+    /// late given the stream time and the grace period (S04).
+    Windows {
+        /// Tumbling windows of this size (`5s`, `1m`, or ms).
+        #[arg(long, value_name = "SIZE")]
+        tumbling: Option<String>,
+        /// Hopping windows of this size; needs --advance.
+        #[arg(long, value_name = "SIZE")]
+        hopping: Option<String>,
+        /// How far each hopping window starts after the previous one.
+        #[arg(long)]
+        advance: Option<String>,
+        /// Sliding windows with this time difference.
+        #[arg(long, value_name = "DIFFERENCE")]
+        sliding: Option<String>,
+        /// Session windows with this inactivity gap.
+        #[arg(long, value_name = "GAP")]
+        session: Option<String>,
+        /// The record's timestamp.
+        #[arg(long)]
+        timestamp: String,
+        /// The stream time before the record: the largest timestamp seen so far (default: the
+        /// record's own).
+        #[arg(long)]
+        stream_time: Option<String>,
+        /// The grace period (ofSizeAndGrace); 0 is ofSizeWithNoGrace.
+        #[arg(long, default_value = "0")]
+        grace: String,
+        #[arg(long, value_enum, default_value_t = WindowsFormat::Text)]
+        format: WindowsFormat,
+        /// en or ko; default from LC_ALL, LC_MESSAGES or LANG (ko… is Korean).
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
+    },
+    /// A client's or topic's effective settings: each value, Kafka's default and who set it
+    /// (S22).
+    Config {
+        #[arg(value_enum)]
+        kind: ConfigKind,
+        /// A properties file (`NAME=VALUE` lines, `#` comments), as a client reads.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// A setting as `NAME=VALUE`, over the file's; repeat for each.
+        #[arg(long = "config", value_name = "NAME=VALUE")]
+        configs: Vec<String>,
+        /// Show only the settings given, not the defaults.
+        #[arg(long)]
+        changed: bool,
+        #[arg(long, value_enum, default_value_t = ConfigFormat::Text)]
+        format: ConfigFormat,
+        /// en or ko; default from LC_ALL, LC_MESSAGES or LANG (ko… is Korean).
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
+    },
     /// Measure the explorer on scenarios (use a release build): first frame, seek, draw.
     BenchTui {
         /// Scenario files, or directories to search for `*.toml` files.
@@ -326,6 +388,41 @@ enum Command {
         /// scenario that would run for hours.
         #[arg(long, default_value_t = DEFAULT_MAX_EVENTS, value_parser = clap::value_parser!(u64).range(1..))]
         max_events: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AclCommand {
+    /// Allowed or denied, the rule that decided (super user, DENY, ALLOW, no ACL) and what
+    /// each ACL did.
+    Check {
+        /// Who asks, as TYPE:NAME (`User:alice`).
+        #[arg(long)]
+        principal: String,
+        /// What it asks: READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, …
+        #[arg(long)]
+        operation: String,
+        /// On what, as TYPE:NAME (`Topic:orders`, `Group:billing`, `Cluster:kafka-cluster`).
+        #[arg(long)]
+        resource: String,
+        /// The client's address.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// An ACL as PERMISSION,PRINCIPAL,OPERATION,TYPE:PATTERN:NAME[,HOST]
+        /// (`ALLOW,User:alice,READ,Topic:PREFIXED:orders-`); repeat for each.
+        #[arg(long = "acl", value_name = "ACL")]
+        acls: Vec<String>,
+        /// A principal of super.users; repeat for each.
+        #[arg(long = "super-user", value_name = "PRINCIPAL")]
+        super_users: Vec<String>,
+        /// allow.everyone.if.no.acl.found=true (the default is false).
+        #[arg(long)]
+        allow_everyone_if_no_acl_found: bool,
+        #[arg(long, value_enum, default_value_t = AclFormat::Text)]
+        format: AclFormat,
+        /// en or ko; default from LC_ALL, LC_MESSAGES or LANG (ko… is Korean).
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
     },
 }
 
@@ -383,12 +480,15 @@ fn misspelt_subcommand(args: &[std::ffi::OsString]) -> Option<String> {
 
 /// The calculators, which answer in Korean with `--lang ko` (or a Korean locale), their
 /// command-line mistakes included.
-const CALCULATORS: [&str; 5] = [
+const CALCULATORS: [&str; 8] = [
     "partition",
     "assign",
     "retention",
     "schema",
     "connect-tasks",
+    "acl",
+    "windows",
+    "config",
 ];
 
 /// Clap's message about a calculator's command line, in Korean when the calculator would
@@ -583,6 +683,65 @@ fn main() -> ExitCode {
             format,
             lang,
         }) => cmd::connect_tasks::connect_tasks(tables, tasks_max, format, lang),
+        Some(Command::Acl {
+            command:
+                AclCommand::Check {
+                    principal,
+                    operation,
+                    resource,
+                    host,
+                    acls,
+                    super_users,
+                    allow_everyone_if_no_acl_found,
+                    format,
+                    lang,
+                },
+        }) => cmd::acl::check(
+            cmd::acl::AclCheck {
+                principal: &principal,
+                operation: &operation,
+                resource: &resource,
+                host: &host,
+                acls: &acls,
+                super_users: &super_users,
+                allow_everyone_if_no_acl_found,
+            },
+            format,
+            lang,
+        ),
+        Some(Command::Windows {
+            tumbling,
+            hopping,
+            advance,
+            sliding,
+            session,
+            timestamp,
+            stream_time,
+            grace,
+            format,
+            lang,
+        }) => cmd::windows::windows(
+            cmd::windows::WindowsArgs {
+                tumbling: tumbling.as_deref(),
+                hopping: hopping.as_deref(),
+                advance: advance.as_deref(),
+                sliding: sliding.as_deref(),
+                session: session.as_deref(),
+                timestamp: &timestamp,
+                stream_time: stream_time.as_deref(),
+                grace: &grace,
+            },
+            format,
+            lang,
+        ),
+        Some(Command::Config {
+            kind,
+            file,
+            configs,
+            changed,
+            format,
+            lang,
+        }) => cmd::config::config(kind, file.as_deref(), &configs, changed, format, lang),
         Some(Command::BenchTui { paths, seed, seeks }) => {
             cmd::bench_tui::bench_tui(&paths, seed, seeks)
         }

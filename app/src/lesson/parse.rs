@@ -16,7 +16,9 @@ use toml::Spanned;
 
 use ksim::config::nearest;
 
-use super::{Area, Bilingual, Correction, Lesson, Question, QuestionKind, ScenarioLink, Teach};
+use super::{
+    Area, Bilingual, Correction, Lesson, Question, QuestionKind, ScenarioLink, Teach, topics,
+};
 
 /// A lesson file the loader refuses: where (1-based line and column) and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,7 +114,10 @@ struct RawCorrection {
 struct RawQuestion {
     id: Spanned<String>,
     kind: Option<Spanned<String>>,
+    area: Option<Spanned<String>>,
+    since: Option<Spanned<String>>,
     question: Spanned<RawText>,
+    code: Option<Spanned<String>>,
     choices: Spanned<Vec<Spanned<RawText>>>,
     answer: Spanned<Vec<Spanned<i64>>>,
     explain: Spanned<RawText>,
@@ -202,7 +207,7 @@ pub fn parse_lesson(text: &str, file: &str, dir: Option<&Path>) -> Result<Lesson
     let mut quiz = Vec::with_capacity(raw.quiz.len());
     let mut ids = BTreeSet::new();
     for (index, question) in raw.quiz.iter().enumerate() {
-        let question = source.question(question, index, &facts)?;
+        let question = source.question(question, index, &facts, area)?;
         if !ids.insert(question.id.clone()) {
             let span = raw.quiz[index].get_ref().id.span();
             return Err(source.error(
@@ -322,14 +327,16 @@ impl Source<'_> {
                 .strip_prefix('F')
                 .filter(|digits| digits.len() == 2 && digits.bytes().all(|b| b.is_ascii_digit()))
                 .and_then(|digits| digits.parse::<u32>().ok());
-            match number {
-                Some(n) if (1..=LAST_FACT).contains(&n) => {}
-                _ => {
-                    return Err(self.error(
-                        fact.span(),
-                        format!("expected a fact id from F01 to F{LAST_FACT}, found \"{id}\""),
-                    ));
-                }
+            let is_fact = number.is_some_and(|n| (1..=LAST_FACT).contains(&n));
+            if !is_fact && topics::find(id).is_none() {
+                let last_topic = topics::TOPICS.last().map_or("S01", |topic| topic.id);
+                return Err(self.error(
+                    fact.span(),
+                    format!(
+                        "expected a fact id from F01 to F{LAST_FACT} or a syllabus topic from \
+                         S01 to {last_topic}, found \"{id}\""
+                    ),
+                ));
             }
             if !seen.insert(id.clone()) {
                 return Err(self.error(fact.span(), format!("fact {id} is listed twice")));
@@ -354,6 +361,26 @@ impl Source<'_> {
                 ),
             )
         })
+    }
+
+    /// A Kafka version like `"3.0"` or `"2.4.1"`: numbers joined by dots.
+    fn since(&self, since: &Spanned<String>) -> Result<String> {
+        let text = since.get_ref().trim();
+        let parts: Vec<&str> = text.split('.').collect();
+        let valid = (2..=3).contains(&parts.len())
+            && parts
+                .iter()
+                .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
+        if !valid {
+            return Err(self.error(
+                since.span(),
+                format!(
+                    "`since` is the Kafka version the answer holds from, like \"3.0\", found \
+                     \"{text}\""
+                ),
+            ));
+        }
+        Ok(text.to_string())
     }
 
     fn teach(&self, teach: &Spanned<String>) -> Result<Teach> {
@@ -494,6 +521,7 @@ impl Source<'_> {
         raw: &Spanned<RawQuestion>,
         index: usize,
         facts: &[String],
+        lesson_area: Area,
     ) -> Result<Question> {
         let number = index + 1;
         let q = raw.get_ref();
@@ -530,6 +558,24 @@ impl Source<'_> {
             },
         };
         let what = format!("quiz[{number}]");
+        let area = match &q.area {
+            None => lesson_area,
+            Some(area) => self.area(area)?,
+        };
+        let since = match &q.since {
+            None => None,
+            Some(since) => Some(self.since(since)?),
+        };
+        let code = match &q.code {
+            None => None,
+            Some(code) if code.get_ref().trim().is_empty() => {
+                return Err(self.error(
+                    code.span(),
+                    format!("`{what}.code` is empty; expected the snippet the question shows"),
+                ));
+            }
+            Some(code) => Some(code.get_ref().trim_end().to_string()),
+        };
         let question = self.text(&q.question, &format!("{what}.question"), true)?;
         let explain = self.text(&q.explain, &format!("{what}.explain"), true)?;
         let raw_choices = q.choices.get_ref();
@@ -593,7 +639,10 @@ impl Source<'_> {
         Ok(Question {
             id,
             kind,
+            area,
+            since,
             question,
+            code,
             choices,
             answer,
             explain,

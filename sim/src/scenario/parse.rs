@@ -698,26 +698,29 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// `facts = ["F17"]`: ids of `facts.md`, F01 to F54.
+    /// `facts = ["F17"]`: ids of `facts.md`, F01 to F54, or of the CCDAK syllabus topics
+    /// beyond the notes, S01 to S99 (the lesson loader knows which exist).
     fn facts(&self, facts: Vec<Spanned<String>>) -> Result<Vec<String>> {
         let mut ids = Vec::new();
         for fact in facts {
             let id = fact.get_ref();
-            let number = id
-                .strip_prefix('F')
-                .filter(|n| n.len() == 2 && n.bytes().all(|b| b.is_ascii_digit()))
-                .and_then(|n| n.parse::<u32>().ok());
-            match number {
-                Some(n) if (1..=LAST_FACT).contains(&n) => ids.push(id.clone()),
-                _ => {
-                    return self.fail(
-                        fact.span(),
-                        format!(
-                            "fact {id:?} is not an id from facts.md; expected F01 to F{LAST_FACT}"
-                        ),
-                    );
-                }
+            let number = |prefix: char| {
+                id.strip_prefix(prefix)
+                    .filter(|n| n.len() == 2 && n.bytes().all(|b| b.is_ascii_digit()))
+                    .and_then(|n| n.parse::<u32>().ok())
+            };
+            let fact_ok = number('F').is_some_and(|n| (1..=LAST_FACT).contains(&n));
+            let topic_ok = number('S').is_some_and(|n| n >= 1);
+            if !fact_ok && !topic_ok {
+                return self.fail(
+                    fact.span(),
+                    format!(
+                        "fact {id:?} is not an id from facts.md; expected F01 to F{LAST_FACT}, or \
+                         a syllabus topic S01 to S99"
+                    ),
+                );
             }
+            ids.push(id.clone());
         }
         Ok(ids)
     }

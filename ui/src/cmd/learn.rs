@@ -235,6 +235,7 @@ fn render_json(lessons: &[Lesson], progress: &Progress, lang: Lang) -> String {
                         "id": question.id,
                         "kind": question.kind.name(),
                         "fact": question.fact(),
+                        "area": question.area.name(),
                         "right": record.map_or(0, |r| r.right),
                         "wrong": record.map_or(0, |r| r.wrong),
                         "due_again": progress.is_due_again(&question.id),

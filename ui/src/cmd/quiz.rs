@@ -430,8 +430,11 @@ fn render_json(
             serde_json::json!({
                 "id": question.id,
                 "kind": question.kind.name(),
+                "area": question.area.name(),
+                "since": question.since,
                 "lesson": asked.lesson.file,
                 "question": question.question.get(lang),
+                "code": question.code,
                 "choices": choices,
                 "answer": asked.shown_answer(),
                 "given": answer.given,

@@ -50,6 +50,42 @@ fn reads_a_lesson() {
     assert_eq!(question.answer, [2, 4]);
     assert_eq!(question.fact(), "F29");
     assert_eq!(question.choices[3].get(crate::lesson::Lang::Ko), "d");
+    assert_eq!(question.area, Area::Connect);
+    assert_eq!(question.since, None);
+    assert_eq!(question.code, None);
+}
+
+// A syllabus topic stands where a fact does; a question may name its own area, the Kafka
+// version its answer holds from and a snippet; each is checked.
+#[test]
+fn syllabus_topics_and_question_tags() {
+    let text = GOOD
+        .replace("[\"F29\"]", "[\"S03\"]")
+        .replace("\"F29-1\"", "\"S03-1\"")
+        .replace(
+            "kind = \"choose-two\"\n",
+            "kind = \"choose-two\"\narea = \"security\"\nsince = \"3.0\"\ncode = \"\"\"\nacks=all\n\"\"\"\n",
+        );
+    let lesson = parse_lesson(&text, "l.toml", None).unwrap();
+    assert_eq!(lesson.facts, ["S03"]);
+    let question = &lesson.quiz[0];
+    assert_eq!(question.fact(), "S03");
+    assert_eq!(question.area, Area::Security);
+    assert_eq!(question.since.as_deref(), Some("3.0"));
+    assert_eq!(question.code.as_deref(), Some("acks=all"));
+    assert_eq!(
+        error(&text.replace("\"3.0\"", "\"three\"")),
+        "l.toml:13:9: `since` is the Kafka version the answer holds from, like \"3.0\", found \
+         \"three\""
+    );
+    assert!(
+        error(&text.replace("\"security\"", "\"securty\""))
+            .starts_with("l.toml:12:8: unknown area \"securty\", did you mean \"security\"?")
+    );
+    assert!(
+        error(&text.replace("\nacks=all\n", "\n  \n"))
+            .starts_with("l.toml:14:8: `quiz[1].code` is empty")
+    );
 }
 
 // A misspelt key names its table, the nearest key and the valid ones, at its position.
@@ -118,13 +154,18 @@ fn missing_parts() {
 fn bad_values() {
     assert_eq!(
         error(&GOOD.replace("[\"F29\"]", "[\"F55\"]")),
-        "l.toml:2:10: expected a fact id from F01 to F54, found \"F55\""
+        "l.toml:2:10: expected a fact id from F01 to F54 or a syllabus topic from S01 to S22, \
+         found \"F55\""
+    );
+    assert!(
+        error(&GOOD.replace("[\"F29\"]", "[\"S99\"]"))
+            .starts_with("l.toml:2:10: expected a fact id from F01 to F54 or a syllabus topic")
     );
     assert_eq!(
         error(&GOOD.replace("\"connect\"", "\"conect\"")),
         "l.toml:3:8: unknown area \"conect\", did you mean \"connect\"?; areas: replication, \
-         producer, consumer, partitioning, logs, clients, broker, streams, connect, \
-         schema-registry, ksql, rest-proxy"
+         producer, consumer, transactions, partitioning, logs, clients, broker, security, tools, \
+         streams, connect, schema-registry, ksql, rest-proxy"
     );
     assert_eq!(
         error(&GOOD.replace("\"calc\"\n", "\"SIM\"\n")),

@@ -66,6 +66,12 @@ pub struct RawQuestion {
     pub _answer: Option<toml::Value>,
     #[serde(rename = "explain")]
     pub _explain: Option<toml::Value>,
+    #[serde(rename = "area")]
+    pub _area: Option<toml::Value>,
+    #[serde(rename = "since")]
+    pub _since: Option<toml::Value>,
+    #[serde(rename = "code")]
+    pub _code: Option<toml::Value>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -255,7 +255,7 @@ fn duplicate_topic() {
 // Fact ids are F01 to F54.
 #[test]
 fn bad_fact_id() {
-    insta::assert_snapshot!(error(&BASE.replace("name = \"base\"", "name = \"base\"\nfacts = [\"F17\", \"F7\"]")), @r#"x.toml:2:17: fact "F7" is not an id from facts.md; expected F01 to F54"#);
+    insta::assert_snapshot!(error(&BASE.replace("name = \"base\"", "name = \"base\"\nfacts = [\"F17\", \"F7\"]")), @r#"x.toml:2:17: fact "F7" is not an id from facts.md; expected F01 to F54, or a syllabus topic S01 to S99"#);
 }
 
 // A network partition may not put a broker in two groups.
