@@ -522,7 +522,7 @@ fn ledger_adds_up(world: &World) -> Result<(), String> {
             summary.sent
         ));
     }
-    let by_record = crate::observe::ledger::compute(world).summary;
+    let by_record = crate::observe::ledger::summarize_by_record(world);
     if by_record != summary {
         return Err(format!(
             "the counts kept during the run give {summary:?}, the records one by one {by_record:?}"

@@ -338,6 +338,24 @@ fn count(
 
 /// Every record's fate, with its key and value, and the counts.
 pub fn compute(world: &World) -> Ledger {
+    walk(world, |_| true)
+}
+
+/// The counts, added up record by record as `compute` does, without keeping any record: what
+/// `ledger_adds_up` checks `summarize` against.
+pub fn summarize_by_record(world: &World) -> LedgerSummary {
+    walk(world, |_| false).summary
+}
+
+/// The records acknowledged and then lost, with the counts: what `ksim run` reports, in memory
+/// bounded by the losses rather than by the records sent.
+pub fn lost(world: &World) -> Ledger {
+    walk(world, |fate| fate == Fate::Lost)
+}
+
+/// Reads every record's fate, counting each, and keeps (with its key, value and the trace line
+/// that decided it) those whose fate `keep` accepts.
+fn walk(world: &World, keep: impl Fn(Fate) -> bool) -> Ledger {
     let logs = read_final_logs(world);
     let consumed = read_consumed_order(world);
     let mut summary = LedgerSummary::default();
@@ -348,15 +366,10 @@ pub fn compute(world: &World) -> Ledger {
                 producer: ProducerIdx(p as u32),
                 n: n as u32,
             };
-            let (key, value) = producer.key_and_value(n as u32);
-            let removed = world.tracker.removed.contains(&id);
-            let fate = fate_of(sent.outcome(), logs.copies[p][n] > 0, removed);
-            let (offset, error) = match sent.outcome() {
-                Outcome::Acked(offset) => (offset.map(|o| o.0), None),
-                Outcome::Failed(e) => (None, Some(e.name().to_string())),
-                Outcome::Pending => (None, None),
-            };
-            let duplicated = logs.copies[p][n] > 1;
+            let copies = logs.copies[p][n];
+            let removed = copies == 0 && world.tracker.removed.contains(&id);
+            let fate = fate_of(sent.outcome(), copies > 0, removed);
+            let duplicated = copies > 1;
             count(
                 &mut summary,
                 fate,
@@ -365,6 +378,15 @@ pub fn compute(world: &World) -> Ledger {
                 logs.reordered[p][n],
             );
             summary.reordered_as_consumed += u64::from(consumed[p][n]);
+            if !keep(fate) {
+                continue;
+            }
+            let (key, value) = producer.key_and_value(n as u32);
+            let (offset, error) = match sent.outcome() {
+                Outcome::Acked(offset) => (offset.map(|o| o.0), None),
+                Outcome::Failed(e) => (None, Some(e.name().to_string())),
+                Outcome::Pending => (None, None),
+            };
             let decided_by = (fate == Fate::Lost).then(|| match world.tracker.lost_by.get(&id) {
                 Some(&(_, _, index)) => world.trace().line(index).trim().to_string(),
                 None => "absent from the partition's final log".to_string(),
@@ -462,6 +484,10 @@ mod tests {
         assert_eq!(ledger.summary.reordered, 0);
         assert_eq!(ledger.summary.reordered_as_consumed, 2);
         assert_eq!(summarize(&world), ledger.summary);
+        assert_eq!(summarize_by_record(&world), ledger.summary);
+        let lost = super::lost(&world);
+        assert_eq!(lost.summary, ledger.summary);
+        assert!(lost.records.iter().all(|r| r.fate == Fate::Lost));
         let late: Vec<&str> = ledger
             .records
             .iter()
