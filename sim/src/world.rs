@@ -1031,8 +1031,21 @@ impl World {
                 to,
             } => {
                 let log = &self.brokers[broker.0 as usize - 1].replicas[&partition].log;
-                for (_, r) in log.records_between(from, to) {
-                    if !r.is_internal() {
+                for records in log.record_slices_between(from, to) {
+                    let (Some(first), Some(last)) = (records.first(), records.last()) else {
+                        continue;
+                    };
+                    // A producer's batch holds consecutive sends, marked as one run.
+                    let run = !first.is_internal()
+                        && first.producer == last.producer
+                        && (last.n as usize).checked_sub(first.n as usize)
+                            == Some(records.len() - 1);
+                    if run {
+                        self.producers[first.producer.0 as usize]
+                            .mark_committed_run(first.n, last.n + 1);
+                        continue;
+                    }
+                    for r in records.iter().filter(|r| !r.is_internal()) {
                         self.producers[r.producer.0 as usize].mark_committed(r.n);
                     }
                 }

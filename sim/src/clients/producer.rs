@@ -375,6 +375,8 @@ pub struct Producer {
     /// How many of `records` are acknowledged and how many failed, kept as they change so
     /// that a screen showing them need not read every record.
     settled: OutcomeCounts,
+    /// How many records are marked `committed`, kept as they change.
+    committed_count: u64,
     /// With a `transactional.id`: the transaction manager.
     pub txn: Option<TxnClient>,
 }
@@ -400,6 +402,34 @@ impl Producer {
         self.settled.add(record.state, -1);
         record.set_outcome(outcome);
         self.settled.add(record.state, 1);
+    }
+
+    /// Settles a batch's records: acknowledged from offset `base` on (`Some(None)` for acks=0),
+    /// or failed. A batch of consecutive records is settled as one run.
+    fn settle_batch(&mut self, records: &[RecordId], result: Result<Option<Offset>, KafkaError>) {
+        let outcome = |i: usize| match result {
+            Ok(base) => Outcome::Acked(base.map(|b| Offset(b.0 + i as u64))),
+            Err(error) => Outcome::Failed(error),
+        };
+        let (Some(first), Some(last)) = (records.first(), records.last()) else {
+            return;
+        };
+        let (start, end) = (first.n as usize, last.n as usize + 1);
+        if end.checked_sub(start) != Some(records.len()) {
+            for (i, r) in records.iter().enumerate() {
+                self.settle(r.n, outcome(i));
+            }
+            return;
+        }
+        // Send numbers only grow within a batch, so first..=last holds exactly its records.
+        let settled = &mut self.settled;
+        let mut i = 0;
+        self.records.for_each_mut_in(start..end, |record| {
+            settled.add(record.state, -1);
+            record.set_outcome(outcome(i));
+            settled.add(record.state, 1);
+            i += 1;
+        });
     }
 
     pub fn new(
@@ -463,6 +493,7 @@ impl Producer {
             record_too_large_traced: false,
             drain_index: BTreeMap::new(),
             stats: BatchStats::default(),
+            committed_count: 0,
             settled: OutcomeCounts::default(),
         }
     }
@@ -505,9 +536,27 @@ impl Producer {
     }
 
     pub fn mark_committed(&mut self, n: u32) {
-        if let Some(record) = self.records.get_mut(n as usize) {
+        if let Some(record) = self.records.get_mut(n as usize)
+            && !record.committed
+        {
             record.committed = true;
+            self.committed_count += 1;
         }
+    }
+
+    /// Marks records `first..end` committed (the records of one batch below a high watermark).
+    pub fn mark_committed_run(&mut self, first: u32, end: u32) {
+        let count = &mut self.committed_count;
+        self.records
+            .for_each_mut_in(first as usize..end as usize, |record| {
+                *count += u64::from(!record.committed);
+                record.committed = true;
+            });
+    }
+
+    /// How many records have been below a leader's high watermark.
+    pub fn committed_count(&self) -> u64 {
+        self.committed_count
     }
 
     fn spec_of(&self, record: &SentRecord) -> Option<&ProduceSpec> {

@@ -159,6 +159,25 @@ impl<T: Clone> SharedVec<T> {
         &mut Arc::make_mut(&mut self.chunks[chunk])[at]
     }
 
+    /// Calls `f` on each item of `range` (clamped to the items there are), in order, to change
+    /// it: a shared chunk is copied once, not once per item.
+    pub fn for_each_mut_in(&mut self, range: std::ops::Range<usize>, mut f: impl FnMut(&mut T)) {
+        let end = range.end.min(self.len());
+        let mut at = range.start;
+        let sealed = self.sealed();
+        while at < end.min(sealed) {
+            let (chunk, from) = self.locate(at);
+            let take = (CHUNK - from).min(end.min(sealed) - at);
+            Arc::make_mut(&mut self.chunks[chunk])[from..from + take]
+                .iter_mut()
+                .for_each(&mut f);
+            at += take;
+        }
+        if at < end {
+            self.tail[at - sealed..end - sealed].iter_mut().for_each(f);
+        }
+    }
+
     pub fn first(&self) -> Option<&T> {
         self.get(0)
     }
@@ -441,6 +460,17 @@ mod tests {
                 assert_eq!(a.pop(), b.pop());
                 assert_eq!(a.pop(), b.pop());
                 assert_eq!(a.iter().copied().collect::<Vec<_>>(), b);
+            }
+            for range in [0..len, len / 3..len / 2, 1.min(len)..len + 3, len..len] {
+                let mut a = shared.clone();
+                let mut b = plain.clone();
+                a.for_each_mut_in(range.clone(), |x| *x += 1);
+                let end = range.end.min(len);
+                b[range.start.min(end)..end]
+                    .iter_mut()
+                    .for_each(|x| *x += 1);
+                assert_eq!(a.iter().copied().collect::<Vec<_>>(), b);
+                assert_eq!(shared.iter().copied().collect::<Vec<_>>(), plain);
             }
             let mut a = shared.clone();
             a.retain(|x| x % 3 == 0);

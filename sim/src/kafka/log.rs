@@ -852,6 +852,24 @@ impl ReplicaLog {
             })
     }
 
+    /// The records at offsets in `from..to`, as one slice per batch (a compacted batch's
+    /// records are those it kept).
+    pub fn record_slices_between(
+        &self,
+        from: Offset,
+        to: Offset,
+    ) -> impl Iterator<Item = &[RecordId]> + '_ {
+        let start = self.batches.partition_point(|b| b.end_offset() <= from);
+        self.batches
+            .iter_from(start)
+            .take_while(move |b| b.base_offset < to)
+            .map(move |b| {
+                let first = b.index_from(from);
+                let end = b.index_from(to);
+                &b.records[first..end.max(first)]
+            })
+    }
+
     /// Every (offset, record) in offset order.
     pub fn records(&self) -> impl Iterator<Item = (Offset, RecordId)> + '_ {
         self.batches.iter().flat_map(|b| b.entries())

@@ -506,7 +506,9 @@ impl Invariants {
     }
 }
 
-/// `ledger_adds_up`: the ledger's counts agree with each other and with the producers.
+/// `ledger_adds_up`: the ledger's counts agree with each other, with the producers, and with
+/// every record's fate: the summary (read from counts kept as the run went) equals the one the
+/// full ledger adds up record by record.
 fn ledger_adds_up(world: &World) -> Result<(), String> {
     let summary = crate::observe::ledger::summarize(world);
     let sent: u64 = world
@@ -520,17 +522,10 @@ fn ledger_adds_up(world: &World) -> Result<(), String> {
             summary.sent
         ));
     }
-    let counted = world
-        .producers()
-        .iter()
-        .map(|p| p.outcome_counts())
-        .fold((0, 0, 0), |(a, f, p), c| {
-            (a + c.acked, f + c.failed, p + c.pending)
-        });
-    if counted != (summary.acked, summary.failed, summary.pending) {
+    let by_record = crate::observe::ledger::summarize_by_record(world);
+    if by_record != summary {
         return Err(format!(
-            "the producers count (acked, failed, pending) {counted:?}, the ledger {:?}",
-            (summary.acked, summary.failed, summary.pending)
+            "the counts kept during the run give {summary:?}, the records one by one {by_record:?}"
         ));
     }
     if summary.acked + summary.failed + summary.pending != summary.sent {

@@ -105,11 +105,15 @@ pub fn authoritative_log(world: &World, tp: TopicPartition) -> Option<&ReplicaLo
         .map(|r| &r.log)
 }
 
-/// What the final logs say of each record, in compact per-producer arrays.
+/// What the final logs say of each record, in compact per-producer arrays, and the counts the
+/// summary needs.
 struct FinalLogs {
     copies: Vec<Vec<u8>>,
     reordered: Vec<Vec<bool>>,
     keys_split: u64,
+    /// Records present more than once, and records placed after a later-sent one.
+    duplicated: u64,
+    reordered_count: u64,
 }
 
 fn read_final_logs(world: &World) -> FinalLogs {
@@ -125,6 +129,7 @@ fn read_final_logs(world: &World) -> FinalLogs {
     // another partition holds one too.
     let mut key_partitions: BTreeMap<(usize, TopicId, Arc<str>), (u32, bool)> = BTreeMap::new();
     let keyed: Vec<bool> = producers.iter().map(|p| p.sends_keys()).collect();
+    let (mut duplicated, mut reordered_count) = (0, 0);
     let image = world.controller().image();
     for (tp, _) in image.partitions() {
         let Some(log) = authoritative_log(world, tp) else {
@@ -133,12 +138,32 @@ fn read_final_logs(world: &World) -> FinalLogs {
         // Per producer, the highest send number seen so far in this partition.
         let mut highest: Vec<Option<u32>> = vec![None; producers.len()];
         for batch in log.batches() {
+            if let Some((p, run)) = fresh_run(&batch.records, &copies, &keyed) {
+                // The common case, a batch of consecutive records none seen before, at once.
+                copies[p][run.clone()].fill(1);
+                let (first, end) = (run.start as u32, run.end as u32);
+                match highest[p] {
+                    Some(top) if first < top => {
+                        let late = first..end.min(top);
+                        reordered[p][late.start as usize..late.end as usize].fill(true);
+                        reordered_count += u64::from(late.end - late.start);
+                        if end - 1 > top {
+                            highest[p] = Some(end - 1);
+                        }
+                    }
+                    _ => highest[p] = Some(end - 1),
+                }
+                continue;
+            }
             for r in batch.records.iter() {
                 let (p, n) = (r.producer.0 as usize, r.n as usize);
                 let Some(count) = copies.get_mut(p).and_then(|c| c.get_mut(n)) else {
                     continue;
                 };
                 *count = count.saturating_add(1);
+                if *count == 2 {
+                    duplicated += 1;
+                }
                 if *count > 1 {
                     continue;
                 }
@@ -151,7 +176,10 @@ fn read_final_logs(world: &World) -> FinalLogs {
                         .or_insert((tp.partition, false));
                 }
                 match highest[p] {
-                    Some(top) if r.n < top => reordered[p][n] = true,
+                    Some(top) if r.n < top => {
+                        reordered[p][n] = true;
+                        reordered_count += 1;
+                    }
                     _ => highest[p] = Some(r.n),
                 }
             }
@@ -162,7 +190,28 @@ fn read_final_logs(world: &World) -> FinalLogs {
         copies,
         reordered,
         keys_split,
+        duplicated,
+        reordered_count,
     }
+}
+
+/// When a batch's records are consecutive sends of one producer that does not send keys, none
+/// of them yet seen in a final log: the producer and the range of send numbers.
+fn fresh_run(
+    records: &[RecordId],
+    copies: &[Vec<u8>],
+    keyed: &[bool],
+) -> Option<(usize, std::ops::Range<usize>)> {
+    let (first, last) = (records.first()?, records.last()?);
+    let p = first.producer.0 as usize;
+    let (start, end) = (first.n as usize, last.n as usize + 1);
+    let consecutive = end.checked_sub(start) == Some(records.len())
+        && records
+            .iter()
+            .zip(first.n..)
+            .all(|(r, n)| r.n == n && r.producer == first.producer);
+    let seen = copies.get(p)?.get(start..end)?;
+    (consecutive && !keyed[p] && seen.iter().all(|&c| c == 0)).then_some((p, start..end))
 }
 
 /// Per producer and record: whether some consumer received it after a record of the same key
@@ -214,27 +263,42 @@ fn fate_of(outcome: Outcome, present: bool, removed: bool) -> Fate {
     }
 }
 
-/// The counts only, without naming each record: what expectations need.
+/// The counts only, without naming each record: what expectations need. It reads the final
+/// logs, the producers' outcome counts, and only those records that no final log holds (to
+/// tell a loss from a removal); `ledger_adds_up` checks it against every record.
 pub fn summarize(world: &World) -> LedgerSummary {
     let logs = read_final_logs(world);
     let consumed = read_consumed_order(world);
-    let mut summary = LedgerSummary::default();
+    let mut summary = LedgerSummary {
+        duplicated: logs.duplicated,
+        reordered: logs.reordered_count,
+        ..LedgerSummary::default()
+    };
     for (p, producer) in world.producers().iter().enumerate() {
         summary.reordered_as_consumed += consumed[p].iter().filter(|&&o| o).count() as u64;
-        let records = producer.records.iter();
-        for (n, ((sent, &copies), &reordered)) in records
-            .zip(&logs.copies[p])
-            .zip(&logs.reordered[p])
-            .enumerate()
-        {
-            let id = RecordId {
-                producer: ProducerIdx(p as u32),
-                n: n as u32,
-            };
-            // Only an acknowledged record absent from the logs may have been removed.
-            let removed = copies == 0 && world.tracker.removed.contains(&id);
-            let fate = fate_of(sent.outcome(), copies > 0, removed);
-            count(&mut summary, fate, sent.committed, copies > 1, reordered);
+        let outcomes = producer.outcome_counts();
+        summary.sent += producer.records.len() as u64;
+        summary.acked += outcomes.acked;
+        summary.failed += outcomes.failed;
+        summary.pending += outcomes.pending;
+        summary.committed += producer.committed_count();
+        let copies = &logs.copies[p];
+        let mut from = 0;
+        // The records absent from every final log: an acknowledged one was lost, or removed.
+        while let Some(gap) = copies[from..].iter().position(|&c| c == 0) {
+            let n = from + gap;
+            from = n + 1;
+            if let Outcome::Acked(_) = producer.records[n].outcome() {
+                let id = RecordId {
+                    producer: ProducerIdx(p as u32),
+                    n: n as u32,
+                };
+                if world.tracker.removed.contains(&id) {
+                    summary.removed += 1;
+                } else {
+                    summary.acked_lost += 1;
+                }
+            }
         }
     }
     count_keys(&mut summary, world, &logs);
@@ -274,6 +338,24 @@ fn count(
 
 /// Every record's fate, with its key and value, and the counts.
 pub fn compute(world: &World) -> Ledger {
+    walk(world, |_| true)
+}
+
+/// The counts, added up record by record as `compute` does, without keeping any record: what
+/// `ledger_adds_up` checks `summarize` against.
+pub fn summarize_by_record(world: &World) -> LedgerSummary {
+    walk(world, |_| false).summary
+}
+
+/// The records acknowledged and then lost, with the counts: what `ksim run` reports, in memory
+/// bounded by the losses rather than by the records sent.
+pub fn lost(world: &World) -> Ledger {
+    walk(world, |fate| fate == Fate::Lost)
+}
+
+/// Reads every record's fate, counting each, and keeps (with its key, value and the trace line
+/// that decided it) those whose fate `keep` accepts.
+fn walk(world: &World, keep: impl Fn(Fate) -> bool) -> Ledger {
     let logs = read_final_logs(world);
     let consumed = read_consumed_order(world);
     let mut summary = LedgerSummary::default();
@@ -284,15 +366,10 @@ pub fn compute(world: &World) -> Ledger {
                 producer: ProducerIdx(p as u32),
                 n: n as u32,
             };
-            let (key, value) = producer.key_and_value(n as u32);
-            let removed = world.tracker.removed.contains(&id);
-            let fate = fate_of(sent.outcome(), logs.copies[p][n] > 0, removed);
-            let (offset, error) = match sent.outcome() {
-                Outcome::Acked(offset) => (offset.map(|o| o.0), None),
-                Outcome::Failed(e) => (None, Some(e.name().to_string())),
-                Outcome::Pending => (None, None),
-            };
-            let duplicated = logs.copies[p][n] > 1;
+            let copies = logs.copies[p][n];
+            let removed = copies == 0 && world.tracker.removed.contains(&id);
+            let fate = fate_of(sent.outcome(), copies > 0, removed);
+            let duplicated = copies > 1;
             count(
                 &mut summary,
                 fate,
@@ -301,6 +378,15 @@ pub fn compute(world: &World) -> Ledger {
                 logs.reordered[p][n],
             );
             summary.reordered_as_consumed += u64::from(consumed[p][n]);
+            if !keep(fate) {
+                continue;
+            }
+            let (key, value) = producer.key_and_value(n as u32);
+            let (offset, error) = match sent.outcome() {
+                Outcome::Acked(offset) => (offset.map(|o| o.0), None),
+                Outcome::Failed(e) => (None, Some(e.name().to_string())),
+                Outcome::Pending => (None, None),
+            };
             let decided_by = (fate == Fate::Lost).then(|| match world.tracker.lost_by.get(&id) {
                 Some(&(_, _, index)) => world.trace().line(index).trim().to_string(),
                 None => "absent from the partition's final log".to_string(),
@@ -398,6 +484,10 @@ mod tests {
         assert_eq!(ledger.summary.reordered, 0);
         assert_eq!(ledger.summary.reordered_as_consumed, 2);
         assert_eq!(summarize(&world), ledger.summary);
+        assert_eq!(summarize_by_record(&world), ledger.summary);
+        let lost = super::lost(&world);
+        assert_eq!(lost.summary, ledger.summary);
+        assert!(lost.records.iter().all(|r| r.fate == Fate::Lost));
         let late: Vec<&str> = ledger
             .records
             .iter()

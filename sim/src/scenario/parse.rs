@@ -67,8 +67,9 @@ pub const MAX_PARTITIONS: u32 = 10_000;
 pub const MAX_RECORDS_PER_STEP: u32 = 10_000_000;
 
 /// The most records all the `produce` steps of a scenario may send together, so that a run's
-/// records (each followed to its fate by the ledger) fit in memory.
-pub const MAX_RECORDS_PER_SCENARIO: u64 = 10_000_000;
+/// records (each followed to its fate by the ledger, about 32 bytes each) fit in memory:
+/// `scenarios/bench/throughput-30m.toml` sends this many.
+pub const MAX_RECORDS_PER_SCENARIO: u64 = 30_000_000;
 
 /// The error names a producer expectation may list in `errors`: the ones the simulated
 /// brokers and clients produce, spelled as Kafka's `Errors` enum spells them, plus the client's

@@ -100,7 +100,7 @@ pub fn run(
 
 fn report(world: &World, seed: Seed) -> RunReport {
     let scenario = world.scenario();
-    let ledger = world.ledger();
+    let ledger = ksim::observe::ledger::lost(world);
     let lost = ledger
         .records
         .iter()

@@ -465,9 +465,7 @@ impl Producer {
             Ok(base) => {
                 self.stats.acked_records += records.len() as u64;
                 self.stats.last_ack = Some(ctx.now);
-                for (i, r) in records.iter().enumerate() {
-                    self.settle(r.n, Outcome::Acked(base.map(|b| Offset(b.0 + i as u64))));
-                }
+                self.settle_batch(&records, Ok(base));
                 if let Some(base) = base {
                     ctx.trace(TraceEvent::ProduceAcked {
                         partition: batch.partition,
@@ -484,9 +482,7 @@ impl Producer {
             }
             Err(error) => {
                 self.errors.insert(error);
-                for r in records.iter() {
-                    self.settle(r.n, Outcome::Failed(error));
-                }
+                self.settle_batch(&records, Err(error));
                 if self.txn.is_some() {
                     self.on_txn_batch_failed(ctx, error);
                 }

@@ -1063,9 +1063,9 @@ fn absurd_duration() {
 // run starts, at the step that crosses the limit.
 #[test]
 fn too_many_records_in_all() {
-    let step = "[[steps]]\nat = \"0s\"\nproduce = { producer = \"app\", topic = \"orders\", count = 4000000 }\n";
+    let step = "[[steps]]\nat = \"0s\"\nproduce = { producer = \"app\", topic = \"orders\", count = 10000000 }\n";
     let text = format!("{BASE}{step}{step}{step}");
-    insta::assert_snapshot!(error(&text), @"x.toml:30:11: the steps send 12000005 records up to here, more than the 10000000 a scenario may send: every record is followed from send to fate, and more would not fit in memory");
+    insta::assert_snapshot!(error(&text), @"x.toml:30:11: the steps send 30000005 records up to here, more than the 30000000 a scenario may send: every record is followed from send to fate, and more would not fit in memory");
     assert!(parse(&format!("{BASE}{step}{step}"), "x.toml").is_ok());
 }
 
