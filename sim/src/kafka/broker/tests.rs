@@ -466,3 +466,21 @@ fn r12_3_flush_messages_bounds_what_a_power_loss_takes() {
     assert_eq!(lost.len(), 1, "1 record < 2: still in the page cache");
     assert_eq!((lost[0].from, lost[0].to), (Offset(4), Offset(3)));
 }
+
+// R1.6: a fetch anywhere in [high watermark, log end offset] is answered empty, with no
+// error: at the log end the consumer is simply caught up. Only past the log end (or below
+// the log start) is OFFSET_OUT_OF_RANGE.
+#[test]
+fn r1_6_a_fetch_at_the_log_end_is_empty_not_out_of_range() {
+    let mut broker = leader(1);
+    produce(&mut broker, 1, 3, Acks::One);
+    fetch(&mut broker, 2, 2, 3);
+    fetch(&mut broker, 2, 3, 3);
+    assert_eq!(high_watermark(&broker), 3);
+    assert_eq!(broker.replicas[&TP].log.log_end_offset(), Offset(3));
+    assert_eq!(consumer_fetch(&mut broker, 3, 3), (None, vec![]));
+    assert_eq!(
+        consumer_fetch(&mut broker, 3, 4),
+        (Some(KafkaError::OffsetOutOfRange), vec![])
+    );
+}
