@@ -740,6 +740,10 @@ restart = 1
         world.run_until(SimTime::from_millis(11_000));
         assert_eq!(leader(&world), Some(BrokerId(2)), "broker 1 is down");
         world.run_until(SimTime::from_millis(39_000));
-        assert_eq!(leader(&world), Some(BrokerId(1)), "back to the preferred leader");
+        assert_eq!(
+            leader(&world),
+            Some(BrokerId(1)),
+            "back to the preferred leader"
+        );
     }
 }

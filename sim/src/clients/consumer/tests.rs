@@ -48,7 +48,10 @@ fn r8_10_records_lag_max_keeps_the_max_of_its_sample_windows() {
     let lag_now: u64 = consumer.lag().values().sum();
     assert_eq!(lag_now, 0, "caught up by 20 s");
     let at_20s = consumer.records_lag_max(world.now());
-    assert!(at_20s >= 100, "the lag of 6 s is still in the window: {at_20s}");
+    assert!(
+        at_20s >= 100,
+        "the lag of 6 s is still in the window: {at_20s}"
+    );
 
     world.run_until(SimTime::from_millis(75_000));
     let consumer = &world.consumers()[0];
