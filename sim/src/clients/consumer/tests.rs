@@ -58,3 +58,43 @@ fn r8_10_records_lag_max_keeps_the_max_of_its_sample_windows() {
     let at_75s = consumer.records_lag_max(world.now());
     assert_eq!(at_75s, 0, "the window holding the lag of 6 s has expired");
 }
+
+// R8.6, R8.7: a member the coordinator has dropped (its session timed out behind a network
+// cut) hears UNKNOWN_MEMBER_ID when the cut heals (here on its auto-commit); it resets
+// (`resetStateAndGeneration`: no member id, generation -1, its partitions lost) and joins
+// again as a new member.
+#[test]
+fn r8_6_a_member_dropped_by_the_coordinator_resets_and_rejoins() {
+    let text = r#"name = "t"
+duration = "60s"
+[cluster]
+brokers = 1
+[[topics]]
+name = "t"
+partitions = 1
+replication_factor = 1
+[[consumers]]
+name = "c"
+group = "g"
+subscribe = ["t"]
+config = { "session.timeout.ms" = 6000 }
+[[steps]]
+at = "10s"
+isolate = 1
+[[steps]]
+at = "20s"
+heal = true
+"#;
+    let mut world = run_until(text, 9_000);
+    let consumer = &world.consumers()[0];
+    assert_eq!(consumer.generation, 1);
+    let first_id = consumer.member().to_string();
+    world.run_until(SimTime::from_millis(21_000));
+    let consumer = &world.consumers()[0];
+    assert!(consumer.assignment.is_empty(), "its partitions are lost");
+    assert_ne!(
+        consumer.member(),
+        first_id,
+        "it joins again as a new member"
+    );
+}
