@@ -1060,3 +1060,5 @@ impl Consumer {
 
 mod fetcher;
 mod membership;
+#[cfg(test)]
+mod tests;

@@ -701,4 +701,49 @@ mod tests {
         }
         assert_eq!(leaders, [2, 2, 2]);
     }
+
+    // R4.6: with auto.leader.rebalance.enable, the controller hands a partition back to its
+    // preferred leader (the first assigned replica) once that broker is back in the ISR and
+    // its share of non-preferred leaders is above leader.imbalance.per.broker.percentage.
+    #[test]
+    fn r4_6_preferred_leader_is_elected_back() {
+        let text = r#"name = "t"
+duration = "40s"
+[cluster]
+brokers = 3
+config = { "leader.imbalance.check.interval.seconds" = 10 }
+[[topics]]
+name = "t"
+partitions = 1
+replication_factor = 3
+replicas = [[1, 2, 3]]
+[[steps]]
+at = "1s"
+crash = 1
+[[steps]]
+at = "12s"
+restart = 1
+"#;
+        let scenario = crate::scenario::parse(text, "test.toml").expect("a valid test scenario");
+        let mut world = crate::world::World::new(std::sync::Arc::new(scenario), 1);
+        let tp = TopicPartition {
+            topic: crate::engine::ids::TopicId(0),
+            partition: 0,
+        };
+        let leader = |world: &crate::world::World| {
+            world
+                .controller()
+                .image()
+                .partition(tp)
+                .and_then(|state| state.leader)
+        };
+        world.run_until(SimTime::from_millis(11_000));
+        assert_eq!(leader(&world), Some(BrokerId(2)), "broker 1 is down");
+        world.run_until(SimTime::from_millis(39_000));
+        assert_eq!(
+            leader(&world),
+            Some(BrokerId(1)),
+            "back to the preferred leader"
+        );
+    }
 }

@@ -1071,3 +1071,39 @@ fn assignment_does_not_depend_on_member_order() {
         );
     }
 }
+
+// AbstractStickyAssignor: maxGeneration starts at DEFAULT_GENERATION (-1), so when no member
+// reports a generation (a consumer that has not joined yet, or has reset, sends -1) no claim
+// is a previous generation's: a partition two such members claim is nobody's, and the general
+// path assigns exactly as if neither had claimed it.
+#[test]
+fn r9_5_claims_without_a_generation_are_not_previous_generations() {
+    let partitions = counts(&[("t1", 4), ("t2", 3), ("t3", 4)]);
+    let members = vec![
+        owning("c0", &["t1"], &["t1-3"], -1),
+        owning("c1", &["t1", "t3"], &["t1-0", "t1-2", "t1-3", "t3-0"], -1),
+        owning(
+            "c2",
+            &["t1", "t2", "t3"],
+            &["t1-3", "t2-0", "t2-1", "t3-1", "t3-2", "t3-3"],
+            -1,
+        ),
+        owning("c3", &["t1"], &["t1-0", "t1-1", "t1-2"], -1),
+    ];
+    // t1-0, t1-2 and t1-3 are claimed twice or more; the rest once.
+    let uncontested = vec![
+        owning("c0", &["t1"], &[], -1),
+        owning("c1", &["t1", "t3"], &["t3-0"], -1),
+        owning(
+            "c2",
+            &["t1", "t2", "t3"],
+            &["t2-0", "t2-1", "t3-1", "t3-2", "t3-3"],
+            -1,
+        ),
+        owning("c3", &["t1"], &["t1-1"], -1),
+    ];
+    assert_eq!(
+        assign(Strategy::Sticky, &members, &partitions),
+        assign(Strategy::Sticky, &uncontested, &partitions)
+    );
+}

@@ -436,3 +436,19 @@ produce = { producer = "app", topic = "t" }
     );
     assert_eq!(time_ms(final_failure), 14_000.0, "{final_failure}");
 }
+
+// R6.2, Kafka's `CompressionRatioEstimator`: when a batch closes, its observed ratio is
+// its compressed size over its uncompressed size, and the topic's estimate (1.0 at first)
+// moves toward it; a compressing codec brings the estimate below 1.
+#[test]
+fn r6_2_compression_ratio_estimate_is_compressed_over_uncompressed() {
+    let text = cluster(1, "", "\"compression.type\" = \"gzip\"")
+        + &produce(
+            "100ms",
+            "count = 200, value = \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"",
+        );
+    let world = run(&text);
+    let producer = &world.producers()[0];
+    let estimate = producer.compression_estimates[&TopicId(0)];
+    assert!(estimate < 1.0, "{estimate}");
+}

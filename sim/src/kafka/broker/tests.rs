@@ -18,6 +18,15 @@ fn leader(min_insync_replicas: u32) -> Broker {
 
 /// The same, running the rules of another Kafka release.
 fn leader_of(min_insync_replicas: u32, version: &str) -> Broker {
+    let topic = TopicConfig {
+        min_insync_replicas,
+        ..TopicConfig::default()
+    };
+    leader_with(topic, version)
+}
+
+/// The same, with the topic's configuration given whole.
+fn leader_with(topic: TopicConfig, version: &str) -> Broker {
     let image = MetadataImage {
         offset: 1,
         topics: vec![TopicImage {
@@ -33,10 +42,6 @@ fn leader_of(min_insync_replicas: u32, version: &str) -> Broker {
         }],
         fenced: vec![false; 3],
         broker_epochs: vec![0; 3],
-    };
-    let topic = TopicConfig {
-        min_insync_replicas,
-        ..TopicConfig::default()
     };
     let config = BrokerConfig {
         behaviour: crate::config::version::KafkaVersion::parse(version)
@@ -435,5 +440,47 @@ fn diverging_answer_by_release() {
     assert_eq!(
         diverging(&log, &fetch, Truncation::EpochEndOffset),
         Some((LeaderEpoch(0), Offset(2)))
+    );
+}
+
+// R12.3: flush.messages (log.flush.interval.messages) forces an fsync once that many
+// records are unflushed; by default (Long.MAX) nothing is flushed and a power loss takes
+// the whole page-cache tail.
+#[test]
+fn r12_3_flush_messages_bounds_what_a_power_loss_takes() {
+    let mut broker = leader(1);
+    produce(&mut broker, 1, 3, Acks::One);
+    let lost = broker.lose_power();
+    assert_eq!(lost.len(), 1, "the default never flushes");
+    assert_eq!((lost[0].from, lost[0].to), (Offset(3), Offset(0)));
+
+    let topic = TopicConfig {
+        flush_messages: 2,
+        ..TopicConfig::default()
+    };
+    let mut broker = leader_with(topic, "4.0");
+    produce(&mut broker, 1, 3, Acks::One);
+    assert!(broker.lose_power().is_empty(), "3 records >= 2: flushed");
+    produce(&mut broker, 2, 1, Acks::One);
+    let lost = broker.lose_power();
+    assert_eq!(lost.len(), 1, "1 record < 2: still in the page cache");
+    assert_eq!((lost[0].from, lost[0].to), (Offset(4), Offset(3)));
+}
+
+// R1.6: a fetch anywhere in [high watermark, log end offset] is answered empty, with no
+// error: at the log end the consumer is simply caught up. Only past the log end (or below
+// the log start) is OFFSET_OUT_OF_RANGE.
+#[test]
+fn r1_6_a_fetch_at_the_log_end_is_empty_not_out_of_range() {
+    let mut broker = leader(1);
+    produce(&mut broker, 1, 3, Acks::One);
+    fetch(&mut broker, 2, 2, 3);
+    fetch(&mut broker, 2, 3, 3);
+    assert_eq!(high_watermark(&broker), 3);
+    assert_eq!(broker.replicas[&TP].log.log_end_offset(), Offset(3));
+    assert_eq!(consumer_fetch(&mut broker, 3, 3), (None, vec![]));
+    assert_eq!(
+        consumer_fetch(&mut broker, 3, 4),
+        (Some(KafkaError::OffsetOutOfRange), vec![])
     );
 }

@@ -531,3 +531,36 @@ fn a_new_coordinator_loads_offsets_and_the_generation_from_its_log() {
     assert_eq!(g.members[&a].stored.assignment, vec![ORDERS_0]);
     assert_eq!(g.offsets[&ORDERS_0], Offset(5));
 }
+
+// R8.7: a join phase ends as soon as every known member has rejoined (Kafka's
+// `hasAllMembersJoined`), not at the rebalance timeout (max.poll.interval.ms, 5 minutes
+// here): a member joining at 10 s makes the other rejoin on its next heartbeat, and both
+// have their partitions of generation 2 within seconds.
+#[test]
+fn r8_7_a_rebalance_completes_once_every_member_has_rejoined() {
+    let text = r#"name = "t"
+duration = "60s"
+[cluster]
+brokers = 1
+[[topics]]
+name = "t"
+partitions = 2
+replication_factor = 1
+[[consumers]]
+name = "c1"
+group = "g"
+subscribe = ["t"]
+[[consumers]]
+name = "c2"
+group = "g"
+subscribe = ["t"]
+start = "10s"
+"#;
+    let scenario = crate::scenario::parse(text, "test.toml").expect("a valid test scenario");
+    let mut world = crate::world::World::new(std::sync::Arc::new(scenario), 1);
+    world.run_until(SimTime::from_millis(20_000));
+    for consumer in world.consumers() {
+        assert_eq!(consumer.generation, 2, "{}", consumer.name);
+        assert_eq!(consumer.assignment.len(), 1, "{}", consumer.name);
+    }
+}
