@@ -298,8 +298,9 @@ impl Branch {
     /// run has ended.
     fn catch_up(&mut self, from: usize) {
         self.notable.extend(
-            self.timeline.entries[from..]
-                .iter()
+            self.timeline
+                .entries
+                .iter_from(from)
                 .enumerate()
                 .filter_map(|(i, e)| why::notable(&e.event).map(|n| (from + i, n))),
         );

@@ -75,8 +75,10 @@ pub fn ask_between(
 ) -> Option<(usize, String)> {
     let end = to.saturating_add(1).min(timeline.entries.len());
     let start = from.saturating_add(1).min(end);
-    timeline.entries[start..end]
-        .iter()
+    timeline
+        .entries
+        .iter_from(start)
+        .take(end - start)
         .enumerate()
         .find_map(|(offset, entry)| match &entry.event {
             TraceEvent::Ask { question } if play.question(question).is_some() => {

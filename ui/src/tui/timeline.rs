@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use ksim::World;
+use ksim::engine::shared::SharedVec;
 use ksim::kafka::trace::{Trace, TraceEntry};
 use ksim::scenario::Action;
 use ksim::world::{DEFAULT_MAX_EVENTS, Runaway};
@@ -34,7 +35,8 @@ struct Keyframe {
 pub struct Timeline {
     /// The run's trace with its entries drained: it names topics and clients for rendering.
     pub names: Trace,
-    pub entries: Vec<TraceEntry>,
+    /// Shared with the branches taken from it, chunk by chunk, as far as they agree.
+    pub entries: SharedVec<TraceEntry>,
     /// For each entry, the engine step after which it exists (`World::events_processed`).
     pub engine_at: Vec<u64>,
     keyframes: Vec<Keyframe>,
@@ -66,7 +68,7 @@ impl Timeline {
     pub fn start(world: World, interval: u64) -> Timeline {
         let mut timeline = Timeline {
             names: world.trace().clone(),
-            entries: Vec::new(),
+            entries: SharedVec::new(),
             engine_at: Vec::new(),
             keyframes: Vec::new(),
             interval: interval.max(1),
@@ -89,7 +91,11 @@ impl Timeline {
         world.inject(action);
         let mut timeline = Timeline {
             names: self.names.clone(),
-            entries: self.entries[..prefix].to_vec(),
+            entries: {
+                let mut entries = self.entries.clone();
+                entries.truncate(prefix);
+                entries
+            },
             engine_at: self.engine_at[..prefix].to_vec(),
             keyframes: self
                 .keyframes
@@ -315,7 +321,7 @@ mod tests {
         let mut whole = world("scenarios/acks-1-loses-acked-record.toml");
         let timeline = Timeline::record(whole.clone(), 16);
         whole.run_to_end();
-        assert_eq!(timeline.entries.as_slice(), whole.trace().entries());
+        assert!(timeline.entries.iter().eq(whole.trace().entries()));
         assert!(timeline.keyframe_count() > 2);
     }
 
@@ -350,8 +356,9 @@ mod tests {
             .expect("the crash changes the run");
         assert!(diverged > index, "diverged at {diverged}, fault at {index}");
         assert!(
-            branch.entries[diverged..]
-                .iter()
+            branch
+                .entries
+                .iter_from(diverged)
                 .any(|e| matches!(e.event, ksim::kafka::trace::TraceEvent::Crash))
         );
     }

@@ -442,7 +442,10 @@ pub fn refresh(app: &mut App) {
     app.record_events = if app.view == View::Records {
         let records = app.ledger.as_ref().map_or(&[][..], |l| &l.records[..]);
         record_events(
-            &app.timeline().entries[..(app.cursor + 1).min(app.timeline().len())],
+            app.timeline()
+                .entries
+                .iter()
+                .take((app.cursor + 1).min(app.timeline().len())),
             records,
         )
     } else {
@@ -455,7 +458,10 @@ pub fn refresh(app: &mut App) {
 /// holds one partition's records in send order, so the `count` records of a batch are the
 /// producer's records for that partition from `first` on: with keys spread over partitions
 /// they are not consecutive in the producer's numbering.
-fn record_events(entries: &[TraceEntry], records: &[RecordFate]) -> BTreeMap<RecordId, usize> {
+fn record_events<'a>(
+    entries: impl Iterator<Item = &'a TraceEntry>,
+    records: &[RecordFate],
+) -> BTreeMap<RecordId, usize> {
     let mut by_partition: BTreeMap<(ProducerIdx, TopicPartition), Vec<u32>> = BTreeMap::new();
     for record in records {
         if let Some(tp) = record.partition {
@@ -469,7 +475,7 @@ fn record_events(entries: &[TraceEntry], records: &[RecordFate]) -> BTreeMap<Rec
         numbers.sort_unstable();
     }
     let mut events = BTreeMap::new();
-    for (index, entry) in entries.iter().enumerate() {
+    for (index, entry) in entries.enumerate() {
         let NodeId::Producer(producer) = entry.node else {
             continue;
         };

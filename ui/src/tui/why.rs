@@ -2,6 +2,7 @@
 //! record was lost. The trace says what happened; these lines say what it means.
 
 use ksim::engine::ids::{BrokerId, TopicPartition};
+use ksim::engine::shared::SharedVec;
 use ksim::kafka::trace::{HighWatermarkCause, TraceEntry, TraceEvent};
 use ksim::scenario::Lang;
 
@@ -59,7 +60,7 @@ pub fn notable(event: &TraceEvent) -> Option<Notable> {
 /// One line on why the notable event at `index` happened and what follows from it. Some
 /// events need what came before them: an ISR shrinks because the controller fenced a broker or
 /// because the leader saw a follower lag, and only the earlier events say which.
-pub fn why(entries: &[TraceEntry], index: usize, lang: Lang) -> Option<String> {
+pub fn why(entries: &SharedVec<TraceEntry>, index: usize, lang: Lang) -> Option<String> {
     use TraceEvent::*;
     let event = &entries.get(index)?.event;
     let ko = lang == Lang::Ko;
@@ -211,7 +212,7 @@ const CAUSE_WINDOW: usize = 256;
 /// Why an ISR lost members: the nearest earlier fencing of a removed broker, or the leader's
 /// proposal of exactly this ISR.
 fn isr_shrink(
-    entries: &[TraceEntry],
+    entries: &SharedVec<TraceEntry>,
     index: usize,
     partition: TopicPartition,
     from: &[BrokerId],
@@ -220,10 +221,9 @@ fn isr_shrink(
 ) -> String {
     let ko = lang == Lang::Ko;
     let removed: Vec<BrokerId> = from.iter().copied().filter(|b| !to.contains(b)).collect();
-    let cause = entries[index.saturating_sub(CAUSE_WINDOW)..index]
-        .iter()
+    let cause = (index.saturating_sub(CAUSE_WINDOW)..index)
         .rev()
-        .find_map(|entry| match &entry.event {
+        .find_map(|i| match &entries[i].event {
             TraceEvent::Fenced { broker, .. } if removed.contains(broker) => Some(if ko {
                 format!("컨트롤러가 {broker}를 펜싱하고(broker.session.timeout.ms 안에 하트비트 없음) 모든 ISR에서 뺐습니다. acks=all과 HW는 더 이상 이 브로커를 기다리지 않습니다")
             } else {

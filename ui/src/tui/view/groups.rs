@@ -61,7 +61,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     ));
     let timeline = app.timeline();
     let upto = (app.cursor + 1).min(timeline.len());
-    for entry in &timeline.entries[..upto] {
+    for entry in timeline.entries.iter().take(upto) {
         if let TraceEvent::RebalanceStarted {
             group,
             generation,

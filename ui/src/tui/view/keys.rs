@@ -27,7 +27,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let upto = (app.cursor + 1).min(timeline.len());
     let mut before = initial;
     let mut moves = Vec::new();
-    for entry in &timeline.entries[..upto] {
+    for entry in timeline.entries.iter().take(upto) {
         if let TraceEvent::KeyMoved {
             key,
             from,
