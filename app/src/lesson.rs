@@ -155,7 +155,7 @@ impl Area {
             Area::Consumer => lang.pick("Consumer", "컨슈머 (Consumer)"),
             Area::Transactions => lang.pick(
                 "Transactions and exactly-once",
-                "트랜잭션과 exactly-once (Transactions)",
+                "트랜잭션과 정확히 한 번 (Transactions)",
             ),
             Area::Partitioning => lang.pick("Partitioning", "파티셔닝 (Partitioning)"),
             Area::Logs => lang.pick(

@@ -295,8 +295,8 @@ fn words(prose: &str) -> Vec<String> {
     words
 }
 
-/// Every Korean text ksim ships: lessons, UI strings outside the explorer's views (which
-/// another part of ksim translates with the same terms), and the book's Korean chapters.
+/// Every Korean text ksim ships: lessons, UI strings (the explorer's views included), the
+/// simulator's Korean trace lines and narration, and the book's Korean chapters.
 fn korean_texts() -> Vec<Text> {
     let root = root();
     let mut texts = Vec::new();
@@ -329,11 +329,9 @@ fn korean_texts() -> Vec<Text> {
     for path in files("ui/src", "rs")
         .into_iter()
         .chain(files("app/src", "rs"))
+        .chain(files("sim/src", "rs"))
     {
-        let file = name(&path);
-        if !file.starts_with("ui/src/tui/view/") {
-            texts.extend(rust_texts(&file, &read(&path)));
-        }
+        texts.extend(rust_texts(&name(&path), &read(&path)));
     }
     for path in files("docs/src/ko", "md") {
         texts.extend(markdown_texts(&name(&path), &read(&path)));

@@ -130,7 +130,7 @@ impl Controller {
                         if replicas == 1 { "" } else { "s" },
                     );
                     let mut ko = format!(
-                        "__consumer_offsets는 파티션 {partitions}개, replica {replicas}개로 존재합니다. 각 그룹의 coordinator는 파티션 abs(hash(group.id)) % {partitions}의 리더입니다"
+                        "__consumer_offsets는 파티션 {partitions}개, 레플리카 {replicas}개로 존재합니다. 각 그룹의 코디네이터는 파티션 abs(hash(group.id)) % {partitions}의 리더입니다"
                     );
                     if (replicas as u32) < self.offsets_replication_factor {
                         let factor = self.offsets_replication_factor;
@@ -138,7 +138,7 @@ impl Controller {
                             " (offsets.topic.replication.factor={factor} is more than the cluster's brokers; Kafka would not create the topic, and groups would find no coordinator, until it is set to {replicas})"
                         ));
                         ko.push_str(&format!(
-                            " (offsets.topic.replication.factor={factor}가 클러스터의 브로커 수보다 큽니다. 실제 Kafka는 이 값을 {replicas}로 낮출 때까지 토픽을 만들지 않고, 그룹은 coordinator를 찾지 못합니다)"
+                            " (offsets.topic.replication.factor={factor}가 클러스터의 브로커 수보다 큽니다. 실제 Kafka는 이 값을 {replicas}로 낮출 때까지 토픽을 만들지 않고, 그룹은 코디네이터를 찾지 못합니다)"
                         ));
                     }
                     ctx.trace(TraceEvent::Say {
@@ -155,7 +155,7 @@ impl Controller {
                         if replicas == 1 { "" } else { "s" },
                     );
                     let ko = format!(
-                        "__transaction_state는 파티션 {partitions}개, replica {replicas}개로 존재합니다. 각 transactional.id의 transaction coordinator는 파티션 abs(hash(transactional.id)) % {partitions}의 리더입니다"
+                        "__transaction_state는 파티션 {partitions}개, 레플리카 {replicas}개로 존재합니다. 각 transactional.id의 트랜잭션 코디네이터는 파티션 abs(hash(transactional.id)) % {partitions}의 리더입니다"
                     );
                     ctx.trace(TraceEvent::Say {
                         text: crate::scenario::Narration { en, ko: Some(ko) },

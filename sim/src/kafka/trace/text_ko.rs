@@ -88,7 +88,7 @@ impl TraceEvent {
                         format!("isr {}이 리더 혼자, leo {leo}", brokers(isr))
                     }
                     HighWatermarkCause::FromLeader { leader } => {
-                        format!("리더 {leader}의 fetch 응답 값")
+                        format!("리더 {leader}의 페치 응답 값")
                     }
                 };
                 write!(out, "{} hw {from}→{to} ({why})", p(partition))
@@ -174,7 +174,7 @@ impl TraceEvent {
                 why,
             } => write!(
                 out,
-                "토픽 {} 생성 (파티션 {partitions}개, replication factor {replication_factor}): {why}",
+                "토픽 {} 생성 (파티션 {partitions}개, 복제 계수 {replication_factor}): {why}",
                 t(topic)
             ),
             TopicNotCreated { topic, error, why } => {
@@ -417,7 +417,7 @@ impl TraceEvent {
                 write!(out, "[{}] 할당받음", parts.join(", "))
             }
             ConsumerError { partition, error } => {
-                write!(out, "{} fetch 오류 {error}", p(partition))
+                write!(out, "{} 페치 오류 {error}", p(partition))
             }
             GroupMember {
                 group,

@@ -230,7 +230,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         lines.push(Line::styled(
             app.tr(
                 "nothing on the wire at this moment (requests held by a broker, such as a long-polling fetch, are not on the wire)",
-                "지금은 전송 중인 메시지가 없습니다 (롱 폴링 fetch처럼 브로커가 붙잡고 있는 요청은 전송 중이 아닙니다)",
+                "지금은 전송 중인 메시지가 없습니다 (롱 폴링 페치처럼 브로커가 붙잡고 있는 요청은 전송 중이 아닙니다)",
             ),
             app.paint(Style::new().fg(Color::DarkGray)),
         ));
