@@ -835,23 +835,6 @@ impl ReplicaLog {
         batch.record_at(offset)
     }
 
-    /// Every (offset, record) with `from <= offset < to`, in offset order.
-    pub fn records_between(
-        &self,
-        from: Offset,
-        to: Offset,
-    ) -> impl Iterator<Item = (Offset, RecordId)> + '_ {
-        let start = self.batches.partition_point(|b| b.end_offset() <= from);
-        self.batches
-            .iter_from(start)
-            .take_while(move |b| b.base_offset < to)
-            .flat_map(move |b| {
-                let first = b.index_from(from);
-                let end = b.index_from(to);
-                (first..end.max(first)).map(move |i| (b.offset_of(i), b.records[i]))
-            })
-    }
-
     /// The records at offsets in `from..to`, as one slice per batch (a compacted batch's
     /// records are those it kept).
     pub fn record_slices_between(
