@@ -154,6 +154,12 @@ impl StoredBatch {
 
     /// The first `keep` records (their offsets and bytes), for truncation inside a batch.
     /// Unlike compaction, truncation ends the batch at its last kept record.
+    ///
+    /// Only the releases before 0.11 cut inside a batch: their uncompressed message sets
+    /// address each record on its own, and a fetch past the leader's end truncates to that
+    /// end wherever it falls. From 0.11 every truncation point is a batch boundary (an epoch's
+    /// start, a flushed or fetched end), so a v2 batch is never split; Kafka's
+    /// `LogSegment.truncateTo` would drop the whole batch there instead.
     fn prefix(&self, keep: usize) -> StoredBatch {
         let kept: Vec<usize> = (0..keep).collect();
         StoredBatch {
