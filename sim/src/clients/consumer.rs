@@ -148,6 +148,8 @@ pub struct Consumer {
     /// The generation the heartbeat in flight was sent with: an error about an older
     /// generation is ignored (`generationUnchanged`).
     heartbeat_generation: i32,
+    /// When the last heartbeat was sent (Kafka's `Heartbeat.heartbeatTimer`).
+    heartbeat_sent_at: Option<SimTime>,
     /// The leader's partition counts at its last assignment: a change triggers a rebalance.
     assigned_counts: BTreeMap<TopicId, u32>,
     is_leader: bool,
@@ -252,6 +254,7 @@ impl Consumer {
             rejoin: None,
             heartbeat_in_flight: None,
             heartbeat_generation: -1,
+            heartbeat_sent_at: None,
             assigned_counts: BTreeMap::new(),
             is_leader: false,
             rebalances: 0,

@@ -756,6 +756,7 @@ impl Broker {
         // long ago. A new leader forgets the followers' log ends and broker epochs; a leader
         // re-elected in a new epoch keeps them.
         let previous = replica.leading.take();
+        let re_elected = previous.is_some();
         let followers = state
             .replicas
             .iter()
@@ -787,7 +788,14 @@ impl Broker {
             partition: tp,
         });
         self.maybe_increment_high_watermark(ctx, tp);
-        self.load_groups(ctx, tp);
+        // A group coordinator re-elected in a new epoch stays active with the groups it holds
+        // (`CoordinatorRuntime.scheduleLoadOperation` only moves the epoch; the classic
+        // `GroupMetadataManager.addLoadingPartition` skips an owned partition), so a member
+        // that joined meanwhile is kept. The transaction coordinator reloads on every election
+        // (`TransactionCoordinator.onElection`).
+        if !re_elected {
+            self.load_groups(ctx, tp);
+        }
         self.load_txns(ctx, tp);
     }
 

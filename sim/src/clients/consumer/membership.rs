@@ -219,9 +219,22 @@ impl Consumer {
             self.request_metadata(ctx);
         }
         self.watch_missing_topics(ctx);
+        self.heartbeat(ctx, true);
+    }
+
+    /// Sends a heartbeat to a known coordinator, from a member of a generation with none in
+    /// flight: on the heartbeat timer (`due`), or when the coordinator is found again if
+    /// `heartbeat.interval.ms` has passed since the last one was sent, as Kafka's heartbeat
+    /// thread sends an overdue heartbeat as soon as it knows the coordinator.
+    fn heartbeat(&mut self, ctx: &mut Ctx, due: bool) {
         let member = matches!(self.join, JoinPhase::AwaitingSync(_) | JoinPhase::Stable);
-        if let (true, Some(coordinator), None) =
-            (member, self.coordinator, self.heartbeat_in_flight)
+        let interval = SimTime::from_millis(self.config.heartbeat_interval_ms);
+        let due = due
+            || self
+                .heartbeat_sent_at
+                .is_some_and(|at| ctx.now - at >= interval);
+        if let (true, true, Some(coordinator), None) =
+            (member, due, self.coordinator, self.heartbeat_in_flight)
         {
             let request = GroupRequest::Heartbeat {
                 member_id: self.member_id.clone(),
@@ -232,6 +245,7 @@ impl Consumer {
                 self.send_group_request(ctx, coordinator, request, self.request_timeout());
             self.heartbeat_in_flight = Some(correlation);
             self.heartbeat_generation = self.generation;
+            self.heartbeat_sent_at = Some(ctx.now);
         }
     }
 
@@ -267,6 +281,7 @@ impl Consumer {
                 match result {
                     Ok((coordinator, _, _)) if self.announced == Some(coordinator) => {
                         self.coordinator = Some(coordinator);
+                        self.heartbeat(ctx, false);
                     }
                     Ok((coordinator, partition, count)) => {
                         self.coordinator = Some(coordinator);
@@ -279,6 +294,7 @@ impl Consumer {
                                 partition.partition
                             ),
                         });
+                        self.heartbeat(ctx, false);
                     }
                     Err(error) => {
                         self.errors.insert(error);
@@ -474,6 +490,10 @@ impl Consumer {
     }
 
     pub(super) fn on_joined(&mut self, ctx: &mut Ctx, joined: JoinResult) {
+        // The heartbeat thread starts afresh for the new generation (`HeartbeatThread.enable`
+        // resets its timers): a heartbeat of an older generation lost in a network cut must not
+        // hold back this one's, or its session expires behind a healed network.
+        self.heartbeat_in_flight = None;
         self.generation = joined.generation;
         self.member_id = joined.member_id.clone();
         self.protocol = Some(joined.protocol);

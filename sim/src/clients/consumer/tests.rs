@@ -62,7 +62,7 @@ fn r8_10_records_lag_max_keeps_the_max_of_its_sample_windows() {
 // R8.6, R8.7: a member the coordinator has dropped (its session timed out behind a network
 // cut) hears UNKNOWN_MEMBER_ID when the cut heals (here on its auto-commit); it resets
 // (`resetStateAndGeneration`: no member id, generation -1, its partitions lost) and joins
-// again as a new member.
+// again as a new member, and stays.
 #[test]
 fn r8_6_a_member_dropped_by_the_coordinator_resets_and_rejoins() {
     let text = r#"name = "t"
@@ -97,4 +97,21 @@ heal = true
         first_id,
         "it joins again as a new member"
     );
+
+    // The coordinator, re-elected in a new leader epoch while the member was joining, keeps
+    // the join (its groups are not reloaded); the member's heartbeats of the new generation
+    // are not held back by one lost in the cut. So it stays in that generation.
+    world.run_until(SimTime::from_millis(24_000));
+    let consumer = &world.consumers()[0];
+    let (second_id, generation) = (consumer.member().to_string(), consumer.generation);
+    assert!(generation > 1, "joined a new generation after the cut");
+    assert_eq!(consumer.assignment.len(), 1, "t-0 assigned again");
+    world.run_until(SimTime::from_millis(59_000));
+    let consumer = &world.consumers()[0];
+    assert_eq!(
+        (consumer.member(), consumer.generation),
+        (second_id.as_str(), generation),
+        "still the same member in the same generation"
+    );
+    assert_eq!(consumer.assignment.len(), 1);
 }
