@@ -59,6 +59,8 @@ impl Clock for WallClock {
 /// answer kept so far; no verdict until the exam is handed in or the time runs out.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BrowserExam {
+    /// The seed that drew the questions: `ksim exam --seed` sits the same exam again.
+    pub seed: u64,
     pub questions: Vec<ExamQuestion>,
     /// The question on screen.
     pub current: usize,

@@ -904,7 +904,12 @@ fn a_whole_exam_with_keys() {
         panic!("done");
     };
     assert!(scroll > 0);
-    assert!(screen(&browser, 80, 24).contains("progress recorded"));
+    let bottom = screen(&browser, 80, 24);
+    assert!(bottom.contains("progress recorded"), "{bottom}");
+    assert!(
+        bottom.contains("ksim exam --seed 7 sits the same exam again"),
+        "{bottom}"
+    );
     press(&mut browser, KeyCode::Home);
     press(&mut browser, KeyCode::Enter);
     assert_eq!(browser.screen, Screen::List);

@@ -312,8 +312,10 @@ fn start_exam(browser: &mut Browser) {
         })
         .collect();
     let limit = Duration::from_secs(exam::MINUTES * 60);
+    let seed = browser.seed;
     browser.seed = browser.seed.wrapping_add(1);
     browser.screen = Screen::Exam(BrowserExam {
+        seed,
         questions,
         current: 0,
         input: String::new(),

@@ -589,6 +589,16 @@ impl Browser {
             lines.push(Line::styled(line.to_string(), style));
         }
         lines.push(Line::raw(""));
+        lines.push(Line::raw(match lang {
+            Lang::En => format!(
+                "seed {}: ksim exam --seed {} sits the same exam again",
+                exam.seed, exam.seed
+            ),
+            Lang::Ko => format!(
+                "시드 {}: ksim exam --seed {}로 같은 시험을 다시 봅니다",
+                exam.seed, exam.seed
+            ),
+        }));
         lines.push(Line::raw(if self.record {
             lang.pick(
                 "progress recorded: the missed questions come first in the next quiz",
