@@ -3,6 +3,13 @@
 //!
 //! Confluent does not publish per-domain weights for CCDAK, so ksim groups its lesson areas
 //! into four sections and weights them by its own documented proportions ([`Section::weight`]).
+//! Nor does it publish a pass mark; ksim passes an exam at [`PASS_PERCENT`].
+//!
+//! `ksim exam` and the lesson browser's exam both score and report through here ([`Sat`],
+//! [`score`], [`render_report`], [`session_results`]), so an exam reads and counts the same
+//! in both.
+
+use std::fmt::Write as _;
 
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -15,6 +22,9 @@ use crate::quiz::Asked;
 pub const QUESTIONS: usize = 60;
 /// How long the real exam lasts, and so the mock exam by default.
 pub const MINUTES: u64 = 90;
+/// The share of right answers that passes the mock exam. Confluent does not publish the real
+/// exam's pass mark; 70% is ksim's own choice, and says so wherever it is shown.
+pub const PASS_PERCENT: usize = 70;
 
 /// The sections of the syllabus the exam is drawn from, in the order the score lists them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -135,7 +145,7 @@ pub fn draw(catalogue: &Catalogue, seed: u64, total: usize) -> Vec<Asked<'_>> {
     let mut pools: Vec<(Section, Vec<(&Lesson, &Question)>)> =
         Section::ALL.iter().map(|&s| (s, Vec::new())).collect();
     for (lesson, question) in catalogue.questions() {
-        let section = Section::of(lesson.area);
+        let section = Section::of(question.area);
         pools
             .iter_mut()
             .find(|(s, _)| *s == section)
@@ -177,6 +187,207 @@ pub fn score_by_section(results: &[(Area, bool)]) -> Vec<(Section, usize, usize)
         })
         .filter(|(_, _, asked)| *asked > 0)
         .collect()
+}
+
+/// One question of an exam and what became of it: answered (`given`, checked, as shown
+/// numbers), or not (skipped, or not reached before the time ran out or the exam was handed
+/// in), which counts as wrong.
+pub struct Sat<'a> {
+    pub asked: Asked<'a>,
+    pub given: Option<Vec<usize>>,
+}
+
+impl Sat<'_> {
+    pub fn right(&self) -> bool {
+        self.given
+            .as_ref()
+            .is_some_and(|given| self.asked.is_right(given))
+    }
+}
+
+/// `right` of `of` as a whole percentage, rounded half up.
+pub fn percent(right: usize, of: usize) -> usize {
+    (right * 100 + of / 2) / of.max(1)
+}
+
+/// What an exam scored: right answers, unanswered questions, the score per section, and
+/// whether it passes ([`PASS_PERCENT`] of all the questions, unanswered ones counted wrong).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Score {
+    pub right: usize,
+    pub total: usize,
+    pub unanswered: usize,
+    pub sections: Vec<(Section, usize, usize)>,
+    pub passed: bool,
+}
+
+pub fn score(sat: &[Sat]) -> Score {
+    let right = sat.iter().filter(|s| s.right()).count();
+    let total = sat.len();
+    let results: Vec<(Area, bool)> = sat
+        .iter()
+        .map(|s| (s.asked.question.area, s.right()))
+        .collect();
+    Score {
+        right,
+        total,
+        unanswered: sat.iter().filter(|s| s.given.is_none()).count(),
+        sections: score_by_section(&results),
+        passed: passes(right, total),
+    }
+}
+
+/// Whether `right` of `total` reaches the pass mark.
+pub fn passes(right: usize, total: usize) -> bool {
+    total > 0 && right * 100 >= PASS_PERCENT * total
+}
+
+/// The exam as one session of the progress file: every question with whether it was right.
+/// Recorded with `Progress::record_session`, a missed (or unanswered) question goes back to
+/// the first Leitner box and so comes first in the next quiz.
+pub fn session_results(sat: &[Sat]) -> Vec<(String, bool)> {
+    sat.iter()
+        .map(|s| (s.asked.question.id.clone(), s.right()))
+        .collect()
+}
+
+/// The facts (or syllabus topics) of the questions missed, sorted, each once.
+pub fn missed_facts<'a>(sat: &'a [Sat]) -> Vec<&'a str> {
+    let mut missed: Vec<&str> = sat
+        .iter()
+        .filter(|s| !s.right())
+        .map(|s| s.asked.question.fact())
+        .collect();
+    missed.sort_unstable();
+    missed.dedup();
+    missed
+}
+
+/// The exam's result as text: the score and whether it passes, the score per section, every
+/// question with the answer given, the right one and the explanation (the missed ones first),
+/// and the facts missed. What was saved is the front end's to add.
+pub fn render_report(sat: &[Sat], lang: Lang) -> String {
+    let mut out = String::new();
+    let score = score(sat);
+    let (right, total) = (score.right, score.total);
+    match lang {
+        Lang::En => writeln!(
+            out,
+            "score: {right} of {total} right ({}%)",
+            percent(right, total)
+        ),
+        Lang::Ko => writeln!(
+            out,
+            "점수: {total}문제 중 {right}문제 정답 ({}%)",
+            percent(right, total)
+        ),
+    }
+    .unwrap();
+    if score.unanswered > 0 {
+        let unanswered = score.unanswered;
+        match lang {
+            Lang::En => writeln!(out, "({unanswered} unanswered, counted wrong)"),
+            Lang::Ko => writeln!(out, "(답하지 않은 {unanswered}문제는 오답으로 셈)"),
+        }
+        .unwrap();
+    }
+    match (score.passed, lang) {
+        (true, Lang::En) => writeln!(
+            out,
+            "PASS: {PASS_PERCENT}% or more right (ksim's pass mark; Confluent does not publish one)"
+        ),
+        (false, Lang::En) => writeln!(
+            out,
+            "FAIL: fewer than {PASS_PERCENT}% right (ksim's pass mark; Confluent does not publish one)"
+        ),
+        (true, Lang::Ko) => writeln!(
+            out,
+            "합격: {PASS_PERCENT}% 이상 정답 (ksim의 합격선; Confluent는 합격선을 공개하지 않음)"
+        ),
+        (false, Lang::Ko) => writeln!(
+            out,
+            "불합격: 정답 {PASS_PERCENT}% 미만 (ksim의 합격선; Confluent는 합격선을 공개하지 않음)"
+        ),
+    }
+    .unwrap();
+    writeln!(out, "\n{}", lang.pick("by section:", "영역별:")).unwrap();
+    for (section, right, asked) in &score.sections {
+        writeln!(
+            out,
+            "  {:>3}%  {right:>2}/{asked:<2}  {}",
+            percent(*right, *asked),
+            section.title(lang)
+        )
+        .unwrap();
+    }
+    writeln!(
+        out,
+        "\n{}",
+        lang.pick(
+            "every question, the missed ones first:",
+            "모든 문제 (틀린 문제 먼저):"
+        )
+    )
+    .unwrap();
+    let mut order: Vec<&Sat> = sat.iter().collect();
+    order.sort_by_key(|s| s.right());
+    for s in order {
+        let asked = &s.asked;
+        let question = asked.question;
+        let mark = if s.right() { "✓" } else { "✗" };
+        writeln!(
+            out,
+            "\n{mark} [{}] {}",
+            question.id,
+            question.question.get(lang)
+        )
+        .unwrap();
+        if let Some(code) = &question.code {
+            for line in code.lines() {
+                writeln!(out, "    │ {line}").unwrap();
+            }
+        }
+        let name = |numbers: &[usize]| -> String {
+            numbers
+                .iter()
+                .map(|&n| format!("{n}. {}", question.choices[asked.order[n - 1]].get(lang)))
+                .collect::<Vec<_>>()
+                .join(" / ")
+        };
+        let given = match &s.given {
+            Some(given) => name(given),
+            None => lang.pick("(none)", "(없음)").to_string(),
+        };
+        writeln!(out, "  {} {given}", lang.pick("your answer:", "내 답:")).unwrap();
+        writeln!(
+            out,
+            "  {} {}",
+            lang.pick("right answer:", "정답:"),
+            name(&asked.shown_answer())
+        )
+        .unwrap();
+        for line in question.explain.get(lang).trim().lines() {
+            writeln!(out, "  {line}").unwrap();
+        }
+        writeln!(
+            out,
+            "  {} ksim learn {}",
+            lang.pick("lesson:", "레슨:"),
+            asked.lesson.slug
+        )
+        .unwrap();
+    }
+    let missed = missed_facts(sat);
+    if !missed.is_empty() {
+        writeln!(
+            out,
+            "\n{} {}",
+            lang.pick("missed facts:", "틀린 사실:"),
+            missed.join(", ")
+        )
+        .unwrap();
+    }
+    out
 }
 
 /// `mm:ss` of a number of seconds, for the countdown.
@@ -229,6 +440,16 @@ mod tests {
         assert!(counts[1] > counts[2], "{counts:?}");
         let few: usize = quotas(60, &all(2)).iter().map(|(_, n)| n).sum();
         assert_eq!(few, 8);
+    }
+
+    // 42 of 60 is exactly 70% and passes; 41 does not; an empty exam never passes.
+    #[test]
+    fn pass_mark() {
+        assert!(passes(42, 60));
+        assert!(!passes(41, 60));
+        assert!(passes(7, 10) && !passes(6, 10));
+        assert!(!passes(0, 0));
+        assert_eq!(percent(41, 60), 68);
     }
 
     // Every area belongs to a section, and the clock reads minutes and seconds.

@@ -223,8 +223,8 @@ enum Command {
         format: LearnFormat,
     },
     /// A mock CCDAK exam: 60 questions drawn to the syllabus sections' weights, 90 minutes on
-    /// a visible clock, no feedback until the end, then the score per section and every
-    /// explanation; missed questions come first in the next quiz.
+    /// a visible clock, no feedback until the end, then the score per section, pass or fail
+    /// and every explanation; missed questions come first in the next quiz.
     Exam {
         /// How many questions (default 60).
         #[arg(long)]

@@ -299,7 +299,12 @@ fn bad_input_exits_2() {
     assert!(refused(&["--area", "kafka"]).starts_with("error: --area: unknown area \"kafka\""));
     assert_eq!(
         refused(&["--facts", "F1"]),
-        "error: --facts: expected fact ids from F01 to F54, like F17,F36, found \"F1\"\n"
+        "error: --facts: expected fact ids from F01 to F54 or syllabus topics from S01 to S22, like F17,S03, found \"F1\"\n"
+    );
+    // A syllabus topic is a valid id; the fixture lessons just have none of its questions.
+    assert_eq!(
+        refused(&["--facts", "S03"]),
+        format!("error: no questions match --area and --facts in {LESSONS}\n")
     );
     let missing = ksim_with(&["quiz", "--lessons", "tests/fixtures/none"], &[], "");
     assert_eq!(missing.status.code(), Some(2));

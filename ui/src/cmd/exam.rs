@@ -16,7 +16,7 @@ use crate::output;
 use crate::progress::{self, Progress};
 use crate::seed::Seed;
 use anyhow::{Context, bail};
-use ksim_app::exam;
+use ksim_app::exam::{self, Sat};
 use ksim_app::lesson::{self, Lang};
 use ksim_app::quiz::{Asked, answer_hint, check_answer, join, parse_typed_answer, render_question};
 
@@ -30,20 +30,6 @@ pub struct ExamOptions {
     pub seed: Option<u64>,
     pub answers: Option<String>,
     pub no_save: bool,
-}
-
-/// One question of the exam and what became of it: answered, skipped, or not reached.
-struct Sat<'a> {
-    asked: Asked<'a>,
-    given: Option<Vec<usize>>,
-}
-
-impl Sat<'_> {
-    fn right(&self) -> bool {
-        self.given
-            .as_ref()
-            .is_some_and(|given| self.asked.is_right(given))
-    }
 }
 
 pub fn exam(options: &ExamOptions) -> anyhow::Result<ExitCode> {
@@ -206,10 +192,7 @@ pub fn exam(options: &ExamOptions) -> anyhow::Result<ExitCode> {
     let saved = if options.no_save {
         None
     } else if let Some(path) = &progress_path {
-        let results: Vec<(String, bool)> = sat
-            .iter()
-            .map(|s| (s.asked.question.id.clone(), s.right()))
-            .collect();
+        let results = exam::session_results(&sat);
         let base = loaded.progress.clone();
         loaded.progress.record_session(&results);
         progress::save(path, &base, &loaded.progress)?;
@@ -262,117 +245,13 @@ fn typed_answer(reader: &mut impl BufRead, asked: &Asked, lang: Lang) -> anyhow:
     }
 }
 
-/// The score, the score per section, every question with its explanation (the missed ones
-/// first), and what was saved.
+/// The report every front end shows (score, pass or fail, the score per section, every
+/// question with its explanation, the missed ones first, and the missed facts), then what was
+/// saved.
 fn render_result(sat: &[Sat], saved: Option<&PathBuf>, no_save: bool, lang: Lang) -> String {
-    let mut out = String::new();
-    let right = sat.iter().filter(|s| s.right()).count();
-    let total = sat.len();
-    let percent = |right: usize, of: usize| (right * 100 + of / 2) / of.max(1);
-    writeln!(out).unwrap();
-    match lang {
-        Lang::En => writeln!(
-            out,
-            "score: {right} of {total} right ({}%)",
-            percent(right, total)
-        ),
-        Lang::Ko => writeln!(
-            out,
-            "점수: {total}문제 중 {right}문제 정답 ({}%)",
-            percent(right, total)
-        ),
-    }
-    .unwrap();
-    let unanswered = sat.iter().filter(|s| s.given.is_none()).count();
-    if unanswered > 0 {
-        match lang {
-            Lang::En => writeln!(out, "({unanswered} unanswered, counted wrong)"),
-            Lang::Ko => writeln!(out, "(답하지 않은 {unanswered}문제는 오답으로 셈)"),
-        }
-        .unwrap();
-    }
-    writeln!(out, "\n{}", lang.pick("by section:", "영역별:")).unwrap();
-    let results: Vec<_> = sat
-        .iter()
-        .map(|s| (s.asked.lesson.area, s.right()))
-        .collect();
-    for (section, right, asked) in exam::score_by_section(&results) {
-        writeln!(
-            out,
-            "  {:>3}%  {right:>2}/{asked:<2}  {}",
-            percent(right, asked),
-            section.title(lang)
-        )
-        .unwrap();
-    }
-    writeln!(
-        out,
-        "\n{}",
-        lang.pick(
-            "every question, the missed ones first:",
-            "모든 문제 (틀린 문제 먼저):"
-        )
-    )
-    .unwrap();
-    let mut order: Vec<&Sat> = sat.iter().collect();
-    order.sort_by_key(|s| s.right());
-    for s in order {
-        let asked = &s.asked;
-        let question = asked.question;
-        let mark = if s.right() { "✓" } else { "✗" };
-        writeln!(
-            out,
-            "\n{mark} [{}] {}",
-            question.id,
-            question.question.get(lang)
-        )
-        .unwrap();
-        let name = |numbers: &[usize]| -> String {
-            numbers
-                .iter()
-                .map(|&n| format!("{n}. {}", question.choices[asked.order[n - 1]].get(lang)))
-                .collect::<Vec<_>>()
-                .join(" / ")
-        };
-        let given = match &s.given {
-            Some(given) => name(given),
-            None => lang.pick("(none)", "(없음)").to_string(),
-        };
-        writeln!(out, "  {} {given}", lang.pick("your answer:", "내 답:")).unwrap();
-        writeln!(
-            out,
-            "  {} {}",
-            lang.pick("right answer:", "정답:"),
-            name(&asked.shown_answer())
-        )
-        .unwrap();
-        for line in question.explain.get(lang).trim().lines() {
-            writeln!(out, "  {line}").unwrap();
-        }
-        writeln!(
-            out,
-            "  {} ksim learn {}",
-            lang.pick("lesson:", "레슨:"),
-            asked.lesson.slug
-        )
-        .unwrap();
-    }
-    let mut missed: Vec<&str> = sat
-        .iter()
-        .filter(|s| !s.right())
-        .map(|s| s.asked.question.fact())
-        .collect();
-    missed.sort_unstable();
-    missed.dedup();
-    writeln!(out).unwrap();
-    if !missed.is_empty() {
-        writeln!(
-            out,
-            "{} {}",
-            lang.pick("missed facts:", "틀린 사실:"),
-            missed.join(", ")
-        )
-        .unwrap();
+    let mut out = format!("\n{}", exam::render_report(sat, lang));
+    if exam::missed_facts(sat).is_empty() {
+        writeln!(out).unwrap();
     }
     match (saved, no_save) {
         (Some(path), _) => writeln!(

@@ -73,8 +73,16 @@ pub fn quiz(options: &QuizOptions) -> anyhow::Result<ExitCode> {
             && fact[1..]
                 .parse::<u32>()
                 .is_ok_and(|n| (1..=54).contains(&n));
+        // A syllabus topic (S01…) stands where a fact does, as in `ksim learn S03`.
+        let valid = valid || ksim_app::lesson::topics::find(fact).is_some();
         if !valid {
-            bail!("--facts: expected fact ids from F01 to F54, like F17,F36, found \"{fact}\"");
+            let last = ksim_app::lesson::topics::TOPICS
+                .last()
+                .map_or("S01", |topic| topic.id);
+            bail!(
+                "--facts: expected fact ids from F01 to F54 or syllabus topics from S01 to \
+                 {last}, like F17,S03, found \"{fact}\""
+            );
         }
     }
     let scripted = match &options.answers {

@@ -15,7 +15,8 @@ pub enum BrowserAction {
     Last,
     /// Open the selected lesson.
     Open,
-    /// Back: from the quiz to the lesson, from the lesson to the list; closes help.
+    /// Back: from the quiz to the lesson, from the lesson to the list; closes help; in the
+    /// exam, asks whether to hand it in.
     Back,
     /// The next or previous lesson, opened.
     NextLesson,
@@ -24,6 +25,18 @@ pub enum BrowserAction {
     Play,
     /// Start the lesson's questions inline.
     StartQuiz,
+    /// Sit the mock exam.
+    StartExam,
+    /// The exam: the next or previous question, its answer kept as it is (skipping it).
+    NextQuestion,
+    PreviousQuestion,
+    /// The exam: forget the answer kept for the question on screen.
+    ClearAnswer,
+    /// The exam's result: scroll a page.
+    PageDown,
+    PageUp,
+    /// The clock ticked: the exam ends when its time is up.
+    Tick,
     Help,
     /// A character of an answer typed in the quiz.
     Type(char),

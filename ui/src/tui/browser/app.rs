@@ -1,13 +1,15 @@
 //! The lesson browser's model: the lessons in list order, the selected one, which screen shows
-//! (the list, a lesson, its inline quiz), the learner's progress, and the explorer while it
-//! plays a lesson's scenario. `update` changes it; the view only reads it.
+//! (the list, a lesson, its inline quiz, the mock exam), the learner's progress, and the
+//! explorer while it plays a lesson's scenario. `update` changes it; the view only reads it.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use crate::cmd::learn::list_order;
 use crate::progress::Progress;
 use crate::tui::app::App;
+use ksim_app::exam::Sat;
 use ksim_app::lesson::{Catalogue, Lang, Lesson};
 use ksim_app::quiz::Asked;
 
@@ -20,6 +22,108 @@ pub enum Screen {
     Lesson { scroll: u16 },
     /// The selected lesson's questions, asked one by one.
     Quiz(InlineQuiz),
+    /// The mock exam, as `ksim exam` sets it, and then its result.
+    Exam(BrowserExam),
+}
+
+/// Where the mock exam's countdown reads the time. The browser reads the wall clock (the
+/// simulator never does); tests give a clock they move by hand, so a whole exam, time running
+/// out included, runs the same every time.
+pub trait Clock {
+    /// The time since an origin of the clock's choosing.
+    fn now(&self) -> Duration;
+}
+
+/// The terminal's clock, from when the browser started.
+pub struct WallClock(Instant);
+
+impl WallClock {
+    pub fn new() -> WallClock {
+        WallClock(Instant::now())
+    }
+}
+
+impl Default for WallClock {
+    fn default() -> WallClock {
+        WallClock::new()
+    }
+}
+
+impl Clock for WallClock {
+    fn now(&self) -> Duration {
+        self.0.elapsed()
+    }
+}
+
+/// The mock exam in the browser: the questions `ksim_app::exam::draw` drew, each with the
+/// answer kept so far; no verdict until the exam is handed in or the time runs out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrowserExam {
+    /// The seed that drew the questions: `ksim exam --seed` sits the same exam again.
+    pub seed: u64,
+    pub questions: Vec<ExamQuestion>,
+    /// The question on screen.
+    pub current: usize,
+    /// The answer being typed.
+    pub input: String,
+    /// Why the last answer typed did not fit.
+    pub error: Option<String>,
+    /// How long the exam lasts, and when it ends on the browser's clock.
+    pub limit: Duration,
+    pub ends_at: Duration,
+    pub state: ExamState,
+    /// The result went into the progress (once).
+    pub recorded: bool,
+}
+
+/// One question of the browser's exam: where it is in the catalogue, its choices as shown
+/// (`order[i]` is the index in the file of choice i + 1), and the answer kept, if any.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExamQuestion {
+    pub lesson: usize,
+    pub question: usize,
+    pub order: Vec<usize>,
+    pub given: Option<Vec<usize>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExamState {
+    /// Answering; `confirm` asks whether to hand the exam in.
+    Sitting { confirm: bool },
+    /// Handed in (or the time ran out): the result, scrolled down by `scroll` rows.
+    Done { timed_out: bool, scroll: u16 },
+}
+
+impl BrowserExam {
+    /// Question number `index` as asked.
+    pub fn asked<'a>(&self, catalogue: &'a Catalogue, index: usize) -> Asked<'a> {
+        let question = &self.questions[index];
+        let lesson = &catalogue.lessons[question.lesson];
+        Asked {
+            lesson,
+            question: &lesson.quiz[question.question],
+            order: question.order.clone(),
+        }
+    }
+
+    /// Every question with the answer kept, as the shared scoring reads it.
+    pub fn sat<'a>(&self, catalogue: &'a Catalogue) -> Vec<Sat<'a>> {
+        (0..self.questions.len())
+            .map(|index| Sat {
+                asked: self.asked(catalogue, index),
+                given: self.questions[index].given.clone(),
+            })
+            .collect()
+    }
+
+    pub fn answered(&self) -> usize {
+        self.questions.iter().filter(|q| q.given.is_some()).count()
+    }
+
+    /// The time left on `clock`.
+    pub fn left(&self, clock: &dyn Clock) -> Duration {
+        self.ends_at.saturating_sub(clock.now())
+    }
 }
 
 /// The questions of one lesson asked in the browser, as `ksim quiz` asks them: shuffled
@@ -110,6 +214,8 @@ pub struct Browser {
     pub quit: bool,
     pub width: u16,
     pub height: u16,
+    /// The clock the mock exam counts down by.
+    pub clock: Box<dyn Clock>,
 }
 
 impl Browser {
@@ -135,6 +241,7 @@ impl Browser {
             quit: false,
             width: 100,
             height: 30,
+            clock: Box::new(WallClock::new()),
         }
     }
 

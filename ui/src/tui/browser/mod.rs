@@ -1,6 +1,7 @@
 //! `ksim learn` on a terminal: the lesson browser. The lessons grouped by area with progress
 //! marks; a lesson to read (`n`/`p` for the next and previous); its scenario played in the
-//! explorer with the narration; its questions asked inline. `Browser` is the model,
+//! explorer with the narration; its questions asked inline; the mock exam with its countdown
+//! (the wall clock, read through `app::Clock`). `Browser` is the model,
 //! `BrowserAction` the message, `update` the only change, `view` the drawing, `keys` the key
 //! map; this file owns the terminal and does the I/O `update` asks for (`Effect`s).
 
@@ -79,6 +80,8 @@ fn run(
         if Instant::now() >= next_tick {
             if browser.explorer.is_some() {
                 update::update(browser, BrowserAction::Explorer(Action::Tick));
+            } else if matches!(browser.screen, app::Screen::Exam(_)) {
+                update::update(browser, BrowserAction::Tick);
             }
             next_tick = Instant::now() + TICK;
         }

@@ -1,8 +1,12 @@
 //! Screen tests of the lesson browser on ratatui's `TestBackend`, driven by actions over the
 //! test fixture lessons (`ui/tests/fixtures/lessons`): the list, a lesson in both languages,
-//! the inline quiz, a scenario played in the explorer and back; one key-map test sends keys.
+//! the inline quiz, the mock exam and its result, a scenario played in the explorer and back;
+//! the key-map tests send keys.
 
+use std::cell::Cell;
 use std::path::Path;
+use std::rc::Rc;
+use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use insta::assert_snapshot;
@@ -11,8 +15,8 @@ use ratatui::backend::TestBackend;
 use unicode_width::UnicodeWidthStr;
 
 use super::action::BrowserAction;
-use super::app::{Browser, Effect, QuizState, Screen};
-use super::keys::{LESSON_KEYS, LIST_KEYS, QUIZ_KEYS, action_for};
+use super::app::{Browser, BrowserExam, Clock, Effect, ExamState, QuizState, Screen};
+use super::keys::{EXAM_KEYS, EXAM_RESULT_KEYS, LESSON_KEYS, LIST_KEYS, QUIZ_KEYS, action_for};
 use super::perform;
 use super::update::update;
 use crate::progress::Progress;
@@ -406,6 +410,52 @@ fn key_map() {
     for (code, action) in quiz {
         assert_eq!(key(&browser, code), Some(action), "quiz: {code:?}");
     }
+    // The exam: digits answer, letters move; after it is handed in, its result scrolls.
+    update(&mut browser, A::Back);
+    assert_eq!(key(&browser, KeyCode::Char('e')), Some(A::StartExam));
+    update(&mut browser, A::StartExam);
+    let exam = [
+        (KeyCode::Char('3'), A::Type('3')),
+        (KeyCode::Char(','), A::Type(',')),
+        (KeyCode::Backspace, A::Erase),
+        (KeyCode::Enter, A::Submit),
+        (KeyCode::Right, A::NextQuestion),
+        (KeyCode::Char('n'), A::NextQuestion),
+        (KeyCode::Char('s'), A::NextQuestion),
+        (KeyCode::Left, A::PreviousQuestion),
+        (KeyCode::Char('p'), A::PreviousQuestion),
+        (KeyCode::Delete, A::ClearAnswer),
+        (KeyCode::Char('x'), A::ClearAnswer),
+        (KeyCode::Esc, A::Back),
+        (KeyCode::Char('?'), A::Help),
+        (KeyCode::Char('q'), A::Quit),
+    ];
+    for (code, action) in exam {
+        assert_eq!(key(&browser, code), Some(action), "exam: {code:?}");
+    }
+    assert_eq!(key(&browser, KeyCode::Char('z')), None);
+    update(&mut browser, A::Back);
+    update(&mut browser, A::Submit);
+    let result = [
+        (KeyCode::Char('j'), A::Down),
+        (KeyCode::Down, A::Down),
+        (KeyCode::Char('k'), A::Up),
+        (KeyCode::Up, A::Up),
+        (KeyCode::PageDown, A::PageDown),
+        (KeyCode::PageUp, A::PageUp),
+        (KeyCode::Home, A::First),
+        (KeyCode::End, A::Last),
+        (KeyCode::Enter, A::Back),
+        (KeyCode::Esc, A::Back),
+        (KeyCode::Char('?'), A::Help),
+        (KeyCode::Char('q'), A::Quit),
+    ];
+    for (code, action) in result {
+        assert_eq!(key(&browser, code), Some(action), "exam result: {code:?}");
+    }
+    update(&mut browser, A::Back);
+    update(&mut browser, A::Open);
+    update(&mut browser, A::StartQuiz);
     // With help open, ? and Esc close it.
     update(&mut browser, A::Help);
     assert_eq!(key(&browser, KeyCode::Esc), Some(A::Back));
@@ -417,24 +467,28 @@ fn key_map() {
 #[test]
 fn help_lists_the_keys_of_each_screen() {
     let mut browser = browser(Lang::En);
+    use BrowserAction as A;
     for (keys, to) in [
-        (LIST_KEYS, None),
-        (LESSON_KEYS, Some(BrowserAction::Open)),
-        (QUIZ_KEYS, Some(BrowserAction::StartQuiz)),
+        (LIST_KEYS, vec![]),
+        (LESSON_KEYS, vec![A::Open]),
+        (QUIZ_KEYS, vec![A::StartQuiz]),
+        // From the quiz back to the lesson, then the exam; Esc and Enter hand it in.
+        (EXAM_KEYS, vec![A::Back, A::StartExam]),
+        (EXAM_RESULT_KEYS, vec![A::Back, A::Submit]),
     ] {
-        if let Some(action) = &to {
+        for action in &to {
             update(&mut browser, action.clone());
         }
-        update(&mut browser, BrowserAction::Help);
+        update(&mut browser, A::Help);
         let text = screen(&browser, 100, 30);
         for (key, what, _) in keys {
             assert!(text.contains(key), "{key} missing from\n{text}");
             assert!(text.contains(what), "{what} missing from\n{text}");
         }
-        if to.is_none() {
+        if to.is_empty() {
             assert_snapshot!("help_list", text);
         }
-        update(&mut browser, BrowserAction::Help);
+        update(&mut browser, A::Help);
         assert!(!browser.help);
     }
 }
@@ -458,12 +512,16 @@ fn tiny_and_odd_sizes() {
     for lang in [Lang::En, Lang::Ko] {
         let mut browser = browser(lang);
         browser.select("F22");
+        // The list, a lesson, its quiz, the exam sat, asking to hand in, and its result.
         for to in [
-            None,
-            Some(BrowserAction::Open),
-            Some(BrowserAction::StartQuiz),
+            vec![],
+            vec![BrowserAction::Open],
+            vec![BrowserAction::StartQuiz],
+            vec![BrowserAction::Back, BrowserAction::StartExam],
+            vec![BrowserAction::Back],
+            vec![BrowserAction::Submit],
         ] {
-            if let Some(action) = to {
+            for action in to {
                 update(&mut browser, action);
             }
             for (width, height) in sizes {
@@ -531,7 +589,13 @@ fn the_book_lists_every_key() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     for chapter in ["docs/src/lessons.md", "docs/src/ko/lessons.md"] {
         let text = std::fs::read_to_string(root.join(chapter)).unwrap();
-        for (key, _, _) in LIST_KEYS.iter().chain(LESSON_KEYS).chain(QUIZ_KEYS) {
+        for (key, _, _) in LIST_KEYS
+            .iter()
+            .chain(LESSON_KEYS)
+            .chain(QUIZ_KEYS)
+            .chain(EXAM_KEYS)
+            .chain(EXAM_RESULT_KEYS)
+        {
             assert!(
                 text.contains(&format!("| `{key}` |")),
                 "{chapter} has no row for {key}"
@@ -624,4 +688,284 @@ fn answers_at_an_ask_count_in_progress() {
     assert_eq!(browser.progress.sessions, 1);
     assert_eq!(browser.progress.questions["F36-9"].right, 1);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A clock the test moves by hand, shared with the browser that reads it.
+#[derive(Clone, Default)]
+struct TestClock(Rc<Cell<Duration>>);
+
+impl TestClock {
+    fn advance(&self, by: Duration) {
+        self.0.set(self.0.get() + by);
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> Duration {
+        self.0.get()
+    }
+}
+
+/// A browser with a hand-moved clock.
+fn exam_browser(lang: Lang) -> (Browser, TestClock) {
+    let mut browser = browser(lang);
+    let clock = TestClock::default();
+    browser.clock = Box::new(clock.clone());
+    (browser, clock)
+}
+
+fn sitting(browser: &Browser) -> &BrowserExam {
+    match &browser.screen {
+        Screen::Exam(exam) => exam,
+        other => panic!("the exam is shown, not {other:?}"),
+    }
+}
+
+/// A key pressed, through the key map.
+fn press(browser: &mut Browser, code: KeyCode) {
+    let action = action_for(browser, KeyEvent::new(code, KeyModifiers::NONE))
+        .unwrap_or_else(|| panic!("{code:?} does something on this screen"));
+    update(browser, action);
+    perform(browser, None);
+}
+
+/// The keys that answer the exam's question on screen, right or wrong.
+fn exam_answer_keys(browser: &Browser, right: bool) -> Vec<KeyCode> {
+    let exam = sitting(browser);
+    let asked = exam.asked(&browser.catalogue, exam.current);
+    let shown = asked.shown_answer();
+    let numbers: Vec<usize> = if right {
+        shown
+    } else {
+        (1..=asked.order.len())
+            .filter(|n| !shown.contains(n))
+            .take(shown.len())
+            .collect()
+    };
+    let typed: Vec<String> = numbers.iter().map(usize::to_string).collect();
+    let mut keys: Vec<KeyCode> = typed.join(" ").chars().map(KeyCode::Char).collect();
+    keys.push(KeyCode::Enter);
+    keys
+}
+
+// The exam's question and result screens at 80x24 and 200x50, in English and Korean: the
+// countdown, which questions have an answer, no verdict while it is sat; then the score, pass
+// or fail, the score per section and every explanation.
+#[test]
+fn exam_screens() {
+    for lang in [Lang::En, Lang::Ko] {
+        for (width, height) in [(80u16, 24u16), (200, 50)] {
+            let (mut browser, clock) = exam_browser(lang);
+            act(
+                &mut browser,
+                &[
+                    BrowserAction::Resize(width, height),
+                    BrowserAction::StartExam,
+                ],
+            );
+            let keys = exam_answer_keys(&browser, true);
+            for key in keys {
+                press(&mut browser, key);
+            }
+            clock.advance(Duration::from_secs(61));
+            let question = screen(&browser, width, height);
+            let left = match lang {
+                Lang::En => "88:59 left",
+                Lang::Ko => "남은 시간 88:59",
+            };
+            assert!(question.contains(left), "{question}");
+            assert!(
+                !question.contains('✓') && !question.contains('✗'),
+                "{question}"
+            );
+            for row in rows(&question) {
+                assert_eq!(row.width(), width as usize, "{row}");
+            }
+            assert_snapshot!(
+                format!("exam_question_{width}x{height}_{}", lang.code()),
+                question
+            );
+            act(&mut browser, &[BrowserAction::Back, BrowserAction::Submit]);
+            let result = screen(&browser, width, height);
+            let fail = match lang {
+                Lang::En => "FAIL: fewer than 70% right",
+                Lang::Ko => "불합격: 정답 70% 미만",
+            };
+            assert!(result.contains(fail), "{result}");
+            assert_snapshot!(
+                format!("exam_result_{width}x{height}_{}", lang.code()),
+                result
+            );
+        }
+    }
+}
+
+// A whole exam driven with keys on a hand-moved clock: an answer that does not fit is refused,
+// answers are kept without a verdict, one is changed, one cleared, one skipped; when the 90
+// minutes are up the exam ends, the key pressed after counts for nothing, and the result
+// scores every question (unanswered ones wrong) and records it as one session of the
+// progress, the missed questions back in the first box, to come first in the next quiz.
+#[test]
+fn a_whole_exam_with_keys() {
+    let (mut browser, clock) = exam_browser(Lang::En);
+    act(&mut browser, &[BrowserAction::Resize(80, 24)]);
+    press(&mut browser, KeyCode::Char('e'));
+    let total = sitting(&browser).questions.len();
+    assert_eq!(total, 4, "every fixture question, fewer than 60");
+    assert_eq!(sitting(&browser).limit, Duration::from_secs(90 * 60));
+    // A choice that is not shown is refused, with why, and the question stays.
+    press(&mut browser, KeyCode::Char('9'));
+    press(&mut browser, KeyCode::Enter);
+    assert!(sitting(&browser).error.is_some());
+    assert_eq!(sitting(&browser).current, 0);
+    press(&mut browser, KeyCode::Backspace);
+    // Question 1 wrong, question 2 right: no verdict, the next question each time.
+    for right in [false, true] {
+        for key in exam_answer_keys(&browser, right) {
+            press(&mut browser, key);
+        }
+    }
+    assert_eq!(sitting(&browser).current, 2);
+    assert_eq!(sitting(&browser).answered(), 2);
+    assert!(!screen(&browser, 80, 24).contains('✗'));
+    // Back to question 1 and change its answer to the right one.
+    press(&mut browser, KeyCode::Left);
+    press(&mut browser, KeyCode::Char('p'));
+    assert_eq!(sitting(&browser).current, 0);
+    for key in exam_answer_keys(&browser, true) {
+        press(&mut browser, key);
+    }
+    // Question 2 answered, then cleared: unanswered again.
+    assert_eq!(sitting(&browser).current, 1);
+    press(&mut browser, KeyCode::Char('x'));
+    assert!(sitting(&browser).questions[1].given.is_none());
+    // Question 3 skipped, question 4 answered wrong; Enter after the last question goes to
+    // the first one still open.
+    press(&mut browser, KeyCode::Right);
+    press(&mut browser, KeyCode::Char('s'));
+    assert_eq!(sitting(&browser).current, 3);
+    for key in exam_answer_keys(&browser, false) {
+        press(&mut browser, key);
+    }
+    assert_eq!(sitting(&browser).current, 1, "the first open question");
+    assert_eq!(
+        browser.progress.sessions, 0,
+        "nothing recorded while it is sat"
+    );
+    // A minute before the end the clock shows it; then the time runs out, and the answer
+    // typed after it does not count.
+    clock.advance(Duration::from_secs(89 * 60));
+    assert!(screen(&browser, 80, 24).contains("01:00 left"));
+    clock.advance(Duration::from_secs(60));
+    let late = exam_answer_keys(&browser, true);
+    press(&mut browser, late[0]);
+    let Screen::Exam(exam) = &browser.screen else {
+        panic!("the result is shown");
+    };
+    assert_eq!(
+        exam.state,
+        ExamState::Done {
+            timed_out: true,
+            scroll: 0
+        }
+    );
+    assert!(
+        exam.questions[1].given.is_none(),
+        "a late answer counts for nothing"
+    );
+    let result = screen(&browser, 80, 24);
+    assert!(result.contains("time is up"), "{result}");
+    assert!(result.contains("score: 1 of 4 right (25%)"), "{result}");
+    assert!(result.contains("FAIL"), "{result}");
+    // Recorded once, as `ksim exam` records: the one right answer up a box, the rest in box 1.
+    assert_eq!(browser.progress.sessions, 1);
+    let boxes: Vec<u32> = exam
+        .questions
+        .iter()
+        .map(|q| {
+            let id = &browser.catalogue.lessons[q.lesson].quiz[q.question].id;
+            browser.progress.leitner_box(id)
+        })
+        .collect();
+    assert_eq!(boxes, [2, 1, 1, 1]);
+    // The next quiz of a lesson asks its missed question first.
+    let missed = {
+        let q = &exam.questions[1];
+        browser.catalogue.lessons[q.lesson].quiz[q.question]
+            .id
+            .clone()
+    };
+    // The result scrolls to every explanation and back; Enter goes back to the list.
+    press(&mut browser, KeyCode::End);
+    let Screen::Exam(exam) = &browser.screen else {
+        panic!("the result is shown");
+    };
+    let ExamState::Done { scroll, .. } = exam.state else {
+        panic!("done");
+    };
+    assert!(scroll > 0);
+    let bottom = screen(&browser, 80, 24);
+    assert!(bottom.contains("progress recorded"), "{bottom}");
+    assert!(
+        bottom.contains("ksim exam --seed 7 sits the same exam again"),
+        "{bottom}"
+    );
+    press(&mut browser, KeyCode::Home);
+    press(&mut browser, KeyCode::Enter);
+    assert_eq!(browser.screen, Screen::List);
+    assert_eq!(browser.progress.sessions, 1, "recorded once");
+    browser.select(missed.split('-').next().unwrap());
+    press(&mut browser, KeyCode::Char('t'));
+    let Screen::Quiz(quiz) = &browser.screen else {
+        panic!("the quiz is shown");
+    };
+    assert_eq!(quiz.asked(browser.lesson(), 0).question.id, missed);
+}
+
+// Handing in asks first; Esc goes back to the exam; q hands it in and records it too.
+#[test]
+fn handing_in_asks_first() {
+    let (mut browser, _clock) = exam_browser(Lang::Ko);
+    act(
+        &mut browser,
+        &[BrowserAction::StartExam, BrowserAction::Back],
+    );
+    assert_eq!(
+        sitting(&browser).state,
+        ExamState::Sitting { confirm: true }
+    );
+    assert!(screen(&browser, 100, 30).contains("지금 제출할까요?"));
+    act(&mut browser, &[BrowserAction::Back]);
+    assert_eq!(
+        sitting(&browser).state,
+        ExamState::Sitting { confirm: false }
+    );
+    update(&mut browser, BrowserAction::Quit);
+    assert!(browser.quit);
+    assert_eq!(browser.progress.sessions, 1);
+    assert_eq!(browser.effects, [Effect::SaveProgress]);
+}
+
+// On the shipped lessons the browser's exam is `ksim exam`'s: 60 questions, 15/21/12/12 by
+// section, the same questions for the same seed.
+#[test]
+fn the_shipped_exam_is_drawn_to_the_weights() {
+    let catalogue = lesson::load_dir(&lesson::default_dir()).expect("the shipped lessons load");
+    let mut browser = Browser::new(catalogue, Lang::En, Progress::new(), false);
+    browser.seed = 11;
+    update(&mut browser, BrowserAction::StartExam);
+    let exam = sitting(&browser);
+    assert_eq!(exam.questions.len(), 60);
+    let sat = exam.sat(&browser.catalogue);
+    let drawn = ksim_app::exam::draw(&browser.catalogue, 11, 60);
+    let ids = |asked: &[&ksim_app::quiz::Asked]| -> Vec<String> {
+        asked.iter().map(|a| a.question.id.clone()).collect()
+    };
+    assert_eq!(
+        ids(&sat.iter().map(|s| &s.asked).collect::<Vec<_>>()),
+        ids(&drawn.iter().collect::<Vec<_>>())
+    );
+    let score = ksim_app::exam::score(&sat);
+    let counts: Vec<usize> = score.sections.iter().map(|(_, _, n)| *n).collect();
+    assert_eq!(counts, [15, 21, 12, 12]);
 }

@@ -1,10 +1,15 @@
 //! `update(&mut Browser, BrowserAction)`: the only place the browser's model changes. No I/O:
 //! saving progress and reading a scenario are left to the run loop as `Effect`s.
 
+use std::time::Duration;
+
 use super::action::BrowserAction;
-use super::app::{Browser, Effect, InlineQuiz, QuizState, Screen};
+use super::app::{
+    Browser, BrowserExam, Effect, ExamQuestion, ExamState, InlineQuiz, QuizState, Screen,
+};
 use super::view;
 use crate::tui::action::Action;
+use ksim_app::exam;
 use ksim_app::quiz::{check_answer, order, parse_typed_answer};
 
 pub fn update(browser: &mut Browser, action: BrowserAction) {
@@ -21,8 +26,20 @@ pub fn update(browser: &mut Browser, action: BrowserAction) {
         explorer(browser, action);
         return;
     }
+    // The exam ends when its time is up, whatever comes next: an answer after the time does
+    // not count.
+    if exam_time_up(browser) {
+        finish_exam(browser, true);
+        if action != BrowserAction::Quit {
+            return;
+        }
+    }
+    if action == BrowserAction::Tick {
+        return;
+    }
     if action == BrowserAction::Quit {
         finish_quiz(browser);
+        finish_exam(browser, false);
         close_explorer(browser);
         browser.quit = true;
         return;
@@ -45,6 +62,7 @@ pub fn update(browser: &mut Browser, action: BrowserAction) {
         Screen::List => list(browser, action),
         Screen::Lesson { scroll } => lesson(browser, action, scroll),
         Screen::Quiz(quiz) => self::quiz(browser, action, quiz),
+        Screen::Exam(exam) => self::exam(browser, action, exam),
     }
 }
 
@@ -58,6 +76,7 @@ fn list(browser: &mut Browser, action: BrowserAction) {
         BrowserAction::Open => open_lesson(browser),
         BrowserAction::Play => play(browser),
         BrowserAction::StartQuiz => start_quiz(browser),
+        BrowserAction::StartExam => start_exam(browser),
         _ => {}
     }
 }
@@ -86,6 +105,7 @@ fn lesson(browser: &mut Browser, action: BrowserAction, scroll: u16) {
         }
         BrowserAction::Open | BrowserAction::Play => play(browser),
         BrowserAction::StartQuiz => start_quiz(browser),
+        BrowserAction::StartExam => start_exam(browser),
         BrowserAction::Back => browser.screen = Screen::List,
         _ => {}
     }
@@ -146,6 +166,201 @@ fn quiz(browser: &mut Browser, action: BrowserAction, mut quiz: InlineQuiz) {
         _ => {}
     }
     browser.screen = Screen::Quiz(quiz);
+}
+
+fn exam(browser: &mut Browser, action: BrowserAction, mut exam: BrowserExam) {
+    match (exam.state.clone(), action) {
+        (ExamState::Sitting { confirm: true }, BrowserAction::Submit) => {
+            browser.screen = Screen::Exam(exam);
+            finish_exam(browser, false);
+            return;
+        }
+        (ExamState::Sitting { confirm: true }, BrowserAction::Back) => {
+            exam.state = ExamState::Sitting { confirm: false };
+        }
+        (ExamState::Sitting { confirm: true }, _) => {}
+        (ExamState::Sitting { .. }, BrowserAction::Back) => {
+            exam.state = ExamState::Sitting { confirm: true };
+        }
+        // An answer is a number, or two or three: `2,4`, `2 4` or `2+4`.
+        (ExamState::Sitting { .. }, BrowserAction::Type(c))
+            if (c.is_ascii_digit() || matches!(c, ',' | ' ' | '+')) && exam.input.len() < 12 =>
+        {
+            exam.input.push(c);
+            exam.error = None;
+        }
+        (ExamState::Sitting { .. }, BrowserAction::Erase) => {
+            exam.input.pop();
+            exam.error = None;
+        }
+        (ExamState::Sitting { .. }, BrowserAction::Submit) if exam.input.trim().is_empty() => {
+            go_on(&mut exam);
+        }
+        (ExamState::Sitting { .. }, BrowserAction::Submit) => {
+            let asked = exam.asked(&browser.catalogue, exam.current);
+            let lang = browser.lang;
+            let checked = parse_typed_answer(&exam.input)
+                .ok_or_else(|| {
+                    lang.pick("expected a choice number", "번호를 입력하세요")
+                        .to_string()
+                })
+                .and_then(|given| check_answer(&asked, given, lang));
+            match checked {
+                Ok(given) => {
+                    exam.questions[exam.current].given = Some(given);
+                    go_on(&mut exam);
+                }
+                Err(why) => exam.error = Some(why),
+            }
+        }
+        (ExamState::Sitting { .. }, BrowserAction::NextQuestion) => {
+            let next = (exam.current + 1).min(exam.questions.len() - 1);
+            move_to(&mut exam, next);
+        }
+        (ExamState::Sitting { .. }, BrowserAction::PreviousQuestion) => {
+            let previous = exam.current.saturating_sub(1);
+            move_to(&mut exam, previous);
+        }
+        (ExamState::Sitting { .. }, BrowserAction::ClearAnswer) => {
+            exam.questions[exam.current].given = None;
+            exam.input.clear();
+            exam.error = None;
+        }
+        (ExamState::Done { .. }, BrowserAction::Back | BrowserAction::Submit) => {
+            browser.screen = Screen::List;
+            return;
+        }
+        (ExamState::Done { timed_out, scroll }, action) => {
+            let page = browser.height.saturating_sub(3).max(1);
+            let most = view::exam_scroll_limit(browser, &exam);
+            let scroll = match action {
+                BrowserAction::Down => scroll.saturating_add(1),
+                BrowserAction::Up => scroll.saturating_sub(1),
+                BrowserAction::PageDown => scroll.saturating_add(page),
+                BrowserAction::PageUp => scroll.saturating_sub(page),
+                BrowserAction::First => 0,
+                BrowserAction::Last => most,
+                _ => scroll,
+            };
+            exam.state = ExamState::Done {
+                timed_out,
+                scroll: scroll.min(most),
+            };
+        }
+        _ => {}
+    }
+    browser.screen = Screen::Exam(exam);
+}
+
+/// Shows another question, with nothing typed yet.
+fn move_to(exam: &mut BrowserExam, index: usize) {
+    exam.current = index;
+    exam.input.clear();
+    exam.error = None;
+}
+
+/// After Enter: the next question; after the last, the first one still unanswered; when every
+/// question has an answer, asks whether to hand the exam in.
+fn go_on(exam: &mut BrowserExam) {
+    let count = exam.questions.len();
+    if exam.current + 1 < count {
+        move_to(exam, exam.current + 1);
+    } else if let Some(open) = exam.questions.iter().position(|q| q.given.is_none()) {
+        move_to(exam, open);
+    } else {
+        exam.input.clear();
+        exam.state = ExamState::Sitting { confirm: true };
+    }
+}
+
+/// Sets the mock exam as `ksim exam` does: the questions drawn by `ksim_app::exam::draw` to
+/// the sections' weights, by this browser's seed, and 90 minutes from now on its clock.
+fn start_exam(browser: &mut Browser) {
+    let drawn = exam::draw(&browser.catalogue, browser.seed, exam::QUESTIONS);
+    if drawn.is_empty() {
+        browser.status = Some(
+            browser
+                .lang
+                .pick(
+                    "no questions to draw an exam from",
+                    "모의고사를 낼 문제가 없습니다",
+                )
+                .to_string(),
+        );
+        return;
+    }
+    let catalogue = &browser.catalogue;
+    let questions = drawn
+        .into_iter()
+        .map(|asked| {
+            let lesson = catalogue
+                .lessons
+                .iter()
+                .position(|l| std::ptr::eq(l, asked.lesson))
+                .expect("drawn from this catalogue");
+            let question = catalogue.lessons[lesson]
+                .quiz
+                .iter()
+                .position(|q| std::ptr::eq(q, asked.question))
+                .expect("drawn from this lesson");
+            ExamQuestion {
+                lesson,
+                question,
+                order: asked.order,
+                given: None,
+            }
+        })
+        .collect();
+    let limit = Duration::from_secs(exam::MINUTES * 60);
+    let seed = browser.seed;
+    browser.seed = browser.seed.wrapping_add(1);
+    browser.screen = Screen::Exam(BrowserExam {
+        seed,
+        questions,
+        current: 0,
+        input: String::new(),
+        error: None,
+        limit,
+        ends_at: browser.clock.now() + limit,
+        state: ExamState::Sitting { confirm: false },
+        recorded: false,
+    });
+}
+
+/// Whether an exam is being sat and its time is up.
+fn exam_time_up(browser: &Browser) -> bool {
+    matches!(
+        &browser.screen,
+        Screen::Exam(exam)
+            if matches!(exam.state, ExamState::Sitting { .. })
+                && exam.left(browser.clock.as_ref()).is_zero()
+    )
+}
+
+/// Hands the exam in: the result is shown, and recorded as one session of the progress, as
+/// `ksim exam` records it (a missed question goes back to the first box and comes first in
+/// the next quiz), once.
+fn finish_exam(browser: &mut Browser, timed_out: bool) {
+    let Screen::Exam(exam) = &mut browser.screen else {
+        return;
+    };
+    if matches!(exam.state, ExamState::Sitting { .. }) {
+        exam.state = ExamState::Done {
+            timed_out,
+            scroll: 0,
+        };
+        exam.input.clear();
+        exam.error = None;
+    }
+    if exam.recorded {
+        return;
+    }
+    exam.recorded = true;
+    if browser.record {
+        let results = exam::session_results(&exam.sat(&browser.catalogue));
+        browser.progress.record_session(&results);
+        browser.effects.push(Effect::SaveProgress);
+    }
 }
 
 /// Shows the selected lesson from its top and marks it seen, as `ksim learn <lesson>` does.

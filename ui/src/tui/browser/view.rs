@@ -1,5 +1,5 @@
 //! Drawing the browser: a header, the screen shown (the lesson list, a lesson, the inline
-//! quiz), the footer, and the help window over them; the explorer instead while it plays.
+//! quiz, the mock exam and its result), the footer, and the help window over them; the explorer instead while it plays.
 //! Text wraps with ratatui's unicode-width aware wrapping, so Korean lines keep their columns.
 //! Nothing here changes the model.
 
@@ -10,10 +10,11 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 use unicode_width::UnicodeWidthStr;
 
-use super::app::{Browser, InlineQuiz, QuizState, Screen};
+use super::app::{Browser, BrowserExam, ExamState, InlineQuiz, QuizState, Screen};
 use super::keys::{describe, keys_of};
 use crate::cmd::learn::lesson_progress;
 use crate::tui::view::{MIN_HEIGHT, MIN_WIDTH, fit, paint, window};
+use ksim_app::exam;
 use ksim_app::lesson::{Lang, Lesson};
 use ksim_app::quiz::{answer_hint, render_question, render_verdict};
 
@@ -50,6 +51,7 @@ impl Widget for &Browser {
             Screen::List => self.list(body, buf),
             Screen::Lesson { scroll } => self.lesson_view(*scroll, body, buf),
             Screen::Quiz(quiz) => self.quiz(quiz, body, buf),
+            Screen::Exam(exam) => self.exam(exam, body, buf),
         }
         self.footer(footer, buf);
         if self.help {
@@ -90,6 +92,18 @@ impl Browser {
                 lang.pick("quiz", "퀴즈"),
                 self.lesson().facts.join(",")
             )),
+            Screen::Exam(exam) => match exam.state {
+                ExamState::Sitting { .. } => text.push_str(&format!(
+                    " │ {} {}/{} │ {}",
+                    lang.pick("exam", "모의고사"),
+                    exam.current + 1,
+                    exam.questions.len(),
+                    time_left(exam, self, lang)
+                )),
+                ExamState::Done { .. } => {
+                    text.push_str(&format!(" │ {}", lang.pick("exam result", "모의고사 결과")))
+                }
+            },
         }
         if !self.record {
             text.push_str(lang.pick(" │ not saved (--no-save)", " │ 저장 안 함 (--no-save)"));
@@ -107,14 +121,14 @@ impl Browser {
             (Some(status), _) => status.clone(),
             (None, Screen::List) => lang
                 .pick(
-                    "j/k select  Enter open  s play  t quiz  ? help  q quit",
-                    "j/k 선택  Enter 열기  s 재생  t 퀴즈  ? 도움말  q 종료",
+                    "j/k select  Enter open  s play  t quiz  e exam  ? help  q quit",
+                    "j/k 선택  Enter 열기  s 재생  t 퀴즈  e 모의고사  ? 도움말  q 종료",
                 )
                 .to_string(),
             (None, Screen::Lesson { .. }) => lang
                 .pick(
-                    "j/k scroll  n/p next/previous  Enter/s play  t quiz  Esc list  ? help  q quit",
-                    "j/k 스크롤  n/p 다음/이전  Enter/s 재생  t 퀴즈  Esc 목록  ? 도움말  q 종료",
+                    "j/k scroll  n/p next/prev  Enter/s play  t quiz  e exam  Esc list  ? help",
+                    "j/k 스크롤  n/p 다음/이전  Enter/s 재생  t 퀴즈  e 모의고사  Esc 목록  ? 도움말",
                 )
                 .to_string(),
             (None, Screen::Quiz(quiz)) if quiz.state == QuizState::Done => lang
@@ -129,6 +143,21 @@ impl Browser {
                     "숫자로 답  Enter 확인 / 다음  Esc 레슨으로  q 종료",
                 )
                 .to_string(),
+            (None, Screen::Exam(exam)) => match exam.state {
+                ExamState::Sitting { confirm: true } => lang.pick(
+                    "Enter hand in  Esc back to the exam",
+                    "Enter 제출  Esc 시험으로 돌아가기",
+                ),
+                ExamState::Sitting { .. } => lang.pick(
+                    "digits+Enter answer  ←/→ question  x clear  Esc hand in  ? help",
+                    "숫자+Enter 답  ←/→ 문제 이동  x 지우기  Esc 제출  ? 도움말",
+                ),
+                ExamState::Done { .. } => lang.pick(
+                    "j/k scroll  PgDn/PgUp page  Enter/Esc list  ? help  q quit",
+                    "j/k 스크롤  PgDn/PgUp 쪽 이동  Enter/Esc 목록  ? 도움말  q 종료",
+                ),
+            }
+            .to_string(),
         };
         Paragraph::new(Line::styled(
             text,
@@ -410,6 +439,180 @@ impl Browser {
             .render(lesson_area(area), buf);
     }
 
+    /// The exam being sat: which questions have an answer, the question on screen with its
+    /// choices, the answer kept and the one being typed; no verdict until the end.
+    fn exam(&self, exam: &BrowserExam, area: Rect, buf: &mut Buffer) {
+        let area = lesson_area(area);
+        if let ExamState::Done { scroll, .. } = exam.state {
+            let text = self.exam_result_text(exam);
+            let most = scroll_limit(&text, area);
+            Paragraph::new(text)
+                .wrap(Wrap { trim: false })
+                .scroll((scroll.min(most), 0))
+                .render(area, buf);
+            return;
+        }
+        let lang = self.lang;
+        let total = exam.questions.len();
+        let bold = self.paint(Style::new().add_modifier(Modifier::BOLD));
+        let mut lines = vec![Line::styled(
+            match lang {
+                Lang::En => format!(
+                    "mock exam │ {} of {total} answered │ {} │ no feedback until the end",
+                    exam.answered(),
+                    time_left(exam, self, lang)
+                ),
+                Lang::Ko => format!(
+                    "모의고사 │ {total}문제 중 {}문제 답함 │ {} │ 끝날 때까지 채점하지 않음",
+                    exam.answered(),
+                    time_left(exam, self, lang)
+                ),
+            },
+            bold,
+        )];
+        // One cell per question: ■ answered, □ not yet; the one on screen reversed.
+        let strip: Vec<Span> = exam
+            .questions
+            .iter()
+            .enumerate()
+            .map(|(index, question)| {
+                let mark = if question.given.is_some() {
+                    "■"
+                } else {
+                    "□"
+                };
+                if index == exam.current {
+                    Span::styled(
+                        mark,
+                        self.paint(Style::new().add_modifier(Modifier::REVERSED)),
+                    )
+                } else {
+                    Span::raw(mark)
+                }
+            })
+            .collect();
+        lines.push(Line::from(strip));
+        let asked = exam.asked(&self.catalogue, exam.current);
+        lines.extend(
+            render_question(&asked, exam.current + 1, total, lang)
+                .trim_matches('\n')
+                .lines()
+                .map(|line| Line::raw(line.to_string())),
+        );
+        lines.push(Line::raw(""));
+        let kept = match &exam.questions[exam.current].given {
+            Some(given) => {
+                let given: Vec<String> = given.iter().map(usize::to_string).collect();
+                match lang {
+                    Lang::En => format!(
+                        "answer kept: {} (type another to change it)",
+                        given.join(",")
+                    ),
+                    Lang::Ko => format!("둔 답: {} (다른 답을 입력하면 바뀜)", given.join(",")),
+                }
+            }
+            None => lang
+                .pick("not answered yet", "아직 답하지 않음")
+                .to_string(),
+        };
+        lines.push(Line::styled(
+            kept,
+            self.paint(Style::new().fg(Color::DarkGray)),
+        ));
+        if let ExamState::Sitting { confirm: true } = exam.state {
+            lines.push(Line::styled(
+                match lang {
+                    Lang::En => format!(
+                        "hand in now, {} of {total} answered? Enter hands in, Esc goes back",
+                        exam.answered()
+                    ),
+                    Lang::Ko => format!(
+                        "지금 제출할까요? {total}문제 중 {}문제 답함. Enter는 제출, Esc는 돌아가기",
+                        exam.answered()
+                    ),
+                },
+                self.paint(Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)),
+            ));
+        } else {
+            let hint = answer_hint(asked.question.kind, lang, " ");
+            lines.push(Line::from(vec![
+                Span::raw(format!("{hint}: ")),
+                Span::styled(format!("{}█", exam.input), bold),
+            ]));
+            if let Some(error) = &exam.error {
+                lines.push(Line::styled(
+                    format!("  {error}"),
+                    self.paint(Style::new().fg(Color::Red)),
+                ));
+            }
+        }
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .render(area, buf);
+    }
+
+    /// The exam's result: why it ended, the report every front end shows (score, pass or
+    /// fail, sections, every question with its explanation) and what was recorded.
+    fn exam_result_text(&self, exam: &BrowserExam) -> Text<'static> {
+        let lang = self.lang;
+        let mut lines: Vec<Line> = Vec::new();
+        if let ExamState::Done {
+            timed_out: true, ..
+        } = exam.state
+        {
+            lines.push(Line::styled(
+                lang.pick(
+                    "time is up: the exam was handed in as it stood",
+                    "시간이 끝났습니다. 그때까지의 답으로 제출했습니다",
+                ),
+                self.paint(Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)),
+            ));
+        }
+        let report = exam::render_report(&exam.sat(&self.catalogue), lang);
+        for (index, line) in report.lines().enumerate() {
+            let style = if index < 3
+                && (line.starts_with("score")
+                    || line.starts_with("점수")
+                    || line.starts_with("PASS")
+                    || line.starts_with("FAIL")
+                    || line.starts_with("합격")
+                    || line.starts_with("불합격"))
+            {
+                self.paint(Style::new().add_modifier(Modifier::BOLD))
+            } else if line.starts_with('✗') {
+                self.paint(Style::new().fg(Color::Red))
+            } else if line.starts_with('✓') {
+                self.paint(Style::new().fg(Color::Green))
+            } else {
+                Style::new()
+            };
+            lines.push(Line::styled(line.to_string(), style));
+        }
+        lines.push(Line::raw(""));
+        lines.push(Line::raw(match lang {
+            Lang::En => format!(
+                "seed {}: ksim exam --seed {} sits the same exam again",
+                exam.seed, exam.seed
+            ),
+            Lang::Ko => format!(
+                "시드 {}: ksim exam --seed {}로 같은 시험을 다시 봅니다",
+                exam.seed, exam.seed
+            ),
+        }));
+        lines.push(Line::raw(if self.record {
+            lang.pick(
+                "progress recorded: the missed questions come first in the next quiz",
+                "진행 상황을 기록했습니다. 틀린 문제는 다음 퀴즈에서 먼저 나옵니다",
+            )
+        } else {
+            lang.pick(
+                "progress not saved (--no-save)",
+                "진행 상황을 저장하지 않음 (--no-save)",
+            )
+        }));
+        Text::from(lines)
+    }
+
     fn help_window(&self, area: Rect, buf: &mut Buffer) {
         let lang = self.lang;
         let keys = keys_of(self);
@@ -441,6 +644,30 @@ fn lesson_area(body: Rect) -> Rect {
         y: body.y + 1,
         height: body.height.saturating_sub(1),
     }
+}
+
+/// The exam's time left, `mm:ss`, rounded up to the second.
+fn time_left(exam: &BrowserExam, browser: &Browser, lang: Lang) -> String {
+    let left = exam.left(browser.clock.as_ref());
+    let seconds = u64::try_from(left.as_millis().div_ceil(1000)).unwrap_or(u64::MAX);
+    match lang {
+        Lang::En => format!("{} left", exam::clock(seconds)),
+        Lang::Ko => format!("남은 시간 {}", exam::clock(seconds)),
+    }
+}
+
+/// How far a wrapped text can scroll in an area.
+fn scroll_limit(text: &Text<'static>, area: Rect) -> u16 {
+    let rows = Paragraph::new(text.clone())
+        .wrap(Wrap { trim: false })
+        .line_count(area.width);
+    u16::try_from(rows.saturating_sub(area.height as usize)).unwrap_or(u16::MAX)
+}
+
+/// How far the exam's result can scroll on the browser's screen.
+pub fn exam_scroll_limit(browser: &Browser, exam: &BrowserExam) -> u16 {
+    let body = Rect::new(0, 1, browser.width, browser.height.saturating_sub(2));
+    scroll_limit(&browser.exam_result_text(exam), lesson_area(body))
 }
 
 /// How far the lesson's text can scroll on the browser's screen.
