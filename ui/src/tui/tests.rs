@@ -943,7 +943,8 @@ fn pinned_screen(root: &std::path::Path, name: &str) -> String {
 
 // The pictures of the explorer in the README and the book are screens this test file pins:
 // the loss in acks-1-loses-acked-record.toml, the what-if that heals the network, the cut,
-// messages in flight, a reordering (F20) and rehashed keys (F39).
+// messages in flight, a reordering (F20) and rehashed keys (F39); the README shows the loss,
+// the cut, the reordering, the rehashing and the what-if comparison.
 #[test]
 fn the_docs_show_real_screens() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -951,6 +952,9 @@ fn the_docs_show_real_screens() {
         ("README.md", "cluster_at_loss_100x30"),
         ("docs/src/introduction.md", "cluster_at_loss_100x30"),
         ("README.md", "what_if_heal_100x30"),
+        ("README.md", "cut_80x24"),
+        ("README.md", "send_order_f20"),
+        ("README.md", "keys_view_after_adding_partitions"),
         ("docs/src/tour.md", "what_if_heal_100x30"),
         ("docs/src/explorer.md", "cut_80x24"),
         ("docs/src/explorer.md", "messages_120x30"),
