@@ -1508,10 +1508,9 @@ fn held_requests_are_drawn() {
     let text = screen(&app, 200, 50);
     assert!(text.contains("⏸┄┄"), "{text}");
     assert!(
-        text.contains("Produce · orders-0: waits for ISR [1,2,3] to reach"),
+        text.contains("Produce · orders-0: waits for b3 to reach 11 (ISR [1,2,3], hw 10)"),
         "{text}"
     );
-    assert!(text.contains("(b3 behind, hw 10)"), "{text}");
     assert!(
         text.contains("Fetch · long poll: waits for orders-0 offset"),
         "{text}"
@@ -1537,7 +1536,10 @@ fn held_requests_are_drawn() {
     app.lang = ksim::scenario::Lang::Ko;
     let text = screen(&app, 200, 50);
     assert!(text.contains("⏸ b1 보류: app의 Produce"), "{text}");
-    assert!(text.contains("전원이"), "{text}");
+    assert!(
+        text.contains("orders-0: 11까지 b3 대기 (ISR [1,2,3], HW 10)"),
+        "{text}"
+    );
     assert_snapshot!("held_list_ko_200x50", text);
     update(&mut app, Action::CellLabel);
     let text = screen(&app, 80, 24);

@@ -58,31 +58,32 @@ fn condition(app: &App, held: &HeldRequest) -> String {
         } => {
             let tp = app.scenario.partition_name(*partition);
             let behind = behind.iter().map(BrokerId::to_string).collect::<Vec<_>>();
+            // Whom it waits on first: the lanes have room for a few words only.
             match (ko, behind.is_empty()) {
                 (false, false) => format!(
-                    "{tp}: waits for ISR {} to reach {} ({} behind, hw {})",
-                    brokers(isr),
-                    end.0,
+                    "{tp}: waits for {} to reach {} (ISR {}, hw {})",
                     list(&behind),
+                    end.0,
+                    brokers(isr),
                     high_watermark.0
                 ),
                 (false, true) => format!(
-                    "{tp}: waits for ISR {} to reach {} (hw {})",
-                    brokers(isr),
+                    "{tp}: waits for the HW to reach {} (ISR {}, hw {})",
                     end.0,
+                    brokers(isr),
                     high_watermark.0
                 ),
                 (true, false) => format!(
-                    "{tp}: ISR {} 전원이 {}까지 받기를 기다림 (뒤처진 쪽 {}, HW {})",
-                    brokers(isr),
+                    "{tp}: {}까지 {} 대기 (ISR {}, HW {})",
                     end.0,
                     list(&behind),
+                    brokers(isr),
                     high_watermark.0
                 ),
                 (true, true) => format!(
-                    "{tp}: ISR {} 전원이 {}까지 받기를 기다림 (HW {})",
-                    brokers(isr),
+                    "{tp}: HW가 {}까지 오기를 기다림 (ISR {}, HW {})",
                     end.0,
+                    brokers(isr),
                     high_watermark.0
                 ),
             }
@@ -155,8 +156,8 @@ fn deadline(app: &App, held: &HeldRequest) -> String {
     }
 }
 
-/// The whole sentence: `⏸ Produce from app held by b1 · orders-0: waits for ISR [1,2,3]
-/// to reach 41 (b3 behind, hw 38) · since 2003.000ms, timeout 32003.000ms`.
+/// The whole sentence: `⏸ Produce from app held by b1 · orders-0: waits for b3 to reach 41
+/// (ISR [1,2,3], hw 38) · since 2003.000ms, timeout 32003.000ms`.
 pub(super) fn sentence(app: &App, held: &HeldRequest) -> String {
     let api = held.waits_for.api_name();
     let from = name(app, held.from);
@@ -176,7 +177,7 @@ pub(super) fn sentence(app: &App, held: &HeldRequest) -> String {
 }
 
 /// The sentence without who holds it for whom, for the lanes, which draw both:
-/// `Produce · orders-0: waits for ISR [1,2,3] to reach 41 (b3 behind, hw 38) · since …`.
+/// `Produce · orders-0: waits for b3 to reach 41 (ISR [1,2,3], hw 38) · since …`.
 pub(super) fn on_lanes(app: &App, held: &HeldRequest) -> String {
     let api = held.waits_for.api_name();
     let what = condition(app, held);
