@@ -4,7 +4,8 @@
 //! `broker` (replication, ISR, high watermark, produce and fetch), `controller` (registration,
 //! fencing, elections), `log` (one replica's log and its segments), `cleanup` (retention and
 //! compaction), `idempotence` (the broker's producer-sequence checks), `group` (the group
-//! coordinator and its offsets), `txn` (the transaction coordinator). The protocol: `message` (requests and responses),
+//! coordinator and its offsets), `txn` (the transaction coordinator), `held` (the requests a
+//! broker holds rather than answers at once, for the explorer). The protocol: `message` (requests and responses),
 //! `metadata` (what the controller publishes), `effects` (what a node asks of the engine) and
 //! `trace` (what happened, as the trace prints it). Uses `engine`, `config` and `scenario`;
 //! clients use it only through the protocol modules.
@@ -14,6 +15,7 @@ pub mod cleanup;
 pub mod controller;
 pub mod effects;
 pub mod group;
+pub mod held;
 pub mod idempotence;
 pub mod log;
 pub mod message;

@@ -436,6 +436,17 @@ impl World {
         self.network.dropped(from, to)
     }
 
+    /// The requests the live brokers hold now rather than answer at once (an acks=all
+    /// Produce waiting for the ISR, a long-polling Fetch, a JoinGroup or SyncGroup held by a
+    /// group coordinator), broker by broker: who holds what for whom, since when, until
+    /// when, and what it waits for.
+    pub fn held_requests(&self) -> Vec<crate::kafka::held::HeldRequest> {
+        self.brokers
+            .iter()
+            .flat_map(Broker::held_requests)
+            .collect()
+    }
+
     pub fn brokers(&self) -> &[Broker] {
         &self.brokers
     }

@@ -152,6 +152,9 @@ struct ParkedFetch {
     id: u64,
     from: NodeId,
     request: FetchRequest,
+    /// When it was parked, and when its `max_wait` ends (for the explorer).
+    since: SimTime,
+    expires: SimTime,
 }
 
 #[derive(Clone, Debug)]
@@ -162,6 +165,8 @@ struct DelayedProduce {
     markers: bool,
     done: Vec<(TopicPartition, Result<Offset, KafkaError>)>,
     waiting: Vec<(TopicPartition, Offset, Offset)>,
+    /// When the request came (for the explorer).
+    since: SimTime,
     expires: SimTime,
 }
 
@@ -900,6 +905,7 @@ pub(super) fn maybe_flush(
 
 mod fetch;
 mod fetcher;
+mod held;
 mod produce;
 mod replication;
 #[cfg(test)]

@@ -165,6 +165,8 @@ pub struct Member {
     /// A JoinGroup waiting for the rebalance to complete (its correlation).
     awaiting_join: Option<u64>,
     awaiting_sync: Option<u64>,
+    /// When the JoinGroup or SyncGroup it awaits came (for the explorer).
+    held_since: SimTime,
     /// The session expires here unless a heartbeat comes first.
     deadline: SimTime,
     /// Added in the current rebalance and not yet through a join: it may expire even while
@@ -565,6 +567,7 @@ impl Broker {
     }
 }
 
+mod held;
 mod membership;
 mod offsets;
 #[cfg(test)]

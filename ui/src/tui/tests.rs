@@ -943,7 +943,8 @@ fn pinned_screen(root: &std::path::Path, name: &str) -> String {
 
 // The pictures of the explorer in the README and the book are screens this test file pins:
 // the loss in acks-1-loses-acked-record.toml, the what-if that heals the network, the cut,
-// messages in flight, a reordering (F20) and rehashed keys (F39).
+// messages in flight, a reordering (F20) and rehashed keys (F39); the README shows the loss,
+// the cut, the reordering, the rehashing and the what-if comparison.
 #[test]
 fn the_docs_show_real_screens() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -951,6 +952,9 @@ fn the_docs_show_real_screens() {
         ("README.md", "cluster_at_loss_100x30"),
         ("docs/src/introduction.md", "cluster_at_loss_100x30"),
         ("README.md", "what_if_heal_100x30"),
+        ("README.md", "cut_80x24"),
+        ("README.md", "send_order_f20"),
+        ("README.md", "keys_view_after_adding_partitions"),
         ("docs/src/tour.md", "what_if_heal_100x30"),
         ("docs/src/explorer.md", "cut_80x24"),
         ("docs/src/explorer.md", "messages_120x30"),
@@ -1469,4 +1473,86 @@ fn korean_what_if_menu_and_comparison() {
         "{text}"
     );
     assert_rows_fit(&text, 100);
+}
+
+// Who waits on whom, in F37 at 5 s: broker 3 has crashed but is still in the ISR, so leader
+// b1 holds the acks=all Produce requests until b3 reaches their offsets, and holds b2's fetch
+// as a long poll. The cluster view says so under the brokers, the lanes draw each held
+// request from b1 back to the node waiting, and the list says it in a sentence; in English
+// and Korean, at 80x24 and 200x50.
+#[test]
+fn held_requests_are_drawn() {
+    let mut app = app("scenarios/lessons/F37-restart-rejoins-isr.toml");
+    app.color = false;
+    at_time(&mut app, "5000ms");
+    let held = app.world.held_requests();
+    assert!(
+        held.iter().any(|h| matches!(
+            &h.waits_for,
+            ksim::kafka::held::WaitsFor::Replication { behind, .. }
+                if behind == &[ksim::engine::ids::BrokerId(3)]
+        )),
+        "{held:?}"
+    );
+    let text = screen(&app, 80, 24);
+    assert!(
+        text.contains("⏸ b1 holds: Produce ×5 from app (b3 to reach 11..15)"),
+        "{text}"
+    );
+    assert!(text.contains("Fetch from b2 (long poll)"), "{text}");
+    assert_rows_fit(&text, 80);
+    assert_snapshot!("held_cluster_80x24", text);
+    assert_snapshot!("held_cluster_200x50", screen(&app, 200, 50));
+    app.view = View::Messages;
+    assert!(app.wire_lanes);
+    let text = screen(&app, 200, 50);
+    assert!(text.contains("⏸┄┄"), "{text}");
+    assert!(
+        text.contains("Produce · orders-0: waits for b3 to reach 11 (ISR [1,2,3], hw 10)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Fetch · long poll: waits for orders-0 offset"),
+        "{text}"
+    );
+    assert_snapshot!("held_lanes_200x50", text);
+    let text = screen(&app, 80, 24);
+    assert_rows_fit(&text, 80);
+    assert_snapshot!("held_lanes_80x24", text);
+    // The list says who holds what for whom.
+    update(&mut app, Action::CellLabel);
+    let text = screen(&app, 200, 50);
+    assert!(text.contains("⏸ Produce from app held by b1"), "{text}");
+    assert!(text.contains("⏸ Fetch from b2 held by b1"), "{text}");
+    assert_snapshot!("held_list_200x50", text);
+    // The filter hides what it does not ask for: 2 is fetches only.
+    update(&mut app, Action::Type('2'));
+    let text = screen(&app, 200, 50);
+    assert!(!text.contains("⏸ Produce"), "{text}");
+    assert!(text.contains("⏸ Fetch from b2"), "{text}");
+    update(&mut app, Action::Type('0'));
+    assert_snapshot!("held_list_80x24", screen(&app, 80, 24));
+    // In Korean.
+    app.lang = ksim::scenario::Lang::Ko;
+    let text = screen(&app, 200, 50);
+    assert!(text.contains("⏸ b1 보류: app의 Produce"), "{text}");
+    assert!(
+        text.contains("orders-0: 11까지 b3 대기 (ISR [1,2,3], HW 10)"),
+        "{text}"
+    );
+    assert_snapshot!("held_list_ko_200x50", text);
+    update(&mut app, Action::CellLabel);
+    let text = screen(&app, 80, 24);
+    assert_rows_fit(&text, 80);
+    assert_snapshot!("held_lanes_ko_80x24", text);
+    assert_snapshot!("held_lanes_ko_200x50", screen(&app, 200, 50));
+    app.view = View::Cluster;
+    let text = screen(&app, 80, 24);
+    assert!(
+        text.contains("⏸ b1 보류 중: app의 Produce ×5 (11..15까지 b3 대기)"),
+        "{text}"
+    );
+    assert_rows_fit(&text, 80);
+    assert_snapshot!("held_cluster_ko_80x24", text);
+    assert_snapshot!("held_cluster_ko_200x50", screen(&app, 200, 50));
 }

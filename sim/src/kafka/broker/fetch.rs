@@ -22,7 +22,13 @@ impl Broker {
             // Long poll: hold the request until data arrives or `max_wait` passes.
             let id = self.next_id();
             ctx.timer_after(request.max_wait, Timer::ParkedFetchExpiry(id));
-            self.parked.push(ParkedFetch { id, from, request });
+            self.parked.push(ParkedFetch {
+                id,
+                from,
+                since: ctx.now,
+                expires: ctx.now + request.max_wait,
+                request,
+            });
         }
     }
 

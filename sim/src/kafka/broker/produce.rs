@@ -26,6 +26,7 @@ impl Broker {
             markers: false,
             done,
             waiting,
+            since: ctx.now,
             expires: ctx.now + request.timeout,
         };
         if delayed.waiting.is_empty() {
@@ -195,6 +196,7 @@ impl Broker {
                         markers: request.markers,
                         done: Vec::new(),
                         waiting: Vec::new(),
+                        since: request.since,
                         expires: request.expires,
                     },
                 ));
@@ -259,6 +261,7 @@ impl Broker {
             markers: true,
             done,
             waiting,
+            since: ctx.now,
             expires: ctx.now + SimTime::from_millis(30_000),
         };
         if delayed.waiting.is_empty() {

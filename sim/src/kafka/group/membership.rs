@@ -114,10 +114,11 @@ impl Broker {
             client: from,
             awaiting_join: None,
             awaiting_sync: None,
+            held_since: SimTime::ZERO,
             deadline: ctx.now + NEW_MEMBER_JOIN_TIMEOUT,
             is_new: true,
         };
-        update_member(&mut member, &join, from, correlation);
+        update_member(&mut member, &join, from, correlation, ctx.now);
         g.members.insert(member_id.clone(), member);
         ctx.trace(TraceEvent::GroupMember {
             group: name,
@@ -188,7 +189,7 @@ impl Broker {
             return;
         }
         let member = g.members.get_mut(&join.member_id).expect("validated");
-        update_member(member, &join, from, correlation);
+        update_member(member, &join, from, correlation, ctx.now);
         let why = if is_leader && matches {
             format!("leader {} rejoined ({})", join.member_id, join.reason)
         } else {
@@ -248,7 +249,7 @@ impl Broker {
             );
         }
         member.stored.member_id = new_id.clone();
-        update_member(&mut member, &join, from, correlation);
+        update_member(&mut member, &join, from, correlation, ctx.now);
         member.deadline = ctx.now + join.session_timeout;
         if g.leader.as_deref() == Some(old.as_str()) {
             g.leader = Some(new_id.clone());
@@ -393,6 +394,7 @@ impl Broker {
             }
             GroupState::CompletingRebalance => {
                 member.awaiting_sync = Some(correlation);
+                member.held_since = ctx.now;
                 member.client = from;
                 if let (true, Some(assignments)) = (is_leader, assignments) {
                     // Members the leader left out get an empty assignment.
@@ -785,7 +787,13 @@ impl Broker {
 
 /// What a JoinGroup carries, recorded on the member: its protocols and subscription, what it
 /// owns, its timeouts, and the request that now waits for the join phase to end.
-fn update_member(member: &mut Member, join: &JoinRequest, from: NodeId, correlation: u64) {
+fn update_member(
+    member: &mut Member,
+    join: &JoinRequest,
+    from: NodeId,
+    correlation: u64,
+    now: SimTime,
+) {
     member.client = from;
     member.stored.protocols = join.protocols.clone();
     member.stored.topics = join.topics.clone();
@@ -794,6 +802,7 @@ fn update_member(member: &mut Member, join: &JoinRequest, from: NodeId, correlat
     member.owned = join.owned.clone();
     member.owned_generation = join.owned_generation;
     member.awaiting_join = Some(correlation);
+    member.held_since = now;
 }
 
 /// `prepareRebalance`: the group goes to PreparingRebalance; members waiting in a SyncGroup

@@ -310,6 +310,7 @@ impl Broker {
                                         client: NodeId::Controller,
                                         awaiting_join: None,
                                         awaiting_sync: None,
+                                        held_since: SimTime::ZERO,
                                         // Kafka gives every loaded member a fresh session.
                                         deadline: now + m.session_timeout,
                                         is_new: false,

@@ -278,6 +278,7 @@ fn member(protocols: &[Strategy]) -> Member {
         client: NodeId::Controller,
         awaiting_join: None,
         awaiting_sync: None,
+        held_since: SimTime::ZERO,
         deadline: SimTime::ZERO,
         is_new: false,
     }

@@ -1,6 +1,7 @@
 //! The cluster view: brokers and their state, then for the selected topic every partition
 //! with one row per replica (role, ISR membership, epoch, the log as cells, HW and LEO),
 //! acknowledged records that were lost as marked ghost cells, then producers and consumers.
+//! Under the brokers, a line per broker that holds requests (`⏸ b1 holds: …`).
 
 use std::collections::BTreeMap;
 
@@ -96,6 +97,13 @@ fn lines(app: &App, width: u16) -> Option<Vec<Line<'static>>> {
             Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)
         }),
     ));
+    // Who waits on whom: what each broker holds rather than answers at once.
+    for line in super::held::broker_lines(app) {
+        lines.push(Line::styled(
+            line,
+            app.paint(Style::new().fg(Color::Yellow)),
+        ));
+    }
 
     let cells = (width as usize).saturating_sub(PREFIX + SUFFIX) / 2;
     let partitions = image.partition_count(topic);

@@ -3,9 +3,12 @@
 //! sender to its receiver. The thick part of the arrow is how far along its latency it is, `●`
 //! where it is now; a message a cut link or a dead receiver will swallow ends in `✗` at the
 //! receiver instead of `▶`. A node that cannot receive (down, isolated) has a dotted lane.
+//! A request a broker holds rather than answers (an acks=all Produce, a long poll, a
+//! JoinGroup) is drawn as `⏸` at the broker, `┄` back to `○` at the node that waits for it.
 //! Every mark is a character, so the picture reads the same without colour.
 
 use ksim::engine::ids::{BrokerId, ConsumerIdx, NodeId, ProducerIdx};
+use ksim::kafka::held::HeldRequest;
 use ksim::world::{Doomed, InFlight};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -78,6 +81,40 @@ fn arrow(
     (row, from.min(to), from.max(to))
 }
 
+/// How `room` rows split between two lists that want `first` and `second` rows: each gets
+/// what it wants if both fit, else the one wanting less keeps it up to half and the other
+/// takes the rest.
+pub(super) fn share(room: usize, first: usize, second: usize) -> (usize, usize) {
+    if first + second <= room {
+        return (first, second);
+    }
+    let half = room / 2;
+    if first <= half {
+        (first, room - first)
+    } else if second <= half {
+        (room - second, second)
+    } else {
+        (room - half, half)
+    }
+}
+
+/// A held request over the lanes: `⏸` at the holder's column, `○` at the waiting node's,
+/// `┄` between them. Returns the row and the first and last columns drawn.
+fn hold(lanes: &[char], at: usize, from: usize) -> (Vec<char>, usize, usize) {
+    let mut row = lanes.to_vec();
+    let (lo, hi) = (at.min(from), at.max(from));
+    if hi >= row.len() {
+        let end = row.len();
+        return (row, end, end);
+    }
+    for cell in &mut row[lo + 1..hi] {
+        *cell = '┄';
+    }
+    row[from] = '○';
+    row[at] = '⏸';
+    (row, lo, hi)
+}
+
 /// The colour of a message's kind (the arrow's shape and the API name say the same).
 fn color(filter: WireFilter) -> Color {
     match filter {
@@ -101,7 +138,7 @@ fn dies_words(app: &App, doomed: Doomed) -> &'static str {
 
 /// Draws the lanes of `shown` (the messages the filter lets through) in `area`, under the
 /// view's title.
-pub fn render(app: &App, shown: &[&InFlight], area: Rect, buf: &mut Buffer) {
+pub fn render(app: &App, shown: &[&InFlight], held: &[HeldRequest], area: Rect, buf: &mut Buffer) {
     let names = app.timeline().names.names();
     let nodes = nodes(app);
     let width = area.width as usize;
@@ -142,19 +179,27 @@ pub fn render(app: &App, shown: &[&InFlight], area: Rect, buf: &mut Buffer) {
     let height = area.height as usize;
     let legend = height >= 6;
     let reserved = 1 + usize::from(legend) + drops.len().min(1);
-    let mut rows = height.saturating_sub(reserved);
+    let room = height.saturating_sub(reserved);
+    // The messages on the wire and the held requests share the rows; each keeps at least
+    // half of them when both need more.
+    let (mut rows, held_rows) = share(room, shown.len().max(1), held.len());
     if shown.len() > rows {
         rows = rows.saturating_sub(1);
     }
-    if shown.is_empty() {
+    if shown.is_empty() && rows > 0 {
+        let words = if held.is_empty() {
+            app.tr(
+                "nothing on the wire at this moment (a request a broker holds, such as a long-polling fetch, is not on the wire)",
+                "지금은 전송 중인 메시지가 없습니다 (롱 폴링 페치처럼 브로커가 붙잡고 있는 요청은 전송 중이 아닙니다)",
+            )
+        } else {
+            app.tr(
+                "nothing on the wire at this moment; held by brokers:",
+                "지금은 전송 중인 메시지가 없습니다. 브로커가 보류 중인 요청:",
+            )
+        };
         lines.push(Line::styled(
-            cut(
-                app.tr(
-                    "nothing on the wire at this moment (a request a broker holds, such as a long-polling fetch, is not on the wire)",
-                    "지금은 전송 중인 메시지가 없습니다 (롱 폴링 페치처럼 브로커가 붙잡고 있는 요청은 전송 중이 아닙니다)",
-                ),
-                width,
-            ),
+            cut(words, width),
             app.paint(Style::new().fg(Color::DarkGray)),
         ));
     }
@@ -204,17 +249,54 @@ pub fn render(app: &App, shown: &[&InFlight], area: Rect, buf: &mut Buffer) {
             ksim::scenario::Lang::En => format!("… {} more", shown.len() - rows),
         }));
     }
+    // A held request: `⏸` at the broker holding it, `┄` back to `○`, the node waiting.
+    let hold_more = held.len() > held_rows;
+    let drawn = if hold_more {
+        held_rows.saturating_sub(1)
+    } else {
+        held_rows
+    };
+    for h in held.iter().take(drawn) {
+        let (Some(at), Some(from)) = (column(NodeId::Broker(h.holder)), column(h.from)) else {
+            continue;
+        };
+        let (row, lo, hi) = hold(&lane_row, at, from);
+        let piece = |a: usize, b: usize| {
+            row[a.min(row.len())..b.min(row.len())]
+                .iter()
+                .collect::<String>()
+        };
+        let style = app.paint(Style::new().fg(Color::Yellow));
+        lines.push(Line::from(vec![
+            Span::raw(piece(0, lo)),
+            Span::styled(piece(lo, hi + 1), style),
+            Span::raw(piece(hi + 1, row.len())),
+            Span::raw(" "),
+            Span::styled(cut(&super::held::on_lanes(app, h), words), style),
+        ]));
+    }
+    if hold_more {
+        lines.push(Line::raw(match app.lang {
+            ksim::scenario::Lang::Ko => format!("⏸ … 보류 {}개 더", held.len() - drawn),
+            ksim::scenario::Lang::En => format!("⏸ … {} more held", held.len() - drawn),
+        }));
+    }
     // The legend and the drops sit at the bottom of the pane.
     let mut bottom = Vec::new();
     if legend {
+        use unicode_width::UnicodeWidthStr;
+        let mut text = app
+            .tr(
+                "├━━●──▶ sent, gone, now, to go, arrives  ✗ dies there  ┆ down or isolated",
+                "├━━●──▶ 보냄, 지나옴, 지금, 남음, 도착  ✗ 거기서 버려짐  ┆ 다운·격리",
+            )
+            .to_string();
+        let held_mark = app.tr("  ⏸ holds ┄ ○ waits", "  ⏸ 보류 ┄ ○ 대기");
+        if !held.is_empty() && text.width() + held_mark.width() <= width {
+            text.push_str(held_mark);
+        }
         bottom.push(Line::styled(
-            cut(
-                app.tr(
-                    "├━━●──▶ sent, gone, now, to go, arrives  ✗ dies there  ┆ down or isolated",
-                    "├━━●──▶ 보냄, 지나옴, 지금, 남음, 도착  ✗ 거기서 버려짐  ┆ 다운·격리",
-                ),
-                width,
-            ),
+            cut(&text, width),
             app.paint(Style::new().fg(Color::DarkGray)),
         ));
     }
@@ -233,7 +315,7 @@ pub fn render(app: &App, shown: &[&InFlight], area: Rect, buf: &mut Buffer) {
 
 #[cfg(test)]
 mod tests {
-    use super::{arrow, progress, spacing};
+    use super::{arrow, hold, progress, share, spacing};
 
     fn drawn(row: &[char]) -> String {
         row.iter().collect()
@@ -267,6 +349,29 @@ mod tests {
         assert_eq!(progress(500, 1_000, 2_000), 0.0);
         assert_eq!(progress(3_000, 1_000, 2_000), 1.0);
         assert_eq!(progress(1_000, 1_000, 1_000), 1.0);
+    }
+
+    // The wire and the held requests share the rows: all of both when they fit, else the
+    // smaller keeps what it needs up to half.
+    #[test]
+    fn rows_are_shared() {
+        assert_eq!(share(10, 3, 4), (3, 4));
+        assert_eq!(share(10, 2, 20), (2, 8));
+        assert_eq!(share(10, 20, 3), (7, 3));
+        assert_eq!(share(10, 20, 20), (5, 5));
+        assert_eq!(share(0, 1, 1), (0, 0));
+    }
+
+    // A held request joins the holder and the waiting node, in either direction.
+    #[test]
+    fn held_requests_join_holder_and_waiter() {
+        let lanes: Vec<char> = "│  │  │  │".chars().collect();
+        let (row, lo, hi) = hold(&lanes, 3, 9);
+        assert_eq!(drawn(&row), "│  ⏸┄┄┄┄┄○");
+        assert_eq!((lo, hi), (3, 9));
+        assert_eq!(drawn(&hold(&lanes, 6, 0).0), "○┄┄┄┄┄⏸  │");
+        // Off the drawn lanes it draws nothing and does not panic.
+        assert_eq!(drawn(&hold(&lanes, 3, 40).0), "│  │  │  │");
     }
 
     // Lanes take at most half the width, 3 to 10 columns apart.

@@ -1,7 +1,8 @@
 //! The messages view: what is on the wire at the cursor, as lanes between the nodes (the
 //! default, `lanes.rs`) or as a list, request by request in the order it arrives (`c`
 //! switches), with the messages a cut link or a dead broker will swallow marked where they die,
-//! and how many each link has dropped so far. Heartbeats are folded unless asked for.
+//! and how many each link has dropped so far. Heartbeats are folded unless asked for. Under
+//! them, the requests brokers hold rather than answer at once (`held.rs`): who waits on whom.
 
 use ksim::engine::ids::NodeId;
 use ksim::kafka::message::Message;
@@ -183,6 +184,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             ksim::scenario::Lang::En => format!(", {folded} heartbeats folded"),
         });
     }
+    let held = super::held::shown(app);
+    if !held.is_empty() {
+        title.push_str(&match app.lang {
+            ksim::scenario::Lang::Ko => format!(", 보류 {}개", held.len()),
+            ksim::scenario::Lang::En => format!(", {} held", held.len()),
+        });
+    }
     if app.wire_lanes {
         title.push_str(app.tr(" │ c: list", " │ c: 목록"));
     }
@@ -193,7 +201,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         ..area
     };
     if app.wire_lanes {
-        return super::lanes::render(app, &shown, inner, buf);
+        return super::lanes::render(app, &shown, &held, inner, buf);
     }
     let width = inner.width as usize;
     let (from, to, sent, arrives, carries) = match app.lang {
@@ -225,13 +233,30 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     )];
     // Room for the rows, and for the dropped-so-far lines under them.
     let drops = dropped_lines(app);
-    let rows = (inner.height as usize).saturating_sub(1 + drops.len().min(4));
+    let room = (inner.height as usize).saturating_sub(1 + drops.len().min(4));
+    // Held requests come under a heading of their own, sharing the rows with the wire.
+    let wanted = if held.is_empty() { 0 } else { held.len() + 1 };
+    let (rows, held_rows) = super::lanes::share(room, shown.len().max(1), wanted);
+    let held_rows = if held_rows < 2 { 0 } else { held_rows };
+    // A "… n more" line takes the last of the wire's rows.
+    let rows = if shown.len() > rows {
+        rows.saturating_sub(1)
+    } else {
+        rows
+    };
     if shown.is_empty() {
         lines.push(Line::styled(
-            app.tr(
-                "nothing on the wire at this moment (requests held by a broker, such as a long-polling fetch, are not on the wire)",
-                "지금은 전송 중인 메시지가 없습니다 (롱 폴링 페치처럼 브로커가 붙잡고 있는 요청은 전송 중이 아닙니다)",
-            ),
+            if held.is_empty() {
+                app.tr(
+                    "nothing on the wire at this moment (requests held by a broker, such as a long-polling fetch, are not on the wire)",
+                    "지금은 전송 중인 메시지가 없습니다 (롱 폴링 페치처럼 브로커가 붙잡고 있는 요청은 전송 중이 아닙니다)",
+                )
+            } else {
+                app.tr(
+                    "nothing on the wire at this moment",
+                    "지금은 전송 중인 메시지가 없습니다",
+                )
+            },
             app.paint(Style::new().fg(Color::DarkGray)),
         ));
     }
@@ -257,6 +282,39 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             ksim::scenario::Lang::Ko => format!("… {}개 더", shown.len() - rows),
             ksim::scenario::Lang::En => format!("… {} more", shown.len() - rows),
         }));
+    }
+    if held_rows > 0 {
+        lines.push(Line::styled(
+            cut(
+                app.tr(
+                    "held by brokers, not on the wire (who waits on whom):",
+                    "브로커가 보류 중인 요청, 전송 중 아님 (누가 무엇을 기다리는지):",
+                ),
+                width,
+            ),
+            Style::new().add_modifier(Modifier::BOLD),
+        ));
+        let room = held_rows - 1;
+        let more = held.len() > room;
+        for h in held
+            .iter()
+            .take(if more { room.saturating_sub(1) } else { room })
+        {
+            lines.push(Line::styled(
+                cut(&super::held::sentence(app, h), width),
+                app.paint(Style::new().fg(Color::Yellow)),
+            ));
+        }
+        if more {
+            lines.push(Line::raw(match app.lang {
+                ksim::scenario::Lang::Ko => {
+                    format!("… {}개 더", held.len() - room.saturating_sub(1))
+                }
+                ksim::scenario::Lang::En => {
+                    format!("… {} more", held.len() - room.saturating_sub(1))
+                }
+            }));
+        }
     }
     for line in drops {
         lines.push(Line::styled(

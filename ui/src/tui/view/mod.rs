@@ -7,6 +7,7 @@ mod events;
 mod faults;
 mod groups;
 mod header;
+mod held;
 mod keys;
 mod lanes;
 mod log_cells;
