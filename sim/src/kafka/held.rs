@@ -42,9 +42,11 @@ pub enum WaitsFor {
     /// A Fetch with nothing to return yet waits for data past its fetch offsets, up to
     /// `fetch.max.wait.ms` (a consumer) or `replica.fetch.wait.max.ms` (a follower). A
     /// follower waits for the leader's log end to pass its offset; a consumer for the high
-    /// watermark (or the last stable offset under read_committed).
+    /// watermark (or the last stable offset under read_committed). With a `fetch.min.bytes`
+    /// (`replica.fetch.min.bytes`) above 1 it waits for that many bytes over its partitions.
     Data {
         follower: bool,
+        min_bytes: u64,
         partitions: Vec<(TopicPartition, Offset)>,
     },
     /// A JoinGroup the coordinator holds while the group is PreparingRebalance: until every

@@ -369,6 +369,9 @@ pub struct FetchRequest {
     pub partitions: Vec<FetchPartition>,
     /// How long the leader may hold the request when there is nothing to return.
     pub max_wait: SimTime,
+    /// `fetch.min.bytes` (a consumer) or `replica.fetch.min.bytes` (a follower): the leader
+    /// answers before `max_wait` only once this many bytes are readable.
+    pub min_bytes: u64,
     pub max_bytes: u64,
     /// A consumer's `isolation.level=read_committed`: read below the last stable offset.
     pub read_committed: bool,

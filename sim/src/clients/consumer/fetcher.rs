@@ -109,6 +109,7 @@ impl Consumer {
                     broker_epoch: None,
                     partitions,
                     max_wait: SimTime::from_millis(self.config.fetch_max_wait_ms),
+                    min_bytes: self.config.fetch_min_bytes,
                     max_bytes: self.config.fetch_max_bytes,
                     read_committed: self.config.read_committed,
                 }),

@@ -1,6 +1,6 @@
 //! Fetch requests on the leader: what a follower or a consumer may read (a follower up to
 //! the log end, a consumer below the high watermark, R1.6), diverging epochs, and fetches
-//! parked until data arrives or `fetch.max.wait.ms` passes.
+//! parked until `fetch.min.bytes` are readable or `fetch.max.wait.ms` passes.
 
 use super::*;
 
@@ -12,14 +12,10 @@ impl Broker {
             }
         }
         let response = self.read_fetch(&request);
-        let ready = response
-            .partitions
-            .iter()
-            .any(|p| p.error.is_some() || p.diverging_epoch.is_some() || !p.batches.is_empty());
-        if ready || request.max_wait == SimTime::ZERO {
+        if answers_now(&response, request.min_bytes) || request.max_wait == SimTime::ZERO {
             ctx.send(from, Message::FetchResponse(response));
         } else {
-            // Long poll: hold the request until data arrives or `max_wait` passes.
+            // Long poll: hold the request until `min_bytes` are readable or `max_wait` passes.
             let id = self.next_id();
             ctx.timer_after(request.max_wait, Timer::ParkedFetchExpiry(id));
             self.parked.push(ParkedFetch {
@@ -155,11 +151,23 @@ impl Broker {
         ctx.send(to, Message::FetchResponse(response));
     }
 
-    /// Completes held fetches that asked for `tp` and can now get something.
+    /// Completes held fetches that asked for `tp` and now have enough to read (Kafka's
+    /// `DelayedFetch.tryComplete`): anything at all under the default `fetch.min.bytes` of 1,
+    /// else `min_bytes` over all their partitions; or an error, such as a lost leadership.
     pub(super) fn complete_parked_fetches(&mut self, ctx: &mut Ctx, tp: TopicPartition) {
         let mut i = 0;
         while i < self.parked.len() {
             let parked = &self.parked[i];
+            let asks = parked.request.partitions.iter().any(|f| f.partition == tp);
+            if asks && parked.request.min_bytes > 1 {
+                if answers_now(&self.read_fetch(&parked.request), parked.request.min_bytes) {
+                    let parked = self.parked.remove(i);
+                    self.answer_fetch(ctx, parked.from, &parked.request);
+                } else {
+                    i += 1;
+                }
+                continue;
+            }
             let ready = parked.request.partitions.iter().any(|fetch| {
                 fetch.partition == tp
                     && match self.replicas.get(&tp).filter(|r| r.leading.is_some()) {
@@ -182,4 +190,18 @@ impl Broker {
             }
         }
     }
+}
+
+/// Whether a fetch is answered at once rather than held (Kafka's `ReplicaManager.fetchMessages`):
+/// an error or a diverging epoch in any partition, or at least `min_bytes` readable over all
+/// of them. A `fetch.min.bytes` of 0 is answered at once even when empty.
+fn answers_now(response: &FetchResponse, min_bytes: u64) -> bool {
+    let mut readable = 0u64;
+    for p in &response.partitions {
+        if p.error.is_some() || p.diverging_epoch.is_some() {
+            return true;
+        }
+        readable += p.batches.iter().map(|b| b.bytes as u64).sum::<u64>();
+    }
+    readable >= min_bytes
 }

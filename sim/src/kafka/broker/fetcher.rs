@@ -81,6 +81,7 @@ impl Broker {
                 broker_epoch: self.registered.then_some(self.incarnation),
                 partitions,
                 max_wait: SimTime::from_millis(self.config.replica_fetch_wait_max_ms),
+                min_bytes: self.config.replica_fetch_min_bytes,
                 max_bytes: self.config.replica_fetch_max_bytes,
                 read_committed: false,
             }),

@@ -56,6 +56,7 @@ impl Broker {
                 deadline: Some(parked.expires),
                 waits_for: WaitsFor::Data {
                     follower: parked.request.replica.is_some(),
+                    min_bytes: parked.request.min_bytes,
                     partitions: parked
                         .request
                         .partitions

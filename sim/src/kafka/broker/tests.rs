@@ -117,6 +117,7 @@ fn fetch(broker: &mut Broker, now_ms: u64, follower: u32, offset: u64) -> Vec<Ef
             current_leader_epoch: LeaderEpoch(0),
         }],
         max_wait: SimTime::ZERO,
+        min_bytes: 1,
         max_bytes: 1 << 20,
     };
     deliver(
@@ -231,6 +232,7 @@ fn consumer_fetch(broker: &mut Broker, now_ms: u64, offset: u64) -> (Option<Kafk
             current_leader_epoch: LeaderEpoch(0),
         }],
         max_wait: SimTime::ZERO,
+        min_bytes: 1,
         max_bytes: 1 << 20,
     };
     let effects = deliver(
@@ -482,5 +484,92 @@ fn r1_6_a_fetch_at_the_log_end_is_empty_not_out_of_range() {
     assert_eq!(
         consumer_fetch(&mut broker, 3, 4),
         (Some(KafkaError::OffsetOutOfRange), vec![])
+    );
+}
+
+/// A follower's fetch from offset 0 asking for `min_bytes` within 500 ms; returns how many
+/// records each fetch response it got carries.
+fn fetch_responses(effects: &[Effect]) -> Vec<usize> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send(_, Message::FetchResponse(r)) => Some(
+                r.partitions[0]
+                    .batches
+                    .iter()
+                    .map(|b| b.records.len())
+                    .sum(),
+            ),
+            _ => None,
+        })
+        .collect()
+}
+
+fn long_poll(broker: &mut Broker, now_ms: u64, min_bytes: u64) -> Vec<Effect> {
+    let request = FetchRequest {
+        read_committed: false,
+        correlation: now_ms,
+        replica: Some(BrokerId(2)),
+        broker_epoch: Some(0),
+        partitions: vec![FetchPartition {
+            partition: TP,
+            fetch_offset: Offset(0),
+            last_fetched_epoch: None,
+            current_leader_epoch: LeaderEpoch(0),
+        }],
+        max_wait: SimTime::from_millis(500),
+        min_bytes,
+        max_bytes: 1 << 20,
+    };
+    deliver(
+        broker,
+        now_ms,
+        NodeId::Broker(BrokerId(2)),
+        Message::Fetch(request),
+    )
+}
+
+// R8.1: the leader answers a fetch once `fetch.min.bytes` (a follower's
+// `replica.fetch.min.bytes`) are readable over its partitions, or when `fetch.max.wait.ms`
+// passes with whatever there is; a minimum of 0 is answered at once, even empty.
+#[test]
+fn r8_1_fetch_min_bytes_holds_a_fetch_until_enough_is_readable() {
+    let mut broker = leader(1);
+    assert!(
+        fetch_responses(&long_poll(&mut broker, 1, 250)).is_empty(),
+        "held"
+    );
+    // Each produced batch is 100 bytes.
+    assert!(fetch_responses(&produce(&mut broker, 2, 1, Acks::One)).is_empty());
+    assert!(
+        fetch_responses(&produce(&mut broker, 3, 1, Acks::One)).is_empty(),
+        "200 bytes < 250: still held"
+    );
+    let third = produce(&mut broker, 4, 1, Acks::One);
+    assert_eq!(
+        fetch_responses(&third),
+        vec![3],
+        "300 bytes: answered with all three"
+    );
+
+    // Not enough before the wait ends: answered at expiry with what there is.
+    let mut broker = leader(1);
+    long_poll(&mut broker, 1, 250);
+    produce(&mut broker, 2, 1, Acks::One);
+    let mut effects = Vec::new();
+    let mut ctx = Ctx::new(
+        SimTime::from_millis(501),
+        NodeId::Broker(BrokerId(1)),
+        &mut effects,
+    );
+    let id = broker.parked[0].id;
+    broker.on_timer(&mut ctx, Timer::ParkedFetchExpiry(id));
+    assert_eq!(fetch_responses(&effects), vec![1]);
+
+    let mut broker = leader(1);
+    assert_eq!(
+        fetch_responses(&long_poll(&mut broker, 1, 0)),
+        vec![0],
+        "min 0: at once"
     );
 }

@@ -492,6 +492,7 @@ fn a_commit_is_answered_once_the_high_watermark_passes_it() {
                 current_leader_epoch: LeaderEpoch(0),
             }],
             max_wait: SimTime::ZERO,
+            min_bytes: 1,
             max_bytes: 1 << 20,
         })
     };

@@ -88,7 +88,11 @@ fn condition(app: &App, held: &HeldRequest) -> String {
                 ),
             }
         }
-        WaitsFor::Data { partitions, .. } => {
+        WaitsFor::Data {
+            partitions,
+            min_bytes,
+            ..
+        } => {
             let at: Vec<String> = partitions
                 .iter()
                 .map(|(tp, offset)| match ko {
@@ -96,9 +100,17 @@ fn condition(app: &App, held: &HeldRequest) -> String {
                     true => format!("{} 오프셋 {}", app.scenario.partition_name(*tp), offset.0),
                 })
                 .collect();
-            match ko {
-                false => format!("long poll: waits for {}", list(&at)),
-                true => format!("롱 폴링: {} 대기", list(&at)),
+            match (ko, *min_bytes > 1) {
+                (false, false) => format!("long poll: waits for {}", list(&at)),
+                (true, false) => format!("롱 폴링: {} 대기", list(&at)),
+                (false, true) => format!(
+                    "long poll: waits for {min_bytes} bytes (fetch.min.bytes) from {}",
+                    list(&at)
+                ),
+                (true, true) => format!(
+                    "롱 폴링: {}부터 {min_bytes}바이트(fetch.min.bytes) 대기",
+                    list(&at)
+                ),
             }
         }
         WaitsFor::Join {
@@ -147,6 +159,12 @@ fn deadline(app: &App, held: &HeldRequest) -> String {
         return String::new();
     };
     match (&held.waits_for, ko) {
+        (WaitsFor::Data { min_bytes, .. }, false) if *min_bytes > 1 => {
+            format!(", answers with what it has at {at}")
+        }
+        (WaitsFor::Data { min_bytes, .. }, true) if *min_bytes > 1 => {
+            format!(", {at}에 있는 만큼 응답")
+        }
         (WaitsFor::Data { .. }, false) => format!(", answers empty at {at}"),
         (WaitsFor::Data { .. }, true) => format!(", {at}에 빈 응답"),
         (WaitsFor::Join { .. }, false) => format!(", join phase ends at {at}"),
