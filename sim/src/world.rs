@@ -187,7 +187,37 @@ pub struct World {
     /// The node the last event was addressed to (a delivery or a timer), for the invariants,
     /// which look only at what that node's event can have changed.
     last_event_node: Option<NodeId>,
+    /// Live mode's real clients: what they wrote and what the brokers answered them.
+    live: Live,
 }
+
+/// A record a real client produced in live mode, as the trace and the ledger show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiveRecord {
+    pub key: Option<Arc<str>>,
+    pub value: Arc<str>,
+}
+
+/// Live mode's side of the world (`ksim serve`): real clients' requests enter through
+/// `live_send` and the brokers' answers wait in an outbox until the server drains them.
+/// Everything here follows from the requests sent in and their order, so a journal of them
+/// replays the cluster side.
+#[derive(Clone, Debug, Default)]
+struct Live {
+    /// Answers delivered to real clients' connections: (connection, broker, message).
+    outbox: Vec<(u32, BrokerId, Message)>,
+    /// Records real clients produced, indexed by their `RecordId::n`.
+    records: SharedVec<LiveRecord>,
+    /// Produce requests awaiting their answer, by (connection, correlation): the records of
+    /// each partition, so that an acknowledgement reaches the ledger.
+    produce: BTreeMap<(u32, u64), Vec<(TopicPartition, Arc<Vec<RecordId>>)>>,
+    /// Producer ids handed to idempotent real producers so far.
+    producer_ids: u32,
+}
+
+/// Where live mode's producer ids start: far above the scenario's producer indexes, which
+/// its own idempotent producers use as theirs.
+pub const LIVE_PRODUCER_ID_BASE: u32 = 1_000_000;
 
 impl World {
     /// Builds the cluster and clients of a scenario, with every step scheduled. A scenario
@@ -301,6 +331,7 @@ impl World {
             check_results: vec![None; scenario.expectations.len()],
             effects: Vec::new(),
             last_event_node: None,
+            live: Live::default(),
             scenario: scenario.clone(),
         };
         for (i, step) in scenario.steps.iter().enumerate() {
@@ -544,7 +575,7 @@ impl World {
     /// Whether a record at `offset` of `tp` belongs to a transaction that was aborted, by
     /// the aborted-transactions index of the partition's leader (or any live replica).
     pub fn is_aborted(&self, tp: TopicPartition, offset: Offset, r: RecordId) -> bool {
-        if r.is_internal() {
+        if !r.is_from_scenario() {
             return false;
         }
         let Some(producer) = self.producers[r.producer.0 as usize]
@@ -569,6 +600,13 @@ impl World {
         }
         if r.is_control() {
             return "(transaction marker)".to_string();
+        }
+        if r.is_external() {
+            return self
+                .live
+                .records
+                .get(r.n as usize)
+                .map_or_else(|| "?".to_string(), |l| l.value.to_string());
         }
         self.producers[r.producer.0 as usize].key_and_value(r.n).1
     }
@@ -668,7 +706,15 @@ impl World {
                         NodeId::Controller => w.controller.on_timer(ctx, timer),
                         NodeId::Broker(b) if timer == Timer::LogCleaner => {
                             let producers = &w.producers;
+                            let live = &w.live.records;
                             let client_record = |r: RecordId| {
+                                if r.is_external() {
+                                    let record = live.get(r.n as usize);
+                                    return RecordKey {
+                                        key: record.and_then(|l| l.key.clone()),
+                                        tombstone: false,
+                                    };
+                                }
                                 let producer = &producers[r.producer.0 as usize];
                                 RecordKey {
                                     key: producer.key_of(r.n).cloned(),
@@ -683,6 +729,7 @@ impl World {
                         NodeId::Broker(b) => w.brokers[b.0 as usize - 1].on_timer(ctx, timer),
                         NodeId::Producer(p) => w.producers[p.0 as usize].on_timer(ctx, timer),
                         NodeId::Consumer(c) => w.consumers[c.0 as usize].on_timer(ctx, timer),
+                        NodeId::External(_) => {}
                     });
                 }
             }
@@ -796,12 +843,143 @@ impl World {
             self.network.count_drop(from, to);
             return;
         }
+        if let (NodeId::External(connection), NodeId::Broker(broker)) = (to, from) {
+            self.live_answer(connection, broker, message);
+            return;
+        }
         self.handle(to, |w, ctx| match to {
             NodeId::Controller => w.controller.on_message(ctx, from, message),
             NodeId::Broker(b) => w.brokers[b.0 as usize - 1].on_message(ctx, from, message),
             NodeId::Producer(p) => w.producers[p.0 as usize].on_message(ctx, from, message),
             NodeId::Consumer(c) => w.consumers[c.0 as usize].on_message(ctx, from, message),
+            NodeId::External(_) => {}
         });
+    }
+
+    /// Stores a record a real client produced and names it for the simulation: the brokers
+    /// see only its `RecordId`, as they do a simulated producer's records.
+    pub fn live_record(&mut self, record: LiveRecord) -> RecordId {
+        let n = self.live.records.len() as u32;
+        self.live.records.push(record);
+        RecordId {
+            producer: RecordId::EXTERNAL,
+            n,
+        }
+    }
+
+    /// Records of real clients that a broker acknowledged: partition, offset, record.
+    pub fn live_acked(&self) -> Vec<(TopicPartition, Offset, RecordId)> {
+        let mut acked = Vec::new();
+        for (&tp, batches) in &self.tracker.acked {
+            for (base, records) in batches.iter() {
+                for (i, &r) in records.iter().enumerate() {
+                    if r.is_external() {
+                        acked.push((tp, Offset(base.0 + i as u64), r));
+                    }
+                }
+            }
+        }
+        acked
+    }
+
+    /// How many records real clients have produced so far.
+    pub fn live_record_count(&self) -> u32 {
+        self.live.records.len() as u32
+    }
+
+    /// A record a real client produced, by its `RecordId::n`.
+    pub fn live_record_of(&self, n: u32) -> Option<&LiveRecord> {
+        self.live.records.get(n as usize)
+    }
+
+    /// A new producer id for a real idempotent producer (InitProducerId without a
+    /// transactional.id): each gets its own, with epoch 0, as Kafka's producer id blocks hand
+    /// them out.
+    pub fn live_producer_id(&mut self) -> ProducerIdx {
+        self.live.producer_ids += 1;
+        ProducerIdx(LIVE_PRODUCER_ID_BASE + self.live.producer_ids - 1)
+    }
+
+    /// A real client's request, sent now from its connection to a broker over the simulated
+    /// network: it arrives after the network's latency, or is refused or dropped as any
+    /// client's request would be.
+    pub fn live_send(&mut self, connection: u32, broker: BrokerId, message: Message) {
+        if let Message::Produce(request) = &message {
+            let batches = request
+                .batches
+                .iter()
+                .map(|b| (b.partition, b.records.clone()))
+                .collect();
+            self.live
+                .produce
+                .insert((connection, request.correlation), batches);
+        }
+        self.send(
+            NodeId::External(connection),
+            NodeId::Broker(broker),
+            message,
+        );
+    }
+
+    /// Moves out the answers that reached real clients since the last drain, in the order they
+    /// arrived: (connection, broker, message).
+    pub fn live_drain(&mut self) -> Vec<(u32, BrokerId, Message)> {
+        std::mem::take(&mut self.live.outbox)
+    }
+
+    /// A broker's answer reached a real client: an acknowledgement goes to the ledger, as a
+    /// simulated producer's does, then the answer waits for the server.
+    fn live_answer(&mut self, connection: u32, broker: BrokerId, message: Message) {
+        let answered = match &message {
+            Message::ProduceResponse(response) => Some(response.correlation),
+            Message::Refused(request) => match request.as_ref() {
+                Message::Produce(request) => Some(request.correlation),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(correlation) = answered
+            && let Some(batches) = self.live.produce.remove(&(connection, correlation))
+            && let Message::ProduceResponse(response) = &message
+        {
+            for (partition, result) in &response.partitions {
+                let Ok(base) = result else { continue };
+                for (tp, records) in batches.iter().filter(|(tp, _)| tp == partition) {
+                    self.apply_note(
+                        NodeId::External(connection),
+                        Note::Acked {
+                            partition: *tp,
+                            base: Some(*base),
+                            records: records.clone(),
+                        },
+                    );
+                }
+            }
+        }
+        self.live.outbox.push((connection, broker, message));
+    }
+
+    /// Whether a broker's process is up now: in live mode its listener accepts connections
+    /// only then.
+    pub fn is_broker_up(&self, broker: BrokerId) -> bool {
+        self.up
+            .get(self.network.index(NodeId::Broker(broker)))
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// Moves the clock to `time` when no event is due before it: live mode keeps simulated
+    /// time on the wall clock, so a request enters at the moment it arrived, not at the last
+    /// event's.
+    pub fn advance_to(&mut self, time: SimTime) {
+        if time > self.now && self.queue.peek_time().is_none_or(|next| next >= time) {
+            self.now = time;
+        }
+    }
+
+    /// When the next pending event is due, if any.
+    pub fn next_event_time(&self) -> Option<SimTime> {
+        self.queue.peek_time()
     }
 
     fn apply_step(&mut self, i: usize) {
@@ -1036,7 +1214,7 @@ impl World {
                         continue;
                     };
                     // A producer's batch holds consecutive sends, marked as one run.
-                    let run = !first.is_internal()
+                    let run = first.is_from_scenario()
                         && first.producer == last.producer
                         && (last.n as usize).checked_sub(first.n as usize)
                             == Some(records.len() - 1);
@@ -1045,7 +1223,7 @@ impl World {
                             .mark_committed_run(first.n, last.n + 1);
                         continue;
                     }
-                    for r in records.iter().filter(|r| !r.is_internal()) {
+                    for r in records.iter().filter(|r| r.is_from_scenario()) {
                         self.producers[r.producer.0 as usize].mark_committed(r.n);
                     }
                 }

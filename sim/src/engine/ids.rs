@@ -103,6 +103,20 @@ impl RecordId {
         self.producer == RecordId::CONTROL
     }
 
+    /// The producer index that marks a record a real Kafka client produced in live mode
+    /// (`ksim serve`): its `n` counts such records in the order they entered the simulation,
+    /// and its key and value are kept by the world (`World::live_record`).
+    pub const EXTERNAL: ProducerIdx = ProducerIdx(u32::MAX - 2);
+
+    pub fn is_external(self) -> bool {
+        self.producer == RecordId::EXTERNAL
+    }
+
+    /// Sent by a producer of the scenario: its `producer` indexes the scenario's producers.
+    pub fn is_from_scenario(self) -> bool {
+        !self.is_internal() && !self.is_external()
+    }
+
     /// Written by Kafka itself (a coordinator's record or a transaction marker), not by a
     /// scenario's producer.
     pub fn is_internal(self) -> bool {
@@ -125,4 +139,6 @@ pub enum NodeId {
     Broker(BrokerId),
     Producer(ProducerIdx),
     Consumer(ConsumerIdx),
+    /// A real Kafka client's connection in live mode (`ksim serve`), by connection number.
+    External(u32),
 }

@@ -40,7 +40,9 @@ impl Network {
         producers: u32,
         consumers: u32,
     ) -> Network {
-        let nodes = 1 + brokers as usize + producers as usize + consumers as usize;
+        // The last index stands for every real client's connection in live mode: they share
+        // one place in the network, so a fault on a broker's links reaches them all.
+        let nodes = 2 + brokers as usize + producers as usize + consumers as usize;
         Network {
             latency_min,
             latency_max,
@@ -54,7 +56,8 @@ impl Network {
         }
     }
 
-    /// A dense index per node: the controller, then brokers, producers, consumers.
+    /// A dense index per node: the controller, then brokers, producers, consumers, and last
+    /// the real clients of live mode.
     pub fn index(&self, node: NodeId) -> usize {
         match node {
             NodeId::Controller => 0,
@@ -63,6 +66,7 @@ impl Network {
             NodeId::Consumer(c) => {
                 1 + self.brokers as usize + self.producers as usize + c.0 as usize
             }
+            NodeId::External(_) => self.nodes - 1,
         }
     }
 
