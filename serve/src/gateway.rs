@@ -85,6 +85,7 @@ const UNSUPPORTED_FOR_MESSAGE_FORMAT: i16 = 43;
 const UNSUPPORTED_COMPRESSION_TYPE: i16 = 76;
 const CORRUPT_MESSAGE: i16 = 2;
 const TRANSACTIONAL_ID_AUTHORIZATION_FAILED: i16 = 53;
+const INVALID_REQUEST: i16 = 42;
 
 /// A real client's record as it was produced: what a fetch returns of it.
 #[derive(Clone, Debug)]
@@ -261,15 +262,24 @@ impl Gateway {
             }
             RequestKind::InitProducerId(request) => {
                 let mut body = InitProducerIdResponse::default();
-                if request.transactional_id.is_some() {
-                    // Transactions from real clients are not served yet.
-                    body.error_code = TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
-                    body.producer_id = ProducerId(-1);
-                    body.producer_epoch = -1;
-                } else {
-                    let id = world.live_producer_id();
-                    body.producer_id = ProducerId(i64::from(id.0));
-                    body.producer_epoch = 0;
+                match request.transactional_id.as_ref().map(|t| t.0.as_str()) {
+                    None => {
+                        let id = world.live_producer_id();
+                        body.producer_id = ProducerId(i64::from(id.0));
+                        body.producer_epoch = 0;
+                    }
+                    Some(id) => {
+                        // An empty transactional.id is INVALID_REQUEST, as Kafka's
+                        // TransactionCoordinator answers; transactions from real clients are
+                        // not served yet, which a client reads as a fatal authorization error.
+                        body.error_code = if id.is_empty() {
+                            INVALID_REQUEST
+                        } else {
+                            TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+                        };
+                        body.producer_id = ProducerId(-1);
+                        body.producer_epoch = -1;
+                    }
                 }
                 let slot = self.encoded(
                     connection,
