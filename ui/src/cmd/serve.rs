@@ -73,7 +73,7 @@ pub fn serve(path: &Path, options: ServeOptions) -> anyhow::Result<ExitCode> {
             port_base: options.port_base,
             journal,
             stop,
-            log: Box::new(|line| eprintln!("ksim serve: {line}")),
+            log: Box::new(|line| println!("ksim serve: {line}")),
             trace: options.trace.then(|| {
                 Box::new(|line: String| println!("{line}")) as Box<dyn FnMut(String) + Send>
             }),

@@ -1,0 +1,249 @@
+//! `ksim serve` with a real Kafka client: kcat (librdkafka) produces to the simulated cluster
+//! over loopback and consumes the records back, each step bounded in time; a crashed broker's
+//! port refuses connections. Skipped, with a message, only when kcat is not installed (and
+//! under CI=true, where .ci/run installs it, a missing kcat fails).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn have_kcat() -> bool {
+    let found = Command::new("kcat")
+        .arg("-V")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if !found {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "kcat is not installed under CI=true: .ci/run should have installed it"
+        );
+        eprintln!("skipped: kcat is not installed (apt-get install kcat)");
+    }
+    found
+}
+
+/// A base port with `count` free ports after it, on loopback.
+fn free_ports(count: u16) -> u16 {
+    // Tests run in parallel: each call starts its search elsewhere.
+    static CALLS: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let mut seed = (std::process::id() as u16).wrapping_add(call.wrapping_mul(7_919));
+    for _ in 0..200 {
+        seed = seed.wrapping_mul(31).wrapping_add(7);
+        let base = 20_000 + seed % 30_000;
+        let free = (0..count).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok());
+        if free {
+            return base;
+        }
+    }
+    panic!("no {count} consecutive free ports on 127.0.0.1");
+}
+
+/// A running `ksim serve`, stopped with SIGINT (Ctrl-C) when done.
+struct Serve {
+    child: Child,
+    stdout: mpsc::Receiver<String>,
+    port: u16,
+}
+
+impl Serve {
+    fn start(scenario: &str) -> Serve {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let port = free_ports(3);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ksim"))
+            .current_dir(&root)
+            .args(["serve", scenario, "--port-base", &port.to_string()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("ksim starts");
+        let (tx, stdout) = mpsc::channel();
+        let out = child.stdout.take().expect("piped");
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        let serve = Serve {
+            child,
+            stdout,
+            port,
+        };
+        serve.wait_for_line("bootstrap.servers=");
+        serve
+    }
+
+    fn wait_for_line(&self, prefix: &str) -> String {
+        let deadline = Instant::now() + CLIENT_TIMEOUT;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.stdout.recv_timeout(left) {
+                Ok(line) if line.starts_with(prefix) => return line,
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        panic!("ksim serve never printed a line starting with {prefix:?}");
+    }
+
+    fn bootstrap(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Stops the server as Ctrl-C does; what it printed after (the ledger), and its stderr.
+    fn stop(mut self) -> (String, String) {
+        let pid = self.child.id().to_string();
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .expect("kill runs");
+        let status = wait(&mut self.child, CLIENT_TIMEOUT).expect("ksim serve stops on SIGINT");
+        assert!(status.success(), "ksim serve exited with {status}");
+        let mut rest = Vec::new();
+        while let Ok(line) = self.stdout.recv_timeout(Duration::from_secs(2)) {
+            rest.push(line);
+        }
+        let mut stderr = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = e.read_to_string(&mut stderr);
+        }
+        (rest.join("\n"), stderr)
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wait(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    None
+}
+
+/// Runs kcat with the given arguments and input, within the time limit: its stdout.
+fn kcat(args: &[&str], input: &str) -> String {
+    let mut child = Command::new("kcat")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kcat starts");
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(input.as_bytes())
+        .expect("kcat reads its input");
+    let mut out = child.stdout.take().expect("piped");
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = out.read_to_string(&mut text);
+        text
+    });
+    let status = wait(&mut child, CLIENT_TIMEOUT);
+    let mut stderr = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut stderr);
+    }
+    let stdout = reader.join().expect("the reader thread ends");
+    match status {
+        Some(s) if s.success() => stdout,
+        Some(s) => panic!("kcat {args:?} exited with {s}: {stderr}"),
+        None => panic!("kcat {args:?} took more than {CLIENT_TIMEOUT:?}: {stderr}"),
+    }
+}
+
+// kcat produces three keyed records with acks=all and reads them back from the beginning;
+// the ledger at Ctrl-C counts them as acknowledged.
+#[test]
+fn kcat_produces_and_consumes() {
+    if !have_kcat() {
+        return;
+    }
+    let serve = Serve::start("scenarios/live/orders.toml");
+    let bootstrap = serve.bootstrap();
+    kcat(
+        &[
+            "-b", &bootstrap, "-P", "-t", "orders", "-K", ":", "-X", "acks=all",
+        ],
+        "k1:hello\nk2:world\nk3:again\n",
+    );
+    let out = kcat(
+        &[
+            "-b",
+            &bootstrap,
+            "-C",
+            "-t",
+            "orders",
+            "-o",
+            "beginning",
+            "-e",
+            "-q",
+            "-f",
+            "%k=%s\n",
+        ],
+        "",
+    );
+    let mut got: Vec<&str> = out.lines().collect();
+    got.sort();
+    assert_eq!(got, vec!["k1=hello", "k2=world", "k3=again"]);
+    let (ledger, _) = serve.stop();
+    assert!(
+        ledger.contains("real clients produced 3 records, 3 acknowledged, 0 acknowledged and lost"),
+        "{ledger}"
+    );
+}
+
+// A broker the scenario crashes closes its port: connecting is refused, and the metadata
+// kcat reads from another broker no longer lists it.
+#[test]
+fn a_crashed_broker_refuses_connections() {
+    if !have_kcat() {
+        return;
+    }
+    let serve = Serve::start("scenarios/live/broker-2-crashes.toml");
+    let second = serve.port + 1;
+    assert!(TcpStream::connect(("127.0.0.1", second)).is_ok());
+    serve.wait_for_line("ksim serve: broker 2 is down");
+    let deadline = Instant::now() + CLIENT_TIMEOUT;
+    while TcpStream::connect(("127.0.0.1", second)).is_ok() {
+        assert!(Instant::now() < deadline, "broker 2's port still accepts");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Once its session expires (broker.session.timeout.ms, 9 s) the controller fences it:
+    // the metadata no longer lists it and its leaderships moved.
+    let deadline = Instant::now() + CLIENT_TIMEOUT;
+    loop {
+        let metadata = kcat(&["-b", &serve.bootstrap(), "-L"], "");
+        if metadata.contains(" 2 brokers:") {
+            assert!(!metadata.contains("broker 2 at"), "{metadata}");
+            assert!(!metadata.contains("leader 2,"), "{metadata}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "broker 2 is still listed: {metadata}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    serve.stop();
+}
