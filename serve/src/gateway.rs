@@ -115,6 +115,9 @@ struct Answer {
     slot: Slot,
 }
 
+/// Per partition of a request, in request order: topic, partition, and its answer once known.
+type PerPartition<T> = Vec<(String, i32, Option<T>)>;
+
 /// What a request still waits for.
 #[derive(Debug)]
 enum Pending {
@@ -124,15 +127,15 @@ enum Pending {
     },
     Produce {
         /// Per (topic, partition) in request order: the answer, once known.
-        partitions: Vec<(String, i32, Option<(i16, i64)>)>,
+        partitions: PerPartition<(i16, i64)>,
     },
     Fetch {
         /// The topics and partitions in request order, with answers made locally (unknown
         /// topics), and how many the simulation still owes.
-        partitions: Vec<(String, i32, Option<fetch_response::PartitionData>)>,
+        partitions: PerPartition<fetch_response::PartitionData>,
     },
     ListOffsets {
-        partitions: Vec<(String, i32, Option<(i16, i64, i32)>)>,
+        partitions: PerPartition<(i16, i64, i32)>,
     },
 }
 

@@ -210,10 +210,13 @@ struct Live {
     records: SharedVec<LiveRecord>,
     /// Produce requests awaiting their answer, by (connection, correlation): the records of
     /// each partition, so that an acknowledgement reaches the ledger.
-    produce: BTreeMap<(u32, u64), Vec<(TopicPartition, Arc<Vec<RecordId>>)>>,
+    produce: BTreeMap<(u32, u64), Vec<PartitionRecords>>,
     /// Producer ids handed to idempotent real producers so far.
     producer_ids: u32,
 }
+
+/// The records of one partition in a produce request.
+type PartitionRecords = (TopicPartition, Arc<Vec<RecordId>>);
 
 /// Where live mode's producer ids start: far above the scenario's producer indexes, which
 /// its own idempotent producers use as theirs.
