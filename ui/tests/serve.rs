@@ -55,11 +55,16 @@ struct Serve {
 
 impl Serve {
     fn start(scenario: &str) -> Serve {
+        Serve::start_with(scenario, &[])
+    }
+
+    fn start_with(scenario: &str, flags: &[&str]) -> Serve {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let port = free_ports(3);
         let mut child = Command::new(env!("CARGO_BIN_EXE_ksim"))
             .current_dir(&root)
             .args(["serve", scenario, "--port-base", &port.to_string()])
+            .args(flags)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -82,16 +87,16 @@ impl Serve {
         serve
     }
 
-    fn wait_for_line(&self, prefix: &str) -> String {
+    fn wait_for_line(&self, text: &str) -> String {
         let deadline = Instant::now() + CLIENT_TIMEOUT;
         while let Some(left) = deadline.checked_duration_since(Instant::now()) {
             match self.stdout.recv_timeout(left) {
-                Ok(line) if line.starts_with(prefix) => return line,
+                Ok(line) if line.contains(text) => return line,
                 Ok(_) => {}
                 Err(_) => break,
             }
         }
-        panic!("ksim serve never printed a line starting with {prefix:?}");
+        panic!("ksim serve never printed a line with {text:?}");
     }
 
     fn bootstrap(&self) -> String {
@@ -246,4 +251,40 @@ fn a_crashed_broker_refuses_connections() {
         std::thread::sleep(Duration::from_millis(500));
     }
     serve.stop();
+}
+
+// The promise: a real acks=1 producer writes to a leader cut off from its followers,
+// the leader crashes, another broker takes over without the records, and the ledger names
+// each acknowledged record that was lost.
+#[test]
+fn a_real_acks_1_record_is_acknowledged_and_lost() {
+    if !have_kcat() {
+        return;
+    }
+    let serve = Serve::start_with("scenarios/live/acks-1-loss.toml", &["--trace"]);
+    serve.wait_for_line("say: Broker 1 is cut off from its followers");
+    kcat(
+        &[
+            "-b",
+            &serve.bootstrap(),
+            "-P",
+            "-t",
+            "orders",
+            "-K",
+            ":",
+            "-X",
+            "acks=1",
+        ],
+        "a:one\nb:two\n",
+    );
+    serve.wait_for_line("LOST 2 acknowledged records [one, two]");
+    let (ledger, _) = serve.stop();
+    assert!(
+        ledger.contains("real clients produced 2 records, 2 acknowledged, 2 acknowledged and lost"),
+        "{ledger}"
+    );
+    assert!(
+        ledger.contains("your record orders-0@0 \"one\" (key a) was acknowledged and lost:"),
+        "{ledger}"
+    );
 }

@@ -109,7 +109,7 @@ pub fn ledger(world: &World) -> String {
         out.push_str(&format!(
             "  your record {}@{offset} {value:?}{key} was acknowledged and lost: {}\n",
             scenario.partition_name(tp),
-            world.trace().line(line)
+            world.trace().line(line).trim()
         ));
     }
     out
