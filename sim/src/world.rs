@@ -1379,6 +1379,61 @@ mod tests {
     use super::*;
     use crate::engine::ids::BrokerId;
 
+    // A real client's produce goes over the simulated network to the leader; the answer
+    // waits in the outbox, and the acknowledgement reaches the ledger under the live record.
+    #[test]
+    fn live_requests_reach_the_brokers_and_answers_the_outbox() {
+        let text = "name = \"live\"\n[cluster]\nbrokers = 3\n[[topics]]\nname = \"t\"\npartitions = 1\nreplication_factor = 3\nreplicas = [[1, 2, 3]]\n";
+        let scenario = crate::scenario::parse(text, "live.toml").expect("the scenario parses");
+        let mut world = World::new(Arc::new(scenario), 1);
+        // The clock cannot jump over a pending event, only up to the next one.
+        world.run_until(SimTime::from_secs(2));
+        let next = world.next_event_time().expect("heartbeats are pending");
+        world.advance_to(next + SimTime::from_millis(1));
+        assert!(world.now() < next + SimTime::from_millis(1));
+        world.run_until(SimTime::from_millis(2_500));
+        world.advance_to(SimTime::from_millis(2_500));
+        assert_eq!(world.now(), SimTime::from_millis(2_500));
+        let record = world.live_record(LiveRecord {
+            key: None,
+            value: Arc::from("hello"),
+        });
+        assert!(record.is_external() && !record.is_from_scenario());
+        let tp = TopicPartition::new(TopicId(0), 0);
+        let request = crate::kafka::message::ProduceRequest {
+            correlation: 7,
+            acks: crate::config::Acks::All,
+            timeout: SimTime::from_secs(30),
+            batches: vec![crate::kafka::message::ProduceBatch {
+                partition: tp,
+                records: Arc::new(vec![record]),
+                bytes: 70,
+                producer: None,
+                null_key: true,
+                transactional: false,
+            }],
+        };
+        world.live_send(4, BrokerId(1), Message::Produce(request));
+        assert!(
+            world.live_drain().is_empty(),
+            "nothing arrives in the instant it is sent"
+        );
+        world.run_until(SimTime::from_secs(3));
+        let answers = world.live_drain();
+        assert_eq!(answers.len(), 1);
+        let (connection, broker, Message::ProduceResponse(response)) = &answers[0] else {
+            panic!("a produce response: {answers:?}");
+        };
+        assert_eq!(
+            (*connection, *broker, response.correlation),
+            (4, BrokerId(1), 7)
+        );
+        assert_eq!(response.partitions, vec![(tp, Ok(Offset(0)))]);
+        assert_eq!(world.live_acked(), vec![(tp, Offset(0), record)]);
+        assert_eq!(world.value_of(record), "hello");
+        assert!(world.live_drain().is_empty(), "drained once");
+    }
+
     fn acks_1_world() -> World {
         let text = include_str!("../../scenarios/acks-1-loses-acked-record.toml");
         let scenario = crate::scenario::parse(text, "acks-1.toml").expect("the scenario parses");

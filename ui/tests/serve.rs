@@ -364,3 +364,28 @@ fn kafka_python_produces_and_consumes() {
 fn confluent_kafka_idempotent_producer_and_consumer() {
     python_round_trip("confluent-kafka", "confluent_kafka");
 }
+
+// A port already in use is an error that names the port and the flag that moves the ports.
+#[test]
+fn a_port_in_use_is_a_clear_error() {
+    let base = free_ports(3);
+    let _taken = TcpListener::bind(("127.0.0.1", base + 1)).expect("the port is free");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = Command::new(env!("CARGO_BIN_EXE_ksim"))
+        .current_dir(&root)
+        .args([
+            "serve",
+            "scenarios/live/orders.toml",
+            "--port-base",
+            &base.to_string(),
+        ])
+        .output()
+        .expect("ksim runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("127.0.0.1:{} for broker 2", base + 1))
+            && stderr.contains("--port-base"),
+        "{stderr}"
+    );
+}
