@@ -677,20 +677,28 @@ impl Gateway {
         bytes: Bytes,
     ) -> Result<(Vec<RecordId>, u32, Option<ProducerStamp>, bool), i16> {
         let size = bytes.len() as u32;
-        let mut peek = bytes.clone();
-        let infos =
-            RecordBatchDecoder::decode_batch_info(&mut peek).map_err(|_| CORRUPT_MESSAGE)?;
-        for info in &infos {
-            if info.version != 2 {
-                return Err(UNSUPPORTED_FOR_MESSAGE_FORMAT);
+        // The records come from the client: a batch the decoder refuses (or panics on) is
+        // CORRUPT_MESSAGE for its partition, and harms nothing else.
+        let decoded = std::panic::catch_unwind(move || {
+            let mut peek = bytes.clone();
+            let infos =
+                RecordBatchDecoder::decode_batch_info(&mut peek).map_err(|_| CORRUPT_MESSAGE)?;
+            for info in &infos {
+                if info.version != 2 {
+                    return Err(UNSUPPORTED_FOR_MESSAGE_FORMAT);
+                }
+                if matches!(info.compression, Compression::Lz4 | Compression::Zstd) {
+                    return Err(UNSUPPORTED_COMPRESSION_TYPE);
+                }
             }
-            if matches!(info.compression, Compression::Lz4 | Compression::Zstd) {
-                return Err(UNSUPPORTED_COMPRESSION_TYPE);
-            }
-        }
-        let mut buf = bytes;
-        let sets = RecordBatchDecoder::decode_all(&mut buf).map_err(|_| CORRUPT_MESSAGE)?;
-        let records: Vec<Record> = sets.into_iter().flat_map(|s| s.records).collect();
+            let mut buf = bytes;
+            let sets = RecordBatchDecoder::decode_all(&mut buf).map_err(|_| CORRUPT_MESSAGE)?;
+            Ok(sets
+                .into_iter()
+                .flat_map(|s| s.records)
+                .collect::<Vec<Record>>())
+        });
+        let records = decoded.map_err(|_| CORRUPT_MESSAGE)??;
         let Some(first) = records.first() else {
             return Err(CORRUPT_MESSAGE);
         };

@@ -111,10 +111,17 @@ pub fn decode(frame: Bytes) -> Result<Decoded, String> {
         ));
     }
     let mut buf = frame;
-    let header = RequestHeader::decode(&mut buf, api_key.request_header_version(version))
-        .map_err(|e| format!("{api_key:?} v{version}: a malformed request header: {e}"))?;
-    let body = RequestKind::decode(api_key, &mut buf, version)
-        .map_err(|e| format!("{api_key:?} v{version}: a malformed request: {e}"))?;
+    // The decoder answers malformed input with errors; should one of its paths panic
+    // instead, the frame still only closes its own connection.
+    let decoded = std::panic::catch_unwind(move || {
+        let header = RequestHeader::decode(&mut buf, api_key.request_header_version(version))
+            .map_err(|e| format!("{api_key:?} v{version}: a malformed request header: {e}"))?;
+        let body = RequestKind::decode(api_key, &mut buf, version)
+            .map_err(|e| format!("{api_key:?} v{version}: a malformed request: {e}"))?;
+        Ok::<_, String>((header, body, buf))
+    })
+    .map_err(|_| format!("{api_key:?} v{version}: the request could not be decoded"))?;
+    let (header, body, buf) = decoded?;
     if buf.has_remaining() {
         return Err(format!(
             "{api_key:?} v{version}: {} bytes left after the request",
@@ -187,6 +194,56 @@ mod tests {
             .unwrap();
         body.encode(&mut out, version).unwrap();
         out.freeze()
+    }
+
+    // Thousands of damaged frames (bytes flipped, cut short) are each refused or decoded,
+    // never a panic.
+    #[test]
+    fn damaged_frames_never_panic() {
+        use kafka_protocol::messages::{MetadataRequest, ProduceRequest, produce_request};
+        let produce = ProduceRequest::default()
+            .with_acks(-1)
+            .with_timeout_ms(1000)
+            .with_topic_data(vec![
+                produce_request::TopicProduceData::default()
+                    .with_name(kafka_protocol::messages::TopicName(
+                        kafka_protocol::protocol::StrBytes::from_static_str("orders"),
+                    ))
+                    .with_partition_data(vec![
+                        produce_request::PartitionProduceData::default()
+                            .with_index(0)
+                            .with_records(Some(Bytes::from_static(&[0u8; 70]))),
+                    ]),
+            ]);
+        let frames = [
+            request_frame(ApiKey::Produce, 9, &RequestKind::Produce(produce)),
+            request_frame(
+                ApiKey::Metadata,
+                12,
+                &RequestKind::Metadata(MetadataRequest::default()),
+            ),
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for frame in &frames {
+            for _ in 0..2_000 {
+                let mut bytes = frame.to_vec();
+                for _ in 0..(next() % 4 + 1) {
+                    let i = (next() as usize) % bytes.len();
+                    bytes[i] = next() as u8;
+                }
+                if next() % 3 == 0 {
+                    let keep = (next() as usize) % bytes.len();
+                    bytes.truncate(keep);
+                }
+                let _ = decode(Bytes::from(bytes));
+            }
+        }
     }
 
     // A frame larger than socket.request.max.bytes, or of a negative size, is refused.

@@ -555,3 +555,25 @@ fn a_malformed_frame_closes_its_connection_only() {
         .is_some()
     );
 }
+
+// Records that do not decode are CORRUPT_MESSAGE (2) for their partition; the connection and
+// the cluster carry on.
+#[test]
+fn corrupt_records_are_refused_for_their_partition() {
+    let (mut world, mut gateway) = cluster();
+    let mut damaged = batch(&["x"], -1).to_vec();
+    damaged[30] ^= 0xff;
+    let Some(ResponseKind::Produce(answer)) = exchange(
+        &mut world,
+        &mut gateway,
+        1,
+        ApiKey::Produce,
+        8,
+        produce("orders", 0, 1, Bytes::from(damaged)),
+    ) else {
+        panic!("Produce is answered");
+    };
+    assert_eq!(answer.responses[0].partition_responses[0].error_code, 2);
+    assert_eq!(world.live_record_count(), 0);
+    assert!(gateway.take_closing().is_empty());
+}
