@@ -975,8 +975,8 @@ impl World {
     /// time on the wall clock, so a request enters at the moment it arrived, not at the last
     /// event's.
     pub fn advance_to(&mut self, time: SimTime) {
-        if time > self.now && self.queue.peek_time().is_none_or(|next| next >= time) {
-            self.now = time;
+        if self.queue.peek_time().is_none_or(|next| next >= time) {
+            self.now = self.now.max(time);
         }
     }
 
@@ -1391,9 +1391,20 @@ mod tests {
         let next = world.next_event_time().expect("heartbeats are pending");
         world.advance_to(next + SimTime::from_millis(1));
         assert!(world.now() < next + SimTime::from_millis(1));
+        world.advance_to(next);
+        assert_eq!(world.now(), next, "up to the next event, included");
         world.run_until(SimTime::from_millis(2_500));
         world.advance_to(SimTime::from_millis(2_500));
         assert_eq!(world.now(), SimTime::from_millis(2_500));
+        world.advance_to(SimTime::from_millis(2_000));
+        assert_eq!(world.now(), SimTime::from_millis(2_500), "never backwards");
+        assert_eq!(world.trace().names().node(NodeId::External(4)), "live4");
+        assert_eq!(world.live_producer_id(), ProducerIdx(LIVE_PRODUCER_ID_BASE));
+        assert_eq!(
+            world.live_producer_id(),
+            ProducerIdx(LIVE_PRODUCER_ID_BASE + 1)
+        );
+        assert_eq!(world.live_record_count(), 0);
         let record = world.live_record(LiveRecord {
             key: None,
             value: Arc::from("hello"),
@@ -1431,7 +1442,16 @@ mod tests {
         assert_eq!(response.partitions, vec![(tp, Ok(Offset(0)))]);
         assert_eq!(world.live_acked(), vec![(tp, Offset(0), record)]);
         assert_eq!(world.value_of(record), "hello");
+        assert_eq!(world.live_record_count(), 1);
+        assert_eq!(world.live_record_of(0).map(|l| &*l.value), Some("hello"));
+        assert!(!world.is_aborted(tp, Offset(0), record));
         assert!(world.live_drain().is_empty(), "drained once");
+
+        // A crashed broker is down: live mode closes its port.
+        assert!(world.is_broker_up(BrokerId(1)));
+        world.inject(Action::Crash(BrokerId(1)));
+        world.run_until(world.now());
+        assert!(!world.is_broker_up(BrokerId(1)) && world.is_broker_up(BrokerId(2)));
     }
 
     fn acks_1_world() -> World {

@@ -142,3 +142,28 @@ pub enum NodeId {
     /// A real Kafka client's connection in live mode (`ksim serve`), by connection number.
     External(u32),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Each record is of exactly one kind: a scenario producer's, Kafka's own, or a real
+    // client's in live mode.
+    #[test]
+    fn record_kinds() {
+        let scenario = RecordId {
+            producer: ProducerIdx(2),
+            n: 5,
+        };
+        let external = RecordId {
+            producer: RecordId::EXTERNAL,
+            n: 5,
+        };
+        let group = RecordId::group_record(1);
+        let marker = RecordId::control_marker(1);
+        assert!(scenario.is_from_scenario() && !scenario.is_external() && !scenario.is_internal());
+        assert!(external.is_external() && !external.is_from_scenario() && !external.is_internal());
+        assert!(!group.is_from_scenario() && !group.is_external());
+        assert!(!marker.is_from_scenario() && !marker.is_external());
+    }
+}

@@ -160,6 +160,28 @@ mod tests {
         }
     }
 
+    // Every node has its own index, and all real clients of live mode share the last one.
+    #[test]
+    fn indexes_are_dense_with_live_clients_last() {
+        use crate::engine::ids::ConsumerIdx;
+        let net = Network::new(SimTime(1), SimTime(1), 3, 2, 1);
+        assert_eq!(net.node_count(), 1 + 3 + 2 + 1 + 1);
+        let indexes: Vec<usize> = [
+            NodeId::Controller,
+            NodeId::Broker(BrokerId(1)),
+            NodeId::Broker(BrokerId(3)),
+            NodeId::Producer(ProducerIdx(0)),
+            NodeId::Producer(ProducerIdx(1)),
+            NodeId::Consumer(ConsumerIdx(0)),
+            NodeId::External(0),
+        ]
+        .iter()
+        .map(|&n| net.index(n))
+        .collect();
+        assert_eq!(indexes, vec![0, 1, 3, 4, 5, 6, 7]);
+        assert_eq!(net.index(NodeId::External(9)), 7);
+    }
+
     // Isolating a broker cuts it off from clients too; a partition spares the clients.
     #[test]
     fn isolation_and_partition_cut_the_right_links() {
