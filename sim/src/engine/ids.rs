@@ -165,5 +165,14 @@ mod tests {
         assert!(external.is_external() && !external.is_from_scenario() && !external.is_internal());
         assert!(!group.is_from_scenario() && !group.is_external());
         assert!(!marker.is_from_scenario() && !marker.is_external());
+        // The reserved producer indexes are the top three, far from any scenario's.
+        assert_eq!(
+            [RecordId::EXTERNAL, RecordId::CONTROL, RecordId::COORDINATOR],
+            [
+                ProducerIdx(u32::MAX - 2),
+                ProducerIdx(u32::MAX - 1),
+                ProducerIdx(u32::MAX)
+            ]
+        );
     }
 }
