@@ -1454,6 +1454,35 @@ mod tests {
         assert!(!world.is_broker_up(BrokerId(1)) && world.is_broker_up(BrokerId(2)));
     }
 
+    // The leader's index tells a record of an aborted transaction from a committed one; a
+    // real client's record, outside any transaction, is never aborted.
+    #[test]
+    fn aborted_transactions_are_told_apart() {
+        let text = include_str!("../../scenarios/transaction-read-committed-skips-aborted.toml");
+        let scenario = crate::scenario::parse(text, "txn.toml").expect("the scenario parses");
+        let mut world = World::new(Arc::new(scenario), 1);
+        world.run_to_end();
+        let (mut aborted, mut kept) = (0, 0);
+        for broker in world.brokers.iter().filter(|b| b.alive) {
+            for (tp, replica) in broker.replicas.iter().filter(|(_, r)| r.leading.is_some()) {
+                for batch in replica.log.batches().iter() {
+                    for (i, &r) in batch.records.iter().enumerate() {
+                        let offset = Offset(batch.base_offset.0 + i as u64);
+                        if !r.is_from_scenario() || batch.offset_deltas.is_some() {
+                            continue;
+                        }
+                        if world.is_aborted(*tp, offset, r) {
+                            aborted += 1;
+                        } else {
+                            kept += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(aborted > 0 && kept > 0, "aborted {aborted}, kept {kept}");
+    }
+
     fn acks_1_world() -> World {
         let text = include_str!("../../scenarios/acks-1-loses-acked-record.toml");
         let scenario = crate::scenario::parse(text, "acks-1.toml").expect("the scenario parses");
