@@ -187,7 +187,40 @@ pub struct World {
     /// The node the last event was addressed to (a delivery or a timer), for the invariants,
     /// which look only at what that node's event can have changed.
     last_event_node: Option<NodeId>,
+    /// Live mode's real clients: what they wrote and what the brokers answered them.
+    live: Live,
 }
+
+/// A record a real client produced in live mode, as the trace and the ledger show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiveRecord {
+    pub key: Option<Arc<str>>,
+    pub value: Arc<str>,
+}
+
+/// Live mode's side of the world (`ksim serve`): real clients' requests enter through
+/// `live_send` and the brokers' answers wait in an outbox until the server drains them.
+/// Everything here follows from the requests sent in and their order, so a journal of them
+/// replays the cluster side.
+#[derive(Clone, Debug, Default)]
+struct Live {
+    /// Answers delivered to real clients' connections: (connection, broker, message).
+    outbox: Vec<(u32, BrokerId, Message)>,
+    /// Records real clients produced, indexed by their `RecordId::n`.
+    records: SharedVec<LiveRecord>,
+    /// Produce requests awaiting their answer, by (connection, correlation): the records of
+    /// each partition, so that an acknowledgement reaches the ledger.
+    produce: BTreeMap<(u32, u64), Vec<PartitionRecords>>,
+    /// Producer ids handed to idempotent real producers so far.
+    producer_ids: u32,
+}
+
+/// The records of one partition in a produce request.
+type PartitionRecords = (TopicPartition, Arc<Vec<RecordId>>);
+
+/// Where live mode's producer ids start: far above the scenario's producer indexes, which
+/// its own idempotent producers use as theirs.
+pub const LIVE_PRODUCER_ID_BASE: u32 = 1_000_000;
 
 impl World {
     /// Builds the cluster and clients of a scenario, with every step scheduled. A scenario
@@ -301,6 +334,7 @@ impl World {
             check_results: vec![None; scenario.expectations.len()],
             effects: Vec::new(),
             last_event_node: None,
+            live: Live::default(),
             scenario: scenario.clone(),
         };
         for (i, step) in scenario.steps.iter().enumerate() {
@@ -555,7 +589,7 @@ impl World {
     /// Whether a record at `offset` of `tp` belongs to a transaction that was aborted, by
     /// the aborted-transactions index of the partition's leader (or any live replica).
     pub fn is_aborted(&self, tp: TopicPartition, offset: Offset, r: RecordId) -> bool {
-        if r.is_internal() {
+        if !r.is_from_scenario() {
             return false;
         }
         let Some(producer) = self.producers[r.producer.0 as usize]
@@ -580,6 +614,13 @@ impl World {
         }
         if r.is_control() {
             return "(transaction marker)".to_string();
+        }
+        if r.is_external() {
+            return self
+                .live
+                .records
+                .get(r.n as usize)
+                .map_or_else(|| "?".to_string(), |l| l.value.to_string());
         }
         self.producers[r.producer.0 as usize].key_and_value(r.n).1
     }
@@ -679,7 +720,15 @@ impl World {
                         NodeId::Controller => w.controller.on_timer(ctx, timer),
                         NodeId::Broker(b) if timer == Timer::LogCleaner => {
                             let producers = &w.producers;
+                            let live = &w.live.records;
                             let client_record = |r: RecordId| {
+                                if r.is_external() {
+                                    let record = live.get(r.n as usize);
+                                    return RecordKey {
+                                        key: record.and_then(|l| l.key.clone()),
+                                        tombstone: false,
+                                    };
+                                }
                                 let producer = &producers[r.producer.0 as usize];
                                 RecordKey {
                                     key: producer.key_of(r.n).cloned(),
@@ -694,6 +743,7 @@ impl World {
                         NodeId::Broker(b) => w.brokers[b.0 as usize - 1].on_timer(ctx, timer),
                         NodeId::Producer(p) => w.producers[p.0 as usize].on_timer(ctx, timer),
                         NodeId::Consumer(c) => w.consumers[c.0 as usize].on_timer(ctx, timer),
+                        NodeId::External(_) => {}
                     });
                 }
             }
@@ -807,12 +857,143 @@ impl World {
             self.network.count_drop(from, to);
             return;
         }
+        if let (NodeId::External(connection), NodeId::Broker(broker)) = (to, from) {
+            self.live_answer(connection, broker, message);
+            return;
+        }
         self.handle(to, |w, ctx| match to {
             NodeId::Controller => w.controller.on_message(ctx, from, message),
             NodeId::Broker(b) => w.brokers[b.0 as usize - 1].on_message(ctx, from, message),
             NodeId::Producer(p) => w.producers[p.0 as usize].on_message(ctx, from, message),
             NodeId::Consumer(c) => w.consumers[c.0 as usize].on_message(ctx, from, message),
+            NodeId::External(_) => {}
         });
+    }
+
+    /// Stores a record a real client produced and names it for the simulation: the brokers
+    /// see only its `RecordId`, as they do a simulated producer's records.
+    pub fn live_record(&mut self, record: LiveRecord) -> RecordId {
+        let n = self.live.records.len() as u32;
+        self.live.records.push(record);
+        RecordId {
+            producer: RecordId::EXTERNAL,
+            n,
+        }
+    }
+
+    /// Records of real clients that a broker acknowledged: partition, offset, record.
+    pub fn live_acked(&self) -> Vec<(TopicPartition, Offset, RecordId)> {
+        let mut acked = Vec::new();
+        for (&tp, batches) in &self.tracker.acked {
+            for (base, records) in batches.iter() {
+                for (i, &r) in records.iter().enumerate() {
+                    if r.is_external() {
+                        acked.push((tp, Offset(base.0 + i as u64), r));
+                    }
+                }
+            }
+        }
+        acked
+    }
+
+    /// How many records real clients have produced so far.
+    pub fn live_record_count(&self) -> u32 {
+        self.live.records.len() as u32
+    }
+
+    /// A record a real client produced, by its `RecordId::n`.
+    pub fn live_record_of(&self, n: u32) -> Option<&LiveRecord> {
+        self.live.records.get(n as usize)
+    }
+
+    /// A new producer id for a real idempotent producer (InitProducerId without a
+    /// transactional.id): each gets its own, with epoch 0, as Kafka's producer id blocks hand
+    /// them out.
+    pub fn live_producer_id(&mut self) -> ProducerIdx {
+        self.live.producer_ids += 1;
+        ProducerIdx(LIVE_PRODUCER_ID_BASE + self.live.producer_ids - 1)
+    }
+
+    /// A real client's request, sent now from its connection to a broker over the simulated
+    /// network: it arrives after the network's latency, or is refused or dropped as any
+    /// client's request would be.
+    pub fn live_send(&mut self, connection: u32, broker: BrokerId, message: Message) {
+        if let Message::Produce(request) = &message {
+            let batches = request
+                .batches
+                .iter()
+                .map(|b| (b.partition, b.records.clone()))
+                .collect();
+            self.live
+                .produce
+                .insert((connection, request.correlation), batches);
+        }
+        self.send(
+            NodeId::External(connection),
+            NodeId::Broker(broker),
+            message,
+        );
+    }
+
+    /// Moves out the answers that reached real clients since the last drain, in the order they
+    /// arrived: (connection, broker, message).
+    pub fn live_drain(&mut self) -> Vec<(u32, BrokerId, Message)> {
+        std::mem::take(&mut self.live.outbox)
+    }
+
+    /// A broker's answer reached a real client: an acknowledgement goes to the ledger, as a
+    /// simulated producer's does, then the answer waits for the server.
+    fn live_answer(&mut self, connection: u32, broker: BrokerId, message: Message) {
+        let answered = match &message {
+            Message::ProduceResponse(response) => Some(response.correlation),
+            Message::Refused(request) => match request.as_ref() {
+                Message::Produce(request) => Some(request.correlation),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(correlation) = answered
+            && let Some(batches) = self.live.produce.remove(&(connection, correlation))
+            && let Message::ProduceResponse(response) = &message
+        {
+            for (partition, result) in &response.partitions {
+                let Ok(base) = result else { continue };
+                for (tp, records) in batches.iter().filter(|(tp, _)| tp == partition) {
+                    self.apply_note(
+                        NodeId::External(connection),
+                        Note::Acked {
+                            partition: *tp,
+                            base: Some(*base),
+                            records: records.clone(),
+                        },
+                    );
+                }
+            }
+        }
+        self.live.outbox.push((connection, broker, message));
+    }
+
+    /// Whether a broker's process is up now: in live mode its listener accepts connections
+    /// only then.
+    pub fn is_broker_up(&self, broker: BrokerId) -> bool {
+        self.up
+            .get(self.network.index(NodeId::Broker(broker)))
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// Moves the clock to `time` when no event is due before it: live mode keeps simulated
+    /// time on the wall clock, so a request enters at the moment it arrived, not at the last
+    /// event's.
+    pub fn advance_to(&mut self, time: SimTime) {
+        if self.queue.peek_time().is_none_or(|next| next >= time) {
+            self.now = self.now.max(time);
+        }
+    }
+
+    /// When the next pending event is due, if any.
+    pub fn next_event_time(&self) -> Option<SimTime> {
+        self.queue.peek_time()
     }
 
     fn apply_step(&mut self, i: usize) {
@@ -1047,7 +1228,7 @@ impl World {
                         continue;
                     };
                     // A producer's batch holds consecutive sends, marked as one run.
-                    let run = !first.is_internal()
+                    let run = first.is_from_scenario()
                         && first.producer == last.producer
                         && (last.n as usize).checked_sub(first.n as usize)
                             == Some(records.len() - 1);
@@ -1056,7 +1237,7 @@ impl World {
                             .mark_committed_run(first.n, last.n + 1);
                         continue;
                     }
-                    for r in records.iter().filter(|r| !r.is_internal()) {
+                    for r in records.iter().filter(|r| r.is_from_scenario()) {
                         self.producers[r.producer.0 as usize].mark_committed(r.n);
                     }
                 }
@@ -1208,6 +1389,110 @@ pub struct Processing {
 mod tests {
     use super::*;
     use crate::engine::ids::BrokerId;
+
+    // A real client's produce goes over the simulated network to the leader; the answer
+    // waits in the outbox, and the acknowledgement reaches the ledger under the live record.
+    #[test]
+    fn live_requests_reach_the_brokers_and_answers_the_outbox() {
+        let text = "name = \"live\"\n[cluster]\nbrokers = 3\n[[topics]]\nname = \"t\"\npartitions = 1\nreplication_factor = 3\nreplicas = [[1, 2, 3]]\n";
+        let scenario = crate::scenario::parse(text, "live.toml").expect("the scenario parses");
+        let mut world = World::new(Arc::new(scenario), 1);
+        // The clock cannot jump over a pending event, only up to the next one.
+        world.run_until(SimTime::from_secs(2));
+        let next = world.next_event_time().expect("heartbeats are pending");
+        world.advance_to(next + SimTime::from_millis(1));
+        assert!(world.now() < next + SimTime::from_millis(1));
+        world.advance_to(next);
+        assert_eq!(world.now(), next, "up to the next event, included");
+        world.run_until(SimTime::from_millis(2_500));
+        world.advance_to(SimTime::from_millis(2_500));
+        assert_eq!(world.now(), SimTime::from_millis(2_500));
+        world.advance_to(SimTime::from_millis(2_000));
+        assert_eq!(world.now(), SimTime::from_millis(2_500), "never backwards");
+        assert_eq!(world.trace().names().node(NodeId::External(4)), "live4");
+        assert_eq!(world.live_producer_id(), ProducerIdx(LIVE_PRODUCER_ID_BASE));
+        assert_eq!(
+            world.live_producer_id(),
+            ProducerIdx(LIVE_PRODUCER_ID_BASE + 1)
+        );
+        assert_eq!(world.live_record_count(), 0);
+        let record = world.live_record(LiveRecord {
+            key: None,
+            value: Arc::from("hello"),
+        });
+        assert!(record.is_external() && !record.is_from_scenario());
+        let tp = TopicPartition::new(TopicId(0), 0);
+        let request = crate::kafka::message::ProduceRequest {
+            correlation: 7,
+            acks: crate::config::Acks::All,
+            timeout: SimTime::from_secs(30),
+            batches: vec![crate::kafka::message::ProduceBatch {
+                partition: tp,
+                records: Arc::new(vec![record]),
+                bytes: 70,
+                producer: None,
+                null_key: true,
+                transactional: false,
+            }],
+        };
+        world.live_send(4, BrokerId(1), Message::Produce(request));
+        assert!(
+            world.live_drain().is_empty(),
+            "nothing arrives in the instant it is sent"
+        );
+        world.run_until(SimTime::from_secs(3));
+        let answers = world.live_drain();
+        assert_eq!(answers.len(), 1);
+        let (connection, broker, Message::ProduceResponse(response)) = &answers[0] else {
+            panic!("a produce response: {answers:?}");
+        };
+        assert_eq!(
+            (*connection, *broker, response.correlation),
+            (4, BrokerId(1), 7)
+        );
+        assert_eq!(response.partitions, vec![(tp, Ok(Offset(0)))]);
+        assert_eq!(world.live_acked(), vec![(tp, Offset(0), record)]);
+        assert_eq!(world.value_of(record), "hello");
+        assert_eq!(world.live_record_count(), 1);
+        assert_eq!(world.live_record_of(0).map(|l| &*l.value), Some("hello"));
+        assert!(!world.is_aborted(tp, Offset(0), record));
+        assert!(world.live_drain().is_empty(), "drained once");
+
+        // A crashed broker is down: live mode closes its port.
+        assert!(world.is_broker_up(BrokerId(1)));
+        world.inject(Action::Crash(BrokerId(1)));
+        world.run_until(world.now());
+        assert!(!world.is_broker_up(BrokerId(1)) && world.is_broker_up(BrokerId(2)));
+    }
+
+    // The leader's index tells a record of an aborted transaction from a committed one; a
+    // real client's record, outside any transaction, is never aborted.
+    #[test]
+    fn aborted_transactions_are_told_apart() {
+        let text = include_str!("../../scenarios/transaction-read-committed-skips-aborted.toml");
+        let scenario = crate::scenario::parse(text, "txn.toml").expect("the scenario parses");
+        let mut world = World::new(Arc::new(scenario), 1);
+        world.run_to_end();
+        let (mut aborted, mut kept) = (0, 0);
+        for broker in world.brokers.iter().filter(|b| b.alive) {
+            for (tp, replica) in broker.replicas.iter().filter(|(_, r)| r.leading.is_some()) {
+                for batch in replica.log.batches().iter() {
+                    for (i, &r) in batch.records.iter().enumerate() {
+                        let offset = Offset(batch.base_offset.0 + i as u64);
+                        if !r.is_from_scenario() || batch.offset_deltas.is_some() {
+                            continue;
+                        }
+                        if world.is_aborted(*tp, offset, r) {
+                            aborted += 1;
+                        } else {
+                            kept += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(aborted > 0 && kept > 0, "aborted {aborted}, kept {kept}");
+    }
 
     fn acks_1_world() -> World {
         let text = include_str!("../../scenarios/acks-1-loses-acked-record.toml");

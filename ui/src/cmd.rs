@@ -15,6 +15,7 @@ pub mod quiz;
 pub mod retention;
 pub mod run;
 pub mod schema;
+pub mod serve;
 pub mod sweep;
 pub mod trace;
 pub mod tui;

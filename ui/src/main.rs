@@ -63,6 +63,24 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Live mode: serve the scenario's cluster to real Kafka clients on 127.0.0.1, one port
+    /// per broker, simulated time following the wall clock; Ctrl-C prints the ledger.
+    Serve {
+        scenario: PathBuf,
+        /// The port of broker 1; broker N listens on PORT_BASE + N - 1.
+        #[arg(long, default_value_t = 19092)]
+        port_base: u16,
+        /// The seed of the run, over the scenario's own `seed`.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Write every request that enters the simulation, with its simulated arrival time,
+        /// to this file (JSON Lines).
+        #[arg(long)]
+        journal: Option<PathBuf>,
+        /// Print the trace as it grows.
+        #[arg(long)]
+        trace: bool,
+    },
     /// Run a scenario once and print the outcome, the fate of the records and the trace hash.
     Run {
         scenario: PathBuf,
@@ -562,6 +580,21 @@ fn main() -> ExitCode {
             invariants,
             max_events,
         }) => cmd::run::run(&scenario, seed, invariants, max_events),
+        Some(Command::Serve {
+            scenario,
+            port_base,
+            seed,
+            journal,
+            trace,
+        }) => cmd::serve::serve(
+            &scenario,
+            cmd::serve::ServeOptions {
+                port_base,
+                seed,
+                journal,
+                trace,
+            },
+        ),
         Some(Command::Check {
             paths,
             seed,

@@ -103,6 +103,20 @@ impl RecordId {
         self.producer == RecordId::CONTROL
     }
 
+    /// The producer index that marks a record a real Kafka client produced in live mode
+    /// (`ksim serve`): its `n` counts such records in the order they entered the simulation,
+    /// and its key and value are kept by the world (`World::live_record`).
+    pub const EXTERNAL: ProducerIdx = ProducerIdx(u32::MAX - 2);
+
+    pub fn is_external(self) -> bool {
+        self.producer == RecordId::EXTERNAL
+    }
+
+    /// Sent by a producer of the scenario: its `producer` indexes the scenario's producers.
+    pub fn is_from_scenario(self) -> bool {
+        !self.is_internal() && !self.is_external()
+    }
+
     /// Written by Kafka itself (a coordinator's record or a transaction marker), not by a
     /// scenario's producer.
     pub fn is_internal(self) -> bool {
@@ -125,4 +139,40 @@ pub enum NodeId {
     Broker(BrokerId),
     Producer(ProducerIdx),
     Consumer(ConsumerIdx),
+    /// A real Kafka client's connection in live mode (`ksim serve`), by connection number.
+    External(u32),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Each record is of exactly one kind: a scenario producer's, Kafka's own, or a real
+    // client's in live mode.
+    #[test]
+    fn record_kinds() {
+        let scenario = RecordId {
+            producer: ProducerIdx(2),
+            n: 5,
+        };
+        let external = RecordId {
+            producer: RecordId::EXTERNAL,
+            n: 5,
+        };
+        let group = RecordId::group_record(1);
+        let marker = RecordId::control_marker(1);
+        assert!(scenario.is_from_scenario() && !scenario.is_external() && !scenario.is_internal());
+        assert!(external.is_external() && !external.is_from_scenario() && !external.is_internal());
+        assert!(!group.is_from_scenario() && !group.is_external());
+        assert!(!marker.is_from_scenario() && !marker.is_external());
+        // The reserved producer indexes are the top three, far from any scenario's.
+        assert_eq!(
+            [RecordId::EXTERNAL, RecordId::CONTROL, RecordId::COORDINATOR],
+            [
+                ProducerIdx(u32::MAX - 2),
+                ProducerIdx(u32::MAX - 1),
+                ProducerIdx(u32::MAX)
+            ]
+        );
+    }
 }

@@ -40,7 +40,9 @@ impl Network {
         producers: u32,
         consumers: u32,
     ) -> Network {
-        let nodes = 1 + brokers as usize + producers as usize + consumers as usize;
+        // The last index stands for every real client's connection in live mode: they share
+        // one place in the network, so a fault on a broker's links reaches them all.
+        let nodes = 2 + brokers as usize + producers as usize + consumers as usize;
         Network {
             latency_min,
             latency_max,
@@ -54,7 +56,8 @@ impl Network {
         }
     }
 
-    /// A dense index per node: the controller, then brokers, producers, consumers.
+    /// A dense index per node: the controller, then brokers, producers, consumers, and last
+    /// the real clients of live mode.
     pub fn index(&self, node: NodeId) -> usize {
         match node {
             NodeId::Controller => 0,
@@ -63,6 +66,7 @@ impl Network {
             NodeId::Consumer(c) => {
                 1 + self.brokers as usize + self.producers as usize + c.0 as usize
             }
+            NodeId::External(_) => self.nodes - 1,
         }
     }
 
@@ -154,6 +158,28 @@ mod tests {
             assert!(arrival >= last);
             last = arrival;
         }
+    }
+
+    // Every node has its own index, and all real clients of live mode share the last one.
+    #[test]
+    fn indexes_are_dense_with_live_clients_last() {
+        use crate::engine::ids::ConsumerIdx;
+        let net = Network::new(SimTime(1), SimTime(1), 3, 2, 1);
+        assert_eq!(net.node_count(), 1 + 3 + 2 + 1 + 1);
+        let indexes: Vec<usize> = [
+            NodeId::Controller,
+            NodeId::Broker(BrokerId(1)),
+            NodeId::Broker(BrokerId(3)),
+            NodeId::Producer(ProducerIdx(0)),
+            NodeId::Producer(ProducerIdx(1)),
+            NodeId::Consumer(ConsumerIdx(0)),
+            NodeId::External(0),
+        ]
+        .iter()
+        .map(|&n| net.index(n))
+        .collect();
+        assert_eq!(indexes, vec![0, 1, 3, 4, 5, 6, 7]);
+        assert_eq!(net.index(NodeId::External(9)), 7);
     }
 
     // Isolating a broker cuts it off from clients too; a partition spares the clients.

@@ -41,6 +41,7 @@ impl Names {
             NodeId::Broker(b) => b.to_string(),
             NodeId::Producer(p) => self.producers[p.0 as usize].clone(),
             NodeId::Consumer(c) => self.consumers[c.0 as usize].clone(),
+            NodeId::External(c) => format!("live{c}"),
         }
     }
 }

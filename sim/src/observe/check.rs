@@ -274,11 +274,10 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
                 c.received.len() as u64,
             );
             if let Some(expected) = values {
-                let producers = world.producers();
                 let found: Vec<String> = c
                     .received
                     .iter()
-                    .map(|(_, _, r)| producers[r.producer.0 as usize].key_and_value(r.n).1)
+                    .map(|(_, _, r)| world.value_of(*r))
                     .collect();
                 if &found != expected {
                     failures.push(format!(

@@ -136,7 +136,9 @@ impl Invariants {
         // client's event the replication invariants hold as before, and after a broker's only
         // that broker needs a look.
         let changed = match world.last_event_node().filter(|_| !everything) {
-            Some(NodeId::Producer(_) | NodeId::Consumer(_)) => Some(Changed::Nothing),
+            Some(NodeId::Producer(_) | NodeId::Consumer(_) | NodeId::External(_)) => {
+                Some(Changed::Nothing)
+            }
             Some(NodeId::Broker(b)) => Some(Changed::Broker(b)),
             Some(NodeId::Controller) | None => None,
         };
@@ -345,7 +347,7 @@ impl Invariants {
         let image = world.controller().image();
         let scenario = world.scenario();
         for (&record, &(tp, offset, line)) in lost {
-            if !self.losses_judged.insert(record) || record.is_internal() {
+            if !self.losses_judged.insert(record) || !record.is_from_scenario() {
                 continue;
             }
             let acks = scenario.producers[record.producer.0 as usize].config.acks;

@@ -1,0 +1,579 @@
+//! The gateway driven with frames that `kafka-protocol` encodes, through a small simulated
+//! cluster: each answer decoded back as a client would read it.
+
+use std::sync::Arc;
+
+use bytes::{Buf, Bytes, BytesMut};
+use indexmap::IndexMap;
+use kafka_protocol::messages::{
+    ApiKey, ApiVersionsRequest, FetchRequest, InitProducerIdRequest, ListOffsetsRequest,
+    MetadataRequest, ProduceRequest, RequestHeader, RequestKind, ResponseHeader, ResponseKind,
+    TopicName, fetch_request, list_offsets_request, metadata_request, produce_request,
+};
+use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
+use kafka_protocol::records::{
+    Compression, Record, RecordBatchDecoder, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
+};
+use ksim::World;
+use ksim::engine::ids::BrokerId;
+use ksim::engine::time::SimTime;
+
+use super::Gateway;
+
+const SCENARIO: &str = r#"
+name = "gateway"
+duration = "60s"
+[cluster]
+brokers = 3
+[[topics]]
+name = "orders"
+partitions = 1
+replication_factor = 3
+replicas = [[1, 2, 3]]
+config = { "min.insync.replicas" = 2 }
+"#;
+
+/// A cluster whose brokers have registered and elected leaders, and a gateway with one
+/// connection to each broker (connection N to broker N).
+fn cluster() -> (World, Gateway) {
+    let scenario = ksim::scenario::parse(SCENARIO, "gateway.toml").expect("the scenario parses");
+    let mut world = World::new(Arc::new(scenario), 1);
+    world.run_until(SimTime::from_secs(2));
+    let mut gateway = Gateway::new(vec![19092, 19093, 19094]);
+    for b in 1..=3 {
+        gateway.open(b, BrokerId(b));
+    }
+    (world, gateway)
+}
+
+fn frame(key: ApiKey, version: i16, correlation_id: i32, body: &RequestKind) -> Bytes {
+    let mut out = BytesMut::new();
+    RequestHeader::default()
+        .with_request_api_key(key as i16)
+        .with_request_api_version(version)
+        .with_correlation_id(correlation_id)
+        .with_client_id(Some(StrBytes::from_static_str("test")))
+        .encode(&mut out, key.request_header_version(version))
+        .unwrap();
+    body.encode(&mut out, version).unwrap();
+    out.freeze()
+}
+
+/// Sends a request on a connection and runs the simulation until its answer is out (at most
+/// 10 simulated seconds); the answer decoded, or `None` if none came.
+fn exchange(
+    world: &mut World,
+    gateway: &mut Gateway,
+    connection: u32,
+    key: ApiKey,
+    version: i16,
+    body: RequestKind,
+) -> Option<ResponseKind> {
+    gateway.on_frame(world, connection, frame(key, version, 99, &body));
+    let deadline = world.now() + SimTime::from_secs(10);
+    loop {
+        gateway.on_answers(world);
+        if let Some((_, mut bytes)) = gateway
+            .take_output()
+            .into_iter()
+            .find(|(c, _)| *c == connection)
+        {
+            let size = bytes.get_i32() as usize;
+            assert_eq!(size, bytes.remaining(), "the frame's size prefix is right");
+            let header =
+                ResponseHeader::decode(&mut bytes, key.response_header_version(version)).unwrap();
+            assert_eq!(header.correlation_id, 99);
+            let body = ResponseKind::decode(key, &mut bytes, version).unwrap();
+            assert!(!bytes.has_remaining());
+            return Some(body);
+        }
+        if world.now() >= deadline || !world.step() {
+            return None;
+        }
+    }
+}
+
+fn topic(name: &str) -> TopicName {
+    TopicName(StrBytes::from_string(name.to_string()))
+}
+
+fn batch(values: &[&str], producer_id: i64) -> Bytes {
+    let records: Vec<Record> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| Record {
+            transactional: false,
+            control: false,
+            partition_leader_epoch: -1,
+            producer_id,
+            producer_epoch: if producer_id >= 0 { 0 } else { -1 },
+            timestamp_type: TimestampType::Creation,
+            offset: i as i64,
+            sequence: if producer_id >= 0 { i as i32 } else { -1 },
+            timestamp: 1_700_000_000_000,
+            key: Some(Bytes::from(format!("k{i}"))),
+            value: Some(Bytes::copy_from_slice(v.as_bytes())),
+            headers: IndexMap::new(),
+            delete_horizon: false,
+        })
+        .collect();
+    let mut out = BytesMut::new();
+    RecordBatchEncoder::encode(
+        &mut out,
+        &records,
+        &RecordEncodeOptions {
+            version: 2,
+            compression: Compression::None,
+        },
+    )
+    .unwrap();
+    out.freeze()
+}
+
+fn produce(name: &str, partition: i32, acks: i16, records: Bytes) -> RequestKind {
+    RequestKind::Produce(
+        ProduceRequest::default()
+            .with_acks(acks)
+            .with_timeout_ms(30_000)
+            .with_topic_data(vec![
+                produce_request::TopicProduceData::default()
+                    .with_name(topic(name))
+                    .with_partition_data(vec![
+                        produce_request::PartitionProduceData::default()
+                            .with_index(partition)
+                            .with_records(Some(records)),
+                    ]),
+            ]),
+    )
+}
+
+fn fetch(offset: i64, max_wait_ms: i32) -> RequestKind {
+    RequestKind::Fetch(
+        FetchRequest::default()
+            .with_replica_id(kafka_protocol::messages::BrokerId(-1))
+            .with_max_wait_ms(max_wait_ms)
+            .with_min_bytes(1)
+            .with_max_bytes(1 << 20)
+            .with_session_epoch(-1)
+            .with_topics(vec![
+                fetch_request::FetchTopic::default()
+                    .with_topic(topic("orders"))
+                    .with_partitions(vec![
+                        fetch_request::FetchPartition::default()
+                            .with_partition(0)
+                            .with_current_leader_epoch(-1)
+                            .with_fetch_offset(offset)
+                            .with_partition_max_bytes(1 << 20),
+                    ]),
+            ]),
+    )
+}
+
+// ApiVersions lists exactly the served ranges.
+#[test]
+fn api_versions_lists_the_served_ranges() {
+    let (mut world, mut gateway) = cluster();
+    let Some(ResponseKind::ApiVersions(answer)) = exchange(
+        &mut world,
+        &mut gateway,
+        1,
+        ApiKey::ApiVersions,
+        3,
+        RequestKind::ApiVersions(ApiVersionsRequest::default()),
+    ) else {
+        panic!("ApiVersions is answered");
+    };
+    assert_eq!(answer.error_code, 0);
+    let ranges: Vec<(i16, i16, i16)> = answer
+        .api_keys
+        .iter()
+        .map(|k| (k.api_key, k.min_version, k.max_version))
+        .collect();
+    let served: Vec<(i16, i16, i16)> = crate::wire::SUPPORTED
+        .iter()
+        .map(|&(k, min, max)| (k as i16, min, max))
+        .collect();
+    assert_eq!(ranges, served);
+}
+
+// Metadata names the loopback listeners and the simulated leader, epoch and ISR; an unknown
+// topic gets UNKNOWN_TOPIC_OR_PARTITION.
+#[test]
+fn metadata_advertises_the_loopback_listeners_and_the_leaders() {
+    let (mut world, mut gateway) = cluster();
+    let request = MetadataRequest::default().with_topics(Some(vec![
+        metadata_request::MetadataRequestTopic::default().with_name(Some(topic("orders"))),
+        metadata_request::MetadataRequestTopic::default().with_name(Some(topic("nope"))),
+    ]));
+    let Some(ResponseKind::Metadata(answer)) = exchange(
+        &mut world,
+        &mut gateway,
+        2,
+        ApiKey::Metadata,
+        9,
+        RequestKind::Metadata(request),
+    ) else {
+        panic!("Metadata is answered");
+    };
+    let brokers: Vec<(i32, String, i32)> = answer
+        .brokers
+        .iter()
+        .map(|b| (b.node_id.0, b.host.to_string(), b.port))
+        .collect();
+    assert_eq!(
+        brokers,
+        vec![
+            (1, "127.0.0.1".to_string(), 19092),
+            (2, "127.0.0.1".to_string(), 19093),
+            (3, "127.0.0.1".to_string(), 19094)
+        ]
+    );
+    assert_eq!(answer.topics.len(), 2);
+    let orders = &answer.topics[0];
+    assert_eq!(orders.error_code, 0);
+    let p = &orders.partitions[0];
+    assert_eq!((p.leader_id.0, p.leader_epoch), (1, 0));
+    let isr: Vec<i32> = p.isr_nodes.iter().map(|b| b.0).collect();
+    assert_eq!(isr, vec![1, 2, 3]);
+    assert_eq!(answer.topics[1].error_code, 3);
+}
+
+// A produce with acks=all is answered once the ISR has the records; a fetch returns them as
+// they were produced, and ListOffsets says where the log ends. The ledger counts them as
+// acknowledged.
+#[test]
+fn produce_then_fetch_round_trip() {
+    let (mut world, mut gateway) = cluster();
+    let Some(ResponseKind::Produce(answer)) = exchange(
+        &mut world,
+        &mut gateway,
+        1,
+        ApiKey::Produce,
+        8,
+        produce("orders", 0, -1, batch(&["a", "b", "c"], -1)),
+    ) else {
+        panic!("Produce is answered");
+    };
+    let p = &answer.responses[0].partition_responses[0];
+    assert_eq!((p.error_code, p.base_offset), (0, 0));
+    assert_eq!(world.live_acked().len(), 3);
+
+    let Some(ResponseKind::Fetch(answer)) = exchange(
+        &mut world,
+        &mut gateway,
+        1,
+        ApiKey::Fetch,
+        11,
+        fetch(0, 500),
+    ) else {
+        panic!("Fetch is answered");
+    };
+    assert_eq!(answer.session_id, 0);
+    let data = &answer.responses[0].partitions[0];
+    assert_eq!((data.error_code, data.high_watermark), (0, 3));
+    let mut records = data.records.clone().unwrap();
+    let sets = RecordBatchDecoder::decode_all(&mut records).unwrap();
+    let got: Vec<(i64, String, String)> = sets
+        .iter()
+        .flat_map(|s| &s.records)
+        .map(|r| {
+            (
+                r.offset,
+                String::from_utf8_lossy(r.key.as_deref().unwrap()).to_string(),
+                String::from_utf8_lossy(r.value.as_deref().unwrap()).to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (0, "k0".to_string(), "a".to_string()),
+            (1, "k1".to_string(), "b".to_string()),
+            (2, "k2".to_string(), "c".to_string())
+        ]
+    );
+
+    let request = ListOffsetsRequest::default()
+        .with_replica_id(kafka_protocol::messages::BrokerId(-1))
+        .with_topics(vec![
+            list_offsets_request::ListOffsetsTopic::default()
+                .with_name(topic("orders"))
+                .with_partitions(vec![
+                    list_offsets_request::ListOffsetsPartition::default()
+                        .with_partition_index(0)
+                        .with_timestamp(-1),
+                ]),
+        ]);
+    let Some(ResponseKind::ListOffsets(answer)) = exchange(
+        &mut world,
+        &mut gateway,
+        1,
+        ApiKey::ListOffsets,
+        5,
+        RequestKind::ListOffsets(request),
+    ) else {
+        panic!("ListOffsets is answered");
+    };
+    let p = &answer.topics[0].partitions[0];
+    assert_eq!((p.error_code, p.offset, p.leader_epoch), (0, 3, 0));
+}
+
+// A fetch at the end of the log waits max.wait.ms of simulated time, then returns nothing:
+// Kafka's long poll, as a simulated timer.
+#[test]
+fn an_empty_fetch_waits_its_max_wait_in_simulated_time() {
+    let (mut world, mut gateway) = cluster();
+    let before = world.now();
+    let Some(ResponseKind::Fetch(answer)) = exchange(
+        &mut world,
+        &mut gateway,
+        1,
+        ApiKey::Fetch,
+        11,
+        fetch(0, 500),
+    ) else {
+        panic!("Fetch is answered");
+    };
+    let waited = world.now() - before;
+    assert!(waited >= SimTime::from_millis(500), "waited {waited:?}");
+    let data = &answer.responses[0].partitions[0];
+    assert_eq!(data.error_code, 0);
+    assert!(data.records.as_ref().is_none_or(|r| r.is_empty()));
+}
+
+// The brokers answer with Kafka's errors: a follower NOT_LEADER_OR_FOLLOWER (6), an unknown
+// topic UNKNOWN_TOPIC_OR_PARTITION (3), acks=2 INVALID_REQUIRED_ACKS (21); acks=0 gets no
+// answer at all, yet its records are written.
+#[test]
+fn kafka_errors_and_acks_0() {
+    let (mut world, mut gateway) = cluster();
+    let code = |world: &mut World, gateway: &mut Gateway, connection, request| {
+        let Some(ResponseKind::Produce(answer)) =
+            exchange(world, gateway, connection, ApiKey::Produce, 7, request)
+        else {
+            panic!("Produce is answered");
+        };
+        answer.responses[0].partition_responses[0].error_code
+    };
+    assert_eq!(
+        code(
+            &mut world,
+            &mut gateway,
+            2,
+            produce("orders", 0, 1, batch(&["x"], -1))
+        ),
+        6
+    );
+    assert_eq!(
+        code(
+            &mut world,
+            &mut gateway,
+            1,
+            produce("nope", 0, 1, batch(&["x"], -1))
+        ),
+        3
+    );
+    assert_eq!(
+        code(
+            &mut world,
+            &mut gateway,
+            1,
+            produce("orders", 0, 2, batch(&["x"], -1))
+        ),
+        21
+    );
+    let silent = exchange(
+        &mut world,
+        &mut gateway,
+        1,
+        ApiKey::Produce,
+        7,
+        produce("orders", 0, 0, batch(&["fire", "forget"], -1)),
+    );
+    assert!(silent.is_none(), "acks=0 is never answered");
+    let Some(ResponseKind::Fetch(answer)) =
+        exchange(&mut world, &mut gateway, 1, ApiKey::Fetch, 11, fetch(0, 0))
+    else {
+        panic!("Fetch is answered");
+    };
+    assert_eq!(answer.responses[0].partitions[0].high_watermark, 2);
+    assert!(
+        world.live_acked().is_empty(),
+        "acks=0 records are never acknowledged"
+    );
+}
+
+// An idempotent producer gets its id from InitProducerId, and a retried batch (same
+// sequence) is written once: the simulator's idempotence answers it.
+#[test]
+fn idempotent_producer_retry_is_written_once() {
+    let (mut world, mut gateway) = cluster();
+    let Some(ResponseKind::InitProducerId(answer)) = exchange(
+        &mut world,
+        &mut gateway,
+        1,
+        ApiKey::InitProducerId,
+        4,
+        RequestKind::InitProducerId(
+            InitProducerIdRequest::default()
+                .with_transactional_id(None)
+                .with_transaction_timeout_ms(-1),
+        ),
+    ) else {
+        panic!("InitProducerId is answered");
+    };
+    assert_eq!(answer.error_code, 0);
+    let id = answer.producer_id.0;
+    assert!(id >= 0);
+    for _ in 0..2 {
+        let Some(ResponseKind::Produce(answer)) = exchange(
+            &mut world,
+            &mut gateway,
+            1,
+            ApiKey::Produce,
+            8,
+            produce("orders", 0, -1, batch(&["once"], id)),
+        ) else {
+            panic!("Produce is answered");
+        };
+        let p = &answer.responses[0].partition_responses[0];
+        assert_eq!((p.error_code, p.base_offset), (0, 0));
+    }
+    let Some(ResponseKind::Fetch(answer)) =
+        exchange(&mut world, &mut gateway, 1, ApiKey::Fetch, 11, fetch(0, 0))
+    else {
+        panic!("Fetch is answered");
+    };
+    assert_eq!(answer.responses[0].partitions[0].high_watermark, 1);
+}
+
+// A batch compressed with a codec ksim does not carry (lz4) gets
+// UNSUPPORTED_COMPRESSION_TYPE (76); gzip is read.
+#[test]
+fn compression_codecs() {
+    let (mut world, mut gateway) = cluster();
+    let mut lz4 = batch(&["x"], -1).to_vec();
+    // The attributes' low bits name the codec (offset 21 in a v2 batch), and the CRC (at
+    // offset 17) covers everything from the attributes on.
+    lz4[22] |= 3;
+    let crc = crc32c(&lz4[21..]);
+    lz4[17..21].copy_from_slice(&crc.to_be_bytes());
+    let Some(ResponseKind::Produce(answer)) = exchange(
+        &mut world,
+        &mut gateway,
+        1,
+        ApiKey::Produce,
+        8,
+        produce("orders", 0, 1, Bytes::from(lz4)),
+    ) else {
+        panic!("Produce is answered");
+    };
+    assert_eq!(answer.responses[0].partition_responses[0].error_code, 76);
+
+    let records: Vec<Record> = vec![Record {
+        transactional: false,
+        control: false,
+        partition_leader_epoch: -1,
+        producer_id: -1,
+        producer_epoch: -1,
+        timestamp_type: TimestampType::Creation,
+        offset: 0,
+        sequence: -1,
+        timestamp: 0,
+        key: None,
+        value: Some(Bytes::from_static(b"zipped")),
+        headers: IndexMap::new(),
+        delete_horizon: false,
+    }];
+    let mut gzip = BytesMut::new();
+    RecordBatchEncoder::encode(
+        &mut gzip,
+        &records,
+        &RecordEncodeOptions {
+            version: 2,
+            compression: Compression::Gzip,
+        },
+    )
+    .unwrap();
+    let Some(ResponseKind::Produce(answer)) = exchange(
+        &mut world,
+        &mut gateway,
+        1,
+        ApiKey::Produce,
+        8,
+        produce("orders", 0, 1, gzip.freeze()),
+    ) else {
+        panic!("Produce is answered");
+    };
+    assert_eq!(answer.responses[0].partition_responses[0].error_code, 0);
+    assert_eq!(
+        world.value_of(ksim::engine::ids::RecordId {
+            producer: ksim::engine::ids::RecordId::EXTERNAL,
+            n: 0,
+        }),
+        "zipped"
+    );
+}
+
+/// CRC-32C (Castagnoli), as a v2 record batch's checksum.
+fn crc32c(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0x82F6_3B78
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+// Garbage closes only its own connection, with a reason.
+#[test]
+fn a_malformed_frame_closes_its_connection_only() {
+    let (mut world, mut gateway) = cluster();
+    gateway.on_frame(
+        &mut world,
+        2,
+        Bytes::from_static(b"\x00\x03\x00\x09garbage"),
+    );
+    let closing = gateway.take_closing();
+    assert_eq!(closing.len(), 1);
+    assert_eq!(closing[0].0, 2);
+    assert!(
+        exchange(
+            &mut world,
+            &mut gateway,
+            1,
+            ApiKey::ApiVersions,
+            3,
+            RequestKind::ApiVersions(ApiVersionsRequest::default()),
+        )
+        .is_some()
+    );
+}
+
+// Records that do not decode are CORRUPT_MESSAGE (2) for their partition; the connection and
+// the cluster carry on.
+#[test]
+fn corrupt_records_are_refused_for_their_partition() {
+    let (mut world, mut gateway) = cluster();
+    let mut damaged = batch(&["x"], -1).to_vec();
+    damaged[30] ^= 0xff;
+    let Some(ResponseKind::Produce(answer)) = exchange(
+        &mut world,
+        &mut gateway,
+        1,
+        ApiKey::Produce,
+        8,
+        produce("orders", 0, 1, Bytes::from(damaged)),
+    ) else {
+        panic!("Produce is answered");
+    };
+    assert_eq!(answer.responses[0].partition_responses[0].error_code, 2);
+    assert_eq!(world.live_record_count(), 0);
+    assert!(gateway.take_closing().is_empty());
+}

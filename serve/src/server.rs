@@ -1,0 +1,316 @@
+//! The live server: one loopback listener per simulated broker, a reader thread per
+//! connection, and one loop that owns the `World`, keeps simulated time on the wall clock and
+//! lets each request in, stamped with the simulated time it enters at.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use ksim::World;
+use ksim::engine::ids::BrokerId;
+use ksim::engine::time::SimTime;
+
+use crate::gateway::Gateway;
+use crate::wire;
+
+/// What the network threads tell the loop.
+enum Input {
+    Opened {
+        connection: u32,
+        broker: BrokerId,
+        stream: TcpStream,
+    },
+    Frame {
+        connection: u32,
+        frame: Bytes,
+    },
+    Closed {
+        connection: u32,
+        reason: String,
+    },
+}
+
+/// How a live run is set up.
+pub struct Options {
+    /// The port of broker 1; broker N listens on `port_base + N - 1`.
+    pub port_base: u16,
+    /// Where to write the journal of requests, if anywhere.
+    pub journal: Option<Box<dyn Write + Send>>,
+    /// Set to stop the run (Ctrl-C).
+    pub stop: Arc<AtomicBool>,
+    /// Where the server's log lines go (connections, closes and their reasons).
+    pub log: Box<dyn FnMut(String) + Send>,
+    /// Where the trace goes as it grows, one line per event, if anywhere.
+    pub trace: Option<Box<dyn FnMut(String) + Send>>,
+}
+
+/// Binds every broker's listener on 127.0.0.1, or says which port is taken and how to pick
+/// others.
+pub fn bind(brokers: u32, port_base: u16) -> Result<Vec<TcpListener>, String> {
+    (0..brokers)
+        .map(|i| {
+            let port = u32::from(port_base) + i;
+            let port = u16::try_from(port).map_err(|_| {
+                format!("broker {} would listen on port {port}, past 65535: lower --port-base", i + 1)
+            })?;
+            let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
+                format!(
+                    "cannot listen on 127.0.0.1:{port} for broker {}: {e}; choose other ports with --port-base",
+                    i + 1
+                )
+            })?;
+            listener
+                .set_nonblocking(true)
+                .map_err(|e| format!("127.0.0.1:{port}: {e}"))?;
+            Ok(listener)
+        })
+        .collect()
+}
+
+/// Runs the world live until `stop` is set or the world ends; returns it for the ledger.
+pub fn run(mut world: World, listeners: Vec<TcpListener>, mut options: Options) -> World {
+    let ports: Vec<u16> = listeners
+        .iter()
+        .map(|l| l.local_addr().map_or(0, |a: SocketAddr| a.port()))
+        .collect();
+    let (tx, rx) = mpsc::channel::<Input>();
+    let next_connection = Arc::new(std::sync::atomic::AtomicU32::new(1));
+    // Per broker: is its process up? A down broker's listener is closed (connections are
+    // refused), and opened again on restart.
+    let up: Arc<Vec<AtomicBool>> = Arc::new(
+        (1..=ports.len() as u32)
+            .map(|b| AtomicBool::new(world.is_broker_up(BrokerId(b))))
+            .collect(),
+    );
+    for (i, listener) in listeners.into_iter().enumerate() {
+        let tx = tx.clone();
+        let up = up.clone();
+        let stop = options.stop.clone();
+        let next = next_connection.clone();
+        let port = ports[i];
+        thread::spawn(move || listen(i, port, listener, up, stop, next, tx));
+    }
+    drop(tx);
+    let mut gateway = Gateway::new(ports.clone());
+    let mut streams: std::collections::BTreeMap<u32, TcpStream> = Default::default();
+    let start = Instant::now();
+    // Simulated time starts where the world is (0) and follows the wall clock from here.
+    let origin = world.now();
+    let mut traced = 0;
+    loop {
+        if options.stop.load(Ordering::SeqCst) || world.is_finished() {
+            break;
+        }
+        let wall = origin + SimTime::from_micros(start.elapsed().as_micros() as u64);
+        world.run_until(wall);
+        world.advance_to(wall);
+        // Brokers that crashed or came back: their listeners follow.
+        for (i, flag) in up.iter().enumerate() {
+            let broker = BrokerId(i as u32 + 1);
+            let now_up = world.is_broker_up(broker);
+            let was_up = flag.swap(now_up, Ordering::SeqCst);
+            if was_up && !now_up {
+                (options.log)(format!(
+                    "broker {} is down: its port {} closes",
+                    broker.0, ports[i]
+                ));
+                for connection in gateway.connections_to(broker) {
+                    if let Some(stream) = streams.remove(&connection) {
+                        let _ = stream.shutdown(Shutdown::Both);
+                    }
+                    gateway.close(connection);
+                }
+            } else if !was_up && now_up {
+                (options.log)(format!("broker {} is up: its port opens again", broker.0));
+            }
+        }
+        gateway.on_answers(&mut world);
+        flush(&mut gateway, &mut streams, &mut options);
+        if let Some(out) = options.trace.as_mut() {
+            let trace = world.trace();
+            for i in traced..trace.len() {
+                out(trace.line(i));
+            }
+            traced = trace.len();
+        }
+        let wait = world
+            .next_event_time()
+            .map(|t| t.saturating_sub(wall))
+            .map_or(Duration::from_millis(20), |d| {
+                Duration::from_micros(d.as_micros()).min(Duration::from_millis(20))
+            });
+        let input = match rx.recv_timeout(wait) {
+            Ok(input) => input,
+            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        // The request enters at the simulated time of its arrival on the wall clock.
+        let wall = origin + SimTime::from_micros(start.elapsed().as_micros() as u64);
+        world.run_until(wall);
+        world.advance_to(wall);
+        match input {
+            Input::Opened {
+                connection,
+                broker,
+                stream,
+            } => {
+                if !world.is_broker_up(broker) {
+                    let _ = stream.shutdown(Shutdown::Both);
+                    continue;
+                }
+                gateway.open(connection, broker);
+                streams.insert(connection, stream);
+                journal(
+                    &mut options,
+                    world.now(),
+                    connection,
+                    "open",
+                    &broker.0.to_string(),
+                );
+            }
+            Input::Frame { connection, frame } => {
+                journal(&mut options, world.now(), connection, "frame", &hex(&frame));
+                gateway.on_frame(&mut world, connection, frame);
+            }
+            Input::Closed { connection, reason } => {
+                if streams.remove(&connection).is_some() {
+                    (options.log)(format!("connection {connection} closed: {reason}"));
+                    journal(&mut options, world.now(), connection, "close", "");
+                }
+                gateway.close(connection);
+            }
+        }
+        flush(&mut gateway, &mut streams, &mut options);
+    }
+    for stream in streams.values() {
+        let _ = stream.shutdown(Shutdown::Both);
+    }
+    world
+}
+
+/// Writes the answers that are ready, and closes the connections the gateway gave up on or
+/// whose broker is down.
+fn flush(
+    gateway: &mut Gateway,
+    streams: &mut std::collections::BTreeMap<u32, TcpStream>,
+    options: &mut Options,
+) {
+    for (connection, bytes) in gateway.take_output() {
+        if let Some(stream) = streams.get_mut(&connection)
+            && let Err(e) = stream.write_all(&bytes)
+        {
+            gateway.close(connection);
+            streams.remove(&connection);
+            (options.log)(format!("connection {connection}: write failed: {e}"));
+        }
+    }
+    for (connection, reason) in gateway.take_closing() {
+        if let Some(stream) = streams.remove(&connection) {
+            (options.log)(format!("closing connection {connection}: {reason}"));
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+        gateway.close(connection);
+    }
+}
+
+fn journal(options: &mut Options, at: SimTime, connection: u32, what: &str, data: &str) {
+    if let Some(out) = options.journal.as_mut() {
+        let _ = writeln!(
+            out,
+            "{{\"at_us\":{},\"connection\":{connection},\"event\":\"{what}\",\"data\":\"{data}\"}}",
+            at.as_micros()
+        );
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A broker's accept loop: connections are taken only while its process is up; while it is
+/// down its socket is closed, so clients are refused as by a dead broker.
+fn listen(
+    index: usize,
+    port: u16,
+    listener: TcpListener,
+    up: Arc<Vec<AtomicBool>>,
+    stop: Arc<AtomicBool>,
+    next: Arc<std::sync::atomic::AtomicU32>,
+    tx: Sender<Input>,
+) {
+    let broker = BrokerId(index as u32 + 1);
+    let mut listener = Some(listener);
+    while !stop.load(Ordering::SeqCst) {
+        let is_up = up[index].load(Ordering::SeqCst);
+        if !is_up {
+            listener = None;
+        } else if listener.is_none() {
+            listener = TcpListener::bind(("127.0.0.1", port)).ok();
+            if let Some(l) = &listener {
+                let _ = l.set_nonblocking(true);
+            }
+        }
+        let Some(l) = &listener else {
+            thread::sleep(Duration::from_millis(20));
+            continue;
+        };
+        match l.accept() {
+            Ok((stream, _)) => {
+                let _ = stream.set_nonblocking(false);
+                let _ = stream.set_nodelay(true);
+                let connection = next.fetch_add(1, Ordering::SeqCst);
+                let Ok(reader) = stream.try_clone() else {
+                    continue;
+                };
+                if tx
+                    .send(Input::Opened {
+                        connection,
+                        broker,
+                        stream,
+                    })
+                    .is_err()
+                {
+                    return;
+                }
+                let tx = tx.clone();
+                thread::spawn(move || read_frames(connection, reader, tx));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                thread::sleep(Duration::from_millis(5));
+            }
+            Err(_) => thread::sleep(Duration::from_millis(20)),
+        }
+    }
+}
+
+/// Reads size-prefixed frames until the connection ends or sends what Kafka would refuse.
+fn read_frames(connection: u32, mut stream: TcpStream, tx: Sender<Input>) {
+    let reason = loop {
+        let mut prefix = [0u8; 4];
+        if let Err(e) = stream.read_exact(&mut prefix) {
+            break match e.kind() {
+                std::io::ErrorKind::UnexpectedEof => "the client closed it".to_string(),
+                _ => format!("reading from it failed: {e}"),
+            };
+        }
+        let size = match wire::frame_size(prefix) {
+            Ok(size) => size,
+            Err(reason) => break reason,
+        };
+        let mut frame = vec![0u8; size];
+        if let Err(e) = stream.read_exact(&mut frame) {
+            break format!("the client closed it mid-frame ({e})");
+        }
+        let frame = Bytes::from(frame);
+        if tx.send(Input::Frame { connection, frame }).is_err() {
+            return;
+        }
+    };
+    let _ = stream.shutdown(Shutdown::Both);
+    let _ = tx.send(Input::Closed { connection, reason });
+}
