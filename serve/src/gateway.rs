@@ -781,6 +781,7 @@ impl Gateway {
             broker_epoch: None,
             partitions: sim,
             max_wait: SimTime::from_millis(request.max_wait_ms.max(0) as u64),
+            min_bytes: request.min_bytes.max(0) as u64,
             max_bytes: request.max_bytes.max(0) as u64,
             read_committed: request.isolation_level == 1,
         });
