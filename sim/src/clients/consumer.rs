@@ -489,7 +489,7 @@ impl Consumer {
                         ctx.trace(TraceEvent::OffsetReset {
                             partition,
                             to: offset,
-                            why,
+                            why: why.into(),
                         });
                         self.positions.insert(partition, offset);
                     }
@@ -587,7 +587,7 @@ impl Consumer {
         ctx.trace(TraceEvent::OffsetReset {
             partition: tp,
             to: end,
-            why,
+            why: why.into(),
         });
         self.positions.insert(tp, end);
     }
@@ -994,7 +994,7 @@ impl Consumer {
         };
         ctx.trace(TraceEvent::CommitSent {
             offsets: offsets.clone(),
-            how: format!("{how} to coordinator {coordinator}"),
+            how: format!("{how} to coordinator {coordinator}").into(),
         });
         let request = GroupRequest::OffsetCommit {
             member_id,

@@ -96,7 +96,7 @@ impl Broker {
                     segments: deletion.segments,
                     records: deletion.records.len() as u32,
                     log_start: (from, deletion.log_start_offset),
-                    why,
+                    why: why.into(),
                 });
                 from = deletion.log_start_offset;
                 if !deletion.records.is_empty() {
@@ -151,7 +151,7 @@ impl Broker {
                 to: cleaning.to,
                 superseded: offsets(&cleaning.superseded),
                 tombstones: offsets(&cleaning.tombstones_removed),
-                why,
+                why: why.into(),
             });
             let mut removed = cleaning.superseded;
             removed.extend(cleaning.tombstones_removed);

@@ -483,7 +483,7 @@ impl Broker {
             to: TxnState::PrepareEpochFence.name().into(),
             producer: meta.producer.0,
             epoch: meta.epoch,
-            why,
+            why: why.into(),
         });
         let mut target = meta.clone();
         target.state = TxnState::PrepareAbort;
@@ -654,7 +654,7 @@ impl Broker {
             to: to.name().into(),
             producer: meta.producer.0,
             epoch: meta.epoch,
-            why,
+            why: why.into(),
         });
         if matches!(to, TxnState::PrepareCommit | TxnState::PrepareAbort) {
             meta.markers = meta.partitions.iter().map(|tp| (*tp, None)).collect();

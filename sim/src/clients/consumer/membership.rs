@@ -67,7 +67,7 @@ impl Consumer {
             // naming the same broker.
             self.lost_traced = Some(old);
             ctx.trace(TraceEvent::Membership {
-                what: format!("coordinator {old} lost ({why}); looking it up again"),
+                what: format!("coordinator {old} lost ({why}); looking it up again").into(),
             });
         }
         self.heartbeat_in_flight = None;
@@ -106,7 +106,7 @@ impl Consumer {
         if !self.assignment.is_empty() {
             ctx.trace(TraceEvent::Revoked {
                 partitions: self.assignment.clone(),
-                why: format!("partitions lost: {why}"),
+                why: format!("partitions lost: {why}").into(),
             });
             self.set_assignment(ctx, Vec::new());
         }
@@ -141,7 +141,7 @@ impl Consumer {
         if std::mem::take(&mut self.lost_at_next_poll) && !self.assignment.is_empty() {
             ctx.trace(TraceEvent::Revoked {
                 partitions: self.assignment.clone(),
-                why: format!("partitions lost: {reason}"),
+                why: format!("partitions lost: {reason}").into(),
             });
             self.set_assignment(ctx, Vec::new());
         }
@@ -168,7 +168,8 @@ impl Consumer {
             what: format!(
                 "JoinGroup {} to coordinator {coordinator} ({reason})",
                 self.group_name.as_deref().unwrap_or_default()
-            ),
+            )
+            .into(),
         });
         // The coordinator may hold a JoinGroup for the whole rebalance timeout.
         let timeout = SimTime::from_millis(self.config.max_poll_interval_ms + 5_000);
@@ -200,7 +201,7 @@ impl Consumer {
                      the member leaves the group (raise max.poll.interval.ms or lower max.poll.records)",
                     crate::engine::time::format_duration(ctx.now - self.last_poll),
                     self.config.max_poll_interval_ms
-                ),
+                ).into(),
             });
             self.send_leave(ctx, "consumer poll timeout has expired");
             // Its partitions count as lost only at its next poll() (`onJoinPrepare`): until
@@ -292,7 +293,7 @@ impl Consumer {
                             what: format!(
                                 "coordinator of group {name} is {coordinator} (asked {broker}): it leads __consumer_offsets-{}, abs(\"{name}\".hashCode()) % {count}",
                                 partition.partition
-                            ),
+                            ).into(),
                         });
                         self.heartbeat(ctx, false);
                     }
@@ -446,7 +447,7 @@ impl Consumer {
                                         to: offset,
                                         why: format!(
                                             "the committed offset of group {name}; auto.offset.reset does not apply"
-                                        ),
+                                        ).into(),
                                     });
                                     self.positions.insert(tp, offset);
                                 }
@@ -480,7 +481,7 @@ impl Consumer {
             _ => {
                 // FENCED_INSTANCE_ID, INCONSISTENT_GROUP_PROTOCOL: fatal for this consumer.
                 ctx.trace(TraceEvent::Membership {
-                    what: format!("{request} failed with {error}; the consumer stops"),
+                    what: format!("{request} failed with {error}; the consumer stops").into(),
                 });
                 // The application gets the exception and the consumer is closed: a later
                 // `start` begins afresh.
@@ -613,7 +614,8 @@ impl Consumer {
                 self.generation,
                 self.member_id,
                 if self.is_leader { " (leader)" } else { "" }
-            ),
+            )
+            .into(),
         });
         if !revoked.is_empty() {
             // Cooperative (KIP-429): give up only what moves, then rejoin so that the new

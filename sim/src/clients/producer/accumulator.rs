@@ -66,7 +66,8 @@ impl Producer {
                         why: format!(
                             "send() waits up to max.block.ms={} for it",
                             self.config.max_block_ms
-                        ),
+                        )
+                        .into(),
                     });
                 }
                 match known {
@@ -149,7 +150,7 @@ impl Producer {
             why: format!(
                 "buffer.memory={} is taken by {batches} unacknowledged batches ({} bytes); every batch is now sendable (memory exhausted) and send() waits up to max.block.ms={} for one to complete",
                 self.config.buffer_memory, self.buffer_used, self.config.max_block_ms
-            ),
+            ).into(),
         });
     }
 

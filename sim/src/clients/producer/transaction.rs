@@ -123,7 +123,7 @@ impl Producer {
             what: format!(
                 "send() refused: IllegalStateException (a transactional producer sends only inside a transaction; state {})",
                 state.name()
-            ),
+            ).into(),
         });
         false
     }
@@ -147,7 +147,8 @@ impl Producer {
                     "{}() refused: IllegalStateException in state {}",
                     step.method(),
                     state.name()
-                ),
+                )
+                .into(),
             });
             return;
         }
@@ -169,7 +170,7 @@ impl Producer {
                     ctx.trace(TraceEvent::Transaction {
                         what: format!(
                             "commitTransaction() failed: a batch failed with {error}; the transaction can only be aborted (abortTransaction())"
-                        ),
+                        ).into(),
                     });
                     self.drop_unsent(ctx);
                 } else {
@@ -214,7 +215,8 @@ impl Producer {
         ctx.trace(TraceEvent::Transaction {
             what: format!(
                 "fenced: {error} ({why}); ProducerFencedException: the producer must be closed"
-            ),
+            )
+            .into(),
         });
         self.schedules.clear();
         let queued: Vec<Batch> = self.queues.values_mut().flat_map(|q| q.drain(..)).collect();
@@ -314,7 +316,8 @@ impl Producer {
                 what: format!(
                     "{} an empty transaction: nothing to tell the coordinator",
                     if commit { "committed" } else { "aborted" }
-                ),
+                )
+                .into(),
             });
             return;
         }
@@ -383,7 +386,8 @@ impl Producer {
                 if txn.announced != Some(coordinator) {
                     txn.announced = Some(coordinator);
                     ctx.trace(TraceEvent::Transaction {
-                        what: format!("transaction coordinator is {coordinator} (asked {broker})"),
+                        what: format!("transaction coordinator is {coordinator} (asked {broker})")
+                            .into(),
                     });
                 }
                 None
@@ -397,7 +401,8 @@ impl Producer {
                     what: format!(
                         "initTransactions(): producer id {} epoch {epoch}",
                         producer.0
-                    ),
+                    )
+                    .into(),
                 });
                 None
             }
@@ -415,7 +420,8 @@ impl Producer {
                     what: format!(
                         "{}Transaction() complete",
                         if commit { "commit" } else { "abort" }
-                    ),
+                    )
+                    .into(),
                 });
                 None
             }
@@ -443,7 +449,7 @@ impl Producer {
                 let txn = self.txn.as_mut().expect("checked above");
                 txn.state = ClientTxnState::FatalError;
                 ctx.trace(TraceEvent::Transaction {
-                    what: format!("fatal: {error}"),
+                    what: format!("fatal: {error}").into(),
                 });
             }
             _ => {
@@ -458,7 +464,7 @@ impl Producer {
                 }
                 txn.retry_at = now + backoff;
                 ctx.trace(TraceEvent::Transaction {
-                    what: format!("{error}: retrying after retry.backoff.ms"),
+                    what: format!("{error}: retrying after retry.backoff.ms").into(),
                 });
             }
         }

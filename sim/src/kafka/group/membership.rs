@@ -123,7 +123,7 @@ impl Broker {
         ctx.trace(TraceEvent::GroupMember {
             group: name,
             member: member_id.clone(),
-            what: format!("joins ({})", join.reason),
+            what: format!("joins ({})", join.reason).into(),
         });
         self.maybe_prepare_rebalance_or_complete_join(
             ctx,
@@ -263,7 +263,7 @@ impl Broker {
                     member: new_id.clone(),
                     what: format!(
                         "static member {instance} is back (was {old}); the group's protocol does not change, so no rebalance"
-                    ),
+                    ).into(),
                 });
                 let record = GroupRecord::GroupMetadata {
                     group,
@@ -285,7 +285,7 @@ impl Broker {
                 ctx.trace(TraceEvent::GroupMember {
                     group: name,
                     member: new_id.clone(),
-                    what: format!("static member {instance} is back (was {old})"),
+                    what: format!("static member {instance} is back (was {old})").into(),
                 });
                 let why = if g.state == GroupState::Stable {
                     format!("static member {instance} joined with a change of protocol")
@@ -298,7 +298,7 @@ impl Broker {
                 ctx.trace(TraceEvent::GroupMember {
                     group: name,
                     member: new_id.clone(),
-                    what: format!("static member {instance} is back (was {old})"),
+                    what: format!("static member {instance} is back (was {old})").into(),
                 });
                 self.maybe_complete_join(ctx, group);
             }
@@ -526,7 +526,7 @@ impl Broker {
         ctx.trace(TraceEvent::GroupMember {
             group: name,
             member: member_id.to_string(),
-            what: format!("removed: {why}"),
+            what: format!("removed: {why}").into(),
         });
         match g.state {
             GroupState::Stable | GroupState::CompletingRebalance => {
@@ -851,6 +851,6 @@ fn prepare_rebalance(
     ctx.trace(TraceEvent::RebalanceStarted {
         group: name.to_string(),
         generation: g.generation,
-        why,
+        why: why.into(),
     });
 }
