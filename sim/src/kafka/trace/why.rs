@@ -56,7 +56,7 @@ impl Why {
     pub fn in_lang(&self, lang: crate::scenario::Lang) -> &str {
         match lang {
             crate::scenario::Lang::En => &self.en,
-            crate::scenario::Lang::Ko => self.ko(),
+            crate::scenario::Lang::Ko => &self.ko,
         }
     }
 
@@ -64,27 +64,7 @@ impl Why {
     pub fn wrap(&self, en: &str, ko: &str) -> Why {
         Why {
             en: Cow::Owned(format!("{en}{}", self.en)),
-            ko: Cow::Owned(format!("{ko}{}", self.ko())),
-        }
-    }
-}
-
-/// A reason still recorded in English alone: Korean text shows it in English
-/// (`is_translated` is false, and the trace test lists where this remains).
-impl From<String> for Why {
-    fn from(en: String) -> Why {
-        Why {
-            en: Cow::Owned(en),
-            ko: Cow::Borrowed(""),
-        }
-    }
-}
-
-impl From<&'static str> for Why {
-    fn from(en: &'static str) -> Why {
-        Why {
-            en: Cow::Borrowed(en),
-            ko: Cow::Borrowed(""),
+            ko: Cow::Owned(format!("{ko}{}", self.ko)),
         }
     }
 }
