@@ -459,6 +459,37 @@ impl TraceEvent {
     }
 }
 
+impl TraceEvent {
+    /// The event's free-text reason (`why`, a member's `what`, a commit's `how`), if it has one.
+    pub fn reason(&self) -> Option<&Why> {
+        use TraceEvent::*;
+        match self {
+            ProduceRejected { why, .. }
+            | IsrProposed { why, .. }
+            | Election { why, .. }
+            | Truncate { why, .. }
+            | TopicCreated { why, .. }
+            | TopicNotCreated { why, .. }
+            | TopicMissing { why, .. }
+            | SegmentRolled { why, .. }
+            | SegmentsDeleted { why, .. }
+            | LogCleaned { why, .. }
+            | Fenced { why, .. }
+            | SendBlocked { why, .. }
+            | RecordsLost { why, .. }
+            | RecordsRecovered { why, .. }
+            | OffsetReset { why, .. }
+            | RebalanceStarted { why, .. }
+            | Revoked { why, .. }
+            | CommitFailed { why, .. }
+            | TxnState { why, .. } => Some(why),
+            GroupMember { what, .. } | Membership { what } | Transaction { what } => Some(what),
+            CommitSent { how, .. } => Some(how),
+            _ => None,
+        }
+    }
+}
+
 /// Why a high watermark moved; kept as data because it is the most frequent event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "cause", rename_all = "snake_case")]

@@ -642,7 +642,7 @@ impl Broker {
             ),
             TxnState::Ongoing => why!(
                 "AddPartitionsToTxn [{}]", self.partition_list(&meta.partitions) ;
-                "AddPartitionsToTxn [{}]", self.partition_list(&meta.partitions)
+                "AddPartitionsToTxn으로 [{}] 추가", self.partition_list(&meta.partitions)
             ),
             TxnState::PrepareAbort if from == Some(TxnState::PrepareEpochFence) => why!(
                 "the coordinator aborts under the bumped epoch; markers go to [{}]",

@@ -163,7 +163,7 @@ impl Producer {
                 txn.added.clear();
                 txn.abortable = None;
                 ctx.trace(TraceEvent::Transaction {
-                    what: why!("beginTransaction()" ; "beginTransaction()"),
+                    what: why!("beginTransaction()" ; "beginTransaction() 호출"),
                 });
             }
             TxnStep::Commit => {
