@@ -835,7 +835,7 @@ impl Consumer {
                     AfterCommit::Process(records),
                     why!(
                         "commitSync before processing (at-most-once)" ;
-                        "처리 전 commitSync (at-most-once)"
+                        "처리 전 commitSync (최대 한 번)"
                     ),
                 );
             }
@@ -927,7 +927,7 @@ impl Consumer {
                 AfterCommit::Poll,
                 why!(
                     "commitSync after processing (at-least-once)" ;
-                    "처리 후 commitSync (at-least-once)"
+                    "처리 후 commitSync (최소 한 번)"
                 ),
             );
         }

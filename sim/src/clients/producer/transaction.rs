@@ -436,8 +436,8 @@ impl Producer {
                     what: why!(
                         "{}Transaction() complete",
                         if commit { "commit" } else { "abort" } ;
-                        "{}Transaction() 완료",
-                        if commit { "commit" } else { "abort" }
+                        "{}() 완료",
+                        if commit { "commitTransaction" } else { "abortTransaction" }
                     ),
                 });
                 None

@@ -111,7 +111,7 @@ impl Broker {
             // without one has nothing to be kept by.
             let why = why!(
                 "a record has a null key: \"Compacted topic cannot accept message without key\" (cleanup.policy=compact)" ;
-                "키가 null인 레코드: \"Compacted topic cannot accept message without key\" (cleanup.policy=compact)"
+                "키가 null인 레코드: 컴팩션되는 토픽은 키 없는 메시지를 받지 않음 (cleanup.policy=compact)"
             );
             ctx.trace(TraceEvent::ProduceRejected {
                 partition: tp,
