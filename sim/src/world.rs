@@ -27,7 +27,7 @@ use crate::kafka::group::{Coordinator, Group};
 use crate::kafka::log::RecordKey;
 use crate::kafka::log::ReplicaLog;
 use crate::kafka::message::Message;
-use crate::kafka::trace::{Names, Trace, TraceEvent};
+use crate::kafka::trace::{Names, Trace, TraceEvent, why};
 use crate::observe::check::{self, CheckResult};
 use crate::scenario::{Action, Client, Scenario};
 
@@ -1064,7 +1064,11 @@ impl World {
             Action::CreateTopic(topic) => {
                 let topic = *topic;
                 self.handle(NodeId::Controller, |w, ctx| {
-                    w.controller.create_topic(ctx, topic, "create_topic step")
+                    w.controller.create_topic(
+                        ctx,
+                        topic,
+                        why!("create_topic step" ; "create_topic 단계"),
+                    )
                 });
             }
             Action::DeleteTopic(topic) => {
@@ -1084,7 +1088,10 @@ impl World {
                 let node = NodeId::Consumer(*c);
                 if self.consumers[c.0 as usize].running {
                     let index = self.network.index(node);
-                    let what = "process crashed: no commit, no LeaveGroup; its group notices only when session.timeout.ms passes without a heartbeat".to_string();
+                    let what = why!(
+                        "process crashed: no commit, no LeaveGroup; its group notices only when session.timeout.ms passes without a heartbeat" ;
+                        "프로세스 중단: 커밋도 LeaveGroup도 없음; 그룹은 session.timeout.ms 동안 하트비트가 없어야 알아챔"
+                    );
                     self.trace
                         .push(self.now, node, TraceEvent::Membership { what });
                     self.handle(node, |w, ctx| w.consumers[c.0 as usize].crash(ctx));
@@ -1153,7 +1160,7 @@ impl World {
             self.trace
                 .push(self.now, node, TraceEvent::PowerLoss { lost: summary });
             for loss in lost {
-                let why = format!("{broker} lost power before flushing");
+                let why = why!("{broker} lost power before flushing" ; "{broker}이(가) 플러시 전에 전원을 잃음");
                 self.apply_note(
                     node,
                     Note::Truncated {
@@ -1265,14 +1272,20 @@ impl World {
                             partition,
                             count: back.len() as u32,
                             values,
-                            why: format!("{broker} leads, with the same records at those offsets"),
+                            why: why!(
+                                "{broker} leads, with the same records at those offsets" ;
+                                "{broker}이(가) 그 오프셋에 같은 레코드를 가진 채 리더가 됨"
+                            ),
                         },
                     );
                 }
                 let log = &self.brokers[broker.0 as usize - 1].replicas[&partition].log;
                 let lost = self.tracker.missing_from(partition, log);
                 let leo = log.log_end_offset();
-                let why = format!("{broker} became leader with a log that ends at offset {leo}");
+                let why = why!(
+                    "{broker} became leader with a log that ends at offset {leo}" ;
+                    "{broker}이(가) 오프셋 {leo}에서 끝나는 로그로 리더가 됨"
+                );
                 self.record_losses(node, partition, lost, why);
             }
             Note::Truncated {
@@ -1298,7 +1311,10 @@ impl World {
                     })
                     .copied()
                     .collect();
-                let why = format!("{why}; no replica holds a copy any more");
+                let why = why!(
+                    "{why}; no replica holds a copy any more" ;
+                    "{}; 사본을 가진 레플리카가 더 이상 없음", why.ko()
+                );
                 self.record_losses(node, partition, lost, why);
             }
             Note::Removed { records, .. } => {
@@ -1347,7 +1363,7 @@ impl World {
         node: NodeId,
         partition: TopicPartition,
         lost: Vec<(Offset, RecordId)>,
-        why: String,
+        why: crate::kafka::trace::Why,
     ) {
         let fresh: Vec<(Offset, RecordId)> = lost
             .into_iter()

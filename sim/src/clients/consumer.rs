@@ -29,7 +29,7 @@ use crate::kafka::message::{
     ControlType, FetchPartition, FetchRequest, FetchResponse, KafkaError, Message,
 };
 use crate::kafka::metadata::{MetadataFetcher, MetadataImage};
-use crate::kafka::trace::TraceEvent;
+use crate::kafka::trace::{TraceEvent, Why, why};
 use crate::scenario::{ConsumerSpec, Delivery, Subscription};
 
 /// `metrics.sample.window.ms` and `metrics.num.samples`: `records-lag-max` is the largest lag
@@ -304,7 +304,11 @@ impl Consumer {
         if self.config.enable_auto_commit && self.group.is_some() {
             let offsets = self.consumed_offsets();
             if !offsets.is_empty() && !self.refuse_commit_outside_generation(ctx) {
-                self.send_commit(ctx, offsets, "commitSync on close (auto-commit)");
+                self.send_commit(
+                    ctx,
+                    offsets,
+                    why!("commitSync on close (auto-commit)" ; "종료 시 commitSync (자동 커밋)"),
+                );
             }
         }
         if self.managed() && !self.member_id.is_empty() {
@@ -481,10 +485,13 @@ impl Consumer {
                             _ => "auto.offset.reset=latest",
                         };
                         let why = match self.out_of_range.remove(&partition) {
-                            Some(was) => format!(
-                                "offset {was} is out of range: the log no longer holds it; {policy}"
+                            Some(was) => why!(
+                                "offset {was} is out of range: the log no longer holds it; {policy}" ;
+                                "오프셋 {was}이(가) 범위를 벗어남: 로그에 더 이상 없음; {policy}"
                             ),
-                            None => format!("no committed offset; {policy}"),
+                            None => {
+                                why!("no committed offset; {policy}" ; "커밋된 오프셋 없음; {policy}")
+                            }
                         };
                         ctx.trace(TraceEvent::OffsetReset {
                             partition,
@@ -581,8 +588,9 @@ impl Consumer {
             });
             return;
         }
-        let why = format!(
-            "the new leader's log was truncated below position {position}; KIP-320 resumes at the divergence offset"
+        let why = why!(
+            "the new leader's log was truncated below position {position}; KIP-320 resumes at the divergence offset" ;
+            "새 리더의 로그가 위치 {position} 아래로 잘림; KIP-320에 따라 갈라진 오프셋에서 다시 시작"
         );
         ctx.trace(TraceEvent::OffsetReset {
             partition: tp,
@@ -753,15 +761,21 @@ impl Consumer {
                         self.errors.insert(KafkaError::TimeoutException);
                         ctx.trace(TraceEvent::CommitFailed {
                             error: "TimeoutException".into(),
-                            why: "commitSync found no coordinator within default.api.timeout.ms"
-                                .into(),
+                            why: why!(
+                                "commitSync found no coordinator within default.api.timeout.ms" ;
+                                "commitSync가 default.api.timeout.ms 안에 코디네이터를 찾지 못함"
+                            ),
                         });
                         self.after_commit(ctx, then);
                         continue;
                     }
                     if self.coordinator.is_some() {
                         let offsets = offsets.clone();
-                        let c = self.send_commit(ctx, offsets, "commitSync (retry)");
+                        let c = self.send_commit(
+                            ctx,
+                            offsets,
+                            why!("commitSync (retry)" ; "commitSync (재시도)"),
+                        );
                         if let App::Committing { correlation, .. } = &mut self.app {
                             *correlation = c;
                         }
@@ -797,7 +811,11 @@ impl Consumer {
                     ctx.now + SimTime::from_millis(self.config.auto_commit_interval_ms);
                 let offsets = self.consumed_offsets();
                 if !offsets.is_empty() {
-                    self.send_commit(ctx, offsets, "auto-commit (commitAsync in poll)");
+                    self.send_commit(
+                        ctx,
+                        offsets,
+                        why!("auto-commit (commitAsync in poll)" ; "자동 커밋 (poll 안의 commitAsync)"),
+                    );
                 }
             }
             let at = self.next_auto_commit;
@@ -815,7 +833,10 @@ impl Consumer {
                     ctx,
                     offsets,
                     AfterCommit::Process(records),
-                    "commitSync before processing (at-most-once)",
+                    why!(
+                        "commitSync before processing (at-most-once)" ;
+                        "처리 전 commitSync (최대 한 번)"
+                    ),
                 );
             }
             _ => self.start_processing(ctx, records),
@@ -904,7 +925,10 @@ impl Consumer {
                 ctx,
                 offsets,
                 AfterCommit::Poll,
-                "commitSync after processing (at-least-once)",
+                why!(
+                    "commitSync after processing (at-least-once)" ;
+                    "처리 후 commitSync (최소 한 번)"
+                ),
             );
         }
     }
@@ -922,7 +946,7 @@ impl Consumer {
         ctx: &mut Ctx,
         offsets: Vec<(TopicPartition, Offset)>,
         then: AfterCommit,
-        how: &str,
+        how: Why,
     ) {
         if offsets.is_empty() || self.refuse_commit_outside_generation(ctx) {
             self.after_commit(ctx, then);
@@ -960,17 +984,23 @@ impl Consumer {
         let (error, why) = match self.join {
             JoinPhase::AwaitingJoin(_) | JoinPhase::AwaitingSync(_) => (
                 KafkaError::RebalanceInProgressException,
-                "Offset commit cannot be completed since the consumer is undergoing a rebalance for auto partition assignment",
+                why!(
+                    "Offset commit cannot be completed since the consumer is undergoing a rebalance for auto partition assignment" ;
+                    "컨슈머가 자동 파티션 배정을 위해 리밸런스 중이라 오프셋 커밋을 마칠 수 없음"
+                ),
             ),
             _ => (
                 KafkaError::CommitFailedException,
-                "Offset commit cannot be completed since the consumer is not part of an active group for auto partition assignment; it is likely that the consumer was kicked out of the group",
+                why!(
+                    "Offset commit cannot be completed since the consumer is not part of an active group for auto partition assignment; it is likely that the consumer was kicked out of the group" ;
+                    "컨슈머가 자동 파티션 배정을 하는 활성 그룹에 속하지 않아 오프셋 커밋을 마칠 수 없음; 그룹에서 쫓겨났을 가능성이 큼"
+                ),
             ),
         };
         self.errors.insert(error);
         ctx.trace(TraceEvent::CommitFailed {
             error: error.name().into(),
-            why: why.into(),
+            why,
         });
         true
     }
@@ -980,7 +1010,7 @@ impl Consumer {
         &mut self,
         ctx: &mut Ctx,
         offsets: Vec<(TopicPartition, Offset)>,
-        how: &str,
+        how: Why,
     ) -> Option<u64> {
         let coordinator = self.coordinator?;
         let (member_id, instance_id, generation) = if self.managed() {
@@ -994,7 +1024,10 @@ impl Consumer {
         };
         ctx.trace(TraceEvent::CommitSent {
             offsets: offsets.clone(),
-            how: format!("{how} to coordinator {coordinator}"),
+            how: why!(
+                "{how} to coordinator {coordinator}" ;
+                "{}, 코디네이터 {coordinator}에", how.ko()
+            ),
         });
         let request = GroupRequest::OffsetCommit {
             member_id,
@@ -1018,7 +1051,11 @@ impl Consumer {
         if offsets.is_empty() || self.refuse_commit_outside_generation(ctx) {
             return;
         }
-        let how = if sync { "commitSync" } else { "commitAsync" };
+        let how = if sync {
+            why!("commitSync" ; "commitSync")
+        } else {
+            why!("commitAsync" ; "commitAsync")
+        };
         self.send_commit(ctx, offsets, how);
         self.drive(ctx);
     }

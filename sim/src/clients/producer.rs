@@ -29,7 +29,7 @@ use crate::kafka::effects::{Ctx, Note, Timer};
 use crate::kafka::message::{BATCH_HEADER_BYTES, ProducerStamp, increment_sequence};
 use crate::kafka::message::{KafkaError, Message, ProduceBatch, ProduceRequest, ProduceResponse};
 use crate::kafka::metadata::{MetadataFetcher, MetadataImage};
-use crate::kafka::trace::TraceEvent;
+use crate::kafka::trace::{TraceEvent, Why, why};
 use crate::scenario::{Action, ProduceSpec, ProducerSpec, Scenario};
 
 /// `reconnect.backoff.ms` and `reconnect.backoff.max.ms`, Kafka's defaults: how long a client

@@ -29,7 +29,7 @@ use crate::kafka::message::{
     ProduceBatch, ProduceRequest, ProduceResponse,
 };
 use crate::kafka::metadata::{MetadataImage, PartitionState};
-use crate::kafka::trace::{HighWatermarkCause, TraceEvent, brokers};
+use crate::kafka::trace::{HighWatermarkCause, TraceEvent, Why, brokers, why};
 use crate::kafka::txn::TxnCoordinator;
 
 /// How long a follower waits for a fetch response before it tries again
@@ -827,9 +827,10 @@ impl Broker {
             // everything above its own high watermark, which may trail the leader's. With no
             // leader alive the replica stays as it is (0.10's `makeFollowers` skips it).
             let hw = replica.log.high_watermark;
-            let why = format!(
-                "became a follower: truncate to its own high watermark {hw} (kafka_version {}, before KIP-101)",
-                self.config.behaviour.version
+            let version = self.config.behaviour.version;
+            let why = why!(
+                "became a follower: truncate to its own high watermark {hw} (kafka_version {version}, before KIP-101)" ;
+                "팔로워가 됨: 자신의 하이 워터마크 {hw}까지 잘라냄 (kafka_version {version}, KIP-101 이전)"
             );
             self.truncate(ctx, tp, hw, why);
         }

@@ -14,7 +14,7 @@ use crate::engine::time::SimTime;
 use crate::kafka::broker::Broker;
 use crate::kafka::effects::{Ctx, Note, Timer};
 use crate::kafka::log::{CleanerPolicy, DeleteReason, RecordKey, StoredBatch};
-use crate::kafka::trace::TraceEvent;
+use crate::kafka::trace::{TraceEvent, why};
 
 /// Kafka's `LogManager` waits this long after startup before its first retention check.
 pub const RETENTION_INITIAL_DELAY: SimTime = SimTime::from_millis(30_000);
@@ -72,21 +72,24 @@ impl Broker {
             let mut from = before;
             for deletion in deletions {
                 let why = match deletion.reason {
-                    DeleteReason::RetentionMs(ms) => format!(
+                    DeleteReason::RetentionMs(ms) => why!(
                         "retention.ms={ms}: their newest record is more than {} old",
-                        readable_duration(ms)
+                        readable_duration(ms) ;
+                        "retention.ms={ms}: 가장 새로운 레코드도 retention.ms보다 오래됨"
                     ),
-                    DeleteReason::RetentionBytes(bytes) => {
-                        format!("retention.bytes={bytes}: the partition is larger without them")
-                    }
-                    DeleteReason::LogStartOffset => {
-                        "they lie wholly below the log start offset, which followed the leader's"
-                            .to_string()
-                    }
+                    DeleteReason::RetentionBytes(bytes) => why!(
+                        "retention.bytes={bytes}: the partition is larger without them" ;
+                        "retention.bytes={bytes}: 이 세그먼트들을 빼도 파티션이 더 큼"
+                    ),
+                    DeleteReason::LogStartOffset => why!(
+                        "they lie wholly below the log start offset, which followed the leader's" ;
+                        "리더를 따라 옮겨 간 log start 오프셋보다 완전히 아래에 있음"
+                    ),
                 };
                 let why = if deletion.rolled {
-                    format!(
-                        "{why}; the active segment qualified too, so an empty one was rolled first"
+                    why!(
+                        "{why}; the active segment qualified too, so an empty one was rolled first" ;
+                        "{}; 활성 세그먼트도 해당되어 빈 세그먼트를 먼저 새로 시작함", why.ko()
                     )
                 } else {
                     why
@@ -135,15 +138,18 @@ impl Broker {
                 continue;
             };
             let offsets = |records: &[(Offset, _)]| records.iter().map(|(o, _)| *o).collect();
-            let mut why = format!(
+            let mut why = why!(
                 "dirty ratio {:.2} > min.cleanable.dirty.ratio {}; kept the latest record of each key",
+                cleaning.dirty_ratio, config.min_cleanable_dirty_ratio ;
+                "dirty 비율 {:.2} > min.cleanable.dirty.ratio {}; 키마다 가장 최근 레코드만 남김",
                 cleaning.dirty_ratio, config.min_cleanable_dirty_ratio
             );
             if cleaning.horizons_set > 0 {
-                why.push_str(&format!(
-                    "; tombstones kept until delete.retention.ms={} passes",
-                    config.delete_retention_ms
-                ));
+                let retention = config.delete_retention_ms;
+                why = why!(
+                    "{why}; tombstones kept until delete.retention.ms={retention} passes" ;
+                    "{}; 툼스톤은 delete.retention.ms={retention}가 지날 때까지 남김", why.ko()
+                );
             }
             ctx.trace(TraceEvent::LogCleaned {
                 partition: tp,

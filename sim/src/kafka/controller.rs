@@ -12,7 +12,7 @@ use crate::engine::time::SimTime;
 use crate::kafka::effects::{Ctx, Timer};
 use crate::kafka::message::{KafkaError, Message};
 use crate::kafka::metadata::{MetadataImage, PartitionState, TopicImage};
-use crate::kafka::trace::{TraceEvent, brokers};
+use crate::kafka::trace::{TraceEvent, Why, brokers, why};
 use crate::scenario::{Scenario, TopicOrigin, TopicSpec};
 
 #[derive(Clone, Debug)]
@@ -168,7 +168,7 @@ impl Controller {
                 leader: state.leader,
                 epoch: state.leader_epoch,
                 isr: state.isr.clone(),
-                why: format!("topic created, replicas {}", brokers(&state.replicas)),
+                why: why!("topic created, replicas {}", brokers(&state.replicas) ; "토픽 생성, 레플리카 {}", brokers(&state.replicas)),
             });
         }
         for b in 1..=self.registrations.len() as u32 {
@@ -186,10 +186,11 @@ impl Controller {
             Timer::SessionExpiry(broker) => {
                 let reg = &self.registrations[broker.0 as usize - 1];
                 if !reg.fenced && ctx.now >= reg.last_heartbeat + self.session_timeout {
-                    let why = format!(
-                        "no heartbeat for {}ms, broker.session.timeout.ms={}",
-                        (ctx.now - reg.last_heartbeat).as_millis(),
-                        self.session_timeout.as_millis()
+                    let silent = (ctx.now - reg.last_heartbeat).as_millis();
+                    let timeout = self.session_timeout.as_millis();
+                    let why = why!(
+                        "no heartbeat for {silent}ms, broker.session.timeout.ms={timeout}" ;
+                        "{silent}ms 동안 하트비트 없음, broker.session.timeout.ms={timeout}"
                     );
                     self.fence(ctx, broker, why);
                 }
@@ -212,10 +213,11 @@ impl Controller {
                 metadata_offset,
             } => self.on_heartbeat(ctx, broker, incarnation, metadata_offset),
             Message::CreateTopic { topic } if self.image.partition_count(topic) == 0 => {
-                let why = format!(
-                    "auto-created: {broker} got a metadata request naming it (auto.create.topics.enable=true)"
+                let why = why!(
+                    "auto-created: {broker} got a metadata request naming it (auto.create.topics.enable=true)" ;
+                    "자동 생성: {broker}이(가) 이 토픽을 지정한 메타데이터 요청을 받음 (auto.create.topics.enable=true)"
                 );
-                self.create_topic(ctx, topic, &why);
+                self.create_topic(ctx, topic, why);
             }
             Message::AlterPartition {
                 partition,
@@ -276,9 +278,10 @@ impl Controller {
                 return;
             } else {
                 if !reg.fenced {
-                    let why = format!(
-                        "its session expired: no heartbeat for {}ms",
-                        (ctx.now - reg.last_heartbeat).as_millis()
+                    let silent = (ctx.now - reg.last_heartbeat).as_millis();
+                    let why = why!(
+                        "its session expired: no heartbeat for {silent}ms" ;
+                        "세션 만료: {silent}ms 동안 하트비트 없음"
                     );
                     self.fence(ctx, broker, why);
                 }
@@ -307,7 +310,7 @@ impl Controller {
 
     /// Takes a broker out of service: out of every ISR (unless it is the last member, which
     /// stays so that it can lead cleanly when it returns) and out of every leadership.
-    fn fence(&mut self, ctx: &mut Ctx, broker: BrokerId, why: String) {
+    fn fence(&mut self, ctx: &mut Ctx, broker: BrokerId, why: Why) {
         self.registrations[broker.0 as usize - 1].fenced = true;
         ctx.trace(TraceEvent::Fenced { broker, why });
         let image = Arc::make_mut(&mut self.image);
@@ -332,7 +335,12 @@ impl Controller {
                 }
             }
             if state.leader == Some(broker) {
-                self.elect(ctx, tp, &mut state, format!("leader {broker} fenced"));
+                self.elect(
+                    ctx,
+                    tp,
+                    &mut state,
+                    why!("leader {broker} fenced" ; "리더 {broker} 펜싱됨"),
+                );
             }
             self.commit(tp, state);
         }
@@ -360,7 +368,12 @@ impl Controller {
             let unclean =
                 self.unclean[tp.topic.0 as usize] && state.replicas.iter().any(|b| !fenced(b));
             if clean || unclean {
-                self.elect(ctx, tp, &mut state, format!("{broker} is back"));
+                self.elect(
+                    ctx,
+                    tp,
+                    &mut state,
+                    why!("{broker} is back" ; "{broker} 복귀"),
+                );
                 self.commit(tp, state);
             }
         }
@@ -371,13 +384,7 @@ impl Controller {
     /// replica in assignment order that is in the ISR and unfenced; failing that, with unclean
     /// leader election enabled, the first unfenced replica at all, which becomes the whole ISR;
     /// failing that, none: the partition is offline.
-    fn elect(
-        &mut self,
-        ctx: &mut Ctx,
-        tp: TopicPartition,
-        state: &mut PartitionState,
-        cause: String,
-    ) {
+    fn elect(&mut self, ctx: &mut Ctx, tp: TopicPartition, state: &mut PartitionState, cause: Why) {
         let fenced = |b: &BrokerId| self.image.is_fenced(*b);
         let clean = state
             .replicas
@@ -388,25 +395,32 @@ impl Controller {
         let (leader, why) = match clean {
             Some(b) => (
                 Some(b),
-                format!("{cause}; {b} is the first live replica in the isr"),
+                why!(
+                    "{cause}; {b} is the first live replica in the isr" ;
+                    "{}; isr에서 처음으로 살아 있는 레플리카가 {b}", cause.ko()
+                ),
             ),
             None if unclean_enabled => match state.replicas.iter().find(|b| !fenced(b)).copied() {
                 Some(b) => {
                     state.isr = vec![b];
                     (
                         Some(b),
-                        format!(
-                            "{cause}; UNCLEAN election: no isr member is alive, unclean.leader.election.enable=true picks {b}, records it lacks are lost"
+                        why!(
+                            "{cause}; UNCLEAN election: no isr member is alive, unclean.leader.election.enable=true picks {b}, records it lacks are lost" ;
+                            "{}; UNCLEAN 선출: 살아 있는 isr 멤버가 없어 unclean.leader.election.enable=true가 {b}을(를) 고름, {b}에 없는 레코드는 유실됨", cause.ko()
                         ),
                     )
                 }
-                None => (None, format!("{cause}; no replica is alive")),
+                None => (
+                    None,
+                    why!("{cause}; no replica is alive" ; "{}; 살아 있는 레플리카 없음", cause.ko()),
+                ),
             },
             None => (
                 None,
-                format!(
-                    "{cause}; no live replica in isr {}, and unclean.leader.election.enable=false",
-                    brokers(&state.isr)
+                why!(
+                    "{cause}; no live replica in isr {}, and unclean.leader.election.enable=false", brokers(&state.isr) ;
+                    "{}; isr {}에 살아 있는 레플리카가 없고 unclean.leader.election.enable=false", cause.ko(), brokers(&state.isr)
                 ),
             ),
         };
@@ -493,8 +507,9 @@ impl Controller {
                         leader: state.leader,
                         epoch: state.leader_epoch,
                         isr: state.isr.clone(),
-                        why: format!(
-                            "preferred leader election: {broker} is the first assigned replica (auto.leader.rebalance.enable)"
+                        why: why!(
+                            "preferred leader election: {broker} is the first assigned replica (auto.leader.rebalance.enable)" ;
+                            "선호 리더 선출: {broker}이(가) 첫 번째로 배정된 레플리카 (auto.leader.rebalance.enable)"
                         ),
                     });
                     self.commit(tp, state);
@@ -526,7 +541,12 @@ impl Controller {
             existing,
             &mut self.placement,
         );
-        self.add_new_partitions(ctx, topic, assignment, "partition added");
+        self.add_new_partitions(
+            ctx,
+            topic,
+            assignment,
+            &why!("partition added" ; "파티션 추가"),
+        );
     }
 
     /// Appends partitions with these replica lists to the topic, each led by its first
@@ -536,7 +556,7 @@ impl Controller {
         ctx: &mut Ctx,
         topic: TopicId,
         assignment: Vec<Vec<BrokerId>>,
-        why: &str,
+        why: &Why,
     ) {
         for replicas in assignment {
             let mut state = new_partition(replicas);
@@ -550,7 +570,7 @@ impl Controller {
                 leader: state.leader,
                 epoch: state.leader_epoch,
                 isr: state.isr.clone(),
-                why: format!("{why}, replicas {}", brokers(&state.replicas)),
+                why: why!("{why}, replicas {}", brokers(&state.replicas) ; "{}, 레플리카 {}", why.ko(), brokers(&state.replicas)),
             });
             partitions.push(state);
         }
@@ -560,13 +580,13 @@ impl Controller {
     /// CreateTopics (R11): places the topic's replicas, each partition led by its first live
     /// replica. A topic that exists already is left alone (TOPIC_ALREADY_EXISTS); a
     /// replication factor above the live brokers fails (INVALID_REPLICATION_FACTOR).
-    pub fn create_topic(&mut self, ctx: &mut Ctx, topic: TopicId, why: &str) {
+    pub fn create_topic(&mut self, ctx: &mut Ctx, topic: TopicId, why: Why) {
         let spec = self.specs[topic.0 as usize].clone();
         if self.image.partition_count(topic) > 0 {
             ctx.trace(TraceEvent::TopicNotCreated {
                 topic,
                 error: "TOPIC_ALREADY_EXISTS".into(),
-                why: format!("{why}, but the topic exists"),
+                why: why!("{why}, but the topic exists" ; "{}, 하지만 토픽이 이미 있음", why.ko()),
             });
             return;
         }
@@ -578,11 +598,15 @@ impl Controller {
             ctx.trace(TraceEvent::TopicNotCreated {
                 topic,
                 error: "INVALID_REPLICATION_FACTOR".into(),
-                why: format!(
+                why: why!(
                     "{why}: replication factor {} is larger than the {} available broker{}",
                     spec.replication_factor,
                     live.len(),
-                    if live.len() == 1 { "" } else { "s" }
+                    if live.len() == 1 { "" } else { "s" } ;
+                    "{}: 복제 계수 {}이(가) 사용 가능한 브로커 {}개보다 큼",
+                    why.ko(),
+                    spec.replication_factor,
+                    live.len()
                 ),
             });
             return;
@@ -600,11 +624,11 @@ impl Controller {
             topic,
             partitions: spec.partitions,
             replication_factor: spec.replication_factor,
-            why: why.to_string(),
+            why,
         });
         self.unclean[topic.0 as usize] = spec.config.unclean_leader_election_enable;
         Arc::make_mut(&mut self.image).topics[topic.0 as usize].incarnation += 1;
-        self.add_new_partitions(ctx, topic, assignment, "topic created");
+        self.add_new_partitions(ctx, topic, assignment, &why!("topic created" ; "토픽 생성"));
     }
 
     /// DeleteTopics: the topic leaves the metadata; each broker then deletes its replicas.
@@ -613,7 +637,7 @@ impl Controller {
             ctx.trace(TraceEvent::TopicNotCreated {
                 topic,
                 error: "UNKNOWN_TOPIC_OR_PARTITION".into(),
-                why: "delete_topic: the topic does not exist".into(),
+                why: why!("delete_topic: the topic does not exist" ; "delete_topic: 토픽이 없음"),
             });
             return;
         }

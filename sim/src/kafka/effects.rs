@@ -48,7 +48,7 @@ pub enum Note {
         broker: BrokerId,
         partition: TopicPartition,
         removed: Vec<(Offset, RecordId)>,
-        why: String,
+        why: crate::kafka::trace::Why,
     },
     /// A replica's log cleanup removed records, as its topic's settings ask.
     Removed {

@@ -21,7 +21,7 @@ use crate::kafka::message::group::{
     GroupRequest, GroupResponse, JoinRequest, JoinResult, JoinedMember, Strategy,
 };
 use crate::kafka::message::{KafkaError, Message};
-use crate::kafka::trace::TraceEvent;
+use crate::kafka::trace::{TraceEvent, Why, why};
 
 /// How long a commit or a new generation may wait for `__consumer_offsets` to replicate
 /// (`offsets.commit.timeout.ms`).

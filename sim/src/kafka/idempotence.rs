@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, VecDeque};
 use crate::engine::ids::{Offset, ProducerIdx};
 use crate::kafka::log::{ControlType, StoredBatch};
 use crate::kafka::message::{KafkaError, ProducerStamp, increment_sequence};
+use crate::kafka::trace::{Why, why};
 
 /// How many batches per producer the broker remembers to spot duplicates
 /// (`ProducerStateEntry.NUM_BATCHES_TO_RETAIN`). A retry of an older batch can no longer be
@@ -31,7 +32,7 @@ pub enum Verdict {
     },
     Reject {
         error: KafkaError,
-        why: String,
+        why: Why,
     },
 }
 
@@ -101,9 +102,9 @@ impl ProducerStates {
         if stamp.epoch < entry.epoch {
             return Verdict::Reject {
                 error: KafkaError::InvalidProducerEpoch,
-                why: format!(
-                    "producer epoch {} is older than {}",
-                    stamp.epoch, entry.epoch
+                why: why!(
+                    "producer epoch {} is older than {}", stamp.epoch, entry.epoch ;
+                    "프로듀서 에포크 {}이(가) {}보다 오래됨", stamp.epoch, entry.epoch
                 ),
             };
         }
@@ -113,9 +114,9 @@ impl ProducerStates {
             } else {
                 Verdict::Reject {
                     error: KafkaError::OutOfOrderSequenceNumber,
-                    why: format!(
-                        "the first batch of producer epoch {} must start at sequence 0",
-                        stamp.epoch
+                    why: why!(
+                        "the first batch of producer epoch {} must start at sequence 0", stamp.epoch ;
+                        "프로듀서 에포크 {}의 첫 배치는 시퀀스 0에서 시작해야 함", stamp.epoch
                     ),
                 }
             };
@@ -126,9 +127,9 @@ impl ProducerStates {
             } else {
                 Verdict::Reject {
                     error: KafkaError::OutOfOrderSequenceNumber,
-                    why: format!(
-                        "a new producer epoch {} must start at sequence 0",
-                        stamp.epoch
+                    why: why!(
+                        "a new producer epoch {} must start at sequence 0", stamp.epoch ;
+                        "새 프로듀서 에포크 {}은(는) 시퀀스 0에서 시작해야 함", stamp.epoch
                     ),
                 }
             };
@@ -149,8 +150,10 @@ impl ProducerStates {
         } else {
             Verdict::Reject {
                 error: KafkaError::OutOfOrderSequenceNumber,
-                why: format!(
+                why: why!(
                     "Out of order sequence number: {} (incoming seq. number), {} (current end sequence number)",
+                    stamp.sequence, entry.last_sequence ;
+                    "순서가 어긋난 시퀀스 번호: {} (들어온 시퀀스 번호), {} (현재 끝 시퀀스 번호)",
                     stamp.sequence, entry.last_sequence
                 ),
             }
@@ -376,7 +379,7 @@ mod tests {
         };
         assert_eq!(error, KafkaError::OutOfOrderSequenceNumber);
         assert_eq!(
-            why,
+            why.en(),
             "Out of order sequence number: 0 (incoming seq. number), 11 (current end sequence number)"
         );
     }

@@ -16,6 +16,7 @@ use crate::engine::shared::SharedVec;
 use crate::engine::time::SimTime;
 use crate::kafka::group::GroupRecord;
 use crate::kafka::message::{BATCH_HEADER_BYTES, ProducerStamp};
+use crate::kafka::trace::why;
 
 /// A batch as stored in a log: the leader gave it offsets and stamped its epoch.
 #[derive(Debug, PartialEq, Eq)]
@@ -206,7 +207,7 @@ impl Segment {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Roll {
     pub base_offset: Offset,
-    pub why: String,
+    pub why: crate::kafka::trace::Why,
 }
 
 /// When a log's active segment rolls (R10.4): `segment.bytes`, `segment.ms`.
@@ -383,17 +384,21 @@ impl ReplicaLog {
             let roll = Roll {
                 base_offset: batch.base_offset,
                 why: if full {
-                    format!(
+                    why!(
                         "segment.bytes={}: the active segment holds {} bytes and the batch {}",
+                        self.policy.segment_bytes, active.bytes, batch.bytes ;
+                        "segment.bytes={}: 활성 세그먼트에 {}바이트, 배치에 {}바이트",
                         self.policy.segment_bytes, active.bytes, batch.bytes
                     )
                 } else {
-                    format!(
-                        "segment.ms={}: the batch comes {} after the active segment's first one",
-                        self.policy.segment_ms,
-                        crate::engine::time::format_duration(
-                            batch.append_time - active.first_timestamp.unwrap_or_default()
-                        )
+                    let after = crate::engine::time::format_duration(
+                        batch.append_time - active.first_timestamp.unwrap_or_default(),
+                    );
+                    why!(
+                        "segment.ms={}: the batch comes {after} after the active segment's first one",
+                        self.policy.segment_ms ;
+                        "segment.ms={}: 배치가 활성 세그먼트의 첫 배치보다 {after} 늦게 옴",
+                        self.policy.segment_ms
                     )
                 },
             };

@@ -15,6 +15,10 @@ use crate::engine::time::{SimTime, format_duration};
 
 mod text;
 mod text_ko;
+mod why;
+
+pub use why::Why;
+pub(crate) use why::why;
 
 /// Names for rendering: topics, producers and consumers by index.
 #[derive(Clone, Debug, Default)]
@@ -109,13 +113,13 @@ pub enum TraceEvent {
     ProduceRejected {
         partition: TopicPartition,
         error: String,
-        why: String,
+        why: Why,
     },
     IsrProposed {
         partition: TopicPartition,
         from: Vec<BrokerId>,
         to: Vec<BrokerId>,
-        why: String,
+        why: Why,
     },
     IsrChanged {
         partition: TopicPartition,
@@ -127,7 +131,7 @@ pub enum TraceEvent {
         leader: Option<BrokerId>,
         epoch: LeaderEpoch,
         isr: Vec<BrokerId>,
-        why: String,
+        why: Why,
     },
     BecameLeader {
         partition: TopicPartition,
@@ -144,18 +148,18 @@ pub enum TraceEvent {
         partition: TopicPartition,
         from: Offset,
         to: Offset,
-        why: String,
+        why: Why,
     },
     TopicCreated {
         topic: TopicId,
         partitions: u32,
         replication_factor: u32,
-        why: String,
+        why: Why,
     },
     TopicNotCreated {
         topic: TopicId,
         error: String,
-        why: String,
+        why: Why,
     },
     TopicDeleted {
         topic: TopicId,
@@ -170,7 +174,7 @@ pub enum TraceEvent {
     TopicMissing {
         topic: TopicId,
         error: String,
-        why: String,
+        why: Why,
     },
     ReplicaDeleted {
         partition: TopicPartition,
@@ -179,7 +183,7 @@ pub enum TraceEvent {
     SegmentRolled {
         partition: TopicPartition,
         base: Offset,
-        why: String,
+        why: Why,
     },
     SegmentsDeleted {
         partition: TopicPartition,
@@ -188,7 +192,7 @@ pub enum TraceEvent {
         records: u32,
         /// The log start offset before and after.
         log_start: (Offset, Offset),
-        why: String,
+        why: Why,
     },
     LogCleaned {
         partition: TopicPartition,
@@ -198,11 +202,11 @@ pub enum TraceEvent {
         superseded: Vec<Offset>,
         /// Tombstones removed because their delete horizon passed.
         tombstones: Vec<Offset>,
-        why: String,
+        why: Why,
     },
     Fenced {
         broker: BrokerId,
-        why: String,
+        why: Why,
     },
     Unfenced {
         broker: BrokerId,
@@ -267,7 +271,7 @@ pub enum TraceEvent {
     /// send() blocked for `buffer.memory` (traced the first time only).
     SendBlocked {
         since: SimTime,
-        why: String,
+        why: Why,
     },
     /// send() itself failed: the record never reached the accumulator, or waited too long
     /// for memory (traced the first time only).
@@ -292,14 +296,14 @@ pub enum TraceEvent {
         partition: TopicPartition,
         count: u32,
         values: String,
-        why: String,
+        why: Why,
     },
     /// Records reported lost are in the leader's log again (the replica that kept them leads).
     RecordsRecovered {
         partition: TopicPartition,
         count: u32,
         values: String,
-        why: String,
+        why: Why,
     },
     Consumed {
         partition: TopicPartition,
@@ -310,7 +314,7 @@ pub enum TraceEvent {
     OffsetReset {
         partition: TopicPartition,
         to: Offset,
-        why: String,
+        why: Why,
     },
     Assigned {
         partitions: Vec<TopicPartition>,
@@ -323,12 +327,12 @@ pub enum TraceEvent {
     GroupMember {
         group: String,
         member: String,
-        what: String,
+        what: Why,
     },
     RebalanceStarted {
         group: String,
         generation: i32,
-        why: String,
+        why: Why,
     },
     JoinCompleted {
         group: String,
@@ -360,11 +364,11 @@ pub enum TraceEvent {
     // A group member.
     /// What a member did or learned about its group: found the coordinator, joined, left.
     Membership {
-        what: String,
+        what: Why,
     },
     Revoked {
         partitions: Vec<TopicPartition>,
-        why: String,
+        why: Why,
     },
     Processed {
         count: u32,
@@ -372,11 +376,11 @@ pub enum TraceEvent {
     },
     CommitSent {
         offsets: Vec<(TopicPartition, Offset)>,
-        how: String,
+        how: Why,
     },
     CommitFailed {
         error: String,
-        why: String,
+        why: Why,
     },
     // Transactions.
     /// A transaction coordinator changed a transactional.id's state (and wrote it to
@@ -387,7 +391,7 @@ pub enum TraceEvent {
         to: String,
         producer: u32,
         epoch: u32,
-        why: String,
+        why: Why,
     },
     /// A partition leader wrote a transaction marker (a control batch taking one offset).
     TxnMarker {
@@ -401,7 +405,7 @@ pub enum TraceEvent {
     /// What a transactional producer did or learned: its producer id, a new transaction,
     /// a commit, being fenced.
     Transaction {
-        what: String,
+        what: Why,
     },
 }
 
@@ -452,6 +456,37 @@ impl TraceEvent {
             OffsetsCommitted { .. } | CommitSent { .. } => "commit",
             CommitFailed { .. } => "error",
             TxnState { .. } | TxnMarker { .. } | Transaction { .. } => "txn",
+        }
+    }
+}
+
+impl TraceEvent {
+    /// The event's free-text reason (`why`, a member's `what`, a commit's `how`), if it has one.
+    pub fn reason(&self) -> Option<&Why> {
+        use TraceEvent::*;
+        match self {
+            ProduceRejected { why, .. }
+            | IsrProposed { why, .. }
+            | Election { why, .. }
+            | Truncate { why, .. }
+            | TopicCreated { why, .. }
+            | TopicNotCreated { why, .. }
+            | TopicMissing { why, .. }
+            | SegmentRolled { why, .. }
+            | SegmentsDeleted { why, .. }
+            | LogCleaned { why, .. }
+            | Fenced { why, .. }
+            | SendBlocked { why, .. }
+            | RecordsLost { why, .. }
+            | RecordsRecovered { why, .. }
+            | OffsetReset { why, .. }
+            | RebalanceStarted { why, .. }
+            | Revoked { why, .. }
+            | CommitFailed { why, .. }
+            | TxnState { why, .. } => Some(why),
+            GroupMember { what, .. } | Membership { what } | Transaction { what } => Some(what),
+            CommitSent { how, .. } => Some(how),
+            _ => None,
         }
     }
 }

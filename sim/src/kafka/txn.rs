@@ -25,7 +25,7 @@ use crate::kafka::log::{ControlType, StoredBatch};
 use crate::kafka::message::{
     BATCH_HEADER_BYTES, KafkaError, Message, ProducerStamp, TxnMarker, TxnRequest, TxnResponse,
 };
-use crate::kafka::trace::TraceEvent;
+use crate::kafka::trace::{TraceEvent, Why, why};
 
 /// How long a state change may wait for `__transaction_state` to replicate
 /// (`transaction.state.log` writes use the request timeout; 5 s is Kafka's
@@ -357,7 +357,10 @@ impl Broker {
         }
         match meta.state {
             TxnState::Ongoing => {
-                let why = "InitProducerId from a new producer with the same transactional.id: the open transaction is aborted under a bumped epoch".to_string();
+                let why = why!(
+                    "InitProducerId from a new producer with the same transactional.id: the open transaction is aborted under a bumped epoch" ;
+                    "같은 transactional.id를 쓰는 새 프로듀서의 InitProducerId: 열린 트랜잭션을 올린 에포크로 중단함"
+                );
                 self.fence_and_abort(ctx, txn, why);
                 Err(KafkaError::ConcurrentTransactions)
             }
@@ -469,7 +472,7 @@ impl Broker {
     /// `prepareFenceProducerEpoch` then `endTransaction(ABORT)` from the coordinator itself:
     /// the epoch is bumped (PrepareEpochFence, in memory) and the transaction aborted under
     /// it, so that the producer that opened it can neither write nor end it any more.
-    fn fence_and_abort(&mut self, ctx: &mut Ctx, txn: TransactionalId, why: String) {
+    fn fence_and_abort(&mut self, ctx: &mut Ctx, txn: TransactionalId, why: Why) {
         let name = self.txn_coordinator.name(txn).to_string();
         let Some(meta) = self.txn_coordinator.txns.get_mut(&txn) else {
             return;
@@ -627,26 +630,31 @@ impl Broker {
         meta.pending = None;
         let to = meta.state;
         let why = match to {
-            TxnState::Empty if meta.epoch == 0 => {
-                "InitProducerId: a new transactional.id".to_string()
-            }
-            TxnState::Empty => format!(
+            TxnState::Empty if meta.epoch == 0 => why!(
+                "InitProducerId: a new transactional.id" ;
+                "InitProducerId: 새 transactional.id"
+            ),
+            TxnState::Empty => why!(
                 "InitProducerId: epoch bumped to {}; older producers with this transactional.id are fenced",
+                meta.epoch ;
+                "InitProducerId: 에포크를 {}(으)로 올림; 이 transactional.id를 쓰는 이전 프로듀서는 펜싱됨",
                 meta.epoch
             ),
-            TxnState::Ongoing => format!(
-                "AddPartitionsToTxn [{}]",
-                self.partition_list(&meta.partitions)
+            TxnState::Ongoing => why!(
+                "AddPartitionsToTxn [{}]", self.partition_list(&meta.partitions) ;
+                "AddPartitionsToTxn으로 [{}] 추가", self.partition_list(&meta.partitions)
             ),
-            TxnState::PrepareAbort if from == Some(TxnState::PrepareEpochFence) => format!(
+            TxnState::PrepareAbort if from == Some(TxnState::PrepareEpochFence) => why!(
                 "the coordinator aborts under the bumped epoch; markers go to [{}]",
+                self.partition_list(&meta.partitions) ;
+                "코디네이터가 올린 에포크로 중단함; 마커는 [{}](으)로 감",
                 self.partition_list(&meta.partitions)
             ),
-            TxnState::PrepareCommit | TxnState::PrepareAbort => format!(
-                "EndTxn written; markers go to [{}]",
-                self.partition_list(&meta.partitions)
+            TxnState::PrepareCommit | TxnState::PrepareAbort => why!(
+                "EndTxn written; markers go to [{}]", self.partition_list(&meta.partitions) ;
+                "EndTxn 기록함; 마커는 [{}](으)로 감", self.partition_list(&meta.partitions)
             ),
-            _ => "every marker written".to_string(),
+            _ => why!("every marker written" ; "모든 마커를 기록함"),
         };
         ctx.trace(TraceEvent::TxnState {
             txn: name,
@@ -890,8 +898,9 @@ impl Broker {
             .collect();
         for txn in expired {
             let timeout = self.txn_coordinator.txns[&txn].timeout_ms;
-            let why = format!(
-                "open longer than transaction.timeout.ms={timeout}: aborted, the producer fenced"
+            let why = why!(
+                "open longer than transaction.timeout.ms={timeout}: aborted, the producer fenced" ;
+                "transaction.timeout.ms={timeout}보다 오래 열려 있음: 중단하고 프로듀서를 펜싱함"
             );
             self.fence_and_abort(ctx, txn, why);
         }
@@ -920,7 +929,10 @@ impl Broker {
                 to: record.state.name().into(),
                 producer: record.producer.0,
                 epoch: record.epoch,
-                why: "loaded from __transaction_state by its new coordinator".into(),
+                why: why!(
+                    "loaded from __transaction_state by its new coordinator" ;
+                    "새 코디네이터가 __transaction_state에서 읽어 들임"
+                ),
             });
             let partitions: BTreeSet<TopicPartition> = record.partitions.iter().copied().collect();
             let ends = matches!(

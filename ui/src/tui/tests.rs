@@ -1556,3 +1556,23 @@ fn held_requests_are_drawn() {
     assert_snapshot!("held_cluster_ko_80x24", text);
     assert_snapshot!("held_cluster_ko_200x50", screen(&app, 200, 50));
 }
+
+// Under --lang ko the event log's reasons are Korean too: at acks-1's election, the
+// controller's fencing of b1 and its choice of b2 read in Korean, as does every earlier line.
+#[test]
+fn korean_event_log_reasons() {
+    let mut app = app(ACKS_1);
+    app.lang = ksim::scenario::Lang::Ko;
+    app.color = false;
+    jump_to(&mut app, Notable::Election);
+    while !screen(&app, 80, 24).contains("리더 b2") {
+        let before = app.cursor;
+        update(&mut app, Action::NextNotable);
+        assert_ne!(app.cursor, before, "no election of b2 in the run");
+    }
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("리더 b1 펜싱됨"), "{text}");
+    assert!(!text.contains("is the first live replica"), "{text}");
+    assert_snapshot!("event_log_reasons_ko_80x24", text);
+    assert_snapshot!("event_log_reasons_ko_120x30", screen(&app, 120, 30));
+}

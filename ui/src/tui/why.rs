@@ -238,7 +238,7 @@ fn isr_shrink(
                 (true, false) => "the leader saw a follower not caught up for longer than replica.lag.time.max.ms: it leaves the ISR, so acks=all and the HW no longer wait for it".to_string(),
                 (true, true) => "리더가 보기에 팔로워가 replica.lag.time.max.ms보다 오래 따라잡지 못했습니다. 팔로워는 ISR에서 빠지고, acks=all과 HW는 더 이상 기다리지 않습니다".to_string(),
                 (false, false) => format!("the leader asked the controller to shrink the ISR ({why}): acks=all and the HW no longer wait for the replicas it removed"),
-                (false, true) => format!("리더가 컨트롤러에 ISR 축소를 요청했습니다({why}). acks=all과 HW는 빠진 레플리카를 더 이상 기다리지 않습니다"),
+                (false, true) => format!("리더가 컨트롤러에 ISR 축소를 요청했습니다({}). acks=all과 HW는 빠진 레플리카를 더 이상 기다리지 않습니다", why.ko()),
             }),
             _ => None,
         });

@@ -153,14 +153,20 @@ impl Consumer {
             if self.missing_topics.insert(topic) {
                 self.errors.insert(KafkaError::UnknownTopicOrPartition);
                 let why = if self.config.allow_auto_create_topics {
-                    "the topic does not exist; a broker with auto.create.topics.enable=true creates it"
+                    why!(
+                        "the topic does not exist; a broker with auto.create.topics.enable=true creates it" ;
+                        "토픽이 없음; auto.create.topics.enable=true인 브로커가 만듦"
+                    )
                 } else {
-                    "the topic does not exist, and allow.auto.create.topics=false asks no broker to create it"
+                    why!(
+                        "the topic does not exist, and allow.auto.create.topics=false asks no broker to create it" ;
+                        "토픽이 없고, allow.auto.create.topics=false라서 어느 브로커에도 만들라고 하지 않음"
+                    )
                 };
                 ctx.trace(TraceEvent::TopicMissing {
                     topic,
                     error: "UNKNOWN_TOPIC_OR_PARTITION".into(),
-                    why: why.into(),
+                    why,
                 });
             }
         }

@@ -67,7 +67,10 @@ impl Consumer {
             // naming the same broker.
             self.lost_traced = Some(old);
             ctx.trace(TraceEvent::Membership {
-                what: format!("coordinator {old} lost ({why}); looking it up again"),
+                what: why!(
+                    "coordinator {old} lost ({why}); looking it up again" ;
+                    "코디네이터 {old}을(를) 잃음 ({why}); 다시 찾음"
+                ),
             });
         }
         self.heartbeat_in_flight = None;
@@ -106,7 +109,7 @@ impl Consumer {
         if !self.assignment.is_empty() {
             ctx.trace(TraceEvent::Revoked {
                 partitions: self.assignment.clone(),
-                why: format!("partitions lost: {why}"),
+                why: why!("partitions lost: {why}" ; "파티션 잃음: {why}"),
             });
             self.set_assignment(ctx, Vec::new());
         }
@@ -123,7 +126,10 @@ impl Consumer {
                     ctx,
                     offsets,
                     AfterCommit::Join,
-                    "commitSync before rejoining (auto-commit)",
+                    why!(
+                        "commitSync before rejoining (auto-commit)" ;
+                        "다시 참가하기 전 commitSync (자동 커밋)"
+                    ),
                 );
                 return false;
             }
@@ -141,14 +147,17 @@ impl Consumer {
         if std::mem::take(&mut self.lost_at_next_poll) && !self.assignment.is_empty() {
             ctx.trace(TraceEvent::Revoked {
                 partitions: self.assignment.clone(),
-                why: format!("partitions lost: {reason}"),
+                why: why!("partitions lost: {reason}" ; "파티션 잃음: {reason}"),
             });
             self.set_assignment(ctx, Vec::new());
         }
         if !self.cooperative() && !self.assignment.is_empty() {
             ctx.trace(TraceEvent::Revoked {
                 partitions: self.assignment.clone(),
-                why: "eager rebalance: every partition is given up before rejoining".into(),
+                why: why!(
+                    "eager rebalance: every partition is given up before rejoining" ;
+                    "eager 리밸런스: 다시 참가하기 전에 모든 파티션을 내려놓음"
+                ),
             });
             self.set_assignment(ctx, Vec::new());
         }
@@ -165,8 +174,10 @@ impl Consumer {
             reason: reason.clone(),
         };
         ctx.trace(TraceEvent::Membership {
-            what: format!(
+            what: why!(
                 "JoinGroup {} to coordinator {coordinator} ({reason})",
+                self.group_name.as_deref().unwrap_or_default() ;
+                "코디네이터 {coordinator}에 JoinGroup {} ({reason})",
                 self.group_name.as_deref().unwrap_or_default()
             ),
         });
@@ -195,9 +206,13 @@ impl Consumer {
         let max_poll = SimTime::from_millis(self.config.max_poll_interval_ms);
         if busy && self.generation >= 0 && ctx.now - self.last_poll > max_poll {
             ctx.trace(TraceEvent::Membership {
-                what: format!(
+                what: why!(
                     "consumer poll timeout has expired: {} since the last poll() > max.poll.interval.ms={}; \
                      the member leaves the group (raise max.poll.interval.ms or lower max.poll.records)",
+                    crate::engine::time::format_duration(ctx.now - self.last_poll),
+                    self.config.max_poll_interval_ms ;
+                    "컨슈머 poll 타임아웃 만료: 마지막 poll() 뒤 {} > max.poll.interval.ms={}; \
+                     멤버가 그룹을 떠남 (max.poll.interval.ms를 늘리거나 max.poll.records를 줄이세요)",
                     crate::engine::time::format_duration(ctx.now - self.last_poll),
                     self.config.max_poll_interval_ms
                 ),
@@ -289,8 +304,10 @@ impl Consumer {
                         self.lost_traced = None;
                         let name = self.group_name.clone().unwrap_or_default();
                         ctx.trace(TraceEvent::Membership {
-                            what: format!(
+                            what: why!(
                                 "coordinator of group {name} is {coordinator} (asked {broker}): it leads __consumer_offsets-{}, abs(\"{name}\".hashCode()) % {count}",
+                                partition.partition ;
+                                "그룹 {name}의 코디네이터는 {coordinator} ({broker}에 물음): __consumer_offsets-{}의 리더, abs(\"{name}\".hashCode()) % {count}",
                                 partition.partition
                             ),
                         });
@@ -367,7 +384,10 @@ impl Consumer {
                         self.errors.insert(KafkaError::RebalanceInProgressException);
                         ctx.trace(TraceEvent::CommitFailed {
                             error: "RebalanceInProgressException (REBALANCE_IN_PROGRESS)".into(),
-                            why: "Offset commit cannot be completed since the consumer group is executing a rebalance at the moment".into(),
+                            why: why!(
+                                "Offset commit cannot be completed since the consumer group is executing a rebalance at the moment" ;
+                                "컨슈머 그룹이 지금 리밸런스 중이라 오프셋 커밋을 마칠 수 없음"
+                            ),
                         });
                         if self.join == JoinPhase::Stable {
                             self.rejoin.get_or_insert_with(|| {
@@ -382,14 +402,20 @@ impl Consumer {
                         self.errors.insert(KafkaError::RebalanceInProgressException);
                         ctx.trace(TraceEvent::CommitFailed {
                             error: "RebalanceInProgressException".into(),
-                            why: "Offset commit cannot be completed since the consumer member's generation is already stale".into(),
+                            why: why!(
+                                "Offset commit cannot be completed since the consumer member's generation is already stale" ;
+                                "컨슈머 멤버의 세대가 이미 지나서 오프셋 커밋을 마칠 수 없음"
+                            ),
                         });
                     }
                     Err(error @ (KafkaError::UnknownMemberId | KafkaError::IllegalGeneration)) => {
                         self.errors.insert(KafkaError::CommitFailedException);
                         ctx.trace(TraceEvent::CommitFailed {
                             error: format!("CommitFailedException ({error})"),
-                            why: "Commit cannot be completed since the group has already rebalanced and assigned the partitions to another member".into(),
+                            why: why!(
+                                "Commit cannot be completed since the group has already rebalanced and assigned the partitions to another member" ;
+                                "그룹이 이미 리밸런스를 마치고 파티션을 다른 멤버에게 배정해서 커밋을 마칠 수 없음"
+                            ),
                         });
                         self.reset_membership(
                             ctx,
@@ -401,7 +427,10 @@ impl Consumer {
                         self.errors.insert(error);
                         ctx.trace(TraceEvent::CommitFailed {
                             error: error.name().into(),
-                            why: "the coordinator is unavailable or moved".into(),
+                            why: why!(
+                                "the coordinator is unavailable or moved" ;
+                                "코디네이터를 쓸 수 없거나 옮겨 감"
+                            ),
                         });
                         if matches!(
                             error,
@@ -444,8 +473,9 @@ impl Consumer {
                                     ctx.trace(TraceEvent::OffsetReset {
                                         partition: tp,
                                         to: offset,
-                                        why: format!(
-                                            "the committed offset of group {name}; auto.offset.reset does not apply"
+                                        why: why!(
+                                            "the committed offset of group {name}; auto.offset.reset does not apply" ;
+                                            "그룹 {name}의 커밋된 오프셋; auto.offset.reset은 적용되지 않음"
                                         ),
                                     });
                                     self.positions.insert(tp, offset);
@@ -480,7 +510,10 @@ impl Consumer {
             _ => {
                 // FENCED_INSTANCE_ID, INCONSISTENT_GROUP_PROTOCOL: fatal for this consumer.
                 ctx.trace(TraceEvent::Membership {
-                    what: format!("{request} failed with {error}; the consumer stops"),
+                    what: why!(
+                        "{request} failed with {error}; the consumer stops" ;
+                        "{request}이(가) {error}로 실패; 컨슈머가 멈춤"
+                    ),
                 });
                 // The application gets the exception and the consumer is closed: a later
                 // `start` begins afresh.
@@ -608,11 +641,15 @@ impl Consumer {
             .copied()
             .collect();
         ctx.trace(TraceEvent::Membership {
-            what: format!(
+            what: why!(
                 "joined generation {} as {}{}",
                 self.generation,
                 self.member_id,
-                if self.is_leader { " (leader)" } else { "" }
+                if self.is_leader { " (leader)" } else { "" } ;
+                "세대 {}에 {}(으)로 참가{}",
+                self.generation,
+                self.member_id,
+                if self.is_leader { " (리더)" } else { "" }
             ),
         });
         if !revoked.is_empty() {
@@ -620,8 +657,10 @@ impl Consumer {
             // owner gets it in the next rebalance.
             ctx.trace(TraceEvent::Revoked {
                 partitions: revoked,
-                why: "cooperative rebalance: only partitions that move are given up; rejoining"
-                    .into(),
+                why: why!(
+                    "cooperative rebalance: only partitions that move are given up; rejoining" ;
+                    "cooperative 리밸런스: 옮겨 가는 파티션만 내려놓고 다시 참가함"
+                ),
             });
             self.rejoin = Some("partitions were revoked (cooperative)".into());
         }

@@ -63,9 +63,9 @@ impl Producer {
                     ctx.trace(TraceEvent::TopicMissing {
                         topic,
                         error: "UNKNOWN_TOPIC_OR_PARTITION".into(),
-                        why: format!(
-                            "send() waits up to max.block.ms={} for it",
-                            self.config.max_block_ms
+                        why: why!(
+                            "send() waits up to max.block.ms={} for it", self.config.max_block_ms ;
+                            "send()가 max.block.ms={}까지 기다림", self.config.max_block_ms
                         ),
                     });
                 }
@@ -146,8 +146,10 @@ impl Producer {
                 .sum::<usize>();
         ctx.trace(TraceEvent::SendBlocked {
             since,
-            why: format!(
+            why: why!(
                 "buffer.memory={} is taken by {batches} unacknowledged batches ({} bytes); every batch is now sendable (memory exhausted) and send() waits up to max.block.ms={} for one to complete",
+                self.config.buffer_memory, self.buffer_used, self.config.max_block_ms ;
+                "buffer.memory={}를 확인 응답받지 못한 배치 {batches}개({}바이트)가 차지함; 이제 모든 배치를 보낼 수 있고(메모리 소진) send()는 배치 하나가 끝나기를 max.block.ms={}까지 기다림",
                 self.config.buffer_memory, self.buffer_used, self.config.max_block_ms
             ),
         });

@@ -120,8 +120,10 @@ impl Producer {
         let state = txn.state;
         self.errors.insert(KafkaError::IllegalStateException);
         ctx.trace(TraceEvent::Transaction {
-            what: format!(
+            what: why!(
                 "send() refused: IllegalStateException (a transactional producer sends only inside a transaction; state {})",
+                state.name() ;
+                "send() 거부: IllegalStateException (트랜잭션 프로듀서는 트랜잭션 안에서만 보냄; 상태 {})",
                 state.name()
             ),
         });
@@ -143,8 +145,11 @@ impl Producer {
         if !allowed {
             self.errors.insert(KafkaError::IllegalStateException);
             ctx.trace(TraceEvent::Transaction {
-                what: format!(
+                what: why!(
                     "{}() refused: IllegalStateException in state {}",
+                    step.method(),
+                    state.name() ;
+                    "{}() 거부: 상태 {}에서 IllegalStateException",
                     step.method(),
                     state.name()
                 ),
@@ -158,7 +163,7 @@ impl Producer {
                 txn.added.clear();
                 txn.abortable = None;
                 ctx.trace(TraceEvent::Transaction {
-                    what: "beginTransaction()".into(),
+                    what: why!("beginTransaction()" ; "beginTransaction() 호출"),
                 });
             }
             TxnStep::Commit => {
@@ -167,22 +172,29 @@ impl Producer {
                     // application's catch block aborts.
                     txn.state = ClientTxnState::AbortingTransaction;
                     ctx.trace(TraceEvent::Transaction {
-                        what: format!(
-                            "commitTransaction() failed: a batch failed with {error}; the transaction can only be aborted (abortTransaction())"
+                        what: why!(
+                            "commitTransaction() failed: a batch failed with {error}; the transaction can only be aborted (abortTransaction())" ;
+                            "commitTransaction() 실패: 배치가 {error}로 실패함; 이 트랜잭션은 중단(abortTransaction())만 할 수 있음"
                         ),
                     });
                     self.drop_unsent(ctx);
                 } else {
                     txn.state = ClientTxnState::CommittingTransaction;
                     ctx.trace(TraceEvent::Transaction {
-                        what: "commitTransaction(): flushing, then EndTxn(COMMIT)".into(),
+                        what: why!(
+                            "commitTransaction(): flushing, then EndTxn(COMMIT)" ;
+                            "commitTransaction(): 플러시한 뒤 EndTxn(COMMIT)"
+                        ),
                     });
                 }
             }
             TxnStep::Abort => {
                 txn.state = ClientTxnState::AbortingTransaction;
                 ctx.trace(TraceEvent::Transaction {
-                    what: "abortTransaction(): unsent batches dropped, then EndTxn(ABORT)".into(),
+                    what: why!(
+                        "abortTransaction(): unsent batches dropped, then EndTxn(ABORT)" ;
+                        "abortTransaction(): 보내지 않은 배치를 버린 뒤 EndTxn(ABORT)"
+                    ),
                 });
                 self.drop_unsent(ctx);
             }
@@ -202,7 +214,7 @@ impl Producer {
 
     /// Fenced: ProducerFencedException. Kafka's producer is unusable after it; every unsent
     /// batch fails.
-    pub(super) fn fence(&mut self, ctx: &mut Ctx, error: KafkaError, why: &str) {
+    pub(super) fn fence(&mut self, ctx: &mut Ctx, error: KafkaError, why: Why) {
         let Some(txn) = self.txn.as_mut() else { return };
         if txn.state == ClientTxnState::FatalError {
             return;
@@ -212,8 +224,9 @@ impl Producer {
         self.errors.insert(error);
         self.errors.insert(KafkaError::ProducerFenced);
         ctx.trace(TraceEvent::Transaction {
-            what: format!(
-                "fenced: {error} ({why}); ProducerFencedException: the producer must be closed"
+            what: why!(
+                "fenced: {error} ({why}); ProducerFencedException: the producer must be closed" ;
+                "펜싱됨: {error} ({}); ProducerFencedException: 프로듀서를 닫아야 함", why.ko()
             ),
         });
         self.schedules.clear();
@@ -232,7 +245,10 @@ impl Producer {
             self.fence(
                 ctx,
                 error,
-                "a produce request carried an old producer epoch",
+                why!(
+                    "a produce request carried an old producer epoch" ;
+                    "produce 요청에 오래된 프로듀서 에포크가 실림"
+                ),
             );
         } else if let Some(txn) = self.txn.as_mut()
             && error != KafkaError::TransactionAbortedException
@@ -311,9 +327,11 @@ impl Producer {
             // Nothing was written: the transaction ends on the client alone.
             txn.state = ClientTxnState::Ready;
             ctx.trace(TraceEvent::Transaction {
-                what: format!(
+                what: why!(
                     "{} an empty transaction: nothing to tell the coordinator",
-                    if commit { "committed" } else { "aborted" }
+                    if commit { "committed" } else { "aborted" } ;
+                    "빈 트랜잭션을 {}: 코디네이터에 알릴 것이 없음",
+                    if commit { "커밋함" } else { "중단함" }
                 ),
             });
             return;
@@ -383,7 +401,10 @@ impl Producer {
                 if txn.announced != Some(coordinator) {
                     txn.announced = Some(coordinator);
                     ctx.trace(TraceEvent::Transaction {
-                        what: format!("transaction coordinator is {coordinator} (asked {broker})"),
+                        what: why!(
+                            "transaction coordinator is {coordinator} (asked {broker})" ;
+                            "트랜잭션 코디네이터는 {coordinator} ({broker}에 물음)"
+                        ),
                     });
                 }
                 None
@@ -394,9 +415,9 @@ impl Producer {
                 self.producer_epoch = epoch;
                 self.sequences.clear();
                 ctx.trace(TraceEvent::Transaction {
-                    what: format!(
-                        "initTransactions(): producer id {} epoch {epoch}",
-                        producer.0
+                    what: why!(
+                        "initTransactions(): producer id {} epoch {epoch}", producer.0 ;
+                        "initTransactions(): 프로듀서 id {} 에포크 {epoch}", producer.0
                     ),
                 });
                 None
@@ -412,9 +433,11 @@ impl Producer {
                 txn.state = ClientTxnState::Ready;
                 txn.added.clear();
                 ctx.trace(TraceEvent::Transaction {
-                    what: format!(
+                    what: why!(
                         "{}Transaction() complete",
-                        if commit { "commit" } else { "abort" }
+                        if commit { "commit" } else { "abort" } ;
+                        "{}() 완료",
+                        if commit { "commitTransaction" } else { "abortTransaction" }
                     ),
                 });
                 None
@@ -436,14 +459,17 @@ impl Producer {
                 self.fence(
                     ctx,
                     error,
-                    "the coordinator has a newer epoch for this transactional.id",
+                    why!(
+                        "the coordinator has a newer epoch for this transactional.id" ;
+                        "코디네이터에 이 transactional.id의 더 새로운 에포크가 있음"
+                    ),
                 );
             }
             KafkaError::InvalidTxnState | KafkaError::InvalidTransactionTimeout => {
                 let txn = self.txn.as_mut().expect("checked above");
                 txn.state = ClientTxnState::FatalError;
                 ctx.trace(TraceEvent::Transaction {
-                    what: format!("fatal: {error}"),
+                    what: why!("fatal: {error}" ; "치명적 오류: {error}"),
                 });
             }
             _ => {
@@ -458,7 +484,10 @@ impl Producer {
                 }
                 txn.retry_at = now + backoff;
                 ctx.trace(TraceEvent::Transaction {
-                    what: format!("{error}: retrying after retry.backoff.ms"),
+                    what: why!(
+                        "{error}: retrying after retry.backoff.ms" ;
+                        "{error}: retry.backoff.ms 뒤 재시도"
+                    ),
                 });
             }
         }

@@ -114,8 +114,11 @@ impl Broker {
                     KafkaError::OffsetOutOfRange
                         if replica.log.log_end_offset() > part.log_end_offset =>
                     {
-                        let why =
-                            format!("ahead of leader {leader}'s log end {}", part.log_end_offset);
+                        let end = part.log_end_offset;
+                        let why = why!(
+                            "ahead of leader {leader}'s log end {end}" ;
+                            "리더 {leader}의 로그 끝 {end}보다 앞서 있음"
+                        );
                         self.truncate(ctx, tp, part.log_end_offset, why);
                     }
                     KafkaError::OffsetOutOfRange
@@ -124,8 +127,9 @@ impl Broker {
                         // Everything it would fetch next is deleted on the leader: start over
                         // at the leader's log start (Kafka's truncateFullyAndStartAt).
                         let start = part.log_start_offset;
-                        let why = format!(
-                            "leader {leader}'s log starts at {start}, past this log's end: truncate fully and start at {start}"
+                        let why = why!(
+                            "leader {leader}'s log starts at {start}, past this log's end: truncate fully and start at {start}" ;
+                            "리더 {leader}의 로그는 이 로그의 끝보다 뒤인 {start}에서 시작함: 모두 잘라내고 {start}에서 시작"
                         );
                         self.truncate(ctx, tp, start, why);
                     }
@@ -141,9 +145,10 @@ impl Broker {
                 // R5.4 (KIP-101 alone): the leader said where our latest epoch ends in its
                 // log; everything from there goes, whatever epoch it was written in.
                 let leo = replica.log.log_end_offset();
-                let why = format!(
-                    "leader {leader} says epoch {epoch} ends at offset {end} (KIP-101, kafka_version {})",
-                    self.config.behaviour.version
+                let version = self.config.behaviour.version;
+                let why = why!(
+                    "leader {leader} says epoch {epoch} ends at offset {end} (KIP-101, kafka_version {version})" ;
+                    "리더 {leader}에 따르면 에포크 {epoch}은(는) 오프셋 {end}에서 끝남 (KIP-101, kafka_version {version})"
                 );
                 self.truncate(ctx, tp, end.min(leo), why);
                 continue;
@@ -157,8 +162,9 @@ impl Broker {
                     None => (end, leo),
                 };
                 let target = target.min(leo);
-                let why = format!(
-                    "diverged from leader {leader}: epoch {epoch} ends at offset {end} there, at {ours} here (KIP-279)"
+                let why = why!(
+                    "diverged from leader {leader}: epoch {epoch} ends at offset {end} there, at {ours} here (KIP-279)" ;
+                    "리더 {leader}와 갈라짐: 에포크 {epoch}이(가) 리더에서는 오프셋 {end}, 여기서는 {ours}에서 끝남 (KIP-279)"
                 );
                 self.truncate(ctx, tp, target, why);
                 continue;
@@ -209,7 +215,7 @@ impl Broker {
         self.maybe_fetch(ctx, leader);
     }
 
-    pub(super) fn truncate(&mut self, ctx: &mut Ctx, tp: TopicPartition, to: Offset, why: String) {
+    pub(super) fn truncate(&mut self, ctx: &mut Ctx, tp: TopicPartition, to: Offset, why: Why) {
         let replica = self.replicas.get_mut(&tp).expect("caller checked");
         let from = replica.log.log_end_offset();
         let removed = if to > from {

@@ -64,7 +64,8 @@ impl Broker {
         let max_bytes = self.topic_config(tp).max_message_bytes;
         let flush_messages = self.topic_config(tp).flush_messages;
         let Some(replica) = self.replicas.get_mut(&tp).filter(|r| r.leading.is_some()) else {
-            let why = format!("{} does not lead it", self.id);
+            let id = self.id;
+            let why = why!("{id} does not lead it" ; "{id}은(는) 이 파티션의 리더가 아님");
             ctx.trace(TraceEvent::ProduceRejected {
                 partition: tp,
                 error: "NOT_LEADER_OR_FOLLOWER".into(),
@@ -73,11 +74,14 @@ impl Broker {
             return Err(KafkaError::NotLeaderOrFollower);
         };
         if acks == Acks::All && replica.isr.len() < min_isr {
-            let why = format!(
+            let why = why!(
                 "isr {} has {} member{}, min.insync.replicas={min_isr}; nothing appended",
                 brokers(&replica.isr),
                 replica.isr.len(),
-                if replica.isr.len() == 1 { "" } else { "s" }
+                if replica.isr.len() == 1 { "" } else { "s" } ;
+                "isr {}의 멤버는 {}개, min.insync.replicas={min_isr}; 아무것도 추가하지 않음",
+                brokers(&replica.isr),
+                replica.isr.len()
             );
             ctx.trace(TraceEvent::ProduceRejected {
                 partition: tp,
@@ -87,7 +91,10 @@ impl Broker {
             return Err(KafkaError::NotEnoughReplicas);
         }
         if batch.bytes as u64 > max_bytes {
-            let why = format!("{} bytes > max.message.bytes={max_bytes}", batch.bytes);
+            let why = why!(
+                "{} bytes > max.message.bytes={max_bytes}", batch.bytes ;
+                "{}바이트 > max.message.bytes={max_bytes}", batch.bytes
+            );
             ctx.trace(TraceEvent::ProduceRejected {
                 partition: tp,
                 error: "MESSAGE_TOO_LARGE".into(),
@@ -102,7 +109,10 @@ impl Broker {
         {
             // Kafka's LogValidator: a compacted topic keeps records by key, so a record
             // without one has nothing to be kept by.
-            let why = "a record has a null key: \"Compacted topic cannot accept message without key\" (cleanup.policy=compact)".to_string();
+            let why = why!(
+                "a record has a null key: \"Compacted topic cannot accept message without key\" (cleanup.policy=compact)" ;
+                "키가 null인 레코드: 컴팩션되는 토픽은 키 없는 메시지를 받지 않음 (cleanup.policy=compact)"
+            );
             ctx.trace(TraceEvent::ProduceRejected {
                 partition: tp,
                 error: "INVALID_RECORD".into(),
@@ -232,8 +242,11 @@ impl Broker {
         if isr.len() >= min_isr {
             return Some(Ok(base));
         }
-        let why = format!(
+        let why = why!(
             "offsets {base}..{} were appended and replicated, but isr {} is below min.insync.replicas={min_isr}",
+            end.0 - 1,
+            brokers(isr) ;
+            "오프셋 {base}..{}은(는) 추가되고 복제되었지만 isr {}이(가) min.insync.replicas={min_isr}보다 작음",
             end.0 - 1,
             brokers(isr)
         );

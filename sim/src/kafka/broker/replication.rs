@@ -164,19 +164,27 @@ impl Broker {
             .filter(|b| !out.contains(b))
             .copied()
             .collect();
-        let laggards: Vec<String> = out
+        let laggards: Vec<(String, String)> = out
             .iter()
             .map(|b| match leading.followers[b].last_caught_up {
                 Some(since) => {
-                    format!("{b} last caught up {}ms ago", (ctx.now - since).as_millis())
+                    let ago = (ctx.now - since).as_millis();
+                    (
+                        format!("{b} last caught up {ago}ms ago"),
+                        format!("{b}은(는) {ago}ms 전에 마지막으로 따라잡음"),
+                    )
                 }
-                None => format!("{b} has not caught up since this leader took over"),
+                None => (
+                    format!("{b} has not caught up since this leader took over"),
+                    format!("{b}은(는) 이 리더가 맡은 뒤 따라잡은 적 없음"),
+                ),
             })
             .collect();
-        let why = format!(
-            "{}; replica.lag.time.max.ms={}",
-            laggards.join(", "),
-            lag_max.as_millis()
+        let (en, ko): (Vec<String>, Vec<String>) = laggards.into_iter().unzip();
+        let lag_max = lag_max.as_millis();
+        let why = why!(
+            "{}; replica.lag.time.max.ms={lag_max}", en.join(", ") ;
+            "{}; replica.lag.time.max.ms={lag_max}", ko.join(", ")
         );
         self.propose_isr(ctx, tp, new_isr, false, why);
     }
@@ -208,7 +216,10 @@ impl Broker {
         }
         let mut new_isr = replica.isr.clone();
         new_isr.push(follower);
-        let why = format!("{follower} caught up: leo {leo} ≥ hw {hw}");
+        let why = why!(
+            "{follower} caught up: leo {leo} ≥ hw {hw}" ;
+            "{follower}이(가) 따라잡음: leo {leo} ≥ hw {hw}"
+        );
         self.propose_isr(ctx, tp, new_isr, true, why);
     }
 
@@ -218,7 +229,7 @@ impl Broker {
         tp: TopicPartition,
         isr: Vec<BrokerId>,
         expand: bool,
-        why: String,
+        why: Why,
     ) {
         let replica = self.replicas.get_mut(&tp).expect("caller checked");
         let leading = replica.leading.as_mut().expect("caller checked");

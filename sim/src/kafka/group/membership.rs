@@ -123,12 +123,15 @@ impl Broker {
         ctx.trace(TraceEvent::GroupMember {
             group: name,
             member: member_id.clone(),
-            what: format!("joins ({})", join.reason),
+            what: why!("joins ({})", join.reason ; "참가 ({})", join.reason),
         });
         self.maybe_prepare_rebalance_or_complete_join(
             ctx,
             group,
-            format!("{member_id} joined ({})", join.reason),
+            why!(
+                "{member_id} joined ({})", join.reason ;
+                "{member_id} 참가 ({})", join.reason
+            ),
         );
         self.schedule_group_timer(ctx, group);
     }
@@ -191,11 +194,14 @@ impl Broker {
         let member = g.members.get_mut(&join.member_id).expect("validated");
         update_member(member, &join, from, correlation, ctx.now);
         let why = if is_leader && matches {
-            format!("leader {} rejoined ({})", join.member_id, join.reason)
+            why!(
+                "leader {} rejoined ({})", join.member_id, join.reason ;
+                "리더 {} 다시 참가 ({})", join.member_id, join.reason
+            )
         } else {
-            format!(
-                "{} rejoined with new metadata ({})",
-                join.member_id, join.reason
+            why!(
+                "{} rejoined with new metadata ({})", join.member_id, join.reason ;
+                "{}이(가) 새 메타데이터로 다시 참가 ({})", join.member_id, join.reason
             )
         };
         self.maybe_prepare_rebalance_or_complete_join(ctx, group, why);
@@ -261,8 +267,9 @@ impl Broker {
                 ctx.trace(TraceEvent::GroupMember {
                     group: name,
                     member: new_id.clone(),
-                    what: format!(
-                        "static member {instance} is back (was {old}); the group's protocol does not change, so no rebalance"
+                    what: why!(
+                        "static member {instance} is back (was {old}); the group's protocol does not change, so no rebalance" ;
+                        "정적 멤버 {instance} 복귀 (이전 {old}); 그룹의 프로토콜이 바뀌지 않으므로 리밸런스 없음"
                     ),
                 });
                 let record = GroupRecord::GroupMetadata {
@@ -285,12 +292,21 @@ impl Broker {
                 ctx.trace(TraceEvent::GroupMember {
                     group: name,
                     member: new_id.clone(),
-                    what: format!("static member {instance} is back (was {old})"),
+                    what: why!(
+                        "static member {instance} is back (was {old})" ;
+                        "정적 멤버 {instance} 복귀 (이전 {old})"
+                    ),
                 });
                 let why = if g.state == GroupState::Stable {
-                    format!("static member {instance} joined with a change of protocol")
+                    why!(
+                        "static member {instance} joined with a change of protocol" ;
+                        "정적 멤버 {instance}이(가) 바뀐 프로토콜로 참가"
+                    )
                 } else {
-                    format!("updating metadata for static member {instance} ({new_id})")
+                    why!(
+                        "updating metadata for static member {instance} ({new_id})" ;
+                        "정적 멤버 {instance}의 메타데이터 갱신 ({new_id})"
+                    )
                 };
                 self.maybe_prepare_rebalance_or_complete_join(ctx, group, why);
             }
@@ -298,7 +314,10 @@ impl Broker {
                 ctx.trace(TraceEvent::GroupMember {
                     group: name,
                     member: new_id.clone(),
-                    what: format!("static member {instance} is back (was {old})"),
+                    what: why!(
+                        "static member {instance} is back (was {old})" ;
+                        "정적 멤버 {instance} 복귀 (이전 {old})"
+                    ),
                 });
                 self.maybe_complete_join(ctx, group);
             }
@@ -474,7 +493,10 @@ impl Broker {
         self.maybe_prepare_rebalance_or_complete_join(
             ctx,
             group,
-            format!("storing the generation failed with {error}"),
+            why!(
+                "storing the generation failed with {error}" ;
+                "세대 저장이 {error}로 실패"
+            ),
         );
         self.schedule_group_timer(ctx, group);
     }
@@ -490,7 +512,8 @@ impl Broker {
             self.maybe_complete_join(ctx, group);
             return;
         }
-        if self.remove_member(ctx, group, member_id, &why) {
+        // The reason the client sent in its LeaveGroup (KIP-800), shown as sent.
+        if self.remove_member(ctx, group, member_id, &Why::verbatim(why)) {
             self.maybe_complete_join(ctx, group);
         }
         self.schedule_group_timer(ctx, group);
@@ -504,7 +527,7 @@ impl Broker {
         ctx: &mut Ctx,
         group: GroupId,
         member_id: &str,
-        why: &str,
+        why: &Why,
     ) -> bool {
         let name = self.coordinator.name(group).to_string();
         let Some(g) = self.coordinator.groups.get_mut(&group) else {
@@ -526,14 +549,14 @@ impl Broker {
         ctx.trace(TraceEvent::GroupMember {
             group: name,
             member: member_id.to_string(),
-            what: format!("removed: {why}"),
+            what: why.wrap("removed: ", "제거됨: "),
         });
         match g.state {
             GroupState::Stable | GroupState::CompletingRebalance => {
                 self.maybe_prepare_rebalance_or_complete_join(
                     ctx,
                     group,
-                    format!("{member_id} left: {why}"),
+                    why!("{member_id} left: {why}" ; "{member_id} 떠남: {}", why.ko()),
                 );
                 false
             }
@@ -548,7 +571,7 @@ impl Broker {
         &mut self,
         ctx: &mut Ctx,
         group: GroupId,
-        why: String,
+        why: Why,
     ) {
         let name = self.coordinator.name(group).to_string();
         let initial_delay = self.coordinator.initial_delay;
@@ -602,8 +625,10 @@ impl Broker {
             ctx.trace(TraceEvent::GroupMember {
                 group: name.clone(),
                 member: id,
-                what: "removed: did not rejoin within the rebalance timeout (max.poll.interval.ms)"
-                    .into(),
+                what: why!(
+                    "removed: did not rejoin within the rebalance timeout (max.poll.interval.ms)" ;
+                    "제거됨: 리밸런스 타임아웃(max.poll.interval.ms) 안에 다시 참가하지 않음"
+                ),
             });
         }
         // `maybeElectNewJoinedLeader`.
@@ -728,9 +753,10 @@ impl Broker {
             .map(|(id, m)| (id.clone(), m.stored.session_timeout))
             .collect();
         for (id, timeout) in expired {
-            let why = format!(
-                "no heartbeat within session.timeout.ms={}",
-                timeout.as_millis()
+            let timeout = timeout.as_millis();
+            let why = why!(
+                "no heartbeat within session.timeout.ms={timeout}" ;
+                "session.timeout.ms={timeout} 안에 하트비트 없음"
             );
             try_complete |= self.remove_member(ctx, group, &id, &why);
         }
@@ -814,7 +840,7 @@ fn prepare_rebalance(
     group: GroupId,
     name: &str,
     g: &mut Group,
-    why: String,
+    why: Why,
     initial_delay: SimTime,
 ) {
     if g.state == GroupState::CompletingRebalance {
@@ -839,9 +865,10 @@ fn prepare_rebalance(
             new_member_added: false,
         });
         g.rebalance_deadline = Some(ctx.now + initial_delay);
-        format!(
-            "{why}; the group was empty, so it waits group.initial.rebalance.delay.ms={} for more members",
-            initial_delay.as_millis()
+        let delay = initial_delay.as_millis();
+        why!(
+            "{why}; the group was empty, so it waits group.initial.rebalance.delay.ms={delay} for more members" ;
+            "{}; 그룹이 비어 있었으므로 멤버가 더 오기를 group.initial.rebalance.delay.ms={delay} 동안 기다림", why.ko()
         )
     } else {
         g.rebalance_deadline = Some(ctx.now + timeout);

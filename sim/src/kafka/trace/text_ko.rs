@@ -1,6 +1,6 @@
 //! How each trace event reads in Korean, for the explorer under `--lang ko`: the same facts as
 //! `text.rs` in the lessons' terms. Config, API and error names stay as Kafka spells them, and
-//! the free-text reasons the simulator records (`why`, `what`) stay as recorded. The canonical
+//! the free-text reasons (`why`, `what`) take their Korean side. The canonical
 //! trace, its hash and the JSON Lines output use the English lines only.
 
 use std::fmt::Write as _;
@@ -97,7 +97,7 @@ impl TraceEvent {
                 partition,
                 error,
                 why,
-            } => write!(out, "{} produce 거부: {error} ({why})", p(partition)),
+            } => write!(out, "{} produce 거부: {error} ({})", p(partition), why.ko()),
             IsrProposed {
                 partition,
                 from,
@@ -108,7 +108,8 @@ impl TraceEvent {
                 "{} isr {}→{} 제안 ({why})",
                 p(partition),
                 brokers(from),
-                brokers(to)
+                brokers(to),
+                why = why.ko()
             ),
             IsrChanged {
                 partition,
@@ -132,13 +133,15 @@ impl TraceEvent {
                     out,
                     "{} 리더 {leader} 에포크 {epoch} isr {} ({why})",
                     p(partition),
-                    brokers(isr)
+                    brokers(isr),
+                    why = why.ko()
                 ),
                 None => write!(
                     out,
                     "{} 오프라인, 리더 없음, 에포크 {epoch} isr {} ({why})",
                     p(partition),
-                    brokers(isr)
+                    brokers(isr),
+                    why = why.ko()
                 ),
             },
             BecameLeader {
@@ -166,7 +169,12 @@ impl TraceEvent {
                 from,
                 to,
                 why,
-            } => write!(out, "{} leo {from}→{to}로 잘라냄 ({why})", p(partition)),
+            } => write!(
+                out,
+                "{} leo {from}→{to}로 잘라냄 ({})",
+                p(partition),
+                why.ko()
+            ),
             TopicCreated {
                 topic,
                 partitions,
@@ -175,10 +183,11 @@ impl TraceEvent {
             } => write!(
                 out,
                 "토픽 {} 생성 (파티션 {partitions}개, 복제 계수 {replication_factor}): {why}",
-                t(topic)
+                t(topic),
+                why = why.ko()
             ),
             TopicNotCreated { topic, error, why } => {
-                write!(out, "토픽 {}: {error} ({why})", t(topic))
+                write!(out, "토픽 {}: {error} ({})", t(topic), why.ko())
             }
             TopicDeleted { topic } => write!(
                 out,
@@ -192,7 +201,7 @@ impl TraceEvent {
                 names.node(*client)
             ),
             TopicMissing { topic, error, why } => {
-                write!(out, "메타데이터: 토픽 {} {error} ({why})", t(topic))
+                write!(out, "메타데이터: 토픽 {} {error} ({})", t(topic), why.ko())
             }
             ReplicaDeleted { partition, records } => write!(
                 out,
@@ -206,7 +215,8 @@ impl TraceEvent {
             } => write!(
                 out,
                 "{} 오프셋 {base}에서 새 세그먼트 시작 ({why})",
-                p(partition)
+                p(partition),
+                why = why.ko()
             ),
             SegmentsDeleted {
                 partition,
@@ -223,9 +233,15 @@ impl TraceEvent {
                     bases.join(", ")
                 );
                 if log_start.0 == log_start.1 {
-                    write!(out, "log start {} 그대로 ({why})", log_start.1)
+                    write!(out, "log start {} 그대로 ({})", log_start.1, why.ko())
                 } else {
-                    write!(out, "log start {}→{} ({why})", log_start.0, log_start.1)
+                    write!(
+                        out,
+                        "log start {}→{} ({})",
+                        log_start.0,
+                        log_start.1,
+                        why.ko()
+                    )
                 }
             }
             LogCleaned {
@@ -264,9 +280,9 @@ impl TraceEvent {
                         list(tombstones)
                     );
                 }
-                write!(out, " ({why})")
+                write!(out, " ({})", why.ko())
             }
-            Fenced { broker, why } => write!(out, "{broker} 펜싱 ({why})"),
+            Fenced { broker, why } => write!(out, "{broker} 펜싱 ({})", why.ko()),
             Unfenced { broker } => write!(out, "{broker} 펜싱 해제 (메타데이터를 따라잡음)"),
             RegistrationRefused { broker } => write!(
                 out,
@@ -349,7 +365,7 @@ impl TraceEvent {
                     Ok(())
                 }
             }
-            SendBlocked { since, why } => write!(out, "send()가 {since}부터 막힘: {why}"),
+            SendBlocked { since, why } => write!(out, "send()가 {since}부터 막힘: {}", why.ko()),
             SendFailed { record, error } => {
                 write!(out, "레코드 #{record}의 send() 실패: {error}")
             }
@@ -386,7 +402,8 @@ impl TraceEvent {
             } => write!(
                 out,
                 "{} 확인 응답받은 레코드 {count}개 유실 [{values}] ({why})",
-                p(partition)
+                p(partition),
+                why = why.ko()
             ),
             RecordsRecovered {
                 partition,
@@ -396,7 +413,8 @@ impl TraceEvent {
             } => write!(
                 out,
                 "{} 유실로 보고된 확인 응답 레코드 {count}개가 돌아옴 [{values}] ({why})",
-                p(partition)
+                p(partition),
+                why = why.ko()
             ),
             Consumed {
                 partition,
@@ -410,7 +428,12 @@ impl TraceEvent {
                 to.0.saturating_sub(1)
             ),
             OffsetReset { partition, to, why } => {
-                write!(out, "{} 위치를 {to}(으)로 재설정 ({why})", p(partition))
+                write!(
+                    out,
+                    "{} 위치를 {to}(으)로 재설정 ({})",
+                    p(partition),
+                    why.ko()
+                )
             }
             Assigned { partitions } => {
                 let parts: Vec<String> = partitions.iter().map(p).collect();
@@ -423,12 +446,16 @@ impl TraceEvent {
                 group,
                 member,
                 what,
-            } => write!(out, "그룹 {group}: 멤버 {member} {what}"),
+            } => write!(out, "그룹 {group}: 멤버 {member} {}", what.ko()),
             RebalanceStarted {
                 group,
                 generation,
                 why,
-            } => write!(out, "그룹 {group}: 세대 {generation} 뒤 리밸런스 ({why})"),
+            } => write!(
+                out,
+                "그룹 {group}: 세대 {generation} 뒤 리밸런스 ({})",
+                why.ko()
+            ),
             JoinCompleted {
                 group,
                 generation,
@@ -483,7 +510,7 @@ impl TraceEvent {
                     parts.join(", ")
                 )
             }
-            Membership { what } => write!(out, "멤버십: {what}"),
+            Membership { what } => write!(out, "멤버십: {}", what.ko()),
             TxnState {
                 txn,
                 from,
@@ -493,7 +520,8 @@ impl TraceEvent {
                 why,
             } => write!(
                 out,
-                "트랜잭션 {txn}: {from} → {to} (프로듀서 id {producer}, 에포크 {epoch}; {why})"
+                "트랜잭션 {txn}: {from} → {to} (프로듀서 id {producer}, 에포크 {epoch}; {why})",
+                why = why.ko()
             ),
             TxnMarker {
                 partition,
@@ -507,10 +535,10 @@ impl TraceEvent {
                 "{} 오프셋 {offset}에 프로듀서 id {producer} 에포크 {epoch}의 {control} 마커; lso {last_stable_offset}",
                 p(partition)
             ),
-            Transaction { what } => write!(out, "트랜잭션: {what}"),
+            Transaction { what } => write!(out, "트랜잭션: {}", what.ko()),
             Revoked { partitions, why } => {
                 let parts: Vec<String> = partitions.iter().map(p).collect();
-                write!(out, "[{}] 회수됨 ({why})", parts.join(", "))
+                write!(out, "[{}] 회수됨 ({})", parts.join(", "), why.ko())
             }
             Processed { count, values } => {
                 write!(out, "레코드 {count}개 처리 [{values}]")
@@ -520,9 +548,9 @@ impl TraceEvent {
                     .iter()
                     .map(|(tp, o)| format!("{}={o}", p(tp)))
                     .collect();
-                write!(out, "커밋 요청 보냄 ({how}) [{}]", parts.join(", "))
+                write!(out, "커밋 요청 보냄 ({}) [{}]", how.ko(), parts.join(", "))
             }
-            CommitFailed { error, why } => write!(out, "커밋 실패: {error} ({why})"),
+            CommitFailed { error, why } => write!(out, "커밋 실패: {error} ({})", why.ko()),
         };
     }
 }
@@ -682,13 +710,13 @@ mod tests {
             ProduceRejected {
                 partition: tp,
                 error: s("NOT_ENOUGH_REPLICAS"),
-                why: s("isr [1] < min.insync.replicas=2"),
+                why: crate::kafka::trace::Why::verbatim("isr [1] < min.insync.replicas=2"),
             },
             IsrProposed {
                 partition: tp,
                 from: vec![b(1), b(2)],
                 to: vec![b(1)],
-                why: s("replica.lag.time.max.ms"),
+                why: crate::kafka::trace::Why::verbatim("replica.lag.time.max.ms"),
             },
             IsrChanged {
                 partition: tp,
@@ -700,7 +728,7 @@ mod tests {
                 leader: Some(b(2)),
                 epoch: LeaderEpoch(2),
                 isr: vec![b(2)],
-                why: s("b1 fenced"),
+                why: crate::kafka::trace::Why::verbatim("b1 fenced"),
             },
             BecameLeader {
                 partition: tp,
@@ -717,18 +745,18 @@ mod tests {
                 partition: tp,
                 from: Offset(5),
                 to: Offset(3),
-                why: s("leader epoch"),
+                why: crate::kafka::trace::Why::verbatim("leader epoch"),
             },
             TopicCreated {
                 topic: TopicId(0),
                 partitions: 3,
                 replication_factor: 3,
-                why: s("scenario"),
+                why: crate::kafka::trace::Why::verbatim("scenario"),
             },
             TopicNotCreated {
                 topic: TopicId(0),
                 error: s("INVALID_REPLICATION_FACTOR"),
-                why: s("2 brokers"),
+                why: crate::kafka::trace::Why::verbatim("2 brokers"),
             },
             TopicDeleted { topic: TopicId(0) },
             AutoCreateRequested {
@@ -738,7 +766,7 @@ mod tests {
             TopicMissing {
                 topic: TopicId(0),
                 error: s("UNKNOWN_TOPIC_OR_PARTITION"),
-                why: s("not created"),
+                why: crate::kafka::trace::Why::verbatim("not created"),
             },
             ReplicaDeleted {
                 partition: tp,
@@ -747,14 +775,14 @@ mod tests {
             SegmentRolled {
                 partition: tp,
                 base: Offset(8),
-                why: s("segment.bytes"),
+                why: crate::kafka::trace::Why::verbatim("segment.bytes"),
             },
             SegmentsDeleted {
                 partition: tp,
                 segments: vec![Offset(0)],
                 records: 8,
                 log_start: (Offset(0), Offset(8)),
-                why: s("retention.ms"),
+                why: crate::kafka::trace::Why::verbatim("retention.ms"),
             },
             LogCleaned {
                 partition: tp,
@@ -762,11 +790,11 @@ mod tests {
                 to: Offset(8),
                 superseded: vec![Offset(1)],
                 tombstones: vec![Offset(2)],
-                why: s("min.cleanable.dirty.ratio"),
+                why: crate::kafka::trace::Why::verbatim("min.cleanable.dirty.ratio"),
             },
             Fenced {
                 broker: b(1),
-                why: s("broker.session.timeout.ms"),
+                why: crate::kafka::trace::Why::verbatim("broker.session.timeout.ms"),
             },
             Unfenced { broker: b(1) },
             RegistrationRefused { broker: b(1) },
@@ -814,7 +842,7 @@ mod tests {
             },
             SendBlocked {
                 since: SimTime::from_millis(5),
-                why: s("buffer.memory"),
+                why: crate::kafka::trace::Why::verbatim("buffer.memory"),
             },
             SendFailed {
                 record: 4,
@@ -837,13 +865,13 @@ mod tests {
                 partition: tp,
                 count: 1,
                 values: s("v3"),
-                why: s("truncated"),
+                why: crate::kafka::trace::Why::verbatim("truncated"),
             },
             RecordsRecovered {
                 partition: tp,
                 count: 1,
                 values: s("v3"),
-                why: s("rewritten"),
+                why: crate::kafka::trace::Why::verbatim("rewritten"),
             },
             Consumed {
                 partition: tp,
@@ -854,7 +882,7 @@ mod tests {
             OffsetReset {
                 partition: tp,
                 to: Offset(0),
-                why: s("auto.offset.reset=earliest"),
+                why: crate::kafka::trace::Why::verbatim("auto.offset.reset=earliest"),
             },
             Assigned {
                 partitions: vec![tp],
@@ -866,12 +894,12 @@ mod tests {
             GroupMember {
                 group: s("g"),
                 member: s("c1-1"),
-                what: s("joined"),
+                what: crate::kafka::trace::Why::verbatim("joined"),
             },
             RebalanceStarted {
                 group: s("g"),
                 generation: 1,
-                why: s("a member joined"),
+                why: crate::kafka::trace::Why::verbatim("a member joined"),
             },
             JoinCompleted {
                 group: s("g"),
@@ -900,10 +928,12 @@ mod tests {
                 group: s("g"),
                 offsets: vec![(tp, Offset(2))],
             },
-            Membership { what: s("left") },
+            Membership {
+                what: crate::kafka::trace::Why::verbatim("left"),
+            },
             Revoked {
                 partitions: vec![tp],
-                why: s("rebalance"),
+                why: crate::kafka::trace::Why::verbatim("rebalance"),
             },
             Processed {
                 count: 2,
@@ -911,11 +941,11 @@ mod tests {
             },
             CommitSent {
                 offsets: vec![(tp, Offset(2))],
-                how: s("commitSync"),
+                how: crate::kafka::trace::Why::verbatim("commitSync"),
             },
             CommitFailed {
                 error: s("REBALANCE_IN_PROGRESS"),
-                why: s("generation moved on"),
+                why: crate::kafka::trace::Why::verbatim("generation moved on"),
             },
             TxnState {
                 txn: s("t1"),
@@ -923,7 +953,7 @@ mod tests {
                 to: s("PrepareCommit"),
                 producer: 7,
                 epoch: 0,
-                why: s("EndTxn"),
+                why: crate::kafka::trace::Why::verbatim("EndTxn"),
             },
             TxnMarker {
                 partition: tp,
@@ -933,7 +963,9 @@ mod tests {
                 offset: Offset(4),
                 last_stable_offset: Offset(5),
             },
-            Transaction { what: s("begins") },
+            Transaction {
+                what: crate::kafka::trace::Why::verbatim("begins"),
+            },
         ]
     }
 

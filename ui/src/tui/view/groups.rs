@@ -69,7 +69,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         } = &entry.event
         {
             lines.push(Line::raw(match app.lang {
-                Lang::Ko => format!("  {} {group} 세대 {generation}: {why}", entry.time),
+                Lang::Ko => format!("  {} {group} 세대 {generation}: {}", entry.time, why.ko()),
                 Lang::En => format!("  {} {group} generation {generation}: {why}", entry.time),
             }));
         }

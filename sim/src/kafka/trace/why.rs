@@ -1,0 +1,124 @@
+//! A trace event's free-text reason in English and Korean, written side by side where the
+//! event is recorded, so that the Korean event log explains as much as the English one.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+/// Why something happened (an election's reason, a member's removal): the English text, which
+/// the canonical trace and its JSON show, and the Korean text, which `--lang ko` shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Why {
+    en: Cow<'static, str>,
+    ko: Cow<'static, str>,
+}
+
+impl Why {
+    /// Both languages; build it with `why!`, which keeps the two texts side by side.
+    pub fn new(en: fmt::Arguments<'_>, ko: fmt::Arguments<'_>) -> Why {
+        Why {
+            en: text(en),
+            ko: text(ko),
+        }
+    }
+
+    /// The same words in both languages: a name (an error, a config, an API call) that Korean
+    /// text keeps as it is.
+    pub fn verbatim(text: impl Into<String>) -> Why {
+        let text: String = text.into();
+        Why {
+            en: Cow::Owned(text.clone()),
+            ko: Cow::Owned(text),
+        }
+    }
+
+    /// The English text, as the canonical trace shows it.
+    pub fn en(&self) -> &str {
+        &self.en
+    }
+
+    /// The Korean text; the English one for a reason not translated yet.
+    pub fn ko(&self) -> &str {
+        if self.ko.is_empty() {
+            &self.en
+        } else {
+            &self.ko
+        }
+    }
+
+    /// Whether the reason has a Korean side of its own.
+    pub fn is_translated(&self) -> bool {
+        !self.ko.is_empty()
+    }
+
+    /// The text in one language.
+    pub fn in_lang(&self, lang: crate::scenario::Lang) -> &str {
+        match lang {
+            crate::scenario::Lang::En => &self.en,
+            crate::scenario::Lang::Ko => &self.ko,
+        }
+    }
+
+    /// Both texts with a prefix each: `removed: {why}` becomes `removed: …` / `제거됨: …`.
+    pub fn wrap(&self, en: &str, ko: &str) -> Why {
+        Why {
+            en: Cow::Owned(format!("{en}{}", self.en)),
+            ko: Cow::Owned(format!("{ko}{}", self.ko)),
+        }
+    }
+}
+
+/// A literal stays borrowed; only a text with arguments is formatted into a new string.
+fn text(args: fmt::Arguments<'_>) -> Cow<'static, str> {
+    match args.as_str() {
+        Some(literal) => Cow::Borrowed(literal),
+        None => Cow::Owned(fmt::format(args)),
+    }
+}
+
+/// The English text: the trace's text and JSON are the same as when reasons were plain strings.
+impl fmt::Display for Why {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.en)
+    }
+}
+
+impl Serialize for Why {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.en)
+    }
+}
+
+impl std::ops::Deref for Why {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.en
+    }
+}
+
+/// `why!("{b} is back" ; "{b} 복귀")`: a `Why` from an English and a Korean format string,
+/// both required by the macro's shape, so a reason cannot be recorded in English alone.
+macro_rules! why {
+    ($en:literal $(, $ea:expr)* ; $ko:literal $(, $ka:expr)* $(,)?) => {
+        $crate::kafka::trace::Why::new(format_args!($en $(, $ea)*), format_args!($ko $(, $ka)*))
+    };
+}
+pub(crate) use why;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both sides keep their own text, and the English side is what Display and JSON show.
+    #[test]
+    fn display_and_json_show_the_english_side() {
+        let b = "b1";
+        let why = why!("{b} is back" ; "{b} 복귀");
+        assert_eq!(why.to_string(), "b1 is back");
+        assert_eq!(why.ko(), "b1 복귀");
+        assert_eq!(serde_json::to_string(&why).unwrap(), "\"b1 is back\"");
+        let literal = why!("scenario" ; "시나리오");
+        assert!(matches!(literal.en, Cow::Borrowed("scenario")));
+    }
+}
