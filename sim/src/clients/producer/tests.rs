@@ -452,3 +452,30 @@ fn r6_2_compression_ratio_estimate_is_compressed_over_uncompressed() {
     let estimate = producer.compression_estimates[&TopicId(0)];
     assert!(estimate < 1.0, "{estimate}");
 }
+
+// R6.3: a batch holds the records sent to one partition, in send order, and the produce
+// answer carries the batch's base offset; each record's send() completes with the base
+// offset plus its place in the batch (Kafka's `FutureRecordMetadata`, `batchIndex`). Two
+// schedules writing to two partitions at once interleave their send numbers, so each
+// batch's records are every other record sent.
+#[test]
+fn r6_3_each_record_of_a_batch_gets_the_base_offset_plus_its_place() {
+    let text = cluster(2, "", "\"linger.ms\" = 50")
+        + &produce("100ms", "partition = 0, count = 6, rate = \"1000/s\"")
+        + &produce("100ms", "partition = 1, count = 6, rate = \"1000/s\"");
+    let world = run(&text);
+    let producer = &world.producers()[0];
+    assert_eq!(producer.stats.batches, 2, "one batch per partition");
+    let mut next = [0u64; 2];
+    for n in 0..12 {
+        let partition = producer.partition_of(n).expect("partitioned").partition;
+        assert_eq!(partition, n % 2, "record #{n}: the schedules interleave");
+        let expected = Offset(next[partition as usize]);
+        next[partition as usize] += 1;
+        assert_eq!(
+            producer.records[n as usize].outcome(),
+            Outcome::Acked(Some(expected)),
+            "record #{n}"
+        );
+    }
+}
