@@ -1223,4 +1223,38 @@ mod tests {
         assert_eq!(removed(3_999), Vec::<u64>::new(), "1 ms before the horizon");
         assert_eq!(removed(4_000), [4], "at the horizon");
     }
+
+    // R10.5: min.compaction.lag.ms holds back the first dirty segment whose newest record is
+    // younger than the lag, and every offset after it (Kafka's `cleanableOffsets`: the first
+    // dirty, non-active segment with `largestTimestamp > now - minCompactionLagMs`). Here
+    // k1 is written at 0, 10, 1100, 1110 and 2200 ms, a segment a second: at 2000 ms with a
+    // lag of 1500 ms only the first segment may be cleaned, so k1@0 goes and k1@1 stays,
+    // although later values of k1 follow.
+    #[test]
+    fn r10_5_min_compaction_lag_holds_back_recent_segments() {
+        let mut log = ReplicaLog::new(SegmentPolicy {
+            segment_bytes: 1 << 20,
+            segment_ms: 1_000,
+        });
+        for (base, at) in [(0, 0), (1, 10), (2, 1_100), (3, 1_110), (4, 2_200)] {
+            log.append(keyed(base, at));
+        }
+        assert_eq!(log.segments.len(), 3);
+        log.high_watermark = Offset(5);
+        let key_of = |_: &StoredBatch, _: usize| RecordKey {
+            key: Some(Arc::from("k1")),
+            tombstone: false,
+        };
+        let lagged = CleanerPolicy {
+            min_compaction_lag_ms: 1_500,
+            ..POLICY
+        };
+        let mut held_back = log.clone();
+        let cleaning = held_back.clean(ms(2_000), lagged, key_of).expect("dirty");
+        assert_eq!(cleaning.to, Offset(2), "the second segment is too recent");
+        assert_eq!(offsets(&held_back), [1, 2, 3, 4]);
+        // Without the lag, everything below the active segment is cleanable.
+        log.clean(ms(2_000), POLICY, key_of).expect("dirty");
+        assert_eq!(offsets(&log), [3, 4]);
+    }
 }
