@@ -616,3 +616,21 @@ fn r8_4_a_generation_whose_write_fails_is_not_handed_out() {
     assert_eq!(g.state, GroupState::PreparingRebalance);
     assert!(g.members.values().all(|m| m.awaiting_sync.is_none()));
 }
+
+// R8.9: a commit without a generation (-1: a consumer that assigns its own partitions, or
+// the admin client) is accepted into an unknown or Empty group, and creates it; a commit
+// that claims a generation, even 0, is a member's and is checked as one (Kafka's
+// `validateOffsetCommit`): into an unknown group GROUP_ID_NOT_FOUND from OffsetCommit v9,
+// which ksim's members see as UNKNOWN_MEMBER_ID, and from no member UNKNOWN_MEMBER_ID.
+#[test]
+fn r8_9_only_a_commit_without_a_generation_skips_the_member_checks() {
+    let mut b = broker(1, 1, &[1], &[1], 3_000);
+    let result = commit_result(&commit(&mut b, 0, 1, "", 0));
+    assert!(matches!(result, Some(Err(KafkaError::UnknownMemberId))));
+    assert!(b.coordinator.groups.is_empty());
+    let result = commit_result(&commit(&mut b, 1, 1, "", -1));
+    assert!(matches!(result, Some(Ok(_))));
+    assert_eq!(b.coordinator.groups[&G].state, GroupState::Empty);
+    let result = commit_result(&commit(&mut b, 2, 1, "", 0));
+    assert!(matches!(result, Some(Err(KafkaError::UnknownMemberId))));
+}
