@@ -974,6 +974,24 @@ mod tests {
         assert_eq!(log.log_end_offset(), Offset(2));
     }
 
+    // The records a high-watermark move commits: from `from` up to, not including, `to`,
+    // cut out of the batches that hold them, one slice per batch.
+    #[test]
+    fn record_slices_between_cover_exactly_the_range() {
+        let mut log = ReplicaLog::default();
+        log.append(batch(0, 0, 3));
+        log.append(batch(3, 0, 3));
+        log.append(batch(6, 0, 3));
+        let slices = |from: u64, to: u64| -> Vec<Vec<u32>> {
+            log.record_slices_between(Offset(from), Offset(to))
+                .map(|s| s.iter().map(|r| r.n).collect())
+                .collect()
+        };
+        assert_eq!(slices(1, 7), [vec![1, 2], vec![3, 4, 5], vec![6]]);
+        assert_eq!(slices(3, 6), [vec![3, 4, 5]]);
+        assert!(slices(4, 4).iter().all(Vec::is_empty));
+    }
+
     // Reads return whole batches from the one holding the offset, and stop at the limit.
     #[test]
     fn reads_stop_at_the_limit() {
