@@ -985,6 +985,24 @@ mod tests {
         assert_eq!(log.log_end_offset(), Offset(2));
     }
 
+    // The records a high-watermark move commits: from `from` up to, not including, `to`,
+    // cut out of the batches that hold them, one slice per batch.
+    #[test]
+    fn record_slices_between_cover_exactly_the_range() {
+        let mut log = ReplicaLog::default();
+        log.append(batch(0, 0, 3));
+        log.append(batch(3, 0, 3));
+        log.append(batch(6, 0, 3));
+        let slices = |from: u64, to: u64| -> Vec<Vec<u32>> {
+            log.record_slices_between(Offset(from), Offset(to))
+                .map(|s| s.iter().map(|r| r.n).collect())
+                .collect()
+        };
+        assert_eq!(slices(1, 7), [vec![1, 2], vec![3, 4, 5], vec![6]]);
+        assert_eq!(slices(3, 6), [vec![3, 4, 5]]);
+        assert!(slices(4, 4).iter().all(Vec::is_empty));
+    }
+
     // Reads return whole batches from the one holding the offset, and stop at the limit.
     #[test]
     fn reads_stop_at_the_limit() {
@@ -1233,5 +1251,39 @@ mod tests {
         };
         assert_eq!(removed(3_999), Vec::<u64>::new(), "1 ms before the horizon");
         assert_eq!(removed(4_000), [4], "at the horizon");
+    }
+
+    // R10.5: min.compaction.lag.ms holds back the first dirty segment whose newest record is
+    // younger than the lag, and every offset after it (Kafka's `cleanableOffsets`: the first
+    // dirty, non-active segment with `largestTimestamp > now - minCompactionLagMs`). Here
+    // k1 is written at 0, 10, 1100, 1110 and 2200 ms, a segment a second: at 2000 ms with a
+    // lag of 1500 ms only the first segment may be cleaned, so k1@0 goes and k1@1 stays,
+    // although later values of k1 follow.
+    #[test]
+    fn r10_5_min_compaction_lag_holds_back_recent_segments() {
+        let mut log = ReplicaLog::new(SegmentPolicy {
+            segment_bytes: 1 << 20,
+            segment_ms: 1_000,
+        });
+        for (base, at) in [(0, 0), (1, 10), (2, 1_100), (3, 1_110), (4, 2_200)] {
+            log.append(keyed(base, at));
+        }
+        assert_eq!(log.segments.len(), 3);
+        log.high_watermark = Offset(5);
+        let key_of = |_: &StoredBatch, _: usize| RecordKey {
+            key: Some(Arc::from("k1")),
+            tombstone: false,
+        };
+        let lagged = CleanerPolicy {
+            min_compaction_lag_ms: 1_500,
+            ..POLICY
+        };
+        let mut held_back = log.clone();
+        let cleaning = held_back.clean(ms(2_000), lagged, key_of).expect("dirty");
+        assert_eq!(cleaning.to, Offset(2), "the second segment is too recent");
+        assert_eq!(offsets(&held_back), [1, 2, 3, 4]);
+        // Without the lag, everything below the active segment is cleanable.
+        log.clean(ms(2_000), POLICY, key_of).expect("dirty");
+        assert_eq!(offsets(&log), [3, 4]);
     }
 }

@@ -686,3 +686,26 @@ impl<'g, 'a> GeneralAssignment<'g, 'a> {
             .insert((self.current[old_owner].len(), old_owner));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // R9.5: balancing keeps partitions where they were: when it would move a partition of a
+    // topic from member 1 to member 0 after another partition of that topic went from 0 to 1,
+    // the earlier one goes back instead, and then counts as never moved
+    // (`getTheActualPartitionToBeMoved`).
+    #[test]
+    fn r9_5_a_move_back_undoes_an_earlier_move_of_the_topic() {
+        let mut movements = PartitionMovements::default();
+        assert_eq!(movements.partition_to_move((0, 0), 0, 1), (0, 0));
+        movements.move_partition((0, 0), 0, 1);
+        // Another topic, or the same direction, moves the partition asked for.
+        assert_eq!(movements.partition_to_move((1, 0), 1, 0), (1, 0));
+        assert_eq!(movements.partition_to_move((0, 1), 0, 1), (0, 1));
+        // The opposite direction in the same topic moves the first partition back.
+        assert_eq!(movements.partition_to_move((0, 1), 1, 0), (0, 0));
+        movements.move_partition((0, 0), 1, 0);
+        assert!(movements.by_partition.is_empty() && movements.by_topic.is_empty());
+    }
+}

@@ -1,9 +1,13 @@
 //! Unit tests of the consumer's rules, each run as a small scenario: the metrics it reports
 //! and what it reads.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use crate::engine::ids::{BrokerId, NodeId};
 use crate::engine::time::SimTime;
+use crate::kafka::effects::{Ctx, Effect, Timer};
+use crate::kafka::message::Message;
 use crate::world::World;
 
 /// Runs a scenario written for the test up to `until_ms`.
@@ -114,4 +118,49 @@ heal = true
         "still the same member in the same generation"
     );
     assert_eq!(consumer.assignment.len(), 1);
+}
+
+// R8.1: the fetcher keeps one Fetch in flight to each leader of its partitions (Kafka's
+// `AbstractFetch.prepareFetchRequests` skips a node with a fetch pending), and each request
+// is its own: every request carries a correlation id of its own (`NetworkClient`'s
+// `correlation++`), so a timeout set for a request answered long ago leaves the fetches in
+// flight now alone, and sends nothing.
+#[test]
+fn r8_1_one_fetch_in_flight_per_leader_each_its_own_request() {
+    let text = r#"name = "t"
+duration = "60s"
+[cluster]
+brokers = 2
+[[topics]]
+name = "t"
+replicas = [[1], [2]]
+[[consumers]]
+name = "c"
+assign = ["t-0", "t-1"]
+config = { "auto.offset.reset" = "earliest" }
+"#;
+    let world = run_until(text, 5_000);
+    let mut consumer = world.consumers()[0].clone();
+    let leaders: BTreeSet<BrokerId> = consumer.fetches.values().copied().collect();
+    assert_eq!(
+        leaders,
+        BTreeSet::from([BrokerId(1), BrokerId(2)]),
+        "a fetch in flight to each leader: {:?}",
+        consumer.fetches
+    );
+    let in_flight = consumer.fetches.clone();
+    let first = *in_flight.keys().next().expect("a fetch in flight");
+    assert!(first > 1, "the first request was answered long ago");
+
+    // The timeout of the consumer's first request (answered within the first second).
+    let mut effects = Vec::new();
+    let mut ctx = Ctx::new(world.now(), NodeId::Consumer(consumer.idx), &mut effects);
+    consumer.on_timer(&mut ctx, Timer::RequestTimeout(1));
+    assert_eq!(consumer.fetches, in_flight);
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::Send(_, Message::Fetch(_)))),
+        "nothing is sent again: {effects:?}"
+    );
 }

@@ -452,3 +452,77 @@ fn r6_2_compression_ratio_estimate_is_compressed_over_uncompressed() {
     let estimate = producer.compression_estimates[&TopicId(0)];
     assert!(estimate < 1.0, "{estimate}");
 }
+
+// R6.3: a batch holds the records sent to one partition, in send order, and the produce
+// answer carries the batch's base offset; each record's send() completes with the base
+// offset plus its place in the batch (Kafka's `FutureRecordMetadata`, `batchIndex`). Two
+// schedules writing to two partitions at once interleave their send numbers, so each
+// batch's records are every other record sent.
+#[test]
+fn r6_3_each_record_of_a_batch_gets_the_base_offset_plus_its_place() {
+    let text = cluster(2, "", "\"linger.ms\" = 50")
+        + &produce("100ms", "partition = 0, count = 6, rate = \"1000/s\"")
+        + &produce("100ms", "partition = 1, count = 6, rate = \"1000/s\"");
+    let world = run(&text);
+    let producer = &world.producers()[0];
+    assert_eq!(producer.stats.batches, 2, "one batch per partition");
+    let mut next = [0u64; 2];
+    for n in 0..12 {
+        let partition = producer.partition_of(n).expect("partitioned").partition;
+        assert_eq!(partition, n % 2, "record #{n}: the schedules interleave");
+        let expected = Offset(next[partition as usize]);
+        next[partition as usize] += 1;
+        assert_eq!(
+            producer.records[n as usize].outcome(),
+            Outcome::Acked(Some(expected)),
+            "record #{n}"
+        );
+    }
+}
+
+// R3.5: delivery.timeout.ms bounds the time from send() to the outcome even for a batch
+// that is never sent: a record for a partition whose only replica has crashed (the
+// connection is refused, then metadata shows no leader) waits in the accumulator and fails
+// at exactly its send time plus delivery.timeout.ms (Kafka's sender sleeps no longer than
+// `RecordAccumulator.nextExpiryTimeMs`), not at a later wake such as the next reconnect.
+#[test]
+fn r3_5_a_batch_that_never_leaves_expires_at_its_delivery_timeout() {
+    let text = r#"name = "t"
+duration = "20s"
+[cluster]
+brokers = 2
+[[topics]]
+name = "t"
+replicas = [[2]]
+[[producers]]
+name = "app"
+config = { "delivery.timeout.ms" = 2000, "request.timeout.ms" = 1000, "linger.ms" = 0, "retry.backoff.ms" = 700, "retry.backoff.max.ms" = 700 }
+[[steps]]
+at = "0s"
+crash = 2
+[[steps]]
+at = "10s"
+produce = { producer = "app", topic = "t", partition = 0 }
+"#;
+    let world = run(text);
+    let producer = &world.producers()[0];
+    assert!(
+        matches!(producer.records[0].outcome(), Outcome::Failed(_)),
+        "{:?}",
+        producer.records[0].outcome()
+    );
+    assert_eq!(producer.stats.requests, 0, "the partition has no leader");
+    let trace = world.trace().to_text();
+    let failure = trace
+        .lines()
+        .find(|l| l.contains(" app ") && l.ends_with("failed"))
+        .expect("a failure");
+    assert!(
+        failure.contains("TimeoutException (delivery.timeout.ms=2000 passed)"),
+        "{failure}"
+    );
+    assert!(
+        failure.trim_start().starts_with("12000.000ms "),
+        "{failure}"
+    );
+}

@@ -573,3 +573,51 @@ fn r8_1_fetch_min_bytes_holds_a_fetch_until_enough_is_readable() {
         "min 0: at once"
     );
 }
+
+// R11.1, R11.2: with auto.create.topics.enable (the default), a producer's Metadata request
+// naming a topic no one created makes the broker ask the controller for it, with
+// num.partitions partitions; the producer asks again, finds it and delivers. A consumer with
+// allow.auto.create.topics=false creates nothing.
+#[test]
+fn r11_1_a_metadata_request_naming_a_missing_topic_creates_it() {
+    let text = r#"name = "t"
+duration = "10s"
+[cluster]
+brokers = 1
+config = { "num.partitions" = 3 }
+[[producers]]
+name = "app"
+[[consumers]]
+name = "careful"
+group = "g"
+subscribe = ["audit"]
+config = { "allow.auto.create.topics" = false }
+[[steps]]
+at = "1s"
+produce = { producer = "app", topic = "events", keys = ["a", "b", "c", "d"], count = 8 }
+"#;
+    let scenario = crate::scenario::parse(text, "test.toml").expect("a valid test scenario");
+    let mut world = crate::world::World::new(Arc::new(scenario), 1);
+    world.run_to_end();
+    let image = world.controller().image();
+    let partitions = |name: &str| {
+        image
+            .topics
+            .iter()
+            .find(|t| t.name == name)
+            .map(|t| t.partitions.len())
+    };
+    assert_eq!(partitions("events"), Some(3), "num.partitions=3");
+    assert_eq!(partitions("audit").unwrap_or(0), 0, "not asked to create");
+    let producer = &world.producers()[0];
+    for n in 0..8 {
+        assert!(
+            matches!(
+                producer.records[n].outcome(),
+                crate::clients::producer::Outcome::Acked(Some(_))
+            ),
+            "record #{n}: {:?}",
+            producer.records[n].outcome()
+        );
+    }
+}

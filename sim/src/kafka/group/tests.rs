@@ -566,3 +566,73 @@ start = "10s"
         assert_eq!(consumer.assignment.len(), 1, "{}", consumer.name);
     }
 }
+
+// R8.4: the group's generation is stored in `__consumer_offsets` before any member hears of
+// its assignment. When that write fails (here offsets.commit.timeout.ms passes before the
+// followers copy it), the members waiting in SyncGroup hear COORDINATOR_NOT_AVAILABLE, not
+// their partitions, and the group rebalances (Kafka's `resetAndPropagateAssignmentWithError`,
+// then `maybePrepareRebalanceOrCompleteJoin`).
+#[test]
+fn r8_4_a_generation_whose_write_fails_is_not_handed_out() {
+    let mut b = broker(1, 1, &[1, 2, 3], &[1, 2, 3], 3_000);
+    let a = join_dynamic(&mut b, 0, 1);
+    let c = join_dynamic(&mut b, 0, 2);
+    timer(&mut b, 3_000);
+    let effects = timer(&mut b, 6_000);
+    assert_eq!(joined(&effects, 1).leader, a);
+    let effects = sync(&mut b, 6_001, 2, &c, 1, None);
+    assert!(responses(&effects).is_empty(), "the follower waits");
+    let mut plan = BTreeMap::new();
+    plan.insert(a.clone(), vec![ORDERS_0]);
+    plan.insert(c.clone(), Vec::new());
+    let effects = sync(&mut b, 6_001, 1, &a, 1, Some(plan));
+    assert!(
+        responses(&effects).is_empty(),
+        "the generation waits for the followers of __consumer_offsets"
+    );
+    assert!(responses(&timer(&mut b, 6_001 + 4_999)).is_empty());
+
+    let effects = timer(&mut b, 6_001 + 5_000);
+    let mut answers = responses(&effects);
+    answers.sort_by_key(|(to, _, _)| *to);
+    assert!(
+        matches!(
+            &answers[..],
+            [
+                (
+                    _,
+                    _,
+                    GroupResponse::Sync(Err(KafkaError::CoordinatorNotAvailable))
+                ),
+                (
+                    _,
+                    _,
+                    GroupResponse::Sync(Err(KafkaError::CoordinatorNotAvailable))
+                ),
+            ]
+        ),
+        "both waiting members hear the error: {answers:?}"
+    );
+    assert!(rebalance_started(&effects));
+    let g = &b.coordinator.groups[&G];
+    assert_eq!(g.state, GroupState::PreparingRebalance);
+    assert!(g.members.values().all(|m| m.awaiting_sync.is_none()));
+}
+
+// R8.9: a commit without a generation (-1: a consumer that assigns its own partitions, or
+// the admin client) is accepted into an unknown or Empty group, and creates it; a commit
+// that claims a generation, even 0, is a member's and is checked as one (Kafka's
+// `validateOffsetCommit`): into an unknown group GROUP_ID_NOT_FOUND from OffsetCommit v9,
+// which ksim's members see as UNKNOWN_MEMBER_ID, and from no member UNKNOWN_MEMBER_ID.
+#[test]
+fn r8_9_only_a_commit_without_a_generation_skips_the_member_checks() {
+    let mut b = broker(1, 1, &[1], &[1], 3_000);
+    let result = commit_result(&commit(&mut b, 0, 1, "", 0));
+    assert!(matches!(result, Some(Err(KafkaError::UnknownMemberId))));
+    assert!(b.coordinator.groups.is_empty());
+    let result = commit_result(&commit(&mut b, 1, 1, "", -1));
+    assert!(matches!(result, Some(Ok(_))));
+    assert_eq!(b.coordinator.groups[&G].state, GroupState::Empty);
+    let result = commit_result(&commit(&mut b, 2, 1, "", 0));
+    assert!(matches!(result, Some(Err(KafkaError::UnknownMemberId))));
+}

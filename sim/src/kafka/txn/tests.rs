@@ -300,3 +300,41 @@ fn the_coordinator_partition_is_the_group_rule() {
     let c = TxnCoordinator::new(Arc::new(vec!["payments".into()]), Some(TopicId(0)), 50);
     assert_eq!(c.partition_of(TXN).map(|tp| tp.partition), Some(13));
 }
+
+// transaction.timeout.ms, end to end: every broker with `__transaction_state` checks for
+// timed-out transactions every transaction.abort.timed.out.transaction.cleanup.interval.ms
+// (10 s) from its start, so a producer that begins a transaction and never ends it has it
+// aborted by its coordinator, without a request from anyone.
+#[test]
+fn an_abandoned_transaction_is_aborted_by_the_periodic_check() {
+    let text = r#"name = "t"
+duration = "30s"
+[cluster]
+brokers = 3
+[[topics]]
+name = "orders"
+replicas = [[1, 2, 3]]
+[[producers]]
+name = "app"
+config = { "transactional.id" = "app-txn", "transaction.timeout.ms" = 2000 }
+[[steps]]
+at = "0s"
+init_transactions = "app"
+[[steps]]
+at = "1s"
+begin_transaction = "app"
+[[steps]]
+at = "1s"
+produce = { producer = "app", topic = "orders" }
+"#;
+    let scenario = crate::scenario::parse(text, "test.toml").expect("a valid test scenario");
+    let mut world = crate::world::World::new(Arc::new(scenario), 1);
+    world.run_until(SimTime::from_millis(5_000));
+    assert_eq!(world.transaction_state("app-txn"), Some(TxnState::Ongoing));
+    world.run_until(SimTime::from_millis(15_000));
+    assert_eq!(
+        world.transaction_state("app-txn"),
+        Some(TxnState::CompleteAbort),
+        "aborted at the check of 10 s"
+    );
+}
