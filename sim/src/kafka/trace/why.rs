@@ -52,11 +52,6 @@ impl Why {
         }
     }
 
-    /// Whether the reason has a Korean side of its own.
-    pub fn is_translated(&self) -> bool {
-        !self.0.ko.is_empty()
-    }
-
     /// The text in one language.
     pub fn in_lang(&self, lang: crate::scenario::Lang) -> &str {
         match lang {
