@@ -141,9 +141,9 @@ pub struct Consumer {
     /// After a poll timeout: the partitions are lost when the application next polls.
     lost_at_next_poll: bool,
     /// Why the member is joining (kept for the second JoinGroup after MEMBER_ID_REQUIRED).
-    join_reason: String,
+    join_reason: Why,
     /// Why the member must rejoin, when it must.
-    rejoin: Option<String>,
+    rejoin: Option<Why>,
     heartbeat_in_flight: Option<u64>,
     /// The generation the heartbeat in flight was sent with: an error about an older
     /// generation is ignored (`generationUnchanged`).
@@ -250,7 +250,7 @@ impl Consumer {
             protocol: None,
             join: JoinPhase::Unjoined,
             lost_at_next_poll: false,
-            join_reason: String::new(),
+            join_reason: why!("rejoining" ; "다시 참가"),
             rejoin: None,
             heartbeat_in_flight: None,
             heartbeat_generation: -1,
@@ -291,7 +291,7 @@ impl Consumer {
             self.set_assignment(ctx, parts);
         }
         if self.managed() {
-            self.rejoin = Some("the consumer started".into());
+            self.rejoin = Some(why!("the consumer started" ; "컨슈머 시작"));
             let interval = SimTime::from_millis(self.config.heartbeat_interval_ms);
             ctx.timer_after(interval, Timer::GroupHeartbeat);
         }
@@ -312,7 +312,7 @@ impl Consumer {
             }
         }
         if self.managed() && !self.member_id.is_empty() {
-            self.send_leave(ctx, "the consumer closed");
+            self.send_leave(ctx, why!("the consumer closed" ; "컨슈머 종료"));
         }
         self.reset();
     }
@@ -380,7 +380,7 @@ impl Consumer {
     pub fn subscribe(&mut self, ctx: &mut Ctx, topics: Vec<TopicId>) {
         self.subscription = topics;
         if self.running && self.managed() {
-            self.rejoin = Some("the subscription changed".into());
+            self.rejoin = Some(why!("the subscription changed" ; "구독 변경"));
         }
         self.drive(ctx);
     }
@@ -441,7 +441,7 @@ impl Consumer {
             self.coordinator = None;
             self.join = JoinPhase::Unjoined;
             self.rejoin
-                .get_or_insert_with(|| "the join timed out".into());
+                .get_or_insert_with(|| why!("the join timed out" ; "참가 요청 타임아웃"));
         }
         if let Some((_, sync)) = self.commits.remove(&correlation) {
             self.commit_generations.remove(&correlation);
@@ -531,7 +531,10 @@ impl Consumer {
                 self.backoff_until = ctx.now + SimTime::from_millis(self.config.retry_backoff_ms);
                 self.wake_at(ctx, self.backoff_until);
                 if self.coordinator == Some(broker) {
-                    self.coordinator_lost(ctx, "the connection to the coordinator broke");
+                    self.coordinator_lost(
+                        ctx,
+                        why!("the connection to the coordinator broke" ; "코디네이터와의 연결 끊김"),
+                    );
                 }
                 if self.finding.is_some() {
                     self.finding = None;

@@ -59,7 +59,7 @@ impl Consumer {
     }
 
     /// The coordinator is gone or moved: look it up again. A join in progress starts over.
-    pub(super) fn coordinator_lost(&mut self, ctx: &mut Ctx, why: &str) {
+    pub(super) fn coordinator_lost(&mut self, ctx: &mut Ctx, why: Why) {
         if let Some(old) = self.coordinator.take()
             && self.lost_traced != Some(old)
         {
@@ -69,7 +69,7 @@ impl Consumer {
             ctx.trace(TraceEvent::Membership {
                 what: why!(
                     "coordinator {old} lost ({why}); looking it up again" ;
-                    "코디네이터 {old}을(를) 잃음 ({why}); 다시 찾음"
+                    "코디네이터 {old}을(를) 잃음 ({}); 다시 찾음", why.ko()
                 ),
             });
         }
@@ -80,8 +80,9 @@ impl Consumer {
             JoinPhase::AwaitingJoin(_) | JoinPhase::AwaitingSync(_)
         ) {
             self.join = JoinPhase::Unjoined;
-            self.rejoin
-                .get_or_insert_with(|| "the coordinator moved during the join".into());
+            self.rejoin.get_or_insert_with(
+                || why!("the coordinator moved during the join" ; "참가 중 코디네이터가 옮겨 감"),
+            );
         }
         self.commit_generations.clear();
         let failed: Vec<u64> = self.commits.keys().copied().collect();
@@ -99,7 +100,7 @@ impl Consumer {
     /// (a static member then takes its instance's place again under a new id); after
     /// ILLEGAL_GENERATION the member keeps its id, which the coordinator still knows, so the
     /// rebalance need not wait for the old id to time out.
-    pub(super) fn reset_membership(&mut self, ctx: &mut Ctx, why: String, reset_member_id: bool) {
+    pub(super) fn reset_membership(&mut self, ctx: &mut Ctx, why: Why, reset_member_id: bool) {
         if reset_member_id {
             self.member_id.clear();
         }
@@ -109,7 +110,7 @@ impl Consumer {
         if !self.assignment.is_empty() {
             ctx.trace(TraceEvent::Revoked {
                 partitions: self.assignment.clone(),
-                why: why!("partitions lost: {why}" ; "파티션 잃음: {why}"),
+                why: why!("partitions lost: {why}" ; "파티션 잃음: {}", why.ko()),
             });
             self.set_assignment(ctx, Vec::new());
         }
@@ -142,12 +143,15 @@ impl Consumer {
         let Some(coordinator) = self.coordinator else {
             return;
         };
-        let reason = self.rejoin.take().unwrap_or_else(|| "rejoining".into());
+        let reason = self
+            .rejoin
+            .take()
+            .unwrap_or_else(|| why!("rejoining" ; "다시 참가"));
         self.join_reason = reason.clone();
         if std::mem::take(&mut self.lost_at_next_poll) && !self.assignment.is_empty() {
             ctx.trace(TraceEvent::Revoked {
                 partitions: self.assignment.clone(),
-                why: why!("partitions lost: {reason}" ; "파티션 잃음: {reason}"),
+                why: why!("partitions lost: {reason}" ; "파티션 잃음: {}", reason.ko()),
             });
             self.set_assignment(ctx, Vec::new());
         }
@@ -177,8 +181,9 @@ impl Consumer {
             what: why!(
                 "JoinGroup {} to coordinator {coordinator} ({reason})",
                 self.group_name.as_deref().unwrap_or_default() ;
-                "코디네이터 {coordinator}에 JoinGroup {} ({reason})",
-                self.group_name.as_deref().unwrap_or_default()
+                "코디네이터 {coordinator}에 JoinGroup {} ({})",
+                self.group_name.as_deref().unwrap_or_default(),
+                reason.ko()
             ),
         });
         // The coordinator may hold a JoinGroup for the whole rebalance timeout.
@@ -217,7 +222,10 @@ impl Consumer {
                     self.config.max_poll_interval_ms
                 ),
             });
-            self.send_leave(ctx, "consumer poll timeout has expired");
+            self.send_leave(
+                ctx,
+                why!("consumer poll timeout has expired" ; "컨슈머 poll 타임아웃 만료"),
+            );
             // Its partitions count as lost only at its next poll() (`onJoinPrepare`): until
             // then the application still holds them, and a commitSync() after processing fails
             // with CommitFailedException.
@@ -226,7 +234,7 @@ impl Consumer {
             self.join = JoinPhase::Unjoined;
             self.is_leader = false;
             self.lost_at_next_poll = true;
-            self.rejoin = Some("the poll timeout expired".into());
+            self.rejoin = Some(why!("the poll timeout expired" ; "poll 타임아웃 만료"));
             return;
         }
         let metadata_age = SimTime::from_millis(self.config.metadata_max_age_ms);
@@ -278,8 +286,10 @@ impl Consumer {
             .iter()
             .any(|(t, count)| *count != metadata.partition_count(*t));
         if changed && self.rejoin.is_none() {
-            self.rejoin =
-                Some("the leader's metadata changed: a subscribed topic's partition count".into());
+            self.rejoin = Some(why!(
+                "the leader's metadata changed: a subscribed topic's partition count" ;
+                "리더의 메타데이터 변경: 구독한 토픽의 파티션 수"
+            ));
         }
     }
 
@@ -324,7 +334,7 @@ impl Consumer {
             {
                 self.member_id = id;
                 self.join = JoinPhase::Unjoined;
-                self.rejoin = Some(std::mem::take(&mut self.join_reason));
+                self.rejoin = Some(self.join_reason.clone());
                 self.start_join(ctx);
             }
             GroupResponse::Join(result) if self.join == JoinPhase::AwaitingJoin(correlation) => {
@@ -345,7 +355,10 @@ impl Consumer {
                     Ok(()) => {}
                     Err(KafkaError::RebalanceInProgress) => {
                         if self.rejoin.is_none() && self.join == JoinPhase::Stable {
-                            self.rejoin = Some("the coordinator started a rebalance".into());
+                            self.rejoin = Some(why!(
+                                "the coordinator started a rebalance" ;
+                                "코디네이터가 리밸런스를 시작함"
+                            ));
                         }
                     }
                     // About a generation the member has already left behind: ignored.
@@ -391,7 +404,10 @@ impl Consumer {
                         });
                         if self.join == JoinPhase::Stable {
                             self.rejoin.get_or_insert_with(|| {
-                                "offset commit failed since group is already rebalancing".into()
+                                why!(
+                                    "offset commit failed since group is already rebalancing" ;
+                                    "그룹이 이미 리밸런스 중이라 오프셋 커밋 실패"
+                                )
                             });
                         }
                     }
@@ -419,7 +435,10 @@ impl Consumer {
                         });
                         self.reset_membership(
                             ctx,
-                            format!("a commit was refused with {error}"),
+                            why!(
+                                "a commit was refused with {error}" ;
+                                "커밋이 {error}(으)로 거부됨"
+                            ),
                             error == KafkaError::UnknownMemberId,
                         );
                     }
@@ -436,7 +455,7 @@ impl Consumer {
                             error,
                             KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable
                         ) {
-                            self.coordinator_lost(ctx, error.name());
+                            self.coordinator_lost(ctx, Why::verbatim(error.name()));
                         }
                         if let Some(t) = then.take() {
                             // commitSync retries retriable errors until default.api.timeout.ms.
@@ -497,15 +516,22 @@ impl Consumer {
         self.errors.insert(error);
         match error {
             KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable => {
-                self.coordinator_lost(ctx, &format!("{request} answered {error}"));
+                self.coordinator_lost(
+                    ctx,
+                    why!("{request} answered {error}" ; "{request} 응답 {error}"),
+                );
             }
             KafkaError::UnknownMemberId | KafkaError::IllegalGeneration => {
                 let reset_member_id = error == KafkaError::UnknownMemberId;
-                self.reset_membership(ctx, format!("{request} answered {error}"), reset_member_id);
+                self.reset_membership(
+                    ctx,
+                    why!("{request} answered {error}" ; "{request} 응답 {error}"),
+                    reset_member_id,
+                );
             }
             KafkaError::RebalanceInProgress => {
                 self.join = JoinPhase::Unjoined;
-                self.rejoin = Some(format!("{request} answered {error}"));
+                self.rejoin = Some(why!("{request} answered {error}" ; "{request} 응답 {error}"));
             }
             _ => {
                 // FENCED_INSTANCE_ID, INCONSISTENT_GROUP_PROTOCOL: fatal for this consumer.
@@ -662,7 +688,10 @@ impl Consumer {
                     "cooperative 리밸런스: 옮겨 가는 파티션만 내려놓고 다시 참가함"
                 ),
             });
-            self.rejoin = Some("partitions were revoked (cooperative)".into());
+            self.rejoin = Some(why!(
+                "partitions were revoked (cooperative)" ;
+                "파티션이 회수됨 (cooperative)"
+            ));
         }
         let mut assignment = assignment;
         assignment.sort();
@@ -671,7 +700,7 @@ impl Consumer {
 
     /// LeaveGroup, which a static member never sends: its place waits for it until its
     /// session expires (KIP-345).
-    pub(super) fn send_leave(&mut self, ctx: &mut Ctx, reason: &str) {
+    pub(super) fn send_leave(&mut self, ctx: &mut Ctx, reason: Why) {
         let Some(coordinator) = self.coordinator else {
             return;
         };
@@ -680,7 +709,7 @@ impl Consumer {
         }
         let request = GroupRequest::Leave {
             member_id: self.member_id.clone(),
-            reason: reason.into(),
+            reason,
         };
         self.send_group_request(ctx, coordinator, request, None);
     }

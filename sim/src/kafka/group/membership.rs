@@ -123,14 +123,14 @@ impl Broker {
         ctx.trace(TraceEvent::GroupMember {
             group: name,
             member: member_id.clone(),
-            what: why!("joins ({})", join.reason ; "참가 ({})", join.reason),
+            what: why!("joins ({})", join.reason ; "참가 ({})", join.reason.ko()),
         });
         self.maybe_prepare_rebalance_or_complete_join(
             ctx,
             group,
             why!(
                 "{member_id} joined ({})", join.reason ;
-                "{member_id} 참가 ({})", join.reason
+                "{member_id} 참가 ({})", join.reason.ko()
             ),
         );
         self.schedule_group_timer(ctx, group);
@@ -196,12 +196,12 @@ impl Broker {
         let why = if is_leader && matches {
             why!(
                 "leader {} rejoined ({})", join.member_id, join.reason ;
-                "리더 {} 다시 참가 ({})", join.member_id, join.reason
+                "리더 {} 다시 참가 ({})", join.member_id, join.reason.ko()
             )
         } else {
             why!(
                 "{} rejoined with new metadata ({})", join.member_id, join.reason ;
-                "{}이(가) 새 메타데이터로 다시 참가 ({})", join.member_id, join.reason
+                "{}이(가) 새 메타데이터로 다시 참가 ({})", join.member_id, join.reason.ko()
             )
         };
         self.maybe_prepare_rebalance_or_complete_join(ctx, group, why);
@@ -503,7 +503,7 @@ impl Broker {
 
     /// LeaveGroup: a pending member is forgotten; a member is removed and a Stable or
     /// completing group rebalances without it.
-    pub(super) fn on_leave(&mut self, ctx: &mut Ctx, group: GroupId, member_id: &str, why: String) {
+    pub(super) fn on_leave(&mut self, ctx: &mut Ctx, group: GroupId, member_id: &str, why: Why) {
         let Some(g) = self.coordinator.groups.get_mut(&group) else {
             return;
         };
@@ -512,8 +512,8 @@ impl Broker {
             self.maybe_complete_join(ctx, group);
             return;
         }
-        // The reason the client sent in its LeaveGroup (KIP-800), shown as sent.
-        if self.remove_member(ctx, group, member_id, &Why::verbatim(why)) {
+        // The reason the client sent in its LeaveGroup (KIP-800).
+        if self.remove_member(ctx, group, member_id, &why) {
             self.maybe_complete_join(ctx, group);
         }
         self.schedule_group_timer(ctx, group);

@@ -162,7 +162,7 @@ fn join_request(member_id: &str, from: u32, instance: Option<&str>) -> GroupRequ
         owned_generation: -1,
         session_timeout: SimTime::from_millis(SESSION_MS),
         rebalance_timeout: SimTime::from_millis(REBALANCE_MS),
-        reason: "test".into(),
+        reason: crate::kafka::trace::why!("test" ; "테스트"),
     }))
 }
 

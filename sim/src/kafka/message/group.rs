@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use crate::engine::ids::{BrokerId, Offset, TopicId, TopicPartition};
 use crate::engine::time::SimTime;
 use crate::kafka::message::KafkaError;
+use crate::kafka::trace::Why;
 
 /// The assignment strategies of `partition.assignment.strategy`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -85,7 +86,8 @@ pub enum GroupRequest {
     },
     Leave {
         member_id: String,
-        reason: String,
+        /// The reason the client gives (KIP-800).
+        reason: Why,
     },
     OffsetCommit {
         member_id: String,
@@ -114,7 +116,8 @@ pub struct JoinRequest {
     pub session_timeout: SimTime,
     /// `max.poll.interval.ms`: how long a rebalance waits for the member to rejoin.
     pub rebalance_timeout: SimTime,
-    pub reason: String,
+    /// Why the member joins (KIP-800), in both languages for the trace.
+    pub reason: Why,
 }
 
 #[derive(Clone, Debug)]
