@@ -1231,17 +1231,11 @@ impl World {
             } => {
                 let log = &self.brokers[broker.0 as usize - 1].replicas[&partition].log;
                 for records in log.record_slices_between(from, to) {
-                    let (Some(first), Some(last)) = (records.first(), records.last()) else {
-                        continue;
-                    };
                     // A producer's batch holds consecutive sends, marked as one run.
-                    let run = first.is_from_scenario()
-                        && first.producer == last.producer
-                        && (last.n as usize).checked_sub(first.n as usize)
-                            == Some(records.len() - 1);
-                    if run {
-                        self.producers[first.producer.0 as usize]
-                            .mark_committed_run(first.n, last.n + 1);
+                    if let Some((producer, run)) = RecordId::consecutive_run(records)
+                        && records[0].is_from_scenario()
+                    {
+                        self.producers[producer.0 as usize].mark_committed_run(run.start, run.end);
                         continue;
                     }
                     for r in records.iter().filter(|r| r.is_from_scenario()) {

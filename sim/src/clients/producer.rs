@@ -411,25 +411,21 @@ impl Producer {
             Ok(base) => Outcome::Acked(base.map(|b| Offset(b.0 + i as u64))),
             Err(error) => Outcome::Failed(error),
         };
-        let (Some(first), Some(last)) = (records.first(), records.last()) else {
-            return;
-        };
-        let (start, end) = (first.n as usize, last.n as usize + 1);
-        if end.checked_sub(start) != Some(records.len()) {
+        let Some((_, run)) = RecordId::consecutive_run(records) else {
             for (i, r) in records.iter().enumerate() {
                 self.settle(r.n, outcome(i));
             }
             return;
-        }
-        // Send numbers only grow within a batch, so first..=last holds exactly its records.
+        };
         let settled = &mut self.settled;
         let mut i = 0;
-        self.records.for_each_mut_in(start..end, |record| {
-            settled.add(record.state, -1);
-            record.set_outcome(outcome(i));
-            settled.add(record.state, 1);
-            i += 1;
-        });
+        self.records
+            .for_each_mut_in(run.start as usize..run.end as usize, |record| {
+                settled.add(record.state, -1);
+                record.set_outcome(outcome(i));
+                settled.add(record.state, 1);
+                i += 1;
+            });
     }
 
     pub fn new(

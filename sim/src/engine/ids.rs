@@ -2,6 +2,7 @@
 //! own type, so that one can never be passed where another belongs.
 
 use std::fmt;
+use std::ops::Range;
 
 use serde::Serialize;
 
@@ -112,6 +113,18 @@ impl RecordId {
         self.producer == RecordId::EXTERNAL
     }
 
+    /// When `records` are consecutive sends of one producer, as a producer's batch holds them
+    /// until compaction thins it: that producer and the range of send numbers. The ledger,
+    /// the producer and the world settle such a run in one pass instead of record by record.
+    pub fn consecutive_run(records: &[RecordId]) -> Option<(ProducerIdx, Range<u32>)> {
+        let first = records.first()?;
+        let consecutive = records
+            .iter()
+            .zip(first.n..)
+            .all(|(r, n)| r.n == n && r.producer == first.producer);
+        consecutive.then(|| (first.producer, first.n..first.n + records.len() as u32))
+    }
+
     /// Sent by a producer of the scenario: its `producer` indexes the scenario's producers.
     pub fn is_from_scenario(self) -> bool {
         !self.is_internal() && !self.is_external()
@@ -146,6 +159,23 @@ pub enum NodeId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // A run is one producer's consecutive sends; a gap, another producer or nothing is not.
+    #[test]
+    fn consecutive_runs() {
+        let r = |p: u32, n: u32| RecordId {
+            producer: ProducerIdx(p),
+            n,
+        };
+        assert_eq!(
+            RecordId::consecutive_run(&[r(1, 4), r(1, 5), r(1, 6)]),
+            Some((ProducerIdx(1), 4..7))
+        );
+        assert_eq!(RecordId::consecutive_run(&[r(1, 4), r(1, 6)]), None);
+        assert_eq!(RecordId::consecutive_run(&[r(1, 4), r(2, 5)]), None);
+        assert_eq!(RecordId::consecutive_run(&[r(1, 4), r(1, 5), r(1, 5)]), None);
+        assert_eq!(RecordId::consecutive_run(&[]), None);
+    }
 
     // Each record is of exactly one kind: a scenario producer's, Kafka's own, or a real
     // client's in live mode.

@@ -202,16 +202,10 @@ fn fresh_run(
     copies: &[Vec<u8>],
     keyed: &[bool],
 ) -> Option<(usize, std::ops::Range<usize>)> {
-    let (first, last) = (records.first()?, records.last()?);
-    let p = first.producer.0 as usize;
-    let (start, end) = (first.n as usize, last.n as usize + 1);
-    let consecutive = end.checked_sub(start) == Some(records.len())
-        && records
-            .iter()
-            .zip(first.n..)
-            .all(|(r, n)| r.n == n && r.producer == first.producer);
+    let (producer, run) = RecordId::consecutive_run(records)?;
+    let (p, start, end) = (producer.0 as usize, run.start as usize, run.end as usize);
     let seen = copies.get(p)?.get(start..end)?;
-    (consecutive && !keyed[p] && seen.iter().all(|&c| c == 0)).then_some((p, start..end))
+    (!keyed[p] && seen.iter().all(|&c| c == 0)).then_some((p, start..end))
 }
 
 /// Per producer and record: whether some consumer received it after a record of the same key
