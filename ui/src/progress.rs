@@ -140,6 +140,35 @@ pub fn default_path() -> Option<PathBuf> {
     data_dir(|name| std::env::var(name).ok()).map(|dir| dir.join("progress.json"))
 }
 
+/// The progress a command-line session starts from: the file at the default path, or fresh
+/// progress when there is no data directory; a warning about the file goes to stderr.
+pub fn load_default(no_save: bool) -> anyhow::Result<(Option<PathBuf>, Progress)> {
+    let path = default_path();
+    let loaded = match &path {
+        Some(path) => load(path, !no_save)?,
+        None => Loaded {
+            progress: Progress::new(),
+            warning: None,
+        },
+    };
+    if let Some(warning) = &loaded.warning {
+        eprintln!("warning: {warning}");
+    }
+    Ok((path, loaded.progress))
+}
+
+/// Records a session's answers (question id, right) and saves them at `path`, merged with
+/// what another session saved meanwhile.
+pub fn record_and_save(
+    path: &Path,
+    progress: &mut Progress,
+    results: &[(String, bool)],
+) -> anyhow::Result<()> {
+    let base = progress.clone();
+    progress.record_session(results);
+    save(path, &base, progress).map(|_| ())
+}
+
 /// What reading the progress file gave.
 #[derive(Debug)]
 pub struct Loaded {

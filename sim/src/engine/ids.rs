@@ -173,7 +173,10 @@ mod tests {
         );
         assert_eq!(RecordId::consecutive_run(&[r(1, 4), r(1, 6)]), None);
         assert_eq!(RecordId::consecutive_run(&[r(1, 4), r(2, 5)]), None);
-        assert_eq!(RecordId::consecutive_run(&[r(1, 4), r(1, 5), r(1, 5)]), None);
+        assert_eq!(
+            RecordId::consecutive_run(&[r(1, 4), r(1, 5), r(1, 5)]),
+            None
+        );
         assert_eq!(RecordId::consecutive_run(&[]), None);
     }
 

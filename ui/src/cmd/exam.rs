@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::cmd::quiz::parse_answer_list;
 use crate::output;
-use crate::progress::{self, Progress};
+use crate::progress;
 use crate::seed::Seed;
 use anyhow::{Context, bail};
 use ksim_app::exam::{self, Sat};
@@ -108,17 +108,7 @@ pub fn exam(options: &ExamOptions) -> anyhow::Result<ExitCode> {
             Some(checked)
         }
     };
-    let progress_path = progress::default_path();
-    let mut loaded = match &progress_path {
-        Some(path) => progress::load(path, !options.no_save)?,
-        None => progress::Loaded {
-            progress: Progress::new(),
-            warning: None,
-        },
-    };
-    if let Some(warning) = &loaded.warning {
-        eprintln!("warning: {warning}");
-    }
+    let (progress_path, mut progress) = progress::load_default(options.no_save)?;
 
     let total = drawn.len();
     output::print(&format!(
@@ -193,9 +183,7 @@ pub fn exam(options: &ExamOptions) -> anyhow::Result<ExitCode> {
         None
     } else if let Some(path) = &progress_path {
         let results = exam::session_results(&sat);
-        let base = loaded.progress.clone();
-        loaded.progress.record_session(&results);
-        progress::save(path, &base, &loaded.progress)?;
+        progress::record_and_save(path, &mut progress, &results)?;
         Some(path.clone())
     } else {
         None

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::output;
-use crate::progress::{self, Progress};
+use crate::progress;
 use crate::seed::Seed;
 use anyhow::{Context, bail};
 use ksim_app::lesson::{self, Area, Lang, QuestionKind};
@@ -114,18 +114,8 @@ pub fn quiz(options: &QuizOptions) -> anyhow::Result<ExitCode> {
     }
 
     let seed = Seed::choose(options.seed, None);
-    let progress_path = progress::default_path();
-    let mut loaded = match &progress_path {
-        Some(path) => progress::load(path, !options.no_save)?,
-        None => progress::Loaded {
-            progress: Progress::new(),
-            warning: None,
-        },
-    };
-    if let Some(warning) = &loaded.warning {
-        eprintln!("warning: {warning}");
-    }
-    let session = order(pool, &loaded.progress, seed.value, count);
+    let (progress_path, mut progress) = progress::load_default(options.no_save)?;
+    let session = order(pool, &progress, seed.value, count);
 
     let mut input = match scripted {
         Some(answers) => Input::Scripted(check_scripted(&session, answers)?.into_iter()),
@@ -167,9 +157,7 @@ pub fn quiz(options: &QuizOptions) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|a| (a.asked.question.id.clone(), a.right))
             .collect();
-        let base = loaded.progress.clone();
-        loaded.progress.record_session(&results);
-        progress::save(path, &base, &loaded.progress)?;
+        progress::record_and_save(path, &mut progress, &results)?;
         Saved::In(path.clone())
     } else {
         Saved::NoDataDir

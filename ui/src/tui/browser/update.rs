@@ -358,9 +358,14 @@ fn finish_exam(browser: &mut Browser, timed_out: bool) {
     exam.recorded = true;
     if browser.record {
         let results = exam::session_results(&exam.sat(&browser.catalogue));
-        browser.progress.record_session(&results);
-        browser.effects.push(Effect::SaveProgress);
+        record(browser, &results);
     }
+}
+
+/// Records a session's answers in the progress and asks for it to be saved.
+fn record(browser: &mut Browser, results: &[(String, bool)]) {
+    browser.progress.record_session(results);
+    browser.effects.push(Effect::SaveProgress);
 }
 
 /// Shows the selected lesson from its top and marks it seen, as `ksim learn <lesson>` does.
@@ -442,6 +447,7 @@ fn finish_quiz(browser: &mut Browser) {
     }
     quiz.recorded = true;
     if browser.record {
+        // `quiz` borrows the screen, so not through `record`.
         browser.progress.record_session(&quiz.results);
         browser.effects.push(Effect::SaveProgress);
     }
@@ -484,7 +490,6 @@ fn close_explorer(browser: &mut Browser) {
         .map(|play| play.results())
         .unwrap_or_default();
     if browser.record && !results.is_empty() {
-        browser.progress.record_session(&results);
-        browser.effects.push(Effect::SaveProgress);
+        record(browser, &results);
     }
 }
