@@ -21,9 +21,10 @@ use kafka_protocol::records::{
 use ksim::World;
 use ksim::config::Acks;
 use ksim::engine::ids::{
-    BrokerId, LeaderEpoch, Offset, ProducerIdx, RecordId, TopicId, TopicPartition,
+    BrokerId, GroupId, LeaderEpoch, Offset, ProducerIdx, RecordId, TopicId, TopicPartition,
 };
 use ksim::engine::time::SimTime;
+use ksim::kafka::message::group::Strategy;
 use ksim::kafka::message::{
     FetchPartition, FetchRequest as SimFetch, KafkaError, Message, ProduceBatch,
     ProduceRequest as SimProduce, ProducerStamp,
@@ -137,6 +138,8 @@ enum Pending {
     ListOffsets {
         partitions: PerPartition<(i16, i64, i32)>,
     },
+    /// A consumer group API: `group.rs`.
+    Group(Box<group::GroupCall>),
 }
 
 /// One real client's connection, to one broker's listener.
@@ -164,6 +167,11 @@ pub struct Gateway {
     payloads: Vec<Payload>,
     /// Connections to close, each with the reason, for the server to log.
     closing: Vec<(u32, String)>,
+    /// The subscription bytes each real group member sent, per assignor, for its group's
+    /// leader to read back in JoinGroup.
+    subscriptions: BTreeMap<(GroupId, String), Vec<(Strategy, Bytes)>>,
+    /// The assignor each group chose last.
+    protocols: BTreeMap<GroupId, Strategy>,
 }
 
 impl Gateway {
@@ -175,6 +183,8 @@ impl Gateway {
             next_correlation: 1,
             payloads: Vec::new(),
             closing: Vec::new(),
+            subscriptions: BTreeMap::new(),
+            protocols: BTreeMap::new(),
         }
     }
 
@@ -330,10 +340,15 @@ impl Gateway {
                 self.push(connection, answer(Slot::Waiting(pending)));
             }
             other => {
-                // `wire::decode` lets through only the APIs served above.
-                let reason = format!("{api_key:?} is not served: {other:?}");
-                self.closing.push((connection, reason));
-                return;
+                let call = answer(Slot::Silent);
+                let other_name = format!("{other:?}");
+                let client_id = header.client_id.as_deref().unwrap_or_default();
+                if !self.group_request(world, connection, broker, call, other, client_id) {
+                    // `wire::decode` lets through only the APIs served here.
+                    let reason = format!("{api_key:?} is not served: {other_name}");
+                    self.closing.push((connection, reason));
+                    return;
+                }
             }
         }
         self.settle(world, connection);
@@ -477,6 +492,16 @@ impl Gateway {
                             }
                         }
                     }
+                }
+                Message::GroupResponse {
+                    correlation,
+                    group,
+                    response,
+                } => {
+                    let Some((_, seq)) = self.correlations.remove(&correlation) else {
+                        continue;
+                    };
+                    self.group_answer(world, connection, seq, group, response);
                 }
                 Message::Disconnected => {
                     self.closing
@@ -961,6 +986,7 @@ impl Gateway {
 fn finish(world: &World, pending: &Pending, version: i16) -> Option<ResponseKind> {
     let _ = world;
     match pending {
+        Pending::Group(call) => call.answer(),
         Pending::Metadata { .. } => None,
         Pending::Produce { partitions } => {
             if partitions.iter().any(|p| p.2.is_none()) {
@@ -1179,6 +1205,8 @@ fn show(bytes: &[u8]) -> String {
     }
     shown
 }
+
+mod group;
 
 #[cfg(test)]
 mod tests;

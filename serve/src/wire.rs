@@ -18,7 +18,10 @@ pub const UNSUPPORTED_VERSION: i16 = 35;
 
 /// The APIs and versions ksim serves: each range tested with real clients or with frames the
 /// crate encodes. Produce stops at 9 and Fetch at 12, the last versions that name topics (13
-/// switches to topic ids); Metadata starts at 1, where an empty topic list means none.
+/// switches to topic ids); Metadata starts at 1, where an empty topic list means none. The
+/// group APIs stop before KIP-848's versions (OffsetCommit 9 and OffsetFetch 9 carry member
+/// epochs; OffsetFetch 8 batches groups; FindCoordinator 5 and 6 add errors and share
+/// groups).
 pub const SUPPORTED: &[(ApiKey, i16, i16)] = &[
     (ApiKey::Produce, 3, 9),
     (ApiKey::Fetch, 4, 12),
@@ -26,6 +29,13 @@ pub const SUPPORTED: &[(ApiKey, i16, i16)] = &[
     (ApiKey::Metadata, 1, 12),
     (ApiKey::ApiVersions, 0, 3),
     (ApiKey::InitProducerId, 0, 4),
+    (ApiKey::FindCoordinator, 0, 4),
+    (ApiKey::JoinGroup, 0, 9),
+    (ApiKey::SyncGroup, 0, 5),
+    (ApiKey::Heartbeat, 0, 4),
+    (ApiKey::LeaveGroup, 0, 5),
+    (ApiKey::OffsetCommit, 2, 8),
+    (ApiKey::OffsetFetch, 1, 7),
 ];
 
 /// The version range ksim serves for an API, if it serves it.
@@ -282,12 +292,12 @@ mod tests {
 
         assert!(decode(Bytes::from_static(b"\x00\x01")).is_err());
         assert!(decode(Bytes::from_static(b"\x7f\x7f\x00\x00\x00\x00\x00\x01")).is_err());
-        let mut join = BytesMut::new();
-        join.put_i16(ApiKey::JoinGroup as i16);
-        join.put_i16(5);
-        join.put_i32(1);
-        let reason = decode(join.freeze()).unwrap_err();
-        assert!(reason.contains("JoinGroup"), "{reason}");
+        let mut create = BytesMut::new();
+        create.put_i16(ApiKey::CreateTopics as i16);
+        create.put_i16(5);
+        create.put_i32(1);
+        let reason = decode(create.freeze()).unwrap_err();
+        assert!(reason.contains("CreateTopics"), "{reason}");
         let mut truncated = request_frame(
             ApiKey::Metadata,
             9,

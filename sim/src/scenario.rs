@@ -419,7 +419,48 @@ pub enum Subject {
     },
 }
 
+/// `__consumer_offsets` as Kafka creates it: `offsets.topic.num.partitions` partitions of
+/// `replication_factor` replicas, compacted, with `offsets.topic.segment.bytes` (100 MiB)
+/// segments, so that only each group's latest commit per partition stays.
+pub fn offsets_topic(broker: &BrokerConfig, replication_factor: u32) -> TopicSpec {
+    use crate::config::{ConfigValue, Setting};
+    TopicSpec {
+        name: OFFSETS_TOPIC.to_string(),
+        partitions: broker.offsets_topic_num_partitions,
+        replication_factor,
+        replicas: None,
+        config: TopicConfig::resolve(
+            broker,
+            &[
+                Setting::new("cleanup.policy", ConfigValue::Str("compact".into())),
+                Setting::new("segment.bytes", ConfigValue::Int(104_857_600)),
+            ],
+        )
+        .expect("valid settings"),
+        internal: true,
+        origin: TopicOrigin::Start,
+    }
+}
+
 impl Scenario {
+    /// Gives the cluster `__consumer_offsets` from the start if no consumer of the scenario
+    /// made it have one: live mode's real clients may form groups the file never names. The
+    /// replication factor shrinks to the cluster, as for a scenario's groups.
+    pub fn with_offsets_topic(&mut self) {
+        if self
+            .topics
+            .iter()
+            .any(|t| t.internal && t.name == OFFSETS_TOPIC)
+        {
+            return;
+        }
+        let rf = self
+            .broker_config
+            .offsets_topic_replication_factor
+            .min(self.brokers);
+        self.topics.push(offsets_topic(&self.broker_config, rf));
+    }
+
     pub fn topic_name(&self, topic: TopicId) -> &str {
         &self.topics[topic.0 as usize].name
     }

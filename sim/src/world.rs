@@ -914,6 +914,28 @@ impl World {
         ProducerIdx(LIVE_PRODUCER_ID_BASE + self.live.producer_ids - 1)
     }
 
+    /// The id of the group a real client names: one of the scenario's, or a new one that every
+    /// broker's coordinator learns the name of.
+    pub fn live_group(&mut self, name: &str) -> GroupId {
+        let names = self.brokers[0].coordinator.names();
+        if let Some(i) = names.iter().position(|n| n == name) {
+            return GroupId(i as u32);
+        }
+        let mut grown = Vec::clone(names);
+        grown.push(name.to_string());
+        let grown = Arc::new(grown);
+        for broker in &mut self.brokers {
+            broker.coordinator.set_names(grown.clone());
+        }
+        GroupId(grown.len() as u32 - 1)
+    }
+
+    /// A group's name, by its id (the scenario's groups, then live mode's).
+    pub fn group_name(&self, group: GroupId) -> Option<&str> {
+        let names = self.brokers.first()?.coordinator.names();
+        names.get(group.0 as usize).map(String::as_str)
+    }
+
     /// A real client's request, sent now from its connection to a broker over the simulated
     /// network: it arrives after the network's latency, or is refused or dropped as any
     /// client's request would be.

@@ -311,8 +311,9 @@ fn have_python_module(module: &str) -> bool {
 }
 
 /// Runs tests/clients/roundtrip.py with a client against a fresh server: five records
-/// produced with acks=all and read back by assignment.
-fn python_round_trip(client: &str, module: &str) {
+/// produced with acks=all and read back by assignment, or with `group`, by a consumer of
+/// that group (and none by a second consumer of the group, after the first committed).
+fn python_round_trip(client: &str, module: &str, group: Option<&str>) {
     if !have_python_module(module) {
         return;
     }
@@ -327,6 +328,7 @@ fn python_round_trip(client: &str, module: &str) {
             "orders",
             "5",
         ])
+        .args(group)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -355,14 +357,27 @@ fn python_round_trip(client: &str, module: &str) {
 // kafka-python, a client of its own (pure Python), produces and consumes.
 #[test]
 fn kafka_python_produces_and_consumes() {
-    python_round_trip("kafka-python", "kafka");
+    python_round_trip("kafka-python", "kafka", None);
+}
+
+// kafka-python in a consumer group: it finds the coordinator, joins, assigns as the group's
+// leader, commits and leaves; a second consumer of the group starts from the commit.
+#[test]
+fn kafka_python_consumer_group_commits() {
+    python_round_trip("kafka-python", "kafka", Some("readers"));
+}
+
+// confluent-kafka (librdkafka) in a consumer group, likewise.
+#[test]
+fn confluent_kafka_consumer_group_commits() {
+    python_round_trip("confluent-kafka", "confluent_kafka", Some("readers"));
 }
 
 // confluent-kafka (librdkafka) as an idempotent producer: InitProducerId, then sequenced
 // batches through the simulator's idempotence.
 #[test]
 fn confluent_kafka_idempotent_producer_and_consumer() {
-    python_round_trip("confluent-kafka", "confluent_kafka");
+    python_round_trip("confluent-kafka", "confluent_kafka", None);
 }
 
 // A port already in use is an error that names the port and the flag that moves the ports.

@@ -3,12 +3,19 @@
 
 use std::sync::Arc;
 
+use bytes::BufMut;
 use bytes::{Buf, Bytes, BytesMut};
 use indexmap::IndexMap;
 use kafka_protocol::messages::{
     ApiKey, ApiVersionsRequest, FetchRequest, InitProducerIdRequest, ListOffsetsRequest,
     MetadataRequest, ProduceRequest, RequestHeader, RequestKind, ResponseHeader, ResponseKind,
     TopicName, fetch_request, list_offsets_request, metadata_request, produce_request,
+};
+use kafka_protocol::messages::{
+    ConsumerProtocolAssignment, ConsumerProtocolSubscription, FindCoordinatorRequest, GroupId,
+    HeartbeatRequest, JoinGroupRequest, LeaveGroupRequest, OffsetCommitRequest, OffsetFetchRequest,
+    SyncGroupRequest, consumer_protocol_assignment, join_group_request, leave_group_request,
+    offset_commit_request, offset_fetch_request, sync_group_request,
 };
 use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
 use kafka_protocol::records::{
@@ -36,7 +43,9 @@ config = { "min.insync.replicas" = 2 }
 /// A cluster whose brokers have registered and elected leaders, and a gateway with one
 /// connection to each broker (connection N to broker N).
 fn cluster() -> (World, Gateway) {
-    let scenario = ksim::scenario::parse(SCENARIO, "gateway.toml").expect("the scenario parses");
+    let mut scenario =
+        ksim::scenario::parse(SCENARIO, "gateway.toml").expect("the scenario parses");
+    scenario.with_offsets_topic();
     let mut world = World::new(Arc::new(scenario), 1);
     world.run_until(SimTime::from_secs(2));
     let mut gateway = Gateway::new(vec![19092, 19093, 19094]);
@@ -576,4 +585,351 @@ fn corrupt_records_are_refused_for_their_partition() {
     assert_eq!(answer.responses[0].partition_responses[0].error_code, 2);
     assert_eq!(world.live_record_count(), 0);
     assert!(gateway.take_closing().is_empty());
+}
+
+/// A consumer protocol subscription, version 1, to `topics`.
+fn subscription(topics: &[&str]) -> Bytes {
+    let mut out = BytesMut::new();
+    out.put_i16(1);
+    ConsumerProtocolSubscription::default()
+        .with_topics(
+            topics
+                .iter()
+                .map(|t| StrBytes::from_string(t.to_string()))
+                .collect(),
+        )
+        .with_user_data(Some(Bytes::from_static(b"kept")))
+        .encode(&mut out, 1)
+        .unwrap();
+    out.freeze()
+}
+
+fn join_request(member_id: &str) -> RequestKind {
+    RequestKind::JoinGroup(
+        JoinGroupRequest::default()
+            .with_group_id(GroupId(StrBytes::from_static_str("g1")))
+            .with_session_timeout_ms(10_000)
+            .with_rebalance_timeout_ms(30_000)
+            .with_member_id(StrBytes::from_string(member_id.to_string()))
+            .with_protocol_type(StrBytes::from_static_str("consumer"))
+            .with_protocols(vec![
+                join_group_request::JoinGroupRequestProtocol::default()
+                    .with_name(StrBytes::from_static_str("range"))
+                    .with_metadata(subscription(&["orders"])),
+            ]),
+    )
+}
+
+/// The coordinator of group g1, found through broker 1.
+fn coordinator(world: &mut World, gateway: &mut Gateway) -> u32 {
+    let Some(ResponseKind::FindCoordinator(found)) = exchange(
+        world,
+        gateway,
+        1,
+        ApiKey::FindCoordinator,
+        3,
+        RequestKind::FindCoordinator(
+            FindCoordinatorRequest::default().with_key(StrBytes::from_static_str("g1")),
+        ),
+    ) else {
+        panic!("FindCoordinator is answered");
+    };
+    assert_eq!(found.error_code, 0);
+    assert_eq!(found.host.as_str(), "127.0.0.1");
+    assert_eq!(found.port, 19091 + found.node_id.0);
+    found.node_id.0 as u32
+}
+
+// A real consumer's whole life in a group, through the simulated coordinator: found, asked
+// for its member id (KIP-394), joined as leader with its own subscription bytes handed back,
+// assigned, heartbeating, committing, fetching its commit, leaving; a heartbeat after it left
+// is UNKNOWN_MEMBER_ID.
+#[test]
+fn a_real_consumer_joins_assigns_commits_and_leaves() {
+    let (mut world, mut gateway) = cluster();
+    let c = coordinator(&mut world, &mut gateway);
+    let Some(ResponseKind::JoinGroup(first)) = exchange(
+        &mut world,
+        &mut gateway,
+        c,
+        ApiKey::JoinGroup,
+        5,
+        join_request(""),
+    ) else {
+        panic!("JoinGroup is answered");
+    };
+    assert_eq!(first.error_code, 79, "MEMBER_ID_REQUIRED");
+    let member = first.member_id.to_string();
+    assert!(!member.is_empty());
+    let Some(ResponseKind::JoinGroup(joined)) = exchange(
+        &mut world,
+        &mut gateway,
+        c,
+        ApiKey::JoinGroup,
+        5,
+        join_request(&member),
+    ) else {
+        panic!("the second JoinGroup is answered");
+    };
+    assert_eq!(joined.error_code, 0);
+    assert_eq!(joined.generation_id, 1);
+    assert_eq!(joined.leader.as_str(), member);
+    assert_eq!(joined.protocol_name.as_deref(), Some("range"));
+    assert_eq!(joined.members.len(), 1);
+    assert_eq!(joined.members[0].metadata, subscription(&["orders"]));
+
+    let mut assignment = BytesMut::new();
+    assignment.put_i16(0);
+    ConsumerProtocolAssignment::default()
+        .with_assigned_partitions(vec![
+            consumer_protocol_assignment::TopicPartition::default()
+                .with_topic(topic("orders"))
+                .with_partitions(vec![0]),
+        ])
+        .encode(&mut assignment, 0)
+        .unwrap();
+    let Some(ResponseKind::SyncGroup(synced)) = exchange(
+        &mut world,
+        &mut gateway,
+        c,
+        ApiKey::SyncGroup,
+        5,
+        RequestKind::SyncGroup(
+            SyncGroupRequest::default()
+                .with_group_id(GroupId(StrBytes::from_static_str("g1")))
+                .with_generation_id(1)
+                .with_member_id(StrBytes::from_string(member.clone()))
+                .with_assignments(vec![
+                    sync_group_request::SyncGroupRequestAssignment::default()
+                        .with_member_id(StrBytes::from_string(member.clone()))
+                        .with_assignment(assignment.freeze()),
+                ]),
+        ),
+    ) else {
+        panic!("SyncGroup is answered");
+    };
+    assert_eq!(synced.error_code, 0);
+    assert_eq!(synced.protocol_name.as_deref(), Some("range"));
+    let mut bytes = synced.assignment.clone();
+    let version = bytes.get_i16();
+    let got = ConsumerProtocolAssignment::decode(&mut bytes, version).unwrap();
+    assert_eq!(got.assigned_partitions.len(), 1);
+    assert_eq!(got.assigned_partitions[0].topic.0.as_str(), "orders");
+    assert_eq!(got.assigned_partitions[0].partitions, vec![0]);
+
+    let heartbeat = |member: &str| {
+        RequestKind::Heartbeat(
+            HeartbeatRequest::default()
+                .with_group_id(GroupId(StrBytes::from_static_str("g1")))
+                .with_generation_id(1)
+                .with_member_id(StrBytes::from_string(member.to_string())),
+        )
+    };
+    let Some(ResponseKind::Heartbeat(beat)) = exchange(
+        &mut world,
+        &mut gateway,
+        c,
+        ApiKey::Heartbeat,
+        4,
+        heartbeat(&member),
+    ) else {
+        panic!("Heartbeat is answered");
+    };
+    assert_eq!(beat.error_code, 0);
+
+    let Some(ResponseKind::OffsetCommit(committed)) = exchange(
+        &mut world,
+        &mut gateway,
+        c,
+        ApiKey::OffsetCommit,
+        8,
+        RequestKind::OffsetCommit(
+            OffsetCommitRequest::default()
+                .with_group_id(GroupId(StrBytes::from_static_str("g1")))
+                .with_generation_id_or_member_epoch(1)
+                .with_member_id(StrBytes::from_string(member.clone()))
+                .with_topics(vec![
+                    offset_commit_request::OffsetCommitRequestTopic::default()
+                        .with_name(topic("orders"))
+                        .with_partitions(vec![
+                            offset_commit_request::OffsetCommitRequestPartition::default()
+                                .with_partition_index(0)
+                                .with_committed_offset(2),
+                        ]),
+                    offset_commit_request::OffsetCommitRequestTopic::default()
+                        .with_name(topic("nope"))
+                        .with_partitions(vec![
+                            offset_commit_request::OffsetCommitRequestPartition::default()
+                                .with_partition_index(0)
+                                .with_committed_offset(1),
+                        ]),
+                ]),
+        ),
+    ) else {
+        panic!("OffsetCommit is answered");
+    };
+    let codes: Vec<(String, i16)> = committed
+        .topics
+        .iter()
+        .map(|t| (t.name.0.to_string(), t.partitions[0].error_code))
+        .collect();
+    assert_eq!(
+        codes,
+        vec![("orders".to_string(), 0), ("nope".to_string(), 3)]
+    );
+
+    for (version, topics) in [(7, None), (5, Some(vec!["orders"]))] {
+        let request = OffsetFetchRequest::default()
+            .with_group_id(GroupId(StrBytes::from_static_str("g1")))
+            .with_topics(topics.map(|ts: Vec<&str>| {
+                ts.iter()
+                    .map(|t| {
+                        offset_fetch_request::OffsetFetchRequestTopic::default()
+                            .with_name(topic(t))
+                            .with_partition_indexes(vec![0])
+                    })
+                    .collect()
+            }));
+        let Some(ResponseKind::OffsetFetch(fetched)) = exchange(
+            &mut world,
+            &mut gateway,
+            c,
+            ApiKey::OffsetFetch,
+            version,
+            RequestKind::OffsetFetch(request),
+        ) else {
+            panic!("OffsetFetch is answered");
+        };
+        assert_eq!(fetched.error_code, 0);
+        assert_eq!(fetched.topics.len(), 1, "v{version}");
+        assert_eq!(fetched.topics[0].name.0.as_str(), "orders");
+        assert_eq!(fetched.topics[0].partitions[0].committed_offset, 2);
+    }
+
+    let Some(ResponseKind::LeaveGroup(left)) = exchange(
+        &mut world,
+        &mut gateway,
+        c,
+        ApiKey::LeaveGroup,
+        5,
+        RequestKind::LeaveGroup(
+            LeaveGroupRequest::default()
+                .with_group_id(GroupId(StrBytes::from_static_str("g1")))
+                .with_members(vec![
+                    leave_group_request::MemberIdentity::default()
+                        .with_member_id(StrBytes::from_string(member.clone())),
+                ]),
+        ),
+    ) else {
+        panic!("LeaveGroup is answered");
+    };
+    assert_eq!(left.members.len(), 1);
+    assert_eq!(left.members[0].error_code, 0);
+    let Some(ResponseKind::Heartbeat(late)) = exchange(
+        &mut world,
+        &mut gateway,
+        c,
+        ApiKey::Heartbeat,
+        4,
+        heartbeat(&member),
+    ) else {
+        panic!("the late Heartbeat is answered");
+    };
+    assert_eq!(late.error_code, 25, "UNKNOWN_MEMBER_ID");
+}
+
+// Before JoinGroup v4 a client is not asked for its member id: the gateway joins again with
+// the id the coordinator handed out, and the client sees one answer. A session timeout
+// outside the broker's bounds and a protocol type other than "consumer" are refused.
+#[test]
+fn old_join_versions_and_refused_joins() {
+    let (mut world, mut gateway) = cluster();
+    let c = coordinator(&mut world, &mut gateway);
+    let Some(ResponseKind::JoinGroup(joined)) = exchange(
+        &mut world,
+        &mut gateway,
+        c,
+        ApiKey::JoinGroup,
+        2,
+        join_request(""),
+    ) else {
+        panic!("JoinGroup v2 is answered");
+    };
+    assert_eq!(joined.error_code, 0);
+    assert!(!joined.member_id.is_empty());
+    assert_eq!(joined.leader, joined.member_id);
+
+    let RequestKind::JoinGroup(short) = join_request("") else {
+        unreachable!()
+    };
+    let Some(ResponseKind::JoinGroup(refused)) = exchange(
+        &mut world,
+        &mut gateway,
+        c,
+        ApiKey::JoinGroup,
+        5,
+        RequestKind::JoinGroup(short.clone().with_session_timeout_ms(1_000)),
+    ) else {
+        panic!("a short session timeout is answered");
+    };
+    assert_eq!(refused.error_code, 26, "INVALID_SESSION_TIMEOUT");
+    let Some(ResponseKind::JoinGroup(refused)) = exchange(
+        &mut world,
+        &mut gateway,
+        c,
+        ApiKey::JoinGroup,
+        5,
+        RequestKind::JoinGroup(short.with_protocol_type(StrBytes::from_static_str("connect"))),
+    ) else {
+        panic!("a connect group is answered");
+    };
+    assert_eq!(refused.error_code, 23, "INCONSISTENT_GROUP_PROTOCOL");
+}
+
+// FindCoordinator v4 asks for several groups at once; a transactional.id is not served yet.
+#[test]
+fn find_coordinator_batched_and_transactional() {
+    let (mut world, mut gateway) = cluster();
+    let Some(ResponseKind::FindCoordinator(found)) = exchange(
+        &mut world,
+        &mut gateway,
+        2,
+        ApiKey::FindCoordinator,
+        4,
+        RequestKind::FindCoordinator(FindCoordinatorRequest::default().with_coordinator_keys(
+            vec![
+                StrBytes::from_static_str("g1"),
+                StrBytes::from_static_str("g2"),
+            ],
+        )),
+    ) else {
+        panic!("FindCoordinator v4 is answered");
+    };
+    let keys: Vec<(&str, i16)> = found
+        .coordinators
+        .iter()
+        .map(|c| (c.key.as_str(), c.error_code))
+        .collect();
+    assert_eq!(keys, vec![("g1", 0), ("g2", 0)]);
+    assert!(
+        found
+            .coordinators
+            .iter()
+            .all(|c| c.port == 19091 + c.node_id.0)
+    );
+    let Some(ResponseKind::FindCoordinator(txn)) = exchange(
+        &mut world,
+        &mut gateway,
+        2,
+        ApiKey::FindCoordinator,
+        3,
+        RequestKind::FindCoordinator(
+            FindCoordinatorRequest::default()
+                .with_key(StrBytes::from_static_str("tx"))
+                .with_key_type(1),
+        ),
+    ) else {
+        panic!("FindCoordinator for a transactional.id is answered");
+    };
+    assert_eq!(txn.error_code, 53);
 }

@@ -248,6 +248,16 @@ impl Coordinator {
         &self.names[group.0 as usize]
     }
 
+    /// Every group's name, indexed by `GroupId`.
+    pub fn names(&self) -> &Arc<Vec<String>> {
+        &self.names
+    }
+
+    /// Live mode: the names grow when a real client names a group the scenario does not.
+    pub fn set_names(&mut self, names: Arc<Vec<String>>) {
+        self.names = names;
+    }
+
     /// The `__consumer_offsets` partition that holds a group (R8.4).
     pub fn partition_of(&self, group: GroupId) -> Option<TopicPartition> {
         let topic = self.offsets_topic?;

@@ -30,6 +30,9 @@ pub fn serve(path: &Path, options: ServeOptions) -> anyhow::Result<ExitCode> {
     let seed = Seed::choose(options.seed, scenario.seed);
     // A live run lasts until it is stopped, whatever the scenario's own duration.
     scenario.duration = scenario.duration.max(LIVE_DURATION);
+    // Real clients may form consumer groups the file never names: the cluster has
+    // `__consumer_offsets` from the start.
+    scenario.with_offsets_topic();
     let listeners =
         server::bind(scenario.brokers, options.port_base).map_err(anyhow::Error::msg)?;
     let stop = Arc::new(AtomicBool::new(false));

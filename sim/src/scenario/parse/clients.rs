@@ -252,24 +252,7 @@ impl<'a> Checker<'a> {
                 ),
             );
         }
-        topics.push(TopicSpec {
-            name: OFFSETS_TOPIC.to_string(),
-            partitions,
-            replication_factor: rf,
-            replicas: None,
-            // Kafka creates it compacted, with `offsets.topic.segment.bytes` (100 MiB)
-            // segments, so that only each group's latest commit per partition stays.
-            config: TopicConfig::resolve(
-                broker,
-                &[
-                    Setting::new("cleanup.policy", ConfigValue::Str("compact".into())),
-                    Setting::new("segment.bytes", ConfigValue::Int(104_857_600)),
-                ],
-            )
-            .expect("valid settings"),
-            internal: true,
-            origin: TopicOrigin::Start,
-        });
+        topics.push(crate::scenario::offsets_topic(broker, rf));
         self.topics.push((OFFSETS_TOPIC.to_string(), 0..0));
         self.partitions.push(partitions);
         Ok(groups)
