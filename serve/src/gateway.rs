@@ -11,8 +11,9 @@ use indexmap::IndexMap;
 use kafka_protocol::messages::{
     ApiKey, ApiVersionsResponse, BrokerId as WireBrokerId, FetchRequest, FetchResponse,
     InitProducerIdResponse, ListOffsetsRequest, ListOffsetsResponse, MetadataRequest,
-    MetadataResponse, ProduceRequest, ProduceResponse, ProducerId, RequestKind, ResponseKind,
-    TopicName, fetch_response, list_offsets_response, metadata_response, produce_response,
+    MetadataResponse, OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse, ProduceRequest,
+    ProduceResponse, ProducerId, RequestKind, ResponseKind, TopicName, fetch_response,
+    list_offsets_response, metadata_response, offset_for_leader_epoch_response, produce_response,
 };
 use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::records::{
@@ -137,6 +138,10 @@ enum Pending {
     },
     ListOffsets {
         partitions: PerPartition<(i16, i64, i32)>,
+    },
+    OffsetForLeaderEpoch {
+        /// Per partition: error code, leader epoch, end offset.
+        partitions: PerPartition<(i16, i32, i64)>,
     },
     /// A consumer group API: `group.rs`.
     Group(Box<group::GroupCall>),
@@ -335,6 +340,10 @@ impl Gateway {
                     world.live_send(connection, broker, Message::Fetch(sim));
                 }
             }
+            RequestKind::OffsetForLeaderEpoch(request) => {
+                let pending = self.offset_for_leader_epoch(world, connection, broker, &request);
+                self.push(connection, answer(Slot::Waiting(pending)));
+            }
             RequestKind::ListOffsets(request) => {
                 let pending = self.list_offsets(world, connection, broker, &request);
                 self.push(connection, answer(Slot::Waiting(pending)));
@@ -490,6 +499,31 @@ impl Gateway {
                                 entry.2 = Some(answer);
                                 break;
                             }
+                        }
+                    }
+                }
+                Message::OffsetForLeaderEpochResponse {
+                    correlation,
+                    partition,
+                    result,
+                } => {
+                    let Some((_, seq)) = self.correlations.remove(&correlation) else {
+                        continue;
+                    };
+                    let name = topic_names(world)[partition.topic.0 as usize].clone();
+                    if let Some(Answer {
+                        slot: Slot::Waiting(Pending::OffsetForLeaderEpoch { partitions }),
+                        ..
+                    }) = self.answer_mut(connection, seq)
+                    {
+                        let answer = match result {
+                            Ok((epoch, end)) => (0, epoch.0 as i32, end.0 as i64),
+                            Err(e) => (error_code(e), -1, -1),
+                        };
+                        if let Some(entry) = partitions.iter_mut().find(|p| {
+                            p.0 == name && p.1 == partition.partition as i32 && p.2.is_none()
+                        }) {
+                            entry.2 = Some(answer);
                         }
                     }
                 }
@@ -921,6 +955,56 @@ impl Gateway {
         )
     }
 
+    /// KIP-101/320's question, per partition: where does this leader epoch end in the
+    /// leader's log? A client asks it after a leader change to find a truncation.
+    fn offset_for_leader_epoch(
+        &mut self,
+        world: &mut World,
+        connection: u32,
+        broker: BrokerId,
+        request: &OffsetForLeaderEpochRequest,
+    ) -> Pending {
+        let mut partitions = Vec::new();
+        let seq = {
+            let c = &self.connections[&connection];
+            c.first + c.answers.len() as u64
+        };
+        for topic in &request.topics {
+            let name = topic.topic.0.to_string();
+            for p in &topic.partitions {
+                let Some(tp) = known_partition(world, &name, p.partition) else {
+                    partitions.push((
+                        name.clone(),
+                        p.partition,
+                        Some((UNKNOWN_TOPIC_OR_PARTITION, -1, -1)),
+                    ));
+                    continue;
+                };
+                // -1 means the client does not know the current epoch: no check (KIP-320).
+                let current = if p.current_leader_epoch < 0 {
+                    broker_leader_epoch(world, broker, tp)
+                } else {
+                    LeaderEpoch(p.current_leader_epoch as u32)
+                };
+                let correlation = self.next_correlation;
+                self.next_correlation += 1;
+                self.correlations.insert(correlation, (connection, seq));
+                world.live_send(
+                    connection,
+                    broker,
+                    Message::OffsetForLeaderEpoch {
+                        correlation,
+                        partition: tp,
+                        epoch: LeaderEpoch(p.leader_epoch.max(0) as u32),
+                        current_leader_epoch: current,
+                    },
+                );
+                partitions.push((name.clone(), p.partition, None));
+            }
+        }
+        Pending::OffsetForLeaderEpoch { partitions }
+    }
+
     fn list_offsets(
         &mut self,
         world: &mut World,
@@ -987,6 +1071,32 @@ fn finish(world: &World, pending: &Pending, version: i16) -> Option<ResponseKind
     let _ = world;
     match pending {
         Pending::Group(call) => call.answer(),
+        Pending::OffsetForLeaderEpoch { partitions } => {
+            if partitions.iter().any(|p| p.2.is_none()) {
+                return None;
+            }
+            let mut topics: Vec<offset_for_leader_epoch_response::OffsetForLeaderTopicResult> =
+                Vec::new();
+            for (name, index, answer) in partitions {
+                let (code, epoch, end) = answer.expect("checked above");
+                let partition = offset_for_leader_epoch_response::EpochEndOffset::default()
+                    .with_partition(*index)
+                    .with_error_code(code)
+                    .with_leader_epoch(epoch)
+                    .with_end_offset(end);
+                match topics.iter_mut().find(|t| t.topic.0.as_str() == name) {
+                    Some(t) => t.partitions.push(partition),
+                    None => topics.push(
+                        offset_for_leader_epoch_response::OffsetForLeaderTopicResult::default()
+                            .with_topic(topic_name(name))
+                            .with_partitions(vec![partition]),
+                    ),
+                }
+            }
+            Some(ResponseKind::OffsetForLeaderEpoch(
+                OffsetForLeaderEpochResponse::default().with_topics(topics),
+            ))
+        }
         Pending::Metadata { .. } => None,
         Pending::Produce { partitions } => {
             if partitions.iter().any(|p| p.2.is_none()) {
@@ -1171,6 +1281,14 @@ fn topic_names(world: &World) -> Vec<String> {
         .iter()
         .map(|t| t.name.clone())
         .collect()
+}
+
+/// A topic's partition by name and index, if the cluster has it.
+fn known_partition(world: &World, name: &str, index: i32) -> Option<TopicPartition> {
+    let topic = topic_names(world).iter().position(|n| n == name)?;
+    let topic = TopicId(topic as u32);
+    (index >= 0 && (index as u32) < world.controller().image().partition_count(topic))
+        .then(|| TopicPartition::new(topic, index as u32))
 }
 
 fn topic_name(name: &str) -> TopicName {

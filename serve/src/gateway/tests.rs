@@ -3,8 +3,7 @@
 
 use std::sync::Arc;
 
-use bytes::BufMut;
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 use indexmap::IndexMap;
 use kafka_protocol::messages::{
     ApiKey, ApiVersionsRequest, FetchRequest, InitProducerIdRequest, ListOffsetsRequest,
@@ -17,6 +16,7 @@ use kafka_protocol::messages::{
     SyncGroupRequest, consumer_protocol_assignment, join_group_request, leave_group_request,
     offset_commit_request, offset_fetch_request, sync_group_request,
 };
+use kafka_protocol::messages::{OffsetForLeaderEpochRequest, offset_for_leader_epoch_request};
 use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
 use kafka_protocol::records::{
     Compression, Record, RecordBatchDecoder, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
@@ -932,4 +932,53 @@ fn find_coordinator_batched_and_transactional() {
         panic!("FindCoordinator for a transactional.id is answered");
     };
     assert_eq!(txn.error_code, 53);
+}
+
+// OffsetForLeaderEpoch (KIP-320): where epoch 0 ends in the leader's log; a current epoch
+// newer than the leader's is UNKNOWN_LEADER_EPOCH, an unknown topic UNKNOWN_TOPIC_OR_PARTITION.
+#[test]
+fn offset_for_leader_epoch_finds_an_epoch_end() {
+    let (mut world, mut gateway) = cluster();
+    let Some(ResponseKind::Produce(_)) = exchange(
+        &mut world,
+        &mut gateway,
+        1,
+        ApiKey::Produce,
+        8,
+        produce("orders", 0, -1, batch(&["a", "b"], -1)),
+    ) else {
+        panic!("Produce is answered");
+    };
+    let ask = |name: &str, current: i32| {
+        RequestKind::OffsetForLeaderEpoch(
+            OffsetForLeaderEpochRequest::default()
+                .with_replica_id(kafka_protocol::messages::BrokerId(-1))
+                .with_topics(vec![
+                    offset_for_leader_epoch_request::OffsetForLeaderTopic::default()
+                        .with_topic(topic(name))
+                        .with_partitions(vec![
+                            offset_for_leader_epoch_request::OffsetForLeaderPartition::default()
+                                .with_partition(0)
+                                .with_current_leader_epoch(current)
+                                .with_leader_epoch(0),
+                        ]),
+                ]),
+        )
+    };
+    let mut answers = Vec::new();
+    for (name, current) in [("orders", 0), ("orders", 5), ("nope", -1)] {
+        let Some(ResponseKind::OffsetForLeaderEpoch(answer)) = exchange(
+            &mut world,
+            &mut gateway,
+            1,
+            ApiKey::OffsetForLeaderEpoch,
+            4,
+            ask(name, current),
+        ) else {
+            panic!("OffsetForLeaderEpoch is answered");
+        };
+        let p = &answer.topics[0].partitions[0];
+        answers.push((p.error_code, p.leader_epoch, p.end_offset));
+    }
+    assert_eq!(answers, vec![(0, 0, 2), (75, -1, -1), (3, -1, -1)]);
 }
