@@ -16,6 +16,7 @@ use ksim::engine::ids::BrokerId;
 use ksim::engine::time::SimTime;
 
 use crate::gateway::Gateway;
+use crate::journal::{self, Input as Journaled, Journal};
 use crate::wire;
 
 /// What the network threads tell the loop.
@@ -41,6 +42,8 @@ pub struct Options {
     pub port_base: u16,
     /// Where to write the journal of requests, if anywhere.
     pub journal: Option<Box<dyn Write + Send>>,
+    /// The run's seed, the journal's first line.
+    pub seed: u64,
     /// Set to stop the run (Ctrl-C).
     pub stop: Arc<AtomicBool>,
     /// Where the server's log lines go (connections, closes and their reasons).
@@ -97,6 +100,8 @@ pub fn run(mut world: World, listeners: Vec<TcpListener>, mut options: Options) 
     }
     drop(tx);
     let mut gateway = Gateway::new(ports.clone());
+    let mut journal = Journal::new(options.journal.take());
+    journal.record(world.now(), &Journaled::Start { seed: options.seed });
     let mut streams: std::collections::BTreeMap<u32, TcpStream> = Default::default();
     let start = Instant::now();
     // Simulated time starts where the world is (0) and follows the wall clock from here.
@@ -107,8 +112,8 @@ pub fn run(mut world: World, listeners: Vec<TcpListener>, mut options: Options) 
             break;
         }
         let wall = origin + SimTime::from_micros(start.elapsed().as_micros() as u64);
-        world.run_until(wall);
-        world.advance_to(wall);
+        let closed = journal::advance(&mut world, &mut gateway, wall);
+        close_all(&mut streams, &mut options, closed);
         // Brokers that crashed or came back: their listeners follow.
         for (i, flag) in up.iter().enumerate() {
             let broker = BrokerId(i as u32 + 1);
@@ -123,21 +128,21 @@ pub fn run(mut world: World, listeners: Vec<TcpListener>, mut options: Options) 
                     if let Some(stream) = streams.remove(&connection) {
                         let _ = stream.shutdown(Shutdown::Both);
                     }
+                    journal.record(world.now(), &Journaled::Close { connection });
                     gateway.close(connection);
                 }
             } else if !was_up && now_up {
                 (options.log)(format!("broker {} is up: its port opens again", broker.0));
             }
         }
-        gateway.on_answers(&mut world);
-        flush(&mut gateway, &mut streams, &mut options);
-        if let Some(out) = options.trace.as_mut() {
-            let trace = world.trace();
-            for i in traced..trace.len() {
-                out(trace.line(i));
-            }
-            traced = trace.len();
-        }
+        flush(
+            &mut gateway,
+            &mut streams,
+            &mut options,
+            &mut journal,
+            world.now(),
+        );
+        print_trace(&world, &mut options, &mut traced);
         let wait = world
             .next_event_time()
             .map(|t| t.saturating_sub(wall))
@@ -151,8 +156,8 @@ pub fn run(mut world: World, listeners: Vec<TcpListener>, mut options: Options) 
         };
         // The request enters at the simulated time of its arrival on the wall clock.
         let wall = origin + SimTime::from_micros(start.elapsed().as_micros() as u64);
-        world.run_until(wall);
-        world.advance_to(wall);
+        let closed = journal::advance(&mut world, &mut gateway, wall);
+        close_all(&mut streams, &mut options, closed);
         match input {
             Input::Opened {
                 connection,
@@ -165,32 +170,65 @@ pub fn run(mut world: World, listeners: Vec<TcpListener>, mut options: Options) 
                 }
                 gateway.open(connection, broker);
                 streams.insert(connection, stream);
-                journal(
-                    &mut options,
-                    world.now(),
-                    connection,
-                    "open",
-                    &broker.0.to_string(),
-                );
+                journal.record(world.now(), &Journaled::Open { connection, broker });
             }
             Input::Frame { connection, frame } => {
-                journal(&mut options, world.now(), connection, "frame", &hex(&frame));
+                journal.record(
+                    world.now(),
+                    &Journaled::Frame {
+                        connection,
+                        frame: frame.clone(),
+                    },
+                );
                 gateway.on_frame(&mut world, connection, frame);
             }
             Input::Closed { connection, reason } => {
                 if streams.remove(&connection).is_some() {
                     (options.log)(format!("connection {connection} closed: {reason}"));
-                    journal(&mut options, world.now(), connection, "close", "");
+                    journal.record(world.now(), &Journaled::Close { connection });
                 }
                 gateway.close(connection);
             }
         }
-        flush(&mut gateway, &mut streams, &mut options);
+        flush(
+            &mut gateway,
+            &mut streams,
+            &mut options,
+            &mut journal,
+            world.now(),
+        );
     }
+    journal.record(world.now(), &Journaled::Stop);
+    print_trace(&world, &mut options, &mut traced);
     for stream in streams.values() {
         let _ = stream.shutdown(Shutdown::Both);
     }
     world
+}
+
+/// Prints the trace lines added since the last call, if the trace is asked for.
+fn print_trace(world: &World, options: &mut Options, traced: &mut usize) {
+    if let Some(out) = options.trace.as_mut() {
+        let trace = world.trace();
+        for i in *traced..trace.len() {
+            out(trace.line(i));
+        }
+        *traced = trace.len();
+    }
+}
+
+/// Closes the sockets of connections the gateway already gave up on, with why.
+fn close_all(
+    streams: &mut std::collections::BTreeMap<u32, TcpStream>,
+    options: &mut Options,
+    closed: Vec<(u32, String)>,
+) {
+    for (connection, reason) in closed {
+        if let Some(stream) = streams.remove(&connection) {
+            (options.log)(format!("closing connection {connection}: {reason}"));
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+    }
 }
 
 /// Writes the answers that are ready, and closes the connections the gateway gave up on or
@@ -199,11 +237,16 @@ fn flush(
     gateway: &mut Gateway,
     streams: &mut std::collections::BTreeMap<u32, TcpStream>,
     options: &mut Options,
+    journal: &mut Journal,
+    now: SimTime,
 ) {
     for (connection, bytes) in gateway.take_output() {
         if let Some(stream) = streams.get_mut(&connection)
             && let Err(e) = stream.write_all(&bytes)
         {
+            // The world never learns of it, but the gateway forgets the connection's
+            // requests, so a replay must too.
+            journal.record(now, &Journaled::Close { connection });
             gateway.close(connection);
             streams.remove(&connection);
             (options.log)(format!("connection {connection}: write failed: {e}"));
@@ -216,20 +259,6 @@ fn flush(
         }
         gateway.close(connection);
     }
-}
-
-fn journal(options: &mut Options, at: SimTime, connection: u32, what: &str, data: &str) {
-    if let Some(out) = options.journal.as_mut() {
-        let _ = writeln!(
-            out,
-            "{{\"at_us\":{},\"connection\":{connection},\"event\":\"{what}\",\"data\":\"{data}\"}}",
-            at.as_micros()
-        );
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A broker's accept loop: connections are taken only while its process is up; while it is

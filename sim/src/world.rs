@@ -957,6 +957,13 @@ impl World {
         );
     }
 
+    /// Whether answers wait for real clients: live mode hands them to its gateway right after
+    /// the event that brought them, so that what the gateway sends back depends only on
+    /// simulated time.
+    pub fn live_has_answers(&self) -> bool {
+        !self.live.outbox.is_empty()
+    }
+
     /// Moves out the answers that reached real clients since the last drain, in the order they
     /// arrived: (connection, broker, message).
     pub fn live_drain(&mut self) -> Vec<(u32, BrokerId, Message)> {

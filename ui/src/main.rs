@@ -81,6 +81,18 @@ enum Command {
         #[arg(long)]
         trace: bool,
     },
+    /// Run the cluster side of a live run again from its journal (`ksim serve --journal`):
+    /// the same requests at the same simulated moments give the same trace and ledger.
+    Replay {
+        scenario: PathBuf,
+        journal: PathBuf,
+        /// The seed, over the journal's own.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Print the whole trace.
+        #[arg(long)]
+        trace: bool,
+    },
     /// Run a scenario once and print the outcome, the fate of the records and the trace hash.
     Run {
         scenario: PathBuf,
@@ -595,6 +607,12 @@ fn main() -> ExitCode {
                 trace,
             },
         ),
+        Some(Command::Replay {
+            scenario,
+            journal,
+            seed,
+            trace,
+        }) => cmd::serve::replay(&scenario, &journal, seed, trace),
         Some(Command::Check {
             paths,
             seed,

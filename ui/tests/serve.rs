@@ -404,3 +404,79 @@ fn a_port_in_use_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+// A live run's journal runs the cluster side again: `ksim replay` prints the same trace, line
+// for line, and the same ledger, though the requests came from real clients on the wall clock
+// (kcat producing, then kcat in a consumer group).
+#[test]
+fn a_replay_of_the_journal_gives_the_live_trace() {
+    if !have_kcat() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("ksim-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let journal = dir.join("journal.jsonl");
+    let journal_arg = journal.to_string_lossy().to_string();
+    let serve = Serve::start_with(
+        "scenarios/live/orders.toml",
+        &["--journal", &journal_arg, "--trace"],
+    );
+    let bootstrap = serve.bootstrap();
+    kcat(
+        &["-b", &bootstrap, "-P", "-t", "orders", "-K", ":"],
+        "k1:a\nk2:b\nk3:c\n",
+    );
+    let read = kcat(
+        &[
+            "-b",
+            &bootstrap,
+            "-G",
+            "readers",
+            "-o",
+            "beginning",
+            "-e",
+            "-q",
+            "orders",
+        ],
+        "",
+    );
+    assert_eq!(read.lines().count(), 3, "{read}");
+    let (live, _) = serve.stop();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let replay = Command::new(env!("CARGO_BIN_EXE_ksim"))
+        .current_dir(&root)
+        .args([
+            "replay",
+            "scenarios/live/orders.toml",
+            &journal_arg,
+            "--trace",
+        ])
+        .output()
+        .expect("ksim replay runs");
+    assert!(replay.status.success(), "{replay:?}");
+    let replayed = String::from_utf8_lossy(&replay.stdout).to_string();
+    let trace_lines = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| {
+                let t = l.trim_start();
+                t.split_once("ms ")
+                    .is_some_and(|(time, _)| time.parse::<f64>().is_ok())
+            })
+            .map(str::to_string)
+            .collect()
+    };
+    let live_trace = trace_lines(&live);
+    assert!(
+        live_trace.iter().any(|l| l.contains("group readers")),
+        "the consumer group is in the trace: {live}"
+    );
+    assert_eq!(live_trace, trace_lines(&replayed));
+    let ledger = |text: &str| {
+        text.lines()
+            .find(|l| l.starts_with("stopped at"))
+            .map(str::to_string)
+    };
+    assert!(ledger(&live).is_some(), "{live}");
+    assert_eq!(ledger(&live), ledger(&replayed));
+    let _ = std::fs::remove_dir_all(&dir);
+}

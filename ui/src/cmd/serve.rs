@@ -25,14 +25,20 @@ pub struct ServeOptions {
     pub trace: bool,
 }
 
-pub fn serve(path: &Path, options: ServeOptions) -> anyhow::Result<ExitCode> {
+/// A scenario as live mode runs it, for `serve` and `replay` alike.
+fn live_scenario(path: &Path) -> anyhow::Result<ksim::scenario::Scenario> {
     let mut scenario = scenario_files::load(path)?;
-    let seed = Seed::choose(options.seed, scenario.seed);
     // A live run lasts until it is stopped, whatever the scenario's own duration.
     scenario.duration = scenario.duration.max(LIVE_DURATION);
     // Real clients may form consumer groups the file never names: the cluster has
     // `__consumer_offsets` from the start.
     scenario.with_offsets_topic();
+    Ok(scenario)
+}
+
+pub fn serve(path: &Path, options: ServeOptions) -> anyhow::Result<ExitCode> {
+    let scenario = live_scenario(path)?;
+    let seed = Seed::choose(options.seed, scenario.seed);
     let listeners =
         server::bind(scenario.brokers, options.port_base).map_err(anyhow::Error::msg)?;
     let stop = Arc::new(AtomicBool::new(false));
@@ -75,6 +81,7 @@ pub fn serve(path: &Path, options: ServeOptions) -> anyhow::Result<ExitCode> {
         Options {
             port_base: options.port_base,
             journal,
+            seed: seed.value,
             stop,
             log: Box::new(|line| println!("ksim serve: {line}")),
             trace: options.trace.then(|| {
@@ -82,6 +89,41 @@ pub fn serve(path: &Path, options: ServeOptions) -> anyhow::Result<ExitCode> {
             }),
         },
     );
+    print!("{}", ledger(&world));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `ksim replay <scenario> <journal>`: the cluster side of a live run, run again from its
+/// journal: the same inputs at the same simulated moments give the same trace and ledger.
+pub fn replay(
+    path: &Path,
+    journal_path: &Path,
+    seed: Option<u64>,
+    trace: bool,
+) -> anyhow::Result<ExitCode> {
+    let scenario = live_scenario(path)?;
+    let file = std::fs::File::open(journal_path)
+        .with_context(|| format!("opening the journal {}", journal_path.display()))?;
+    let inputs = ksim_serve::journal::read(std::io::BufReader::new(file))
+        .map_err(|e| anyhow::anyhow!("{}: {e}", journal_path.display()))?;
+    // The journal's own seed, unless --seed overrides it.
+    let journaled = inputs.iter().find_map(|(_, input)| match input {
+        ksim_serve::journal::Input::Start { seed } => Some(*seed),
+        _ => None,
+    });
+    let seed = Seed::choose(seed.or(journaled), scenario.seed);
+    let mut world = World::new(Arc::new(scenario), seed.value);
+    // The ports only shape the answers real clients read, which a replay does not send.
+    let ports = (0..world.scenario().brokers)
+        .map(|i| 19092u16.saturating_add(i as u16))
+        .collect();
+    ksim_serve::journal::replay(&mut world, ports, &inputs);
+    if trace {
+        let lines = world.trace();
+        for i in 0..lines.len() {
+            println!("{}", lines.line(i));
+        }
+    }
     print!("{}", ledger(&world));
     Ok(ExitCode::SUCCESS)
 }
