@@ -18,7 +18,7 @@ struct Line {
     at_us: u64,
     connection: u32,
     /// `start` (data: the seed), `open` (data: the broker), `frame` (data: the request's
-    /// bytes in hex), `close`, `stop`.
+    /// bytes in hex), `close`, `ctl` (data: the command), `stop`.
     event: String,
     data: String,
 }
@@ -40,6 +40,10 @@ pub enum Input {
     },
     Close {
         connection: u32,
+    },
+    /// A `ksim ctl` command, applied when it arrived.
+    Control {
+        command: String,
     },
     /// The run was stopped (Ctrl-C).
     Stop,
@@ -64,6 +68,7 @@ impl Journal {
             Input::Open { connection, broker } => (*connection, "open", broker.0.to_string()),
             Input::Frame { connection, frame } => (*connection, "frame", hex(frame)),
             Input::Close { connection } => (*connection, "close", String::new()),
+            Input::Control { command } => (0, "ctl", command.clone()),
             Input::Stop => (0, "stop", String::new()),
         };
         let line = Line {
@@ -135,10 +140,13 @@ pub fn read(journal: impl BufRead) -> Result<Vec<(SimTime, Input)>, String> {
                 ),
             },
             "close" => Input::Close { connection },
+            "ctl" => Input::Control {
+                command: entry.data,
+            },
             "stop" => Input::Stop,
             other => {
                 return Err(format!(
-                    "line {n}: unknown event {other:?}; expected start, open, frame, close or stop"
+                    "line {n}: unknown event {other:?}; expected start, open, frame, close, ctl or stop"
                 ));
             }
         };
@@ -178,9 +186,15 @@ pub fn advance(world: &mut World, gateway: &mut Gateway, until: SimTime) -> Vec<
 }
 
 /// Feeds a journal's inputs to a world at their simulated times, as the live run did, and
-/// runs it to the moment the run was stopped (or the last input).
-pub fn replay(world: &mut World, ports: Vec<u16>, inputs: &[(SimTime, Input)]) {
+/// runs it to the moment the run was stopped (or the last input). A `ctl` command that does
+/// not read is an error: the live run applied only commands that did.
+pub fn replay(
+    world: &mut World,
+    ports: Vec<u16>,
+    inputs: &[(SimTime, Input)],
+) -> Result<(), String> {
     let mut gateway = Gateway::new(ports);
+    let brokers = world.scenario().brokers;
     for (at, input) in inputs {
         advance(world, &mut gateway, *at);
         match input {
@@ -190,6 +204,11 @@ pub fn replay(world: &mut World, ports: Vec<u16>, inputs: &[(SimTime, Input)]) {
                 gateway.on_frame(world, *connection, frame.clone());
             }
             Input::Close { connection } => gateway.close(*connection),
+            Input::Control { command } => {
+                let action = crate::control::parse(command, brokers)
+                    .map_err(|e| format!("the ctl command at {at}: {e}"))?;
+                world.inject(action);
+            }
             Input::Stop => break,
         }
         for (connection, _) in gateway.take_closing() {
@@ -197,6 +216,7 @@ pub fn replay(world: &mut World, ports: Vec<u16>, inputs: &[(SimTime, Input)]) {
         }
         gateway.take_output();
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -223,6 +243,12 @@ mod tests {
                 },
             ),
             (SimTime::from_micros(12), Input::Close { connection: 1 }),
+            (
+                SimTime::from_micros(15),
+                Input::Control {
+                    command: "partition 1 | 2 3".into(),
+                },
+            ),
             (SimTime::from_micros(20), Input::Stop),
         ];
         let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));

@@ -15,6 +15,7 @@ use ksim::World;
 use ksim::engine::ids::BrokerId;
 use ksim::engine::time::SimTime;
 
+use crate::control;
 use crate::gateway::Gateway;
 use crate::journal::{self, Input as Journaled, Journal};
 use crate::wire;
@@ -34,6 +35,11 @@ enum Input {
         connection: u32,
         reason: String,
     },
+    /// A `ksim ctl` command, and where its answer goes.
+    Control {
+        command: String,
+        reply: Sender<String>,
+    },
 }
 
 /// How a live run is set up.
@@ -44,6 +50,8 @@ pub struct Options {
     pub journal: Option<Box<dyn Write + Send>>,
     /// The run's seed, the journal's first line.
     pub seed: u64,
+    /// Where `ksim ctl` commands come in, if anywhere (`bind_control`).
+    pub control: Option<TcpListener>,
     /// Set to stop the run (Ctrl-C).
     pub stop: Arc<AtomicBool>,
     /// Where the server's log lines go (connections, closes and their reasons).
@@ -75,6 +83,19 @@ pub fn bind(brokers: u32, port_base: u16) -> Result<Vec<TcpListener>, String> {
         .collect()
 }
 
+/// Binds the loopback port `ksim ctl` talks to, or says it is taken and how to pick another.
+pub fn bind_control(port: u16) -> Result<TcpListener, String> {
+    let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
+        format!(
+            "cannot listen for ksim ctl on 127.0.0.1:{port}: {e}; choose another port with --control-port"
+        )
+    })?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| format!("127.0.0.1:{port}: {e}"))?;
+    Ok(listener)
+}
+
 /// Runs the world live until `stop` is set or the world ends; returns it for the ledger.
 pub fn run(mut world: World, listeners: Vec<TcpListener>, mut options: Options) -> World {
     let ports: Vec<u16> = listeners
@@ -97,6 +118,11 @@ pub fn run(mut world: World, listeners: Vec<TcpListener>, mut options: Options) 
         let next = next_connection.clone();
         let port = ports[i];
         thread::spawn(move || listen(i, port, listener, up, stop, next, tx));
+    }
+    if let Some(listener) = options.control.take() {
+        let tx = tx.clone();
+        let stop = options.stop.clone();
+        thread::spawn(move || listen_control(listener, stop, tx));
     }
     drop(tx);
     let mut gateway = Gateway::new(ports.clone());
@@ -188,6 +214,24 @@ pub fn run(mut world: World, listeners: Vec<TcpListener>, mut options: Options) 
                     journal.record(world.now(), &Journaled::Close { connection });
                 }
                 gateway.close(connection);
+            }
+            Input::Control { command, reply } => {
+                let answer = match control::parse(&command, ports.len() as u32) {
+                    Ok(action) => {
+                        journal.record(
+                            world.now(),
+                            &Journaled::Control {
+                                command: command.trim().to_string(),
+                            },
+                        );
+                        world.inject(action);
+                        let line = format!("{}: {}", world.now(), command.trim());
+                        (options.log)(format!("ksim ctl at {line}"));
+                        format!("ok: at {line}")
+                    }
+                    Err(e) => format!("error: {e}"),
+                };
+                let _ = reply.send(answer);
             }
         }
         flush(
@@ -311,6 +355,39 @@ fn listen(
             }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                 thread::sleep(Duration::from_millis(5));
+            }
+            Err(_) => thread::sleep(Duration::from_millis(20)),
+        }
+    }
+}
+
+/// The control port's accept loop: one command line per connection, answered with one line.
+fn listen_control(listener: TcpListener, stop: Arc<AtomicBool>, tx: Sender<Input>) {
+    while !stop.load(Ordering::SeqCst) {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                let _ = stream.set_nonblocking(false);
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                let Ok(mut writer) = stream.try_clone() else {
+                    continue;
+                };
+                let mut line = String::new();
+                if std::io::BufRead::read_line(&mut std::io::BufReader::new(stream), &mut line)
+                    .is_err()
+                {
+                    continue;
+                }
+                let (reply, answer) = mpsc::channel();
+                let command = line.trim().to_string();
+                if tx.send(Input::Control { command, reply }).is_err() {
+                    return;
+                }
+                if let Ok(text) = answer.recv_timeout(Duration::from_secs(5)) {
+                    let _ = writeln!(writer, "{text}");
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                thread::sleep(Duration::from_millis(20));
             }
             Err(_) => thread::sleep(Duration::from_millis(20)),
         }

@@ -70,6 +70,9 @@ enum Command {
         /// The port of broker 1; broker N listens on PORT_BASE + N - 1.
         #[arg(long, default_value_t = 19092)]
         port_base: u16,
+        /// The port `ksim ctl` sends faults to (default: PORT_BASE - 1).
+        #[arg(long)]
+        control_port: Option<u16>,
         /// The seed of the run, over the scenario's own `seed`.
         #[arg(long)]
         seed: Option<u64>,
@@ -80,6 +83,16 @@ enum Command {
         /// Print the trace as it grows.
         #[arg(long)]
         trace: bool,
+    },
+    /// Send a fault to a running `ksim serve`: crash N, restart N, power-loss N, isolate N,
+    /// partition N… | M…, heal.
+    Ctl {
+        /// The command, e.g. `crash 2` or `partition 1 | 2 3`.
+        #[arg(required = true, num_args = 1..)]
+        command: Vec<String>,
+        /// The port `ksim serve` printed for ksim ctl (default: the one below broker 1's).
+        #[arg(long, default_value_t = 19091)]
+        port: u16,
     },
     /// Run the cluster side of a live run again from its journal (`ksim serve --journal`):
     /// the same requests at the same simulated moments give the same trace and ledger.
@@ -595,6 +608,7 @@ fn main() -> ExitCode {
         Some(Command::Serve {
             scenario,
             port_base,
+            control_port,
             seed,
             journal,
             trace,
@@ -602,11 +616,13 @@ fn main() -> ExitCode {
             &scenario,
             cmd::serve::ServeOptions {
                 port_base,
+                control_port,
                 seed,
                 journal,
                 trace,
             },
         ),
+        Some(Command::Ctl { command, port }) => cmd::serve::ctl(&command, port),
         Some(Command::Replay {
             scenario,
             journal,

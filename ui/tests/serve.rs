@@ -60,10 +60,12 @@ impl Serve {
 
     fn start_with(scenario: &str, flags: &[&str]) -> Serve {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let port = free_ports(3);
+        // Three brokers' ports and the ksim ctl port after them.
+        let port = free_ports(4);
         let mut child = Command::new(env!("CARGO_BIN_EXE_ksim"))
             .current_dir(&root)
             .args(["serve", scenario, "--port-base", &port.to_string()])
+            .args(["--control-port", &(port + 3).to_string()])
             .args(flags)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -97,6 +99,19 @@ impl Serve {
             }
         }
         panic!("ksim serve never printed a line with {text:?}");
+    }
+
+    /// `ksim ctl <command>` against this run: exit code and what it printed.
+    fn ctl(&self, command: &str) -> (i32, String) {
+        let out = Command::new(env!("CARGO_BIN_EXE_ksim"))
+            .args(["ctl", "--port", &(self.port + 3).to_string()])
+            .args(command.split_whitespace())
+            .output()
+            .expect("ksim ctl runs");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
     }
 
     fn bootstrap(&self) -> String {
@@ -407,7 +422,7 @@ fn a_port_in_use_is_a_clear_error() {
 
 // A live run's journal runs the cluster side again: `ksim replay` prints the same trace, line
 // for line, and the same ledger, though the requests came from real clients on the wall clock
-// (kcat producing, then kcat in a consumer group).
+// (kcat producing, then kcat in a consumer group) and a fault from `ksim ctl`.
 #[test]
 fn a_replay_of_the_journal_gives_the_live_trace() {
     if !have_kcat() {
@@ -441,6 +456,18 @@ fn a_replay_of_the_journal_gives_the_live_trace() {
         "",
     );
     assert_eq!(read.lines().count(), 3, "{read}");
+    // A fault from another terminal: applied at the moment it arrives, journaled, replayed.
+    let (code, answer) = serve.ctl("crash 2");
+    assert_eq!(code, 0, "{answer}");
+    assert!(answer.starts_with("ok: at "), "{answer}");
+    let (code, answer) = serve.ctl("crash 9");
+    assert_eq!(code, 1, "{answer}");
+    assert!(answer.contains("not a broker of this cluster"), "{answer}");
+    let refused = (0..50).any(|_| {
+        std::thread::sleep(Duration::from_millis(50));
+        std::net::TcpStream::connect(("127.0.0.1", serve.port + 1)).is_err()
+    });
+    assert!(refused, "broker 2's port closes after `ksim ctl crash 2`");
     let (live, _) = serve.stop();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let replay = Command::new(env!("CARGO_BIN_EXE_ksim"))

@@ -20,6 +20,8 @@ const LIVE_DURATION: SimTime = SimTime::from_secs(7 * 24 * 3600);
 
 pub struct ServeOptions {
     pub port_base: u16,
+    /// Where `ksim ctl` reaches the run; `None`: the port below broker 1's.
+    pub control_port: Option<u16>,
     pub seed: Option<u64>,
     pub journal: Option<PathBuf>,
     pub trace: bool,
@@ -41,6 +43,10 @@ pub fn serve(path: &Path, options: ServeOptions) -> anyhow::Result<ExitCode> {
     let seed = Seed::choose(options.seed, scenario.seed);
     let listeners =
         server::bind(scenario.brokers, options.port_base).map_err(anyhow::Error::msg)?;
+    let control_port = options
+        .control_port
+        .unwrap_or(options.port_base.saturating_sub(1));
+    let control = server::bind_control(control_port).map_err(anyhow::Error::msg)?;
     let stop = Arc::new(AtomicBool::new(false));
     signal_hook::flag::register(signal_hook::consts::SIGINT, stop.clone())
         .context("installing the Ctrl-C handler")?;
@@ -73,6 +79,10 @@ pub fn serve(path: &Path, options: ServeOptions) -> anyhow::Result<ExitCode> {
     println!("brokers: {}", brokers.join(" "));
     println!("topics: {}", topics.join(", "));
     println!("bootstrap.servers={}", bootstrap.join(","));
+    println!(
+        "faults: ksim ctl --port {control_port} <{}>",
+        ksim_serve::control::COMMANDS
+    );
     println!("Ctrl-C stops the run and prints the ledger of the real clients' records");
     let world = World::new(Arc::new(scenario), seed.value);
     let world = server::run(
@@ -82,6 +92,7 @@ pub fn serve(path: &Path, options: ServeOptions) -> anyhow::Result<ExitCode> {
             port_base: options.port_base,
             journal,
             seed: seed.value,
+            control: Some(control),
             stop,
             log: Box::new(|line| println!("ksim serve: {line}")),
             trace: options.trace.then(|| {
@@ -117,7 +128,8 @@ pub fn replay(
     let ports = (0..world.scenario().brokers)
         .map(|i| 19092u16.saturating_add(i as u16))
         .collect();
-    ksim_serve::journal::replay(&mut world, ports, &inputs);
+    ksim_serve::journal::replay(&mut world, ports, &inputs)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", journal_path.display()))?;
     if trace {
         let lines = world.trace();
         for i in 0..lines.len() {
@@ -126,6 +138,33 @@ pub fn replay(
     }
     print!("{}", ledger(&world));
     Ok(ExitCode::SUCCESS)
+}
+
+/// `ksim ctl <command>`: sends a fault to a live run and prints its answer; exit 1 when the
+/// run refused the command, 2 when no run answered.
+pub fn ctl(words: &[String], port: u16) -> anyhow::Result<ExitCode> {
+    use std::io::{BufRead, Write};
+    let command = words.join(" ");
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| {
+        anyhow::anyhow!(
+            "no ksim serve answers on 127.0.0.1:{port} ({e}); it prints the port to use with --port"
+        )
+    })?;
+    writeln!(stream, "{command}").context("sending the command")?;
+    let mut answer = String::new();
+    std::io::BufReader::new(stream)
+        .read_line(&mut answer)
+        .context("reading the answer")?;
+    let answer = answer.trim();
+    if answer.is_empty() {
+        anyhow::bail!("ksim serve on 127.0.0.1:{port} closed the connection without an answer");
+    }
+    println!("{answer}");
+    Ok(if answer.starts_with("ok") {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// What became of the records real clients produced: how many were acknowledged, and each
