@@ -930,6 +930,56 @@ impl World {
         GroupId(grown.len() as u32 - 1)
     }
 
+    /// What a broker answers to DescribeGroups for a group name: NOT_COORDINATOR unless it is
+    /// up and leads the group's `__consumer_offsets` partition; then the group, or `None` when
+    /// it has none by that name (Kafka describes it as Dead).
+    pub fn describe_group(
+        &self,
+        broker: BrokerId,
+        name: &str,
+    ) -> Result<Option<&Group>, crate::kafka::message::KafkaError> {
+        let b = self
+            .brokers
+            .get((broker.0 as usize).wrapping_sub(1))
+            .filter(|b| b.alive)
+            .ok_or(crate::kafka::message::KafkaError::NotCoordinator)?;
+        let names = b.coordinator.names();
+        let id = names
+            .iter()
+            .position(|n| n == name)
+            .map(|i| GroupId(i as u32));
+        let leads = |tp: TopicPartition| b.replicas.get(&tp).is_some_and(|r| r.leading.is_some());
+        b.coordinator
+            .partition_for_name(name)
+            .filter(|&tp| leads(tp))
+            .ok_or(crate::kafka::message::KafkaError::NotCoordinator)?;
+        Ok(id.and_then(|id| b.coordinator.groups.get(&id)))
+    }
+
+    /// The groups a broker coordinates now, by name, in name order: what ListGroups answers.
+    pub fn coordinated_groups(&self, broker: BrokerId) -> Vec<(&str, &Group)> {
+        let Some(b) = self
+            .brokers
+            .get((broker.0 as usize).wrapping_sub(1))
+            .filter(|b| b.alive)
+        else {
+            return Vec::new();
+        };
+        let mut groups: Vec<(&str, &Group)> = b
+            .coordinator
+            .groups
+            .iter()
+            .filter(|(id, _)| {
+                b.coordinator
+                    .partition_of(**id)
+                    .is_some_and(|tp| b.replicas.get(&tp).is_some_and(|r| r.leading.is_some()))
+            })
+            .map(|(id, g)| (b.coordinator.name(*id), g))
+            .collect();
+        groups.sort_by(|a, b| a.0.cmp(b.0));
+        groups
+    }
+
     /// A group's name, by its id (the scenario's groups, then live mode's).
     pub fn group_name(&self, group: GroupId) -> Option<&str> {
         let names = self.brokers.first()?.coordinator.names();

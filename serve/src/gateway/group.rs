@@ -16,6 +16,10 @@ use kafka_protocol::messages::{
     consumer_protocol_subscription, find_coordinator_response, join_group_response,
     leave_group_response, offset_commit_response, offset_fetch_response,
 };
+use kafka_protocol::messages::{
+    DescribeGroupsRequest, DescribeGroupsResponse, ListGroupsRequest, ListGroupsResponse,
+    describe_groups_response, list_groups_response,
+};
 use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
 use ksim::World;
 use ksim::engine::ids::{BrokerId, GroupId, Offset, TopicId, TopicPartition};
@@ -240,6 +244,14 @@ impl Gateway {
             RequestKind::LeaveGroup(r) => leave(world, version, r),
             RequestKind::OffsetCommit(r) => offset_commit(world, r),
             RequestKind::OffsetFetch(r) => offset_fetch(world, r),
+            RequestKind::ListGroups(r) => local(list_groups(world, broker, version, &r)),
+            RequestKind::DescribeGroups(r) => local(describe_groups(
+                world,
+                broker,
+                version,
+                &r,
+                &self.subscriptions,
+            )),
             _ => return false,
         };
         let seq = self.push(
@@ -950,4 +962,129 @@ fn offset_fetch_response(
         }
     }
     ResponseKind::OffsetFetch(answer)
+}
+
+/// ListGroups, answered from the broker's own coordinator: the groups it coordinates now
+/// (v4 can ask for some states only, named as Kafka names them, in any case).
+fn list_groups(
+    world: &World,
+    broker: BrokerId,
+    version: i16,
+    request: &ListGroupsRequest,
+) -> ResponseKind {
+    let wanted: Vec<String> = request
+        .states_filter
+        .iter()
+        .map(|s| s.to_lowercase())
+        .collect();
+    let groups = world
+        .coordinated_groups(broker)
+        .into_iter()
+        .filter(|(_, g)| {
+            version < 4 || wanted.is_empty() || wanted.contains(&g.state.name().to_lowercase())
+        })
+        .map(|(name, g)| {
+            let mut listed = list_groups_response::ListedGroup::default()
+                .with_group_id(kafka_protocol::messages::GroupId(text(name)))
+                .with_protocol_type(text("consumer"));
+            if version >= 4 {
+                listed.group_state = text(g.state.name());
+            }
+            listed
+        })
+        .collect();
+    ResponseKind::ListGroups(ListGroupsResponse::default().with_groups(groups))
+}
+
+/// DescribeGroups, answered from the broker's own coordinator: each group's state, assignor
+/// and members with their subscriptions and assignments; NOT_COORDINATOR from a broker that
+/// does not coordinate the group, Dead for a group its coordinator does not have.
+fn describe_groups(
+    world: &World,
+    broker: BrokerId,
+    version: i16,
+    request: &DescribeGroupsRequest,
+    store: &BTreeMap<(GroupId, String), Vec<(Strategy, Bytes)>>,
+) -> ResponseKind {
+    let groups = request
+        .groups
+        .iter()
+        .map(|id| {
+            let name = id.0.to_string();
+            let described = describe_groups_response::DescribedGroup::default()
+                .with_group_id(id.clone())
+                .with_authorized_operations(i32::MIN);
+            match world.describe_group(broker, &name) {
+                Err(e) => described.with_error_code(error_code(e)),
+                Ok(None) => described.with_group_state(text("Dead")),
+                Ok(Some(group)) => {
+                    let gid = world_group_id(world, &name);
+                    let members = group
+                        .members
+                        .values()
+                        .map(|m| {
+                            let stored = &m.stored;
+                            let metadata = gid
+                                .and_then(|g| store.get(&(g, stored.member_id.clone())))
+                                .and_then(|subs| {
+                                    subs.iter().find(|(s, _)| Some(*s) == group.protocol)
+                                })
+                                .map_or_else(
+                                    || {
+                                        write_subscription(
+                                            world,
+                                            &JoinedMember {
+                                                member_id: stored.member_id.clone(),
+                                                instance_id: stored.instance_id.clone(),
+                                                topics: stored.topics.clone(),
+                                                owned: Vec::new(),
+                                                owned_generation: -1,
+                                            },
+                                        )
+                                    },
+                                    |(_, b)| b.clone(),
+                                );
+                            let mut member =
+                                describe_groups_response::DescribedGroupMember::default()
+                                    .with_member_id(text(&stored.member_id))
+                                    .with_client_id(text(&stored.client_id))
+                                    .with_client_host(text("/127.0.0.1"))
+                                    .with_member_metadata(metadata)
+                                    .with_member_assignment(write_assignment(
+                                        world,
+                                        &stored.assignment,
+                                    ));
+                            if version >= 4 {
+                                member.group_instance_id = stored.instance_id.as_deref().map(text);
+                            }
+                            member
+                        })
+                        .collect();
+                    described
+                        .with_group_state(text(group.state.name()))
+                        .with_protocol_type(text("consumer"))
+                        .with_protocol_data(text(
+                            group.protocol.map_or("", Strategy::protocol_name),
+                        ))
+                        .with_members(members)
+                }
+            }
+        })
+        .map(|mut g| {
+            if version < 3 {
+                g.authorized_operations = i32::MIN;
+            }
+            g
+        })
+        .collect();
+    ResponseKind::DescribeGroups(DescribeGroupsResponse::default().with_groups(groups))
+}
+
+/// A group's id by name, if any broker's coordinator knows the name.
+fn world_group_id(world: &World, name: &str) -> Option<GroupId> {
+    (0..)
+        .map(GroupId)
+        .map_while(|g| world.group_name(g).map(|n| (g, n)))
+        .find(|(_, n)| *n == name)
+        .map(|(g, _)| g)
 }

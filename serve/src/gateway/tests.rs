@@ -16,7 +16,10 @@ use kafka_protocol::messages::{
     SyncGroupRequest, consumer_protocol_assignment, join_group_request, leave_group_request,
     offset_commit_request, offset_fetch_request, sync_group_request,
 };
-use kafka_protocol::messages::{OffsetForLeaderEpochRequest, offset_for_leader_epoch_request};
+use kafka_protocol::messages::{
+    DescribeGroupsRequest, ListGroupsRequest, OffsetForLeaderEpochRequest,
+    offset_for_leader_epoch_request,
+};
 use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
 use kafka_protocol::records::{
     Compression, Record, RecordBatchDecoder, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
@@ -716,6 +719,63 @@ fn a_real_consumer_joins_assigns_commits_and_leaves() {
     assert_eq!(got.assigned_partitions.len(), 1);
     assert_eq!(got.assigned_partitions[0].topic.0.as_str(), "orders");
     assert_eq!(got.assigned_partitions[0].partitions, vec![0]);
+
+    // ListGroups and DescribeGroups, from the coordinator and from another broker.
+    let Some(ResponseKind::ListGroups(listed)) = exchange(
+        &mut world,
+        &mut gateway,
+        c,
+        ApiKey::ListGroups,
+        4,
+        RequestKind::ListGroups(ListGroupsRequest::default()),
+    ) else {
+        panic!("ListGroups is answered");
+    };
+    let groups: Vec<(&str, &str)> = listed
+        .groups
+        .iter()
+        .map(|g| (g.group_id.0.as_str(), g.group_state.as_str()))
+        .collect();
+    assert_eq!(groups, vec![("g1", "Stable")]);
+    let other = if c == 1 { 2 } else { 1 };
+    let describe = RequestKind::DescribeGroups(
+        DescribeGroupsRequest::default()
+            .with_groups(vec![GroupId(StrBytes::from_static_str("g1"))]),
+    );
+    let Some(ResponseKind::DescribeGroups(described)) = exchange(
+        &mut world,
+        &mut gateway,
+        c,
+        ApiKey::DescribeGroups,
+        5,
+        describe.clone(),
+    ) else {
+        panic!("DescribeGroups is answered");
+    };
+    let g = &described.groups[0];
+    assert_eq!(
+        (
+            g.error_code,
+            g.group_state.as_str(),
+            g.protocol_data.as_str()
+        ),
+        (0, "Stable", "range")
+    );
+    assert_eq!(g.members.len(), 1);
+    assert_eq!(g.members[0].member_id.as_str(), member);
+    assert_eq!(g.members[0].client_id.as_str(), "test");
+    assert_eq!(g.members[0].member_metadata, subscription(&["orders"]));
+    let Some(ResponseKind::DescribeGroups(elsewhere)) = exchange(
+        &mut world,
+        &mut gateway,
+        other,
+        ApiKey::DescribeGroups,
+        5,
+        describe,
+    ) else {
+        panic!("DescribeGroups elsewhere is answered");
+    };
+    assert_eq!(elsewhere.groups[0].error_code, 16, "NOT_COORDINATOR");
 
     let heartbeat = |member: &str| {
         RequestKind::Heartbeat(

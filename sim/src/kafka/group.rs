@@ -260,10 +260,15 @@ impl Coordinator {
 
     /// The `__consumer_offsets` partition that holds a group (R8.4).
     pub fn partition_of(&self, group: GroupId) -> Option<TopicPartition> {
+        self.partition_for_name(self.name(group))
+    }
+
+    /// The `__consumer_offsets` partition that would hold a group of this name.
+    pub fn partition_for_name(&self, name: &str) -> Option<TopicPartition> {
         let topic = self.offsets_topic?;
         Some(TopicPartition::new(
             topic,
-            coordinator_partition(self.name(group), self.offsets_partitions),
+            coordinator_partition(name, self.offsets_partitions),
         ))
     }
 
