@@ -507,3 +507,32 @@ fn a_replay_of_the_journal_gives_the_live_trace() {
     assert_eq!(ledger(&live), ledger(&replayed));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// Two real consumers of one group (librdkafka) split the partitions through the simulated
+// coordinator; when one leaves, the group rebalances and the other takes them all.
+#[test]
+fn two_real_consumers_rebalance_when_one_leaves() {
+    if !have_python_module("confluent_kafka") {
+        return;
+    }
+    let serve = Serve::start("scenarios/live/orders.toml");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = Command::new("timeout")
+        .current_dir(&root)
+        .args(["60", "python3", "tests/clients/rebalance.py"])
+        .args([serve.bootstrap().as_str(), "orders", "3", "pair"])
+        .output()
+        .expect("python3 starts");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("after the second left: [0, 1, 2]"),
+        "{stdout}"
+    );
+    let (trace, _) = serve.stop();
+    let _ = trace;
+}
