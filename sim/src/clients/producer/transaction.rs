@@ -206,8 +206,8 @@ impl Producer {
                     txn.state = ClientTxnState::AbortingTransaction;
                     ctx.trace(TraceEvent::Transaction {
                         what: why!(
-                            "commitTransaction() failed: a batch failed with {error}; the transaction can only be aborted (abortTransaction())" ;
-                            "commitTransaction() 실패: 배치가 {error}로 실패함; 이 트랜잭션은 중단(abortTransaction())만 할 수 있음"
+                            "commitTransaction() failed: an earlier {error} (a failed batch or TxnOffsetCommit); the transaction can only be aborted (abortTransaction())" ;
+                            "commitTransaction() 실패: 앞서 난 {error} (실패한 배치나 TxnOffsetCommit); 이 트랜잭션은 중단(abortTransaction())만 할 수 있음"
                         ),
                     });
                     self.drop_unsent(ctx);
