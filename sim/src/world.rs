@@ -1107,7 +1107,8 @@ impl World {
                     let offsets = c.consumed_offsets();
                     let p = *producer;
                     self.handle(NodeId::Producer(p), |w, ctx| {
-                        w.producers[p.0 as usize].send_offsets_to_transaction(ctx, offsets, metadata)
+                        w.producers[p.0 as usize]
+                            .send_offsets_to_transaction(ctx, offsets, metadata)
                     });
                 }
             }

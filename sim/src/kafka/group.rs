@@ -619,4 +619,3 @@ mod offsets;
 #[cfg(test)]
 mod tests;
 mod txn_offsets;
-

@@ -42,7 +42,7 @@ mod tests;
 
 use raw::{
     BrokerLists, RawAddPartitions, RawConfig, RawConsumer, RawExpect, RawProduce, RawProducer,
-    RawQuestion, RawScenario, RawSlow, RawStep, RawSendOffsets, RawSubscribe, RawTopic,
+    RawQuestion, RawScenario, RawSendOffsets, RawSlow, RawStep, RawSubscribe, RawTopic,
 };
 
 /// A scenario file the parser refuses: where (1-based line and column) and why, shown as

@@ -638,7 +638,12 @@ impl Producer {
         }
         let parts: Vec<String> = offsets
             .iter()
-            .map(|(tp, o)| format!("{}-{}={o}", self.scenario.topics[tp.topic.0 as usize].name, tp.partition))
+            .map(|(tp, o)| {
+                format!(
+                    "{}-{}={o}",
+                    self.scenario.topics[tp.topic.0 as usize].name, tp.partition
+                )
+            })
             .collect();
         let parts = parts.join(", ");
         let generation = metadata.generation;

@@ -4,9 +4,9 @@
 use super::*;
 use crate::config::{BrokerConfig, TopicConfig};
 use crate::engine::ids::{ConsumerIdx, LeaderEpoch};
-use crate::kafka::log::ControlType;
 use crate::kafka::broker::tests::deliver;
 use crate::kafka::effects::Effect;
+use crate::kafka::log::ControlType;
 use crate::kafka::message::{FetchPartition, FetchRequest};
 use crate::kafka::metadata::{MetadataImage, PartitionState, TopicImage};
 
@@ -639,7 +639,13 @@ fn r8_9_only_a_commit_without_a_generation_skips_the_member_checks() {
 }
 
 /// A TxnOffsetCommit of orders-0 = `offset` from transactional producer 7, epoch 0.
-fn txn_commit(b: &mut Broker, now_ms: u64, member: &str, generation: i32, offset: u64) -> Vec<Effect> {
+fn txn_commit(
+    b: &mut Broker,
+    now_ms: u64,
+    member: &str,
+    generation: i32,
+    offset: u64,
+) -> Vec<Effect> {
     request(
         b,
         now_ms,

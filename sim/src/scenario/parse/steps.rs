@@ -306,7 +306,8 @@ impl<'a> Checker<'a> {
                 "`send_offsets`: missing `consumer`, whose positions and group metadata are sent",
             );
         };
-        let Action::Transaction { producer, .. } = self.transaction_step(producer, TxnStep::Begin)?
+        let Action::Transaction { producer, .. } =
+            self.transaction_step(producer, TxnStep::Begin)?
         else {
             unreachable!("transaction_step returns a transaction action")
         };
