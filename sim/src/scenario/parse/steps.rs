@@ -269,6 +269,17 @@ impl<'a> Checker<'a> {
     /// `transactional.id` (else Kafka's producer throws IllegalStateException: "Transactional
     /// method invoked on a non-transactional producer.").
     pub(super) fn transaction_step(&self, name: &Spanned<String>, step: TxnStep) -> Result<Action> {
+        let producer = self.transactional_producer(name, step.key(), step.method())?;
+        Ok(Action::Transaction { producer, step })
+    }
+
+    /// The producer a transactional call names, which must have a `transactional.id`.
+    fn transactional_producer(
+        &self,
+        name: &Spanned<String>,
+        key: &str,
+        method: &str,
+    ) -> Result<ProducerIdx> {
         let producer = self.producer(name)?;
         if !self
             .transactional
@@ -279,14 +290,12 @@ impl<'a> Checker<'a> {
             return self.fail(
                 name.span(),
                 format!(
-                    "`{}`: producer {:?} has no transactional.id; Kafka's {}() throws IllegalStateException: \"Transactional method invoked on a non-transactional producer.\"",
-                    step.key(),
+                    "`{key}`: producer {:?} has no transactional.id; Kafka's {method}() throws IllegalStateException: \"Transactional method invoked on a non-transactional producer.\"",
                     name.get_ref(),
-                    step.method()
                 ),
             );
         }
-        Ok(Action::Transaction { producer, step })
+        Ok(producer)
     }
 
     /// `send_offsets = { producer = "app", consumer = "reader" }`: the producer's
@@ -306,11 +315,8 @@ impl<'a> Checker<'a> {
                 "`send_offsets`: missing `consumer`, whose positions and group metadata are sent",
             );
         };
-        let Action::Transaction { producer, .. } =
-            self.transaction_step(producer, TxnStep::Begin)?
-        else {
-            unreachable!("transaction_step returns a transaction action")
-        };
+        let producer =
+            self.transactional_producer(producer, "send_offsets", "sendOffsetsToTransaction")?;
         let consumer = self.consumer_idx(name)?;
         if !self.consumer_kinds[consumer.0 as usize].0 {
             return self.fail(
