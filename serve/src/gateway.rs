@@ -67,6 +67,7 @@ pub fn error_code(error: KafkaError) -> i16 {
         FencedLeaderEpoch => 74,
         UnknownLeaderEpoch => 75,
         InvalidRecord => 87,
+        UnstableOffsetCommit => 88,
         ProducerFenced => 90,
         FencedInstanceId => 82,
         InvalidUpdateVersion => 95,

@@ -222,6 +222,12 @@ pub enum Action {
         producer: ProducerIdx,
         step: TxnStep,
     },
+    /// `sendOffsetsToTransaction`: the consumer's positions and group metadata go into the
+    /// producer's open transaction.
+    SendOffsets {
+        producer: ProducerIdx,
+        consumer: ConsumerIdx,
+    },
     /// The admin client creates the topic (`kafka-topics --create`).
     CreateTopic(TopicId),
     /// The admin client deletes the topic: every replica's log goes.

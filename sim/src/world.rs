@@ -1177,6 +1177,20 @@ impl World {
                     self.incarnation[index] += 1;
                 }
             }
+            Action::SendOffsets { producer, consumer } => {
+                let c = &self.consumers[consumer.0 as usize];
+                // A consumer that is not running has no positions and no generation to send.
+                if c.running
+                    && let Some(metadata) = c.group_metadata()
+                {
+                    let offsets = c.consumed_offsets();
+                    let p = *producer;
+                    self.handle(NodeId::Producer(p), |w, ctx| {
+                        w.producers[p.0 as usize]
+                            .send_offsets_to_transaction(ctx, offsets, metadata)
+                    });
+                }
+            }
             Action::Commit { consumer, sync } => {
                 let (c, sync) = (*consumer, *sync);
                 self.handle(NodeId::Consumer(c), |w, ctx| {

@@ -77,6 +77,17 @@ enum AfterCommit {
     Join,
 }
 
+/// What `consumer.groupMetadata()` returns (`ConsumerGroupMetadata`): the group and the
+/// member's identity in its current generation, which TxnOffsetCommit carries so that the
+/// group coordinator can fence a producer whose consumer was replaced (KIP-447).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsumerGroupMetadata {
+    pub group: GroupId,
+    pub member_id: String,
+    pub instance_id: Option<String>,
+    pub generation: i32,
+}
+
 #[derive(Clone, Debug)]
 pub struct Consumer {
     pub idx: ConsumerIdx,
@@ -110,6 +121,8 @@ pub struct Consumer {
     /// last record when compaction removed the batch's tail, which a drained buffer skips.
     buffer_end: BTreeMap<TopicPartition, Offset>,
     offset_fetch: Option<(u64, Vec<TopicPartition>)>,
+    /// After UNSTABLE_OFFSET_COMMIT, the next OffsetFetch waits `retry.backoff.ms` (KIP-447).
+    offset_fetch_retry_at: SimTime,
     brokers: u32,
     metadata: Option<Arc<MetadataImage>>,
     metadata_at: SimTime,
@@ -223,6 +236,7 @@ impl Consumer {
             missing_topics: BTreeSet::new(),
             buffer_end: BTreeMap::new(),
             offset_fetch: None,
+            offset_fetch_retry_at: SimTime::ZERO,
             brokers,
             metadata: None,
             metadata_at: SimTime::ZERO,
@@ -936,8 +950,19 @@ impl Consumer {
         }
     }
 
+    /// `groupMetadata()`: the group and this member's identity in its current generation,
+    /// for `sendOffsetsToTransaction`; `None` outside a group.
+    pub fn group_metadata(&self) -> Option<ConsumerGroupMetadata> {
+        Some(ConsumerGroupMetadata {
+            group: self.group?,
+            member_id: self.member_id.clone(),
+            instance_id: self.config.group_instance_id.clone(),
+            generation: self.generation,
+        })
+    }
+
     /// The positions of assigned partitions: what a commit of "everything consumed" sends.
-    fn consumed_offsets(&self) -> Vec<(TopicPartition, Offset)> {
+    pub fn consumed_offsets(&self) -> Vec<(TopicPartition, Offset)> {
         self.assignment
             .iter()
             .filter_map(|tp| self.positions.get(tp).map(|o| (*tp, *o)))
@@ -1080,8 +1105,15 @@ impl Consumer {
         if missing.is_empty() {
             return;
         }
+        if ctx.now < self.offset_fetch_retry_at {
+            let at = self.offset_fetch_retry_at;
+            self.wake_at(ctx, at);
+            return;
+        }
+        // KIP-447: `ConsumerCoordinator` asks for stable offsets under read_committed.
         let request = GroupRequest::OffsetFetch {
             partitions: missing.clone(),
+            require_stable: self.config.read_committed,
         };
         let correlation =
             self.send_group_request(ctx, coordinator, request, self.request_timeout());

@@ -652,7 +652,20 @@ impl Producer {
                 self.on_txn_response(ctx, correlation, response);
                 return;
             }
-            Message::Refused(refused) if matches!(*refused, Message::TxnRequest { .. }) => {
+            Message::GroupResponse {
+                correlation,
+                group,
+                response,
+            } => {
+                self.on_txn_group_response(ctx, correlation, group, response);
+                return;
+            }
+            Message::Refused(refused)
+                if matches!(
+                    *refused,
+                    Message::TxnRequest { .. } | Message::GroupRequest { .. }
+                ) =>
+            {
                 self.on_txn_request_lost(ctx, broker)
             }
             Message::Refused(refused) => self.on_refused(ctx, broker, *refused),

@@ -171,6 +171,17 @@ struct DelayedProduce {
 }
 
 impl Replica {
+    /// This replica's last stable offset (R1.6): the first offset of a transaction still open
+    /// or not yet replicated past the HW, else the HW. For the explorer.
+    pub fn last_stable_offset(&self) -> Offset {
+        self.producers.last_stable_offset(self.log.high_watermark)
+    }
+
+    /// The open transactions this replica knows: each producer id and its first offset.
+    pub fn open_transactions(&self) -> Vec<(crate::engine::ids::ProducerIdx, Offset)> {
+        self.producers.open_transactions().collect()
+    }
+
     fn new(state: &PartitionState, config: &TopicConfig, topic_incarnation: u32) -> Replica {
         Replica {
             log: ReplicaLog::new(SegmentPolicy {

@@ -11,7 +11,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::engine::ids::{BrokerId, GroupId, NodeId, Offset, RecordId, TopicId, TopicPartition};
+use crate::engine::ids::{
+    BrokerId, GroupId, NodeId, Offset, ProducerIdx, RecordId, TopicId, TopicPartition,
+};
 use crate::engine::time::SimTime;
 use crate::kafka::broker::Broker;
 use crate::kafka::effects::{Ctx, Timer};
@@ -131,6 +133,9 @@ pub struct Group {
     pub members: BTreeMap<String, Member>,
     /// The committed offsets: the next offset to read, per partition.
     pub offsets: BTreeMap<TopicPartition, Offset>,
+    /// Transactional offsets (`sendOffsetsToTransaction`) per producer id, held until the
+    /// transaction's marker reaches `__consumer_offsets` (`pendingTransactionalOffsetCommits`).
+    pub pending_txn_offsets: BTreeMap<ProducerIdx, BTreeMap<TopicPartition, Offset>>,
     /// Ids handed out with MEMBER_ID_REQUIRED, waiting for the member's second join.
     pending_ids: BTreeMap<String, SimTime>,
     /// The join timer: when the join phase ends without the members that have not rejoined
@@ -201,6 +206,14 @@ enum AfterWrite {
     Generation {
         group: GroupId,
         generation: i32,
+    },
+    /// A TxnOffsetCommit: its offsets become pending for the producer id once replicated.
+    TxnCommit {
+        to: NodeId,
+        correlation: u64,
+        offsets: Vec<(TopicPartition, Offset)>,
+        group: GroupId,
+        producer: ProducerIdx,
     },
     /// A static member that came back in a Stable group: its JoinGroup is answered once its
     /// new member id is stored.
@@ -292,6 +305,7 @@ fn new_group() -> Group {
         leader: None,
         members: BTreeMap::new(),
         offsets: BTreeMap::new(),
+        pending_txn_offsets: BTreeMap::new(),
         pending_ids: BTreeMap::new(),
         rebalance_deadline: None,
         initial_rebalance: None,
@@ -474,6 +488,7 @@ impl Broker {
                 GroupRequest::Heartbeat { .. } => GroupResponse::Heartbeat(Err(error)),
                 GroupRequest::Leave { .. } => GroupResponse::Leave,
                 GroupRequest::OffsetCommit { .. } => GroupResponse::OffsetCommit(Err(error)),
+                GroupRequest::TxnOffsetCommit { .. } => GroupResponse::TxnOffsetCommit(Err(error)),
                 GroupRequest::OffsetFetch { .. } => GroupResponse::OffsetFetch(Err(error)),
             };
             respond(ctx, response);
@@ -521,18 +536,49 @@ impl Broker {
                 (&member_id, instance_id.as_deref(), generation),
                 offsets,
             ),
-            GroupRequest::OffsetFetch { partitions } => {
-                let found = self
-                    .coordinator
-                    .groups
-                    .get(&group)
-                    .map_or_else(BTreeMap::new, |g| {
+            GroupRequest::TxnOffsetCommit {
+                txn,
+                producer,
+                epoch,
+                member_id,
+                instance_id,
+                generation,
+                offsets,
+            } => self.on_txn_offset_commit(
+                ctx,
+                (from, correlation),
+                group,
+                (txn, producer, epoch),
+                (&member_id, instance_id.as_deref(), generation),
+                offsets,
+            ),
+            GroupRequest::OffsetFetch {
+                partitions,
+                require_stable,
+            } => {
+                let g = self.coordinator.groups.get(&group);
+                // KIP-447: a partition with a transactional commit pending has no stable
+                // offset yet; the consumer retries (Kafka answers per partition, and the
+                // consumer fails the whole fetch with UnstableOffsetCommitException).
+                let unstable = require_stable
+                    && g.is_some_and(|g| {
+                        partitions.iter().any(|tp| {
+                            g.pending_txn_offsets
+                                .values()
+                                .any(|pending| pending.contains_key(tp))
+                        })
+                    });
+                let response = if unstable {
+                    Err(KafkaError::UnstableOffsetCommit)
+                } else {
+                    Ok(g.map_or_else(BTreeMap::new, |g| {
                         partitions
                             .iter()
                             .filter_map(|tp| g.offsets.get(tp).map(|o| (*tp, *o)))
                             .collect()
-                    });
-                respond(ctx, GroupResponse::OffsetFetch(Ok(found)));
+                    }))
+                };
+                respond(ctx, GroupResponse::OffsetFetch(response));
             }
         }
     }
@@ -587,3 +633,4 @@ mod membership;
 mod offsets;
 #[cfg(test)]
 mod tests;
+mod txn_offsets;

@@ -221,6 +221,16 @@ impl ProducerStates {
         }
     }
 
+    /// The epoch check of a coordinator's transactional write (TxnOffsetCommit to
+    /// `__consumer_offsets`): a producer older than the partition has seen is fenced
+    /// (`ProducerStateManager.checkProducerEpoch`, INVALID_PRODUCER_EPOCH).
+    pub fn check_epoch(&self, producer: ProducerIdx, epoch: u32) -> Result<(), KafkaError> {
+        match self.producers.get(&producer) {
+            Some(entry) if epoch < entry.epoch => Err(KafkaError::InvalidProducerEpoch),
+            _ => Ok(()),
+        }
+    }
+
     /// A marker written at `marker`: the producer's open transaction, if any, is complete
     /// (held in `unreplicated` until the high watermark passes the marker) and, if aborted,
     /// indexed. A newer epoch in the marker becomes the producer's (`maybeUpdateProducerEpoch`).

@@ -101,6 +101,9 @@ pub enum KafkaError {
     /// The client's `RebalanceInProgressException`: a commit during a rebalance, which the
     /// member may retry after poll() completes the rebalance.
     RebalanceInProgressException,
+    /// KIP-447: OffsetFetch with `require_stable` while a transactional offset commit of the
+    /// partition is pending (the client retries).
+    UnstableOffsetCommit,
 }
 
 impl KafkaError {
@@ -145,6 +148,7 @@ impl KafkaError {
             InvalidTransactionTimeout => "INVALID_TRANSACTION_TIMEOUT",
             TransactionAbortedException => "TransactionAbortedException",
             IllegalStateException => "IllegalStateException",
+            UnstableOffsetCommit => "UNSTABLE_OFFSET_COMMIT",
         }
     }
 
@@ -326,6 +330,7 @@ impl Message {
                 Req::Heartbeat { .. } => "Heartbeat",
                 Req::Leave { .. } => "LeaveGroup",
                 Req::OffsetCommit { .. } => "OffsetCommit",
+                Req::TxnOffsetCommit { .. } => "TxnOffsetCommit",
                 Req::OffsetFetch { .. } => "OffsetFetch",
             },
             Message::GroupResponse { response, .. } => match response {
@@ -335,18 +340,21 @@ impl Message {
                 Resp::Heartbeat(_) => "Heartbeat response",
                 Resp::Leave => "LeaveGroup response",
                 Resp::OffsetCommit(_) => "OffsetCommit response",
+                Resp::TxnOffsetCommit(_) => "TxnOffsetCommit response",
                 Resp::OffsetFetch(_) => "OffsetFetch response",
             },
             Message::TxnRequest { request, .. } => match request {
                 TxnRequest::FindCoordinator => "FindCoordinator",
                 TxnRequest::InitProducerId { .. } => "InitProducerId",
                 TxnRequest::AddPartitions { .. } => "AddPartitionsToTxn",
+                TxnRequest::AddOffsets { .. } => "AddOffsetsToTxn",
                 TxnRequest::EndTxn { .. } => "EndTxn",
             },
             Message::TxnResponse { response, .. } => match response {
                 TxnResponse::FindCoordinator(_) => "FindCoordinator response",
                 TxnResponse::InitProducerId(_) => "InitProducerId response",
                 TxnResponse::AddPartitions(_) => "AddPartitionsToTxn response",
+                TxnResponse::AddOffsets(_) => "AddOffsetsToTxn response",
                 TxnResponse::EndTxn(_) => "EndTxn response",
             },
             Message::WriteTxnMarkers { .. } => "WriteTxnMarkers",

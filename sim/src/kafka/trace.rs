@@ -407,6 +407,15 @@ pub enum TraceEvent {
     Transaction {
         what: Why,
     },
+    /// A group coordinator's transactional offsets (`sendOffsetsToTransaction`): held
+    /// `pending` for the producer id once TxnOffsetCommit is replicated, then `committed`
+    /// (they become the group's offsets) or `aborted` (dropped) by the transaction's marker.
+    TxnOffsets {
+        group: String,
+        producer: u32,
+        outcome: String,
+        offsets: Vec<(TopicPartition, Offset)>,
+    },
 }
 
 impl TraceEvent {
@@ -455,7 +464,7 @@ impl TraceEvent {
             | Revoked { .. } => "group",
             OffsetsCommitted { .. } | CommitSent { .. } => "commit",
             CommitFailed { .. } => "error",
-            TxnState { .. } | TxnMarker { .. } | Transaction { .. } => "txn",
+            TxnState { .. } | TxnMarker { .. } | Transaction { .. } | TxnOffsets { .. } => "txn",
         }
     }
 }

@@ -267,6 +267,16 @@ impl Broker {
                 epoch,
                 partitions,
             } => self.on_add_partitions(ctx, txn, *producer, *epoch, partitions),
+            // `handleAddOffsetsToTransaction`: the group's `__consumer_offsets` partition
+            // joins the transaction as any partition does.
+            TxnRequest::AddOffsets {
+                producer,
+                epoch,
+                group,
+            } => match self.coordinator.partition_of(*group) {
+                Some(tp) => self.on_add_partitions(ctx, txn, *producer, *epoch, &[tp]),
+                None => Err(KafkaError::CoordinatorNotAvailable),
+            },
             TxnRequest::EndTxn {
                 producer,
                 epoch,
@@ -280,6 +290,7 @@ impl Broker {
                         TxnResponse::InitProducerId(Ok((target.producer, target.epoch)))
                     }
                     TxnRequest::AddPartitions { .. } => TxnResponse::AddPartitions(Ok(())),
+                    TxnRequest::AddOffsets { .. } => TxnResponse::AddOffsets(Ok(())),
                     _ => TxnResponse::EndTxn(Ok(())),
                 };
                 let then = AfterTxnWrite::Respond {
@@ -297,6 +308,7 @@ impl Broker {
                 ctx,
                 match &request {
                     TxnRequest::AddPartitions { .. } => TxnResponse::AddPartitions(Ok(())),
+                    TxnRequest::AddOffsets { .. } => TxnResponse::AddOffsets(Ok(())),
                     _ => TxnResponse::EndTxn(Ok(())),
                 },
             ),
@@ -1052,6 +1064,7 @@ impl Broker {
             offset: base,
             last_stable_offset: lso,
         });
+        self.complete_txn_offsets(ctx, tp, marker.producer, marker.control);
         self.after_local_append(ctx, tp);
         Ok(end)
     }
@@ -1063,6 +1076,7 @@ fn error_response(request: &TxnRequest, error: KafkaError) -> TxnResponse {
         TxnRequest::FindCoordinator => TxnResponse::FindCoordinator(Err(error)),
         TxnRequest::InitProducerId { .. } => TxnResponse::InitProducerId(Err(error)),
         TxnRequest::AddPartitions { .. } => TxnResponse::AddPartitions(Err(error)),
+        TxnRequest::AddOffsets { .. } => TxnResponse::AddOffsets(Err(error)),
         TxnRequest::EndTxn { .. } => TxnResponse::EndTxn(Err(error)),
     }
 }

@@ -440,6 +440,11 @@ pub fn transaction_fates(world: &World) -> Option<TransactionFates> {
             let (true, Some(stamp)) = (batch.transactional, batch.producer) else {
                 continue;
             };
+            // A TxnOffsetCommit in __consumer_offsets is the coordinator's record, not a
+            // client's: the fates count what producers sent.
+            if batch.group_records.is_some() {
+                continue;
+            }
             let marker = batches.iter_from(i + 1).find(|b| {
                 b.control.is_some() && b.producer.is_some_and(|s| s.producer == stamp.producer)
             });

@@ -42,7 +42,7 @@ mod tests;
 
 use raw::{
     BrokerLists, RawAddPartitions, RawConfig, RawConsumer, RawExpect, RawProduce, RawProducer,
-    RawQuestion, RawScenario, RawSlow, RawStep, RawSubscribe, RawTopic,
+    RawQuestion, RawScenario, RawSendOffsets, RawSlow, RawStep, RawSubscribe, RawTopic,
 };
 
 /// A scenario file the parser refuses: where (1-based line and column) and why, shown as
@@ -100,12 +100,17 @@ pub const PRODUCER_ERRORS: &[&str] = &[
     "TransactionAbortedException",
     "IllegalStateException",
     "TimeoutException",
+    "UNKNOWN_MEMBER_ID",
+    "ILLEGAL_GENERATION",
+    "FENCED_INSTANCE_ID",
+    "CommitFailedException",
 ];
 
 /// The error names a consumer expectation's `errors` may list: the group protocol's errors,
 /// the fetch errors, and the client's own exceptions.
 pub const CONSUMER_ERRORS: &[&str] = &[
     "CommitFailedException",
+    "UNSTABLE_OFFSET_COMMIT",
     "RebalanceInProgressException",
     "TimeoutException",
     "NoOffsetForPartitionException",
@@ -895,6 +900,7 @@ const ACTIONS: &[&str] = &[
     "begin_transaction",
     "commit_transaction",
     "abort_transaction",
+    "send_offsets",
     "say",
     "ask",
 ];

@@ -1576,3 +1576,33 @@ fn korean_event_log_reasons() {
     assert_snapshot!("event_log_reasons_ko_80x24", text);
     assert_snapshot!("event_log_reasons_ko_120x30", screen(&app, 120, 30));
 }
+
+// Transactions on the log cells: while app's first transaction is open in
+// transaction-send-offsets.toml, out-0's rows mark the LSO (┊) below the HW and name the
+// open transaction (app@0) beside hw and leo; the legend explains the marker.
+#[test]
+fn cluster_view_shows_the_lso_of_an_open_transaction() {
+    let mut app = app("scenarios/transaction-send-offsets.toml");
+    update(&mut app, Action::NextTopic);
+    let held_back = |app: &App| {
+        app.world.brokers().iter().any(|b| {
+            b.replicas
+                .values()
+                .any(|r| r.last_stable_offset() < r.log.high_watermark)
+        })
+    };
+    while !held_back(&app) {
+        let before = app.cursor;
+        update(&mut app, Action::StepForward);
+        assert_ne!(
+            app.cursor, before,
+            "no moment with an open transaction below the HW"
+        );
+    }
+    let text = screen(&app, 100, 30);
+    assert!(
+        text.contains('┊') && text.contains("lso 0 open app@0"),
+        "{text}"
+    );
+    assert_snapshot!("cluster_open_transaction_100x30", text);
+}

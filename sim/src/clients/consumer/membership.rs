@@ -505,6 +505,19 @@ impl Consumer {
                             }
                         }
                     }
+                    Err(KafkaError::UnstableOffsetCommit) => {
+                        // UnstableOffsetCommitException is retriable: fetch again after
+                        // retry.backoff.ms, until the transaction's marker settles the offsets.
+                        self.errors.insert(KafkaError::UnstableOffsetCommit);
+                        self.offset_fetch_retry_at =
+                            ctx.now + SimTime::from_millis(self.config.retry_backoff_ms);
+                        ctx.trace(TraceEvent::Membership {
+                            what: why!(
+                                "OffsetFetch answered UNSTABLE_OFFSET_COMMIT: a transactional offset commit is pending; retrying after retry.backoff.ms" ;
+                                "OffsetFetch 응답 UNSTABLE_OFFSET_COMMIT: 트랜잭션 오프셋 커밋이 보류 중; retry.backoff.ms 뒤 재시도"
+                            ),
+                        });
+                    }
                     Err(error) => self.on_group_error(ctx, error, "OffsetFetch"),
                 }
             }

@@ -5,9 +5,14 @@
 //! and sends EndTxn(commit); `abortTransaction()` drops what is not yet sent and sends
 //! EndTxn(abort). A newer producer with the same id, or the coordinator timing the
 //! transaction out, fences this one: PRODUCER_FENCED, and nothing more goes out.
+//! `sendOffsetsToTransaction()` puts a consumer group's offsets in the transaction:
+//! AddOffsetsToTxn to the transaction coordinator, then TxnOffsetCommit to the group's
+//! coordinator with the consumer's group metadata (KIP-447); EndTxn waits for both.
 
 use super::*;
-use crate::engine::ids::TransactionalId;
+use crate::clients::consumer::ConsumerGroupMetadata;
+use crate::engine::ids::{GroupId, TransactionalId};
+use crate::kafka::message::group::{GroupRequest, GroupResponse};
 use crate::kafka::message::{TxnRequest, TxnResponse};
 use crate::scenario::TxnStep;
 
@@ -43,7 +48,23 @@ enum TxnCall {
     Find,
     Init,
     Add(Vec<TopicPartition>),
+    /// AddOffsetsToTxn for the first queued offsets.
+    AddOffsets,
+    /// FindCoordinator (key type GROUP) for the first queued offsets' group.
+    FindGroup,
+    /// TxnOffsetCommit of the first queued offsets.
+    CommitOffsets,
     End(bool),
+}
+
+/// One `sendOffsetsToTransaction()` call on its way.
+#[derive(Clone, Debug)]
+struct OffsetsToSend {
+    metadata: ConsumerGroupMetadata,
+    offsets: Vec<(TopicPartition, Offset)>,
+    /// AddOffsetsToTxn succeeded: the group's `__consumer_offsets` partition is in the
+    /// transaction.
+    added: bool,
 }
 
 /// A transactional producer's side of the protocol.
@@ -65,6 +86,13 @@ pub struct TxnClient {
     added: BTreeSet<TopicPartition>,
     /// A batch of the transaction failed: it can only be aborted.
     abortable: Option<KafkaError>,
+    /// `sendOffsetsToTransaction()` calls not yet through TxnOffsetCommit, in call order.
+    offsets: VecDeque<OffsetsToSend>,
+    /// A group's offsets partition joined the current transaction (so EndTxn is needed even
+    /// without a record).
+    offsets_added: bool,
+    /// The group coordinators found so far.
+    group_coordinators: BTreeMap<GroupId, BrokerId>,
 }
 
 impl TxnClient {
@@ -80,6 +108,9 @@ impl TxnClient {
             find_attempts: 0,
             added: BTreeSet::new(),
             abortable: None,
+            offsets: VecDeque::new(),
+            offsets_added: false,
+            group_coordinators: BTreeMap::new(),
         }
     }
 }
@@ -161,6 +192,8 @@ impl Producer {
             TxnStep::Begin => {
                 txn.state = ClientTxnState::InTransaction;
                 txn.added.clear();
+                txn.offsets.clear();
+                txn.offsets_added = false;
                 txn.abortable = None;
                 ctx.trace(TraceEvent::Transaction {
                     what: why!("beginTransaction()" ; "beginTransaction() 호출"),
@@ -173,8 +206,8 @@ impl Producer {
                     txn.state = ClientTxnState::AbortingTransaction;
                     ctx.trace(TraceEvent::Transaction {
                         what: why!(
-                            "commitTransaction() failed: a batch failed with {error}; the transaction can only be aborted (abortTransaction())" ;
-                            "commitTransaction() 실패: 배치가 {error}로 실패함; 이 트랜잭션은 중단(abortTransaction())만 할 수 있음"
+                            "commitTransaction() failed: an earlier {error} (a failed batch or TxnOffsetCommit); the transaction can only be aborted (abortTransaction())" ;
+                            "commitTransaction() 실패: 앞서 난 {error} (실패한 배치나 TxnOffsetCommit); 이 트랜잭션은 중단(abortTransaction())만 할 수 있음"
                         ),
                     });
                     self.drop_unsent(ctx);
@@ -190,6 +223,7 @@ impl Producer {
             }
             TxnStep::Abort => {
                 txn.state = ClientTxnState::AbortingTransaction;
+                txn.offsets.clear();
                 ctx.trace(TraceEvent::Transaction {
                     what: why!(
                         "abortTransaction(): unsent batches dropped, then EndTxn(ABORT)" ;
@@ -311,6 +345,29 @@ impl Producer {
                     .collect();
                 if !new.is_empty() {
                     Some(TxnCall::Add(new))
+                } else if let Some(next) = txn.offsets.front() {
+                    Some(if !next.added {
+                        TxnCall::AddOffsets
+                    } else if txn.group_coordinators.contains_key(&next.metadata.group) {
+                        TxnCall::CommitOffsets
+                    } else {
+                        TxnCall::FindGroup
+                    })
+                } else if txn.state == ClientTxnState::CommittingTransaction
+                    && let Some(error) = txn.abortable
+                {
+                    // An abortable error (a failed batch, a fenced TxnOffsetCommit) reached
+                    // commitTransaction(), which throws; the application's catch aborts.
+                    txn.state = ClientTxnState::AbortingTransaction;
+                    ctx.trace(TraceEvent::Transaction {
+                        what: why!(
+                            "commitTransaction() failed: {error}; the transaction can only be aborted (abortTransaction())" ;
+                            "commitTransaction() 실패: {error}; 이 트랜잭션은 중단(abortTransaction())만 할 수 있음"
+                        ),
+                    });
+                    self.drop_unsent(ctx);
+                    self.run(ctx);
+                    return;
                 } else if txn.state == ClientTxnState::CommittingTransaction && flushed {
                     Some(TxnCall::End(true))
                 } else {
@@ -323,6 +380,7 @@ impl Producer {
         let Some(mut call) = call else { return };
         if let TxnCall::End(commit) = call
             && txn.added.is_empty()
+            && !txn.offsets_added
         {
             // Nothing was written: the transaction ends on the client alone.
             txn.state = ClientTxnState::Ready;
@@ -337,6 +395,45 @@ impl Producer {
             return;
         }
         let producer = txn.producer_id.unwrap_or(idx);
+        if matches!(call, TxnCall::FindGroup | TxnCall::CommitOffsets) {
+            let next = txn.offsets.front().expect("chosen above").clone();
+            let group = next.metadata.group;
+            let (broker, request) = match txn.group_coordinators.get(&group) {
+                Some(&coordinator) if matches!(call, TxnCall::CommitOffsets) => (
+                    coordinator,
+                    GroupRequest::TxnOffsetCommit {
+                        txn: txn.id,
+                        producer,
+                        epoch,
+                        member_id: next.metadata.member_id,
+                        instance_id: next.metadata.instance_id,
+                        generation: next.metadata.generation,
+                        offsets: next.offsets,
+                    },
+                ),
+                _ => {
+                    txn.find_attempts += 1;
+                    (
+                        BrokerId((txn.find_attempts - 1) % brokers + 1),
+                        GroupRequest::FindCoordinator,
+                    )
+                }
+            };
+            self.next_correlation += 1;
+            let correlation = self.next_correlation;
+            let txn = self.txn.as_mut().expect("checked above");
+            txn.in_flight = Some((correlation, broker, call, now));
+            txn.retry_at = now + backoff;
+            ctx.send(
+                NodeId::Broker(broker),
+                Message::GroupRequest {
+                    correlation,
+                    group,
+                    request,
+                },
+            );
+            return;
+        }
         let request = match &call {
             _ if txn.coordinator.is_none() => {
                 call = TxnCall::Find;
@@ -352,6 +449,12 @@ impl Producer {
                 epoch,
                 partitions: partitions.clone(),
             },
+            TxnCall::AddOffsets => TxnRequest::AddOffsets {
+                producer,
+                epoch,
+                group: txn.offsets.front().expect("chosen above").metadata.group,
+            },
+            TxnCall::FindGroup | TxnCall::CommitOffsets => unreachable!("sent above"),
             TxnCall::End(commit) => TxnRequest::EndTxn {
                 producer,
                 epoch,
@@ -387,8 +490,6 @@ impl Producer {
         correlation: u64,
         response: TxnResponse,
     ) {
-        let now = ctx.now;
-        let backoff = SimTime::from_millis(self.config.retry_backoff_ms);
         let Some(txn) = self.txn.as_mut() else { return };
         if txn.in_flight.as_ref().is_none_or(|f| f.0 != correlation) {
             return;
@@ -428,10 +529,18 @@ impl Producer {
                 }
                 None
             }
+            TxnResponse::AddOffsets(Ok(())) => {
+                if let Some(next) = txn.offsets.front_mut() {
+                    next.added = true;
+                    txn.offsets_added = true;
+                }
+                None
+            }
             TxnResponse::EndTxn(Ok(())) => {
                 let commit = txn.state == ClientTxnState::CommittingTransaction;
                 txn.state = ClientTxnState::Ready;
                 txn.added.clear();
+                txn.offsets_added = false;
                 ctx.trace(TraceEvent::Transaction {
                     what: why!(
                         "{}Transaction() complete",
@@ -445,12 +554,20 @@ impl Producer {
             TxnResponse::FindCoordinator(Err(e))
             | TxnResponse::InitProducerId(Err(e))
             | TxnResponse::AddPartitions(Err(e))
+            | TxnResponse::AddOffsets(Err(e))
             | TxnResponse::EndTxn(Err(e)) => Some(e),
         };
         let Some(error) = error else {
             self.run(ctx);
             return;
         };
+        self.on_txn_error(ctx, error);
+    }
+
+    /// A transaction request's error: fenced (fatal), a fatal state error, or retried.
+    fn on_txn_error(&mut self, ctx: &mut Ctx, error: KafkaError) {
+        let now = ctx.now;
+        let backoff = SimTime::from_millis(self.config.retry_backoff_ms);
         self.errors.insert(error);
         match error {
             KafkaError::ProducerFenced
@@ -494,6 +611,136 @@ impl Producer {
         self.run(ctx);
     }
 
+    /// `sendOffsetsToTransaction(offsets, groupMetadata)`: only inside a transaction (else
+    /// IllegalStateException); the offsets are committed with the transaction, or dropped if
+    /// it aborts. A function a client node calls: the scenario's `send_offsets` step, a
+    /// consume-transform-produce loop, or a Streams task.
+    pub fn send_offsets_to_transaction(
+        &mut self,
+        ctx: &mut Ctx,
+        offsets: Vec<(TopicPartition, Offset)>,
+        metadata: ConsumerGroupMetadata,
+    ) {
+        if !self.running {
+            return;
+        }
+        let Some(txn) = self.txn.as_mut() else { return };
+        if txn.state != ClientTxnState::InTransaction {
+            let state = txn.state;
+            self.errors.insert(KafkaError::IllegalStateException);
+            ctx.trace(TraceEvent::Transaction {
+                what: why!(
+                    "sendOffsetsToTransaction() refused: IllegalStateException in state {}", state.name() ;
+                    "sendOffsetsToTransaction() 거부: 상태 {}에서 IllegalStateException", state.name()
+                ),
+            });
+            return;
+        }
+        let parts: Vec<String> = offsets
+            .iter()
+            .map(|(tp, o)| {
+                format!(
+                    "{}-{}={o}",
+                    self.scenario.topics[tp.topic.0 as usize].name, tp.partition
+                )
+            })
+            .collect();
+        let parts = parts.join(", ");
+        let generation = metadata.generation;
+        ctx.trace(TraceEvent::Transaction {
+            what: why!(
+                "sendOffsetsToTransaction([{parts}], generation {generation}): AddOffsetsToTxn, then TxnOffsetCommit" ;
+                "sendOffsetsToTransaction([{parts}], 세대 {generation}): AddOffsetsToTxn 뒤 TxnOffsetCommit"
+            ),
+        });
+        txn.offsets.push_back(OffsetsToSend {
+            metadata,
+            offsets,
+            added: false,
+        });
+        self.run(ctx);
+    }
+
+    /// The group coordinator's answers to FindCoordinator and TxnOffsetCommit
+    /// (`TxnOffsetCommitHandler`): UNKNOWN_MEMBER_ID and ILLEGAL_GENERATION become an
+    /// abortable CommitFailedException, FENCED_INSTANCE_ID an abortable
+    /// FencedInstanceIdException; a coordinator error finds the coordinator again.
+    pub(super) fn on_txn_group_response(
+        &mut self,
+        ctx: &mut Ctx,
+        correlation: u64,
+        group: GroupId,
+        response: GroupResponse,
+    ) {
+        let now = ctx.now;
+        let backoff = SimTime::from_millis(self.config.retry_backoff_ms);
+        let Some(txn) = self.txn.as_mut() else { return };
+        if txn.in_flight.as_ref().is_none_or(|f| f.0 != correlation) {
+            return;
+        }
+        txn.in_flight = None;
+        txn.retry_at = SimTime::ZERO;
+        let error = match response {
+            GroupResponse::FindCoordinator(Ok((coordinator, _, _))) => {
+                txn.group_coordinators.insert(group, coordinator);
+                None
+            }
+            GroupResponse::TxnOffsetCommit(Ok(_)) => {
+                txn.offsets.pop_front();
+                None
+            }
+            GroupResponse::FindCoordinator(Err(e)) | GroupResponse::TxnOffsetCommit(Err(e)) => {
+                Some(e)
+            }
+            _ => None,
+        };
+        let Some(error) = error else {
+            self.run(ctx);
+            return;
+        };
+        self.errors.insert(error);
+        match error {
+            KafkaError::UnknownMemberId
+            | KafkaError::IllegalGeneration
+            | KafkaError::FencedInstanceId => {
+                let exception = if error == KafkaError::FencedInstanceId {
+                    KafkaError::FencedInstanceId
+                } else {
+                    KafkaError::CommitFailedException
+                };
+                self.errors.insert(exception);
+                txn.offsets.pop_front();
+                txn.abortable.get_or_insert(exception);
+                ctx.trace(TraceEvent::Transaction {
+                    what: why!(
+                        "TxnOffsetCommit answered {error}: the consumer's generation is over (KIP-447), {exception}; the transaction can only be aborted" ;
+                        "TxnOffsetCommit 응답 {error}: 컨슈머의 세대가 끝남 (KIP-447), {exception}; 이 트랜잭션은 중단만 할 수 있음"
+                    ),
+                });
+                self.run(ctx);
+            }
+            KafkaError::ProducerFenced | KafkaError::InvalidProducerEpoch => {
+                self.on_txn_error(ctx, error);
+            }
+            _ => {
+                if matches!(
+                    error,
+                    KafkaError::NotCoordinator | KafkaError::CoordinatorNotAvailable
+                ) {
+                    txn.group_coordinators.remove(&group);
+                }
+                txn.retry_at = now + backoff;
+                ctx.trace(TraceEvent::Transaction {
+                    what: why!(
+                        "{error} from the group coordinator: retrying after retry.backoff.ms" ;
+                        "그룹 코디네이터의 {error}: retry.backoff.ms 뒤 재시도"
+                    ),
+                });
+                self.run(ctx);
+            }
+        }
+    }
+
     /// A transaction request that could not be delivered: find the coordinator again.
     pub(super) fn on_txn_request_lost(&mut self, ctx: &mut Ctx, broker: BrokerId) {
         let backoff = SimTime::from_millis(self.config.retry_backoff_ms);
@@ -501,6 +748,7 @@ impl Producer {
         if txn.in_flight.as_ref().is_some_and(|f| f.1 == broker) {
             txn.in_flight = None;
             txn.coordinator = None;
+            txn.group_coordinators.retain(|_, b| *b != broker);
             txn.retry_at = ctx.now + backoff;
         }
     }

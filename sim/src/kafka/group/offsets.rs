@@ -3,6 +3,8 @@
 //! groups a new coordinator loads from its copy of the log.
 
 use super::*;
+use crate::kafka::log::ControlType;
+use crate::kafka::message::ProducerStamp;
 
 impl Broker {
     /// OffsetCommit, validated as `ClassicGroup.validateOffsetCommit` does: a consumer
@@ -90,6 +92,20 @@ impl Broker {
         records: Vec<GroupRecord>,
         then: AfterWrite,
     ) -> Result<(), KafkaError> {
+        self.write_group_batch(ctx, group, records, then, None)
+    }
+
+    /// The write itself; a transactional producer's stamp makes the batch part of its
+    /// transaction (TxnOffsetCommit), open in the partition's producer state until the
+    /// marker, as any transactional batch is.
+    pub(super) fn write_group_batch(
+        &mut self,
+        ctx: &mut Ctx,
+        group: GroupId,
+        records: Vec<GroupRecord>,
+        then: AfterWrite,
+        stamp: Option<ProducerStamp>,
+    ) -> Result<(), KafkaError> {
         let tp = self
             .coordinator
             .partition_of(group)
@@ -104,19 +120,24 @@ impl Broker {
             // The coordinator maps NOT_ENOUGH_REPLICAS to COORDINATOR_NOT_AVAILABLE.
             return Err(KafkaError::CoordinatorNotAvailable);
         }
+        if let Some(stamp) = stamp {
+            replica.producers.check_epoch(stamp.producer, stamp.epoch)?;
+        }
         let base = replica.log.log_end_offset();
         let count = records.len() as u32;
         let stored = StoredBatch {
             group_records: Some(Arc::new(records)),
+            transactional: stamp.is_some(),
             ..StoredBatch::new(
                 base,
                 replica.leader_epoch,
                 Arc::new((0..count).map(RecordId::group_record).collect()),
                 BATCH_HEADER_BYTES + 60 * count,
-                None,
+                stamp,
                 ctx.now,
             )
         };
+        replica.producers.apply(&stored);
         let roll = replica.log.append(Arc::new(stored));
         crate::kafka::broker::trace_roll(ctx, tp, roll);
         let leo = replica.log.log_end_offset();
@@ -207,6 +228,26 @@ impl Broker {
                     },
                 );
             }
+            AfterWrite::TxnCommit {
+                to,
+                correlation,
+                offsets,
+                group,
+                producer,
+            } => {
+                let result = result.map(|()| {
+                    self.hold_txn_offsets(ctx, group, producer, &offsets);
+                    offsets
+                });
+                ctx.send(
+                    to,
+                    Message::GroupResponse {
+                        correlation,
+                        group,
+                        response: GroupResponse::TxnOffsetCommit(result.map_err(group_write_error)),
+                    },
+                );
+            }
             AfterWrite::StaticJoin {
                 group,
                 member,
@@ -266,9 +307,24 @@ impl Broker {
         let mut loaded: BTreeMap<GroupId, Group> = BTreeMap::new();
         let replica = &self.replicas[&tp];
         for batch in replica.log.batches() {
+            // A marker settles the transactional offsets its producer left pending.
+            if let (Some(control), Some(stamp)) = (batch.control, batch.producer) {
+                for g in loaded.values_mut() {
+                    if let Some(pending) = g.pending_txn_offsets.remove(&stamp.producer)
+                        && control == ControlType::Commit
+                    {
+                        g.offsets.extend(pending);
+                    }
+                }
+                continue;
+            }
             let Some(records) = &batch.group_records else {
                 continue;
             };
+            let txn_producer = batch
+                .producer
+                .filter(|_| batch.transactional)
+                .map(|s| s.producer);
             for record in records.iter() {
                 match record {
                     GroupRecord::OffsetCommit {
@@ -276,11 +332,18 @@ impl Broker {
                         partition,
                         offset,
                     } => {
-                        loaded
-                            .entry(*group)
-                            .or_insert_with(new_group)
-                            .offsets
-                            .insert(*partition, *offset);
+                        let g = loaded.entry(*group).or_insert_with(new_group);
+                        match txn_producer {
+                            Some(producer) => {
+                                g.pending_txn_offsets
+                                    .entry(producer)
+                                    .or_default()
+                                    .insert(*partition, *offset);
+                            }
+                            None => {
+                                g.offsets.insert(*partition, *offset);
+                            }
+                        }
                     }
                     GroupRecord::GroupMetadata {
                         group,

@@ -6,6 +6,7 @@ use crate::config::{BrokerConfig, TopicConfig};
 use crate::engine::ids::{ConsumerIdx, LeaderEpoch};
 use crate::kafka::broker::tests::deliver;
 use crate::kafka::effects::Effect;
+use crate::kafka::log::ControlType;
 use crate::kafka::message::{FetchPartition, FetchRequest};
 use crate::kafka::metadata::{MetadataImage, PartitionState, TopicImage};
 
@@ -635,4 +636,174 @@ fn r8_9_only_a_commit_without_a_generation_skips_the_member_checks() {
     assert_eq!(b.coordinator.groups[&G].state, GroupState::Empty);
     let result = commit_result(&commit(&mut b, 2, 1, "", 0));
     assert!(matches!(result, Some(Err(KafkaError::UnknownMemberId))));
+}
+
+/// A TxnOffsetCommit of orders-0 = `offset` from transactional producer 7, epoch 0.
+fn txn_commit(
+    b: &mut Broker,
+    now_ms: u64,
+    member: &str,
+    generation: i32,
+    offset: u64,
+) -> Vec<Effect> {
+    request(
+        b,
+        now_ms,
+        9,
+        5,
+        GroupRequest::TxnOffsetCommit {
+            txn: crate::engine::ids::TransactionalId(0),
+            producer: ProducerIdx(7),
+            epoch: 0,
+            member_id: member.to_string(),
+            instance_id: None,
+            generation,
+            offsets: vec![(ORDERS_0, Offset(offset))],
+        },
+    )
+}
+
+fn txn_commit_result(
+    effects: &[Effect],
+) -> Option<Result<Vec<(TopicPartition, Offset)>, KafkaError>> {
+    responses(effects)
+        .into_iter()
+        .find_map(|(_, _, r)| match r {
+            GroupResponse::TxnOffsetCommit(result) => Some(result),
+            _ => None,
+        })
+}
+
+fn offset_fetch(b: &mut Broker, now_ms: u64, require_stable: bool) -> GroupResponse {
+    let effects = request(
+        b,
+        now_ms,
+        3,
+        6,
+        GroupRequest::OffsetFetch {
+            partitions: vec![ORDERS_0],
+            require_stable,
+        },
+    );
+    responses(&effects)
+        .into_iter()
+        .map(|(_, _, r)| r)
+        .next()
+        .expect("OffsetFetch is answered at once")
+}
+
+/// The marker of producer 7's transaction, as the transaction coordinator sends it.
+fn marker(b: &mut Broker, now_ms: u64, control: ControlType) -> Vec<Effect> {
+    deliver(
+        b,
+        now_ms,
+        NodeId::Broker(BrokerId(2)),
+        Message::WriteTxnMarkers {
+            correlation: 1,
+            marker: crate::kafka::message::TxnMarker {
+                producer: ProducerIdx(7),
+                epoch: 0,
+                control,
+                partitions: vec![OFFSETS],
+            },
+        },
+    )
+}
+
+// KIP-447: TxnOffsetCommit carries the consumer's generation and member id, and the
+// coordinator fences a stale generation (ILLEGAL_GENERATION) or an unknown member
+// (UNKNOWN_MEMBER_ID) as it does an OffsetCommit; an unknown group with a generation is
+// ILLEGAL_GENERATION (`validateTransactionalOffsetCommit`).
+#[test]
+fn txn_offset_commit_fences_a_stale_generation() {
+    let (mut b, a, _, now) = stable_group();
+    let result = txn_commit_result(&txn_commit(&mut b, now, &a, 0, 5));
+    assert!(matches!(result, Some(Err(KafkaError::IllegalGeneration))));
+    let result = txn_commit_result(&txn_commit(&mut b, now, "consumer-g1-3-unknown", 1, 5));
+    assert!(matches!(result, Some(Err(KafkaError::UnknownMemberId))));
+    assert!(b.coordinator.groups[&G].pending_txn_offsets.is_empty());
+    let mut fresh = broker(1, 1, &[1], &[1], 3_000);
+    let result = txn_commit_result(&txn_commit(&mut fresh, 0, "m", 3, 5));
+    assert!(matches!(result, Some(Err(KafkaError::IllegalGeneration))));
+}
+
+// A group.instance.id the group does not know is UNKNOWN_MEMBER_ID for TxnOffsetCommit, as
+// validate_member answers every request (a replaced static member gets FENCED_INSTANCE_ID).
+#[test]
+fn txn_offset_commit_checks_the_instance_id() {
+    let (mut b, a, _, now) = stable_group();
+    let effects = request(
+        &mut b,
+        now,
+        9,
+        5,
+        GroupRequest::TxnOffsetCommit {
+            txn: crate::engine::ids::TransactionalId(0),
+            producer: ProducerIdx(7),
+            epoch: 0,
+            member_id: a.clone(),
+            instance_id: Some("not-this-member".into()),
+            generation: 1,
+            offsets: vec![(ORDERS_0, Offset(5))],
+        },
+    );
+    assert!(matches!(
+        txn_commit_result(&effects),
+        Some(Err(KafkaError::UnknownMemberId))
+    ));
+}
+
+// Transactional offsets are pending until the marker: OffsetFetch without require_stable
+// does not see them, with it answers UNSTABLE_OFFSET_COMMIT (KIP-447); the commit marker
+// makes them the group's offsets, and an abort marker drops them.
+#[test]
+fn txn_offsets_wait_for_the_marker() {
+    let (mut b, a, _, now) = stable_group();
+    let result = txn_commit_result(&txn_commit(&mut b, now, &a, 1, 5));
+    assert!(matches!(result, Some(Ok(_))));
+    assert!(b.coordinator.groups[&G].offsets.is_empty());
+    assert!(matches!(
+        offset_fetch(&mut b, now, false),
+        GroupResponse::OffsetFetch(Ok(found)) if found.is_empty()
+    ));
+    assert!(matches!(
+        offset_fetch(&mut b, now, true),
+        GroupResponse::OffsetFetch(Err(KafkaError::UnstableOffsetCommit))
+    ));
+    marker(&mut b, now + 1, ControlType::Commit);
+    assert_eq!(b.coordinator.groups[&G].offsets[&ORDERS_0], Offset(5));
+    assert!(matches!(
+        offset_fetch(&mut b, now + 1, true),
+        GroupResponse::OffsetFetch(Ok(found)) if found[&ORDERS_0] == Offset(5)
+    ));
+    // The next transaction aborts: its offsets never become the group's.
+    assert!(matches!(
+        txn_commit_result(&txn_commit(&mut b, now + 2, &a, 1, 9)),
+        Some(Ok(_))
+    ));
+    marker(&mut b, now + 3, ControlType::Abort);
+    let g = &b.coordinator.groups[&G];
+    assert_eq!(g.offsets[&ORDERS_0], Offset(5));
+    assert!(g.pending_txn_offsets.is_empty());
+}
+
+// A new coordinator replays the transactional batches and markers of its log: committed
+// transactional offsets are the group's, those of a still-open transaction are pending.
+#[test]
+fn a_new_coordinator_replays_transactional_offsets() {
+    let (mut old, a, _, now) = stable_group();
+    txn_commit(&mut old, now, &a, 1, 5);
+    marker(&mut old, now + 1, ControlType::Commit);
+    txn_commit(&mut old, now + 2, &a, 1, 9);
+    let mut new = broker(2, 1, &[1, 2], &[1], 3_000);
+    new.replicas.get_mut(&OFFSETS).expect("a replica").log = old.replicas[&OFFSETS].log.clone();
+    deliver(
+        &mut new,
+        now + 3,
+        NodeId::Controller,
+        Message::MetadataUpdate(Arc::new(image(2, 2, 1, &[2, 1], &[2]))),
+    );
+    let g = &new.coordinator.groups[&G];
+    assert_eq!(g.offsets[&ORDERS_0], Offset(5));
+    assert_eq!(g.pending_txn_offsets[&ProducerIdx(7)][&ORDERS_0], Offset(9));
 }

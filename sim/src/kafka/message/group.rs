@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::engine::ids::{BrokerId, Offset, TopicId, TopicPartition};
+use crate::engine::ids::{BrokerId, Offset, ProducerIdx, TopicId, TopicPartition, TransactionalId};
 use crate::engine::time::SimTime;
 use crate::kafka::message::KafkaError;
 use crate::kafka::trace::Why;
@@ -96,8 +96,24 @@ pub enum GroupRequest {
         generation: i32,
         offsets: Vec<(TopicPartition, Offset)>,
     },
+    /// `sendOffsetsToTransaction`'s second half, from the transactional producer: offsets
+    /// held pending until the transaction's marker reaches `__consumer_offsets` (KIP-98).
+    /// KIP-447 adds the consumer's group metadata, so that the coordinator fences a producer
+    /// that consumed under an older generation.
+    TxnOffsetCommit {
+        txn: TransactionalId,
+        producer: ProducerIdx,
+        epoch: u32,
+        member_id: String,
+        instance_id: Option<String>,
+        generation: i32,
+        offsets: Vec<(TopicPartition, Offset)>,
+    },
     OffsetFetch {
         partitions: Vec<TopicPartition>,
+        /// KIP-447: a read_committed consumer asks for stable offsets only; a partition with
+        /// a transactional commit pending answers UNSTABLE_OFFSET_COMMIT.
+        require_stable: bool,
     },
 }
 
@@ -132,6 +148,7 @@ pub enum GroupResponse {
     Heartbeat(Result<(), KafkaError>),
     Leave,
     OffsetCommit(Result<Vec<(TopicPartition, Offset)>, KafkaError>),
+    TxnOffsetCommit(Result<Vec<(TopicPartition, Offset)>, KafkaError>),
     OffsetFetch(Result<BTreeMap<TopicPartition, Offset>, KafkaError>),
 }
 

@@ -1,8 +1,9 @@
 //! The transaction protocol (KIP-98): what a transactional producer asks of its transaction
-//! coordinator (FindCoordinator, InitProducerId, AddPartitionsToTxn, EndTxn) and what the
-//! coordinator asks of partition leaders (WriteTxnMarkers).
+//! coordinator (FindCoordinator, InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn)
+//! and what the coordinator asks of partition leaders (WriteTxnMarkers). TxnOffsetCommit goes
+//! to the group coordinator, so it is a group request (`message/group.rs`).
 
-use crate::engine::ids::{BrokerId, ProducerIdx, TopicPartition};
+use crate::engine::ids::{BrokerId, GroupId, ProducerIdx, TopicPartition};
 use crate::kafka::log::ControlType;
 use crate::kafka::message::KafkaError;
 
@@ -25,6 +26,13 @@ pub enum TxnRequest {
         epoch: u32,
         partitions: Vec<TopicPartition>,
     },
+    /// `sendOffsetsToTransaction`'s first half (KIP-98): the coordinator puts the group's
+    /// `__consumer_offsets` partition in the transaction, so that the end marker reaches it.
+    AddOffsets {
+        producer: ProducerIdx,
+        epoch: u32,
+        group: GroupId,
+    },
     EndTxn {
         producer: ProducerIdx,
         epoch: u32,
@@ -37,6 +45,7 @@ pub enum TxnResponse {
     FindCoordinator(Result<BrokerId, KafkaError>),
     InitProducerId(Result<(ProducerIdx, u32), KafkaError>),
     AddPartitions(Result<(), KafkaError>),
+    AddOffsets(Result<(), KafkaError>),
     EndTxn(Result<(), KafkaError>),
 }
 

@@ -519,6 +519,27 @@ impl TraceEvent {
                 p(partition)
             ),
             Transaction { what } => write!(out, "{what}"),
+            TxnOffsets {
+                group,
+                producer,
+                outcome,
+                offsets,
+            } => {
+                let parts: Vec<String> = offsets
+                    .iter()
+                    .map(|(tp, o)| format!("{}={o}", p(tp)))
+                    .collect();
+                let what = match outcome.as_str() {
+                    "pending" => "pending until its transaction ends (TxnOffsetCommit replicated)",
+                    "committed" => "committed by the commit marker",
+                    _ => "dropped by the abort marker",
+                };
+                write!(
+                    out,
+                    "group {group}: transactional offsets [{}] of producer id {producer} {what}",
+                    parts.join(", ")
+                )
+            }
             Revoked { partitions, why } => {
                 let parts: Vec<String> = partitions.iter().map(p).collect();
                 write!(out, "revoked [{}] ({why})", parts.join(", "))

@@ -536,6 +536,27 @@ impl TraceEvent {
                 p(partition)
             ),
             Transaction { what } => write!(out, "트랜잭션: {}", what.ko()),
+            TxnOffsets {
+                group,
+                producer,
+                outcome,
+                offsets,
+            } => {
+                let parts: Vec<String> = offsets
+                    .iter()
+                    .map(|(tp, o)| format!("{}={o}", p(tp)))
+                    .collect();
+                let what = match outcome.as_str() {
+                    "pending" => "트랜잭션이 끝날 때까지 보류 (TxnOffsetCommit 복제됨)",
+                    "committed" => "커밋 마커로 커밋됨",
+                    _ => "중단 마커로 버려짐",
+                };
+                write!(
+                    out,
+                    "그룹 {group}: 프로듀서 id {producer}의 트랜잭션 오프셋 [{}] {what}",
+                    parts.join(", ")
+                )
+            }
             Revoked { partitions, why } => {
                 let parts: Vec<String> = partitions.iter().map(p).collect();
                 write!(out, "[{}] 회수됨 ({})", parts.join(", "), why.ko())
@@ -651,9 +672,10 @@ mod tests {
             TxnState { .. } => 65,
             TxnMarker { .. } => 66,
             Transaction { .. } => 67,
+            TxnOffsets { .. } => 68,
         }
     }
-    const VARIANTS: usize = 68;
+    const VARIANTS: usize = 69;
 
     /// One event of every variant, with the fields a line shows.
     fn samples() -> Vec<TraceEvent> {
@@ -965,6 +987,12 @@ mod tests {
             },
             Transaction {
                 what: crate::kafka::trace::Why::verbatim("begins"),
+            },
+            TxnOffsets {
+                group: s("g"),
+                producer: 7,
+                outcome: s("pending"),
+                offsets: vec![(tp, Offset(2))],
             },
         ]
     }

@@ -148,10 +148,19 @@ pub struct RawStep {
     pub begin_transaction: Option<Spanned<String>>,
     pub commit_transaction: Option<Spanned<String>>,
     pub abort_transaction: Option<Spanned<String>>,
+    /// `sendOffsetsToTransaction`: `{ producer, consumer }`.
+    pub send_offsets: Option<Spanned<RawSendOffsets>>,
     /// Narration: a string (English) or `{ en = "…", ko = "…" }`.
     pub say: Option<Spanned<toml::Value>>,
     /// A `[[quiz]]` id of the same file: the explorer pauses and asks it (predict, then watch).
     pub ask: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSendOffsets {
+    pub producer: Option<Spanned<String>>,
+    pub consumer: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -134,6 +134,7 @@ impl<'a> Checker<'a> {
                 "abort_transaction",
                 raw.abort_transaction.as_ref().map(Spanned::span),
             ),
+            ("send_offsets", raw.send_offsets.as_ref().map(Spanned::span)),
             ("say", raw.say.as_ref().map(Spanned::span)),
             ("ask", raw.ask.as_ref().map(Spanned::span)),
         ]
@@ -245,6 +246,8 @@ impl<'a> Checker<'a> {
             self.transaction_step(name, TxnStep::Commit)?
         } else if let Some(name) = &raw.abort_transaction {
             self.transaction_step(name, TxnStep::Abort)?
+        } else if let Some(send) = &raw.send_offsets {
+            self.send_offsets(send)?
         } else if let Some(say) = &raw.say {
             Action::Say(self.say(say)?)
         } else if let Some(id) = &raw.ask {
@@ -266,6 +269,17 @@ impl<'a> Checker<'a> {
     /// `transactional.id` (else Kafka's producer throws IllegalStateException: "Transactional
     /// method invoked on a non-transactional producer.").
     pub(super) fn transaction_step(&self, name: &Spanned<String>, step: TxnStep) -> Result<Action> {
+        let producer = self.transactional_producer(name, step.key(), step.method())?;
+        Ok(Action::Transaction { producer, step })
+    }
+
+    /// The producer a transactional call names, which must have a `transactional.id`.
+    fn transactional_producer(
+        &self,
+        name: &Spanned<String>,
+        key: &str,
+        method: &str,
+    ) -> Result<ProducerIdx> {
         let producer = self.producer(name)?;
         if !self
             .transactional
@@ -276,14 +290,44 @@ impl<'a> Checker<'a> {
             return self.fail(
                 name.span(),
                 format!(
-                    "`{}`: producer {:?} has no transactional.id; Kafka's {}() throws IllegalStateException: \"Transactional method invoked on a non-transactional producer.\"",
-                    step.key(),
+                    "`{key}`: producer {:?} has no transactional.id; Kafka's {method}() throws IllegalStateException: \"Transactional method invoked on a non-transactional producer.\"",
                     name.get_ref(),
-                    step.method()
                 ),
             );
         }
-        Ok(Action::Transaction { producer, step })
+        Ok(producer)
+    }
+
+    /// `send_offsets = { producer = "app", consumer = "reader" }`: the producer's
+    /// `sendOffsetsToTransaction(positions, consumer.groupMetadata())` with the consumer's
+    /// current positions; the producer must be transactional, the consumer in a group.
+    pub(super) fn send_offsets(&self, table: &Spanned<RawSendOffsets>) -> Result<Action> {
+        let raw = table.get_ref();
+        let Some(producer) = &raw.producer else {
+            return self.fail(
+                table.span(),
+                "`send_offsets`: missing `producer`, the transactional producer that sends the offsets",
+            );
+        };
+        let Some(name) = &raw.consumer else {
+            return self.fail(
+                table.span(),
+                "`send_offsets`: missing `consumer`, whose positions and group metadata are sent",
+            );
+        };
+        let producer =
+            self.transactional_producer(producer, "send_offsets", "sendOffsetsToTransaction")?;
+        let consumer = self.consumer_idx(name)?;
+        if !self.consumer_kinds[consumer.0 as usize].0 {
+            return self.fail(
+                name.span(),
+                format!(
+                    "consumer {:?} has no group whose offsets could be sent; give it `group`",
+                    name.get_ref()
+                ),
+            );
+        }
+        Ok(Action::SendOffsets { producer, consumer })
     }
 
     /// `commit = "reader"` (commitSync) or `commit = { consumer = "reader", sync = false }`.

@@ -201,7 +201,7 @@ fn step_with_two_actions() {
 // A step with only `at` lists the actions it could take.
 #[test]
 fn step_without_action() {
-    insta::assert_snapshot!(error(&format!("{BASE}\n[[steps]]\nat = \"1s\"\n")), @r#"x.toml:23:1: a step needs one action (`produce`, `crash`, `restart`, `power_loss`, `isolate`, `partition`, `heal`, `slow`, `add_partitions`, `start`, `stop`, `commit`, `subscribe`, `create_topic`, `delete_topic`, `init_transactions`, `begin_transaction`, `commit_transaction`, `abort_transaction`, `say` or `ask`), found none"#);
+    insta::assert_snapshot!(error(&format!("{BASE}\n[[steps]]\nat = \"1s\"\n")), @r#"x.toml:23:1: a step needs one action (`produce`, `crash`, `restart`, `power_loss`, `isolate`, `partition`, `heal`, `slow`, `add_partitions`, `start`, `stop`, `commit`, `subscribe`, `create_topic`, `delete_topic`, `init_transactions`, `begin_transaction`, `commit_transaction`, `abort_transaction`, `send_offsets`, `say` or `ask`), found none"#);
 }
 
 // A replication factor above the broker count quotes Kafka's refusal.
@@ -1139,4 +1139,29 @@ fn kafka_version_sets_the_rules() {
         "brokers = 3\nkafka_version = \"0.10\"\nconfig = { \"unclean.leader.election.enable\" = false }",
     ));
     assert!(!explicit.topics[0].config.unclean_leader_election_enable);
+}
+
+// send_offsets names a transactional producer and a consumer in a group; each is checked
+// where it is written.
+#[test]
+fn send_offsets_is_checked() {
+    let step = "produce = { producer = \"app\", topic = \"orders\", count = 5 }";
+    let transactional = BASE.replace(
+        "name = \"app\"\n",
+        "name = \"app\"\nconfig = { \"transactional.id\" = \"t\" }\n",
+    );
+    insta::assert_snapshot!(error(&BASE.replace(step, "send_offsets = { producer = \"app\", consumer = \"reader\" }")), @r#"x.toml:21:29: `send_offsets`: producer "app" has no transactional.id; Kafka's sendOffsetsToTransaction() throws IllegalStateException: "Transactional method invoked on a non-transactional producer.""#);
+    insta::assert_snapshot!(error(&transactional.replace(step, "send_offsets = { producer = \"app\" }")), @r#"x.toml:22:16: `send_offsets`: missing `consumer`, whose positions and group metadata are sent"#);
+    insta::assert_snapshot!(error(&transactional.replace("group = \"g1\"\nsubscribe = [\"orders\"]", "assign = [\"orders-0\"]").replace(step, "send_offsets = { producer = \"app\", consumer = \"reader\" }")), @r#"x.toml:21:47: consumer "reader" has no group whose offsets could be sent; give it `group`"#);
+    insta::assert_snapshot!(error(&transactional.replace(step, "send_offsets = { producer = \"app\", consumer = \"reader\", group = \"g1\" }")), @r#"x.toml:22:57: unknown key `group` in `send_offsets`; valid keys: `producer`, `consumer`"#);
+    assert!(
+        parse(
+            &transactional.replace(
+                step,
+                "send_offsets = { producer = \"app\", consumer = \"reader\" }"
+            ),
+            "x.toml"
+        )
+        .is_ok()
+    );
 }

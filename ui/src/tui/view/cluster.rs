@@ -22,6 +22,8 @@ use ksim::scenario::Lang;
 const PREFIX: usize = 22;
 /// Columns after them: ` hw 123456 leo 123456`.
 const SUFFIX: usize = 22;
+/// And in a topic with transactions: ` lso 123456 open app@123456`.
+const TXN_SUFFIX: usize = 26;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let Some(lines) = lines(app, area.width) else {
@@ -105,10 +107,24 @@ fn lines(app: &App, width: u16) -> Option<Vec<Line<'static>>> {
         ));
     }
 
-    let cells = (width as usize).saturating_sub(PREFIX + SUFFIX) / 2;
+    // A topic with transactions gives its rows room for ` lso 12 open app@8`.
+    let transactional = world.brokers().iter().any(|b| {
+        b.replicas.iter().any(|(tp, r)| {
+            tp.topic == topic
+                && (r.last_stable_offset() < r.log.high_watermark
+                    || !r.open_transactions().is_empty())
+        })
+    });
+    let suffix = if transactional {
+        SUFFIX + TXN_SUFFIX
+    } else {
+        SUFFIX
+    };
+    let cells = (width as usize).saturating_sub(PREFIX + suffix) / 2;
     let partitions = image.partition_count(topic);
     let lost = lost_by_partition(app);
     let mut per_batch = false;
+    let mut lso_shown = false;
     let keys = KeyLetters::of_topic(&app.scenario, topic);
     for p in 0..partitions {
         let tp = TopicPartition::new(topic, p);
@@ -158,6 +174,12 @@ fn lines(app: &App, width: u16) -> Option<Vec<Line<'static>>> {
         let lost_offsets: Vec<Offset> = ghosts.iter().map(|(o, _)| *o).collect();
         let columns = Columns::lay_out(&logs, &lost_offsets, cells);
         per_batch |= columns.per_batch;
+        lso_shown |= state.replicas.iter().any(|b| {
+            world.brokers()[b.0 as usize - 1]
+                .replicas
+                .get(&tp)
+                .is_some_and(|r| r.last_stable_offset() < r.log.high_watermark)
+        });
         for &b in &state.replicas {
             lines.push(replica_row(
                 app,
@@ -173,7 +195,11 @@ fn lines(app: &App, width: u16) -> Option<Vec<Line<'static>>> {
             lines.push(ghost_row(app, ghosts, &columns, cells));
         }
     }
-    lines.push(Line::raw(legend(app, per_batch, &keys)));
+    let mut legend = legend(app, per_batch, &keys);
+    if lso_shown {
+        legend.push_str(app.tr("; ┊ the LSO", "; ┊ LSO"));
+    }
+    lines.push(Line::raw(legend));
 
     for (p, producer) in world.producers().iter().enumerate() {
         let counts = app.producer_counts.get(p).copied().unwrap_or_default();
@@ -300,7 +326,11 @@ fn replica_row(
     spans.push(Span::raw(if columns.clipped { "…" } else { " " }));
     let log = &replica.log;
     let hw = log.high_watermark.0;
+    let lso_column_of = |offset: u64| hw_column(columns, offset);
     let hw_column = hw_column(columns, hw);
+    // An open transaction holds the LSO below the HW: a read_committed consumer stops at ┊.
+    let lso = replica.last_stable_offset().0;
+    let lso_column = if lso < hw { lso_column_of(lso) } else { None };
     for (i, cell) in columns.cells(log).into_iter().enumerate() {
         let (text, style) = match cell {
             Cell::Empty => (' ', Style::new()),
@@ -338,11 +368,19 @@ fn replica_row(
             }
         };
         spans.push(Span::styled(text.to_string(), app.paint(style)));
-        spans.push(Span::raw(if hw_column == Some(i) { "┃" } else { " " }));
+        spans.push(Span::raw(if hw_column == Some(i) {
+            "┃"
+        } else if lso_column == Some(i) {
+            "┊"
+        } else {
+            " "
+        }));
     }
     if hw_column.is_none() && hw > 0 && columns.column_of(hw).is_some() {
         // The HW sits at the first shown column: the marker goes before it.
         spans[1] = Span::raw("┃");
+    } else if lso < hw && lso_column.is_none() && columns.column_of(lso).is_some() {
+        spans[1] = Span::raw("┊");
     }
     let shown = columns.starts.len().min(cells);
     spans.push(Span::raw(" ".repeat((cells - shown) * 2)));
@@ -351,6 +389,25 @@ fn replica_row(
         log.high_watermark,
         log.log_end_offset()
     )));
+    // Only a partition with transactions says more: its LSO and who holds it back.
+    let open = replica.open_transactions();
+    if lso < hw || !open.is_empty() {
+        let open: Vec<String> = open
+            .iter()
+            .map(|(producer, first)| {
+                let name = world
+                    .producers()
+                    .get(producer.0 as usize)
+                    .map_or_else(|| producer.0.to_string(), |p| p.name.clone());
+                format!("{name}@{first}")
+            })
+            .collect();
+        spans.push(Span::raw(if open.is_empty() {
+            format!(" lso {lso}")
+        } else {
+            format!(" lso {lso} {} {}", app.tr("open", "열림"), open.join(","))
+        }));
+    }
     Line::from(spans)
 }
 
