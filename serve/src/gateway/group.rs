@@ -788,7 +788,12 @@ fn offset_fetch(world: &mut World, request: OffsetFetchRequest) -> Made {
     waiting(
         Call::OffsetFetch { asked },
         group,
-        GroupRequest::OffsetFetch { partitions },
+        GroupRequest::OffsetFetch {
+            partitions,
+            // KIP-447: a read_committed consumer asks to wait out pending transactional
+            // offsets (UNSTABLE_OFFSET_COMMIT) rather than read a commit that may abort.
+            require_stable: request.require_stable,
+        },
     )
 }
 
