@@ -407,6 +407,12 @@ pub enum TraceEvent {
     Transaction {
         what: Why,
     },
+    // A Kafka Streams member.
+    /// What a Kafka Streams thread did: took or gave up a task, restored a store from its
+    /// changelog, committed.
+    Streams {
+        what: Why,
+    },
 }
 
 impl TraceEvent {
@@ -456,6 +462,7 @@ impl TraceEvent {
             OffsetsCommitted { .. } | CommitSent { .. } => "commit",
             CommitFailed { .. } => "error",
             TxnState { .. } | TxnMarker { .. } | Transaction { .. } => "txn",
+            Streams { .. } => "streams",
         }
     }
 }
@@ -484,7 +491,10 @@ impl TraceEvent {
             | Revoked { why, .. }
             | CommitFailed { why, .. }
             | TxnState { why, .. } => Some(why),
-            GroupMember { what, .. } | Membership { what } | Transaction { what } => Some(what),
+            GroupMember { what, .. }
+            | Membership { what }
+            | Transaction { what }
+            | Streams { what } => Some(what),
             CommitSent { how, .. } => Some(how),
             _ => None,
         }

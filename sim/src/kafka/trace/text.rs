@@ -519,6 +519,7 @@ impl TraceEvent {
                 p(partition)
             ),
             Transaction { what } => write!(out, "{what}"),
+            Streams { what } => write!(out, "streams: {what}"),
             Revoked { partitions, why } => {
                 let parts: Vec<String> = partitions.iter().map(p).collect();
                 write!(out, "revoked [{}] ({why})", parts.join(", "))

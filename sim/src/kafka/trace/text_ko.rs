@@ -536,6 +536,7 @@ impl TraceEvent {
                 p(partition)
             ),
             Transaction { what } => write!(out, "트랜잭션: {}", what.ko()),
+            Streams { what } => write!(out, "Kafka Streams: {}", what.ko()),
             Revoked { partitions, why } => {
                 let parts: Vec<String> = partitions.iter().map(p).collect();
                 write!(out, "[{}] 회수됨 ({})", parts.join(", "), why.ko())
@@ -651,9 +652,10 @@ mod tests {
             TxnState { .. } => 65,
             TxnMarker { .. } => 66,
             Transaction { .. } => 67,
+            Streams { .. } => 68,
         }
     }
-    const VARIANTS: usize = 68;
+    const VARIANTS: usize = 69;
 
     /// One event of every variant, with the fields a line shows.
     fn samples() -> Vec<TraceEvent> {
@@ -965,6 +967,9 @@ mod tests {
             },
             Transaction {
                 what: crate::kafka::trace::Why::verbatim("begins"),
+            },
+            Streams {
+                what: crate::kafka::trace::Why::verbatim("task 0_1"),
             },
         ]
     }
