@@ -659,3 +659,121 @@ impl Checker<'_> {
         Ok(subject)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::parse;
+    use crate::scenario::streams::{Op, StateDir};
+
+    const HEAD: &str = r#"name = "s"
+[cluster]
+brokers = 3
+
+[[topics]]
+name = "words"
+partitions = 2
+
+[[topics]]
+name = "users"
+partitions = 3
+
+[[topics]]
+name = "out"
+partitions = 2
+"#;
+
+    fn with(streams: &str) -> String {
+        format!("{HEAD}\n[[streams]]\nname = \"wc\"\n\"application.id\" = \"wc\"\n{streams}")
+    }
+
+    fn error(streams: &str) -> String {
+        let error = parse(&with(streams), "s.toml").expect_err("the parser refuses it");
+        error.to_string()
+    }
+
+    // A word count: the members are consumers of the group application.id and producers, the
+    // store's changelog is a compacted internal topic with the input's partition count.
+    #[test]
+    fn a_streams_app_makes_members_and_a_compacted_changelog() {
+        let s = parse(
+            &with("instances = 2\ntopology = [{ source = [\"words\"] }, { groupByKey = true }, { count = \"counts\" }, { to = \"out\" }]"),
+            "s.toml",
+        )
+        .expect("valid");
+        let app = &s.streams[0];
+        assert_eq!(app.members.len(), 2);
+        assert_eq!(s.consumers[0].name, "wc-1");
+        assert_eq!(s.consumers[1].group.as_deref(), Some("wc"));
+        assert!(!s.consumers[0].config.enable_auto_commit);
+        assert_eq!(s.consumers[0].config.max_poll_records, 1000);
+        assert_eq!(s.producers[1].name, "wc-2-producer");
+        assert_eq!(s.producers[0].config.linger_ms, 100);
+        assert_eq!(app.commit_interval.as_millis(), 30_000);
+        assert_eq!(app.state_dir, StateDir::Persistent);
+        let changelog = &s.topics[app.stores[0].changelog.0 as usize];
+        assert_eq!(changelog.name, "wc-counts-changelog");
+        assert_eq!(changelog.partitions, 2);
+        assert!(changelog.config.cleanup_policy.compact);
+        assert!(s.groups.contains(&"wc".to_string()));
+    }
+
+    // selectKey before an aggregation splits the topology at a repartition topic named after
+    // the store, and the aggregation runs in the second sub-topology.
+    #[test]
+    fn a_key_change_before_count_goes_through_a_repartition_topic() {
+        let s = parse(
+            &with("topology = [{ source = [\"words\"] }, { selectKey = \"value\" }, { groupByKey = true }, { count = \"counts\" }]"),
+            "s.toml",
+        )
+        .expect("valid");
+        let app = &s.streams[0];
+        assert_eq!(app.subtopologies.len(), 2);
+        let Op::To { topic, repartition: true } = app.subtopologies[0].ops[1] else {
+            panic!("sub-topology 0 ends in the repartition topic: {:?}", app.subtopologies[0].ops);
+        };
+        assert_eq!(s.topics[topic.0 as usize].name, "wc-counts-repartition");
+        assert_eq!(app.subtopologies[1].sources, vec![topic]);
+        assert_eq!(app.stores[0].subtopology, 1);
+    }
+
+    // A join of topics with different partition counts is refused with Kafka's words.
+    #[test]
+    fn a_join_of_topics_not_co_partitioned_is_a_topology_exception() {
+        let message = error("topology = [{ source = [\"words\"] }, { join = { table = \"users\", store = \"users\" } }]");
+        assert!(
+            message.contains("TopologyException \"Invalid topology: Topics not co-partitioned: [{users=3, words=2}]\""),
+            "{message}"
+        );
+        assert!(message.starts_with("s.toml:20:46:"), "{message}");
+    }
+
+    // exactly_once_v2 is named and refused until ksim models it; a typo gets the nearest key.
+    #[test]
+    fn unmodelled_guarantees_and_unknown_keys_are_refused() {
+        let message = error("\"processing.guarantee\" = \"exactly_once_v2\"\ntopology = [{ source = [\"words\"] }]");
+        assert!(message.contains("\"exactly_once_v2\" is not modelled yet"), "{message}");
+        let message = error("\"commit.interval.msec\" = 5\ntopology = [{ source = [\"words\"] }]");
+        assert!(message.contains("did you mean `commit.interval.ms`?"), "{message}");
+        let message = error("topology = [{ source = [\"words\"] }, { cuont = \"c\" }]");
+        assert!(message.contains("did you mean `count`?"), "{message}");
+        let message = error("topology = [{ source = [\"words\"] }, { count = \"c\" }]");
+        assert!(message.contains("`count` needs a KGroupedStream"), "{message}");
+    }
+
+    // An expectation names a store of the application, and its tasks by Kafka's TaskId.
+    #[test]
+    fn streams_expectations_name_stores_and_tasks() {
+        let text = format!(
+            "{}\n[[expect]]\nstreams = \"wc\"\nstore = \"nope\"\nentries = {{ a = \"1\" }}\n",
+            with("topology = [{ source = [\"words\"] }, { groupByKey = true }, { count = \"counts\" }]")
+        );
+        let message = parse(&text, "s.toml").expect_err("no such store").to_string();
+        assert!(message.contains("its stores are \"counts\""), "{message}");
+        let text = format!(
+            "{}\n[[expect]]\nstreams = \"wc\"\nowners = {{ \"0_5\" = \"wc-1\" }}\n",
+            with("topology = [{ source = [\"words\"] }, { groupByKey = true }, { count = \"counts\" }]")
+        );
+        let message = parse(&text, "s.toml").expect_err("no such task").to_string();
+        assert!(message.contains("\"0_5\" is not a task"), "{message}");
+    }
+}
