@@ -634,10 +634,9 @@ impl<'a> Checker<'a> {
                 consumer_specs.len() as u32,
                 producer_specs.len() as u32,
             )?;
-            if let Some(other) = streams_specs
-                .iter()
-                .find(|s| s.application_id == parts.spec.application_id || s.name == parts.spec.name)
-            {
+            if let Some(other) = streams_specs.iter().find(|s| {
+                s.application_id == parts.spec.application_id || s.name == parts.spec.name
+            }) {
                 return self.fail(
                     app.span(),
                     format!(

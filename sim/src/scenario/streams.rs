@@ -94,15 +94,27 @@ pub enum Op {
     /// `selectKey`: the record's value becomes its key.
     SelectKey,
     /// `groupByKey` + `count`: the store holds the count per key; the update goes downstream.
-    Count { store: usize },
+    Count {
+        store: usize,
+    },
     /// `groupByKey` + `reduce`: the store holds the reduced value per key.
-    Reduce { store: usize, reducer: Reducer },
+    Reduce {
+        store: usize,
+        reducer: Reducer,
+    },
     /// `toTable`: the store holds the latest value per key.
-    ToTable { store: usize },
+    ToTable {
+        store: usize,
+    },
     /// KStream-KTable inner join on the key: records whose key the table lacks are dropped.
-    Join { store: usize },
+    Join {
+        store: usize,
+    },
     /// A sink: `to`, or the write into a repartition topic.
-    To { topic: TopicId, repartition: bool },
+    To {
+        topic: TopicId,
+        repartition: bool,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

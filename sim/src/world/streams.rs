@@ -95,7 +95,8 @@ impl World {
             }
             thread.tasks.remove(id);
             thread.positions.retain(|tp, _| {
-                spec.subtopology_of(tp.topic) != Some(id.subtopology) || tp.partition != id.partition
+                spec.subtopology_of(tp.topic) != Some(id.subtopology)
+                    || tp.partition != id.partition
             });
             self.streams_trace(
                 c,
@@ -284,7 +285,10 @@ impl World {
         }
         let flush = self.streams[t].flush.take().expect("set above");
         let flushed = if self.now > flush.since {
-            format!(" after a flush of {}", format_duration(self.now - flush.since))
+            format!(
+                " after a flush of {}",
+                format_duration(self.now - flush.since)
+            )
         } else {
             String::new()
         };

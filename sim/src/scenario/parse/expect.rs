@@ -181,10 +181,22 @@ impl<'a> Checker<'a> {
                 raw.reprocessed.as_ref().map(Spanned::span),
             ),
             ("store", "streams", raw.store.as_ref().map(Spanned::span)),
-            ("entries", "streams", raw.entries.as_ref().map(Spanned::span)),
+            (
+                "entries",
+                "streams",
+                raw.entries.as_ref().map(Spanned::span),
+            ),
             ("owners", "streams", raw.owners.as_ref().map(Spanned::span)),
-            ("restored", "streams", raw.restored.as_ref().map(Spanned::span)),
-            ("outputs", "streams", raw.outputs.as_ref().map(Spanned::span)),
+            (
+                "restored",
+                "streams",
+                raw.restored.as_ref().map(Spanned::span),
+            ),
+            (
+                "outputs",
+                "streams",
+                raw.outputs.as_ref().map(Spanned::span),
+            ),
         ];
         let examples = [
             ("partition", "partition = \"orders-0\""),

@@ -50,7 +50,10 @@ impl Checker<'_> {
         };
         let app_name = name.get_ref().clone();
         if app_name.trim().is_empty() {
-            return self.fail(name.span(), "`name`: expected a name, found an empty string");
+            return self.fail(
+                name.span(),
+                "`name`: expected a name, found an empty string",
+            );
         }
         let application_id = match &raw.application_id {
             Some(id) if id.get_ref().trim().is_empty() => {
@@ -107,7 +110,9 @@ impl Checker<'_> {
             None => 0,
         };
         let commit_interval = match &raw.commit_interval_ms {
-            Some(ms) => SimTime::from_millis(self.int(ms, "commit.interval.ms", 0, i64::MAX / 1000)? as u64),
+            Some(ms) => {
+                SimTime::from_millis(self.int(ms, "commit.interval.ms", 0, i64::MAX / 1000)? as u64)
+            }
             None => SimTime::from_millis(DEFAULT_COMMIT_INTERVAL_MS),
         };
         let state_dir = match &raw.state_dir {
@@ -118,7 +123,9 @@ impl Checker<'_> {
                 other => {
                     return self.fail(
                         s.span(),
-                        format!("`state_dir`: expected \"persistent\" or \"wiped\", found {other:?}"),
+                        format!(
+                            "`state_dir`: expected \"persistent\" or \"wiped\", found {other:?}"
+                        ),
                     );
                 }
             },
@@ -132,8 +139,7 @@ impl Checker<'_> {
             None => SimTime::ZERO,
         };
 
-        let (subtopologies, stores) =
-            self.topology(table, &application_id, broker, topics)?;
+        let (subtopologies, stores) = self.topology(table, &application_id, broker, topics)?;
         let spec_topics: Vec<TopicId> = {
             let mut t = Vec::new();
             for s in &subtopologies {
@@ -153,7 +159,12 @@ impl Checker<'_> {
                 let member = StreamsSpec::member_name(&app_name, instance, thread, threads);
                 let producer_name = format!("{member}-producer");
                 for n in [&member, &producer_name] {
-                    if self.producers.iter().chain(&self.consumers).any(|(x, _)| x == n) {
+                    if self
+                        .producers
+                        .iter()
+                        .chain(&self.consumers)
+                        .any(|(x, _)| x == n)
+                    {
                         return self.fail(
                             name.span(),
                             format!("the member name {n:?} of this application is taken by another client; client names must be unique"),
@@ -182,7 +193,10 @@ impl Checker<'_> {
                         spans.push(span);
                     }
                 }
-                let config_span = raw.consumer_config.as_ref().map_or(table.span(), |c| c.span());
+                let config_span = raw
+                    .consumer_config
+                    .as_ref()
+                    .map_or(table.span(), |c| c.span());
                 let config = ConsumerConfig::resolve(&settings)
                     .map_err(|e| self.config_error(e, &spans, config_span))?;
                 let mut psettings = vec![Setting::new("linger.ms", ConfigValue::Int(100))];
@@ -198,7 +212,10 @@ impl Checker<'_> {
                         pspans.push(span);
                     }
                 }
-                let pspan = raw.producer_config.as_ref().map_or(table.span(), |c| c.span());
+                let pspan = raw
+                    .producer_config
+                    .as_ref()
+                    .map_or(table.span(), |c| c.span());
                 let pconfig = ProducerConfig::resolve(&psettings)
                     .map_err(|e| self.config_error(e, &pspans, pspan.clone()))?;
                 if pconfig.transactional_id.is_some() {
@@ -268,7 +285,10 @@ impl Checker<'_> {
             );
         }
         let settings = if compact {
-            vec![Setting::new("cleanup.policy", ConfigValue::Str("compact".into()))]
+            vec![Setting::new(
+                "cleanup.policy",
+                ConfigValue::Str("compact".into()),
+            )]
         } else {
             Vec::new()
         };
@@ -303,10 +323,16 @@ impl Checker<'_> {
     ) -> Result<usize> {
         let store = name.get_ref();
         if store.trim().is_empty() || store.contains(char::is_whitespace) {
-            return self.fail(name.span(), format!("a store name needs letters and no spaces, found {store:?}"));
+            return self.fail(
+                name.span(),
+                format!("a store name needs letters and no spaces, found {store:?}"),
+            );
         }
         if stores.iter().any(|s| s.name == *store) {
-            return self.fail(name.span(), format!("the store {store:?} is named twice in this topology"));
+            return self.fail(
+                name.span(),
+                format!("the store {store:?} is named twice in this topology"),
+            );
         }
         let changelog = self.internal_topic(
             name.span(),
@@ -347,10 +373,16 @@ impl Checker<'_> {
             let (key, span) = self.op_key(op)?;
             let o = op.get_ref();
             if i == 0 && key != "source" {
-                return self.fail(span, format!("a topology starts with `source`, found `{key}`"));
+                return self.fail(
+                    span,
+                    format!("a topology starts with `source`, found `{key}`"),
+                );
             }
             if shape == Shape::Done {
-                return self.fail(span, format!("`{key}` after `to`: KStream.to() ends a topology"));
+                return self.fail(
+                    span,
+                    format!("`{key}` after `to`: KStream.to() ends a topology"),
+                );
             }
             let needs = |wanted: &[Shape], what: &str| -> Result<()> {
                 if wanted.contains(&shape) {
@@ -362,31 +394,54 @@ impl Checker<'_> {
                         Shape::Table => "a KTable",
                         Shape::Done => "nothing",
                     };
-                    self.fail(span.clone(), format!("`{key}` needs {what}, but the step before it gives {have}"))
+                    self.fail(
+                        span.clone(),
+                        format!("`{key}` needs {what}, but the step before it gives {have}"),
+                    )
                 }
             };
             match key {
                 "source" => {
                     if i != 0 {
-                        return self.fail(span, "`source` starts a topology; only one per [[streams]]");
+                        return self
+                            .fail(span, "`source` starts a topology; only one per [[streams]]");
                     }
-                    let Some(list) = &o.source else { unreachable!("op_key found source") };
+                    let Some(list) = &o.source else {
+                        unreachable!("op_key found source")
+                    };
                     if list.get_ref().is_empty() {
-                        return self.fail(list.span(), "`source`: expected at least one topic, found an empty list");
+                        return self.fail(
+                            list.span(),
+                            "`source`: expected at least one topic, found an empty list",
+                        );
                     }
                     let mut sources = Vec::new();
                     for t in list.get_ref() {
                         sources.push(self.topic_id(t)?);
                     }
-                    let partitions = sources.iter().map(|t| self.partitions[t.0 as usize]).max().unwrap_or(1);
-                    current = Some(SubTopology { id: 0, sources, table: None, partitions, ops: Vec::new() });
+                    let partitions = sources
+                        .iter()
+                        .map(|t| self.partitions[t.0 as usize])
+                        .max()
+                        .unwrap_or(1);
+                    current = Some(SubTopology {
+                        id: 0,
+                        sources,
+                        table: None,
+                        partitions,
+                        ops: Vec::new(),
+                    });
                 }
                 "filter" => {
                     needs(&[Shape::Stream, Shape::Table], "a KStream or a KTable")?;
                     let f = o.filter.as_ref().expect("op_key found filter").get_ref();
                     let given: Vec<Predicate> = [
-                        f.key.as_ref().map(|k| Predicate::Key(k.get_ref().as_str().into())),
-                        f.value.as_ref().map(|v| Predicate::Value(v.get_ref().as_str().into())),
+                        f.key
+                            .as_ref()
+                            .map(|k| Predicate::Key(k.get_ref().as_str().into())),
+                        f.value
+                            .as_ref()
+                            .map(|v| Predicate::Value(v.get_ref().as_str().into())),
                         f.value_starts_with
                             .as_ref()
                             .map(|v| Predicate::ValueStartsWith(v.get_ref().as_str().into())),
@@ -402,7 +457,11 @@ impl Checker<'_> {
                     } else {
                         predicate
                     };
-                    current.as_mut().expect("a source came first").ops.push(Op::Filter(predicate));
+                    current
+                        .as_mut()
+                        .expect("a source came first")
+                        .ops
+                        .push(Op::Filter(predicate));
                 }
                 "mapValues" => {
                     needs(&[Shape::Stream, Shape::Table], "a KStream or a KTable")?;
@@ -411,9 +470,21 @@ impl Checker<'_> {
                         "uppercase" => ValueMapper::Uppercase,
                         "lowercase" => ValueMapper::Lowercase,
                         "length" => ValueMapper::Length,
-                        other => return self.fail(m.span(), format!("`mapValues`: expected one of {}, found {other:?}", quoted_list(ValueMapper::NAMES))),
+                        other => {
+                            return self.fail(
+                                m.span(),
+                                format!(
+                                    "`mapValues`: expected one of {}, found {other:?}",
+                                    quoted_list(ValueMapper::NAMES)
+                                ),
+                            );
+                        }
                     };
-                    current.as_mut().expect("a source came first").ops.push(Op::MapValues(mapper));
+                    current
+                        .as_mut()
+                        .expect("a source came first")
+                        .ops
+                        .push(Op::MapValues(mapper));
                 }
                 "selectKey" => {
                     needs(&[Shape::Stream], "a KStream")?;
@@ -422,7 +493,11 @@ impl Checker<'_> {
                         return self.fail(s.span(), format!("`selectKey`: expected \"value\" (the value becomes the key), found {:?}", s.get_ref()));
                     }
                     key_changed = true;
-                    current.as_mut().expect("a source came first").ops.push(Op::SelectKey);
+                    current
+                        .as_mut()
+                        .expect("a source came first")
+                        .ops
+                        .push(Op::SelectKey);
                 }
                 "groupByKey" => {
                     needs(&[Shape::Stream], "a KStream")?;
@@ -432,11 +507,17 @@ impl Checker<'_> {
                 "count" | "reduce" | "toTable" => {
                     let store_name = match key {
                         "count" => {
-                            needs(&[Shape::Grouped], "a KGroupedStream (put `groupByKey = true` before it)")?;
+                            needs(
+                                &[Shape::Grouped],
+                                "a KGroupedStream (put `groupByKey = true` before it)",
+                            )?;
                             o.count.as_ref().expect("op_key found count")
                         }
                         "reduce" => {
-                            needs(&[Shape::Grouped], "a KGroupedStream (put `groupByKey = true` before it)")?;
+                            needs(
+                                &[Shape::Grouped],
+                                "a KGroupedStream (put `groupByKey = true` before it)",
+                            )?;
                             let r = o.reduce.as_ref().expect("op_key found reduce");
                             match &r.get_ref().store {
                                 Some(s) => s,
@@ -450,12 +531,23 @@ impl Checker<'_> {
                     };
                     let reducer = match &o.reduce {
                         Some(r) => match r.get_ref().with.as_ref() {
-                            None => return self.fail(r.span(), "`reduce`: missing `with`, one of \"sum\", \"concat\", \"latest\""),
+                            None => return self.fail(
+                                r.span(),
+                                "`reduce`: missing `with`, one of \"sum\", \"concat\", \"latest\"",
+                            ),
                             Some(w) => Some(match w.get_ref().as_str() {
                                 "sum" => Reducer::Sum,
                                 "concat" => Reducer::Concat,
                                 "latest" => Reducer::Latest,
-                                other => return self.fail(w.span(), format!("`with`: expected one of {}, found {other:?}", quoted_list(Reducer::NAMES))),
+                                other => {
+                                    return self.fail(
+                                        w.span(),
+                                        format!(
+                                            "`with`: expected one of {}, found {other:?}",
+                                            quoted_list(Reducer::NAMES)
+                                        ),
+                                    );
+                                }
                             }),
                         },
                         None => None,
@@ -473,15 +565,32 @@ impl Checker<'_> {
                             broker,
                             topics,
                         )?;
-                        sub.ops.push(Op::To { topic, repartition: true });
+                        sub.ops.push(Op::To {
+                            topic,
+                            repartition: true,
+                        });
                         let partitions = sub.partitions;
                         sub.id = subs.len() as u32;
                         subs.push(sub);
-                        sub = SubTopology { id: subs.len() as u32, sources: vec![topic], table: None, partitions, ops: Vec::new() };
+                        sub = SubTopology {
+                            id: subs.len() as u32,
+                            sources: vec![topic],
+                            table: None,
+                            partitions,
+                            ops: Vec::new(),
+                        };
                         key_changed = false;
                     }
                     sub.id = subs.len() as u32;
-                    let store = self.store(store_name, application_id, sub.id, sub.partitions, &mut stores, broker, topics)?;
+                    let store = self.store(
+                        store_name,
+                        application_id,
+                        sub.id,
+                        sub.partitions,
+                        &mut stores,
+                        broker,
+                        topics,
+                    )?;
                     sub.ops.push(match (key, reducer) {
                         ("count", _) => Op::Count { store },
                         (_, Some(reducer)) => Op::Reduce { store, reducer },
@@ -492,12 +601,16 @@ impl Checker<'_> {
                     continue;
                 }
                 "join" => {
-                    needs(&[Shape::Stream], "a KStream (the stream side of a KStream-KTable join)")?;
+                    needs(
+                        &[Shape::Stream],
+                        "a KStream (the stream side of a KStream-KTable join)",
+                    )?;
                     let j = o.join.as_ref().expect("op_key found join");
                     if key_changed {
                         return self.fail(j.span(), "`join` after `selectKey` needs a repartition before the join, which ksim does not model yet; key the input topic instead");
                     }
-                    let (Some(t), Some(store_name)) = (&j.get_ref().table, &j.get_ref().store) else {
+                    let (Some(t), Some(store_name)) = (&j.get_ref().table, &j.get_ref().store)
+                    else {
                         return self.fail(j.span(), "`join`: give `table` (the topic read as a KTable) and `store`, such as join = { table = \"users\", store = \"users\" }");
                     };
                     let topic = self.topic_id(t)?;
@@ -513,7 +626,8 @@ impl Checker<'_> {
                         // CopartitionedTopicsEnforcer: the inputs of a join must have the same
                         // number of partitions, or partition p of one would meet keys of
                         // another partition of the other.
-                        let list: Vec<String> = counts.iter().map(|(t, n)| format!("{t}={n}")).collect();
+                        let list: Vec<String> =
+                            counts.iter().map(|(t, n)| format!("{t}={n}")).collect();
                         return self.fail(
                             j.span(),
                             format!(
@@ -523,7 +637,15 @@ impl Checker<'_> {
                         );
                     }
                     sub.id = subs.len() as u32;
-                    let store = self.store(store_name, application_id, sub.id, sub.partitions, &mut stores, broker, topics)?;
+                    let store = self.store(
+                        store_name,
+                        application_id,
+                        sub.id,
+                        sub.partitions,
+                        &mut stores,
+                        broker,
+                        topics,
+                    )?;
                     sub.table = Some((topic, store));
                     sub.ops.push(Op::Join { store });
                     current = Some(sub);
@@ -532,18 +654,33 @@ impl Checker<'_> {
                     needs(&[Shape::Stream, Shape::Table], "a KStream or a KTable")?;
                     let t = o.to.as_ref().expect("op_key found to");
                     let topic = self.topic_id(t)?;
-                    current.as_mut().expect("a source came first").ops.push(Op::To { topic, repartition: false });
+                    current
+                        .as_mut()
+                        .expect("a source came first")
+                        .ops
+                        .push(Op::To {
+                            topic,
+                            repartition: false,
+                        });
                     shape = Shape::Done;
                     continue;
                 }
                 _ => unreachable!("op_key returns the keys above"),
             }
             if shape == Shape::Grouped {
-                return self.fail(span, format!("`{key}` after `groupByKey`: a grouped stream takes `count` or `reduce`"));
+                return self.fail(
+                    span,
+                    format!(
+                        "`{key}` after `groupByKey`: a grouped stream takes `count` or `reduce`"
+                    ),
+                );
             }
         }
         if shape == Shape::Grouped {
-            return self.fail(ops.span(), "the topology ends with `groupByKey`; follow it with `count` or `reduce`");
+            return self.fail(
+                ops.span(),
+                "the topology ends with `groupByKey`; follow it with `count` or `reduce`",
+            );
         }
         if let Some(mut sub) = current {
             sub.id = subs.len() as u32;
@@ -572,8 +709,14 @@ impl Checker<'_> {
         .collect();
         match keys.as_slice() {
             [one] => Ok(one.clone()),
-            [] => self.fail(op.span(), "a topology step needs one operation, such as { filter = { key = \"k\" } }"),
-            [_, second, ..] => self.fail(second.1.clone(), "one operation per topology step: put the next one in its own { }"),
+            [] => self.fail(
+                op.span(),
+                "a topology step needs one operation, such as { filter = { key = \"k\" } }",
+            ),
+            [_, second, ..] => self.fail(
+                second.1.clone(),
+                "one operation per topology step: put the next one in its own { }",
+            ),
         }
     }
 }
@@ -587,13 +730,20 @@ impl Checker<'_> {
         app: &Spanned<String>,
     ) -> Result<Subject> {
         let raw = table.get_ref();
-        let Some(index) = self.streams_apps.iter().position(|s| s.name == *app.get_ref()) else {
+        let Some(index) = self
+            .streams_apps
+            .iter()
+            .position(|s| s.name == *app.get_ref())
+        else {
             let known: Vec<(String, Range<usize>)> = self
                 .streams_apps
                 .iter()
                 .map(|s| (s.name.clone(), 0..0))
                 .collect();
-            return self.fail(app.span(), self.unknown("streams application", app.get_ref(), &known));
+            return self.fail(
+                app.span(),
+                self.unknown("streams application", app.get_ref(), &known),
+            );
         };
         let spec = &self.streams_apps[index];
         let store = match &raw.store {
@@ -603,7 +753,12 @@ impl Checker<'_> {
                     let names: Vec<&str> = spec.stores.iter().map(|s| s.name.as_str()).collect();
                     return self.fail(
                         name.span(),
-                        format!("store {:?} is not in the topology of {:?}; its stores are {}", name.get_ref(), spec.name, quoted_list(names)),
+                        format!(
+                            "store {:?} is not in the topology of {:?}; its stores are {}",
+                            name.get_ref(),
+                            spec.name,
+                            quoted_list(names)
+                        ),
                     );
                 }
             },
@@ -612,32 +767,44 @@ impl Checker<'_> {
         let mut entries = BTreeMap::new();
         if let Some(given) = &raw.entries {
             if store.is_none() {
-                return self.fail(given.span(), "`entries` are a store's: add store = \"<name>\"");
+                return self.fail(
+                    given.span(),
+                    "`entries` are a store's: add store = \"<name>\"",
+                );
             }
             for (k, v) in given.get_ref() {
                 entries.insert(k.get_ref().clone(), v.get_ref().clone());
             }
         } else if let Some(s) = &raw.store {
-            return self.fail(s.span(), "`store` says which store `entries` checks: add entries = { key = \"value\" }");
+            return self.fail(
+                s.span(),
+                "`store` says which store `entries` checks: add entries = { key = \"value\" }",
+            );
         }
         let mut owners = BTreeMap::new();
         if let Some(given) = &raw.owners {
             for (task, member) in given.get_ref() {
-                let Some(id) = crate::scenario::streams::TaskId::parse(task.get_ref()).filter(|t| {
-                    spec.subtopologies
-                        .get(t.subtopology as usize)
-                        .is_some_and(|s| t.partition < s.partitions)
-                }) else {
+                let Some(id) =
+                    crate::scenario::streams::TaskId::parse(task.get_ref()).filter(|t| {
+                        spec.subtopologies
+                            .get(t.subtopology as usize)
+                            .is_some_and(|s| t.partition < s.partitions)
+                    })
+                else {
                     return self.fail(task.span(), format!("`owners`: {:?} is not a task of {:?}; tasks are named <sub-topology>_<partition>, such as \"0_1\"", task.get_ref(), spec.name));
                 };
                 let consumer = self.consumer_idx(member)?;
                 if !spec.members.iter().any(|m| m.consumer == consumer) {
-                    return self.fail(member.span(), format!("{:?} is not a member of {:?}", member.get_ref(), spec.name));
+                    return self.fail(
+                        member.span(),
+                        format!("{:?} is not a member of {:?}", member.get_ref(), spec.name),
+                    );
                 }
                 owners.insert(id, consumer);
             }
         }
-        let count = |v: &Option<Spanned<i64>>, key| v.as_ref().map(|v| self.count(v, key)).transpose();
+        let count =
+            |v: &Option<Spanned<i64>>, key| v.as_ref().map(|v| self.count(v, key)).transpose();
         let subject = Subject::Streams {
             app: index,
             store,
@@ -648,12 +815,31 @@ impl Checker<'_> {
             processed: count(&raw.processed, "processed")?,
             reprocessed: count(&raw.reprocessed, "reprocessed")?,
         };
-        if let Subject::Streams { store: None, owners, restored: None, outputs: None, processed: None, reprocessed: None, .. } = &subject
+        if let Subject::Streams {
+            store: None,
+            owners,
+            restored: None,
+            outputs: None,
+            processed: None,
+            reprocessed: None,
+            ..
+        } = &subject
             && owners.is_empty()
         {
             return self.fail(
                 table.span(),
-                format!("nothing to check for streams {:?}: give {}", spec.name, one_of_keys(&["store", "owners", "restored", "outputs", "processed", "reprocessed"])),
+                format!(
+                    "nothing to check for streams {:?}: give {}",
+                    spec.name,
+                    one_of_keys(&[
+                        "store",
+                        "owners",
+                        "restored",
+                        "outputs",
+                        "processed",
+                        "reprocessed"
+                    ])
+                ),
             );
         }
         Ok(subject)
@@ -728,8 +914,15 @@ partitions = 2
         .expect("valid");
         let app = &s.streams[0];
         assert_eq!(app.subtopologies.len(), 2);
-        let Op::To { topic, repartition: true } = app.subtopologies[0].ops[1] else {
-            panic!("sub-topology 0 ends in the repartition topic: {:?}", app.subtopologies[0].ops);
+        let Op::To {
+            topic,
+            repartition: true,
+        } = app.subtopologies[0].ops[1]
+        else {
+            panic!(
+                "sub-topology 0 ends in the repartition topic: {:?}",
+                app.subtopologies[0].ops
+            );
         };
         assert_eq!(s.topics[topic.0 as usize].name, "wc-counts-repartition");
         assert_eq!(app.subtopologies[1].sources, vec![topic]);
@@ -739,7 +932,9 @@ partitions = 2
     // A join of topics with different partition counts is refused with Kafka's words.
     #[test]
     fn a_join_of_topics_not_co_partitioned_is_a_topology_exception() {
-        let message = error("topology = [{ source = [\"words\"] }, { join = { table = \"users\", store = \"users\" } }]");
+        let message = error(
+            "topology = [{ source = [\"words\"] }, { join = { table = \"users\", store = \"users\" } }]",
+        );
         assert!(
             message.contains("TopologyException \"Invalid topology: Topics not co-partitioned: [{users=3, words=2}]\""),
             "{message}"
@@ -750,14 +945,25 @@ partitions = 2
     // exactly_once_v2 is named and refused until ksim models it; a typo gets the nearest key.
     #[test]
     fn unmodelled_guarantees_and_unknown_keys_are_refused() {
-        let message = error("\"processing.guarantee\" = \"exactly_once_v2\"\ntopology = [{ source = [\"words\"] }]");
-        assert!(message.contains("\"exactly_once_v2\" is not modelled yet"), "{message}");
+        let message = error(
+            "\"processing.guarantee\" = \"exactly_once_v2\"\ntopology = [{ source = [\"words\"] }]",
+        );
+        assert!(
+            message.contains("\"exactly_once_v2\" is not modelled yet"),
+            "{message}"
+        );
         let message = error("\"commit.interval.msec\" = 5\ntopology = [{ source = [\"words\"] }]");
-        assert!(message.contains("did you mean `commit.interval.ms`?"), "{message}");
+        assert!(
+            message.contains("did you mean `commit.interval.ms`?"),
+            "{message}"
+        );
         let message = error("topology = [{ source = [\"words\"] }, { cuont = \"c\" }]");
         assert!(message.contains("did you mean `count`?"), "{message}");
         let message = error("topology = [{ source = [\"words\"] }, { count = \"c\" }]");
-        assert!(message.contains("`count` needs a KGroupedStream"), "{message}");
+        assert!(
+            message.contains("`count` needs a KGroupedStream"),
+            "{message}"
+        );
     }
 
     // An expectation names a store of the application, and its tasks by Kafka's TaskId.
@@ -765,15 +971,23 @@ partitions = 2
     fn streams_expectations_name_stores_and_tasks() {
         let text = format!(
             "{}\n[[expect]]\nstreams = \"wc\"\nstore = \"nope\"\nentries = {{ a = \"1\" }}\n",
-            with("topology = [{ source = [\"words\"] }, { groupByKey = true }, { count = \"counts\" }]")
+            with(
+                "topology = [{ source = [\"words\"] }, { groupByKey = true }, { count = \"counts\" }]"
+            )
         );
-        let message = parse(&text, "s.toml").expect_err("no such store").to_string();
+        let message = parse(&text, "s.toml")
+            .expect_err("no such store")
+            .to_string();
         assert!(message.contains("its stores are \"counts\""), "{message}");
         let text = format!(
             "{}\n[[expect]]\nstreams = \"wc\"\nowners = {{ \"0_5\" = \"wc-1\" }}\n",
-            with("topology = [{ source = [\"words\"] }, { groupByKey = true }, { count = \"counts\" }]")
+            with(
+                "topology = [{ source = [\"words\"] }, { groupByKey = true }, { count = \"counts\" }]"
+            )
         );
-        let message = parse(&text, "s.toml").expect_err("no such task").to_string();
+        let message = parse(&text, "s.toml")
+            .expect_err("no such task")
+            .to_string();
         assert!(message.contains("\"0_5\" is not a task"), "{message}");
     }
 }
