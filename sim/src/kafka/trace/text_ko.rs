@@ -969,7 +969,7 @@ mod tests {
                 what: crate::kafka::trace::Why::verbatim("begins"),
             },
             Streams {
-                what: crate::kafka::trace::Why::verbatim("task 0_1"),
+                what: crate::kafka::trace::why!("task 0_1 assigned" ; "태스크 0_1 배정"),
             },
         ]
     }
