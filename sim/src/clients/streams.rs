@@ -40,6 +40,8 @@ pub struct Output {
     pub value: Arc<str>,
     /// A write to a store's changelog, not the topology's output.
     pub changelog: bool,
+    /// A write to a repartition topic, read back by the next sub-topology.
+    pub repartition: bool,
 }
 
 /// A changelog record read back while restoring: the store it belongs to, its key and value.
@@ -176,7 +178,10 @@ impl StreamsThread {
             .insert(input.partition, Offset(input.offset.0 + 1));
         self.processed += 1;
         let outputs = ops::run(spec, id, task, &input);
-        self.outputs += outputs.iter().filter(|o| !o.changelog).count() as u64;
+        self.outputs += outputs
+            .iter()
+            .filter(|o| !o.changelog && !o.repartition)
+            .count() as u64;
         outputs
     }
 

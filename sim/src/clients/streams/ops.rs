@@ -20,6 +20,7 @@ pub fn run(spec: &StreamsSpec, id: TaskId, task: &mut Task, input: &Input) -> Ve
         key: Some(key.clone()),
         value: value.clone(),
         changelog: true,
+        repartition: false,
     };
     if let Some((table, store)) = sub.table
         && input.partition.topic == table
@@ -75,12 +76,13 @@ pub fn run(spec: &StreamsSpec, id: TaskId, task: &mut Task, input: &Input) -> Ve
                 };
                 value = format!("{value}+{right}").into();
             }
-            Op::To { topic, .. } => out.push(Output {
+            Op::To { topic, repartition } => out.push(Output {
                 topic: *topic,
                 partition: None,
                 key: key.clone(),
                 value: value.clone(),
                 changelog: false,
+                repartition: *repartition,
             }),
         }
     }
@@ -191,6 +193,7 @@ mod tests {
         let mut task = Task::default();
         let out = run(&s, TASK, &mut task, &input(0, 1, None, "apple"));
         assert_eq!(out[0].key.as_deref(), Some("apple"));
+        assert!(out[0].repartition);
         assert_eq!(out[0].partition, None);
         assert!(run(&s, TASK, &mut task, &input(0, 1, None, "banana")).is_empty());
     }
