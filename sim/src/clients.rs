@@ -11,3 +11,4 @@ pub mod compression;
 pub mod consumer;
 pub mod partitioner;
 pub mod producer;
+pub mod streams;

@@ -13,6 +13,7 @@ use crate::engine::time::SimTime;
 
 pub mod nemesis;
 mod parse;
+pub mod streams;
 
 pub use parse::{
     CONSUMER_ERRORS, MAX_BROKERS, MAX_PARTITIONS, MAX_RECORDS_PER_STEP, PRODUCER_ERRORS,
@@ -68,6 +69,9 @@ pub struct Scenario {
     pub transactional_ids: Vec<String>,
     pub producers: Vec<ProducerSpec>,
     pub consumers: Vec<ConsumerSpec>,
+    /// `[[streams]]`: Kafka Streams applications; their members are among `consumers` and
+    /// `producers`.
+    pub streams: Vec<streams::StreamsSpec>,
     /// In time order (stable for equal times: file order).
     pub steps: Vec<Step>,
     pub expectations: Vec<Expectation>,
@@ -421,6 +425,23 @@ pub enum Subject {
         /// Records committed past but never processed by any member.
         lost: Option<u64>,
         /// Records processed more than once within the group.
+        reprocessed: Option<u64>,
+    },
+    /// A Kafka Streams application (`streams = "wordcount"`).
+    Streams {
+        app: usize,
+        /// A store, and values per key it must hold (on the task that owns the key now).
+        store: Option<usize>,
+        entries: BTreeMap<String, String>,
+        /// Per task, the member that owns it now.
+        owners: BTreeMap<streams::TaskId, ConsumerIdx>,
+        /// Changelog records read to restore stores, over the whole run.
+        restored: Option<u64>,
+        /// Records the application sent to its `to` topics.
+        outputs: Option<u64>,
+        /// Input records processed, repeats included.
+        processed: Option<u64>,
+        /// Input records processed more than once (their outputs went out again).
         reprocessed: Option<u64>,
     },
 }

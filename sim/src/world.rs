@@ -31,6 +31,8 @@ use crate::kafka::trace::{Names, Trace, TraceEvent, why};
 use crate::observe::check::{self, CheckResult};
 use crate::scenario::{Action, Client, Scenario};
 
+mod streams;
+
 /// The default bound on the engine events of one run in `run`, `check`, `trace` and `tui`
 /// (`--max-events` raises it): the largest shipped scenario takes about 2 M.
 pub const DEFAULT_MAX_EVENTS: u64 = 20_000_000;
@@ -189,6 +191,10 @@ pub struct World {
     last_event_node: Option<NodeId>,
     /// Live mode's real clients: what they wrote and what the brokers answered them.
     live: Live,
+    /// Kafka Streams: one thread per member, and per application how many times each input
+    /// record was processed.
+    pub(crate) streams: Vec<crate::clients::streams::StreamsThread>,
+    pub(crate) streams_seen: Vec<BTreeMap<RecordId, u32>>,
 }
 
 /// A record a real client produced in live mode, as the trace and the ledger show it.
@@ -335,6 +341,16 @@ impl World {
             effects: Vec::new(),
             last_event_node: None,
             live: Live::default(),
+            streams: scenario
+                .streams
+                .iter()
+                .enumerate()
+                .flat_map(|(a, app)| {
+                    (0..app.members.len())
+                        .map(move |m| crate::clients::streams::StreamsThread::new(a, m))
+                })
+                .collect(),
+            streams_seen: vec![BTreeMap::new(); scenario.streams.len()],
             scenario: scenario.clone(),
         };
         for (i, step) in scenario.steps.iter().enumerate() {
@@ -715,7 +731,12 @@ impl World {
                 timer,
             } => {
                 let i = self.network.index(node);
-                if self.up[i] && self.incarnation[i] == incarnation {
+                let streams_timer = matches!(timer, Timer::StreamsCommit | Timer::StreamsRestore);
+                if self.up[i] && self.incarnation[i] == incarnation && streams_timer {
+                    if let NodeId::Consumer(c) = node {
+                        self.streams_timer(c, timer);
+                    }
+                } else if self.up[i] && self.incarnation[i] == incarnation {
                     self.handle(node, |w, ctx| match node {
                         NodeId::Controller => w.controller.on_timer(ctx, timer),
                         NodeId::Broker(b) if timer == Timer::LogCleaner => {
@@ -754,6 +775,11 @@ impl World {
                 self.finish();
                 return false;
             }
+        }
+        if !self.streams.is_empty()
+            && let Some(NodeId::Consumer(c)) = self.last_event_node
+        {
+            self.streams_sync(c);
         }
         true
     }
@@ -1175,6 +1201,7 @@ impl World {
                         .push(self.now, node, TraceEvent::Membership { what });
                     self.handle(node, |w, ctx| w.consumers[c.0 as usize].crash(ctx));
                     self.incarnation[index] += 1;
+                    self.streams_crash(*c);
                 }
             }
             Action::SendOffsets { producer, consumer } => {
@@ -1410,6 +1437,9 @@ impl World {
                     .extend(records.into_iter().map(|(_, r)| r));
             }
             Note::Processed { consumer, records } => {
+                if !self.streams.is_empty() {
+                    self.streams_processed(consumer, &records);
+                }
                 // Instant processing would only repeat the line that received the records.
                 if self.scenario.consumers[consumer.0 as usize].processing > SimTime::ZERO {
                     let values = self.values_summary(records.iter().map(|(_, _, r)| *r));

@@ -120,13 +120,18 @@ fn valid_keys(message: &str) -> Vec<String> {
 
 /// The tables of the scenario format, each as a document whose only fault is an unknown key
 /// in that table, with the heading (after its `#`s) under which the documentation describes it.
-const SCENARIO_TABLES: [(&str, &str); 13] = [
+const SCENARIO_TABLES: [(&str, &str); 15] = [
     ("Top level", "zzzzzzzz = 1"),
     ("`[cluster]`", "[cluster]\nzzzzzzzz = 1"),
     ("`[network]`", "[network]\nzzzzzzzz = 1"),
     ("`[[topics]]`", "[[topics]]\nzzzzzzzz = 1"),
     ("`[[producers]]`", "[[producers]]\nzzzzzzzz = 1"),
     ("`[[consumers]]`", "[[consumers]]\nzzzzzzzz = 1"),
+    ("`[[streams]]`", "[[streams]]\nzzzzzzzz = 1"),
+    (
+        "`[[streams]]`",
+        "[[streams]]\ntopology = [{ zzzzzzzz = 1 }]",
+    ),
     ("`[[steps]]`", "[[steps]]\nzzzzzzzz = 1"),
     ("`[[steps]]`", "[[steps]]\nproduce = { zzzzzzzz = 1 }"),
     ("`[[steps]]`", "[[steps]]\nslow = { zzzzzzzz = 1 }"),

@@ -1070,6 +1070,22 @@ impl Consumer {
         Some(correlation)
     }
 
+    /// A Kafka Streams thread's commit: the offsets of what its tasks processed, which are
+    /// behind the positions while a task restores. False when nothing was sent.
+    pub fn commit_offsets(
+        &mut self,
+        ctx: &mut Ctx,
+        offsets: Vec<(TopicPartition, Offset)>,
+        how: Why,
+    ) -> bool {
+        if !self.running || offsets.is_empty() || self.refuse_commit_outside_generation(ctx) {
+            return false;
+        }
+        self.send_commit(ctx, offsets, how);
+        self.drive(ctx);
+        true
+    }
+
     /// A `commit` step: commitSync() or commitAsync() of what was consumed.
     pub fn commit_step(&mut self, ctx: &mut Ctx, sync: bool) {
         if !self.running || self.group.is_none() {

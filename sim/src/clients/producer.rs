@@ -379,6 +379,9 @@ pub struct Producer {
     committed_count: u64,
     /// With a `transactional.id`: the transaction manager.
     pub txn: Option<TxnClient>,
+    /// The sends of a Kafka Streams thread, whose records the topology computes: each is a
+    /// one-record spec, numbered after the scenario's steps (`send_computed`).
+    computed: SharedVec<ProduceSpec>,
 }
 
 impl Producer {
@@ -491,6 +494,7 @@ impl Producer {
             stats: BatchStats::default(),
             committed_count: 0,
             settled: OutcomeCounts::default(),
+            computed: SharedVec::new(),
         }
     }
 
@@ -531,6 +535,48 @@ impl Producer {
         self.run(ctx);
     }
 
+    /// A `send()` whose key and value a Kafka Streams topology computed: one record to
+    /// `topic`, on `partition` or where the partitioner puts its key.
+    pub fn send_computed(
+        &mut self,
+        ctx: &mut Ctx,
+        topic: TopicId,
+        partition: Option<u32>,
+        key: Option<Arc<str>>,
+        value: Arc<str>,
+    ) {
+        let spec = ProduceSpec {
+            producer: self.idx,
+            topic,
+            count: 1,
+            keys: key.into_iter().collect(),
+            value: Some(value),
+            tombstone: false,
+            partition,
+            rate_per_sec: None,
+        };
+        let step = self.scenario.steps.len() + self.computed.len();
+        self.computed.push(spec.clone());
+        self.produce(ctx, step, &spec);
+    }
+
+    /// How many records have been handed to send() so far.
+    pub fn sent_count(&self) -> u32 {
+        self.records.len() as u32
+    }
+
+    /// The first record in `from..end` not yet acknowledged or failed (`end` when none):
+    /// what `flush()` still waits for.
+    pub fn first_unsettled(&self, from: u32, end: u32) -> u32 {
+        (from..end)
+            .find(|&n| {
+                self.records
+                    .get(n as usize)
+                    .is_some_and(|r| r.outcome() == Outcome::Pending)
+            })
+            .unwrap_or(end)
+    }
+
     pub fn mark_committed(&mut self, n: u32) {
         if let Some(record) = self.records.get_mut(n as usize)
             && !record.committed
@@ -556,6 +602,10 @@ impl Producer {
     }
 
     fn spec_of(&self, record: &SentRecord) -> Option<&ProduceSpec> {
+        let steps = self.scenario.steps.len();
+        if record.step as usize >= steps {
+            return self.computed.get(record.step as usize - steps);
+        }
         match &self.scenario.steps.get(record.step as usize)?.action {
             crate::scenario::Action::Produce(spec) => Some(spec),
             _ => None,

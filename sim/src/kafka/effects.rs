@@ -111,4 +111,7 @@ pub enum Timer {
     GroupHeartbeat,
     RequestTimeout(u64),
     MetadataTimeout(u64),
+    /// A Kafka Streams thread's commit.interval.ms, and its next restore poll.
+    StreamsCommit,
+    StreamsRestore,
 }

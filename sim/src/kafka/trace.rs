@@ -416,6 +416,12 @@ pub enum TraceEvent {
         outcome: String,
         offsets: Vec<(TopicPartition, Offset)>,
     },
+    // A Kafka Streams member.
+    /// What a Kafka Streams thread did: took or gave up a task, restored a store from its
+    /// changelog, committed.
+    Streams {
+        what: Why,
+    },
 }
 
 impl TraceEvent {
@@ -465,6 +471,7 @@ impl TraceEvent {
             OffsetsCommitted { .. } | CommitSent { .. } => "commit",
             CommitFailed { .. } => "error",
             TxnState { .. } | TxnMarker { .. } | Transaction { .. } | TxnOffsets { .. } => "txn",
+            Streams { .. } => "streams",
         }
     }
 }
@@ -493,7 +500,10 @@ impl TraceEvent {
             | Revoked { why, .. }
             | CommitFailed { why, .. }
             | TxnState { why, .. } => Some(why),
-            GroupMember { what, .. } | Membership { what } | Transaction { what } => Some(what),
+            GroupMember { what, .. }
+            | Membership { what }
+            | Transaction { what }
+            | Streams { what } => Some(what),
             CommitSent { how, .. } => Some(how),
             _ => None,
         }

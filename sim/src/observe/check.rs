@@ -334,6 +334,27 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
             );
             format!("group {group}")
         }
+        Subject::Streams {
+            app,
+            store,
+            entries,
+            owners,
+            restored,
+            outputs,
+            processed,
+            reprocessed,
+        } => {
+            check_streams(
+                world,
+                *app,
+                &mut failures,
+                *store,
+                entries,
+                owners,
+                [*restored, *outputs, *processed, *reprocessed],
+            );
+            format!("streams {}", scenario.streams[*app].name)
+        }
     };
     // A quiz question's `check` states its marked answer: a mismatch says that answer is wrong.
     let failures = match &expectation.quiz {
@@ -561,6 +582,80 @@ fn check_group(world: &World, name: &str, failures: &mut Vec<String>, checks: Gr
     let (lost, reprocessed) = world.group_processing(name);
     compare(failures, "lost", checks.lost, lost);
     compare(failures, "reprocessed", checks.reprocessed, reprocessed);
+}
+
+/// A Kafka Streams application: store entries (on the thread whose task holds the key),
+/// task owners, and counts summed over its threads.
+fn check_streams(
+    world: &World,
+    app: usize,
+    failures: &mut Vec<String>,
+    store: Option<usize>,
+    entries: &std::collections::BTreeMap<String, String>,
+    owners: &std::collections::BTreeMap<
+        crate::scenario::streams::TaskId,
+        crate::engine::ids::ConsumerIdx,
+    >,
+    [restored, outputs, processed, reprocessed]: [Option<u64>; 4],
+) {
+    let scenario = world.scenario();
+    let spec = &scenario.streams[app];
+    let threads: Vec<_> = world
+        .streams_threads()
+        .iter()
+        .filter(|t| t.app == app)
+        .collect();
+    if let Some(store) = store {
+        let name = &spec.stores[store].name;
+        for (key, expected) in entries {
+            let found: Vec<&str> = threads
+                .iter()
+                .flat_map(|t| t.tasks.values())
+                .filter_map(|task| task.stores.get(&store)?.get(key.as_str()))
+                .map(|v| &**v)
+                .collect();
+            match found.as_slice() {
+                [one] if one == expected => {}
+                [one] => failures.push(format!(
+                    "expected {name}[{key}] = {expected:?}, found {one:?}"
+                )),
+                [] => failures.push(format!(
+                    "expected {name}[{key}] = {expected:?}, found no task holding the key"
+                )),
+                _ => failures.push(format!(
+                    "expected {name}[{key}] = {expected:?}, found it in {} tasks",
+                    found.len()
+                )),
+            }
+        }
+    }
+    for (task, member) in owners {
+        let owner = threads
+            .iter()
+            .find(|t| t.tasks.contains_key(task))
+            .map(|t| spec.members[t.member].consumer);
+        if owner != Some(*member) {
+            let found = owner.map_or("no member".to_string(), |c| {
+                format!("{:?}", scenario.consumers[c.0 as usize].name)
+            });
+            failures.push(format!(
+                "expected task {task} owned by {:?}, found {found}",
+                scenario.consumers[member.0 as usize].name
+            ));
+        }
+    }
+    let sum = |f: fn(&crate::clients::streams::StreamsThread) -> u64| {
+        threads.iter().map(|t| f(t)).sum::<u64>()
+    };
+    compare(failures, "restored", restored, sum(|t| t.restored));
+    compare(failures, "outputs", outputs, sum(|t| t.outputs));
+    compare(failures, "processed", processed, sum(|t| t.processed));
+    compare(
+        failures,
+        "reprocessed",
+        reprocessed,
+        world.streams_reprocessed(app),
+    );
 }
 
 #[cfg(test)]

@@ -150,6 +150,36 @@ pub fn describe(world: &World) -> String {
             }
         }
     }
+    for (a, app) in scenario.streams.iter().enumerate() {
+        let threads: Vec<_> = world
+            .streams_threads()
+            .iter()
+            .filter(|t| t.app == a)
+            .collect();
+        let sum = |f: fn(&crate::clients::streams::StreamsThread) -> u64| {
+            threads.iter().map(|t| f(t)).sum::<u64>()
+        };
+        let _ = writeln!(
+            out,
+            "Streams: {}\tapplication.id: {}\trecords processed (repartition topics included) {} -> records sent to `to` topics {}; processed more than once: {}; changelog records restored: {}",
+            app.name,
+            app.application_id,
+            sum(|t| t.processed),
+            sum(|t| t.outputs),
+            world.streams_reprocessed(a),
+            sum(|t| t.restored)
+        );
+        for thread in threads {
+            let member = &app.members[thread.member];
+            let tasks: Vec<String> = thread.tasks.keys().map(|t| t.to_string()).collect();
+            let _ = writeln!(
+                out,
+                "\tmember {}: tasks [{}]",
+                scenario.consumers[member.consumer.0 as usize].name,
+                tasks.join(", ")
+            );
+        }
+    }
     if let Some(fates) = crate::observe::ledger::transaction_fates(world) {
         let _ = writeln!(
             out,

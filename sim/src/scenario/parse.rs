@@ -37,6 +37,7 @@ mod expect;
 mod faults;
 mod raw;
 mod steps;
+mod streams;
 #[cfg(test)]
 mod tests;
 
@@ -328,6 +329,7 @@ fn top_level_table(key: &str) -> Option<&'static str> {
         "topics" => "[[topics]]",
         "producers" => "[[producers]]",
         "consumers" => "[[consumers]]",
+        "streams" => "[[streams]]",
         "steps" => "[[steps]]",
         "expect" => "[[expect]]",
         "faults" => "[faults]",
@@ -404,6 +406,8 @@ struct Checker<'a> {
     quiz_ids: Vec<String>,
     /// A `kafka_version` given on the command line, over the file's.
     version_override: Option<KafkaVersion>,
+    /// The `[[streams]]` applications, for the expectations that name them.
+    streams_apps: Vec<super::streams::StreamsSpec>,
 }
 
 impl<'a> Checker<'a> {
@@ -422,6 +426,7 @@ impl<'a> Checker<'a> {
             consumer_kinds: Vec::new(),
             quiz_ids: Vec::new(),
             version_override: None,
+            streams_apps: Vec::new(),
         }
     }
 
@@ -445,6 +450,7 @@ impl<'a> Checker<'a> {
             topics,
             producers,
             consumers,
+            streams,
             steps,
             expect,
             faults,
@@ -461,6 +467,7 @@ impl<'a> Checker<'a> {
             && topics.is_empty()
             && producers.is_empty()
             && consumers.is_empty()
+            && streams.is_empty()
             && steps.is_empty()
             && expect.is_empty()
             && faults.is_none();
@@ -623,6 +630,31 @@ impl<'a> Checker<'a> {
             let name = self.consumers[index].0.clone();
             consumer_specs.push(self.consumer(consumer, name)?);
         }
+        let mut streams_specs: Vec<super::streams::StreamsSpec> = Vec::new();
+        for app in &streams {
+            let parts = self.streams(
+                app,
+                &broker_config,
+                &mut topic_specs,
+                consumer_specs.len() as u32,
+                producer_specs.len() as u32,
+            )?;
+            if let Some(other) = streams_specs.iter().find(|s| {
+                s.application_id == parts.spec.application_id || s.name == parts.spec.name
+            }) {
+                return self.fail(
+                    app.span(),
+                    format!(
+                        "this [[streams]] repeats the name or application.id of the one at line {}; each application is its own group",
+                        other.pos.line
+                    ),
+                );
+            }
+            consumer_specs.extend(parts.consumers);
+            producer_specs.extend(parts.producers);
+            streams_specs.push(parts.spec);
+        }
+        self.streams_apps = streams_specs.clone();
         self.consumer_kinds = consumer_specs
             .iter()
             .map(|c| {
@@ -681,6 +713,7 @@ impl<'a> Checker<'a> {
             transactional_ids,
             producers: producer_specs,
             consumers: consumer_specs,
+            streams: streams_specs,
             steps,
             expectations,
             faults,

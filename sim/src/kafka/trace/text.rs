@@ -540,6 +540,7 @@ impl TraceEvent {
                     parts.join(", ")
                 )
             }
+            Streams { what } => write!(out, "streams: {what}"),
             Revoked { partitions, why } => {
                 let parts: Vec<String> = partitions.iter().map(p).collect();
                 write!(out, "revoked [{}] ({why})", parts.join(", "))

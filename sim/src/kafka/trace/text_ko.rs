@@ -557,6 +557,7 @@ impl TraceEvent {
                     parts.join(", ")
                 )
             }
+            Streams { what } => write!(out, "Kafka Streams: {}", what.ko()),
             Revoked { partitions, why } => {
                 let parts: Vec<String> = partitions.iter().map(p).collect();
                 write!(out, "[{}] 회수됨 ({})", parts.join(", "), why.ko())
@@ -673,9 +674,10 @@ mod tests {
             TxnMarker { .. } => 66,
             Transaction { .. } => 67,
             TxnOffsets { .. } => 68,
+            Streams { .. } => 69,
         }
     }
-    const VARIANTS: usize = 69;
+    const VARIANTS: usize = 70;
 
     /// One event of every variant, with the fields a line shows.
     fn samples() -> Vec<TraceEvent> {
@@ -993,6 +995,9 @@ mod tests {
                 producer: 7,
                 outcome: s("pending"),
                 offsets: vec![(tp, Offset(2))],
+            },
+            Streams {
+                what: crate::kafka::trace::why!("task 0_1 assigned" ; "태스크 0_1 배정"),
             },
         ]
     }

@@ -223,11 +223,10 @@ impl<'a> Checker<'a> {
             rf = self.brokers;
         }
         if rf > self.brokers {
-            let span = raw[first]
-                .get_ref()
-                .group
-                .as_ref()
-                .map_or(raw[first].span(), Spanned::span);
+            // A Kafka Streams member has no [[consumers]] table: its error points at the start.
+            let span = raw.get(first).map_or(0..0, |c| {
+                c.get_ref().group.as_ref().map_or(c.span(), Spanned::span)
+            });
             return self.fail(
                 span,
                 format!(
@@ -245,7 +244,7 @@ impl<'a> Checker<'a> {
         let partitions = broker.offsets_topic_num_partitions;
         if partitions > MAX_PARTITIONS {
             return self.fail(
-                raw[first].span(),
+                raw.get(first).map_or(0..0, Spanned::span),
                 format!(
                     "offsets.topic.num.partitions ({partitions}) is above ksim's limit of \
                      {MAX_PARTITIONS} partitions per topic; __consumer_offsets cannot be made"
@@ -295,7 +294,7 @@ impl<'a> Checker<'a> {
         }
         if rf > self.brokers {
             return self.fail(
-                raw[first].span(),
+                raw.get(first).map_or(0..0, Spanned::span),
                 format!(
                     "transactional.id {:?} needs the internal topic __transaction_state, created with \
                      transaction.state.log.replication.factor={rf} replicas, but the cluster has {} broker{}; \
@@ -310,7 +309,7 @@ impl<'a> Checker<'a> {
         let partitions = broker.transaction_state_log_num_partitions;
         if partitions > MAX_PARTITIONS {
             return self.fail(
-                raw[first].span(),
+                raw.get(first).map_or(0..0, Spanned::span),
                 format!(
                     "transaction.state.log.num.partitions ({partitions}) is above ksim's limit of \
                      {MAX_PARTITIONS} partitions per topic; __transaction_state cannot be made"

@@ -51,6 +51,7 @@ impl<'a> Checker<'a> {
             ("`producer`", raw.producer.as_ref().map(Spanned::span)),
             ("`consumer`", raw.consumer.as_ref().map(Spanned::span)),
             ("`group`", raw.group.as_ref().map(Spanned::span)),
+            ("`streams`", raw.streams.as_ref().map(Spanned::span)),
         ]
         .into_iter()
         .filter_map(|(name, span)| Some((name, span?)))
@@ -179,12 +180,30 @@ impl<'a> Checker<'a> {
                 "group",
                 raw.reprocessed.as_ref().map(Spanned::span),
             ),
+            ("store", "streams", raw.store.as_ref().map(Spanned::span)),
+            (
+                "entries",
+                "streams",
+                raw.entries.as_ref().map(Spanned::span),
+            ),
+            ("owners", "streams", raw.owners.as_ref().map(Spanned::span)),
+            (
+                "restored",
+                "streams",
+                raw.restored.as_ref().map(Spanned::span),
+            ),
+            (
+                "outputs",
+                "streams",
+                raw.outputs.as_ref().map(Spanned::span),
+            ),
         ];
         let examples = [
             ("partition", "partition = \"orders-0\""),
             ("producer", "producer = \"app\""),
             ("consumer", "consumer = \"reader\""),
             ("group", "group = \"g1\""),
+            ("streams", "streams = \"wordcount\""),
         ];
         let subject_key = match subjects.as_slice() {
             [] => {
@@ -201,7 +220,7 @@ impl<'a> Checker<'a> {
                 return self.fail(
                     table.span(),
                     "an expectation needs one subject: the ledger (acked_lost, duplicated, reordered, reordered_as_consumed, moved_keys, removed), \
-                     `partition`, `producer`, `consumer` or `group`; found none",
+                     `partition`, `producer`, `consumer`, `group` or `streams`; found none",
                 );
             }
             [(name, _)] => *name,
@@ -216,7 +235,8 @@ impl<'a> Checker<'a> {
         };
         for (key, owner, span) in &owned {
             // `errors` is checked on a consumer as well as on a producer.
-            let shared = *key == "errors" && subject_key == "`consumer`";
+            let shared = *key == "errors" && subject_key == "`consumer`"
+                || matches!(*key, "processed" | "reprocessed") && subject_key == "`streams`";
             if let Some(span) = span
                 && !subject_key.contains(owner)
                 && !shared
@@ -571,6 +591,8 @@ impl<'a> Checker<'a> {
                 lost: count(&raw.lost, "lost")?,
                 reprocessed: count(&raw.reprocessed, "reprocessed")?,
             }
+        } else if let Some(app) = &raw.streams {
+            self.streams_expectation(table, app)?
         } else {
             unreachable!("exactly one subject was found above")
         };

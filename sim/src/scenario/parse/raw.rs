@@ -39,6 +39,8 @@ pub struct RawScenario {
     #[serde(default)]
     pub consumers: Vec<Spanned<RawConsumer>>,
     #[serde(default)]
+    pub streams: Vec<Spanned<RawStreams>>,
+    #[serde(default)]
     pub steps: Vec<Spanned<RawStep>>,
     #[serde(default)]
     pub expect: Vec<Spanned<RawExpect>>,
@@ -119,6 +121,74 @@ pub struct RawConsumer {
     pub start: Option<Spanned<toml::Value>>,
     pub processing: Option<Spanned<toml::Value>>,
     pub delivery: Option<Spanned<String>>,
+}
+
+/// One `[[streams]]` table: a Kafka Streams application. Its settings keep StreamsConfig's
+/// names.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStreams {
+    pub name: Option<Spanned<String>>,
+    #[serde(rename = "application.id")]
+    pub application_id: Option<Spanned<String>>,
+    pub instances: Option<Spanned<i64>>,
+    #[serde(rename = "num.stream.threads")]
+    pub num_stream_threads: Option<Spanned<i64>>,
+    #[serde(rename = "processing.guarantee")]
+    pub processing_guarantee: Option<Spanned<String>>,
+    #[serde(rename = "num.standby.replicas")]
+    pub num_standby_replicas: Option<Spanned<i64>>,
+    #[serde(rename = "commit.interval.ms")]
+    pub commit_interval_ms: Option<Spanned<i64>>,
+    pub state_dir: Option<Spanned<String>>,
+    pub processing: Option<Spanned<toml::Value>>,
+    pub start: Option<Spanned<toml::Value>>,
+    pub consumer_config: Option<Spanned<RawConfig>>,
+    pub producer_config: Option<Spanned<RawConfig>>,
+    pub topology: Option<Spanned<Vec<Spanned<RawOp>>>>,
+}
+
+/// One step of a `[[streams]]` topology: exactly one key.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOp {
+    pub source: Option<Spanned<Vec<Spanned<String>>>>,
+    pub filter: Option<Spanned<RawFilter>>,
+    #[serde(rename = "mapValues")]
+    pub map_values: Option<Spanned<String>>,
+    #[serde(rename = "selectKey")]
+    pub select_key: Option<Spanned<String>>,
+    #[serde(rename = "groupByKey")]
+    pub group_by_key: Option<Spanned<bool>>,
+    pub count: Option<Spanned<String>>,
+    pub reduce: Option<Spanned<RawReduce>>,
+    #[serde(rename = "toTable")]
+    pub to_table: Option<Spanned<String>>,
+    pub join: Option<Spanned<RawJoin>>,
+    pub to: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFilter {
+    pub key: Option<Spanned<String>>,
+    pub value: Option<Spanned<String>>,
+    pub value_starts_with: Option<Spanned<String>>,
+    pub not: Option<Spanned<bool>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReduce {
+    pub store: Option<Spanned<String>>,
+    pub with: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawJoin {
+    pub table: Option<Spanned<String>>,
+    pub store: Option<Spanned<String>>,
 }
 
 /// One `[[steps]]` table: `at` and exactly one of the action keys.
@@ -253,4 +323,11 @@ pub struct RawExpect {
     pub coordinator: Option<Spanned<i64>>,
     pub lost: Option<Spanned<i64>>,
     pub reprocessed: Option<Spanned<i64>>,
+    // A Kafka Streams application.
+    pub streams: Option<Spanned<String>>,
+    pub store: Option<Spanned<String>>,
+    pub entries: Option<Spanned<BTreeMap<Spanned<String>, Spanned<String>>>>,
+    pub owners: Option<Spanned<BTreeMap<Spanned<String>, Spanned<String>>>>,
+    pub restored: Option<Spanned<i64>>,
+    pub outputs: Option<Spanned<i64>>,
 }

@@ -267,7 +267,7 @@ fn network_partition_broker_twice() {
 // An expectation with no subject lists the possible ones.
 #[test]
 fn expect_without_subject() {
-    insta::assert_snapshot!(error(&format!("{BASE}\n[[expect]]\nat = \"1s\"\n")), @r#"x.toml:23:1: an expectation needs one subject: the ledger (acked_lost, duplicated, reordered, reordered_as_consumed, moved_keys, removed), `partition`, `producer`, `consumer` or `group`; found none"#);
+    insta::assert_snapshot!(error(&format!("{BASE}\n[[expect]]\nat = \"1s\"\n")), @r#"x.toml:23:1: an expectation needs one subject: the ledger (acked_lost, duplicated, reordered, reordered_as_consumed, moved_keys, removed), `partition`, `producer`, `consumer`, `group` or `streams`; found none"#);
 }
 
 // An expectation with two subjects points at the second.
