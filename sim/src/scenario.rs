@@ -352,6 +352,8 @@ pub enum Subject {
         offline: Option<bool>,
         /// Compared as a set.
         isr: Option<Vec<BrokerId>>,
+        /// The eligible leader replicas (KIP-966), compared as a set.
+        elr: Option<Vec<BrokerId>>,
         high_watermark: Option<u64>,
         leader_epoch: Option<u32>,
         leo: BTreeMap<BrokerId, u64>,

@@ -117,3 +117,18 @@ fn consumers_reread_after_truncation_only_before_2_3() {
         assert_eq!(outcome.received, expected, "kafka_version {version}");
     }
 }
+
+// KIP-966's last replica standing: the leader, alone in an ISR below min ISR, loses its
+// unflushed log to a power loss. Before 4.1 it leads again with the empty log and the six
+// acknowledged records are lost; from 4.1 (eligible leader replicas on by default) the
+// partition waits for broker 2, in the ELR, which holds them all.
+#[test]
+fn last_replica_standing_loses_committed_records_only_before_4_1() {
+    for version in SUPPORTED_VERSIONS {
+        let outcome = run_under("kip-966-last-replica-standing-4.0.toml", version);
+        let expected = if before(version, "4.1") { 6 } else { 0 };
+        assert_eq!(outcome.acked_lost, expected, "kafka_version {version}");
+        assert!(outcome.logs_agree, "kafka_version {version}");
+        assert_eq!(outcome.received, 6 - expected as usize, "kafka_version {version}");
+    }
+}

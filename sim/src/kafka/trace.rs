@@ -407,6 +407,14 @@ pub enum TraceEvent {
     Transaction {
         what: Why,
     },
+    /// The controller changed a partition's eligible leader replicas (KIP-966): the replicas
+    /// outside the ISR that hold every committed record and may lead when the ISR is empty.
+    ElrChanged {
+        partition: TopicPartition,
+        from: Vec<BrokerId>,
+        to: Vec<BrokerId>,
+        why: Why,
+    },
 }
 
 impl TraceEvent {
@@ -426,7 +434,7 @@ impl TraceEvent {
             ClientStarted | ClientStopped => "client",
             Append { .. } | Replicate { .. } | Flush { .. } | Loaded { .. } => "log",
             HighWatermark { .. } => "hw",
-            IsrProposed { .. } | IsrChanged { .. } => "isr",
+            IsrProposed { .. } | IsrChanged { .. } | ElrChanged { .. } => "isr",
             Election { .. } | BecameLeader { .. } | BecameFollower { .. } => "election",
             Truncate { .. } => "truncate",
             SegmentRolled { .. } => "log",
@@ -483,7 +491,8 @@ impl TraceEvent {
             | RebalanceStarted { why, .. }
             | Revoked { why, .. }
             | CommitFailed { why, .. }
-            | TxnState { why, .. } => Some(why),
+            | TxnState { why, .. }
+            | ElrChanged { why, .. } => Some(why),
             GroupMember { what, .. } | Membership { what } | Transaction { what } => Some(what),
             CommitSent { how, .. } => Some(how),
             _ => None,

@@ -45,7 +45,7 @@ pub fn notable(event: &TraceEvent) -> Option<Notable> {
         | Heal
         | Slow { .. } => Notable::Fault,
         Election { .. } => Notable::Election,
-        IsrChanged { .. } | Truncate { .. } => Notable::Isr,
+        IsrChanged { .. } | ElrChanged { .. } | Truncate { .. } => Notable::Isr,
         RecordsLost { .. } => Notable::Loss,
         ProduceRejected { .. }
         | ProduceFailed { .. }
@@ -123,6 +123,10 @@ pub fn why(entries: &SharedVec<TraceEntry>, index: usize, lang: Lang) -> Option<
         IsrChanged { .. } => pick(
             "a follower's LEO reached the leader's HW: it rejoins the ISR and counts for acks=all and the HW again",
             "팔로워의 LEO가 리더의 HW에 닿았습니다. ISR에 다시 들어가 acks=all과 HW 계산에 다시 포함됩니다",
+        ),
+        ElrChanged { .. } => pick(
+            "the eligible leader replicas (KIP-966) left the ISR while it was below min.insync.replicas: the high watermark had stopped, so they hold every committed record and may lead when the ISR is empty",
+            "적격 리더 레플리카(ELR, KIP-966)는 ISR이 min.insync.replicas보다 작을 때 ISR에서 빠진 레플리카입니다. HW가 멈춰 있었으므로 커밋된 레코드를 모두 가지고 있어, ISR이 비면 리더가 될 수 있습니다",
         ),
         IsrProposed { .. } => pick(
             "the leader asks the controller to change the ISR; it applies only once the controller agrees",

@@ -519,6 +519,18 @@ impl TraceEvent {
                 p(partition)
             ),
             Transaction { what } => write!(out, "{what}"),
+            ElrChanged {
+                partition,
+                from,
+                to,
+                why,
+            } => write!(
+                out,
+                "{} elr {}→{} ({why})",
+                p(partition),
+                brokers(from),
+                brokers(to)
+            ),
             Revoked { partitions, why } => {
                 let parts: Vec<String> = partitions.iter().map(p).collect();
                 write!(out, "revoked [{}] ({why})", parts.join(", "))

@@ -536,6 +536,19 @@ impl TraceEvent {
                 p(partition)
             ),
             Transaction { what } => write!(out, "트랜잭션: {}", what.ko()),
+            ElrChanged {
+                partition,
+                from,
+                to,
+                why,
+            } => write!(
+                out,
+                "{} elr {}→{} 변경 ({})",
+                p(partition),
+                brokers(from),
+                brokers(to),
+                why.ko()
+            ),
             Revoked { partitions, why } => {
                 let parts: Vec<String> = partitions.iter().map(p).collect();
                 write!(out, "[{}] 회수됨 ({})", parts.join(", "), why.ko())
@@ -651,9 +664,10 @@ mod tests {
             TxnState { .. } => 65,
             TxnMarker { .. } => 66,
             Transaction { .. } => 67,
+            ElrChanged { .. } => 68,
         }
     }
-    const VARIANTS: usize = 68;
+    const VARIANTS: usize = 69;
 
     /// One event of every variant, with the fields a line shows.
     fn samples() -> Vec<TraceEvent> {
@@ -965,6 +979,12 @@ mod tests {
             },
             Transaction {
                 what: crate::kafka::trace::Why::verbatim("begins"),
+            },
+            ElrChanged {
+                partition: tp,
+                from: vec![],
+                to: vec![b(2)],
+                why: crate::kafka::trace::Why::verbatim("isr [1] below min.insync.replicas=2"),
             },
         ]
     }

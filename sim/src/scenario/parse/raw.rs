@@ -82,6 +82,9 @@ pub struct RawCluster {
     /// own message.
     pub kafka_version: Option<Spanned<toml::Value>>,
     pub config: Option<Spanned<RawConfig>>,
+    /// `features = { "eligible.leader.replicas.version" = 1 }`: finalized feature levels, as
+    /// `kafka-features.sh upgrade --feature` sets them.
+    pub features: Option<Spanned<RawConfig>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -206,6 +209,7 @@ pub struct RawExpect {
     pub leader: Option<Spanned<toml::Value>>,
     pub offline: Option<Spanned<bool>>,
     pub isr: Option<Spanned<Vec<Spanned<i64>>>>,
+    pub elr: Option<Spanned<Vec<Spanned<i64>>>>,
     pub high_watermark: Option<Spanned<i64>>,
     pub leader_epoch: Option<Spanned<i64>>,
     pub leo: Option<Spanned<BTreeMap<Spanned<String>, Spanned<i64>>>>,
