@@ -129,6 +129,10 @@ fn last_replica_standing_loses_committed_records_only_before_4_1() {
         let expected = if before(version, "4.1") { 6 } else { 0 };
         assert_eq!(outcome.acked_lost, expected, "kafka_version {version}");
         assert!(outcome.logs_agree, "kafka_version {version}");
-        assert_eq!(outcome.received, 6 - expected as usize, "kafka_version {version}");
+        assert_eq!(
+            outcome.received,
+            6 - expected as usize,
+            "kafka_version {version}"
+        );
     }
 }

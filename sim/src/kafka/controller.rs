@@ -489,6 +489,13 @@ impl Controller {
                     why!("{cause}; no replica is alive" ; "{}; 살아 있는 레플리카 없음", cause.ko()),
                 ),
             },
+            None if self.elr_enabled => (
+                None,
+                why!(
+                    "{cause}; no live replica in isr {} or elr {}, and unclean.leader.election.enable=false", brokers(&state.isr), brokers(&state.elr) ;
+                    "{}; isr {}과 elr {}에 살아 있는 레플리카가 없고 unclean.leader.election.enable=false", cause.ko(), brokers(&state.isr), brokers(&state.elr)
+                ),
+            ),
             None => (
                 None,
                 why!(
@@ -636,7 +643,8 @@ impl Controller {
             .collect();
         for tp in tps {
             let mut state = self.image.partition(tp).expect("listed above").clone();
-            let target: Vec<BrokerId> = state.isr.iter().copied().filter(|&b| b != broker).collect();
+            let target: Vec<BrokerId> =
+                state.isr.iter().copied().filter(|&b| b != broker).collect();
             let elr = self.target_elr(tp, &state, &target, Some(broker));
             if target != state.isr {
                 ctx.trace(TraceEvent::IsrChanged {

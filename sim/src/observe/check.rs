@@ -456,7 +456,10 @@ fn check_partition(
         ));
     }
     compare(failures, "offline", checks.offline, state.leader.is_none());
-    for (name, expected, found) in [("isr", checks.isr, &state.isr), ("elr", checks.elr, &state.elr)] {
+    for (name, expected, found) in [
+        ("isr", checks.isr, &state.isr),
+        ("elr", checks.elr, &state.elr),
+    ] {
         if let Some(expected) = expected {
             let (mut e, mut f) = (expected.clone(), found.clone());
             e.sort();

@@ -1128,7 +1128,10 @@ fn kafka_version_sets_the_rules() {
     use crate::config::version::{KafkaVersion, Truncation};
     let parsed = |text: &str| parse(text, "x.toml").expect("valid");
     let newest = parsed(BASE);
-    assert_eq!(newest.broker_config.behaviour.version, KafkaVersion::DEFAULT);
+    assert_eq!(
+        newest.broker_config.behaviour.version,
+        KafkaVersion::DEFAULT
+    );
     assert!(!newest.topics[0].config.unclean_leader_election_enable);
     let old = parsed(&BASE.replace("brokers = 3", "brokers = 3\nkafka_version = \"0.10.2\""));
     assert_eq!(
@@ -1149,7 +1152,12 @@ fn kafka_version_sets_the_rules() {
 fn elr_feature_follows_the_release_and_the_scenario() {
     let parsed = |text: &str| parse(text, "x.toml").expect("valid");
     let with = |extra: &str| BASE.replace("brokers = 3", &format!("brokers = 3\n{extra}"));
-    let elr = |text: &str| parsed(text).broker_config.behaviour.eligible_leader_replicas;
+    let elr = |text: &str| {
+        parsed(text)
+            .broker_config
+            .behaviour
+            .eligible_leader_replicas
+    };
     assert!(!elr(BASE), "the default 4.0 leaves ELR off");
     assert!(elr(&with("kafka_version = \"4.1\"")));
     assert!(elr(&with(
