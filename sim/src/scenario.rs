@@ -188,6 +188,9 @@ pub enum Action {
     Crash(BrokerId),
     Restart(BrokerId),
     PowerLoss(BrokerId),
+    /// A controlled shutdown: the controller moves the broker's leaderships away and takes
+    /// it out of the ISRs, the broker flushes its logs and records a clean shutdown, then stops.
+    Shutdown(BrokerId),
     Isolate(BrokerId),
     /// Groups of brokers; links between brokers of different groups are cut. Brokers named in
     /// no group keep all their links.

@@ -24,6 +24,9 @@ struct Registration {
     caught_up_at: u64,
     /// The incarnation whose registration was last refused (traced once).
     refused: Option<u32>,
+    /// The broker stopped by a controlled shutdown: its next registration carries the broker
+    /// epoch it wrote on the way down (`previousBrokerEpoch`), so it is a clean one.
+    clean_shutdown: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -95,6 +98,7 @@ impl Controller {
                     fenced: false,
                     caught_up_at: 0,
                     refused: None,
+                    clean_shutdown: false,
                 };
                 scenario.brokers as usize
             ],
@@ -296,9 +300,12 @@ impl Controller {
                     );
                     self.fence(ctx, broker, why);
                 }
-                if self.elr_enabled {
+                // KIP-966's clean-shutdown detection: only a broker that shut down in a
+                // controlled way can prove it lost nothing.
+                if self.elr_enabled && !self.registrations[i].clean_shutdown {
                     self.unclean_shutdown(ctx, broker);
                 }
+                self.registrations[i].clean_shutdown = false;
                 self.registrations[i].incarnation = incarnation;
                 Arc::make_mut(&mut self.image).broker_epochs[i] = incarnation;
                 self.publish(ctx);
@@ -379,6 +386,21 @@ impl Controller {
             self.commit(tp, state);
         }
         self.publish(ctx);
+    }
+
+    /// A controlled shutdown (Kafka's `handleBrokerInControlledShutdown`, then the broker's
+    /// fencing once it leads nothing): the broker leaves every ISR and leadership, as when
+    /// fenced, and its next registration counts as clean.
+    pub fn controlled_shutdown(&mut self, ctx: &mut Ctx, broker: BrokerId) {
+        let i = broker.0 as usize - 1;
+        if !self.registrations[i].fenced {
+            let why = why!(
+                "controlled shutdown: its leaderships and isr places are moved away first" ;
+                "제어된 종료: 리더 역할과 isr 자리를 먼저 옮김"
+            );
+            self.fence(ctx, broker, why);
+        }
+        self.registrations[i].clean_shutdown = true;
     }
 
     fn unfence(&mut self, ctx: &mut Ctx, broker: BrokerId) {

@@ -407,6 +407,8 @@ pub enum TraceEvent {
     Transaction {
         what: Why,
     },
+    /// A broker stopped by a controlled shutdown: leaderships moved, logs flushed.
+    Shutdown,
     /// The controller changed a partition's eligible leader replicas (KIP-966): the replicas
     /// outside the ISR that hold every committed record and may lead when the ISR is empty.
     ElrChanged {
@@ -425,6 +427,7 @@ impl TraceEvent {
             Say { .. } => "say",
             Ask { .. } => "ask",
             Crash
+            | Shutdown
             | PowerLoss { .. }
             | Restart
             | Isolate { .. }

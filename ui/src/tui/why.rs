@@ -38,6 +38,7 @@ pub fn notable(event: &TraceEvent) -> Option<Notable> {
     Some(match event {
         Say { .. } => Notable::Say,
         Crash
+        | Shutdown
         | PowerLoss { .. }
         | Restart
         | Isolate { .. }
@@ -76,6 +77,10 @@ pub fn why(entries: &SharedVec<TraceEntry>, index: usize, lang: Lang) -> Option<
         Crash => pick(
             "the broker process died: what it appended stays on disk, but it serves no one until it restarts",
             "브로커 프로세스가 죽었습니다. 추가한 데이터는 디스크에 남지만, 재시작할 때까지 아무 요청도 처리하지 않습니다",
+        ),
+        Shutdown => pick(
+            "a controlled shutdown: the controller moved this broker's leaderships and ISR places away first, its logs were flushed, and its next registration counts as clean (KIP-966)",
+            "제어된 종료: 컨트롤러가 이 브로커의 리더 역할과 ISR 자리를 먼저 옮기고, 로그를 flush했으며, 다음 등록은 정상 종료로 인정됩니다 (KIP-966)",
         ),
         PowerLoss { .. } => pick(
             "the machine lost power: records not yet flushed to disk are gone from this replica",

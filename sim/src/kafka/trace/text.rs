@@ -20,6 +20,10 @@ impl TraceEvent {
             Say { text } => write!(out, "say: {}", text.en),
             Ask { question } => write!(out, "asks {question}: predict, then watch"),
             Crash => write!(out, "process crashed (appended data stays on disk)"),
+            Shutdown => write!(
+                out,
+                "controlled shutdown: leaderships moved away, every log flushed, clean shutdown recorded"
+            ),
             PowerLoss { lost } => {
                 let _ = write!(out, "power lost");
                 if lost.is_empty() {

@@ -22,6 +22,10 @@ impl TraceEvent {
             Say { text } => write!(out, "설명: {}", text.text(crate::scenario::Lang::Ko)),
             Ask { question } => write!(out, "질문 {question}: 먼저 예측하고 지켜보세요"),
             Crash => write!(out, "프로세스 크래시 (디스크에 추가된 데이터는 남음)"),
+            Shutdown => write!(
+                out,
+                "제어된 종료: 리더 역할을 옮기고 모든 로그를 flush한 뒤 정상 종료를 기록함"
+            ),
             PowerLoss { lost } => {
                 let _ = write!(out, "전원 끊김");
                 if lost.is_empty() {
@@ -665,9 +669,10 @@ mod tests {
             TxnMarker { .. } => 66,
             Transaction { .. } => 67,
             ElrChanged { .. } => 68,
+            Shutdown => 69,
         }
     }
-    const VARIANTS: usize = 69;
+    const VARIANTS: usize = 70;
 
     /// One event of every variant, with the fields a line shows.
     fn samples() -> Vec<TraceEvent> {
@@ -986,6 +991,7 @@ mod tests {
                 to: vec![b(2)],
                 why: crate::kafka::trace::Why::verbatim("isr [1] below min.insync.replicas=2"),
             },
+            Shutdown,
         ]
     }
 

@@ -134,6 +134,7 @@ pub struct RawStep {
     pub crash: Option<Spanned<toml::Value>>,
     pub restart: Option<Spanned<i64>>,
     pub power_loss: Option<Spanned<i64>>,
+    pub shutdown: Option<Spanned<i64>>,
     pub isolate: Option<Spanned<i64>>,
     pub partition: Option<Spanned<BrokerLists>>,
     pub heal: Option<Spanned<bool>>,
