@@ -192,6 +192,9 @@ pub enum Action {
     Crash(BrokerId),
     Restart(BrokerId),
     PowerLoss(BrokerId),
+    /// A controlled shutdown: the controller moves the broker's leaderships away and takes
+    /// it out of the ISRs, the broker flushes its logs and records a clean shutdown, then stops.
+    Shutdown(BrokerId),
     Isolate(BrokerId),
     /// Groups of brokers; links between brokers of different groups are cut. Brokers named in
     /// no group keep all their links.
@@ -362,6 +365,8 @@ pub enum Subject {
         offline: Option<bool>,
         /// Compared as a set.
         isr: Option<Vec<BrokerId>>,
+        /// The eligible leader replicas (KIP-966), compared as a set.
+        elr: Option<Vec<BrokerId>>,
         high_watermark: Option<u64>,
         leader_epoch: Option<u32>,
         leo: BTreeMap<BrokerId, u64>,

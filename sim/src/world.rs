@@ -1121,6 +1121,20 @@ impl World {
                 let power = matches!(action, Action::PowerLoss(_));
                 self.crash_broker(*b, power);
             }
+            Action::Shutdown(b) => {
+                let node = NodeId::Broker(*b);
+                if self.up[self.network.index(node)] {
+                    // Kafka's controlled shutdown: the broker asks to shut down in its
+                    // heartbeat, the controller moves its leaderships and ISR places away,
+                    // then the broker flushes every log and writes its clean-shutdown file.
+                    self.handle(NodeId::Controller, |w, ctx| {
+                        w.controller.controlled_shutdown(ctx, *b)
+                    });
+                    self.brokers[b.0 as usize - 1].flush_all();
+                    self.trace.push(self.now, node, TraceEvent::Shutdown);
+                    self.crash_broker(*b, false);
+                }
+            }
             Action::Restart(b) => {
                 let node = NodeId::Broker(*b);
                 let index = self.network.index(node);
@@ -1258,7 +1272,7 @@ impl World {
         if self.up[index] {
             self.up[index] = false;
             self.brokers[b].crash();
-            if !power_loss {
+            if !power_loss && !self.brokers[b].shut_down_cleanly {
                 self.trace.push(self.now, node, TraceEvent::Crash);
             }
             // Brokers and clients with a connection to the broker see it close.

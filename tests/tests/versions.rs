@@ -117,3 +117,92 @@ fn consumers_reread_after_truncation_only_before_2_3() {
         assert_eq!(outcome.received, expected, "kafka_version {version}");
     }
 }
+
+// KIP-966's last replica standing: the leader, alone in an ISR below min ISR, loses its
+// unflushed log to a power loss. Before 4.1 it leads again with the empty log and the six
+// acknowledged records are lost; from 4.1 (eligible leader replicas on by default) the
+// partition waits for broker 2, in the ELR, which holds them all.
+#[test]
+fn last_replica_standing_loses_committed_records_only_before_4_1() {
+    for version in SUPPORTED_VERSIONS {
+        let outcome = run_under("kip-966-last-replica-standing-4.0.toml", version);
+        let expected = if before(version, "4.1") { 6 } else { 0 };
+        assert_eq!(outcome.acked_lost, expected, "kafka_version {version}");
+        assert!(outcome.logs_agree, "kafka_version {version}");
+        assert_eq!(
+            outcome.received,
+            6 - expected as usize,
+            "kafka_version {version}"
+        );
+    }
+}
+
+// KIP-966's clean-shutdown detection: broker 2 stays in the ELR across a restart only when it
+// left by a controlled shutdown. After a crash its registration is unclean, the ELR empties,
+// and the last known leader, broker 1 with the log a power loss emptied, is elected.
+#[test]
+fn only_a_controlled_shutdown_keeps_a_broker_in_the_elr() {
+    let scenario = |leave: &str| {
+        format!(
+            r#"name = "t"
+seed = 7
+duration = "80s"
+[cluster]
+brokers = 3
+kafka_version = "4.1"
+[[topics]]
+name = "orders"
+partitions = 1
+replication_factor = 3
+replicas = [[1, 2, 3]]
+config = {{ "min.insync.replicas" = 2 }}
+[[producers]]
+name = "app"
+config = {{ "acks" = "all" }}
+[[steps]]
+at = "0s"
+produce = {{ producer = "app", topic = "orders", count = 4 }}
+[[steps]]
+at = "1s"
+shutdown = 3
+[[steps]]
+at = "12s"
+produce = {{ producer = "app", topic = "orders", count = 2 }}
+[[steps]]
+at = "14s"
+{leave} = 2
+[[steps]]
+at = "26s"
+power_loss = 1
+[[steps]]
+at = "28s"
+restart = 1
+[[steps]]
+at = "40s"
+restart = 2
+[[steps]]
+at = "40s"
+restart = 3
+"#
+        )
+    };
+    let run = |leave: &str| {
+        let scenario = ksim::scenario::parse(&scenario(leave), "t.toml").expect("valid");
+        let world = run_checked(Arc::new(scenario), None);
+        let tp = ksim::engine::ids::TopicPartition::new(ksim::engine::ids::TopicId(0), 0);
+        let leader = world
+            .controller()
+            .image()
+            .partition(tp)
+            .and_then(|s| s.leader);
+        (world.ledger().summary.acked_lost, leader)
+    };
+    let two = Some(ksim::engine::ids::BrokerId(2));
+    let one = Some(ksim::engine::ids::BrokerId(1));
+    assert_eq!(
+        run("shutdown"),
+        (0, two),
+        "a clean shutdown keeps broker 2 eligible"
+    );
+    assert_eq!(run("crash"), (6, one), "a crash is an unclean shutdown");
+}

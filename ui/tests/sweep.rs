@@ -236,6 +236,6 @@ fn kafka_version_changes_the_loss_rate() {
         failing_seeds(&old_text).len() > failing_seeds(&newest).len(),
         "0.10:\n{old_text}\n4.0:\n{newest}"
     );
-    let bad = ksim(&["sweep", &file, "--kafka-version", "4.1"]);
+    let bad = ksim(&["sweep", &file, "--kafka-version", "4.2"]);
     assert_eq!(bad.status.code(), Some(2));
 }

@@ -6,7 +6,8 @@
 //! lines, each documented with the rule and the Kafka change that introduced it; the broker,
 //! the controller and the consumer read these flags, never the version itself. Everything
 //! else (settings, defaults, protocols) stays Kafka 4.0's, except the one default that moved
-//! with a replication rule: `unclean.leader.election.enable` (true before 0.11, KIP-106).
+//! with a replication rule: `unclean.leader.election.enable` (true before 0.11, KIP-106), and
+//! the finalized level of `eligible.leader.replicas.version` on a new cluster (1 from 4.1).
 //! `docs/src/versions.md` tells the story of each rule.
 
 use std::fmt;
@@ -14,8 +15,13 @@ use std::fmt;
 /// The release lines ksim models, oldest first. The newest is the default.
 pub const SUPPORTED_VERSIONS: &[&str] = &[
     "0.10", "0.11", "1.0", "1.1", "2.0", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7", "2.8",
-    "3.0", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8", "3.9", "4.0",
+    "3.0", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8", "3.9", "4.0", "4.1",
 ];
+
+/// Kafka's feature flag for eligible leader replicas (KIP-966), set with
+/// `kafka-features.sh upgrade --feature eligible.leader.replicas.version=1` or at format time;
+/// a scenario sets it in `[cluster] features`.
+pub const ELR_FEATURE: &str = "eligible.leader.replicas.version";
 
 /// A Kafka release line, such as 3.6.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -25,9 +31,14 @@ pub struct KafkaVersion {
 }
 
 impl KafkaVersion {
-    /// The newest release whose behaviour ksim models, the default: 4.0. Kafka 4.1 turns on
-    /// eligible leader replicas (KIP-966) for new clusters, which ksim does not model yet.
-    pub const NEWEST: KafkaVersion = KafkaVersion::new(4, 0);
+    /// The newest release whose behaviour ksim models: 4.1, the first to turn on eligible
+    /// leader replicas (KIP-966) for new clusters.
+    pub const NEWEST: KafkaVersion = KafkaVersion::new(4, 1);
+
+    /// The release a scenario runs without `kafka_version`: 4.0, whose shipped traces are
+    /// pinned. Under 4.1 a partition whose last ISR member is fenced shows an empty ISR and
+    /// an ELR instead (`docs/src/versions.md`).
+    pub const DEFAULT: KafkaVersion = KafkaVersion::new(4, 0);
 
     pub const fn new(major: u8, minor: u8) -> KafkaVersion {
         KafkaVersion { major, minor }
@@ -75,13 +86,14 @@ impl KafkaVersion {
             consumer_validates_position: at_least(2, 3),
             high_watermark_waits_for_min_isr: at_least(3, 7),
             unclean_leader_election_default: !at_least(0, 11),
+            eligible_leader_replicas: at_least(4, 1),
         }
     }
 }
 
 impl Default for KafkaVersion {
     fn default() -> KafkaVersion {
-        KafkaVersion::NEWEST
+        KafkaVersion::DEFAULT
     }
 }
 
@@ -141,11 +153,19 @@ pub struct Behaviour {
     pub high_watermark_waits_for_min_isr: bool,
     /// Before 0.11 (KIP-106) `unclean.leader.election.enable` defaulted to true.
     pub unclean_leader_election_default: bool,
+    /// Eligible leader replicas (KIP-966, `eligible.leader.replicas.version=1`): the controller
+    /// keeps, beside the ISR, the replicas that left it while it was below min ISR (they hold
+    /// every committed record, since the high watermark stopped), lets the last member leave
+    /// the ISR when it is fenced, forgets a replica that comes back from an unclean shutdown,
+    /// and elects from the ELR when the ISR is empty (`PartitionChangeBuilder`). Available
+    /// from 4.0 behind the feature flag; finalized at level 1 on new clusters from 4.1. A
+    /// scenario's `[cluster] features` may turn it on under 4.0 or off under 4.1.
+    pub eligible_leader_replicas: bool,
 }
 
 impl Default for Behaviour {
     fn default() -> Behaviour {
-        KafkaVersion::NEWEST.behaviour()
+        KafkaVersion::DEFAULT.behaviour()
     }
 }
 
@@ -153,7 +173,7 @@ impl Default for Behaviour {
 mod tests {
     use super::*;
 
-    /// Every supported line parses, with or without a patch number, and the newest is 4.0.
+    /// Every supported line parses, with or without a patch number, and the newest is 4.1.
     #[test]
     fn supported_lines_parse() {
         for text in SUPPORTED_VERSIONS {
@@ -167,16 +187,16 @@ mod tests {
         );
         assert_eq!(
             SUPPORTED_VERSIONS.last().copied(),
-            Some("4.0"),
+            Some("4.1"),
             "NEWEST is the last line"
         );
-        assert_eq!(KafkaVersion::NEWEST.to_string(), "4.0");
+        assert_eq!(KafkaVersion::NEWEST.to_string(), "4.1");
     }
 
     /// Unknown releases and malformed text are refused with the list of supported lines.
     #[test]
     fn unknown_versions_are_refused() {
-        for text in ["4.1", "0.9", "3", "3.x", "", "3.6.2.1", "latest"] {
+        for text in ["4.2", "0.9", "3", "3.x", "", "3.6.2.1", "latest"] {
             let error = KafkaVersion::parse(text).expect_err(text);
             assert!(error.contains("expected one of \"0.10\""), "{error}");
         }
@@ -198,9 +218,15 @@ mod tests {
         assert!(b("3.7").high_watermark_waits_for_min_isr);
         assert!(b("0.10").unclean_leader_election_default);
         assert!(!b("0.11").unclean_leader_election_default);
-        let newest = Behaviour::default();
-        assert_eq!(newest, b("4.0"));
-        assert_eq!(newest, b("3.7").with_version(KafkaVersion::NEWEST));
+        assert!(!b("4.0").eligible_leader_replicas);
+        assert!(b("4.1").eligible_leader_replicas);
+        assert_eq!(Behaviour::default(), b("4.0"));
+        assert_eq!(b("4.0"), b("3.7").with_version(KafkaVersion::DEFAULT));
+        let with_elr = Behaviour {
+            eligible_leader_replicas: true,
+            ..b("3.7")
+        };
+        assert_eq!(b("4.1"), with_elr.with_version(KafkaVersion::NEWEST));
     }
 
     impl Behaviour {

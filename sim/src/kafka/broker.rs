@@ -40,6 +40,8 @@ const REPLICA_SOCKET_TIMEOUT: SimTime = SimTime::from_millis(30_000);
 pub struct Broker {
     pub id: BrokerId,
     pub alive: bool,
+    /// The last stop was a controlled shutdown (its clean-shutdown file is on disk).
+    pub shut_down_cleanly: bool,
     incarnation: u32,
     config: Arc<BrokerConfig>,
     topic_configs: Arc<Vec<TopicConfig>>,
@@ -226,6 +228,7 @@ impl Broker {
         let mut broker = Broker {
             id,
             alive: true,
+            shut_down_cleanly: false,
             incarnation: 0,
             config,
             topic_configs,
@@ -363,6 +366,15 @@ impl Broker {
     }
 
     /// The process dies: everything in memory is gone, the logs stay on disk.
+    /// A controlled shutdown's last step: every log is flushed, so a later power loss takes
+    /// nothing, and the crash that follows is traced as a shutdown.
+    pub fn flush_all(&mut self) {
+        for replica in self.replicas.values_mut() {
+            replica.log.flush();
+        }
+        self.shut_down_cleanly = true;
+    }
+
     pub fn crash(&mut self) {
         self.alive = false;
         self.metadata = None;
@@ -402,6 +414,7 @@ impl Broker {
     /// checkpoint, and registers with the controller, fenced until caught up (R12.2).
     pub fn restart(&mut self, ctx: &mut Ctx) {
         self.alive = true;
+        self.shut_down_cleanly = false;
         self.incarnation += 1;
         self.registration_attempts = 0;
         self.registered = false;

@@ -24,6 +24,9 @@ struct Registration {
     caught_up_at: u64,
     /// The incarnation whose registration was last refused (traced once).
     refused: Option<u32>,
+    /// The broker stopped by a controlled shutdown: its next registration carries the broker
+    /// epoch it wrote on the way down (`previousBrokerEpoch`), so it is a clean one.
+    clean_shutdown: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -42,6 +45,11 @@ pub struct Controller {
     specs: Vec<TopicSpec>,
     /// Before Kafka 2.2 (KIP-380) a broker restarting within its session kept its ISR places.
     bounced_broker_keeps_isr: bool,
+    /// `eligible.leader.replicas.version=1` (KIP-966): the controller keeps each partition's
+    /// ELR and elects from it when the ISR is empty.
+    elr_enabled: bool,
+    /// `min.insync.replicas` per topic, which the ELR is kept against.
+    min_isr: Vec<u32>,
 }
 
 impl Controller {
@@ -90,6 +98,7 @@ impl Controller {
                     fenced: false,
                     caught_up_at: 0,
                     refused: None,
+                    clean_shutdown: false,
                 };
                 scenario.brokers as usize
             ],
@@ -106,6 +115,12 @@ impl Controller {
             offsets_replication_factor: config.offsets_topic_replication_factor,
             specs: scenario.topics.clone(),
             bounced_broker_keeps_isr: config.behaviour.bounced_broker_keeps_isr,
+            elr_enabled: config.behaviour.eligible_leader_replicas,
+            min_isr: scenario
+                .topics
+                .iter()
+                .map(|t| t.config.min_insync_replicas)
+                .collect(),
             placement: SimRng::for_member(
                 placement.between(0, u64::MAX >> 1),
                 Stream::Placement,
@@ -285,6 +300,12 @@ impl Controller {
                     );
                     self.fence(ctx, broker, why);
                 }
+                // KIP-966's clean-shutdown detection: only a broker that shut down in a
+                // controlled way can prove it lost nothing.
+                if self.elr_enabled && !self.registrations[i].clean_shutdown {
+                    self.unclean_shutdown(ctx, broker);
+                }
+                self.registrations[i].clean_shutdown = false;
                 self.registrations[i].incarnation = incarnation;
                 Arc::make_mut(&mut self.image).broker_epochs[i] = incarnation;
                 self.publish(ctx);
@@ -323,7 +344,27 @@ impl Controller {
             .collect();
         for tp in tps {
             let mut state = self.image.partition(tp).expect("listed above").clone();
-            if state.isr.len() > 1 {
+            if self.elr_enabled && state.isr.contains(&broker) {
+                // KIP-966: the last member leaves the ISR too, and the replicas that leave an
+                // ISR below min ISR become eligible leader replicas.
+                let before = state.isr.clone();
+                let target: Vec<BrokerId> =
+                    before.iter().copied().filter(|&b| b != broker).collect();
+                let elr = self.target_elr(tp, &state, &target, None);
+                if target.is_empty() {
+                    // Kafka's `maybeUpdateLastKnownLeader`: the leader when the ISR empties.
+                    state.last_known_elr = state.leader.into_iter().collect();
+                }
+                state.isr = target;
+                if state.leader != Some(broker) {
+                    ctx.trace(TraceEvent::IsrChanged {
+                        partition: tp,
+                        from: before,
+                        to: state.isr.clone(),
+                    });
+                }
+                self.set_elr(ctx, tp, &mut state, elr);
+            } else if state.isr.len() > 1 {
                 let before = state.isr.clone();
                 state.isr.retain(|&b| b != broker);
                 if state.leader != Some(broker) {
@@ -347,6 +388,21 @@ impl Controller {
         self.publish(ctx);
     }
 
+    /// A controlled shutdown (Kafka's `handleBrokerInControlledShutdown`, then the broker's
+    /// fencing once it leads nothing): the broker leaves every ISR and leadership, as when
+    /// fenced, and its next registration counts as clean.
+    pub fn controlled_shutdown(&mut self, ctx: &mut Ctx, broker: BrokerId) {
+        let i = broker.0 as usize - 1;
+        if !self.registrations[i].fenced {
+            let why = why!(
+                "controlled shutdown: its leaderships and isr places are moved away first" ;
+                "제어된 종료: 리더 역할과 isr 자리를 먼저 옮김"
+            );
+            self.fence(ctx, broker, why);
+        }
+        self.registrations[i].clean_shutdown = true;
+    }
+
     fn unfence(&mut self, ctx: &mut Ctx, broker: BrokerId) {
         self.registrations[broker.0 as usize - 1].fenced = false;
         ctx.trace(TraceEvent::Unfenced { broker });
@@ -367,7 +423,10 @@ impl Controller {
                 .any(|b| state.isr.contains(b) && !fenced(b));
             let unclean =
                 self.unclean[tp.topic.0 as usize] && state.replicas.iter().any(|b| !fenced(b));
-            if clean || unclean {
+            let eligible = self.elr_enabled
+                && (self.elr_candidate(&state).is_some()
+                    || self.last_known_leader(&state).is_some());
+            if clean || eligible || unclean {
                 self.elect(
                     ctx,
                     tp,
@@ -392,6 +451,18 @@ impl Controller {
             .find(|b| state.isr.contains(b) && !fenced(b))
             .copied();
         let unclean_enabled = self.unclean[tp.topic.0 as usize];
+        let from_elr = if clean.is_none() && self.elr_enabled {
+            self.elr_candidate(state)
+        } else {
+            None
+        };
+        let last_known = if clean.is_none() && from_elr.is_none() && self.elr_enabled {
+            self.last_known_leader(state)
+        } else {
+            None
+        };
+        // The ELR after the election, traced after it.
+        let mut new_elr = None;
         let (leader, why) = match clean {
             Some(b) => (
                 Some(b),
@@ -400,9 +471,33 @@ impl Controller {
                     "{}; isr에서 처음으로 살아 있는 레플리카가 {b}", cause.ko()
                 ),
             ),
+            None if from_elr.is_some() => {
+                let b = from_elr.expect("checked");
+                state.isr = vec![b];
+                let elr: Vec<BrokerId> = state.elr.iter().copied().filter(|&e| e != b).collect();
+                let why = why!(
+                    "{cause}; the isr is empty and {b} is the first live eligible leader replica: it left the isr while the isr was below min.insync.replicas, so it holds every committed record (KIP-966)" ;
+                    "{}; isr이 비어 있고 {b}이(가) 처음으로 살아 있는 적격 리더 레플리카(ELR): isr이 min.insync.replicas보다 작을 때 빠졌으므로 커밋된 레코드를 모두 가지고 있음 (KIP-966)", cause.ko()
+                );
+                new_elr = Some(elr);
+                (Some(b), why)
+            }
+            None if last_known.is_some() => {
+                let b = last_known.expect("checked");
+                state.isr = vec![b];
+                new_elr = Some(Vec::new());
+                (
+                    Some(b),
+                    why!(
+                        "{cause}; UNCLEAN election: isr and elr are empty, {b} was the last known leader and is back (KIP-966), records it lacks are lost" ;
+                        "{}; UNCLEAN 선출: isr과 elr이 비어 있고 {b}이(가) 마지막으로 알려진 리더로 돌아옴 (KIP-966), {b}에 없는 레코드는 유실됨", cause.ko()
+                    ),
+                )
+            }
             None if unclean_enabled => match state.replicas.iter().find(|b| !fenced(b)).copied() {
                 Some(b) => {
                     state.isr = vec![b];
+                    new_elr = Some(Vec::new());
                     (
                         Some(b),
                         why!(
@@ -416,6 +511,13 @@ impl Controller {
                     why!("{cause}; no replica is alive" ; "{}; 살아 있는 레플리카 없음", cause.ko()),
                 ),
             },
+            None if self.elr_enabled => (
+                None,
+                why!(
+                    "{cause}; no live replica in isr {} or elr {}, and unclean.leader.election.enable=false", brokers(&state.isr), brokers(&state.elr) ;
+                    "{}; isr {}과 elr {}에 살아 있는 레플리카가 없고 unclean.leader.election.enable=false", cause.ko(), brokers(&state.isr), brokers(&state.elr)
+                ),
+            ),
             None => (
                 None,
                 why!(
@@ -427,6 +529,10 @@ impl Controller {
         if leader != state.leader {
             state.leader_epoch = LeaderEpoch(state.leader_epoch.0 + 1);
         }
+        if leader.is_some() {
+            // A partition with a leader needs no last known leader.
+            state.last_known_elr.clear();
+        }
         state.leader = leader;
         ctx.trace(TraceEvent::Election {
             partition: tp,
@@ -435,6 +541,155 @@ impl Controller {
             isr: state.isr.clone(),
             why,
         });
+        if let Some(elr) = new_elr {
+            self.set_elr(ctx, tp, state, elr);
+        }
+    }
+
+    /// Kafka's effective min ISR on the controller (`getTopicEffectiveMinIsr`): the topic's
+    /// `min.insync.replicas`, at most its replication factor.
+    fn effective_min_isr(&self, tp: TopicPartition, state: &PartitionState) -> usize {
+        (self.min_isr[tp.topic.0 as usize] as usize).min(state.replicas.len())
+    }
+
+    /// The ELR after the ISR becomes `target` (`PartitionChangeBuilder.maybePopulateTargetElr`):
+    /// empty when the ISR is at least min ISR; otherwise the old ELR and ISR members outside
+    /// the new ISR, less a broker back from an unclean shutdown. While the ISR is below min
+    /// ISR the high watermark stands still (KAFKA-15583), so a replica leaving it then holds
+    /// every committed record.
+    fn target_elr(
+        &self,
+        tp: TopicPartition,
+        state: &PartitionState,
+        target: &[BrokerId],
+        unclean_shutdown: Option<BrokerId>,
+    ) -> Vec<BrokerId> {
+        if target.len() >= self.effective_min_isr(tp, state) {
+            return Vec::new();
+        }
+        let mut elr: Vec<BrokerId> = state
+            .elr
+            .iter()
+            .chain(&state.isr)
+            .copied()
+            .filter(|b| !target.contains(b) && Some(*b) != unclean_shutdown)
+            .collect();
+        elr.sort();
+        elr.dedup();
+        elr
+    }
+
+    /// Sets the partition's ELR, tracing the change with its reason.
+    fn set_elr(
+        &self,
+        ctx: &mut Ctx,
+        tp: TopicPartition,
+        state: &mut PartitionState,
+        elr: Vec<BrokerId>,
+    ) {
+        if elr == state.elr {
+            return;
+        }
+        let min_isr = self.effective_min_isr(tp, state);
+        let isr = brokers(&state.isr);
+        let gone: Vec<BrokerId> = state
+            .elr
+            .iter()
+            .copied()
+            .filter(|b| !elr.contains(b))
+            .collect();
+        let only_removed = elr.iter().all(|b| state.elr.contains(b));
+        let why = if elr.is_empty() && state.isr.len() >= min_isr {
+            why!(
+                "isr {isr} has min.insync.replicas={min_isr} members again" ;
+                "isr {isr}이(가) 다시 min.insync.replicas={min_isr}개를 채움"
+            )
+        } else if only_removed && gone.iter().all(|b| state.isr.contains(b)) {
+            let gone = brokers(&gone);
+            why!("{gone} is in the isr again" ; "{gone}이(가) 다시 isr에 들어감")
+        } else if only_removed {
+            let gone = brokers(&gone);
+            why!(
+                "unclean election: {gone} no longer eligible" ;
+                "unclean 선출: {gone}은(는) 더 이상 적격이 아님"
+            )
+        } else {
+            why!(
+                "isr {isr} is below min.insync.replicas={min_isr}: the high watermark stopped, so a replica leaving it holds every committed record" ;
+                "isr {isr}이(가) min.insync.replicas={min_isr}보다 작음: HW가 멈췄으므로 빠지는 레플리카는 커밋된 레코드를 모두 가지고 있음"
+            )
+        };
+        ctx.trace(TraceEvent::ElrChanged {
+            partition: tp,
+            from: state.elr.clone(),
+            to: elr.clone(),
+            why,
+        });
+        state.elr = elr;
+    }
+
+    /// The first replica in assignment order that is in the ELR and unfenced, when the ISR is
+    /// empty (`PartitionChangeBuilder.isValidNewLeader`).
+    fn elr_candidate(&self, state: &PartitionState) -> Option<BrokerId> {
+        if !state.isr.is_empty() {
+            return None;
+        }
+        state
+            .replicas
+            .iter()
+            .find(|b| state.elr.contains(b) && !self.image.is_fenced(**b))
+            .copied()
+    }
+
+    /// The last known leader, when ISR and ELR are both empty and it is unfenced
+    /// (`canElectLastKnownLeader`; Kafka 4.1 checks that it is alive, KAFKA-19522).
+    fn last_known_leader(&self, state: &PartitionState) -> Option<BrokerId> {
+        if !state.isr.is_empty() || !state.elr.is_empty() {
+            return None;
+        }
+        match state.last_known_elr.as_slice() {
+            [b] if !self.image.is_fenced(*b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// A broker registers a new incarnation without having shut down cleanly (Kafka's
+    /// `handleBrokerUncleanShutdown`): it may have lost unflushed records, so it leaves every
+    /// ISR and ELR it is in and can no longer be elected cleanly from them.
+    fn unclean_shutdown(&mut self, ctx: &mut Ctx, broker: BrokerId) {
+        let tps: Vec<TopicPartition> = self
+            .image
+            .partitions()
+            .filter(|(_, s)| s.isr.contains(&broker) || s.elr.contains(&broker))
+            .map(|(tp, _)| tp)
+            .collect();
+        for tp in tps {
+            let mut state = self.image.partition(tp).expect("listed above").clone();
+            let target: Vec<BrokerId> =
+                state.isr.iter().copied().filter(|&b| b != broker).collect();
+            let elr = self.target_elr(tp, &state, &target, Some(broker));
+            if target != state.isr {
+                ctx.trace(TraceEvent::IsrChanged {
+                    partition: tp,
+                    from: state.isr.clone(),
+                    to: target.clone(),
+                });
+                state.isr = target;
+            }
+            if elr != state.elr {
+                ctx.trace(TraceEvent::ElrChanged {
+                    partition: tp,
+                    from: state.elr.clone(),
+                    to: elr.clone(),
+                    why: why!(
+                        "{broker} registers again after an unclean shutdown: it may have lost unflushed records" ;
+                        "{broker}이(가) 비정상 종료 후 다시 등록함: flush되지 않은 레코드를 잃었을 수 있음"
+                    ),
+                });
+                state.elr = elr;
+            }
+            self.commit(tp, state);
+        }
     }
 
     fn alter_partition(
@@ -467,7 +722,13 @@ impl Controller {
             from: state.isr.clone(),
             to: isr.clone(),
         });
+        let elr = self
+            .elr_enabled
+            .then(|| self.target_elr(tp, &state, &isr, None));
         state.isr = isr;
+        if let Some(elr) = elr {
+            self.set_elr(ctx, tp, &mut state, elr);
+        }
         self.commit(tp, state.clone());
         self.publish(ctx);
         Ok(self.image.partition(tp).expect("just committed").clone())
@@ -627,6 +888,7 @@ impl Controller {
             why,
         });
         self.unclean[topic.0 as usize] = spec.config.unclean_leader_election_enable;
+        self.min_isr[topic.0 as usize] = spec.config.min_insync_replicas;
         Arc::make_mut(&mut self.image).topics[topic.0 as usize].incarnation += 1;
         self.add_new_partitions(ctx, topic, assignment, &why!("topic created" ; "토픽 생성"));
     }
@@ -673,6 +935,8 @@ fn new_partition(replicas: Vec<BrokerId>) -> PartitionState {
         partition_epoch: 0,
         isr: replicas.clone(),
         replicas,
+        elr: Vec::new(),
+        last_known_elr: Vec::new(),
     }
 }
 

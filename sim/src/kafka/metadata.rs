@@ -38,6 +38,13 @@ pub struct PartitionState {
     /// The assignment, in the order that decides elections.
     pub replicas: Vec<BrokerId>,
     pub isr: Vec<BrokerId>,
+    /// Eligible leader replicas (KIP-966), in broker id order: replicas that left the ISR
+    /// while it was below min ISR and so hold every committed record. Empty unless
+    /// `eligible.leader.replicas.version` is 1.
+    pub elr: Vec<BrokerId>,
+    /// Kafka's `LastKnownElr`, used as the last known leader: the leader when the ISR became
+    /// empty, elected again (an unclean election) if it returns while nothing better exists.
+    pub last_known_elr: Vec<BrokerId>,
 }
 
 impl MetadataImage {

@@ -422,6 +422,16 @@ pub enum TraceEvent {
     Streams {
         what: Why,
     },
+    /// A broker stopped by a controlled shutdown: leaderships moved, logs flushed.
+    Shutdown,
+    /// The controller changed a partition's eligible leader replicas (KIP-966): the replicas
+    /// outside the ISR that hold every committed record and may lead when the ISR is empty.
+    ElrChanged {
+        partition: TopicPartition,
+        from: Vec<BrokerId>,
+        to: Vec<BrokerId>,
+        why: Why,
+    },
 }
 
 impl TraceEvent {
@@ -432,6 +442,7 @@ impl TraceEvent {
             Say { .. } => "say",
             Ask { .. } => "ask",
             Crash
+            | Shutdown
             | PowerLoss { .. }
             | Restart
             | Isolate { .. }
@@ -441,7 +452,7 @@ impl TraceEvent {
             ClientStarted | ClientStopped => "client",
             Append { .. } | Replicate { .. } | Flush { .. } | Loaded { .. } => "log",
             HighWatermark { .. } => "hw",
-            IsrProposed { .. } | IsrChanged { .. } => "isr",
+            IsrProposed { .. } | IsrChanged { .. } | ElrChanged { .. } => "isr",
             Election { .. } | BecameLeader { .. } | BecameFollower { .. } => "election",
             Truncate { .. } => "truncate",
             SegmentRolled { .. } => "log",
@@ -499,7 +510,8 @@ impl TraceEvent {
             | RebalanceStarted { why, .. }
             | Revoked { why, .. }
             | CommitFailed { why, .. }
-            | TxnState { why, .. } => Some(why),
+            | TxnState { why, .. }
+            | ElrChanged { why, .. } => Some(why),
             GroupMember { what, .. }
             | Membership { what }
             | Transaction { what }

@@ -93,6 +93,7 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
             leader,
             offline,
             isr,
+            elr,
             high_watermark,
             leader_epoch,
             leo,
@@ -124,6 +125,7 @@ pub fn evaluate(world: &World, expectation: &Expectation) -> CheckResult {
                     leader: *leader,
                     offline: *offline,
                     isr,
+                    elr,
                     high_watermark: *high_watermark,
                     leader_epoch: *leader_epoch,
                 },
@@ -449,6 +451,7 @@ struct PartitionChecks<'a> {
     leader: Option<Option<BrokerId>>,
     offline: Option<bool>,
     isr: &'a Option<Vec<BrokerId>>,
+    elr: &'a Option<Vec<BrokerId>>,
     high_watermark: Option<u64>,
     leader_epoch: Option<u32>,
 }
@@ -474,16 +477,21 @@ fn check_partition(
         ));
     }
     compare(failures, "offline", checks.offline, state.leader.is_none());
-    if let Some(expected) = checks.isr {
-        let (mut e, mut f) = (expected.clone(), state.isr.clone());
-        e.sort();
-        f.sort();
-        if e != f {
-            failures.push(format!(
-                "expected isr {}, found {}",
-                brokers(&e),
-                brokers(&f)
-            ));
+    for (name, expected, found) in [
+        ("isr", checks.isr, &state.isr),
+        ("elr", checks.elr, &state.elr),
+    ] {
+        if let Some(expected) = expected {
+            let (mut e, mut f) = (expected.clone(), found.clone());
+            e.sort();
+            f.sort();
+            if e != f {
+                failures.push(format!(
+                    "expected {name} {}, found {}",
+                    brokers(&e),
+                    brokers(&f)
+                ));
+            }
         }
     }
     if let Some(expected) = checks.high_watermark {

@@ -62,12 +62,20 @@ pub fn describe(world: &World) -> String {
                     .join(",")
             };
             let leader = state.leader.map_or("none".to_string(), |b| b.0.to_string());
+            // Kafka 4's kafka-topics --describe adds the ELR (KIP-966) beside the ISR; shown
+            // here only when there is one.
+            let mut isr = list(&state.isr);
+            if !state.elr.is_empty() {
+                isr.push_str(&format!("\tElr: {}", list(&state.elr)));
+            }
+            if !state.last_known_elr.is_empty() {
+                isr.push_str(&format!("\tLastKnownElr: {}", list(&state.last_known_elr)));
+            }
             let _ = writeln!(
                 out,
-                "\tTopic: {}\tPartition: {p}\tLeader: {leader}\tReplicas: {}\tIsr: {}\tLeaderEpoch: {}",
+                "\tTopic: {}\tPartition: {p}\tLeader: {leader}\tReplicas: {}\tIsr: {isr}\tLeaderEpoch: {}",
                 topic.name,
                 list(&state.replicas),
-                list(&state.isr),
                 state.leader_epoch
             );
             for b in &state.replicas {

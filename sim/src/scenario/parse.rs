@@ -23,7 +23,7 @@ use super::{
     Pos, ProduceSpec, ProducerSpec, Scenario, Step, Subject, Subscription, TRANSACTION_STATE_TOPIC,
     TRANSACTION_STATES, TopicOrigin, TopicSpec, TxnStep,
 };
-use crate::config::version::KafkaVersion;
+use crate::config::version::{Behaviour, ELR_FEATURE, KafkaVersion};
 use crate::config::{
     BrokerConfig, ConfigError, ConfigValue, ConsumerConfig, ProducerConfig, Setting, SettingPart,
     TopicConfig, nearest,
@@ -559,7 +559,7 @@ impl<'a> Checker<'a> {
         self.brokers = self.int(brokers, "brokers", 1, i64::from(MAX_BROKERS))? as u32;
         let version = match &cluster.kafka_version {
             Some(version) => self.kafka_version(version)?,
-            None => KafkaVersion::NEWEST,
+            None => KafkaVersion::DEFAULT,
         };
         let version = self.version_override.unwrap_or(version);
         let mut broker_config = match &cluster.config {
@@ -571,6 +571,9 @@ impl<'a> Checker<'a> {
             None => BrokerConfig::default(),
         };
         broker_config.behaviour = version.behaviour();
+        if let Some(features) = &cluster.features {
+            self.features(features, &mut broker_config.behaviour)?;
+        }
         let explicit_unclean = cluster.config.as_ref().is_some_and(|c| {
             c.get_ref()
                 .keys()
@@ -718,6 +721,46 @@ impl<'a> Checker<'a> {
             expectations,
             faults,
         })
+    }
+
+    /// `[cluster] features`: finalized feature levels over the release's defaults. The one
+    /// feature that changes replication is `eligible.leader.replicas.version` (KIP-966),
+    /// level 0 or 1, which Kafka has from 4.0.
+    fn features(&self, features: &Spanned<RawConfig>, behaviour: &mut Behaviour) -> Result<()> {
+        for (name, value) in features.get_ref() {
+            if name.get_ref() != ELR_FEATURE {
+                let guess = nearest(name.get_ref(), [ELR_FEATURE])
+                    .map(|g| format!(", did you mean \"{g}\"?"))
+                    .unwrap_or_else(|| format!("; ksim models \"{ELR_FEATURE}\""));
+                return self.fail(
+                    name.span(),
+                    format!("unknown feature \"{}\"{guess}", name.get_ref()),
+                );
+            }
+            let level = match value.get_ref() {
+                toml::Value::Integer(level @ (0 | 1)) => *level,
+                other => {
+                    return self.fail(
+                        value.span(),
+                        format!(
+                            "`{ELR_FEATURE}`: expected the feature level 0 or 1, found {}",
+                            describe(other)
+                        ),
+                    );
+                }
+            };
+            if behaviour.version < KafkaVersion::new(4, 0) {
+                return self.fail(
+                    name.span(),
+                    format!(
+                        "`{ELR_FEATURE}`: Kafka {} has no such feature; eligible leader replicas (KIP-966) came with 4.0",
+                        behaviour.version
+                    ),
+                );
+            }
+            behaviour.eligible_leader_replicas = level == 1;
+        }
+        Ok(())
     }
 
     /// `kafka_version = "3.6"`: a release line ksim models.

@@ -606,6 +606,7 @@ fn action_item(action: &ksim::scenario::Action) -> (&'static str, toml_edit::Ite
         Action::Crash(b) => ("crash", value(i64::from(b.0))),
         Action::Restart(b) => ("restart", value(i64::from(b.0))),
         Action::PowerLoss(b) => ("power_loss", value(i64::from(b.0))),
+        Action::Shutdown(b) => ("shutdown", value(i64::from(b.0))),
         Action::Isolate(b) => ("isolate", value(i64::from(b.0))),
         Action::Heal => ("heal", value(true)),
         Action::Partition(groups) => {

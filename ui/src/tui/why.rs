@@ -38,6 +38,7 @@ pub fn notable(event: &TraceEvent) -> Option<Notable> {
     Some(match event {
         Say { .. } => Notable::Say,
         Crash
+        | Shutdown
         | PowerLoss { .. }
         | Restart
         | Isolate { .. }
@@ -45,7 +46,7 @@ pub fn notable(event: &TraceEvent) -> Option<Notable> {
         | Heal
         | Slow { .. } => Notable::Fault,
         Election { .. } => Notable::Election,
-        IsrChanged { .. } | Truncate { .. } => Notable::Isr,
+        IsrChanged { .. } | ElrChanged { .. } | Truncate { .. } => Notable::Isr,
         RecordsLost { .. } => Notable::Loss,
         ProduceRejected { .. }
         | ProduceFailed { .. }
@@ -76,6 +77,10 @@ pub fn why(entries: &SharedVec<TraceEntry>, index: usize, lang: Lang) -> Option<
         Crash => pick(
             "the broker process died: what it appended stays on disk, but it serves no one until it restarts",
             "브로커 프로세스가 죽었습니다. 추가한 데이터는 디스크에 남지만, 재시작할 때까지 아무 요청도 처리하지 않습니다",
+        ),
+        Shutdown => pick(
+            "a controlled shutdown: the controller moved this broker's leaderships and ISR places away first, its logs were flushed, and its next registration counts as clean (KIP-966)",
+            "제어된 종료: 컨트롤러가 이 브로커의 리더 역할과 ISR 자리를 먼저 옮기고, 로그를 flush했으며, 다음 등록은 정상 종료로 인정됩니다 (KIP-966)",
         ),
         PowerLoss { .. } => pick(
             "the machine lost power: records not yet flushed to disk are gone from this replica",
@@ -123,6 +128,10 @@ pub fn why(entries: &SharedVec<TraceEntry>, index: usize, lang: Lang) -> Option<
         IsrChanged { .. } => pick(
             "a follower's LEO reached the leader's HW: it rejoins the ISR and counts for acks=all and the HW again",
             "팔로워의 LEO가 리더의 HW에 닿았습니다. ISR에 다시 들어가 acks=all과 HW 계산에 다시 포함됩니다",
+        ),
+        ElrChanged { .. } => pick(
+            "the eligible leader replicas (KIP-966) left the ISR while it was below min.insync.replicas: the high watermark had stopped, so they hold every committed record and may lead when the ISR is empty",
+            "적격 리더 레플리카(ELR, KIP-966)는 ISR이 min.insync.replicas보다 작을 때 ISR에서 빠진 레플리카입니다. HW가 멈춰 있었으므로 커밋된 레코드를 모두 가지고 있어, ISR이 비면 리더가 될 수 있습니다",
         ),
         IsrProposed { .. } => pick(
             "the leader asks the controller to change the ISR; it applies only once the controller agrees",

@@ -37,6 +37,8 @@ fn leader_with(topic: TopicConfig, version: &str) -> Broker {
                 partition_epoch: 0,
                 replicas: vec![BrokerId(1), BrokerId(2), BrokerId(3)],
                 isr: vec![BrokerId(1), BrokerId(2), BrokerId(3)],
+                elr: Vec::new(),
+                last_known_elr: Vec::new(),
             }],
             incarnation: 1,
         }],

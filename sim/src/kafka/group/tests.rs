@@ -58,6 +58,8 @@ fn image(offset: u64, leader: u32, epoch: u32, replicas: &[u32], isr: &[u32]) ->
         partition_epoch: epoch,
         replicas: replicas.iter().map(|&b| BrokerId(b)).collect(),
         isr: isr.iter().map(|&b| BrokerId(b)).collect(),
+        elr: Vec::new(),
+        last_known_elr: Vec::new(),
     };
     MetadataImage {
         offset,

@@ -20,6 +20,10 @@ impl TraceEvent {
             Say { text } => write!(out, "say: {}", text.en),
             Ask { question } => write!(out, "asks {question}: predict, then watch"),
             Crash => write!(out, "process crashed (appended data stays on disk)"),
+            Shutdown => write!(
+                out,
+                "controlled shutdown: leaderships moved away, every log flushed, clean shutdown recorded"
+            ),
             PowerLoss { lost } => {
                 let _ = write!(out, "power lost");
                 if lost.is_empty() {
@@ -541,6 +545,18 @@ impl TraceEvent {
                 )
             }
             Streams { what } => write!(out, "streams: {what}"),
+            ElrChanged {
+                partition,
+                from,
+                to,
+                why,
+            } => write!(
+                out,
+                "{} elr {}→{} ({why})",
+                p(partition),
+                brokers(from),
+                brokers(to)
+            ),
             Revoked { partitions, why } => {
                 let parts: Vec<String> = partitions.iter().map(p).collect();
                 write!(out, "revoked [{}] ({why})", parts.join(", "))

@@ -22,6 +22,10 @@ impl TraceEvent {
             Say { text } => write!(out, "설명: {}", text.text(crate::scenario::Lang::Ko)),
             Ask { question } => write!(out, "질문 {question}: 먼저 예측하고 지켜보세요"),
             Crash => write!(out, "프로세스 크래시 (디스크에 추가된 데이터는 남음)"),
+            Shutdown => write!(
+                out,
+                "제어된 종료: 리더 역할을 옮기고 모든 로그를 flush한 뒤 정상 종료를 기록함"
+            ),
             PowerLoss { lost } => {
                 let _ = write!(out, "전원 끊김");
                 if lost.is_empty() {
@@ -558,6 +562,19 @@ impl TraceEvent {
                 )
             }
             Streams { what } => write!(out, "Kafka Streams: {}", what.ko()),
+            ElrChanged {
+                partition,
+                from,
+                to,
+                why,
+            } => write!(
+                out,
+                "{} elr {}→{} 변경 ({})",
+                p(partition),
+                brokers(from),
+                brokers(to),
+                why.ko()
+            ),
             Revoked { partitions, why } => {
                 let parts: Vec<String> = partitions.iter().map(p).collect();
                 write!(out, "[{}] 회수됨 ({})", parts.join(", "), why.ko())
@@ -675,9 +692,11 @@ mod tests {
             Transaction { .. } => 67,
             TxnOffsets { .. } => 68,
             Streams { .. } => 69,
+            ElrChanged { .. } => 70,
+            Shutdown => 71,
         }
     }
-    const VARIANTS: usize = 70;
+    const VARIANTS: usize = 72;
 
     /// One event of every variant, with the fields a line shows.
     fn samples() -> Vec<TraceEvent> {
@@ -999,6 +1018,13 @@ mod tests {
             Streams {
                 what: crate::kafka::trace::why!("task 0_1 assigned" ; "태스크 0_1 배정"),
             },
+            ElrChanged {
+                partition: tp,
+                from: vec![],
+                to: vec![b(2)],
+                why: crate::kafka::trace::Why::verbatim("isr [1] below min.insync.replicas=2"),
+            },
+            Shutdown,
         ]
     }
 

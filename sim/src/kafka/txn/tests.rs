@@ -26,6 +26,8 @@ fn broker() -> Broker {
         partition_epoch: 0,
         replicas: vec![BrokerId(1)],
         isr: vec![BrokerId(1)],
+        elr: Vec::new(),
+        last_known_elr: Vec::new(),
     };
     let image = MetadataImage {
         offset: 1,

@@ -72,6 +72,7 @@ impl<'a> Checker<'a> {
                 raw.offline.as_ref().map(Spanned::span),
             ),
             ("isr", "partition", raw.isr.as_ref().map(Spanned::span)),
+            ("elr", "partition", raw.elr.as_ref().map(Spanned::span)),
             (
                 "high_watermark",
                 "partition",
@@ -273,21 +274,8 @@ impl<'a> Checker<'a> {
                 Some(leader) => Some(self.leader(leader)?),
                 None => None,
             };
-            let isr = match &raw.isr {
-                Some(isr) => {
-                    let mut brokers = Vec::new();
-                    for b in isr.get_ref() {
-                        let id = self.broker(b)?;
-                        if brokers.contains(&id) {
-                            return self
-                                .fail(b.span(), format!("`isr` names broker {} twice", id.0));
-                        }
-                        brokers.push(id);
-                    }
-                    Some(brokers)
-                }
-                None => None,
-            };
+            let isr = self.broker_set(raw.isr.as_ref(), "isr")?;
+            let elr = self.broker_set(raw.elr.as_ref(), "elr")?;
             let leo = match &raw.leo {
                 Some(map) => {
                     let mut leo = BTreeMap::new();
@@ -326,6 +314,7 @@ impl<'a> Checker<'a> {
                 leader,
                 offline: raw.offline.as_ref().map(|o| *o.get_ref()),
                 isr,
+                elr,
                 high_watermark: raw
                     .high_watermark
                     .as_ref()
@@ -727,6 +716,26 @@ impl<'a> Checker<'a> {
                 ),
             ),
         }
+    }
+
+    /// `isr = [1, 2]` or `elr = [3]`: brokers, each named once.
+    fn broker_set(
+        &self,
+        list: Option<&Spanned<Vec<Spanned<i64>>>>,
+        key: &str,
+    ) -> Result<Option<Vec<BrokerId>>> {
+        let Some(list) = list else {
+            return Ok(None);
+        };
+        let mut brokers = Vec::new();
+        for b in list.get_ref() {
+            let id = self.broker(b)?;
+            if brokers.contains(&id) {
+                return self.fail(b.span(), format!("`{key}` names broker {} twice", id.0));
+            }
+            brokers.push(id);
+        }
+        Ok(Some(brokers))
     }
 
     /// The broker key of `leo = { 1 = 5 }` or `log = { 1 = [...] }`.

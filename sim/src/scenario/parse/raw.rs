@@ -84,6 +84,9 @@ pub struct RawCluster {
     /// own message.
     pub kafka_version: Option<Spanned<toml::Value>>,
     pub config: Option<Spanned<RawConfig>>,
+    /// `features = { "eligible.leader.replicas.version" = 1 }`: finalized feature levels, as
+    /// `kafka-features.sh upgrade --feature` sets them.
+    pub features: Option<Spanned<RawConfig>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -201,6 +204,7 @@ pub struct RawStep {
     pub crash: Option<Spanned<toml::Value>>,
     pub restart: Option<Spanned<i64>>,
     pub power_loss: Option<Spanned<i64>>,
+    pub shutdown: Option<Spanned<i64>>,
     pub isolate: Option<Spanned<i64>>,
     pub partition: Option<Spanned<BrokerLists>>,
     pub heal: Option<Spanned<bool>>,
@@ -285,6 +289,7 @@ pub struct RawExpect {
     pub leader: Option<Spanned<toml::Value>>,
     pub offline: Option<Spanned<bool>>,
     pub isr: Option<Spanned<Vec<Spanned<i64>>>>,
+    pub elr: Option<Spanned<Vec<Spanned<i64>>>>,
     pub high_watermark: Option<Spanned<i64>>,
     pub leader_epoch: Option<Spanned<i64>>,
     pub leo: Option<Spanned<BTreeMap<Spanned<String>, Spanned<i64>>>>,

@@ -104,6 +104,7 @@ impl<'a> Checker<'a> {
             ("crash", raw.crash.as_ref().map(Spanned::span)),
             ("restart", raw.restart.as_ref().map(Spanned::span)),
             ("power_loss", raw.power_loss.as_ref().map(Spanned::span)),
+            ("shutdown", raw.shutdown.as_ref().map(Spanned::span)),
             ("isolate", raw.isolate.as_ref().map(Spanned::span)),
             ("partition", raw.partition.as_ref().map(Spanned::span)),
             ("heal", raw.heal.as_ref().map(Spanned::span)),
@@ -193,6 +194,8 @@ impl<'a> Checker<'a> {
             Action::Restart(self.broker(b)?)
         } else if let Some(b) = &raw.power_loss {
             Action::PowerLoss(self.broker(b)?)
+        } else if let Some(b) = &raw.shutdown {
+            Action::Shutdown(self.broker(b)?)
         } else if let Some(b) = &raw.isolate {
             Action::Isolate(self.broker(b)?)
         } else if let Some(groups) = &raw.partition {

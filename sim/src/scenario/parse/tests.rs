@@ -529,6 +529,7 @@ fn design_example_resolves() {
             leader: Some(Some(BrokerId(2))),
             offline: None,
             isr: Some(vec![BrokerId(2), BrokerId(3)]),
+            elr: None,
             high_watermark: None,
             leader_epoch: None,
             leo: BTreeMap::new(),
@@ -726,6 +727,7 @@ reordered = 0
             leader: Some(None),
             offline: Some(true),
             isr: None,
+            elr: None,
             high_watermark: Some(4),
             leader_epoch: Some(2),
             leo: BTreeMap::from([(BrokerId(1), 5), (BrokerId(2), 4)]),
@@ -1115,7 +1117,7 @@ fn transactional_producer_adds_transaction_state() {
 // string form to write instead.
 #[test]
 fn kafka_version_errors() {
-    insta::assert_snapshot!(error(&BASE.replace("brokers = 3", "brokers = 3\nkafka_version = \"4.1\"")), @r#"x.toml:5:17: `kafka_version`: "4.1" is not a release ksim models; expected one of "0.10", "0.11", "1.0", "1.1", "2.0", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7", "2.8", "3.0", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8", "3.9", "4.0""#);
+    insta::assert_snapshot!(error(&BASE.replace("brokers = 3", "brokers = 3\nkafka_version = \"4.2\"")), @r#"x.toml:5:17: `kafka_version`: "4.2" is not a release ksim models; expected one of "0.10", "0.11", "1.0", "1.1", "2.0", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7", "2.8", "3.0", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8", "3.9", "4.0", "4.1""#);
     insta::assert_snapshot!(error(&BASE.replace("brokers = 3", "brokers = 3\nkafka_version = 3.6")), @r#"x.toml:5:17: `kafka_version`: expected a release as a string, such as "3.6", found 3.6"#);
 }
 
@@ -1126,7 +1128,10 @@ fn kafka_version_sets_the_rules() {
     use crate::config::version::{KafkaVersion, Truncation};
     let parsed = |text: &str| parse(text, "x.toml").expect("valid");
     let newest = parsed(BASE);
-    assert_eq!(newest.broker_config.behaviour.version, KafkaVersion::NEWEST);
+    assert_eq!(
+        newest.broker_config.behaviour.version,
+        KafkaVersion::DEFAULT
+    );
     assert!(!newest.topics[0].config.unclean_leader_election_enable);
     let old = parsed(&BASE.replace("brokers = 3", "brokers = 3\nkafka_version = \"0.10.2\""));
     assert_eq!(
@@ -1164,4 +1169,29 @@ fn send_offsets_is_checked() {
         )
         .is_ok()
     );
+}
+
+// `[cluster] features`: eligible.leader.replicas.version is on by default from 4.1 (off in
+// the default 4.0), may be set either way from 4.0, and does not exist before.
+#[test]
+fn elr_feature_follows_the_release_and_the_scenario() {
+    let parsed = |text: &str| parse(text, "x.toml").expect("valid");
+    let with = |extra: &str| BASE.replace("brokers = 3", &format!("brokers = 3\n{extra}"));
+    let elr = |text: &str| {
+        parsed(text)
+            .broker_config
+            .behaviour
+            .eligible_leader_replicas
+    };
+    assert!(!elr(BASE), "the default 4.0 leaves ELR off");
+    assert!(elr(&with("kafka_version = \"4.1\"")));
+    assert!(elr(&with(
+        "kafka_version = \"4.0\"\nfeatures = { \"eligible.leader.replicas.version\" = 1 }"
+    )));
+    assert!(!elr(&with(
+        "kafka_version = \"4.1\"\nfeatures = { \"eligible.leader.replicas.version\" = 0 }"
+    )));
+    insta::assert_snapshot!(error(&with("features = { \"eligible.leader.replica.version\" = 1 }")), @r#"x.toml:5:14: unknown feature "eligible.leader.replica.version", did you mean "eligible.leader.replicas.version"?"#);
+    insta::assert_snapshot!(error(&with("features = { \"eligible.leader.replicas.version\" = 2 }")), @r#"x.toml:5:51: `eligible.leader.replicas.version`: expected the feature level 0 or 1, found 2"#);
+    insta::assert_snapshot!(error(&with("kafka_version = \"3.9\"\nfeatures = { \"eligible.leader.replicas.version\" = 1 }")), @r#"x.toml:6:14: `eligible.leader.replicas.version`: Kafka 3.9 has no such feature; eligible leader replicas (KIP-966) came with 4.0"#);
 }

@@ -75,7 +75,7 @@ impl FaultHistory {
         let mut history = FaultHistory::default();
         for (node, event) in events {
             let lifecycle = match event {
-                TraceEvent::Crash => Some(Lifecycle::Crash),
+                TraceEvent::Crash | TraceEvent::Shutdown => Some(Lifecycle::Crash),
                 TraceEvent::PowerLoss { .. } => Some(Lifecycle::PowerLoss),
                 TraceEvent::Restart => Some(Lifecycle::Restart),
                 TraceEvent::Slow { broker, latency } => {
