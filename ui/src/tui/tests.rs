@@ -1,7 +1,7 @@
 //! Screen tests of the explorer on ratatui's `TestBackend`, driven by actions at chosen
 //! moments of shipped scenarios; one key-map test sends keys.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::tui::key::{KeyCode, KeyEvent, KeyModifiers};
 use insta::assert_snapshot;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
