@@ -6,7 +6,9 @@ use std::path::Path;
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
-    let mut out = String::from("/// (file name, text) of every shipped scenario.\npub const SHIPPED: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// (file name, text) of every shipped scenario.\npub const SHIPPED: &[(&str, &str)] = &[\n",
+    );
     for dir in ["", "lessons"] {
         let dir = root.join(dir);
         println!("cargo:rerun-if-changed={}", dir.display());

@@ -11,12 +11,12 @@ use ksim_ui::tui::app::{App, RECORD_SLICE};
 use ksim_ui::tui::ask::LessonPlay;
 use ksim_ui::tui::key::{KeyCode, KeyEvent, KeyModifiers};
 use ksim_ui::tui::{KEYFRAME_INTERVAL, keys, update};
+use ratatui::Frame;
 use ratatui::Terminal;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph};
-use ratatui::Frame;
 use ratzilla::{DomBackend, WebRenderer};
 
 use crate::SHIPPED;

@@ -10,11 +10,11 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 
+pub use crate::lessons::{lesson_progress, list_order};
 use crate::output;
 use crate::progress::{self, Progress};
 use crate::tui;
 use crate::tui::browser::app::Browser;
-pub use crate::lessons::{lesson_progress, list_order};
 use ksim_app::lesson::{self, Catalogue, Lang, Lesson};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
