@@ -311,13 +311,8 @@ fn location_hash() -> String {
 }
 
 fn set_location_hash(hash: &Hash) {
-    if let Some(window) = web_sys::window() {
-        if let Ok(history) = window.history() {
-            let _ = history.replace_state_with_url(
-                &wasm_bindgen::JsValue::NULL,
-                "",
-                Some(&hash.render()),
-            );
-        }
+    if let Some(history) = web_sys::window().and_then(|window| window.history().ok()) {
+        let _ =
+            history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&hash.render()));
     }
 }
