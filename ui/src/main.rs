@@ -16,10 +16,8 @@ macro_rules! in_lang {
 }
 
 mod cmd;
-mod output;
-mod progress;
-mod seed;
-mod tui;
+
+use ksim_ui::{lessons, output, progress, seed, tui};
 
 use std::path::PathBuf;
 use std::process::ExitCode;

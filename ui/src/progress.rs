@@ -307,6 +307,8 @@ pub fn save(path: &Path, base: &Progress, progress: &Progress) -> anyhow::Result
         let _ = fs::remove_file(&temporary);
     }
     written?;
+    // wasm32 has no files: its `File` has nothing to drop (the web build never saves here).
+    #[cfg_attr(target_arch = "wasm32", allow(clippy::drop_non_drop))]
     drop(lock);
     Ok(merged)
 }

@@ -18,6 +18,7 @@ pub struct Seed {
 impl Seed {
     /// The seed for a run, drawing a fresh one (from the operating system's entropy) only when
     /// neither the flag nor the scenario gives one.
+    #[cfg(feature = "terminal")]
     pub fn choose(flag: Option<u64>, scenario: Option<u64>) -> Seed {
         Seed::choose_with(flag, scenario, || u64::from(rand::random::<u32>()))
     }

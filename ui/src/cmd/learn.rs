@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 
+pub use crate::lessons::{lesson_progress, list_order};
 use crate::output;
 use crate::progress::{self, Progress};
 use crate::tui;
@@ -55,7 +56,7 @@ pub fn learn(
     if browse {
         let mut browser = Browser::new(catalogue, lang, loaded.progress, !no_save);
         browser.status = loaded.warning.map(|warning| format!("warning: {warning}"));
-        tui::browser::browse(browser, path.filter(|_| !no_save))?;
+        tui::browser::browse(browser, path.filter(|_| !no_save), calc_answer)?;
         return Ok(ExitCode::SUCCESS);
     }
     match lesson_name {
@@ -90,52 +91,6 @@ pub fn learn(
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Where a learner stands with one lesson: what the list and the browser show beside it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct LessonProgress {
-    /// Opened with `ksim learn <lesson>` or in the browser.
-    pub seen: bool,
-    /// Questions whose last answer was right.
-    pub right: usize,
-    /// Questions in the lesson.
-    pub total: usize,
-    /// Questions answered before and due again in the next session.
-    pub due: usize,
-}
-
-pub fn lesson_progress(lesson: &Lesson, progress: &Progress) -> LessonProgress {
-    LessonProgress {
-        seen: progress.lessons_seen.contains(&lesson.slug),
-        right: lesson
-            .quiz
-            .iter()
-            .filter(|q| {
-                progress
-                    .questions
-                    .get(&q.id)
-                    .is_some_and(|r| r.last_right())
-            })
-            .count(),
-        total: lesson.quiz.len(),
-        due: lesson
-            .quiz
-            .iter()
-            .filter(|q| progress.is_due_again(&q.id))
-            .count(),
-    }
-}
-
-/// The lessons' indices in the order the list shows them: by area (in `Area::ALL`'s order),
-/// then by first fact and file name.
-pub fn list_order(catalogue: &Catalogue) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..catalogue.lessons.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (a, b) = (&catalogue.lessons[a], &catalogue.lessons[b]);
-        (a.area, &a.facts[0], &a.slug).cmp(&(b.area, &b.facts[0], &b.slug))
-    });
-    order
 }
 
 /// `[x]` every question answered right last time, `[~]` started (seen or some answered), `[ ]`

@@ -2,7 +2,7 @@
 //! jump, `?` helps, `q` quits. The help screen and the book (docs/src/explorer.md) list the same
 //! table.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use super::key::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::Action;
 use super::app::{App, Overlay};

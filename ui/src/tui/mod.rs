@@ -1,13 +1,16 @@
 //! `ksim tui <scenario>`: the terminal explorer. The run is recorded as a `Timeline` (trace
 //! and keyframes) between frames, so the first frame comes at once; `App` is the model,
 //! `Action` the message, `update` the only change, `view` the drawing, `keys` the key map,
-//! `terminal` the real terminal's setup and restore.
+//! `terminal` the real terminal's setup and restore (with the `terminal` feature; the web
+//! build draws the same `App` and maps the browser's keys through `key`).
 
 pub mod action;
 pub mod app;
 pub mod ask;
 pub mod browser;
+pub mod key;
 pub mod keys;
+#[cfg(feature = "terminal")]
 pub mod terminal;
 pub mod timeline;
 pub mod update;
@@ -17,22 +20,24 @@ pub mod why;
 #[cfg(test)]
 pub(crate) mod tests;
 
-use std::path::Path;
-use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+#[cfg(feature = "terminal")]
+use std::{path::Path, process::ExitCode, time::Instant};
 
+#[cfg(feature = "terminal")]
 use crossterm::event::{self, Event, MouseButton, MouseEventKind};
 
-use action::Action;
-use app::App;
-
-use anyhow::Context;
-
-use crate::progress;
-use crate::seed::Seed;
-use ask::LessonPlay;
-use ksim_app::lesson::{self, Lang, Lesson};
-use ksim_app::scenario_files;
+#[cfg(feature = "terminal")]
+use {
+    crate::progress,
+    crate::seed::Seed,
+    action::Action,
+    anyhow::Context,
+    app::App,
+    ask::LessonPlay,
+    ksim_app::lesson::{self, Lang, Lesson},
+    ksim_app::scenario_files,
+};
 
 /// Engine steps between keyframes at first (the timeline doubles it on long runs): a seek
 /// replays at most this many steps after cloning a keyframe.
@@ -42,9 +47,11 @@ pub const KEYFRAME_INTERVAL: u64 = 1024;
 /// long ones go on recording between frames.
 pub const FIRST_RECORDING: Duration = Duration::from_millis(100);
 
+#[cfg(feature = "terminal")]
 /// How long the run is recorded between two looks at the keyboard while it is recording.
 const RECORDING_SLICE: Duration = Duration::from_millis(40);
 
+#[cfg(feature = "terminal")]
 /// How often the clock ticks while playing.
 const TICK: Duration = Duration::from_millis(100);
 
@@ -52,6 +59,7 @@ const TICK: Duration = Duration::from_millis(100);
 /// test uses it to check that a panic leaves the terminal usable.
 pub const PANIC_FOR_TEST: &str = "KSIM_TUI_PANIC_FOR_TEST";
 
+#[cfg(feature = "terminal")]
 pub fn tui(
     path: &Path,
     seed_flag: Option<u64>,
@@ -76,6 +84,7 @@ pub fn tui(
     Ok(ExitCode::SUCCESS)
 }
 
+#[cfg(feature = "terminal")]
 /// The lesson of a lesson file that is also a scenario (`[lesson]` and `[cluster]`), so that
 /// its `ask` steps ask; none for a plain scenario. The file parsed as a scenario already.
 fn lesson_in(path: &Path) -> anyhow::Result<Option<Lesson>> {
@@ -90,6 +99,7 @@ fn lesson_in(path: &Path) -> anyhow::Result<Option<Lesson>> {
     Ok(Some(lesson))
 }
 
+#[cfg(feature = "terminal")]
 /// The answers given at a lesson's `ask` steps, recorded as one quiz session (as the browser
 /// does), unless `--no-save`; said on standard output once the terminal is back.
 fn save_answers(app: &App, no_save: bool) -> anyhow::Result<()> {
@@ -126,6 +136,7 @@ fn save_answers(app: &App, no_save: bool) -> anyhow::Result<()> {
     })
 }
 
+#[cfg(feature = "terminal")]
 fn run(terminal: &mut terminal::Tui, app: &mut App) -> anyhow::Result<()> {
     let size = terminal.size()?;
     update::update(app, Action::Resize(size.width, size.height));
@@ -144,7 +155,7 @@ fn run(terminal: &mut terminal::Tui, app: &mut App) -> anyhow::Result<()> {
         }
         if event::poll(wait)? {
             let action = match event::read()? {
-                Event::Key(key) => keys::action_for(app, key),
+                Event::Key(key) => keys::action_for(app, key.into()),
                 Event::Mouse(mouse) => match mouse.kind {
                     MouseEventKind::Down(MouseButton::Left) => {
                         view::timeline_index_at(app, mouse.column, mouse.row).map(Action::SeekTo)

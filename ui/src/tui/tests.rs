@@ -1,7 +1,7 @@
 //! Screen tests of the explorer on ratatui's `TestBackend`, driven by actions at chosen
 //! moments of shipped scenarios; one key-map test sends keys.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::tui::key::{KeyCode, KeyEvent, KeyModifiers};
 use insta::assert_snapshot;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -929,7 +929,7 @@ fn the_book_lists_every_key() {
 /// trimmed, in a ```text block as the documentation shows it.
 fn pinned_screen(root: &std::path::Path, name: &str) -> String {
     let snapshot = std::fs::read_to_string(root.join(format!(
-        "ui/src/tui/snapshots/ksim__tui__tests__{name}.snap"
+        "ui/src/tui/snapshots/ksim_ui__tui__tests__{name}.snap"
     )))
     .unwrap();
     let screen: Vec<&str> = snapshot

@@ -211,6 +211,11 @@ impl Timeline {
         self.entries.len()
     }
 
+    /// No event recorded yet.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     pub fn keyframe_count(&self) -> usize {
         self.keyframes.len()
     }

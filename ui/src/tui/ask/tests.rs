@@ -2,7 +2,7 @@
 //! before its producer writes, and checks the answer a second later. Driven by actions; the
 //! key-map entries of the question window send keys.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::tui::key::{KeyCode, KeyEvent, KeyModifiers};
 use insta::assert_snapshot;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

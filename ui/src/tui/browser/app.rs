@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::cmd::learn::list_order;
+use crate::lessons::list_order;
 use crate::progress::Progress;
 use crate::tui::app::App;
 use ksim_app::exam::Sat;

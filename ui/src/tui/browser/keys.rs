@@ -3,7 +3,7 @@
 //! applies, and q or Esc comes back here. The help window and the book (docs/src/lessons.md)
 //! list these tables.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crate::tui::key::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::BrowserAction;
 use super::app::{Browser, ExamState, Screen};

@@ -14,40 +14,65 @@ pub mod view;
 #[cfg(test)]
 mod tests;
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::Path;
+#[cfg(feature = "terminal")]
+use std::{
+    path::PathBuf,
+    time::{Duration, Instant},
+};
 
+#[cfg(feature = "terminal")]
 use crossterm::event::{self, Event, MouseButton, MouseEventKind};
 
+#[cfg(feature = "terminal")]
 use action::BrowserAction;
 use app::{Browser, Effect};
 
+use super::KEYFRAME_INTERVAL;
 use super::action::Action;
 use super::app::App;
 use super::ask::LessonPlay;
-use super::{KEYFRAME_INTERVAL, terminal};
+#[cfg(feature = "terminal")]
+use super::terminal;
 use crate::progress;
 use crate::seed::Seed;
+use ksim_app::lesson::{Lang, Lesson};
 use ksim_app::scenario_files;
 
+/// A CALC lesson's calculator, run for its answer (the binary runs its own `calc` command).
+pub type Calculator = fn(&Lesson, Lang) -> Result<String, String>;
+
+#[cfg(feature = "terminal")]
 /// How often the explorer's clock ticks while it plays a lesson.
 const TICK: Duration = Duration::from_millis(100);
 
 /// Runs the browser full screen until the learner quits. `progress_path` is where progress
 /// is saved (none with `--no-save` or without a data directory).
-pub fn browse(mut browser: Browser, progress_path: Option<PathBuf>) -> anyhow::Result<()> {
+#[cfg(feature = "terminal")]
+pub fn browse(
+    mut browser: Browser,
+    progress_path: Option<PathBuf>,
+    calculate: Calculator,
+) -> anyhow::Result<()> {
     browser.seed = Seed::choose(None, None).value;
     browser.run_calculators = true;
     let mut terminal = terminal::enter()?;
-    let result = run(&mut terminal, &mut browser, progress_path.as_deref());
+    let result = run(
+        &mut terminal,
+        &mut browser,
+        progress_path.as_deref(),
+        calculate,
+    );
     terminal::restore()?;
     result
 }
 
+#[cfg(feature = "terminal")]
 fn run(
     terminal: &mut terminal::Tui,
     browser: &mut Browser,
     progress_path: Option<&Path>,
+    calculate: Calculator,
 ) -> anyhow::Result<()> {
     let size = terminal.size()?;
     update::update(browser, BrowserAction::Resize(size.width, size.height));
@@ -57,7 +82,7 @@ fn run(
         let wait = next_tick.saturating_duration_since(Instant::now());
         if event::poll(wait)? {
             let action = match event::read()? {
-                Event::Key(key) => keys::action_for(browser, key),
+                Event::Key(key) => keys::action_for(browser, key.into()),
                 Event::Mouse(mouse) => browser.explorer.as_deref().and_then(|explorer| {
                     match mouse.kind {
                         MouseEventKind::Down(MouseButton::Left) => {
@@ -85,14 +110,14 @@ fn run(
             }
             next_tick = Instant::now() + TICK;
         }
-        perform(browser, progress_path);
+        perform(browser, progress_path, calculate);
     }
     Ok(())
 }
 
 /// Does what `update` asked for: saves the progress, opens the explorer on a scenario. A
 /// failure is told in the footer; the browser goes on.
-pub fn perform(browser: &mut Browser, progress_path: Option<&Path>) {
+pub fn perform(browser: &mut Browser, progress_path: Option<&Path>, calculate: Calculator) {
     for effect in std::mem::take(&mut browser.effects) {
         match effect {
             Effect::SaveProgress => {
@@ -108,13 +133,18 @@ pub fn perform(browser: &mut Browser, progress_path: Option<&Path>) {
             }
             Effect::Calculate if browser.run_calculators => {
                 let lesson = browser.lesson();
-                let answer = crate::cmd::learn::calc_answer(lesson, browser.lang);
+                let answer = calculate(lesson, browser.lang);
                 browser.calc_answers.insert(lesson.file.clone(), answer);
             }
             Effect::Calculate => {}
             Effect::Play(path) => match scenario_files::load(&path) {
                 Ok(scenario) => {
+                    #[cfg(feature = "terminal")]
                     let seed = Seed::choose(None, scenario.seed);
+                    // Without a terminal there is no entropy to draw from: the page drew
+                    // `browser.seed` and passes it on.
+                    #[cfg(not(feature = "terminal"))]
+                    let seed = Seed::choose_with(None, scenario.seed, || browser.seed);
                     let mut explorer = App::new(scenario, seed.value, KEYFRAME_INTERVAL);
                     explorer.color = browser.color;
                     explorer.lang = browser.lang.into();

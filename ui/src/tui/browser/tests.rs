@@ -8,7 +8,7 @@ use std::path::Path;
 use std::rc::Rc;
 use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::tui::key::{KeyCode, KeyEvent, KeyModifiers};
 use insta::assert_snapshot;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -17,11 +17,14 @@ use unicode_width::UnicodeWidthStr;
 use super::action::BrowserAction;
 use super::app::{Browser, BrowserExam, Clock, Effect, ExamState, QuizState, Screen};
 use super::keys::{EXAM_KEYS, EXAM_RESULT_KEYS, LESSON_KEYS, LIST_KEYS, QUIZ_KEYS, action_for};
-use super::perform;
 use super::update::update;
+use super::{Calculator, perform};
 use crate::progress::Progress;
 use crate::tui::action::Action;
 use ksim_app::lesson::{self, Lang};
+
+/// The tests put a calculator's answer in by hand (`run_calculators` is off).
+const NO_CALC: Calculator = |_, _| Err("the tests run no calculator".into());
 
 fn browser(lang: Lang) -> Browser {
     // Relative to the package, where cargo runs tests, so that screens show short paths.
@@ -67,7 +70,7 @@ fn rows(text: &str) -> Vec<&str> {
 fn act(browser: &mut Browser, actions: &[BrowserAction]) {
     for action in actions {
         update(browser, action.clone());
-        perform(browser, None);
+        perform(browser, None, NO_CALC);
     }
 }
 
@@ -331,7 +334,7 @@ fn a_calc_lesson_shows_its_answer() {
     browser.select("F29");
     update(&mut browser, BrowserAction::Open);
     assert!(browser.effects.contains(&Effect::Calculate));
-    perform(&mut browser, None);
+    perform(&mut browser, None, NO_CALC);
     let file = browser.lesson().file.clone();
     browser.calc_answers.insert(
         file,
@@ -613,13 +616,13 @@ fn effects_save_progress_and_report_failures() {
     let path = dir.join("ksim/progress.json");
     let mut browser = browser(Lang::En);
     update(&mut browser, BrowserAction::Open);
-    perform(&mut browser, Some(&path));
+    perform(&mut browser, Some(&path), NO_CALC);
     let saved = crate::progress::load(&path, false).unwrap().progress;
     assert!(saved.lessons_seen.contains("F17-acks-1-high-watermark"));
     browser
         .effects
         .push(Effect::Play("no/such/scenario.toml".into()));
-    perform(&mut browser, Some(&path));
+    perform(&mut browser, Some(&path), NO_CALC);
     assert!(browser.explorer.is_none());
     let text = screen(&browser, 100, 30);
     assert!(text.contains("no/such/scenario.toml"), "{text}");
@@ -726,7 +729,7 @@ fn press(browser: &mut Browser, code: KeyCode) {
     let action = action_for(browser, KeyEvent::new(code, KeyModifiers::NONE))
         .unwrap_or_else(|| panic!("{code:?} does something on this screen"));
     update(browser, action);
-    perform(browser, None);
+    perform(browser, None, NO_CALC);
 }
 
 /// The keys that answer the exam's question on screen, right or wrong.

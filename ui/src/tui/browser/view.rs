@@ -12,7 +12,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::app::{Browser, BrowserExam, ExamState, InlineQuiz, QuizState, Screen};
 use super::keys::{describe, keys_of};
-use crate::cmd::learn::lesson_progress;
+use crate::lessons::lesson_progress;
 use crate::tui::view::{MIN_HEIGHT, MIN_WIDTH, fit, paint, window};
 use ksim_app::exam;
 use ksim_app::lesson::{Lang, Lesson};

@@ -41,7 +41,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let timeline = app.timeline();
     let rows = area.height.saturating_sub(1) as usize;
-    if timeline.len() == 0 || rows == 0 {
+    if timeline.is_empty() || rows == 0 {
         titled(app.tr("events: none", "이벤트: 없음").to_string()).render(area, buf);
         return;
     }

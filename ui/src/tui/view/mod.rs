@@ -233,6 +233,8 @@ pub fn paint(color: bool, style: Style) -> Style {
         Style {
             fg: None,
             bg: None,
+            // ratatui has underline colours only with crossterm (the web build has none).
+            #[cfg(feature = "terminal")]
             underline_color: None,
             ..style
         }
