@@ -74,6 +74,8 @@ struct RawFile {
     _producers: Option<toml::Value>,
     #[serde(rename = "consumers")]
     _consumers: Option<toml::Value>,
+    #[serde(rename = "streams")]
+    _streams: Option<toml::Value>,
     #[serde(rename = "steps")]
     _steps: Option<toml::Value>,
     #[serde(rename = "expect")]
