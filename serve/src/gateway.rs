@@ -987,23 +987,33 @@ impl Gateway {
                 } else {
                     LeaderEpoch(p.current_leader_epoch as u32)
                 };
-                let correlation = self.next_correlation;
-                self.next_correlation += 1;
-                self.correlations.insert(correlation, (connection, seq));
-                world.live_send(
-                    connection,
-                    broker,
+                self.send(world, (connection, seq), broker, |correlation| {
                     Message::OffsetForLeaderEpoch {
                         correlation,
                         partition: tp,
                         epoch: LeaderEpoch(p.leader_epoch.max(0) as u32),
                         current_leader_epoch: current,
-                    },
-                );
+                    }
+                });
                 partitions.push((name.clone(), p.partition, None));
             }
         }
         Pending::OffsetForLeaderEpoch { partitions }
+    }
+
+    /// Sends a request into the world under a new correlation id, whose answer completes the
+    /// given answer slot (connection, sequence).
+    fn send(
+        &mut self,
+        world: &mut World,
+        slot: (u32, u64),
+        broker: BrokerId,
+        message: impl FnOnce(u64) -> Message,
+    ) {
+        let correlation = self.next_correlation;
+        self.next_correlation += 1;
+        self.correlations.insert(correlation, slot);
+        world.live_send(slot.0, broker, message(correlation));
     }
 
     fn list_offsets(
@@ -1048,18 +1058,13 @@ impl Gateway {
                     ));
                     continue;
                 }
-                let correlation = self.next_correlation;
-                self.next_correlation += 1;
-                self.correlations.insert(correlation, (connection, seq));
-                world.live_send(
-                    connection,
-                    broker,
+                self.send(world, (connection, seq), broker, |correlation| {
                     Message::ListOffsets {
                         correlation,
                         partition: TopicPartition::new(topic_id, index as u32),
                         earliest: p.timestamp == -2,
-                    },
-                );
+                    }
+                });
                 partitions.push((name.clone(), index, None));
             }
         }
@@ -1073,77 +1078,64 @@ fn finish(world: &World, pending: &Pending, version: i16) -> Option<ResponseKind
     match pending {
         Pending::Group(call) => call.answer(),
         Pending::OffsetForLeaderEpoch { partitions } => {
-            if partitions.iter().any(|p| p.2.is_none()) {
-                return None;
-            }
-            let mut topics: Vec<offset_for_leader_epoch_response::OffsetForLeaderTopicResult> =
-                Vec::new();
-            for (name, index, answer) in partitions {
-                let (code, epoch, end) = answer.expect("checked above");
-                let partition = offset_for_leader_epoch_response::EpochEndOffset::default()
-                    .with_partition(*index)
-                    .with_error_code(code)
-                    .with_leader_epoch(epoch)
-                    .with_end_offset(end);
-                match topics.iter_mut().find(|t| t.topic.0.as_str() == name) {
-                    Some(t) => t.partitions.push(partition),
-                    None => topics.push(
-                        offset_for_leader_epoch_response::OffsetForLeaderTopicResult::default()
-                            .with_topic(topic_name(name))
-                            .with_partitions(vec![partition]),
-                    ),
-                }
-            }
+            let answers = complete(partitions)?;
+            let topics = by_topic(
+                answers.map(|(name, index, (code, epoch, end))| {
+                    let partition = offset_for_leader_epoch_response::EpochEndOffset::default()
+                        .with_partition(index)
+                        .with_error_code(code)
+                        .with_leader_epoch(epoch)
+                        .with_end_offset(end);
+                    (name, partition)
+                }),
+                |name, partitions| {
+                    offset_for_leader_epoch_response::OffsetForLeaderTopicResult::default()
+                        .with_topic(topic_name(name))
+                        .with_partitions(partitions)
+                },
+            );
             Some(ResponseKind::OffsetForLeaderEpoch(
                 OffsetForLeaderEpochResponse::default().with_topics(topics),
             ))
         }
         Pending::Metadata { .. } => None,
         Pending::Produce { partitions } => {
-            if partitions.iter().any(|p| p.2.is_none()) {
-                return None;
-            }
-            let mut topics: Vec<produce_response::TopicProduceResponse> = Vec::new();
-            for (name, index, answer) in partitions {
-                let (code, base) = answer.expect("checked above");
-                let partition = produce_response::PartitionProduceResponse::default()
-                    .with_index(*index)
-                    .with_error_code(code)
-                    .with_base_offset(base)
-                    .with_log_append_time_ms(-1)
-                    .with_log_start_offset(-1);
-                match topics.iter_mut().find(|t| t.name.0.as_str() == name) {
-                    Some(t) => t.partition_responses.push(partition),
-                    None => topics.push(
-                        produce_response::TopicProduceResponse::default()
-                            .with_name(topic_name(name))
-                            .with_partition_responses(vec![partition]),
-                    ),
-                }
-            }
+            let answers = complete(partitions)?;
+            let topics = by_topic(
+                answers.map(|(name, index, (code, base))| {
+                    let partition = produce_response::PartitionProduceResponse::default()
+                        .with_index(index)
+                        .with_error_code(code)
+                        .with_base_offset(base)
+                        .with_log_append_time_ms(-1)
+                        .with_log_start_offset(-1);
+                    (name, partition)
+                }),
+                |name, partitions| {
+                    produce_response::TopicProduceResponse::default()
+                        .with_name(topic_name(name))
+                        .with_partition_responses(partitions)
+                },
+            );
             Some(ResponseKind::Produce(
                 ProduceResponse::default().with_responses(topics),
             ))
         }
         Pending::Fetch { partitions } => {
-            if partitions.iter().any(|p| p.2.is_none()) {
-                return None;
-            }
-            let mut topics: Vec<fetch_response::FetchableTopicResponse> = Vec::new();
-            for (name, _, data) in partitions {
-                let mut data = data.clone().expect("checked above");
-                if version < 5 {
-                    data.log_start_offset = -1;
-                }
-                match topics.iter_mut().find(|t| t.topic.0.as_str() == name) {
-                    Some(t) => t.partitions.push(data),
-                    None => topics.push(
-                        fetch_response::FetchableTopicResponse::default()
-                            .with_topic(topic_name(name))
-                            .with_partitions(vec![data]),
-                    ),
-                }
-            }
+            let answers = complete(partitions)?;
+            let topics = by_topic(
+                answers.map(|(name, _, mut data)| {
+                    if version < 5 {
+                        data.log_start_offset = -1;
+                    }
+                    (name, data)
+                }),
+                |name, partitions| {
+                    fetch_response::FetchableTopicResponse::default()
+                        .with_topic(topic_name(name))
+                        .with_partitions(partitions)
+                },
+            );
             // No fetch sessions: session id 0 tells the client to send full fetches (KIP-227).
             Some(ResponseKind::Fetch(
                 FetchResponse::default()
@@ -1152,32 +1144,42 @@ fn finish(world: &World, pending: &Pending, version: i16) -> Option<ResponseKind
             ))
         }
         Pending::ListOffsets { partitions } => {
-            if partitions.iter().any(|p| p.2.is_none()) {
-                return None;
-            }
-            let mut topics: Vec<list_offsets_response::ListOffsetsTopicResponse> = Vec::new();
-            for (name, index, answer) in partitions {
-                let (code, offset, epoch) = answer.expect("checked above");
-                let partition = list_offsets_response::ListOffsetsPartitionResponse::default()
-                    .with_partition_index(*index)
-                    .with_error_code(code)
-                    .with_timestamp(-1)
-                    .with_offset(offset)
-                    .with_leader_epoch(if version >= 4 { epoch } else { -1 });
-                match topics.iter_mut().find(|t| t.name.0.as_str() == name) {
-                    Some(t) => t.partitions.push(partition),
-                    None => topics.push(
-                        list_offsets_response::ListOffsetsTopicResponse::default()
-                            .with_name(topic_name(name))
-                            .with_partitions(vec![partition]),
-                    ),
-                }
-            }
+            let answers = complete(partitions)?;
+            let topics = by_topic(
+                answers.map(|(name, index, (code, offset, epoch))| {
+                    let partition = list_offsets_response::ListOffsetsPartitionResponse::default()
+                        .with_partition_index(index)
+                        .with_error_code(code)
+                        .with_timestamp(-1)
+                        .with_offset(offset)
+                        .with_leader_epoch(if version >= 4 { epoch } else { -1 });
+                    (name, partition)
+                }),
+                |name, partitions| {
+                    list_offsets_response::ListOffsetsTopicResponse::default()
+                        .with_name(topic_name(name))
+                        .with_partitions(partitions)
+                },
+            );
             Some(ResponseKind::ListOffsets(
                 ListOffsetsResponse::default().with_topics(topics),
             ))
         }
     }
+}
+
+/// Every partition's answer of a request, in request order, once none is missing.
+fn complete<T: Clone>(
+    partitions: &PerPartition<T>,
+) -> Option<impl Iterator<Item = (String, i32, T)> + '_> {
+    if partitions.iter().any(|p| p.2.is_none()) {
+        return None;
+    }
+    Some(
+        partitions
+            .iter()
+            .map(|(name, index, answer)| (name.clone(), *index, answer.clone().expect("checked"))),
+    )
 }
 
 /// Kafka's Metadata answer from a broker's metadata image: the live brokers at their loopback
@@ -1281,6 +1283,24 @@ fn topic_names(world: &World) -> Vec<String> {
         .topics
         .iter()
         .map(|t| t.name.clone())
+        .collect()
+}
+
+/// Per-partition answers grouped by topic, topics in the order the request first named them.
+fn by_topic<P, T>(
+    partitions: impl IntoIterator<Item = (String, P)>,
+    topic: impl Fn(&str, Vec<P>) -> T,
+) -> Vec<T> {
+    let mut topics: Vec<(String, Vec<P>)> = Vec::new();
+    for (name, partition) in partitions {
+        match topics.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, ps)) => ps.push(partition),
+            None => topics.push((name, vec![partition])),
+        }
+    }
+    topics
+        .into_iter()
+        .map(|(name, ps)| topic(&name, ps))
         .collect()
 }
 

@@ -28,7 +28,7 @@ use ksim::kafka::message::group::{JoinRequest, JoinResult, JoinedMember, Strateg
 use ksim::kafka::message::{GroupRequest, GroupResponse, KafkaError, Message};
 use ksim::kafka::trace::Why;
 
-use super::{Answer, Gateway, Pending, Slot, error_code, topic_name, topic_names};
+use super::{Answer, Gateway, Pending, Slot, by_topic, error_code, topic_name, topic_names};
 
 const INCONSISTENT_GROUP_PROTOCOL: i16 = 23;
 const INVALID_GROUP_ID: i16 = 24;
@@ -286,18 +286,13 @@ impl Gateway {
         group: GroupId,
         request: GroupRequest,
     ) {
-        let correlation = self.next_correlation;
-        self.next_correlation += 1;
-        self.correlations.insert(correlation, (connection, seq));
-        world.live_send(
-            connection,
-            broker,
+        self.send(world, (connection, seq), broker, |correlation| {
             Message::GroupRequest {
                 correlation,
                 group,
                 request,
-            },
-        );
+            }
+        });
     }
 
     fn find_coordinator(
@@ -826,21 +821,20 @@ impl GroupCall {
                 self.done = Some(ResponseKind::LeaveGroup(answer));
             }
             Call::OffsetCommit { partitions } if partitions.iter().all(|p| p.2.is_some()) => {
-                let mut topics: Vec<offset_commit_response::OffsetCommitResponseTopic> = Vec::new();
-                for (name, index, code) in partitions {
-                    let partition =
-                        offset_commit_response::OffsetCommitResponsePartition::default()
-                            .with_partition_index(*index)
-                            .with_error_code(code.unwrap_or(0));
-                    match topics.iter_mut().find(|t| t.name.0.as_str() == name) {
-                        Some(t) => t.partitions.push(partition),
-                        None => topics.push(
-                            offset_commit_response::OffsetCommitResponseTopic::default()
-                                .with_name(topic_name(name))
-                                .with_partitions(vec![partition]),
-                        ),
-                    }
-                }
+                let topics = by_topic(
+                    partitions.iter().map(|(name, index, code)| {
+                        let partition =
+                            offset_commit_response::OffsetCommitResponsePartition::default()
+                                .with_partition_index(*index)
+                                .with_error_code(code.unwrap_or(0));
+                        (name.clone(), partition)
+                    }),
+                    |name, partitions| {
+                        offset_commit_response::OffsetCommitResponseTopic::default()
+                            .with_name(topic_name(name))
+                            .with_partitions(partitions)
+                    },
+                );
                 self.done = Some(ResponseKind::OffsetCommit(
                     OffsetCommitResponse::default().with_topics(topics),
                 ));
