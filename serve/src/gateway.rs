@@ -668,7 +668,6 @@ impl Gateway {
         correlation: u64,
         request: &ProduceRequest,
     ) -> (Pending, Option<SimProduce>, bool) {
-        let names = topic_names(world);
         let acks = match request.acks {
             0 => Some(Acks::Zero),
             1 => Some(Acks::One),
@@ -679,10 +678,6 @@ impl Gateway {
         let mut batches = Vec::new();
         for topic in &request.topic_data {
             let name = topic.name.0.to_string();
-            let id = names
-                .iter()
-                .position(|n| *n == name)
-                .map(|i| TopicId(i as u32));
             for data in &topic.partition_data {
                 let index = data.index;
                 let local = |code| (name.clone(), index, Some((code, -1)));
@@ -691,9 +686,7 @@ impl Gateway {
                     continue;
                 };
                 let _ = acks_ok;
-                let Some(topic_id) = id.filter(|t| {
-                    index >= 0 && (index as u32) < world.controller().image().partition_count(*t)
-                }) else {
+                let Some(tp) = known_partition(world, &name, index) else {
                     partitions.push(local(UNKNOWN_TOPIC_OR_PARTITION));
                     continue;
                 };
@@ -704,7 +697,7 @@ impl Gateway {
                 match self.decode_batch(world, bytes) {
                     Ok((records, size, stamp, null_key)) => {
                         batches.push(ProduceBatch {
-                            partition: TopicPartition::new(topic_id, index as u32),
+                            partition: tp,
                             records: Arc::new(records),
                             bytes: size,
                             producer: stamp,
@@ -795,21 +788,13 @@ impl Gateway {
         correlation: u64,
         request: &FetchRequest,
     ) -> (Pending, Option<SimFetch>) {
-        let names = topic_names(world);
         let mut partitions = Vec::new();
         let mut sim = Vec::new();
         for topic in &request.topics {
             let name = topic.topic.0.to_string();
-            let id = names
-                .iter()
-                .position(|n| *n == name)
-                .map(|i| TopicId(i as u32));
             for p in &topic.partitions {
                 let index = p.partition;
-                let known = id.filter(|t| {
-                    index >= 0 && (index as u32) < world.controller().image().partition_count(*t)
-                });
-                let Some(topic_id) = known else {
+                let Some(tp) = known_partition(world, &name, index) else {
                     let data = fetch_response::PartitionData::default()
                         .with_partition_index(index)
                         .with_error_code(UNKNOWN_TOPIC_OR_PARTITION)
@@ -819,7 +804,6 @@ impl Gateway {
                     partitions.push((name.clone(), index, Some(data)));
                     continue;
                 };
-                let tp = TopicPartition::new(topic_id, index as u32);
                 // -1 means the client does not know the epoch: no check (KIP-320).
                 let current = if p.current_leader_epoch < 0 {
                     broker_leader_epoch(world, broker, tp)
@@ -1023,7 +1007,6 @@ impl Gateway {
         broker: BrokerId,
         request: &ListOffsetsRequest,
     ) -> Pending {
-        let names = topic_names(world);
         let mut partitions = Vec::new();
         let seq = {
             let c = &self.connections[&connection];
@@ -1031,16 +1014,9 @@ impl Gateway {
         };
         for topic in &request.topics {
             let name = topic.name.0.to_string();
-            let id = names
-                .iter()
-                .position(|n| *n == name)
-                .map(|i| TopicId(i as u32));
             for p in &topic.partitions {
                 let index = p.partition_index;
-                let known = id.filter(|t| {
-                    index >= 0 && (index as u32) < world.controller().image().partition_count(*t)
-                });
-                let Some(topic_id) = known else {
+                let Some(tp) = known_partition(world, &name, index) else {
                     partitions.push((
                         name.clone(),
                         index,
@@ -1061,7 +1037,7 @@ impl Gateway {
                 self.send(world, (connection, seq), broker, |correlation| {
                     Message::ListOffsets {
                         correlation,
-                        partition: TopicPartition::new(topic_id, index as u32),
+                        partition: tp,
                         earliest: p.timestamp == -2,
                     }
                 });
@@ -1304,11 +1280,22 @@ fn by_topic<P, T>(
         .collect()
 }
 
+/// A topic's id by name, if the cluster has it.
+fn topic_id(world: &World, name: &str) -> Option<TopicId> {
+    let topics = &world.scenario().topics;
+    let i = topics.iter().position(|t| t.name == name)?;
+    Some(TopicId(i as u32))
+}
+
+/// How many partitions a topic has now.
+fn partition_count(world: &World, topic: TopicId) -> u32 {
+    world.controller().image().partition_count(topic)
+}
+
 /// A topic's partition by name and index, if the cluster has it.
 fn known_partition(world: &World, name: &str, index: i32) -> Option<TopicPartition> {
-    let topic = topic_names(world).iter().position(|n| n == name)?;
-    let topic = TopicId(topic as u32);
-    (index >= 0 && (index as u32) < world.controller().image().partition_count(topic))
+    let topic = topic_id(world, name)?;
+    (index >= 0 && (index as u32) < partition_count(world, topic))
         .then(|| TopicPartition::new(topic, index as u32))
 }
 

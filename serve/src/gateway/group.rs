@@ -28,7 +28,10 @@ use ksim::kafka::message::group::{JoinRequest, JoinResult, JoinedMember, Strateg
 use ksim::kafka::message::{GroupRequest, GroupResponse, KafkaError, Message};
 use ksim::kafka::trace::Why;
 
-use super::{Answer, Gateway, Pending, Slot, by_topic, error_code, topic_name, topic_names};
+use super::{
+    Answer, Gateway, Pending, Slot, by_topic, error_code, known_partition, partition_count,
+    topic_id, topic_name, topic_names,
+};
 
 const INCONSISTENT_GROUP_PROTOCOL: i16 = 23;
 const INVALID_GROUP_ID: i16 = 24;
@@ -168,12 +171,9 @@ fn read_assignment(world: &World, bytes: &Bytes) -> Vec<TopicPartition> {
     body.assigned_partitions
         .iter()
         .flat_map(|t| {
-            let topic = topic_id(world, t.topic.0.as_str());
-            t.partitions.iter().filter_map(move |&p| {
-                let topic = topic?;
-                (p >= 0 && (p as u32) < partition_count(world, topic))
-                    .then(|| TopicPartition::new(topic, p as u32))
-            })
+            t.partitions
+                .iter()
+                .filter_map(|&p| known_partition(world, t.topic.0.as_str(), p))
         })
         .collect()
 }
@@ -203,17 +203,6 @@ fn write_assignment(world: &World, partitions: &[TopicPartition]) -> Bytes {
     body.encode(&mut out, 0)
         .expect("a version 0 assignment always encodes");
     out.freeze()
-}
-
-fn topic_id(world: &World, name: &str) -> Option<TopicId> {
-    topic_names(world)
-        .iter()
-        .position(|n| n == name)
-        .map(|i| TopicId(i as u32))
-}
-
-fn partition_count(world: &World, topic: TopicId) -> u32 {
-    world.controller().image().partition_count(topic)
 }
 
 fn text(s: &str) -> StrBytes {
@@ -719,17 +708,10 @@ fn offset_commit(world: &mut World, request: OffsetCommitRequest) -> Made {
     let mut offsets = Vec::new();
     for topic in &request.topics {
         let name = topic.name.0.to_string();
-        let id = topic_id(world, &name);
         for p in &topic.partitions {
-            let known = id.filter(|t| {
-                p.partition_index >= 0 && (p.partition_index as u32) < partition_count(world, *t)
-            });
-            match known {
-                Some(t) if p.committed_offset >= 0 => {
-                    offsets.push((
-                        TopicPartition::new(t, p.partition_index as u32),
-                        Offset(p.committed_offset as u64),
-                    ));
+            match known_partition(world, &name, p.partition_index) {
+                Some(tp) if p.committed_offset >= 0 => {
+                    offsets.push((tp, Offset(p.committed_offset as u64)));
                     partitions.push((name.clone(), p.partition_index, None));
                 }
                 _ => partitions.push((
@@ -767,13 +749,7 @@ fn offset_fetch(world: &mut World, request: OffsetFetchRequest) -> Made {
     let partitions = match &asked {
         Some(asked) => asked
             .iter()
-            .filter_map(|(name, ps)| Some((topic_id(world, name)?, ps)))
-            .flat_map(|(t, ps)| {
-                ps.iter()
-                    .filter(|&&p| p >= 0 && (p as u32) < partition_count(world, t))
-                    .map(move |&p| TopicPartition::new(t, p as u32))
-                    .collect::<Vec<_>>()
-            })
+            .flat_map(|(name, ps)| ps.iter().filter_map(|&p| known_partition(world, name, p)))
             .collect(),
         None => (0..topic_names(world).len() as u32)
             .map(TopicId)
